@@ -1,0 +1,5 @@
+"""``python -m kb_assistant``."""
+
+from kb_assistant.cli import main
+
+main()

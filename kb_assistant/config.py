@@ -1,0 +1,116 @@
+"""Settings: defaults < config file (kb-assistant.toml or $KB_CONFIG) < KB_* environment < explicit values.
+
+Settings are built once by an edge (CLI, server, notebook) and passed in; nothing reads them at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+DEFAULT_CONFIG_FILE = "kb-assistant.toml"
+KB_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
+
+# Model hubs are unreachable for many users; with these set, a hub id fails in seconds instead of
+# retrying for a minute, and Chroma never phones home.
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "ANONYMIZED_TELEMETRY": "False",
+    "DO_NOT_TRACK": "1",
+}
+
+
+def default_cache_dir() -> Path:
+    """Where converted packaged models and ModelScope downloads live."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kb-assistant"
+
+
+class Settings(BaseSettings):
+    """Everything a user can configure. Field docs double as the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="KB_", extra="forbid", validate_default=True)
+
+    persist_dir: Path = Path("vectorstore")
+    """Directory of the persistent Chroma store and the ingest records."""
+    kb: str = "default"
+    """Knowledge base (one Chroma collection each)."""
+    cache_dir: Path = Field(default_factory=default_cache_dir)
+    """Converted packaged models and downloaded weights."""
+    offline: bool = True
+    """Never contact a model hub at run time (set false to let transformers download by hub id)."""
+
+    embedding_model: str = "packaged:multilingual-e5-small"
+    """`packaged:NAME`, a sentence-transformers folder, or a ModelScope id already downloaded."""
+    embedding_device: str | None = None
+    """cpu, cuda, cuda:1 ...; default: cuda when present."""
+    embedding_batch_size: int = Field(default=8, ge=1)
+    """Texts per forward pass (8 measured fastest on a 2-core CPU; raise on GPU)."""
+
+    chunk_size: int = Field(default=300, ge=16)
+    """Chunk size in embedding-model tokens."""
+    chunk_overlap: int = Field(default=40, ge=0)
+    """Overlap between neighbouring chunks, in tokens (whole sentences)."""
+    max_file_mb: float = Field(default=100.0, gt=0)
+    """Files larger than this are reported and skipped."""
+    lock_timeout: float = Field(default=0.0, ge=0)
+    """Seconds an ingest waits for another ingest of the same KB before failing."""
+
+    chroma_host: str | None = None
+    """Use a Chroma server (`chroma run`) at this host instead of the local store."""
+    chroma_port: int = 8000
+
+    llm_model: str = "packaged:qwen2.5-0.5b-instruct"
+    """`packaged:NAME`, a family name (qwen2-7b, llama3-8b, deepseek-coder-v2-lite, xverse-7b) or a local path."""
+    llm_family: str | None = None
+    """Family spec to use for a local path (default: guessed from the model's config)."""
+    trust_remote_code: bool = False
+    """Allow running code shipped with a checkpoint (XVERSE needs it)."""
+    llm_device_map: str | None = None
+    """auto, cpu, cuda, or balanced for two GPUs; default: cuda when present."""
+    llm_dtype: Literal["auto", "bfloat16", "float16", "float32"] = "auto"
+    llm_quantization: Literal["none", "8bit", "4bit"] = "none"
+    max_new_tokens: int = Field(default=512, ge=1)
+
+    @field_validator("kb")
+    @classmethod
+    def _check_kb(cls, value: str) -> str:
+        if not KB_NAME_PATTERN.match(value):
+            msg = f"invalid knowledge-base name {value!r}: use letters, digits, '-' and '_' (max 63)"
+            raise ValueError(msg)
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = Path(os.environ.get("KB_CONFIG", DEFAULT_CONFIG_FILE))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if config_file.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+    def with_overrides(self, **values: Any) -> Settings:
+        """A copy with the non-None values replaced (CLI flags left unset keep the configured value)."""
+        changed = {k: v for k, v in values.items() if v is not None}
+        return self.model_validate({**self.model_dump(), **changed}) if changed else self
+
+
+def apply_offline_env(settings: Settings) -> None:
+    """Set the offline variables (without overriding ones the user set)."""
+    if settings.offline:
+        for key, value in OFFLINE_ENV.items():
+            os.environ.setdefault(key, value)
+    else:
+        os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")

@@ -1,0 +1,125 @@
+"""Local sentence-transformers embeddings as a LangChain ``Embeddings``."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from kb_assistant.config import Settings
+from kb_assistant.errors import ModelNotFoundError
+from kb_assistant.packaged import is_packaged, resolve_packaged
+
+
+def resolve_model_path(reference: str, settings: Settings, kind: str) -> Path | str:
+    """A local folder for a model reference: ``packaged:NAME``, a path, or a downloaded ModelScope id.
+
+    With ``offline`` false an unknown reference is returned as is, for transformers to fetch from its hub.
+    """
+    if is_packaged(reference):
+        return resolve_packaged(reference, settings.cache_dir, kind=kind)
+    path = Path(reference).expanduser()
+    if path.exists():
+        return path
+    downloaded = settings.cache_dir / "modelscope" / reference
+    if downloaded.exists():
+        return downloaded
+    if not settings.offline:
+        return reference
+    msg = (
+        f"{kind} model {reference!r} is neither a local folder nor downloaded: "
+        f"run `python -m kb_assistant download {reference}` or give a path"
+    )
+    raise ModelNotFoundError(msg)
+
+
+def _default_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class LocalEmbeddings(Embeddings):
+    """A sentence-transformers model on disk, with the query/passage prompts the model was trained with.
+
+    ``texts_embedded`` counts every text sent through the model, so callers can check that an unchanged
+    re-ingest computed nothing.
+    """
+
+    def __init__(
+        self,
+        model_path: Path | str,
+        *,
+        identity: str | None = None,
+        device: str | None = None,
+        batch_size: int = 8,
+        query_prefix: str | None = None,
+        document_prefix: str | None = None,
+    ) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.device = device or _default_device()
+        self.model = SentenceTransformer(str(model_path), device=self.device, local_files_only=True)
+        self.identity = identity or str(model_path)
+        self.batch_size = batch_size
+        prompts: dict[str, str] = dict(self.model.prompts or {})
+        self.query_prefix = query_prefix if query_prefix is not None else prompts.get("query", "")
+        self.document_prefix = (
+            document_prefix
+            if document_prefix is not None
+            else prompts.get("document", prompts.get("passage", ""))
+        )
+        self.texts_embedded = 0
+        self._lock = threading.Lock()
+
+    @property
+    def dimension(self) -> int:
+        """Length of the vectors this model returns."""
+        return int(self.model.get_embedding_dimension())
+
+    @property
+    def max_tokens(self) -> int:
+        """Content tokens a document may have before the model truncates it (prefix and specials excluded)."""
+        prefix = len(self.tokenizer(self.document_prefix, add_special_tokens=False)["input_ids"])
+        specials = self.tokenizer.num_special_tokens_to_add(pair=False)
+        return int(self.model.max_seq_length) - prefix - specials
+
+    @property
+    def tokenizer(self) -> Any:
+        """The model's Hugging Face tokenizer (the splitter measures chunks with it)."""
+        return self.model.tokenizer
+
+    def _encode(self, texts: list[str], prefix: str) -> list[list[float]]:
+        if not texts:
+            return []
+        with self._lock:
+            vectors = self.model.encode(
+                [prefix + t for t in texts],
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            self.texts_embedded += len(texts)
+        return vectors.tolist()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed chunks (with the model's document prompt, e.g. ``passage: `` for e5)."""
+        return self._encode(list(texts), self.document_prefix)
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed a search query (with the model's query prompt, e.g. ``query: `` for e5)."""
+        return self._encode([text], self.query_prefix)[0]
+
+
+def make_embeddings(settings: Settings) -> LocalEmbeddings:
+    """The configured embedding model."""
+    path = resolve_model_path(settings.embedding_model, settings, kind="embedding")
+    return LocalEmbeddings(
+        path,
+        identity=settings.embedding_model,
+        device=settings.embedding_device,
+        batch_size=settings.embedding_batch_size,
+    )

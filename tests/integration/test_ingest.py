@@ -1,0 +1,156 @@
+"""Incremental ingestion into a real persistent Chroma store with the real default embedding model."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kb_assistant.config import Settings
+from kb_assistant.errors import EmbeddingMismatchError
+from kb_assistant.ingest import ingest, reindex, remove_paths
+from kb_assistant.store import KBStore
+from tests.conftest import shared_path
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    """A copy of the prompt-engineering Markdown chapters plus the .docx and the easy_rl transcript."""
+    kb = shared_path("corpora", "llm_universe_kb")
+    target = tmp_path / "docs"
+    shutil.copytree(kb / "knowledge_db" / "prompt_engineering", target / "prompt_engineering")
+    shutil.copy(kb / "c7_data" / "1. 简介 Introduction.docx", target / "intro.docx")
+    shutil.copy(kb / "knowledge_db" / "easy_rl" / "强化学习入门指南.srt", target / "easy_rl.srt")
+    return target
+
+
+def _store_state(settings: Settings) -> dict[str, dict]:
+    collection = KBStore(settings).collection()
+    got = collection.get(include=["metadatas", "documents"])
+    return {i: {"meta": m, "text": d} for i, m, d in zip(got["ids"], got["metadatas"], got["documents"], strict=True)}
+
+
+def test_full_then_incremental(docs: Path, settings: Settings, embeddings) -> None:
+    first = ingest([docs], settings, embeddings=embeddings)
+    assert first.ok, first.failed
+    assert first.count("added") == 11
+    state = _store_state(settings)
+    assert len(state) == first.chunks_written > 30
+    meta = next(v["meta"] for v in state.values() if v["meta"]["source"].endswith("Guidelines.md"))
+    assert meta["source"] == "prompt_engineering/2. 提示原则 Guidelines.md"
+    assert len(meta["file_hash"]) == 64 and "chunk_index" in meta and meta["headings"]
+
+    # Unchanged: no embedding computed, nothing written.
+    before = embeddings.texts_embedded
+    again = ingest([docs], settings, embeddings=embeddings)
+    assert again.count("unchanged") == 11 and again.chunks_written == 0
+    assert embeddings.texts_embedded == before
+    assert _store_state(settings) == state
+
+    # Edit one file: only its chunks are replaced.
+    edited = docs / "prompt_engineering" / "9. 总结 Summary.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n\n新增的一段：知识库会替换这个文件的全部文本块。\n", encoding="utf-8")
+    before = embeddings.texts_embedded
+    third = ingest([docs], settings, embeddings=embeddings)
+    assert third.count("updated") == 1 and third.count("unchanged") == 10
+    after = _store_state(settings)
+    edited_source = "prompt_engineering/9. 总结 Summary.md"
+    untouched = {k: v for k, v in state.items() if v["meta"]["source"] != edited_source}
+    assert {k: v for k, v in after.items() if v["meta"]["source"] != edited_source} == untouched
+    new_chunks = [v for v in after.values() if v["meta"]["source"] == edited_source]
+    assert any("新增的一段" in v["text"] for v in new_chunks)
+    assert all(v["meta"]["file_hash"] == third_hash(edited) for v in new_chunks)
+    assert embeddings.texts_embedded - before <= len(new_chunks)
+
+    # Delete one: its chunks go with --prune, not without.
+    (docs / "intro.docx").unlink()
+    kept = ingest([docs], settings, embeddings=embeddings)
+    assert any(v["meta"]["source"] == "intro.docx" for v in _store_state(settings).values())
+    assert kept.count("removed") == 0
+    pruned = ingest([docs], settings, embeddings=embeddings, prune=True)
+    assert pruned.count("removed") == 1
+    assert not any(v["meta"]["source"] == "intro.docx" for v in _store_state(settings).values())
+    assert "intro.docx" not in {r.source for r in KBStore(settings).file_records().values()}
+
+
+def third_hash(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_remove_and_reindex(docs: Path, settings: Settings, embeddings) -> None:
+    ingest([docs], settings, embeddings=embeddings)
+    total = len(_store_state(settings))
+    removed = remove_paths([docs / "prompt_engineering"], settings)
+    assert len(removed) == 9
+    assert {v["meta"]["source"] for v in _store_state(settings).values()} == {"intro.docx", "easy_rl.srt"}
+    ingest([docs], settings, embeddings=embeddings)
+    report = reindex(settings, embeddings=embeddings)
+    assert report.ok and report.count("added") == 11
+    assert len(_store_state(settings)) == total
+
+
+def test_embedding_model_mismatch_is_a_clear_error(docs: Path, settings: Settings, embeddings) -> None:
+    from kb_assistant.embeddings import make_embeddings
+
+    ingest([docs / "prompt_engineering" / "9. 总结 Summary.md"], settings, embeddings=embeddings)
+    other = make_embeddings(settings.with_overrides(embedding_model="packaged:all-MiniLM-L6-v2"))
+    with pytest.raises(EmbeddingMismatchError, match="reindex"):
+        ingest([docs], settings, embeddings=other)
+    with pytest.raises(EmbeddingMismatchError):
+        KBStore(settings).vectorstore(other)
+
+
+def test_bad_files_are_reported_and_the_rest_indexed(tmp_path: Path, settings: Settings, embeddings) -> None:
+    import pymupdf
+
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "good.md").write_text("# 好文件\n这个文件可以被正常索引。", encoding="utf-8")
+    (folder / "gbk.txt").write_bytes("这是一个 GBK 编码的文本文件，内容应当被正确解码。".encode("gbk"))
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.pdf").write_bytes(os.urandom(4096))
+    (folder / "binary.md").write_bytes(b"\x00\x01\x02" + os.urandom(2048))
+    (folder / "truncated.pdf").write_bytes(shared_path("corpora", "llm_universe_kb", "knowledge_db", "pumkin_book", "pumpkin_book.pdf").read_bytes()[:5000])
+    pdf = pymupdf.open()
+    pdf.new_page().insert_text((72, 72), "secret text")
+    pdf.save(str(folder / "encrypted.pdf"), encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="pw", owner_pw="pw")
+    with (folder / "huge.txt").open("wb") as f:
+        f.truncate(200 * 1024 * 1024)  # sparse: 200 MB on paper, nothing on disk
+    (folder / "loop.md").symlink_to(folder / "loop2.md")
+    (folder / "loop2.md").symlink_to(folder / "loop.md")
+    bad_name = os.path.join(os.fsencode(folder), b"bad-\xff\xfe-name.txt")
+    with open(bad_name, "wb") as f:
+        f.write("some text".encode())
+
+    report = ingest([folder], settings, embeddings=embeddings)
+    by_source = {o.source: o for o in report.outcomes}
+    assert by_source["good.md"].status == "added"
+    assert by_source["gbk.txt"].status == "added"
+    reasons = {s: o.reason for s, o in by_source.items() if o.status == "failed"}
+    assert "empty" in reasons["empty.txt"]
+    assert "corrupt" in reasons["binary.pdf"]
+    assert "binary" in reasons["binary.md"]
+    assert reasons["truncated.pdf"]
+    assert "encrypted" in reasons["encrypted.pdf"]
+    assert "200 MB" in reasons["huge.txt"] and "KB_MAX_FILE_MB" in reasons["huge.txt"]
+    assert "symlink loop" in reasons["loop.md"]
+    assert any("UTF-8" in r for s, r in reasons.items() if s.startswith("bad-"))
+    assert not report.ok and len(report.failed) == 9
+    texts = [v["text"] for v in _store_state(settings).values()]
+    assert any("GBK 编码的文本文件" in t for t in texts)
+    assert all("\ufffd" not in t for t in texts)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_unreadable_file_is_reported(tmp_path: Path, settings: Settings, embeddings) -> None:
+    folder = tmp_path / "perm"
+    folder.mkdir()
+    locked = folder / "locked.md"
+    locked.write_text("secret")
+    locked.chmod(0)
+    report = ingest([folder], settings, embeddings=embeddings)
+    assert "permission denied" in report.failed[0].reason

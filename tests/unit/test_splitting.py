@@ -1,0 +1,77 @@
+"""Chunks never cut a sentence when a boundary is near, and never exceed the model's token budget."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from langchain_core.documents import Document
+
+from kb_assistant.ingest.splitting import ChunkPacker, TokenCounter, markdown_sections, split_documents
+
+
+@pytest.fixture(scope="module")
+def counter(embeddings: object) -> TokenCounter:
+    return TokenCounter(embeddings.tokenizer)  # type: ignore[attr-defined]
+
+
+CHINESE = "".join(
+    f"第{i}条规定：知识库助手会把文档切分成适合检索的小块，并记录每块的来源文件、页码和标题路径。"
+    f"如果文件没有变化，重新导入时不会重新计算向量！这样可以节省时间吗？当然可以；"
+    for i in range(40)
+)
+
+
+def test_chunks_respect_token_budget_and_sentence_ends(counter: TokenCounter) -> None:
+    packer = ChunkPacker(counter, chunk_size=120, chunk_overlap=20)
+    chunks = packer.pack(CHINESE)
+    assert len(chunks) > 5
+    assert max(counter.count(chunks)) <= 120
+    for chunk in chunks:
+        assert re.search(r"[。！？；]$", chunk), chunk[-20:]
+    # Every sentence of the input is somewhere in the output.
+    for sentence in re.findall(r"[^。！？；]+[。！？；]", CHINESE):
+        assert any(sentence in c for c in chunks)
+
+
+def test_overlap_repeats_whole_sentences(counter: TokenCounter) -> None:
+    chunks = ChunkPacker(counter, chunk_size=120, chunk_overlap=40).pack(CHINESE)
+    overlaps = []
+    for first, second in zip(chunks, chunks[1:]):
+        shared = max((k for k in range(1, len(second)) if first.endswith(second[:k])), default=0)
+        overlaps.append(second[:shared])
+    assert sum(1 for o in overlaps if o) >= len(chunks) // 2
+    # What is repeated is whole sentences: it ends at a sentence mark and starts a sentence.
+    assert all(re.search(r"[。！？；]$", o) for o in overlaps if o)
+    assert all(re.fullmatch(r"([^。！？；]+[。！？；])+", o) for o in overlaps if o)
+
+
+def test_overlong_sentence_is_cut_at_clauses_then_tokens(counter: TokenCounter) -> None:
+    sentence = "，".join(["这是一个没有句号的很长的从句"] * 60) + "。"
+    chunks = ChunkPacker(counter, chunk_size=50, chunk_overlap=0).pack(sentence)
+    assert max(counter.count(chunks)) <= 50
+    assert all(c.endswith(("，", "。")) for c in chunks)
+    assert "".join(chunks) == sentence
+    no_marks = "字" * 400
+    cut = ChunkPacker(counter, chunk_size=50, chunk_overlap=0).pack(no_marks)
+    assert "".join(cut) == no_marks and max(counter.count(cut)) <= 50
+
+
+def test_english_sentences_are_kept_whole(counter: TokenCounter) -> None:
+    text = " ".join(f"Sentence number {i} explains how version 3.14 of the tool works." for i in range(50))
+    chunks = ChunkPacker(counter, chunk_size=64, chunk_overlap=0).pack(text)
+    assert all(c.endswith("works.") for c in chunks)
+
+
+def test_markdown_heading_paths_ignore_code_fences() -> None:
+    text = "# 安装\n先安装。\n## 离线\n```bash\n# not a heading\npip install x\n```\n离线安装。\n# 使用\n运行。\n"
+    sections = list(markdown_sections(text))
+    assert [h for h, _ in sections] == [["安装"], ["安装", "离线"], ["使用"]]
+    assert "# not a heading" in sections[1][1]
+
+
+def test_split_documents_adds_heading_path(counter: TokenCounter) -> None:
+    doc = Document(page_content="# 指南\n## 端口\n服务默认监听 6006 端口。", metadata={"format": "markdown"})
+    [chunk] = split_documents([doc], counter, chunk_size=100, chunk_overlap=10)
+    assert chunk.metadata["headings"] == "指南 > 端口"
+    assert chunk.page_content == "指南 > 端口\n服务默认监听 6006 端口。"
