@@ -63,7 +63,7 @@ def settings_from(ctx: typer.Context, **overrides: Any) -> Settings:
 
 def fail(message: str, code: int = 2) -> None:
     """Print one line to stderr and exit."""
-    err.print(f"[red]error:[/red] {message}")
+    err.print(f"[red]error:[/red] {message}", soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -72,7 +72,7 @@ def main() -> None:
     try:
         app()
     except KBError as e:
-        err.print(f"[red]error:[/red] {e}")
+        err.print(f"[red]error:[/red] {e}", soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
         err.print("interrupted; re-run the same command to finish")

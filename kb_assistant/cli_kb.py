@@ -33,15 +33,15 @@ def ingest(
     """
     from kb_assistant.cli_output import RichProgress
     from kb_assistant.embeddings import make_embeddings
-    from kb_assistant.ingest import ingest as run_ingest
+    from kb_assistant.ingest import Ingestor
 
     settings = settings_from(ctx, kb=kb)
     missing = [p for p in paths if not p.exists() and not p.is_symlink()]
     if missing:
         fail(f"{missing[0]} does not exist")
-    embeddings = make_embeddings(settings)
+    ingestor = Ingestor(settings, make_embeddings(settings))
     with RichProgress(err) as progress:
-        report = run_ingest(paths, settings, embeddings=embeddings, prune=prune, progress=progress, wait=wait)
+        report = ingestor.run(paths, prune=prune, progress=progress, wait=wait)
     _report_and_exit(report)
 
 
@@ -98,7 +98,7 @@ def list_(
         return
     table = Table()
     for column in ("kb", "files", "chunks", "embedding model", "last update (UTC)"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for info in infos:
         updated = info.updated_at.strftime("%Y-%m-%d %H:%M:%S") if info.updated_at else "-"
         table.add_row(info.name, str(info.files), str(info.chunks), info.embedding_model, updated)

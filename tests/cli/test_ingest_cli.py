@@ -1,0 +1,154 @@
+"""The ingest commands as a user runs them: real processes, real store, SIGKILL, locks, a Chroma server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kb_assistant.config import Settings
+from kb_assistant.store import KBStore
+from tests.conftest import REPO, shared_path
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kb_assistant", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        cwd=os.getcwd(),
+    )
+
+
+def _chunk_count(settings: Settings) -> int:
+    return KBStore(settings).collection().count()
+
+
+def test_ingest_sample_data_exit_codes_and_list(tmp_path: Path, settings: Settings) -> None:
+    result = run_cli("ingest", str(REPO / "data"))
+    assert result.returncode == 0, result.stderr
+    assert "added" in result.stdout and "knowledge base 'default'" in result.stdout
+    listing = run_cli("list")
+    assert "default" in listing.stdout and "multilingual-e5" in listing.stdout
+
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "ok.md").write_text("可以索引的文件。")
+    (broken / "bad.pdf").write_bytes(b"%PDF-1.4 not really")
+    result = run_cli("ingest", str(broken))
+    assert result.returncode == 1
+    assert "failed bad.pdf: corrupt or unreadable PDF" in result.stdout.replace("\n", " ")
+    assert {r.source for r in KBStore(settings).file_records().values()} >= {"ok.md"}
+
+    result = run_cli("ingest", str(tmp_path / "missing"))
+    assert result.returncode == 2 and result.stderr.strip().startswith("error:")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_embedding_mismatch_cli_message(settings: Settings) -> None:
+    assert run_cli("ingest", str(REPO / "data" / "faq.txt")).returncode == 0
+    result = run_cli("--embedding-model", "packaged:all-MiniLM-L6-v2", "ingest", str(REPO / "data"))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "reindex" in lines[0] and "multilingual-e5-small" in lines[0]
+
+
+def test_sigkill_mid_ingest_then_rerun_finishes_without_duplicates(tmp_path: Path, settings: Settings) -> None:
+    source = shared_path("corpora", "llm_universe_kb", "docs")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for md in sorted(source.rglob("C2/*.md")) + sorted(source.rglob("C3/*.md")):
+        (docs / md.name).write_bytes(md.read_bytes())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kb_assistant", "ingest", str(docs)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=os.environ.copy(),
+    )
+    records = settings.persist_dir / "records.sqlite"
+    deadline = time.time() + 300
+    written = 0
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(0.5)
+        if records.exists():
+            try:
+                with sqlite3.connect(records, timeout=1) as conn:
+                    written = conn.execute("select count(*) from upsertion_record").fetchone()[0]
+            except sqlite3.OperationalError:
+                continue
+            if written >= 64:
+                break
+    assert proc.poll() is None, "ingest finished before it could be killed; use a larger corpus"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert written >= 64
+
+    partial = _chunk_count(settings)  # the store opens after the kill
+    result = run_cli("ingest", str(docs))
+    assert result.returncode == 0, result.stderr
+    final = _chunk_count(settings)
+    assert final > partial
+    recorded = sum(r.chunks for r in KBStore(settings).file_records().values())
+    assert final == recorded  # every chunk belongs to exactly one recorded file: no duplicates, no orphans
+    got = KBStore(settings).collection().get(include=["metadatas"])
+    keys = [(m["source"], m["chunk_index"]) for m in got["metadatas"]]
+    assert len(keys) == len(set(keys))
+    again = run_cli("ingest", str(docs))
+    assert again.returncode == 0 and _chunk_count(settings) == final
+
+
+def test_second_ingest_into_same_kb_fails_clearly(settings: Settings) -> None:
+    store = KBStore(settings)
+    with store.write_lock():
+        result = run_cli("ingest", str(REPO / "data"))
+    assert result.returncode == 2
+    assert "another ingest is writing to knowledge base 'default'" in result.stderr
+    other_kb = run_cli("ingest", str(REPO / "data" / "faq.txt"), "--kb", "other")
+    assert other_kb.returncode == 0  # other KBs are not blocked
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_ingest_into_chroma_server(tmp_path: Path) -> None:
+    chroma = Path(sys.executable).with_name("chroma")
+    if not chroma.exists():
+        pytest.skip("the chroma server binary is not installed")
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(chroma), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.3)
+        server_args = ("--chroma-host", "127.0.0.1", "--chroma-port", str(port))
+        result = run_cli(*server_args, "ingest", str(REPO / "data"))
+        assert result.returncode == 0, result.stderr
+        assert not (tmp_path / "vectorstore" / "chroma").exists()  # nothing went to the local store
+        listing = run_cli(*server_args, "list")
+        assert "default" in listing.stdout
+        import chromadb
+
+        client = chromadb.HttpClient(host="127.0.0.1", port=port)
+        assert client.get_collection("kb_default").count() > 3
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
