@@ -1,0 +1,284 @@
+"""One LangChain chat model over a local Hugging Face causal LM, for every family."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ChatMessage, HumanMessage, SystemMessage
+from langchain_core.messages.ai import UsageMetadata
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import ConfigDict, Field, model_validator
+
+from kb_assistant.config import Settings
+from kb_assistant.errors import ModelError
+from kb_assistant.llms.specs import ModelSpec
+from kb_assistant.llms.streaming import DONE, CancelCriteria, QueueStreamer, StopBuffer
+
+logger = logging.getLogger(__name__)
+_SAMPLING_KEYS = ("temperature", "top_p", "top_k", "repetition_penalty", "max_new_tokens")
+_model_locks: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+_locks_guard = threading.Lock()
+
+
+def _lock_for(model: Any) -> threading.Lock:
+    # One lock per loaded model, shared by every LangChain object that wraps it.
+    with _locks_guard:
+        return _model_locks.setdefault(model, threading.Lock())
+
+
+def to_chat_dicts(messages: list[BaseMessage]) -> list[dict[str, str]]:
+    """LangChain messages -> the role/content dicts chat templates expect."""
+    roles = {SystemMessage: "system", HumanMessage: "user", AIMessage: "assistant", AIMessageChunk: "assistant"}
+    out = []
+    for message in messages:
+        role = message.role if isinstance(message, ChatMessage) else roles.get(type(message))
+        if role is None:
+            msg = f"unsupported message type {type(message).__name__}: use system, human or AI messages"
+            raise ModelError(msg)
+        out.append({"role": role, "content": message.text if hasattr(message, "text") else str(message.content)})
+    return out
+
+
+@dataclass
+class _Piece:
+    text: str
+    usage: UsageMetadata | None = None
+
+
+class LocalChatModel(BaseChatModel):
+    """A local causal LM as a LangChain chat model: invoke/stream/batch (sync and async), stop strings,
+    per-call sampling overrides, usage metadata, safe to call from several threads.
+
+    Build it from loaded objects (``LocalChatModel(model=..., tokenizer=..., spec=...)``) or with
+    ``LocalChatModel.from_pretrained("qwen2-7b")`` / a path / ``packaged:NAME``.
+    """
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    model: Any = Field(exclude=True)
+    """A loaded ``transformers`` causal LM."""
+    tokenizer: Any = Field(exclude=True)
+    """Its tokenizer."""
+    spec: ModelSpec
+    """The family spec: template, stop strings, sampling defaults."""
+    model_name: str = "local"
+    """Shown in traces and usage."""
+    temperature: float | None = None
+    """Sampling temperature; 0 means greedy. None: the family default."""
+    top_p: float | None = None
+    top_k: int | None = None
+    repetition_penalty: float | None = None
+    max_new_tokens: int | None = None
+    """Upper bound on generated tokens (``max_tokens`` is accepted too). None: the family default, else 512."""
+    stop: list[str] | None = None
+    """Extra stop strings for every call."""
+    streaming: bool = False
+    """Stream internally on ``invoke`` too (callbacks then get every token)."""
+    timeout: float = 600.0
+    """Seconds to wait for the next token before raising (a stuck generation never hangs the caller)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accept_max_tokens(cls, values: Any) -> Any:
+        if isinstance(values, dict) and "max_tokens" in values:
+            values = dict(values)
+            values.setdefault("max_new_tokens", values.pop("max_tokens"))
+        return values
+
+    @classmethod
+    def from_pretrained(cls, reference: str, settings: Settings | None = None, **fields: Any) -> LocalChatModel:
+        """Load ``reference`` (family name, ``packaged:NAME`` or a folder) and wrap it."""
+        from kb_assistant.llms.loading import load_model
+
+        loaded = load_model(reference, settings or Settings())
+        return cls(model=loaded.model, tokenizer=loaded.tokenizer, spec=loaded.spec, model_name=reference, **fields)
+
+    @property
+    def _llm_type(self) -> str:
+        return "kb-assistant-local"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_name": self.model_name, "family": self.spec.family, **self._sampling({})}
+
+    # --- prompt -------------------------------------------------------------------------------
+    def render_prompt(self, messages: list[BaseMessage]) -> str:
+        """The exact prompt text the model sees for ``messages`` (with the generation prompt)."""
+        template = getattr(self.tokenizer, "chat_template", None) or self.spec.chat_template
+        if not template:
+            msg = f"{self.spec.display_name} has no chat template; give the spec one"
+            raise ModelError(msg)
+        return str(
+            self.tokenizer.apply_chat_template(
+                to_chat_dicts(messages), tokenize=False, add_generation_prompt=True, chat_template=template
+            )
+        )
+
+    @property
+    def context_window(self) -> int:
+        """Tokens of prompt plus answer the model was trained for."""
+        config = getattr(self.model, "config", None)
+        return int(getattr(config, "max_position_embeddings", 0) or 4096)
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of ``text`` in this model's tokenizer."""
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    # --- sampling -----------------------------------------------------------------------------
+    def _sampling(self, overrides: dict[str, Any]) -> dict[str, Any]:
+        values = dict(self.spec.generation)
+        values.update({k: getattr(self, k) for k in _SAMPLING_KEYS if getattr(self, k) is not None})
+        if "max_tokens" in overrides:
+            overrides = {**overrides, "max_new_tokens": overrides["max_tokens"]}
+        values.update({k: overrides[k] for k in _SAMPLING_KEYS if overrides.get(k) is not None})
+        values.setdefault("max_new_tokens", 512)
+        return values
+
+    def _generate_kwargs(self, sampling: dict[str, Any]) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"max_new_tokens": int(sampling["max_new_tokens"])}
+        if sampling.get("repetition_penalty") is not None:
+            kwargs["repetition_penalty"] = float(sampling["repetition_penalty"])
+        temperature = sampling.get("temperature")
+        if temperature is None or float(temperature) <= 0:
+            kwargs["do_sample"] = False
+        else:
+            kwargs.update(do_sample=True, temperature=float(temperature))
+            if sampling.get("top_p") is not None:
+                kwargs["top_p"] = float(sampling["top_p"])
+            if sampling.get("top_k") is not None:
+                kwargs["top_k"] = int(sampling["top_k"])
+        eos = self._eos_ids()
+        if eos:
+            kwargs["eos_token_id"] = eos
+        pad = self.tokenizer.pad_token_id
+        kwargs["pad_token_id"] = pad if pad is not None else (eos[0] if eos else 0)
+        return kwargs
+
+    def _eos_ids(self) -> list[int]:
+        ids = set()
+        generation_config = getattr(self.model, "generation_config", None)
+        configured = getattr(generation_config, "eos_token_id", None)
+        if isinstance(configured, int):
+            ids.add(configured)
+        elif configured:
+            ids.update(int(i) for i in configured)
+        if self.tokenizer.eos_token_id is not None:
+            ids.add(int(self.tokenizer.eos_token_id))
+        vocab = self.tokenizer.get_vocab()
+        ids.update(vocab[s] for s in self.spec.stop if s in vocab)  # single-token stops end generation at once
+        return sorted(ids)
+
+    # --- generation ---------------------------------------------------------------------------
+    def _pieces(self, messages: list[BaseMessage], stop: list[str] | None, **overrides: Any) -> Iterator[_Piece]:
+        """Generate in a worker thread; yield text as it is safe to emit, then a final piece with usage."""
+        import torch
+
+        prompt = self.render_prompt(messages)
+        encoded = self.tokenizer(prompt, add_special_tokens=False, return_tensors="pt")
+        device = getattr(self.model, "device", None) or "cpu"
+        input_ids = encoded["input_ids"].to(device)
+        attention = encoded["attention_mask"].to(device)
+        sampling = self._sampling(overrides)
+        stops = [*self.spec.stop, *(self.stop or []), *(stop or [])]
+        out: queue.Queue[Any] = queue.Queue()
+        cancel = threading.Event()
+        streamer = QueueStreamer(self.tokenizer, out)
+
+        def work() -> None:
+            try:
+                with torch.inference_mode():
+                    self.model.generate(
+                        input_ids=input_ids,
+                        attention_mask=attention,
+                        streamer=streamer,
+                        stopping_criteria=[CancelCriteria(cancel)],
+                        **self._generate_kwargs(sampling),
+                    )
+            except BaseException as e:  # handed to the caller's thread, never lost
+                out.put(e)
+            finally:
+                out.put(DONE)
+
+        buffer = StopBuffer(stops)
+        with _lock_for(self.model):
+            worker = threading.Thread(target=work, name="kb-generate", daemon=True)
+            worker.start()
+            try:
+                while True:
+                    try:
+                        item = out.get(timeout=self.timeout)
+                    except queue.Empty as e:
+                        msg = f"generation produced no token for {self.timeout:.0f} s; giving up"
+                        raise ModelError(msg) from e
+                    if item is DONE:
+                        break
+                    if isinstance(item, BaseException):
+                        msg = f"generation failed: {type(item).__name__}: {item}"
+                        raise ModelError(msg) from item
+                    safe = buffer.push(item)
+                    if safe:
+                        yield _Piece(safe)
+                    if buffer.stopped:
+                        cancel.set()
+                        break
+                if not buffer.stopped:
+                    rest = buffer.flush()
+                    if rest:
+                        yield _Piece(rest)
+            finally:
+                cancel.set()
+                worker.join(timeout=30)  # bounded: a wedged kernel must not hang the caller too
+                if worker.is_alive():
+                    logger.warning("generation thread did not stop within 30 s after cancel")
+        produced = len(streamer.ids)
+        prompt_tokens = int(input_ids.shape[1])
+        yield _Piece(
+            "",
+            UsageMetadata(input_tokens=prompt_tokens, output_tokens=produced, total_tokens=prompt_tokens + produced),
+        )
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        for piece in self._pieces(messages, stop, **kwargs):
+            message = AIMessageChunk(content=piece.text, usage_metadata=piece.usage)
+            if piece.usage is not None:
+                message.response_metadata = {"model_name": self.model_name, "finish_reason": "stop"}
+                message.chunk_position = "last"
+            chunk = ChatGenerationChunk(message=message)
+            if run_manager and piece.text:
+                run_manager.on_llm_new_token(piece.text, chunk=chunk)
+            yield chunk
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        text: list[str] = []
+        usage: UsageMetadata | None = None
+        for piece in self._pieces(messages, stop, **kwargs):
+            text.append(piece.text)
+            usage = piece.usage or usage
+            if run_manager and piece.text:
+                run_manager.on_llm_new_token(piece.text)
+        message = AIMessage(
+            content="".join(text),
+            usage_metadata=usage,
+            response_metadata={"model_name": self.model_name, "finish_reason": "stop"},
+        )
+        return ChatResult(generations=[ChatGeneration(message=message)])

@@ -1,0 +1,155 @@
+"""Resolving a chat model reference, planning its memory, and loading it: the only ``from_pretrained``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kb_assistant.config import Settings
+from kb_assistant.errors import (
+    ConfigError,
+    InsufficientMemoryError,
+    ModelNotFoundError,
+    RemoteCodeNotAllowedError,
+)
+from kb_assistant.llms.specs import ModelSpec, find_spec, get_spec, spec_for_model_type
+from kb_assistant.packaged import is_packaged, resolve_packaged
+
+logger = logging.getLogger(__name__)
+
+_BYTES_PER_PARAM = {"float32": 4.0, "bfloat16": 2.0, "float16": 2.0, "8bit": 1.0, "4bit": 0.55}
+_OVERHEAD = 1.15  # activations, CUDA context and allocator slack on top of the weights
+
+
+@dataclass
+class LoadedModel:
+    """A model, its tokenizer and the family spec that says how to prompt it."""
+
+    model: Any
+    tokenizer: Any
+    spec: ModelSpec
+    path: Path
+
+
+def downloaded_path(spec: ModelSpec, settings: Settings) -> Path | None:
+    """Where ``download`` put this family's weights, if it did."""
+    if spec.modelscope_id is None:
+        return None
+    path = settings.cache_dir / "modelscope" / spec.modelscope_id
+    return path if (path / "config.json").exists() else None
+
+
+def resolve_llm(reference: str, settings: Settings) -> tuple[Path, ModelSpec]:
+    """A model folder and its family spec, from ``packaged:NAME``, a family name, or a path."""
+    if is_packaged(reference):
+        name = reference.removeprefix("packaged:")
+        return resolve_packaged(reference, settings.cache_dir, kind="chat"), get_spec(name)
+    spec = find_spec(reference)
+    if spec is not None:
+        if spec.packaged:
+            return resolve_packaged(spec.packaged, settings.cache_dir, kind="chat"), spec
+        path = downloaded_path(spec, settings)
+        if path is None:
+            msg = f"{spec.display_name} is not downloaded: run `python -m kb_assistant download {spec.family}`"
+            raise ModelNotFoundError(msg)
+        return path, spec
+    path = Path(reference).expanduser()
+    if not (path / "config.json").exists():
+        msg = f"chat model {reference!r} is not a known family, a packaged model, or a model folder with config.json"
+        raise ModelNotFoundError(msg)
+    if settings.llm_family:
+        return path, get_spec(settings.llm_family)
+    model_type = json.loads((path / "config.json").read_text()).get("model_type", "")
+    guessed = spec_for_model_type(model_type)
+    if guessed is None:
+        msg = f"cannot tell the family of {path} (model_type {model_type!r}); set llm_family (one of qwen2-7b, llama3-8b, deepseek-coder-v2-lite, xverse-7b)"
+        raise ConfigError(msg)
+    return path, guessed
+
+
+def choose_dtype(spec: ModelSpec, settings: Settings, on_gpu: bool) -> str:
+    """The configured dtype, else the spec's on GPU and float32 on CPU (half precision is slow there)."""
+    if settings.llm_dtype != "auto":
+        return settings.llm_dtype
+    return spec.dtype if on_gpu else "float32"
+
+
+def count_parameters(path: Path, trust_remote_code: bool) -> int:
+    """Parameters of the model in ``path``, counted on the meta device (no weights read)."""
+    from accelerate import init_empty_weights
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    config = AutoConfig.from_pretrained(str(path), trust_remote_code=trust_remote_code)
+    with init_empty_weights():
+        model = AutoModelForCausalLM.from_config(config, trust_remote_code=trust_remote_code)
+    return sum(p.numel() for p in model.parameters())
+
+
+def available_memory(device_map: str) -> tuple[float, str]:
+    """Free bytes where the model will live, and a description of it."""
+    import torch
+
+    if device_map != "cpu" and torch.cuda.is_available():
+        if device_map in ("auto", "balanced"):
+            free = sum(torch.cuda.mem_get_info(i)[0] for i in range(torch.cuda.device_count()))
+            return free, f"{torch.cuda.device_count()} GPU(s)"
+        index = int(device_map.split(":")[1]) if ":" in device_map else 0
+        return torch.cuda.mem_get_info(index)[0], f"cuda:{index}"
+    with open("/proc/meminfo") as f:
+        info = dict(line.split(":", 1) for line in f)
+    return int(info["MemAvailable"].split()[0]) * 1024, "CPU RAM"
+
+
+def plan_memory(parameters: int, precision: str, device_map: str, display_name: str) -> float:
+    """Raise ``InsufficientMemoryError`` instead of an opaque OOM; returns the bytes needed."""
+    needed = parameters * _BYTES_PER_PARAM[precision] * _OVERHEAD
+    free, where = available_memory(device_map)
+    if needed > free:
+        msg = (
+            f"{display_name} needs ~{needed / 2**30:.1f} GB in {precision}, you have {free / 2**30:.1f} GB free "
+            f"on {where}; try llm_quantization 8bit/4bit, llm_device_map balanced (two GPUs), or a smaller model"
+        )
+        raise InsufficientMemoryError(msg)
+    return needed
+
+
+def load_model(reference: str, settings: Settings) -> LoadedModel:
+    """Load a chat model and tokenizer for ``reference`` with the settings' dtype, devices and quantisation."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path, spec = resolve_llm(reference, settings)
+    if spec.trust_remote_code and not settings.trust_remote_code:
+        msg = (
+            f"{spec.display_name} runs Python code shipped with the checkpoint; if you trust it, allow it with "
+            f"--trust-remote-code or KB_TRUST_REMOTE_CODE=true"
+        )
+        raise RemoteCodeNotAllowedError(msg)
+    on_gpu = torch.cuda.is_available() and settings.llm_device_map != "cpu"
+    device_map = settings.llm_device_map or ("cuda:0" if on_gpu else "cpu")
+    dtype = choose_dtype(spec, settings, on_gpu)
+    kwargs: dict[str, Any] = {"dtype": getattr(torch, dtype), "trust_remote_code": spec.trust_remote_code}
+    precision = dtype
+    if settings.llm_quantization != "none":
+        if not on_gpu:
+            msg = "8-bit/4-bit loading needs a CUDA GPU (bitsandbytes); use llm_quantization none on CPU"
+            raise ConfigError(msg)
+        from transformers import BitsAndBytesConfig
+
+        kwargs["quantization_config"] = (
+            BitsAndBytesConfig(load_in_8bit=True)
+            if settings.llm_quantization == "8bit"
+            else BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_compute_dtype=getattr(torch, dtype), bnb_4bit_quant_type="nf4")
+        )
+        precision = settings.llm_quantization
+    plan_memory(count_parameters(path, spec.trust_remote_code), precision, device_map, spec.display_name)
+    if device_map != "cpu":
+        kwargs["device_map"] = device_map
+    logger.info("loading %s from %s (%s, %s)", spec.display_name, path, precision, device_map)
+    tokenizer = AutoTokenizer.from_pretrained(str(path), trust_remote_code=spec.trust_remote_code)
+    model = AutoModelForCausalLM.from_pretrained(str(path), **kwargs)
+    model.eval()
+    return LoadedModel(model=model, tokenizer=tokenizer, spec=spec, path=path)

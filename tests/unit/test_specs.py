@@ -1,0 +1,71 @@
+"""Each family's prompt format, rendered from its spec, matches the format on its model card."""
+
+from __future__ import annotations
+
+import pytest
+from jinja2 import Environment
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+from kb_assistant.llms.chat_model import to_chat_dicts
+from kb_assistant.llms.specs import SPECS, get_spec
+
+CONVERSATION = [SystemMessage("You are helpful."), HumanMessage("你是谁"), AIMessage("我是助手。"), HumanMessage("Hi")]
+
+EXPECTED = {
+    # Qwen2-7B-Instruct tokenizer_config.json chat template (ChatML).
+    "qwen2-7b": (
+        "<|im_start|>system\nYou are helpful.<|im_end|>\n<|im_start|>user\n你是谁<|im_end|>\n"
+        "<|im_start|>assistant\n我是助手。<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
+    ),
+    # Meta-Llama-3-8B-Instruct model card.
+    "llama3-8b": (
+        "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nYou are helpful.<|eot_id|>"
+        "<|start_header_id|>user<|end_header_id|>\n\n你是谁<|eot_id|>"
+        "<|start_header_id|>assistant<|end_header_id|>\n\n我是助手。<|eot_id|>"
+        "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
+        "<|start_header_id|>assistant<|end_header_id|>\n\n"
+    ),
+    # DeepSeek-Coder-V2-Lite-Instruct model card.
+    "deepseek-coder-v2-lite": (
+        "<｜begin▁of▁sentence｜>You are helpful.\n\nUser: 你是谁\n\nAssistant: 我是助手。<｜end▁of▁sentence｜>"
+        "User: Hi\n\nAssistant:"
+    ),
+    # XVERSE-7B-Chat's model.chat(): Human/Assistant turns, EOS after each answer.
+    "xverse-7b": "You are helpful.\n\nHuman: 你是谁\n\nAssistant: 我是助手。<|endoftext|>Human: Hi\n\nAssistant: ",
+}
+
+
+def _render(template: str) -> str:
+    env = Environment(trim_blocks=True, lstrip_blocks=True)
+    return env.from_string(template).render(messages=to_chat_dicts(CONVERSATION), add_generation_prompt=True)
+
+
+@pytest.mark.parametrize("family", sorted(EXPECTED))
+def test_family_template_matches_model_card(family: str) -> None:
+    template = SPECS[family].chat_template
+    assert template is not None
+    assert _render(template) == EXPECTED[family]
+
+
+def test_family_generation_defaults_from_cards() -> None:
+    llama = get_spec("llama3-8b")
+    assert "<|eot_id|>" in llama.stop
+    assert dict(llama.generation) == {"temperature": 0.5, "top_p": 0.9, "repetition_penalty": 1.1}
+    deepseek = get_spec("DeepSeek-Coder-V2-Lite-Instruct")
+    assert dict(deepseek.generation) == {
+        "temperature": 0.3, "top_p": 0.8, "top_k": 5, "repetition_penalty": 1.1, "max_new_tokens": 512
+    }
+    assert get_spec("xverse").trust_remote_code and get_spec("xverse").dtype == "float16"
+    assert not any(s.trust_remote_code for s in SPECS.values() if s.family != "xverse-7b")
+
+
+def test_qwen2_fallback_template_matches_packaged_qwen_checkpoint() -> None:
+    """With a system message, the packaged Qwen2.5 checkpoint's own template gives the same ChatML."""
+    from transformers import AutoTokenizer
+
+    from kb_assistant.config import Settings
+    from kb_assistant.packaged import resolve_packaged
+
+    tokenizer = AutoTokenizer.from_pretrained(str(resolve_packaged("qwen2.5-0.5b-instruct", Settings().cache_dir)))
+    rendered = tokenizer.apply_chat_template(to_chat_dicts(CONVERSATION), tokenize=False, add_generation_prompt=True)
+    assert rendered == EXPECTED["qwen2-7b"]

@@ -1,0 +1,122 @@
+"""Streaming mechanics: stop strings never leak, errors surface, nothing hangs, threads are safe."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.callbacks import BaseCallbackHandler
+
+from kb_assistant.errors import ModelError
+from kb_assistant.llms import LocalChatModel
+from kb_assistant.llms.streaming import StopBuffer
+from tests.tiny_model import tiny_chat_params
+
+
+@cache
+def _params() -> dict[str, Any]:
+    return tiny_chat_params(Path(tempfile.mkdtemp()) / "tiny")
+
+
+@pytest.fixture
+def chat() -> LocalChatModel:
+    return LocalChatModel(**{**_params(), "max_new_tokens": 40})
+
+
+def test_stop_buffer_catches_stops_split_across_pieces() -> None:
+    buffer = StopBuffer(["<END>", "Human:"])
+    emitted = [buffer.push(p) for p in ["Hello wor", "ld <E", "N", "D> never shown"]]
+    assert "".join(emitted) == "Hello world "
+    assert buffer.stopped
+    buffer = StopBuffer(["Human:"])
+    assert buffer.push("a Hum") == "a "
+    assert buffer.push("ble answer") == "Humble answer"  # a false alarm is released
+    assert buffer.flush() == ""
+
+
+def test_stop_is_honoured_in_generate_and_stream(chat: LocalChatModel) -> None:
+    full = chat.invoke("hello").content
+    assert len(full) > 10
+    stop = full[len(full) // 2 : len(full) // 2 + 3]
+    cut = full[: full.index(stop)]
+    assert chat.invoke("hello", stop=[stop]).content == cut
+    streamed = "".join(str(c.content) for c in chat.stream("hello", stop=[stop]))
+    assert streamed == cut
+
+
+def test_per_call_overrides_and_usage(chat: LocalChatModel) -> None:
+    short = chat.invoke("hello", max_new_tokens=3)
+    assert short.usage_metadata["output_tokens"] == 3
+    assert short.usage_metadata["input_tokens"] > 3
+    longer = chat.invoke("hello", max_tokens=8)
+    assert longer.usage_metadata["output_tokens"] == 8
+    chunks = list(chat.stream("hello", max_new_tokens=5))
+    assert chunks[-1].usage_metadata["output_tokens"] == 5
+
+
+def test_callbacks_receive_every_token(chat: LocalChatModel) -> None:
+    class Collect(BaseCallbackHandler):
+        def __init__(self) -> None:
+            self.tokens: list[str] = []
+
+        def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
+            self.tokens.append(token)
+
+    handler = Collect()
+    result = chat.invoke("hello", config={"callbacks": [handler]})
+    assert len(handler.tokens) > 3 and "".join(handler.tokens) == result.content
+
+
+def test_concurrent_threads_get_the_same_greedy_answers(chat: LocalChatModel) -> None:
+    prompts = ["hello", "count one two", "知识库", "world"]
+    expected = {p: chat.invoke(p).content for p in prompts}
+    results: dict[str, list[str]] = {p: [] for p in prompts}
+
+    def ask(prompt: str) -> None:
+        results[prompt].append(str(chat.invoke(prompt).content))
+
+    threads = [threading.Thread(target=ask, args=(p,)) for p in prompts * 3]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert all(results[p] == [expected[p]] * 3 for p in prompts)
+
+
+class _Exploding:
+    """Wraps the real model; generate() fails after streaming two tokens (the narrow fault under test)."""
+
+    def __init__(self, model: Any) -> None:
+        self.inner = model
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def generate(self, **kwargs: Any) -> Any:
+        streamer = kwargs["streamer"]
+        streamer.put(kwargs["input_ids"][0])
+        streamer.put(kwargs["input_ids"][0][:2])
+        raise RuntimeError("CUDA error: device-side assert triggered")
+
+
+class _Stuck(_Exploding):
+    def generate(self, **kwargs: Any) -> Any:
+        threading.Event().wait(3)
+
+
+def test_generation_error_is_raised_in_caller(chat: LocalChatModel) -> None:
+    broken = LocalChatModel(**{**_params(), "model": _Exploding(_params()["model"])})
+    with pytest.raises(ModelError, match="device-side assert"):
+        list(broken.stream("hello"))
+    with pytest.raises(ModelError, match="device-side assert"):
+        broken.invoke("hello")
+
+
+def test_stuck_generation_times_out(chat: LocalChatModel) -> None:
+    stuck = LocalChatModel(**{**_params(), "model": _Stuck(_params()["model"]), "timeout": 0.5})
+    with pytest.raises(ModelError, match="no token"):
+        stuck.invoke("hello")
