@@ -20,8 +20,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# Piped output gets wide lines: tables are not folded into unreadable 80-column shards.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 200)
 
 KBOpt = Annotated[str | None, typer.Option("--kb", help="Knowledge base name (default from config: 'default').")]
 
@@ -81,3 +82,4 @@ def main() -> None:
 
 # Commands are registered by importing their modules (kept small, one concern each).
 from kb_assistant import cli_kb as _cli_kb  # noqa: E402,F401
+from kb_assistant import cli_models as _cli_models  # noqa: E402,F401

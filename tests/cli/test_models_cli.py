@@ -1,0 +1,53 @@
+"""Model commands and loading guards, as a user meets them."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from kb_assistant.config import Settings
+from kb_assistant.errors import InsufficientMemoryError, RemoteCodeNotAllowedError
+from kb_assistant.llms.loading import load_model, plan_memory
+from tests.cli.test_ingest_cli import run_cli
+
+
+def test_models_lists_families_and_packaged_models() -> None:
+    result = run_cli("models")
+    assert result.returncode == 0, result.stderr
+    for name in ("qwen2-7b", "llama3-8b", "deepseek-coder-v2-lite", "xverse-7b", "packaged:qwen2.5-0.5b-instruct"):
+        assert name in result.stdout
+    assert "qwen/Qwen2-7B-Instruct" in result.stdout
+
+
+def test_download_without_network_fails_fast_with_one_line() -> None:
+    started = time.monotonic()
+    result = run_cli("download", "qwen2-7b")
+    elapsed = time.monotonic() - started
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot reach" in lines[0]
+    assert elapsed < 20
+
+
+def test_family_not_downloaded_says_how_to_get_it(settings: Settings) -> None:
+    result = run_cli("--llm-model", "llama3-8b", "models")
+    assert result.returncode == 0
+    with pytest.raises(Exception, match="kb_assistant download llama3-8b"):
+        load_model("llama3-8b", settings)
+
+
+def test_remote_code_needs_permission(tmp_path: Path, settings: Settings) -> None:
+    folder = tmp_path / "XVERSE-7B-Chat"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"model_type": "xverse", "architectures": ["XverseForCausalLM"]}))
+    with pytest.raises(RemoteCodeNotAllowedError, match="KB_TRUST_REMOTE_CODE=true"):
+        load_model(str(folder), settings)
+
+
+def test_memory_plan_says_what_is_needed_and_available() -> None:
+    with pytest.raises(InsufficientMemoryError, match=r"needs ~\d+\.\d GB in bfloat16, you have \d+\.\d GB free on CPU RAM"):
+        plan_memory(500_000_000_000, "bfloat16", "cpu", "Huge-500B")
+    assert plan_memory(1_000_000, "float32", "cpu", "tiny") > 4_000_000
