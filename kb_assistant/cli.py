@@ -59,6 +59,9 @@ def settings_from(ctx: typer.Context, **overrides: Any) -> Settings:
     apply_offline_env(settings)
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
     return settings
 
 
@@ -83,3 +86,4 @@ def main() -> None:
 # Commands are registered by importing their modules (kept small, one concern each).
 from kb_assistant import cli_kb as _cli_kb  # noqa: E402,F401
 from kb_assistant import cli_models as _cli_models  # noqa: E402,F401
+from kb_assistant import cli_qa as _cli_qa  # noqa: E402,F401

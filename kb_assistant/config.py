@@ -77,6 +77,28 @@ class Settings(BaseSettings):
     llm_dtype: Literal["auto", "bfloat16", "float16", "float32"] = "auto"
     llm_quantization: Literal["none", "8bit", "4bit"] = "none"
     max_new_tokens: int = Field(default=512, ge=1)
+    temperature: float | None = 0.0
+    """0 = greedy, best for answering from documents; unset (null) = the family's chat default."""
+
+    retrieval_mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    """Dense (Chroma), lexical (BM25 with jieba) or both fused by reciprocal rank."""
+    top_k: int = Field(default=5, ge=1)
+    """Chunks handed to the model."""
+    fetch_k: int = Field(default=30, ge=1)
+    """Candidates each retriever contributes before fusion / MMR / reranking."""
+    rrf_k: int = Field(default=60, ge=1)
+    """Reciprocal-rank-fusion constant."""
+    mmr: bool = False
+    """Diversify the dense candidates with maximal marginal relevance."""
+    score_threshold: float | None = None
+    """Drop dense hits under this cosine relevance (0-1)."""
+    reranker_model: str | None = None
+    """A sentence-transformers cross-encoder (path) to rerank the fused candidates."""
+    min_relevance: float | None = 0.86
+    """In refuse mode, answer 'not in the knowledge base' when no chunk shares a term with the question and
+    the best dense relevance is under this (multilingual-e5 scores unrelated text at 0.74-0.83)."""
+    answer_mode: Literal["refuse", "general"] = "refuse"
+    """When the context lacks the answer: say so, or answer from the model's own knowledge and say that it did."""
 
     @field_validator("kb")
     @classmethod

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from filelock import FileLock, Timeout
 
+from kb_assistant.bm25 import bm25_path
 from kb_assistant.config import Settings
 from kb_assistant.errors import EmbeddingMismatchError, KBNotFoundError, StoreBusyError, StoreError
 
@@ -194,6 +195,7 @@ class KBStore:
         """Delete the KB's collection and all its records."""
         if self.exists():
             self.client.delete_collection(collection_name(self.kb))
+        bm25_path(self.settings.persist_dir, self.kb).unlink(missing_ok=True)
         manager = self.record_manager()
         manager.delete_keys(manager.list_keys())
         with self.engine.begin() as conn:

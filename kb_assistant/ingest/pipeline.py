@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from langchain_core.documents import Document
 
+from kb_assistant.bm25 import bm25_path, sync_bm25
 from kb_assistant.config import Settings
 from kb_assistant.errors import LoaderError
 from kb_assistant.ingest.discovery import FoundFile, discover_files, display_name, valid_name
@@ -222,6 +223,8 @@ class Ingestor:
                 progress.file_done(outcome)
             if prune_folders:
                 report.outcomes.extend(self._prune(prune_folders, {str(f.path) for f in found}, known))
+            if self.written or self.deleted:
+                sync_bm25(self.vectorstore._collection, bm25_path(self.settings.persist_dir, self.settings.kb))
         report.chunks_written, report.chunks_deleted = self.written, self.deleted
         report.seconds = time.perf_counter() - started
         return report

@@ -1,0 +1,130 @@
+"""Retrieval that finds what is there: dense + BM25 fused by reciprocal rank, filters, MMR, reranking."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from kb_assistant.bm25 import BM25Index, bm25_path, sync_bm25
+from kb_assistant.config import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def reciprocal_rank_fusion(rankings: list[list[str]], k: int = 60) -> list[tuple[str, float]]:
+    """Fuse ranked id lists: score(d) = sum over lists of 1 / (k + rank)."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, doc_id in enumerate(ranking, start=1):
+            scores[doc_id] = scores.get(doc_id, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda item: -item[1])
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense and BM25 retrieval over one knowledge base, fused by reciprocal rank.
+
+    Returned documents carry ``id``, ``score`` (fused), and ``dense_score`` / ``bm25_score`` where
+    each retriever found them. ``sources`` restricts retrieval to files (their ``source`` paths).
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    vectorstore: Any
+    """A LangChain Chroma over the KB's collection."""
+    bm25: BM25Index
+    mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    k: int = 5
+    fetch_k: int = 30
+    rrf_k: int = 60
+    mmr: bool = False
+    score_threshold: float | None = None
+    sources: list[str] | None = None
+    reranker: Any = None
+    """A sentence-transformers ``CrossEncoder``, or None."""
+
+    def _where(self) -> dict[str, Any] | None:
+        if not self.sources:
+            return None
+        return {"source": {"$in": list(self.sources)}} if len(self.sources) > 1 else {"source": self.sources[0]}
+
+    def _dense(self, query: str) -> list[tuple[Document, float]]:
+        if self.mmr:
+            docs = self.vectorstore.max_marginal_relevance_search(
+                query, k=self.fetch_k, fetch_k=self.fetch_k * 3, filter=self._where()
+            )
+            return [(d, float("nan")) for d in docs]
+        hits = self.vectorstore.similarity_search_with_relevance_scores(query, k=self.fetch_k, filter=self._where())
+        if self.score_threshold is not None:
+            hits = [(d, s) for d, s in hits if s >= self.score_threshold]
+        return hits
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        collection = self.vectorstore._collection
+        docs: dict[str, Document] = {}
+        rankings: list[list[str]] = []
+        if self.mode in ("hybrid", "dense"):
+            ranking = []
+            for doc, score in self._dense(query):
+                doc.metadata["dense_score"] = round(score, 4)
+                docs[str(doc.id)] = doc
+                ranking.append(str(doc.id))
+            rankings.append(ranking)
+        if self.mode in ("hybrid", "bm25"):
+            allowed = set(collection.get(where=self._where(), include=[])["ids"]) if self.sources else None
+            lexical = self.bm25.search(query, self.fetch_k, allowed)
+            missing = [doc_id for doc_id, _ in lexical if doc_id not in docs]
+            if missing:
+                got = collection.get(ids=missing, include=["documents", "metadatas"])
+                for doc_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                    docs[doc_id] = Document(id=doc_id, page_content=text or "", metadata=dict(meta or {}))
+            for doc_id, score in lexical:
+                if doc_id in docs:
+                    docs[doc_id].metadata["bm25_score"] = round(score, 4)
+            rankings.append([doc_id for doc_id, _ in lexical if doc_id in docs])
+        fused = reciprocal_rank_fusion(rankings, self.rrf_k)
+        results = []
+        for doc_id, score in fused:
+            doc = docs[doc_id]
+            doc.metadata["score"] = round(score, 6)
+            doc.metadata["id"] = doc_id
+            results.append(doc)
+        if self.reranker is not None and results:
+            candidates = results[: self.fetch_k]
+            scores = self.reranker.predict([(query, d.page_content) for d in candidates])
+            for doc, score in zip(candidates, scores, strict=True):
+                doc.metadata["rerank_score"] = float(score)
+            results = sorted(candidates, key=lambda d: -d.metadata["rerank_score"])
+        return results[: self.k]
+
+
+def make_retriever(settings: Settings, embeddings: Any = None, sources: list[str] | None = None) -> HybridRetriever:
+    """The configured retriever over ``settings.kb`` (the BM25 index is brought up to date once here)."""
+    from kb_assistant.embeddings import make_embeddings
+    from kb_assistant.store import KBStore
+
+    embeddings = embeddings or make_embeddings(settings)
+    store = KBStore(settings)
+    vectorstore = store.vectorstore(embeddings)
+    bm25 = sync_bm25(vectorstore._collection, bm25_path(settings.persist_dir, settings.kb))
+    reranker = None
+    if settings.reranker_model:
+        from sentence_transformers import CrossEncoder
+
+        reranker = CrossEncoder(settings.reranker_model, local_files_only=True)
+    return HybridRetriever(
+        vectorstore=vectorstore,
+        bm25=bm25,
+        mode=settings.retrieval_mode,
+        k=settings.top_k,
+        fetch_k=max(settings.fetch_k, settings.top_k),
+        rrf_k=settings.rrf_k,
+        mmr=settings.mmr,
+        score_threshold=settings.score_threshold,
+        sources=sources,
+        reranker=reranker,
+    )
