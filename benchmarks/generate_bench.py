@@ -61,10 +61,11 @@ def random_model(name: str) -> Any:
     with torch.no_grad():
         for p in model.parameters():
             p.normal_(0, 0.02)
-        for name_, buffer in model.named_buffers():
-            if "inv_freq" in name_:
-                base, dim = config.rope_theta, config.hidden_size // config.num_attention_heads
-                buffer.copy_(1.0 / (base ** (torch.arange(0, dim, 2, device="cuda").float() / dim)))
+        for module in model.modules():  # to_empty left the rotary frequencies uninitialised
+            if hasattr(module, "inv_freq") and hasattr(module, "config"):
+                fresh = type(module)(config=module.config, device="cuda")
+                for key, buffer in fresh.named_buffers():
+                    getattr(module, key).copy_(buffer)
     model.generation_config.eos_token_id = None  # always produce all new tokens
     model.generation_config.pad_token_id = 0
     return model.eval()
