@@ -1,0 +1,41 @@
+"""The eval command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from kb_assistant.cli import app, fail, out, settings_from
+
+
+@app.command("eval")
+def eval_(
+    ctx: typer.Context,
+    dataset: Annotated[Path, typer.Argument(help="A folder with corpus.jsonl, queries.jsonl and qrels.tsv.")],
+    recipe: Annotated[str, typer.Option(help="Comma-separated: default, dense, bm25, naive.")] = "default",
+    limit: Annotated[int | None, typer.Option(help="Evaluate a fixed random sample of this many queries.")] = None,
+    answers: Annotated[bool, typer.Option(help="Also generate answers and score them (slow on CPU).")] = False,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON here.")] = None,
+) -> None:
+    """Ingest a dataset's corpus into a scratch KB and report Recall@1/5/10, MRR@10, nDCG@10 and latency."""
+    from kb_assistant.evaluation import evaluate
+
+    if not dataset.is_dir():
+        fail(f"{dataset} is not a folder")
+    settings = settings_from(ctx)
+    report = evaluate(dataset, settings, [r.strip() for r in recipe.split(",") if r.strip()], limit, answers=answers)
+    if json_out:
+        json_out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    table = Table(title=f"{report['dataset']}: {report['documents']} documents, {report['queries']} queries")
+    keys = ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "latency_ms"]
+    extra = sorted({k for r in report["results"] for k in r["metrics"]} - set(keys))
+    for column in ["recipe", "chunks", "ingest s", *keys, *extra]:
+        table.add_column(column, justify="right")
+    for r in report["results"]:
+        m = r["metrics"]
+        table.add_row(r["recipe"], str(r["chunks"]), f"{r['ingest_seconds']:.0f}", *(str(m.get(k, "-")) for k in [*keys, *extra]))
+    out.print(table)
