@@ -65,7 +65,7 @@ def _tutorial_llm(family: str, doc: str) -> type[LocalLLM]:
         settings = (settings or Settings()).with_overrides(llm_family=family)
         LocalLLM.__init__(self, chat=LocalChatModel.from_pretrained(mode_name_or_path, settings, **fields))
 
-    return type(f"{family}_LLM", (LocalLLM,), {"__init__": __init__, "__doc__": doc})
+    return type(f"{family}_LLM", (LocalLLM,), {"__init__": __init__, "__doc__": doc, "__module__": __name__})
 
 
 Qwen2_LLM = _tutorial_llm("qwen2-7b", "Drop-in for the tutorial's ``Qwen2_LLM(mode_name_or_path=...)``.")

@@ -1,0 +1,53 @@
+"""kb-assistant: a local, offline-first knowledge-base assistant on LangChain.
+
+Public API (imported lazily, so ``import kb_assistant`` does not import torch)::
+
+    from kb_assistant import Settings, ingest, make_retriever, build_qa_chain, LocalChatModel
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "Settings": "kb_assistant.config",
+    "KBError": "kb_assistant.errors",
+    "ingest": "kb_assistant.ingest",
+    "reindex": "kb_assistant.ingest",
+    "remove_paths": "kb_assistant.ingest",
+    "IngestReport": "kb_assistant.ingest",
+    "make_embeddings": "kb_assistant.embeddings",
+    "LocalEmbeddings": "kb_assistant.embeddings",
+    "KBStore": "kb_assistant.store",
+    "list_kbs": "kb_assistant.store",
+    "HybridRetriever": "kb_assistant.retrieval",
+    "make_retriever": "kb_assistant.retrieval",
+    "build_qa_chain": "kb_assistant.qa",
+    "build_retrieval_qa": "kb_assistant.qa",
+    "QAChain": "kb_assistant.qa",
+    "LocalChatModel": "kb_assistant.llms",
+    "LocalLLM": "kb_assistant.llms",
+    "Qwen2_LLM": "kb_assistant.llms",
+    "LLaMA3_LLM": "kb_assistant.llms",
+    "DeepSeek_Coder_LLM": "kb_assistant.llms",
+    "XVERSE_LLM": "kb_assistant.llms",
+    "ModelSpec": "kb_assistant.llms",
+    "SPECS": "kb_assistant.llms",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        msg = f"module 'kb_assistant' has no attribute {name!r}"
+        raise AttributeError(msg)
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,91 @@
+"""Retrieval QA end to end with the real embedded models: sources, refusals, follow-ups, the eval command."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kb_assistant.config import Settings
+from kb_assistant.evaluation import evaluate, retrieval_metrics
+from kb_assistant.ingest import ingest
+from kb_assistant.llms import LocalChatModel
+from kb_assistant.qa import build_qa_chain
+from kb_assistant.retrieval import make_retriever, reciprocal_rank_fusion
+from tests.conftest import REPO, shared_path
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def llm() -> Iterator[LocalChatModel]:
+    yield LocalChatModel.from_pretrained("packaged:qwen2.5-0.5b-instruct", Settings(), temperature=0, max_new_tokens=64)
+
+
+def test_rrf_prefers_documents_ranked_well_by_both() -> None:
+    fused = reciprocal_rank_fusion([["a", "b", "x"], ["b", "c"]], k=60)
+    assert [d for d, _ in fused][0] == "b"
+    assert {d for d, _ in fused} == {"a", "b", "c", "x"}
+    assert dict(fused)["a"] > dict(fused)["x"]
+
+
+def test_metrics_on_a_known_ranking() -> None:
+    metrics = retrieval_metrics({"q": ["x", "d1", "y", "d2"]}, {"q": {"d1": 1, "d2": 1}})
+    assert metrics["recall@1"] == 0 and metrics["recall@5"] == 1 and metrics["mrr@10"] == 0.5
+
+
+def test_answers_with_sources_and_refuses_when_absent(settings: Settings, embeddings, llm) -> None:
+    ingest([REPO / "data"], settings, embeddings=embeddings)
+    chain = build_qa_chain(make_retriever(settings, embeddings), llm, min_relevance=settings.min_relevance)
+    result = chain.invoke("kb-assistant 的 HTTP 服务默认监听哪个端口？")
+    assert "6006" in result["answer"]
+    assert result["sources"][0]["source"] == "kb-assistant-指南.md"
+    assert "HTTP 服务" in result["sources"][0]["headings"]
+    english = chain.invoke("On which port does the kb-assistant HTTP server listen by default?")
+    assert "6006" in english["answer"]
+    assert english["sources"][0]["source"] == "kb-assistant-guide.md"
+    absent = chain.invoke("What is the boiling point of water on Mars?")
+    assert "does not contain" in absent["answer"]
+    parts = list(chain.stream("默认的文本块大小是多少？"))
+    assert "sources" in parts[0] and any("answer" in p for p in parts[1:])
+    assert "300" in "".join(p.get("answer", "") for p in parts)
+
+
+PORTS = {
+    "Redis": ("redis.md", "Redis 是一个内存数据库，常用作缓存和消息队列。Redis 服务器的默认端口是 6379。"),
+    "MySQL": ("mysql.md", "MySQL 是一个关系型数据库管理系统，由 Oracle 维护。MySQL 服务器的默认端口是 3306。"),
+    "PostgreSQL": ("postgres.md", "PostgreSQL 是一个开源的对象关系型数据库。PostgreSQL 服务器的默认端口是 5432。"),
+    "MongoDB": ("mongodb.md", "MongoDB 是一个面向文档的 NoSQL 数据库。MongoDB 服务器的默认端口是 27017。"),
+}
+
+
+def test_follow_up_only_finds_the_document_after_rewriting(tmp_path: Path, settings: Settings, embeddings, llm) -> None:
+    folder = tmp_path / "db"
+    folder.mkdir()
+    for name, text in PORTS.values():
+        (folder / name).write_text(text, encoding="utf-8")
+    ingest([folder], settings, embeddings=embeddings)
+    retriever = make_retriever(settings.with_overrides(top_k=1), embeddings)
+    follow_up = "它的默认端口呢？"
+    raw_top = retriever.invoke(follow_up)[0].metadata["source"]
+    # Ask about a database the raw follow-up does NOT retrieve, so only the rewrite can find it.
+    subject = next(s for s, (name, _) in PORTS.items() if name != raw_top)
+    chain = build_qa_chain(retriever, llm)
+    first = chain.invoke(f"{subject} 是什么？")
+    assert first["sources"][0]["source"] == PORTS[subject][0]
+    second = chain.invoke({"question": follow_up, "history": [(f"{subject} 是什么？", first["answer"])]})
+    assert subject.lower() in second["standalone_question"].lower()
+    assert second["sources"][0]["source"] == PORTS[subject][0]
+    # No history, no rewrite call: the question is used as is.
+    assert chain.invoke(follow_up)["standalone_question"] == follow_up
+
+
+def test_eval_command_on_a_slice_is_sane(embeddings) -> None:
+    report = evaluate(shared_path("eval", "xquad_zh"), Settings(), ["default", "bm25"], limit=25, embeddings=embeddings)
+    by_recipe = {r["recipe"]: r["metrics"] for r in report["results"]}
+    assert report["queries"] == 25
+    for metrics in by_recipe.values():
+        assert 0 <= metrics["recall@1"] <= metrics["recall@5"] <= metrics["recall@10"] <= 1
+    assert by_recipe["default"]["recall@5"] >= 0.8
+    assert by_recipe["default"]["ndcg@10"] >= by_recipe["bm25"]["ndcg@10"] - 0.05
