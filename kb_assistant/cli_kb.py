@@ -33,7 +33,7 @@ def ingest(
     """
     from kb_assistant.cli_output import RichProgress
     from kb_assistant.embeddings import make_embeddings
-    from kb_assistant.ingest import Ingestor
+    from kb_assistant.ingestion import Ingestor
 
     settings = settings_from(ctx, kb=kb)
     missing = [p for p in paths if not p.exists() and not p.is_symlink()]
@@ -59,7 +59,7 @@ def sync(
 def reindex(ctx: typer.Context, kb: KBOpt = None) -> None:
     """Rebuild a KB from its files, e.g. after changing the embedding model."""
     from kb_assistant.cli_output import RichProgress
-    from kb_assistant.ingest import reindex as run_reindex
+    from kb_assistant.ingestion import reindex as run_reindex
 
     settings = settings_from(ctx, kb=kb)
     with RichProgress(err) as progress:
@@ -74,7 +74,7 @@ def remove(
     kb: KBOpt = None,
 ) -> None:
     """Remove files (or everything under folders) from a KB; the files on disk are not touched."""
-    from kb_assistant.ingest import remove_paths
+    from kb_assistant.ingestion import remove_paths
 
     outcomes = remove_paths(paths, settings_from(ctx, kb=kb))
     if not outcomes:

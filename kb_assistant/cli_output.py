@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kb_assistant.ingest.pipeline import FileOutcome, IngestReport
+from kb_assistant.ingestion.pipeline import FileOutcome, IngestReport
 
 STATUSES = ("added", "updated", "unchanged", "removed", "skipped", "failed")
 

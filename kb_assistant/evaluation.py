@@ -149,7 +149,7 @@ def _ours(
     embeddings: Any,
     answers: bool = False,
 ) -> list[RecipeResult]:
-    from kb_assistant.ingest import ingest
+    from kb_assistant.ingestion import ingest
     from kb_assistant.retrieval import make_retriever
 
     started = time.perf_counter()

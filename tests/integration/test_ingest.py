@@ -10,7 +10,7 @@ import pytest
 
 from kb_assistant.config import Settings
 from kb_assistant.errors import EmbeddingMismatchError
-from kb_assistant.ingest import ingest, reindex, remove_paths
+from kb_assistant.ingestion import ingest, reindex, remove_paths
 from kb_assistant.store import KBStore
 from tests.conftest import shared_path
 

@@ -9,7 +9,7 @@ import pytest
 
 from kb_assistant.config import Settings
 from kb_assistant.evaluation import evaluate, retrieval_metrics
-from kb_assistant.ingest import ingest
+from kb_assistant.ingestion import ingest
 from kb_assistant.llms import LocalChatModel
 from kb_assistant.qa import build_qa_chain
 from kb_assistant.retrieval import make_retriever, reciprocal_rank_fusion

@@ -3,7 +3,7 @@
 import pytest
 
 from kb_assistant.errors import LoaderError
-from kb_assistant.ingest.decoding import clean_text, decode_bytes
+from kb_assistant.ingestion.decoding import clean_text, decode_bytes
 
 SIMPLIFIED = "知识库助手把文档切分成块，再用本地模型回答问题。默认端口是6006。"
 TRADITIONAL = "知識庫助手把文件切分成區塊，再用本地模型回答問題。"

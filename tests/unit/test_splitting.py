@@ -7,7 +7,7 @@ import re
 import pytest
 from langchain_core.documents import Document
 
-from kb_assistant.ingest.splitting import ChunkPacker, TokenCounter, markdown_sections, split_documents
+from kb_assistant.ingestion.splitting import ChunkPacker, TokenCounter, markdown_sections, split_documents
 
 
 @pytest.fixture(scope="module")

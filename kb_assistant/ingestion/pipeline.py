@@ -18,9 +18,9 @@ from langchain_core.documents import Document
 from kb_assistant.bm25 import bm25_path, sync_bm25
 from kb_assistant.config import Settings
 from kb_assistant.errors import LoaderError
-from kb_assistant.ingest.discovery import FoundFile, discover_files, display_name, valid_name
-from kb_assistant.ingest.loaders import is_supported, load_bytes
-from kb_assistant.ingest.splitting import TokenCounter, split_documents
+from kb_assistant.ingestion.discovery import FoundFile, discover_files, display_name, valid_name
+from kb_assistant.ingestion.loaders import is_supported, load_bytes
+from kb_assistant.ingestion.splitting import TokenCounter, split_documents
 from kb_assistant.store import FileRecord, KBStore
 
 if TYPE_CHECKING:

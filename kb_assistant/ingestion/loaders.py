@@ -18,7 +18,7 @@ from typing import Any
 from langchain_core.documents import Document
 
 from kb_assistant.errors import LoaderError
-from kb_assistant.ingest.decoding import clean_text, decode_bytes
+from kb_assistant.ingestion.decoding import clean_text, decode_bytes
 
 Loader = Callable[[Path, bytes], list[Document]]
 
