@@ -88,3 +88,4 @@ from kb_assistant import cli_kb as _cli_kb  # noqa: E402,F401
 from kb_assistant import cli_models as _cli_models  # noqa: E402,F401
 from kb_assistant import cli_qa as _cli_qa  # noqa: E402,F401
 from kb_assistant import cli_eval as _cli_eval  # noqa: E402,F401
+from kb_assistant import cli_serve as _cli_serve  # noqa: E402,F401

@@ -100,6 +100,20 @@ class Settings(BaseSettings):
     answer_mode: Literal["refuse", "general"] = "refuse"
     """When the context lacks the answer: say so, or answer from the model's own knowledge and say that it did."""
 
+    host: str = "127.0.0.1"
+    """Address the HTTP server binds to."""
+    port: int = 6006
+    api_key: str | None = None
+    """Bearer token the server requires; mandatory when binding to a non-loopback address."""
+    max_queue: int = Field(default=16, ge=1)
+    """Generations running or waiting; past it the server answers 429 with Retry-After."""
+    max_body_mb: float = Field(default=50.0, gt=0)
+    """Largest request body (uploads included)."""
+    max_prompt_chars: int = Field(default=32000, ge=1)
+    """Longest prompt or message list the server accepts."""
+    cors_origins: list[str] = Field(default_factory=list)
+    """Origins allowed by CORS; empty = CORS off."""
+
     @field_validator("kb")
     @classmethod
     def _check_kb(cls, value: str) -> str:

@@ -1,0 +1,27 @@
+"""The serve command."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from kb_assistant.cli import app, err, settings_from
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 6006).")] = None,
+    api_key: Annotated[str | None, typer.Option(help="Require this Bearer token (needed off loopback).", envvar="KB_API_KEY")] = None,
+) -> None:
+    """Serve the HTTP API: POST / (tutorial), /v1/chat/completions, /v1/embeddings, /v1/kbs, /health."""
+    import uvicorn
+
+    from kb_assistant.server import create_app
+
+    settings = settings_from(ctx, host=host, port=port, api_key=api_key)
+    application = create_app(settings)
+    err.print(f"serving on http://{settings.host}:{settings.port} (models load in the background; see /health)")
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=5)

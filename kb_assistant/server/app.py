@@ -1,0 +1,92 @@
+"""The FastAPI application factory. Models load once, in the background, at start-up; ``/health`` says
+when they are ready."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from kb_assistant.config import Settings
+from kb_assistant.errors import ConfigError, EmbeddingMismatchError, KBError, KBNotFoundError, StoreBusyError
+from kb_assistant.server.deps import require_api_key
+from kb_assistant.server.state import AppState
+
+logger = logging.getLogger(__name__)
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_binding(settings: Settings) -> None:
+    """An API key is required to listen on anything but loopback."""
+    if not is_loopback(settings.host) and not settings.api_key:
+        msg = f"binding to {settings.host} exposes the server: set an API key (KB_API_KEY or --api-key) first"
+        raise ConfigError(msg)
+
+
+def create_app(settings: Settings, *, llm: Any = None, embeddings: Any = None) -> FastAPI:
+    """The API app. ``llm`` / ``embeddings`` may be given (any LangChain chat model / our embeddings)."""
+    check_binding(settings)
+    state = AppState(settings, llm, embeddings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not state.loaded.is_set():
+            threading.Thread(target=state.load, name="kb-load", daemon=True).start()
+        yield
+
+    app = FastAPI(title="kb-assistant", version="0.1.0", lifespan=lifespan)
+    app.state.kb = state
+    max_body = int(settings.max_body_mb * 2**20)
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Any) -> Any:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > max_body):
+            return JSONResponse({"detail": f"request body over {settings.max_body_mb:g} MB"}, status_code=413)
+        return await call_next(request)
+
+    if settings.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"])
+
+    @app.exception_handler(KBError)
+    async def kb_error(request: Request, exc: KBError) -> JSONResponse:
+        status = 404 if isinstance(exc, KBNotFoundError) else 409 if isinstance(exc, (StoreBusyError, EmbeddingMismatchError)) else 400
+        return JSONResponse({"detail": str(exc)}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in exc.errors()[:5])
+        return JSONResponse({"detail": f"invalid request: {problems}"}, status_code=422)
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        """Liveness and readiness: status is loading, ready or error."""
+        status = "loading" if not state.loaded.is_set() else "error" if state.error else "ready"
+        return {"status": status, "error": state.error, "llm": settings.llm_model, "embeddings": settings.embedding_model,
+                "queue": {"active": state.gate.active, "limit": state.gate.limit}}
+
+    from kb_assistant.server.routes_chat import router as chat_router
+    from kb_assistant.server.routes_kb import router as kb_router
+
+    guarded = [Depends(require_api_key)]
+    app.include_router(chat_router, dependencies=guarded)
+    app.include_router(kb_router, dependencies=guarded)
+    return app

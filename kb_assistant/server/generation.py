@@ -1,0 +1,63 @@
+"""Generation for the routes: per-request sampling, prompt checks, plain chat or KB answers, streaming."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import HTTPException
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+
+from kb_assistant.server.state import AppState
+
+_ROLES = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
+
+
+def with_sampling(llm: Any, **values: Any) -> Any:
+    """A shallow copy of the chat model with these sampling values (the weights are shared)."""
+    fields = getattr(type(llm), "model_fields", {})
+    update = {k: v for k, v in values.items() if v is not None and k in fields}
+    return llm.model_copy(update=update) if update else llm
+
+
+def to_messages(pairs: list[tuple[str, str]]) -> list[BaseMessage]:
+    """(role, content) pairs -> LangChain messages."""
+    return [_ROLES[role](content) for role, content in pairs]
+
+
+def check_prompt(state: AppState, llm: Any, messages: list[BaseMessage], max_new_tokens: int) -> int:
+    """400 when the prompt is too long for the model's window; returns its token count."""
+    chars = sum(len(str(m.content)) for m in messages)
+    if chars > state.settings.max_prompt_chars:
+        raise HTTPException(413, f"prompt is {chars} characters; the limit is {state.settings.max_prompt_chars}")
+    render = getattr(llm, "render_prompt", None)
+    if render is None:
+        return 0
+    tokens = llm.count_tokens(render(messages))
+    window = llm.context_window
+    if tokens + max_new_tokens > window:
+        raise HTTPException(
+            400,
+            f"prompt is {tokens} tokens and {max_new_tokens} new tokens were asked for; the model's context "
+            f"window is {window} tokens: shorten the prompt or the history",
+        )
+    return int(tokens)
+
+
+def stream_chat(llm: Any, messages: list[BaseMessage], stop: list[str] | None) -> Iterator[dict[str, Any]]:
+    """{'answer': text} pieces, then {'usage': {...}} when the model reports it."""
+    for chunk in llm.stream(messages, stop=stop):
+        if chunk.content:
+            yield {"answer": str(chunk.content)}
+        if getattr(chunk, "usage_metadata", None):
+            yield {"usage": dict(chunk.usage_metadata)}
+
+
+def stream_kb(state: AppState, llm: Any, kb: str, question: str, history: list[tuple[str, str]]) -> Iterator[dict[str, Any]]:
+    """The QA chain's parts: {'sources': [...]}, then {'answer': text} pieces."""
+    from kb_assistant.qa import build_qa_chain
+
+    chain = build_qa_chain(
+        state.retriever(kb), llm, answer_mode=state.settings.answer_mode, min_relevance=state.settings.min_relevance
+    )
+    yield from chain.stream({"question": question, "history": history})

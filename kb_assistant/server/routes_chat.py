@@ -1,0 +1,192 @@
+"""Chat endpoints: the tutorials' ``POST /`` and the OpenAI-compatible ``/v1`` API."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from kb_assistant.server.deps import Ready, State, busy, check_kb_name
+from kb_assistant.server.generation import check_prompt, stream_chat, stream_kb, to_messages, with_sampling
+from kb_assistant.server.schemas import (
+    ChatCompletionRequest,
+    EmbeddingRequest,
+    TutorialRequest,
+    TutorialResponse,
+)
+from kb_assistant.server.state import AppState, iterate_in_thread
+from kb_assistant.store import KBStore, list_kbs
+
+router = APIRouter()
+
+
+def _ensure_kb(state: AppState, kb: str) -> None:
+    check_kb_name(kb)
+    if not KBStore(state.for_kb(kb)).exists():
+        raise HTTPException(404, f"knowledge base {kb!r} does not exist (GET /v1/kbs lists them)")
+
+
+def _collect(parts: Any) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
+    answer, sources, usage = "", [], {}
+    for part in parts:
+        answer += part.get("answer", "")
+        sources = part.get("sources", sources)
+        usage = part.get("usage", usage)
+    return answer.strip(), sources, usage
+
+
+@router.post("/", response_model=TutorialResponse, response_model_exclude_none=True)
+async def tutorial_chat(body: TutorialRequest, state: Ready) -> TutorialResponse:
+    """The self-llm tutorials' endpoint: ``{"prompt", "history"}`` in, ``{"response", "history", "status", "time"}`` out."""
+    max_new = min(body.max_length or state.settings.max_new_tokens, 8192)
+    llm = with_sampling(
+        state.llm, temperature=body.temperature, top_p=body.top_p, top_k=body.top_k,
+        repetition_penalty=body.repetition_penalty, max_new_tokens=max_new,
+    )
+    if body.kb:
+        _ensure_kb(state, body.kb)
+    messages = to_messages([p for q, a in body.history for p in (("user", q), ("assistant", a))] + [("user", body.prompt)])
+    check_prompt(state, llm, messages, max_new)
+    if not state.gate.try_enter():
+        raise busy()
+    try:
+        if body.kb:
+            answer, sources, _ = await run_in_threadpool(lambda: _collect(stream_kb(state, llm, body.kb, body.prompt, list(body.history))))
+        else:
+            answer, sources, _ = await run_in_threadpool(lambda: _collect(stream_chat(llm, messages, None)))
+    finally:
+        state.gate.leave()
+    return TutorialResponse(
+        response=answer,
+        history=[*body.history, (body.prompt, answer)],
+        status=200,
+        time=datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+        sources=sources if body.kb else None,
+    )
+
+
+@router.get("/v1/models")
+async def list_models(state: State) -> dict[str, Any]:
+    """``default`` (the configured model) and ``kb:NAME`` for each knowledge base (answers with retrieval)."""
+    created = int(time.time())
+    names = ["default", state.settings.llm_model] + [f"kb:{info.name}" for info in list_kbs(state.settings)]
+    return {"object": "list", "data": [{"id": n, "object": "model", "created": created, "owned_by": "kb-assistant"} for n in names]}
+
+
+def _resolve_model(state: AppState, body: ChatCompletionRequest) -> str | None:
+    """The KB to answer from, or None for plain chat; 404 for unknown model names."""
+    if body.kb:
+        _ensure_kb(state, body.kb)
+        return body.kb
+    if body.model in ("default", state.settings.llm_model):
+        return None
+    if body.model.startswith("kb:"):
+        kb = body.model[3:]
+        _ensure_kb(state, kb)
+        return kb
+    raise HTTPException(404, f"unknown model {body.model!r}; GET /v1/models lists the served models")
+
+
+@router.post("/v1/chat/completions", response_model=None)
+async def chat_completions(body: ChatCompletionRequest, request: Request, state: Ready) -> Any:
+    """OpenAI-compatible chat completions, streaming as server-sent events with ``stream: true``."""
+    kb = _resolve_model(state, body)
+    max_new = min(body.max_completion_tokens or body.max_tokens or state.settings.max_new_tokens, 8192)
+    llm = with_sampling(state.llm, temperature=body.temperature, top_p=body.top_p, max_new_tokens=max_new)
+    stop = [body.stop] if isinstance(body.stop, str) else body.stop
+    messages = to_messages([(m.role, m.content) for m in body.messages])
+    prompt_tokens = check_prompt(state, llm, messages, max_new)
+    if kb is not None:
+        users = [m for m in body.messages if m.role == "user"]
+        if not users:
+            raise HTTPException(400, "answering from a knowledge base needs a user message")
+        history = _pairs(body)
+        question = users[-1].content
+
+        def produce() -> Any:
+            return stream_kb(state, llm, kb, question, history)
+    else:
+
+        def produce() -> Any:
+            return stream_chat(llm, messages, stop)
+
+    if not state.gate.try_enter():
+        raise busy()
+    completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+    created = int(time.time())
+    if not body.stream:
+        try:
+            answer, sources, usage = await run_in_threadpool(lambda: _collect(produce()))
+        finally:
+            state.gate.leave()
+        response: dict[str, Any] = {
+            "id": completion_id, "object": "chat.completion", "created": created, "model": body.model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
+            "usage": _usage(usage, prompt_tokens, llm, answer),
+        }
+        if kb is not None:
+            response["sources"] = sources
+        return response
+
+    async def events() -> AsyncIterator[str]:
+        def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+            body_ = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": body.model,
+                     "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+            return f"data: {json.dumps(body_, ensure_ascii=False)}\n\n"
+
+        answer, usage = "", {}
+        try:
+            yield chunk({"role": "assistant", "content": ""})
+            async for part in iterate_in_thread(produce):
+                if "sources" in part:
+                    yield chunk({}, sources=part["sources"])
+                if part.get("answer"):
+                    answer += part["answer"]
+                    yield chunk({"content": part["answer"]})
+                usage = part.get("usage", usage)
+            yield chunk({}, "stop", usage=_usage(usage, prompt_tokens, llm, answer))
+            yield "data: [DONE]\n\n"
+        except Exception as e:  # headers are sent: report the failure in the stream
+            yield f"data: {json.dumps({'error': {'message': str(e), 'type': 'server_error'}})}\n\n"
+        finally:
+            state.gate.leave()
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+def _pairs(body: ChatCompletionRequest) -> list[tuple[str, str]]:
+    turns = [m for m in body.messages if m.role in ("user", "assistant")][:-1]
+    return [(q.content, a.content) for q, a in zip(turns[::2], turns[1::2], strict=False) if q.role == "user" and a.role == "assistant"]
+
+
+def _usage(usage: dict[str, Any], prompt_tokens: int, llm: Any, answer: str) -> dict[str, int]:
+    if usage:
+        return {"prompt_tokens": usage.get("input_tokens", 0), "completion_tokens": usage.get("output_tokens", 0),
+                "total_tokens": usage.get("total_tokens", 0)}
+    completion = llm.count_tokens(answer) if hasattr(llm, "count_tokens") else 0
+    return {"prompt_tokens": prompt_tokens, "completion_tokens": completion, "total_tokens": prompt_tokens + completion}
+
+
+@router.post("/v1/embeddings")
+async def embeddings(body: EmbeddingRequest, state: Ready) -> dict[str, Any]:
+    """OpenAI-compatible embeddings with the configured embedding model (document prompt)."""
+    texts = [body.input] if isinstance(body.input, str) else body.input
+    if not texts or len(texts) > 2048 or any(not isinstance(t, str) or not t for t in texts):
+        raise HTTPException(400, "input must be a non-empty string or a list of 1-2048 non-empty strings")
+    if sum(len(t) for t in texts) > state.settings.max_prompt_chars * 8:
+        raise HTTPException(413, "input is too long")
+    vectors = await run_in_threadpool(state.embeddings.embed_documents, texts)
+    tokens = sum(len(state.embeddings.tokenizer(t)["input_ids"]) for t in texts)
+    return {
+        "object": "list",
+        "data": [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)],
+        "model": state.settings.embedding_model,
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+    }

@@ -1,0 +1,132 @@
+"""Knowledge-base endpoints: list, upload (same pipeline as the CLI), remove a source, search."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from kb_assistant.errors import StoreBusyError
+from kb_assistant.server.deps import Ready, State, check_kb_name
+from kb_assistant.server.schemas import SearchRequest
+from kb_assistant.store import KBStore, list_kbs
+
+router = APIRouter(prefix="/v1/kbs")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
+
+
+def safe_filename(name: str) -> str:
+    """A file name that cannot escape the upload folder: last path component, no control or path characters."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE.sub("_", name).strip().lstrip(".")
+    if not name or name in {".", ".."}:
+        raise HTTPException(400, "uploaded file has no usable name")
+    stem, dot, suffix = name.rpartition(".")
+    return (stem[:150] + dot + suffix[:16]) if dot else name[:150]
+
+
+def upload_dir(state: Any, kb: str) -> Path:
+    return (state.settings.persist_dir / "uploads" / kb).resolve()
+
+
+@router.get("")
+async def kbs(state: State) -> dict[str, Any]:
+    """Knowledge bases with files, chunks, embedding model and last update."""
+    infos = await run_in_threadpool(list_kbs, state.settings)
+    return {"data": [{**asdict(i), "updated_at": i.updated_at.isoformat() if i.updated_at else None} for i in infos]}
+
+
+@router.post("/{kb}/files")
+async def upload(kb: str, files: list[UploadFile], state: Ready) -> JSONResponse:
+    """Upload documents into a KB (created if new) and ingest them; returns the per-file report.
+
+    200 when every file was indexed, 422 when any failed (the others are indexed either way).
+    """
+    from kb_assistant.ingestion import Ingestor
+    from kb_assistant.ingestion.discovery import FoundFile
+
+    check_kb_name(kb)
+    folder = upload_dir(state, kb)
+    folder.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for upload_file in files:
+        name = safe_filename(upload_file.filename or "")
+        data = await upload_file.read()
+        if not data.strip():
+            raise HTTPException(400, f"uploaded file {name!r} is empty")
+        target = (folder / name).resolve()
+        if target.parent != folder:
+            raise HTTPException(400, f"file name {upload_file.filename!r} is not allowed")
+        saved.append((target, data))
+    for target, data in saved:
+        partial = target.with_name(target.name + ".part")
+        partial.write_bytes(data)
+        partial.replace(target)
+    settings = state.for_kb(kb)
+
+    def run() -> Any:
+        ingestor = Ingestor(settings, state.embeddings)
+        return ingestor.run_files([FoundFile(root=folder, path=t) for t, _ in saved], wait=30)
+
+    try:
+        report = await run_in_threadpool(run)
+    except StoreBusyError as e:
+        raise HTTPException(409, str(e)) from e
+    body = {
+        "kb": kb,
+        "files": [asdict(o) for o in report.outcomes],
+        "chunks_written": report.chunks_written,
+        "seconds": round(report.seconds, 2),
+    }
+    return JSONResponse(body, status_code=200 if report.ok else 422)
+
+
+@router.delete("/{kb}/files/{source:path}")
+async def remove_source(kb: str, source: str, state: State) -> dict[str, Any]:
+    """Remove one source (its ``source`` path as listed in search results) from a KB."""
+    check_kb_name(kb)
+    store = KBStore(state.for_kb(kb))
+    records = [r for r in store.file_records().values() if r.source == source]
+    if not records:
+        raise HTTPException(404, f"{source!r} is not in knowledge base {kb!r}")
+
+    def run() -> int:
+        with store.write_lock(timeout=30):
+            removed = store.remove_sources([r.path for r in records])
+        from kb_assistant.bm25 import bm25_path, sync_bm25
+
+        if store.exists():
+            sync_bm25(store.collection(), bm25_path(state.settings.persist_dir, kb))
+        return removed
+
+    try:
+        chunks = await run_in_threadpool(run)
+    except StoreBusyError as e:
+        raise HTTPException(409, str(e)) from e
+    for record in records:  # uploaded copies go too; files the CLI indexed stay where they are
+        path = Path(record.path)
+        if path.parent == upload_dir(state, kb):
+            path.unlink(missing_ok=True)
+    return {"kb": kb, "source": source, "chunks_removed": chunks}
+
+
+@router.post("/{kb}/search")
+async def search(kb: str, body: SearchRequest, state: Ready) -> dict[str, Any]:
+    """Retrieval only: the best chunks with their sources and scores."""
+    check_kb_name(kb)
+    if not KBStore(state.for_kb(kb)).exists():
+        raise HTTPException(404, f"knowledge base {kb!r} does not exist")
+
+    def run() -> list[Any]:
+        retriever = state.retriever(kb, body.sources).model_copy(update={"k": body.k})
+        return retriever.invoke(body.query)
+
+    docs = await run_in_threadpool(run)
+    return {"data": [{"text": d.page_content, "metadata": d.metadata} for d in docs]}
