@@ -109,6 +109,8 @@ class Settings(BaseSettings):
     """Generations running or waiting; past it the server answers 429 with Retry-After."""
     max_body_mb: float = Field(default=50.0, gt=0)
     """Largest request body (uploads included)."""
+    max_tokens_limit: int = Field(default=4096, ge=1)
+    """Most new tokens one request may ask for (larger asks are clamped)."""
     max_prompt_chars: int = Field(default=32000, ge=1)
     """Longest prompt or message list the server accepts."""
     cors_origins: list[str] = Field(default_factory=list)

@@ -45,7 +45,7 @@ def _collect(parts: Any) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
 @router.post("/", response_model=TutorialResponse, response_model_exclude_none=True)
 async def tutorial_chat(body: TutorialRequest, state: Ready) -> TutorialResponse:
     """The self-llm tutorials' endpoint: ``{"prompt", "history"}`` in, ``{"response", "history", "status", "time"}`` out."""
-    max_new = min(body.max_length or state.settings.max_new_tokens, 8192)
+    max_new = min(body.max_length or state.settings.max_new_tokens, state.settings.max_tokens_limit)
     llm = with_sampling(
         state.llm, temperature=body.temperature, top_p=body.top_p, top_k=body.top_k,
         repetition_penalty=body.repetition_penalty, max_new_tokens=max_new,
@@ -98,7 +98,9 @@ def _resolve_model(state: AppState, body: ChatCompletionRequest) -> str | None:
 async def chat_completions(body: ChatCompletionRequest, request: Request, state: Ready) -> Any:
     """OpenAI-compatible chat completions, streaming as server-sent events with ``stream: true``."""
     kb = _resolve_model(state, body)
-    max_new = min(body.max_completion_tokens or body.max_tokens or state.settings.max_new_tokens, 8192)
+    max_new = min(
+        body.max_completion_tokens or body.max_tokens or state.settings.max_new_tokens, state.settings.max_tokens_limit
+    )
     llm = with_sampling(state.llm, temperature=body.temperature, top_p=body.top_p, max_new_tokens=max_new)
     stop = [body.stop] if isinstance(body.stop, str) else body.stop
     messages = to_messages([(m.role, m.content) for m in body.messages])

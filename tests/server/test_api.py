@@ -1,0 +1,156 @@
+"""The HTTP API with real clients: the tutorial's requests.post, the openai SDK, LangChain's ChatOpenAI."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.server.conftest import Server, start_server, stop_server
+
+pytestmark = pytest.mark.slow
+
+
+def test_tutorial_client(server: Server) -> None:
+    response = requests.post(server.url, json={"prompt": "你好，请用一句话介绍你自己。", "history": []}, timeout=120)
+    body = response.json()
+    assert response.status_code == 200 and body["status"] == 200
+    assert body["response"] and body["history"] == [["你好，请用一句话介绍你自己。", body["response"]]]
+    assert len(body["time"]) == 19 and "sources" not in body
+    with_kb = requests.post(server.url, json={"prompt": "HTTP 服务默认监听哪个端口？", "kb": "default"}, timeout=120).json()
+    assert "6006" in with_kb["response"]
+    assert any(s["source"] == "kb-assistant-指南.md" for s in with_kb["sources"])
+
+
+def test_openai_sdk_plain_and_streaming(server: Server) -> None:
+    from openai import OpenAI
+
+    client = OpenAI(base_url=f"{server.url}/v1", api_key="unused")
+    assert "default" in [m.id for m in client.models.list().data]
+    assert "kb:default" in [m.id for m in client.models.list().data]
+    reply = client.chat.completions.create(
+        model="default", messages=[{"role": "user", "content": "Say hello in one short sentence."}], max_tokens=16, temperature=0
+    )
+    assert reply.choices[0].message.content and reply.usage.completion_tokens <= 16
+    stream = client.chat.completions.create(
+        model="kb:default",
+        messages=[{"role": "user", "content": "What port does the kb-assistant HTTP server listen on by default?"}],
+        stream=True,
+    )
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
+    assert "6006" in text
+    raw = client.chat.completions.with_raw_response.create(
+        model="kb:default", messages=[{"role": "user", "content": "默认端口是多少？"}]
+    ).http_response.json()
+    assert raw["sources"] and "6006" in raw["choices"][0]["message"]["content"]
+    embedded = client.embeddings.create(model="default", input=["知识库", "knowledge base"])
+    assert len(embedded.data) == 2 and len(embedded.data[0].embedding) == 384
+
+
+def test_chatopenai_against_the_server(server: Server) -> None:
+    from langchain_openai import ChatOpenAI
+
+    llm = ChatOpenAI(base_url=f"{server.url}/v1", api_key="unused", model="kb:default", temperature=0)
+    assert "6006" in llm.invoke("kb-assistant 的 HTTP 服务默认端口是多少？").content
+    streamed = "".join(str(c.content) for c in llm.stream("On which port does the server listen by default?"))
+    assert "6006" in streamed
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status"),
+    [
+        ("/", {"history": []}, 422),
+        ("/", {"prompt": "hi", "history": "not a list"}, 422),
+        ("/", {"prompt": "hi", "history": [["only one"]]}, 422),
+        ("/", {"prompt": "hi", "max_length": -5}, 422),
+        ("/", {"prompt": "hi", "max_length": 10**9}, 422),
+        ("/", {"prompt": "hi", "kb": "nope"}, 404),
+        ("/", {"prompt": "hi", "kb": "../etc"}, 400),
+        ("/", {"prompt": "字" * 40000}, 413),
+        ("/v1/chat/completions", {"model": "gpt-9", "messages": [{"role": "user", "content": "hi"}]}, 404),
+        ("/v1/chat/completions", {"messages": []}, 422),
+        ("/v1/chat/completions", {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 0}, 422),
+        ("/v1/embeddings", {"input": []}, 400),
+        ("/v1/kbs/default/search", {"query": ""}, 422),
+    ],
+)
+def test_bad_input_gets_a_4xx_with_a_message(server: Server, path: str, body: dict, status: int) -> None:
+    response = requests.post(server.url + path, json=body, timeout=60)
+    assert response.status_code == status, response.text
+    assert response.json()["detail"]
+
+
+def test_malformed_json_and_long_prompt(server: Server) -> None:
+    bad = requests.post(server.url, data=b"{not json", headers={"content-type": "application/json"}, timeout=30)
+    assert bad.status_code == 422 and "JSON" in bad.json()["detail"]
+    long_prompt = "知识库 " * 9000  # under the character limit, over the model's token window with history
+    too_long = requests.post(server.url, json={"prompt": long_prompt, "history": [[long_prompt, "ok"]] * 1}, timeout=60)
+    assert too_long.status_code in (400, 413)
+
+
+def test_upload_search_remove(server: Server, tmp_path: Path) -> None:
+    files = [
+        ("files", ("../../evil name.md", "# 部署\n集群部署时，调度器默认每 42 秒同步一次配置。".encode(), "text/markdown")),
+        ("files", ("notes.txt", b"The scheduler syncs its configuration every 42 seconds in cluster mode.", "text/plain")),
+    ]
+    response = requests.post(f"{server.url}/v1/kbs/team/files", files=files, timeout=300)
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert {f["source"] for f in report["files"]} == {"evil name.md", "notes.txt"}
+    assert all(f["status"] == "added" for f in report["files"])
+    kbs = {k["name"]: k for k in requests.get(f"{server.url}/v1/kbs", timeout=30).json()["data"]}
+    assert kbs["team"]["files"] == 2
+    hits = requests.post(f"{server.url}/v1/kbs/team/search", json={"query": "调度器多久同步一次配置？", "k": 2}, timeout=60).json()["data"]
+    assert hits[0]["metadata"]["source"] in {"evil name.md", "notes.txt"} and "42" in hits[0]["text"]
+    empty = requests.post(f"{server.url}/v1/kbs/team/files", files=[("files", ("empty.md", b"", "text/markdown"))], timeout=60)
+    assert empty.status_code == 400 and "empty" in empty.json()["detail"]
+    binary = requests.post(
+        f"{server.url}/v1/kbs/team/files", files=[("files", ("scan.pdf", b"\x00\x01garbage" * 100, "application/pdf"))], timeout=60
+    )
+    assert binary.status_code == 422 and binary.json()["files"][0]["status"] == "failed"
+    removed = requests.delete(f"{server.url}/v1/kbs/team/files/notes.txt", timeout=60)
+    assert removed.status_code == 200 and removed.json()["chunks_removed"] >= 1
+    hits = requests.post(f"{server.url}/v1/kbs/team/search", json={"query": "scheduler sync", "k": 5}, timeout=60).json()["data"]
+    assert all(h["metadata"]["source"] != "notes.txt" for h in hits)
+    assert requests.delete(f"{server.url}/v1/kbs/team/files/notes.txt", timeout=30).status_code == 404
+
+
+def test_queue_full_gives_429_and_disconnect_frees_the_slot(tmp_path: Path) -> None:
+    busy = start_server(tmp_path / "store", {"KB_MAX_QUEUE": "1", "KB_MAX_NEW_TOKENS": "200"})
+    try:
+        body = {"model": "default", "messages": [{"role": "user", "content": "Write a long story about a cat."}], "stream": True, "max_tokens": 200}
+        stream = requests.post(f"{busy.url}/v1/chat/completions", json=body, stream=True, timeout=60)
+        lines = stream.iter_lines()
+        next(lines)  # the stream has started: the slot is taken
+        refused = requests.post(busy.url, json={"prompt": "hi"}, timeout=30)
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+        stream.close()  # the client goes away mid-stream
+        deadline = time.time() + 30
+        while time.time() < deadline and requests.get(f"{busy.url}/health", timeout=5).json()["queue"]["active"]:
+            time.sleep(0.2)
+        assert requests.get(f"{busy.url}/health", timeout=5).json()["queue"]["active"] == 0
+        assert requests.post(busy.url, json={"prompt": "hi", "max_length": 4}, timeout=60).status_code == 200
+    finally:
+        stop_server(busy)
+
+
+def test_api_key_and_binding_rules(tmp_path: Path) -> None:
+    from kb_assistant.config import Settings
+    from kb_assistant.errors import ConfigError
+    from kb_assistant.server import create_app
+
+    with pytest.raises(ConfigError, match="API key"):
+        create_app(Settings(host="0.0.0.0"))
+    guarded = start_server(tmp_path / "store", {"KB_API_KEY": "s3cret"})
+    try:
+        assert requests.post(guarded.url, json={"prompt": "hi"}, timeout=30).status_code == 401
+        wrong = requests.post(guarded.url, json={"prompt": "hi"}, headers={"Authorization": "Bearer nope"}, timeout=30)
+        assert wrong.status_code == 401
+        ok = requests.post(guarded.url, json={"prompt": "hi", "max_length": 4}, headers=guarded.headers, timeout=60)
+        assert ok.status_code == 200
+        assert requests.get(f"{guarded.url}/health", timeout=10).status_code == 200  # probes need no key
+    finally:
+        stop_server(guarded)
