@@ -9,9 +9,9 @@ written at the top of each chunk, which helps retrieval find a section by its ti
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.documents import Document
@@ -23,29 +23,37 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 _HEADING_FORMATS = {"markdown", "docx", "html"}
 
 
-@dataclass(frozen=True)
 class TokenCounter:
-    """Counts and cuts text in the embedding model's tokens (specials excluded)."""
+    """Counts and cuts text in the embedding model's tokens (specials excluded).
 
-    tokenizer: Any
+    It works on a private copy of the fast tokenizer's backend: sentence-transformers switches padding
+    and truncation on in the shared backend when it embeds, which would make every count the batch's
+    longest.
+    """
+
+    def __init__(self, tokenizer: Any) -> None:
+        self.tokenizer = tokenizer
+        backend = getattr(tokenizer, "backend_tokenizer", None)
+        self.backend = copy.deepcopy(backend) if backend is not None else None
+        if self.backend is not None:
+            self.backend.no_padding()
+            self.backend.no_truncation()
 
     def count(self, texts: list[str]) -> list[int]:
         """Token count of each text."""
         if not texts:
             return []
-        backend = getattr(self.tokenizer, "backend_tokenizer", None)
-        if backend is not None:  # the fast path, and no "longer than max length" warning
-            return [len(e.ids) for e in backend.encode_batch(texts, add_special_tokens=False)]
-        encoded = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
-        return [len(ids) for ids in encoded]
+        if self.backend is not None:
+            return [len(e.ids) for e in self.backend.encode_batch(texts, add_special_tokens=False)]
+        encoded = self.tokenizer(texts, add_special_tokens=False, padding=False, truncation=False, verbose=False)
+        return [len(ids) for ids in encoded["input_ids"]]
 
     def cut(self, text: str, size: int) -> list[str]:
         """Cut ``text`` into pieces of at most ``size`` tokens, at token boundaries."""
-        backend = getattr(self.tokenizer, "backend_tokenizer", None)
-        if backend is not None:
-            offsets = backend.encode(text, add_special_tokens=False).offsets
+        if self.backend is not None:
+            offsets = self.backend.encode(text, add_special_tokens=False).offsets
         else:
-            offsets = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+            offsets = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)["offset_mapping"]
         # A piece re-tokenised on its own may gain a leading word-start token: leave room for it.
         step = max(size - 1, 1)
         pieces, start = [], 0

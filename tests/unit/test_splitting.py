@@ -75,3 +75,13 @@ def test_split_documents_adds_heading_path(counter: TokenCounter) -> None:
     [chunk] = split_documents([doc], counter, chunk_size=100, chunk_overlap=10)
     assert chunk.metadata["headings"] == "指南 > 端口"
     assert chunk.page_content == "指南 > 端口\n服务默认监听 6006 端口。"
+
+
+def test_counts_stay_true_after_the_model_embeds(embeddings: object) -> None:
+    """sentence-transformers turns padding on in the shared tokenizer; the counter must not notice."""
+    counter = TokenCounter(embeddings.tokenizer)  # type: ignore[attr-defined]
+    texts = ["短句。", "这是一个长得多的句子，" * 20]
+    before = counter.count(texts)
+    embeddings.embed_documents(texts)  # type: ignore[attr-defined]
+    assert counter.count(texts) == before
+    assert before[0] < 10
