@@ -63,16 +63,20 @@ def _pdf(path: Path, data: bytes) -> list[Document]:
     return docs
 
 
+def _open_office(opener: Callable[[Any], Any], data: bytes, kind: str, app: str) -> Any:
+    try:
+        return opener(io.BytesIO(data))
+    except Exception as e:  # python-docx/pptx raise zipfile / KeyError / ValueError on bad files
+        msg = f"not a readable {kind} file ({type(e).__name__}); re-save it from {app}"
+        raise LoaderError(msg) from e
+
+
 def _docx(path: Path, data: bytes) -> list[Document]:
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception as e:  # python-docx raises zipfile / KeyError / ValueError on bad files
-        msg = f"not a readable .docx file ({type(e).__name__}); re-save it from Word"
-        raise LoaderError(msg) from e
+    document = _open_office(docx.Document, data, ".docx", "Word")
     lines: list[str] = []
     for block in document.iter_inner_content():
         if isinstance(block, Paragraph):
@@ -92,11 +96,7 @@ def _docx(path: Path, data: bytes) -> list[Document]:
 def _pptx(path: Path, data: bytes) -> list[Document]:
     import pptx
 
-    try:
-        presentation = pptx.Presentation(io.BytesIO(data))
-    except Exception as e:  # python-pptx raises zipfile / KeyError / ValueError on bad files
-        msg = f"not a readable .pptx file ({type(e).__name__}); re-save it from PowerPoint"
-        raise LoaderError(msg) from e
+    presentation = _open_office(pptx.Presentation, data, ".pptx", "PowerPoint")
     docs = []
     for number, slide in enumerate(presentation.slides, start=1):
         parts: list[str] = []

@@ -23,7 +23,9 @@ def _params() -> dict[str, Any]:
 LOCAL_STANDARD_PARAMS = {"temperature": 0, "max_tokens": 100, "timeout": 60, "stop": []}
 
 
-class TestLocalChatModelUnit(ChatModelUnitTests):
+class _LocalModelParams:
+    """What both standard suites need to know about our class."""
+
     @property
     def chat_model_class(self) -> type[LocalChatModel]:
         return LocalChatModel
@@ -45,27 +47,11 @@ class TestLocalChatModelUnit(ChatModelUnitTests):
         return False
 
 
-class TestLocalChatModelIntegration(ChatModelIntegrationTests):
-    @property
-    def chat_model_class(self) -> type[LocalChatModel]:
-        return LocalChatModel
+class TestLocalChatModelUnit(_LocalModelParams, ChatModelUnitTests):
+    pass
 
-    @property
-    def chat_model_params(self) -> dict[str, Any]:
-        return _params()
 
-    @property
-    def standard_chat_model_params(self) -> dict[str, Any]:
-        return LOCAL_STANDARD_PARAMS
-
-    @property
-    def has_tool_calling(self) -> bool:
-        return False
-
-    @property
-    def has_structured_output(self) -> bool:
-        return False
-
+class TestLocalChatModelIntegration(_LocalModelParams, ChatModelIntegrationTests):
     @property
     def returns_usage_metadata(self) -> bool:
         return True
