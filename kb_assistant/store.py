@@ -165,11 +165,12 @@ class KBStore:
             rows = conn.execute(sa.select(FILES).where(FILES.c.kb == self.kb)).mappings().all()
         return {r["path"]: FileRecord(**{k: v for k, v in r.items() if k != "kb"}) for r in rows}
 
-    def save_file_record(self, record: FileRecord) -> None:
-        """Insert or replace one file's record."""
+    def save_file_records(self, records: list[FileRecord]) -> None:
+        """Insert or replace files' records in one transaction."""
         with self.engine.begin() as conn:
-            conn.execute(sa.delete(FILES).where(FILES.c.kb == self.kb, FILES.c.path == record.path))
-            conn.execute(sa.insert(FILES).values(kb=self.kb, **record.__dict__))
+            for record in records:
+                conn.execute(sa.delete(FILES).where(FILES.c.kb == self.kb, FILES.c.path == record.path))
+                conn.execute(sa.insert(FILES).values(kb=self.kb, **record.__dict__))
 
     def delete_file_record(self, path: str) -> None:
         """Forget one file."""

@@ -11,9 +11,11 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
 
 from kb_assistant.bm25 import bm25_path, sync_bm25
 from kb_assistant.config import Settings
@@ -107,8 +109,48 @@ def _read(found: FoundFile, max_bytes: float) -> bytes:
         raise LoaderError(msg) from e
 
 
+@dataclass
+class _Pending:
+    found: FoundFile
+    known: FileRecord | None
+    sha256: str
+    chunks: list[Document]
+
+
+class _PrimedEmbeddings(Embeddings):
+    """Serves vectors computed ahead in one big batch; computes (and counts) only what was not primed."""
+
+    def __init__(self, inner: LocalEmbeddings) -> None:
+        self.inner = inner
+        self.identity = inner.identity
+        self.dimension = inner.dimension
+        self.vectors: dict[str, list[float]] = {}
+
+    def prime(self, texts: list[str]) -> None:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.vectors]
+        self.vectors.update(zip(missing, self.inner.embed_documents(missing), strict=True))
+
+    def clear(self) -> None:
+        self.vectors.clear()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.prime(texts)
+        return [self.vectors[t] for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+
+def _groups(items: list[FoundFile], size: int) -> Iterator[list[FoundFile]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 class Ingestor:
     """Indexes files into one knowledge base. Build once, call ``run`` as often as needed."""
+
+    group_files = 32
+    """Files read, split and embedded together (bounded memory, full batches)."""
 
     def __init__(self, settings: Settings, embeddings: LocalEmbeddings, store: KBStore | None = None) -> None:
         self.settings = settings
@@ -134,7 +176,8 @@ class Ingestor:
             )
         return chunks
 
-    def _ingest_file(self, found: FoundFile, known: FileRecord | None) -> FileOutcome:
+    def _prepare(self, found: FoundFile, known: FileRecord | None) -> FileOutcome | _Pending:
+        """Read and split one file; a final outcome (unchanged, failed, skipped) or work to index."""
         source = display_name(found.source)
         if found.problem:
             return FileOutcome(source, "failed", reason=found.problem)
@@ -155,18 +198,31 @@ class Ingestor:
         except Exception as e:  # a parser bug must cost one file, not the run
             logger.exception("unexpected error while reading %s", source)
             return FileOutcome(source, "failed", reason=f"unexpected {type(e).__name__}: {e}")
-        result = self._index(chunks)
-        self.store.save_file_record(
-            FileRecord(
-                path=str(found.path),
-                root=str(found.root),
-                source=found.source,
-                sha256=sha256,
-                chunks=len(chunks),
-                updated_at=time.time(),
-            )
+        return _Pending(found, known, sha256, chunks)
+
+    def _commit(self, pending: list[_Pending]) -> list[FileOutcome]:
+        """Index prepared files' chunks in one call (one Chroma write, one record transaction)."""
+        if not pending:
+            return []
+        self._index([c for p in pending for c in p.chunks])
+        now = time.time()
+        self.store.save_file_records(
+            [
+                FileRecord(
+                    path=str(p.found.path),
+                    root=str(p.found.root),
+                    source=p.found.source,
+                    sha256=p.sha256,
+                    chunks=len(p.chunks),
+                    updated_at=now,
+                )
+                for p in pending
+            ]
         )
-        return FileOutcome(source, "added" if known is None else "updated", chunks=len(chunks))
+        return [
+            FileOutcome(display_name(p.found.source), "added" if p.known is None else "updated", chunks=len(p.chunks))
+            for p in pending
+        ]
 
     def _index(self, chunks: list[Document]) -> dict[str, int]:
         from langchain_core.indexing import index
@@ -178,7 +234,7 @@ class Ingestor:
             cleanup="incremental",
             source_id_key=lambda d: str(d.metadata["path"]),
             key_encoder="sha256",
-            batch_size=64,
+            batch_size=256,
         )
         self.written += result["num_added"] + result["num_updated"]
         self.deleted += result["num_deleted"]
@@ -211,16 +267,27 @@ class Ingestor:
         report = IngestReport(kb=self.settings.kb)
         progress.files_found(len(found))
         with self.store.write_lock(wait):
-            self.vectorstore = self.store.vectorstore(self.embeddings, create=True)
+            self.cache = _PrimedEmbeddings(self.embeddings)
+            self.store.vectorstore(self.embeddings, create=True)  # creates the collection, checks the model
+            self.vectorstore = self.store.vectorstore(self.cache)  # type: ignore[arg-type]
             self.record_manager = self.store.record_manager()
             self.written = self.deleted = 0
             known = self.store.file_records()
-            for item in found:
+            for group in _groups(found, self.group_files):
+                prepared = [(item, self._prepare(item, known.get(str(item.path)))) for item in group]
+                # Embed the chunks of every new file in the group in one length-sorted batch: per-file calls
+                # of a few chunks each would leave the model starved. Changed files are left to index(),
+                # which embeds only their chunks that really changed.
+                pending = [p for _, p in prepared if isinstance(p, _Pending)]
+                self.cache.prime([c.page_content for p in pending if p.known is None for c in p.chunks])
                 before = self.written
-                outcome = self._ingest_file(item, known.get(str(item.path)))
-                report.outcomes.append(outcome)
+                committed = iter(self._commit(pending))
+                outcomes = [next(committed) if isinstance(p, _Pending) else p for _, p in prepared]
                 progress.chunks_written(self.written - before)
-                progress.file_done(outcome)
+                for outcome in outcomes:
+                    report.outcomes.append(outcome)
+                    progress.file_done(outcome)
+                self.cache.clear()
             if prune_folders:
                 report.outcomes.extend(self._prune(prune_folders, {str(f.path) for f in found}, known))
             if self.written or self.deleted:

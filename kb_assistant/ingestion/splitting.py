@@ -33,11 +33,19 @@ class TokenCounter:
 
     def __init__(self, tokenizer: Any) -> None:
         self.tokenizer = tokenizer
-        backend = getattr(tokenizer, "backend_tokenizer", None)
-        self.backend = copy.deepcopy(backend) if backend is not None else None
-        if self.backend is not None:
-            self.backend.no_padding()
-            self.backend.no_truncation()
+        self._backend: Any = None
+
+    @property
+    def backend(self) -> Any:
+        """The private backend copy, made on first use (an unchanged re-ingest never needs it)."""
+        if self._backend is None:
+            shared = getattr(self.tokenizer, "backend_tokenizer", None)
+            if shared is None:
+                return None
+            self._backend = copy.deepcopy(shared)
+            self._backend.no_padding()
+            self._backend.no_truncation()
+        return self._backend
 
     def count(self, texts: list[str]) -> list[int]:
         """Token count of each text."""
