@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     """Chunk size in embedding-model tokens."""
     chunk_overlap: int = Field(default=40, ge=0)
     """Overlap between neighbouring chunks, in tokens (whole sentences)."""
+    ingest_group_files: int = Field(default=32, ge=1)
+    """Files read, embedded (one length-sorted batch) and indexed together."""
     max_file_mb: float = Field(default=100.0, gt=0)
     """Files larger than this are reported and skipped."""
     lock_timeout: float = Field(default=0.0, ge=0)

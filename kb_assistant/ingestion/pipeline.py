@@ -149,8 +149,6 @@ def _groups(items: list[FoundFile], size: int) -> Iterator[list[FoundFile]]:
 class Ingestor:
     """Indexes files into one knowledge base. Build once, call ``run`` as often as needed."""
 
-    group_files = 32
-    """Files read, split and embedded together (bounded memory, full batches)."""
 
     def __init__(self, settings: Settings, embeddings: LocalEmbeddings, store: KBStore | None = None) -> None:
         self.settings = settings
@@ -273,7 +271,7 @@ class Ingestor:
             self.record_manager = self.store.record_manager()
             self.written = self.deleted = 0
             known = self.store.file_records()
-            for group in _groups(found, self.group_files):
+            for group in _groups(found, self.settings.ingest_group_files):
                 prepared = [(item, self._prepare(item, known.get(str(item.path)))) for item in group]
                 # Embed the chunks of every new file in the group in one length-sorted batch: per-file calls
                 # of a few chunks each would leave the model starved. Changed files are left to index(),
