@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from kb_assistant.cli import KBOpt, app, err, fail, out, settings_from
 
+if TYPE_CHECKING:
+    from kb_assistant.ingestion import IngestReport
 
-def _report_and_exit(report: object) -> None:
+
+def _report_and_exit(report: IngestReport) -> None:
     from kb_assistant.cli_output import render_report
 
-    render_report(out, report)  # type: ignore[arg-type]
-    if not report.ok:  # type: ignore[attr-defined]
+    render_report(out, report)
+    if not report.ok:
         raise typer.Exit(1)
 
 
