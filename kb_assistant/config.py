@@ -117,6 +117,8 @@ class Settings(BaseSettings):
     """Longest prompt or message list the server accepts."""
     cors_origins: list[str] = Field(default_factory=list)
     """Origins allowed by CORS; empty = CORS off."""
+    ui: bool = True
+    """Serve the web chat page at /ui (it uses the same API and API key as any client)."""
 
     @field_validator("kb")
     @classmethod

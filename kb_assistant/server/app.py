@@ -89,4 +89,8 @@ def create_app(settings: Settings, *, llm: Any = None, embeddings: Any = None) -
     guarded = [Depends(require_api_key)]
     app.include_router(chat_router, dependencies=guarded)
     app.include_router(kb_router, dependencies=guarded)
+    if settings.ui:
+        from kb_assistant.server.routes_ui import mount_ui
+
+        mount_ui(app)
     return app

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from kb_assistant.errors import StoreBusyError
 from kb_assistant.server.deps import Ready, State, check_kb_name
@@ -18,6 +20,8 @@ from kb_assistant.server.schemas import SearchRequest
 from kb_assistant.store import KBStore, list_kbs
 
 router = APIRouter(prefix="/v1/kbs")
+# Served as plain text when opened: markup formats too, so an uploaded page never runs in our origin.
+_TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".csv", ".tsv", ".json", ".jsonl", ".srt", ".vtt", ".html", ".htm", ".log"}
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
 
 
@@ -86,6 +90,51 @@ async def upload(kb: str, files: list[UploadFile], state: Ready) -> JSONResponse
         "seconds": round(report.seconds, 2),
     }
     return JSONResponse(body, status_code=200 if report.ok else 422)
+
+
+@router.get("/{kb}/files")
+async def list_files(kb: str, state: State) -> dict[str, Any]:
+    """The KB's documents: source, chunks, content hash and last update, by source."""
+    check_kb_name(kb)
+    store = KBStore(state.for_kb(kb))
+    if not store.exists():
+        raise HTTPException(404, f"knowledge base {kb!r} does not exist (GET /v1/kbs lists them)")
+    records = await run_in_threadpool(store.file_records)
+    rows = sorted(records.values(), key=lambda r: r.source)
+    return {"kb": kb, "data": [
+        {"source": r.source, "chunks": r.chunks, "sha256": r.sha256,
+         "updated_at": datetime.fromtimestamp(r.updated_at, UTC).isoformat()} for r in rows
+    ]}
+
+
+@router.get("/{kb}/files/{source:path}")
+async def open_source(kb: str, source: str, state: State) -> Response:
+    """The original document behind a source, to open from a citation.
+
+    Only files the KB has indexed are served. Text formats are sent as UTF-8 plain text (decoded as at
+    ingest, so GBK files read right), PDF as PDF, anything else as a download; never as active content.
+    """
+    check_kb_name(kb)
+    store = KBStore(state.for_kb(kb))
+    records = [r for r in store.file_records().values() if r.source == source] if store.exists() else []
+    path = next((Path(r.path) for r in records if Path(r.path).is_file()), None)
+    if path is None:
+        raise HTTPException(404, f"{source!r} is not a document of knowledge base {kb!r} (or it was moved)")
+    headers = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox", "Cache-Control": "no-store"}
+    data = await run_in_threadpool(path.read_bytes)
+    suffix = path.suffix.lower()
+    quoted = quote(path.name)
+    if suffix in _TEXT_SUFFIXES:
+        from kb_assistant.ingestion.decoding import decode_bytes
+
+        text = decode_bytes(data, path.name)
+        headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quoted}"
+        return Response(text, media_type="text/plain; charset=utf-8", headers=headers)
+    if suffix == ".pdf":
+        headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quoted}"
+        return Response(data, media_type="application/pdf", headers=headers)
+    headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quoted}"
+    return Response(data, media_type="application/octet-stream", headers=headers)
 
 
 @router.delete("/{kb}/files/{source:path}")

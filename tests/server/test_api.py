@@ -117,6 +117,34 @@ def test_upload_search_remove(server: Server, tmp_path: Path) -> None:
     assert requests.delete(f"{server.url}/v1/kbs/team/files/notes.txt", timeout=30).status_code == 404
 
 
+def test_list_and_open_documents(server: Server) -> None:
+    files = [
+        ("files", ("旧编码.txt", "配置文件使用 GBK 编码保存，服务端口为 7788。".encode("gbk"), "text/plain")),
+        ("files", ("page.html", b"<html><body><h1>Ports</h1><script>alert(1)</script><p>Port 7788.</p></body></html>", "text/html")),
+    ]
+    assert requests.post(f"{server.url}/v1/kbs/docs/files", files=files, timeout=300).status_code == 200
+    listed = requests.get(f"{server.url}/v1/kbs/docs/files", timeout=30).json()["data"]
+    assert [f["source"] for f in listed] == ["page.html", "旧编码.txt"]
+    assert all(f["chunks"] >= 1 and len(f["sha256"]) == 64 for f in listed)
+    text = requests.get(f"{server.url}/v1/kbs/docs/files/旧编码.txt", timeout=30)
+    assert text.status_code == 200 and text.headers["content-type"] == "text/plain; charset=utf-8"
+    assert "服务端口为 7788" in text.text  # decoded from GBK as at ingest, not mojibake
+    page = requests.get(f"{server.url}/v1/kbs/docs/files/page.html", timeout=30)
+    assert page.headers["content-type"].startswith("text/plain") and page.headers["content-security-policy"] == "sandbox"
+    assert requests.get(f"{server.url}/v1/kbs/default/files/faq.txt", timeout=30).status_code == 200
+    for bad in ("docs/files/missing.md", "docs/files/faq.txt", "docs/files/%2e%2e/%2e%2e/etc/passwd", "nokb/files"):
+        assert requests.get(f"{server.url}/v1/kbs/{bad}", timeout=30).status_code == 404, bad
+
+
+def test_the_page_is_served(server: Server) -> None:
+    root = requests.get(f"{server.url}/", timeout=30, allow_redirects=False)
+    assert root.status_code in (302, 307) and root.headers["location"] == "/ui/"
+    page = requests.get(f"{server.url}/ui/", timeout=30)
+    assert page.status_code == 200 and "<title>kb-assistant</title>" in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert requests.get(f"{server.url}/ui/app.js", timeout=30).headers["content-type"].startswith(("text/javascript", "application/javascript"))
+
+
 def test_queue_full_gives_429_and_disconnect_frees_the_slot(tmp_path: Path) -> None:
     busy = start_server(tmp_path / "store", {"KB_MAX_QUEUE": "1", "KB_MAX_NEW_TOKENS": "200"})
     try:

@@ -1,0 +1,174 @@
+"""The web chat page end to end: a real server with the embedded default models, driven in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.server.conftest import Server, free_port, start_server, stop_server
+from tests.ui.conftest import screenshot
+
+pytestmark = pytest.mark.slow
+
+HANDBOOK = """# 星河计划项目手册
+
+## 负责人
+星河计划的项目负责人是林晓岚，她在 2024 年 3 月加入研究院。
+
+## 办公地点
+林晓岚的办公室在 B 座 1207 室，每周三下午接待来访。
+
+## 预算
+星河计划 2025 年的总预算为 380 万元，其中设备采购占一半。
+"""
+ANSWER_WAIT = 180_000
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """An empty store: everything the tests see is uploaded through the page."""
+    running = start_server(tmp_path_factory.mktemp("ui") / "vectorstore", {"KB_MAX_NEW_TOKENS": "64"})
+    yield running
+    stop_server(running)
+
+
+def last_answer(page: Any) -> Any:
+    answer = page.locator(".message.assistant").last
+    answer.and_(page.locator("[data-done]")).wait_for(timeout=ANSWER_WAIT)
+    return answer
+
+
+def ask(page: Any, question: str) -> Any:
+    page.fill("#question", question)
+    page.keyboard.press("Enter")
+    return last_answer(page)
+
+
+def test_upload_ask_follow_up_open_and_remove(server: Server, page: Any, tmp_path: Path) -> None:
+    handbook = tmp_path / "星河计划.md"
+    handbook.write_text(HANDBOOK, encoding="utf-8")
+    broken = tmp_path / "scan.pdf"
+    broken.write_bytes(b"%PDF-1.7 this is not really a pdf" * 20)
+    chat_bodies: list[dict[str, Any]] = []
+    page.on("request", lambda r: chat_bodies.append(json.loads(r.post_data)) if r.url.endswith("/v1/chat/completions") else None)
+
+    page.goto(f"{server.url}/")
+    page.wait_for_selector("#status.ready")
+    page.wait_for_selector("#kb-select option", state="attached")
+    assert page.input_value("#kb-select") == "__new__"  # an empty server offers to create a knowledge base
+    page.fill("#new-kb", "xinghe")
+    page.set_input_files("#file-input", [str(handbook), str(broken)])
+    page.wait_for_selector("#upload-status:has-text('Done')", timeout=ANSWER_WAIT)
+    screenshot(page, "1-uploaded")
+    rows = {r.locator("td").nth(0).inner_text(): r.locator("td").nth(1).inner_text() for r in page.locator("#upload-results tbody tr").all()}
+    assert rows["星河计划.md"] == "added"
+    assert rows["scan.pdf"].startswith("failed: ") and "pdf" in rows["scan.pdf"].lower()
+    assert page.input_value("#kb-select") == "xinghe"
+    assert page.locator("#documents li").all_inner_texts() == [page.locator("#documents li").first.inner_text()]
+    assert "星河计划.md" in page.locator("#documents").inner_text()
+    assert "files\n1" in page.locator("#kb-stats").inner_text()
+
+    first = ask(page, "星河计划的项目负责人是谁？")
+    assert "林晓岚" in first.locator(".text").inner_text()
+    assert "星河计划.md" in first.locator(".sources").inner_text()
+    assert "负责人" in first.locator(".sources .snippet").first.inner_text() or "林晓岚" in first.locator(".sources").inner_text()
+
+    follow_up = ask(page, "她的办公室在哪里？")
+    assert "1207" in follow_up.locator(".text").inner_text()
+    sent = chat_bodies[-1]
+    assert sent["model"] == "kb:xinghe"
+    assert [m["role"] for m in sent["messages"]] == ["user", "assistant", "user"]  # the history went with it
+    assert sent["messages"][0]["content"] == "星河计划的项目负责人是谁？"
+    screenshot(page, "2-answer-with-sources")
+
+    with page.expect_popup() as popup:
+        follow_up.locator(".sources button.open").first.click()
+    opened = popup.value
+    opened.wait_for_load_state()
+    assert "林晓岚的办公室在 B 座 1207 室" in opened.locator("body").inner_text()
+    opened.close()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#documents li button.remove")
+    page.wait_for_selector("#upload-status:has-text('Removed')")
+    assert page.locator("#documents li").count() == 0
+    hits = requests.post(f"{server.url}/v1/kbs/xinghe/search", json={"query": "林晓岚"}, timeout=60).json()["data"]
+    assert hits == []
+    assert page.errors == []
+
+
+def test_api_key_and_busy_server_are_explained(page: Any, tmp_path: Path) -> None:
+    running = start_server(tmp_path / "vectorstore", {"KB_API_KEY": "s3cret-key", "KB_MAX_QUEUE": "1"})
+    try:
+        page.goto(f"{running.url}/ui/")
+        notice = page.locator("#notice")
+        notice.wait_for()
+        assert "API key" in notice.inner_text()
+        assert page.locator("#key-form").is_visible()
+        screenshot(page, "3-api-key-needed")
+        page.fill("#key-input", "s3cret-key")
+        page.click("#key-form button[type=submit]")
+        page.wait_for_selector("#notice", state="hidden")
+        page.wait_for_selector("#kb-select option", state="attached")
+        assert page.input_value("#kb-select") == "__new__"
+
+        # Hold the only generation slot with a long plain-chat request, then ask from the page.
+        def hog() -> None:
+            try:
+                requests.post(f"{running.url}/v1/chat/completions", headers=running.headers, timeout=300, json={
+                    "messages": [{"role": "user", "content": "Write a long story about a lighthouse keeper."}],
+                    "max_tokens": 400})
+            except requests.RequestException:
+                pass  # the server is stopped under it at the end of the test
+
+        threading.Thread(target=hog, daemon=True).start()
+        deadline = time.time() + 30
+        while requests.get(f"{running.url}/health", timeout=5).json()["queue"]["active"] < 1:
+            assert time.time() < deadline, "the background request never started"
+            time.sleep(0.2)
+        page.select_option("#kb-select", "")
+        answer = ask(page, "你好")
+        assert "busy" in answer.locator(".text").inner_text()
+        assert "busy" in notice.inner_text()
+        screenshot(page, "4-server-busy")
+        assert page.errors == []
+    finally:
+        stop_server(running)
+
+
+def test_model_failure_is_shown(page: Any, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    port = free_port()
+    env = {**os.environ, "KB_PERSIST_DIR": str(tmp_path / "vectorstore"), "KB_LLM_MODEL": str(tmp_path / "no-such-model")}
+    process = subprocess.Popen([sys.executable, "-m", "kb_assistant", "serve", "--port", str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        page.goto(url + "/ui/") if _wait_listening(url) else pytest.fail("server did not start")
+        page.wait_for_selector("#status.error", timeout=120_000)
+        assert "failed to load" in page.locator("#notice").inner_text()
+        assert "no-such-model" in page.locator("#notice").inner_text()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _wait_listening(url: str, timeout: float = 60) -> bool:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            requests.get(f"{url}/health", timeout=2)
+            return True
+        except requests.RequestException:
+            time.sleep(0.3)
+    return False
