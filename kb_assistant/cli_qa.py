@@ -10,15 +10,13 @@ from kb_assistant.cli import KBOpt, app, err, out, settings_from
 
 
 def _build_chain(ctx: typer.Context, kb: str | None, k: int | None, mode: str | None) -> Any:
-    from kb_assistant.llms import LocalChatModel
+    from kb_assistant.llms.served import make_chat_model
     from kb_assistant.qa import build_qa_chain
     from kb_assistant.retrieval import make_retriever
 
     settings = settings_from(ctx, kb=kb, top_k=k, retrieval_mode=mode)
     retriever = make_retriever(settings)
-    llm = LocalChatModel.from_pretrained(
-        settings.llm_model, settings, max_new_tokens=settings.max_new_tokens, temperature=settings.temperature
-    )
+    llm = make_chat_model(settings)
     return build_qa_chain(retriever, llm, answer_mode=settings.answer_mode, min_relevance=settings.min_relevance)
 
 

@@ -78,6 +78,20 @@ class Settings(BaseSettings):
     """auto, cpu, cuda, or balanced for two GPUs; default: cuda when present."""
     llm_dtype: Literal["auto", "bfloat16", "float16", "float32"] = "auto"
     llm_quantization: Literal["none", "8bit", "4bit"] = "none"
+    llm_engine: Literal["auto", "plain", "batched"] = "auto"
+    """auto: the batching engine (continuous batching, CUDA-graph decoding) on a CUDA GPU for Llama-style models
+    (Qwen2, Llama 3), plain `generate` otherwise; plain: always `generate`; batched: the engine, CPU too."""
+    engine_max_batch: int = Field(default=32, ge=1)
+    """Requests the engine decodes together (lowered to what the KV cache memory holds)."""
+    engine_max_len: int = Field(default=4096, ge=64)
+    """Tokens (prompt + answer) one request may hold in the engine's KV cache."""
+    llm_base_url: str | None = None
+    """Generate on an OpenAI-compatible server (e.g. vLLM: http://gpu-host:8000/v1) instead of a local model;
+    `llm_model` is then the served model's name."""
+    llm_api_key: str | None = None
+    """Bearer token for `llm_base_url`."""
+    llm_context_window: int = Field(default=8192, ge=512)
+    """Context window of the served model (local models report their own)."""
     max_new_tokens: int = Field(default=512, ge=1)
     temperature: float | None = 0.0
     """0 = greedy, best for answering from documents; unset (null) = the family's chat default."""

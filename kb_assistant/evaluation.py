@@ -117,14 +117,12 @@ def _rank_all(dataset: EvalDataset, search: Callable[[str], list[str]]) -> tuple
 
 
 def _answers(dataset: EvalDataset, settings: Settings, embeddings: Any) -> dict[str, float]:
-    from kb_assistant.llms import LocalChatModel
+    from kb_assistant.llms.served import make_chat_model
     from kb_assistant.prompts import NOT_FOUND
     from kb_assistant.qa import build_qa_chain
     from kb_assistant.retrieval import make_retriever
 
-    llm = LocalChatModel.from_pretrained(
-        settings.llm_model, settings, max_new_tokens=min(settings.max_new_tokens, 128), temperature=settings.temperature
-    )
+    llm = make_chat_model(settings, max_new_tokens=min(settings.max_new_tokens, 128))
     chain = build_qa_chain(make_retriever(settings, embeddings), llm, min_relevance=settings.min_relevance)
     totals = {"exact_match": 0.0, "f1": 0.0, "contains": 0.0, "not_found_share": 0.0}
     asked = [q for q in dataset.queries if q.get("answers")]

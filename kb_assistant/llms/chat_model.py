@@ -7,8 +7,9 @@ import queue
 import threading
 import weakref
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
@@ -84,6 +85,12 @@ class LocalChatModel(BaseChatModel):
     """Stream internally on ``invoke`` too (callbacks then get every token)."""
     timeout: float = 600.0
     """Seconds to wait for the next token before raising (a stuck generation never hangs the caller)."""
+    engine: Literal["auto", "plain", "batched"] = "auto"
+    """auto: the batching engine on CUDA for Llama-style models, else plain ``generate`` (see ``llms.engine``)."""
+    engine_max_batch: int = 32
+    """Requests the engine decodes together."""
+    engine_max_len: int = 4096
+    """Prompt + answer tokens per request in the engine's KV cache."""
 
     @model_validator(mode="before")
     @classmethod
@@ -98,8 +105,12 @@ class LocalChatModel(BaseChatModel):
         """Load ``reference`` (family name, ``packaged:NAME`` or a folder) and wrap it."""
         from kb_assistant.llms.loading import load_model
 
-        loaded = load_model(reference, settings or Settings())
-        return cls(model=loaded.model, tokenizer=loaded.tokenizer, spec=loaded.spec, model_name=reference, **fields)
+        settings = settings or Settings()
+        loaded = load_model(reference, settings)
+        engine = {"engine": settings.llm_engine, "engine_max_batch": settings.engine_max_batch,
+                  "engine_max_len": settings.engine_max_len}
+        return cls(model=loaded.model, tokenizer=loaded.tokenizer, spec=loaded.spec, model_name=reference,
+                   **{**engine, **fields})
 
     @property
     def _llm_type(self) -> str:
@@ -162,6 +173,39 @@ class LocalChatModel(BaseChatModel):
         kwargs["pad_token_id"] = pad if pad is not None else (eos[0] if eos else 0)
         return kwargs
 
+    def batching_engine(self) -> Any:
+        """The model's shared :class:`~kb_assistant.llms.engine.GenerationEngine`, or None for plain ``generate``."""
+        if self.engine == "plain":
+            return None
+        from kb_assistant.llms.engine import GenerationEngine, engine_for, unsupported_reason
+
+        device = getattr(self.model, "device", None)
+        on_cuda = getattr(device, "type", "cpu") == "cuda"
+        reason = unsupported_reason(self.model)
+        if self.engine == "auto" and (not on_cuda or reason):
+            return None
+        if reason:
+            msg = f"engine 'batched' cannot run {self.spec.display_name}: {reason}; use engine 'plain'"
+            raise ModelError(msg)
+        quantized = getattr(self.model, "is_quantized", False)
+        return engine_for(self.model, lambda: GenerationEngine(
+            self.model, max_batch=self.engine_max_batch, max_len=self.engine_max_len,
+            cuda_graphs=on_cuda and not quantized,
+        ))
+
+    def _engine_sampling(self, sampling: dict[str, Any]) -> Any:
+        from kb_assistant.llms.engine import Sampling
+
+        temperature = sampling.get("temperature")
+        return Sampling(
+            max_new_tokens=int(sampling["max_new_tokens"]),
+            temperature=float(temperature) if temperature is not None else None,
+            top_p=sampling.get("top_p"),
+            top_k=sampling.get("top_k"),
+            repetition_penalty=sampling.get("repetition_penalty"),
+            eos_token_ids=tuple(self._eos_ids()),
+        )
+
     def _eos_ids(self) -> list[int]:
         ids = set()
         generation_config = getattr(self.model, "generation_config", None)
@@ -192,8 +236,18 @@ class LocalChatModel(BaseChatModel):
         cancel = threading.Event()
         streamer = QueueStreamer(self.tokenizer, out)
 
+        engine = self.batching_engine()
+
         def work() -> None:
             try:
+                if engine is not None:
+                    # The engine batches concurrent callers; this thread only turns token ids into text.
+                    request = engine.submit(input_ids[0].tolist(), self._engine_sampling(sampling), cancel)
+                    streamer.prompt_seen = True
+                    for token in request.stream():
+                        streamer.put(torch.tensor([token]))
+                    streamer.end()
+                    return
                 with torch.inference_mode():
                     self.model.generate(
                         input_ids=input_ids,
@@ -207,8 +261,9 @@ class LocalChatModel(BaseChatModel):
             finally:
                 out.put(DONE)
 
+        guard: AbstractContextManager[Any] = nullcontext() if engine is not None else _lock_for(self.model)
         buffer = StopBuffer(stops)
-        with _lock_for(self.model):
+        with guard:
             worker = threading.Thread(target=work, name="kb-generate", daemon=True)
             worker.start()
             try:

@@ -16,6 +16,8 @@ _ROLES = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
 def with_sampling(llm: Any, **values: Any) -> Any:
     """A shallow copy of the chat model with these sampling values (the weights are shared)."""
     fields = getattr(type(llm), "model_fields", {})
+    if "max_new_tokens" not in fields and "max_tokens" in fields:  # served models (ChatOpenAI) name it so
+        values = {("max_tokens" if k == "max_new_tokens" else k): v for k, v in values.items()}
     update = {k: v for k, v in values.items() if v is not None and k in fields}
     return llm.model_copy(update=update) if update else llm
 

@@ -59,14 +59,15 @@ class AppState:
 
                 self.embeddings = make_embeddings(self.settings)
             if self.llm is None:
-                from kb_assistant.llms import LocalChatModel
+                from kb_assistant.llms.served import make_chat_model
 
-                self.llm = LocalChatModel.from_pretrained(
-                    self.settings.llm_model,
-                    self.settings,
-                    max_new_tokens=self.settings.max_new_tokens,
-                    temperature=self.settings.temperature,
-                )
+                self.llm = make_chat_model(self.settings)
+                batching = getattr(self.llm, "batching_engine", None)
+                engine = batching() if batching is not None else None
+                if engine is not None:  # capture the decode graphs now, not on the first requests
+                    seconds = engine.warm_up()
+                    logger.info("generation engine ready: %d slots of %d tokens, graphs in %.1f s",
+                                engine.max_batch, engine.max_len, seconds)
         except Exception as e:  # reported by /health and every model endpoint
             logger.exception("loading models failed")
             self.error = str(e)

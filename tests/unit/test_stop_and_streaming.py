@@ -24,7 +24,13 @@ def _params() -> dict[str, Any]:
 
 @pytest.fixture
 def chat() -> LocalChatModel:
-    return LocalChatModel(**{**_params(), "max_new_tokens": 40})
+    return LocalChatModel(**{**_params(), "max_new_tokens": 40, "engine": "plain"})
+
+
+@pytest.fixture(params=["plain", "batched"])
+def any_chat(request: pytest.FixtureRequest) -> LocalChatModel:
+    """Plain ``generate`` and the batching engine: the same contract."""
+    return LocalChatModel(**{**_params(), "max_new_tokens": 40, "engine": request.param})
 
 
 def test_stop_buffer_catches_stops_split_across_pieces() -> None:
@@ -38,27 +44,27 @@ def test_stop_buffer_catches_stops_split_across_pieces() -> None:
     assert buffer.flush() == ""
 
 
-def test_stop_is_honoured_in_generate_and_stream(chat: LocalChatModel) -> None:
-    full = chat.invoke("hello").content
+def test_stop_is_honoured_in_generate_and_stream(any_chat: LocalChatModel) -> None:
+    full = any_chat.invoke("hello").content
     assert len(full) > 10
     stop = full[len(full) // 2 : len(full) // 2 + 3]
     cut = full[: full.index(stop)]
-    assert chat.invoke("hello", stop=[stop]).content == cut
-    streamed = "".join(str(c.content) for c in chat.stream("hello", stop=[stop]))
+    assert any_chat.invoke("hello", stop=[stop]).content == cut
+    streamed = "".join(str(c.content) for c in any_chat.stream("hello", stop=[stop]))
     assert streamed == cut
 
 
-def test_per_call_overrides_and_usage(chat: LocalChatModel) -> None:
-    short = chat.invoke("hello", max_new_tokens=3)
+def test_per_call_overrides_and_usage(any_chat: LocalChatModel) -> None:
+    short = any_chat.invoke("hello", max_new_tokens=3)
     assert short.usage_metadata["output_tokens"] == 3
     assert short.usage_metadata["input_tokens"] > 3
-    longer = chat.invoke("hello", max_tokens=8)
+    longer = any_chat.invoke("hello", max_tokens=8)
     assert longer.usage_metadata["output_tokens"] == 8
-    chunks = list(chat.stream("hello", max_new_tokens=5))
+    chunks = list(any_chat.stream("hello", max_new_tokens=5))
     assert chunks[-1].usage_metadata["output_tokens"] == 5
 
 
-def test_callbacks_receive_every_token(chat: LocalChatModel) -> None:
+def test_callbacks_receive_every_token(any_chat: LocalChatModel) -> None:
     class Collect(BaseCallbackHandler):
         def __init__(self) -> None:
             self.tokens: list[str] = []
@@ -67,17 +73,17 @@ def test_callbacks_receive_every_token(chat: LocalChatModel) -> None:
             self.tokens.append(token)
 
     handler = Collect()
-    result = chat.invoke("hello", config={"callbacks": [handler]})
+    result = any_chat.invoke("hello", config={"callbacks": [handler]})
     assert len(handler.tokens) > 3 and "".join(handler.tokens) == result.content
 
 
-def test_concurrent_threads_get_the_same_greedy_answers(chat: LocalChatModel) -> None:
+def test_concurrent_threads_get_the_same_greedy_answers(any_chat: LocalChatModel) -> None:
     prompts = ["hello", "count one two", "知识库", "world"]
-    expected = {p: chat.invoke(p).content for p in prompts}
+    expected = {p: any_chat.invoke(p).content for p in prompts}
     results: dict[str, list[str]] = {p: [] for p in prompts}
 
     def ask(prompt: str) -> None:
-        results[prompt].append(str(chat.invoke(prompt).content))
+        results[prompt].append(str(any_chat.invoke(prompt).content))
 
     threads = [threading.Thread(target=ask, args=(p,)) for p in prompts * 3]
     for t in threads:
@@ -85,6 +91,8 @@ def test_concurrent_threads_get_the_same_greedy_answers(chat: LocalChatModel) ->
     for t in threads:
         t.join(timeout=120)
     assert all(results[p] == [expected[p]] * 3 for p in prompts)
+    plain = LocalChatModel(**{**_params(), "max_new_tokens": 40, "engine": "plain"})
+    assert {p: plain.invoke(p).content for p in prompts} == expected  # the engine answers as generate does
 
 
 class _Exploding:

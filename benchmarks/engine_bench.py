@@ -1,0 +1,250 @@
+"""The batching engine on a GPU, against the tutorial's plain ``model.generate`` measured in the same run.
+
+Random weights in the real Qwen2-7B-Instruct / Llama-3-8B-Instruct shapes (speed does not depend on the
+values), bf16, 1,000-token prompts, 256 new tokens:
+  - plain ``generate`` at batch 1 (the tutorials' way): decode tokens/s, time to first token;
+  - the engine at batch 1: decode tokens/s and its share of the bound (weight bytes / measured copy bandwidth);
+  - agreement: each token the engine picks is checked against plain ``forward`` logits on the same prefix;
+  - 32 concurrent requests: a burst (all at once) and 32 closed-loop clients (each sends its next request
+    when the last ends, starts staggered over 2 s): aggregate tokens/s, TTFT p50/p95;
+  - ``--limit-gb 24``: the process may use 24 GiB only; 8 concurrent requests of 4,096 tokens each
+    (3,584 prompt + 512 new) must run, with peak memory reported;
+  - ``--embeddings DIR``: the default embedding model's shape (its config and tokenizer in DIR, random
+    weights) embedding chunks of this repo's sample documents: sentence-transformers' plain ``encode``
+    against kb-assistant's GPU path (half precision, token-budget batches).
+
+    python benchmarks/engine_bench.py --models qwen2-7b llama3-8b --out engine.json
+    python benchmarks/engine_bench.py --models qwen2-7b llama3-8b --limit-gb 24
+    python benchmarks/engine_bench.py --models --embeddings DIR
+
+No LangChain is imported: the GPU machine may not have it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from generate_bench import CONFIGS, copy_bandwidth, random_model, timed_generate
+
+from kb_assistant.llms.engine import GenerationEngine, Sampling
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def prompt_ids(length: int, seed: int) -> list[int]:
+    rng = random.Random(seed)
+    return [rng.randrange(100, 20000) for _ in range(length)]
+
+
+def engine_b1(engine: GenerationEngine, prompt: int, new: int) -> dict[str, float]:
+    request = engine.submit(prompt_ids(prompt, 1), Sampling(max_new_tokens=new))
+    produced = len(list(request.stream()))
+    assert request.first_token_at and request.finished_at
+    decode = (produced - 1) / (request.finished_at - request.first_token_at)
+    return {"ttft_s": request.first_token_at - request.submitted_at, "decode_tok_s_per_seq": decode, "tokens": produced}
+
+
+def agreement(model: Any, engine: GenerationEngine, prompts: int = 3, prompt: int = 200, new: int = 48) -> dict[str, float]:
+    """Teacher-forced check: plain forward over prompt + engine tokens; how often the engine's token is the
+    argmax, and when not, how far below the max its logit is (bf16 near-ties), in units of the logits' std."""
+    agree, total, worst = 0, 0, 0.0
+    for seed in range(prompts):
+        ids = prompt_ids(prompt, 100 + seed)
+        out = engine.generate(ids, Sampling(max_new_tokens=new))
+        with torch.inference_mode():
+            logits = model(torch.tensor([ids + out], device="cuda")).logits[0, len(ids) - 1 : -1].float()
+        best = logits.argmax(-1).tolist()
+        agree += sum(a == b for a, b in zip(best, out, strict=True))
+        total += len(out)
+        gaps = (logits.max(-1).values - logits.gather(1, torch.tensor(out, device="cuda")[:, None])[:, 0]) / logits.std(-1)
+        worst = max(worst, float(gaps.max()))
+    return {"argmax_agreement": agree / total, "worst_gap_in_std": worst}
+
+
+def concurrent(engine: GenerationEngine, clients: int, per_client: int, prompt: int, new: int, stagger: float) -> dict[str, Any]:
+    requests: list[Any] = []
+    lock = threading.Lock()
+
+    def client(index: int) -> None:
+        time.sleep(random.Random(index).uniform(0, stagger))
+        for r in range(per_client):
+            request = engine.submit(prompt_ids(prompt, 1000 * index + r), Sampling(max_new_tokens=new))
+            for _ in request.stream():
+                pass
+            with lock:
+                requests.append(request)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    ttfts = [r.first_token_at - r.submitted_at for r in requests]
+    tokens = sum(len(r.generated) for r in requests)
+    return {"requests": len(requests), "tokens": tokens, "wall_s": wall, "aggregate_tok_s": tokens / wall,
+            "ttft_p50_s": percentile(ttfts, 0.5), "ttft_p95_s": percentile(ttfts, 0.95), "ttft_max_s": max(ttfts)}
+
+
+def bench_model(name: str, bandwidth: float, prompt: int, new: int, skip_plain: bool) -> dict[str, Any]:
+    torch.cuda.empty_cache()
+    torch.cuda.reset_peak_memory_stats()
+    model = random_model(name)
+    weight_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
+    result: dict[str, Any] = {"model": name, "weights_gb": weight_bytes / 1e9, "bound_tok_s": bandwidth / weight_bytes}
+    if not skip_plain:
+        with torch.inference_mode():
+            timed_generate(model, 1, 64, 8)
+            result["plain_b1"] = timed_generate(model, 1, prompt, new)
+        print(name, "plain b1", json.dumps(result["plain_b1"]), flush=True)
+    engine = GenerationEngine(model, max_batch=32, max_len=2048)
+    result["kv_cache_gb"] = engine.kv_cache_bytes / 1e9
+    result["graph_capture_s"] = engine.warm_up(prompt + new + 1)
+    engine_b1(engine, prompt, 16)
+    b1 = engine_b1(engine, prompt, new)
+    b1["share_of_bound"] = b1["decode_tok_s_per_seq"] / result["bound_tok_s"]
+    result["engine_b1"] = b1
+    print(name, "engine b1", json.dumps(b1), flush=True)
+    result["agreement"] = agreement(model, engine)
+    print(name, "agreement", json.dumps(result["agreement"]), flush=True)
+    result["burst32"] = concurrent(engine, 32, 1, prompt, new, 0.0)
+    print(name, "burst of 32", json.dumps(result["burst32"]), flush=True)
+    result["closed_loop32"] = concurrent(engine, 32, 3, prompt, new, 2.0)
+    print(name, "32 closed-loop clients", json.dumps(result["closed_loop32"]), flush=True)
+    result["peak_gb"] = torch.cuda.max_memory_allocated() / 1e9
+    engine.close()
+    del engine, model
+    return result
+
+
+def bench_memory_limit(name: str, limit_gb: float) -> dict[str, Any]:
+    """Under a per-process limit of ``limit_gb`` GiB: 8 concurrent requests of 4,096 tokens."""
+    total = torch.cuda.get_device_properties(0).total_memory
+    torch.cuda.set_per_process_memory_fraction(limit_gb * 2**30 / total)
+    torch.cuda.empty_cache()
+    torch.cuda.reset_peak_memory_stats()
+    model = random_model(name)
+    engine = GenerationEngine(model, max_batch=8, max_len=4096)
+    slots = engine.max_batch
+    capture = engine.warm_up(4096)
+    run = concurrent(engine, 8, 1, 3584, 512, 0.0)
+    result = {"model": name, "limit_gib": limit_gb, "slots": slots, "kv_cache_gb": engine.kv_cache_bytes / 1e9,
+              "graph_capture_s": capture, **run, "peak_gib": torch.cuda.max_memory_allocated() / 2**30,
+              "reserved_peak_gib": torch.cuda.max_memory_reserved() / 2**30}
+    print(name, f"under {limit_gb} GiB", json.dumps(result), flush=True)
+    engine.close()
+    del engine, model
+    torch.cuda.set_per_process_memory_fraction(1.0)
+    return result
+
+
+def bench_embeddings(folder: Path, chunks: int) -> dict[str, Any]:
+    """Random weights in the default embedding model's shape; real chunk lengths from the sample documents."""
+    import tempfile
+
+    from sentence_transformers import SentenceTransformer
+    from transformers import AutoConfig, AutoModel
+
+    from kb_assistant.embedding_runtime import encode_on_device
+
+    work = Path(tempfile.mkdtemp())
+    for item in folder.iterdir():
+        target = work / item.name
+        if item.is_dir():
+            target.mkdir()
+            for sub in item.iterdir():
+                (target / sub.name).write_bytes(sub.read_bytes())
+        else:
+            target.write_bytes(item.read_bytes())
+    AutoModel.from_config(AutoConfig.from_pretrained(str(folder))).save_pretrained(str(work))
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted((Path(__file__).parents[1] / "data").iterdir()))
+    rng = random.Random(0)
+    texts = []
+    for _ in range(chunks):  # chunk-like pieces: 80 to 700 characters (up to ~300 tokens)
+        size = rng.randint(80, 700)
+        start = rng.randrange(0, max(1, len(text) - size))
+        texts.append("passage: " + text[start : start + size])
+    def rate(run: Any) -> tuple[float, Any]:
+        """Chunks/s of the second of two full passes (the first meets each padded shape for the first time)."""
+        run()
+        torch.cuda.synchronize()
+        started = time.perf_counter()
+        vectors = run()
+        torch.cuda.synchronize()
+        return chunks / (time.perf_counter() - started), vectors
+
+    plain = SentenceTransformer(str(work), device="cuda")
+    plain_rate, reference = rate(lambda: plain.encode(texts, batch_size=32, normalize_embeddings=True))
+    ours_model = SentenceTransformer(str(work), device="cuda").half()
+    budgets = {}
+    for budget in (8192, 32768, 131072):  # tokens per batch; 32768 is the default
+        budgets[budget], vectors = rate(lambda b=budget: encode_on_device(ours_model, texts, tokens_per_batch=b))
+        if budget == 32768:
+            ours_rate, ours = budgets[budget], vectors
+    cosine = (ours * reference).sum(1)
+    result = {"chunks": chunks, "plain_encode_chunks_s": plain_rate, "ours_chunks_s": ours_rate,
+              "ratio": ours_rate / plain_rate, "min_cosine_to_plain": float(cosine.min()),
+              "chunks_s_by_tokens_per_batch": budgets}
+    print("embeddings", json.dumps(result), flush=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", nargs="*", default=list(CONFIGS), choices=list(CONFIGS))
+    parser.add_argument("--prompt-tokens", type=int, default=1000)
+    parser.add_argument("--new-tokens", type=int, default=256)
+    parser.add_argument("--limit-gb", type=float, default=None, help="only the memory-limit run, at this many GiB")
+    parser.add_argument("--skip-plain", action="store_true")
+    parser.add_argument("--embeddings", type=Path, default=None, help="folder with the embedding model's config + tokenizer")
+    parser.add_argument("--chunks", type=int, default=20000)
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args()
+    if not torch.cuda.is_available():
+        raise SystemExit("engine_bench needs a CUDA GPU")
+    import transformers
+
+    report: dict[str, Any] = {"gpu": torch.cuda.get_device_name(0), "torch": torch.__version__,
+                              "transformers": transformers.__version__, "results": []}
+    if args.limit_gb is None:
+        report["copy_bandwidth_tb_s"] = copy_bandwidth() / 1e12
+    print(json.dumps(report), flush=True)
+    for name in args.models:
+        if args.limit_gb is not None:
+            report["results"].append(bench_memory_limit(name, args.limit_gb))
+        else:
+            bandwidth = report["copy_bandwidth_tb_s"] * 1e12
+            report["results"].append(bench_model(name, bandwidth, args.prompt_tokens, args.new_tokens, args.skip_plain))
+        if args.out:
+            Path(args.out).write_text(json.dumps(report, indent=2))
+    if args.embeddings:
+        report["embeddings"] = bench_embeddings(args.embeddings, args.chunks)
+    if args.out:
+        Path(args.out).write_text(json.dumps(report, indent=2))
+    for r in report["results"]:
+        if "engine_b1" in r:
+            e, plain = r["engine_b1"], r.get("plain_b1", {})
+            c = r["closed_loop32"]
+            print(f"{r['model']}: plain b1 {plain.get('decode_tok_s_per_seq', 0):.1f} tok/s; engine b1 "
+                  f"{e['decode_tok_s_per_seq']:.1f} tok/s = {e['share_of_bound']:.0%} of {r['bound_tok_s']:.0f}; "
+                  f"32 clients {c['aggregate_tok_s']:.0f} tok/s, TTFT p50 {c['ttft_p50_s'] * 1000:.0f} ms "
+                  f"p95 {c['ttft_p95_s'] * 1000:.0f} ms; burst p95 {r['burst32']['ttft_p95_s'] * 1000:.0f} ms; "
+                  f"agreement {r['agreement']['argmax_agreement']:.1%}")
+
+
+if __name__ == "__main__":
+    main()

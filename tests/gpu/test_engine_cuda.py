@@ -1,0 +1,37 @@
+"""The batching engine with CUDA graphs: greedy output equals plain ``generate``. Skipped without a GPU.
+
+Runs on the GPU machine without LangChain: ``python -m pytest --noconftest tests/gpu``.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import torch
+
+from kb_assistant.llms.engine import GenerationEngine, Sampling
+from tests.unit.test_engine import random_model, reference
+
+pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")]
+
+
+@pytest.mark.parametrize("kind", ["qwen2", "llama3"])
+def test_graph_decoding_matches_generate(kind: str) -> None:
+    model = random_model(kind).cuda()
+    engine = GenerationEngine(model, max_batch=8, max_len=512)
+    assert engine.cuda_graphs
+    try:
+        prompts = [[(7 * i + j) % 290 + 5 for j in range(n)] for i, n in enumerate((5, 40, 130, 600 // 4, 9, 77))]
+        expected = [reference(model, p, 40) for p in prompts]
+        results: dict[int, list[int]] = {}
+        threads = [threading.Thread(target=lambda i=i: results.__setitem__(i, engine.generate(prompts[i], Sampling(max_new_tokens=40))))
+                   for i in range(len(prompts))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=300)
+        assert [results[i] for i in range(len(prompts))] == expected
+        assert engine._graphs  # decoding went through captured graphs
+    finally:
+        engine.close()

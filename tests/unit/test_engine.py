@@ -1,0 +1,114 @@
+"""The batching engine against plain ``generate`` on small random Llama-style models (float32, CPU).
+
+CUDA graphs are the one part these cannot cover; ``tests/gpu/`` runs the same checks on a GPU, and
+``benchmarks/engine_bench.py`` measures it.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+import torch
+
+from kb_assistant.llms.engine import GenerationEngine, Sampling, unsupported_reason
+
+
+def random_model(kind: str) -> Any:
+    from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
+
+    torch.manual_seed(1)
+    common = dict(vocab_size=300, hidden_size=64, intermediate_size=160, num_hidden_layers=3, num_attention_heads=8,
+                  num_key_value_heads=2, max_position_embeddings=1024)
+    if kind == "qwen2":
+        model = Qwen2ForCausalLM(Qwen2Config(**common, rope_theta=1e6, tie_word_embeddings=True))
+    else:
+        rope = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                "original_max_position_embeddings": 128, "rope_theta": 500000.0}
+        model = LlamaForCausalLM(LlamaConfig(**common, rope_parameters=rope))
+    model.generation_config.eos_token_id = None
+    model.generation_config.pad_token_id = 0
+    return model.eval()
+
+
+def reference(model: Any, prompt: list[int], new: int) -> list[int]:
+    with torch.inference_mode():
+        ids = torch.tensor([prompt], device=model.device)
+        out = model.generate(ids, attention_mask=torch.ones_like(ids),
+                             max_new_tokens=new, min_new_tokens=new, do_sample=False)
+    return out[0, len(prompt):].tolist()
+
+
+@pytest.fixture(scope="module", params=["qwen2", "llama3"])
+def model(request: pytest.FixtureRequest) -> Any:
+    return random_model(request.param)
+
+
+def test_greedy_matches_generate_alone_and_batched(model: Any) -> None:
+    engine = GenerationEngine(model, max_batch=4, max_len=256)
+    try:
+        generator = torch.Generator().manual_seed(2)
+        prompts = [torch.randint(5, 300, (n,), generator=generator).tolist() for n in (7, 31, 64, 3, 120)]
+        expected = [reference(model, p, 24) for p in prompts]
+        assert engine.generate(prompts[0], Sampling(max_new_tokens=24)) == expected[0]
+        # Five requests from five threads with four slots: they join and leave the batch at different steps.
+        results: dict[int, list[int]] = {}
+        threads = [threading.Thread(target=lambda i=i: results.__setitem__(i, engine.generate(prompts[i], Sampling(max_new_tokens=24))))
+                   for i in range(len(prompts))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert [results[i] for i in range(len(prompts))] == expected
+    finally:
+        engine.close()
+
+
+@pytest.mark.parametrize("layout", ["fused", "modules"])
+def test_requests_of_different_lengths_share_steps(model: Any, layout: str) -> None:
+    engine = GenerationEngine(model, max_batch=8, max_len=256)
+    assert engine.fused is not None  # plain Linear layers: q/k/v and gate/up fused
+    if layout == "modules":
+        engine.fused = None  # the path for quantised layers: the model's own modules
+    try:
+        prompts = [[11, 12, 13], [40, 41, 42, 43, 44, 45, 46], [90] * 20]
+        news = [5, 30, 12]
+        requests = [engine.submit(p, Sampling(max_new_tokens=n)) for p, n in zip(prompts, news, strict=True)]
+        outputs = [list(r.stream(timeout=60)) for r in requests]
+        assert outputs == [reference(model, p, n) for p, n in zip(prompts, news, strict=True)]
+        assert engine.active == 0
+    finally:
+        engine.close()
+
+
+def test_eos_cancel_and_limits(model: Any) -> None:
+    engine = GenerationEngine(model, max_batch=2, max_len=64)
+    try:
+        prompt = [5, 6, 7, 8]
+        full = reference(model, prompt, 10)
+        stop_at = full[4]
+        ended = engine.generate(prompt, Sampling(max_new_tokens=10, eos_token_ids=(stop_at,)))
+        assert ended == full[: full.index(stop_at)]  # EOS ends the answer and is not emitted
+        cancel = threading.Event()
+        request = engine.submit(prompt, Sampling(max_new_tokens=50), cancel)
+        first = next(request.stream(timeout=60))
+        cancel.set()
+        assert first == full[0] and len(list(request.stream(timeout=60))) < 49
+        capped = engine.generate(list(range(1, 61)), Sampling(max_new_tokens=100))
+        assert len(capped) == 64 - 60 + 1  # 64 cached positions; the last token is emitted, never cached
+        with pytest.raises(ValueError, match="shorten it or raise engine_max_len"):
+            engine.submit(list(range(1, 100)), Sampling())
+        sampled = engine.generate(prompt, Sampling(max_new_tokens=8, temperature=0.8, top_p=0.9, top_k=50, repetition_penalty=1.1))
+        assert len(sampled) == 8 and all(0 <= t < 300 for t in sampled)
+    finally:
+        engine.close()
+
+
+def test_unsupported_models_are_named() -> None:
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    reason = unsupported_reason(GPT2LMHeadModel(GPT2Config(n_layer=1, n_embd=32, n_head=2)))
+    assert reason and "GPT2LMHeadModel" in reason
+    with pytest.raises(ValueError, match="cannot run this model"):
+        GenerationEngine(GPT2LMHeadModel(GPT2Config(n_layer=1, n_embd=32, n_head=2)))
