@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kb_assistant.llms.chat_model import LocalChatModel
-    from kb_assistant.llms.completion import DeepSeek_Coder_LLM, LLaMA3_LLM, LocalLLM, Qwen2_LLM, XVERSE_LLM
+    from kb_assistant.llms.completion import XVERSE_LLM, DeepSeek_Coder_LLM, LLaMA3_LLM, LocalLLM, Qwen2_LLM
     from kb_assistant.llms.specs import SPECS, ModelSpec, get_spec
 
 _WHERE = {
@@ -27,13 +27,13 @@ _WHERE = {
 }
 __all__ = [
     "SPECS",
+    "XVERSE_LLM",
     "DeepSeek_Coder_LLM",
     "LLaMA3_LLM",
     "LocalChatModel",
     "LocalLLM",
     "ModelSpec",
     "Qwen2_LLM",
-    "XVERSE_LLM",
     "get_spec",
 ]
 

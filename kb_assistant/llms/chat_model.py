@@ -13,7 +13,14 @@ from typing import Any, Literal
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ChatMessage, HumanMessage, SystemMessage
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    ChatMessage,
+    HumanMessage,
+    SystemMessage,
+)
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, Field, model_validator
@@ -182,12 +189,12 @@ class LocalChatModel(BaseChatModel):
         device = getattr(self.model, "device", None)
         on_cuda = getattr(device, "type", "cpu") == "cuda"
         reason = unsupported_reason(self.model)
-        if self.engine == "auto" and (not on_cuda or reason):
+        quantized = bool(getattr(self.model, "is_quantized", False))
+        if self.engine == "auto" and (not on_cuda or reason or quantized):  # 8/4-bit: not measured, opt in
             return None
         if reason:
             msg = f"engine 'batched' cannot run {self.spec.display_name}: {reason}; use engine 'plain'"
             raise ModelError(msg)
-        quantized = getattr(self.model, "is_quantized", False)
         return engine_for(self.model, lambda: GenerationEngine(
             self.model, max_batch=self.engine_max_batch, max_len=self.engine_max_len,
             cuda_graphs=on_cuda and not quantized,

@@ -1,5 +1,5 @@
-"""A generation engine for Llama-style decoders (Llama 3, Qwen2, Mistral, XVERSE): continuous batching over
-a preallocated KV cache, prompt prefill separate from decode, and decode steps replayed as CUDA graphs.
+"""A generation engine for Llama-style decoders (Llama 3, Qwen2, Mistral): continuous batching over a
+preallocated KV cache, prompt prefill separate from decode, and decode steps replayed as CUDA graphs.
 
 Why not ``model.generate``: at batch 1 it launches hundreds of small kernels per token from Python, so a
 7B model decodes at under a tenth of what memory bandwidth allows, and it serves one request at a time.
@@ -8,15 +8,13 @@ slots, prefills each prompt once, then advances all active requests together, on
 kept contiguous (a finished request's slot takes the last one's cache), so a step over ``n`` requests is
 one captured graph for the batch bucket >= n and the cache length bucket >= the longest request.
 
-The engine calls the model's own modules (norms, projections, MLP, rotary embedding), so it computes what
-``generate`` computes and needs no weights of its own. This module imports only torch: the benchmarks use
-it on machines without LangChain.
+This module is the scheduler and sampling; :mod:`kb_assistant.llms.kv_decoder` is the model side. Both
+import only torch: the benchmarks use them on machines without LangChain.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import queue
 import threading
 import time
@@ -25,103 +23,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
+from kb_assistant.llms.kv_decoder import SlotDecoder, unsupported_reason
+
+__all__ = ["GenerationEngine", "Request", "Sampling", "engine_for", "unsupported_reason"]
 logger = logging.getLogger(__name__)
-_LENGTH_STEP = 512
-_BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 48, 64, 96, 128)
 _END = object()
-
-
-def unsupported_reason(model: Any) -> str | None:
-    """Why the engine cannot run ``model`` (None when it can): it needs a Llama-style decoder."""
-    inner = getattr(model, "model", None)
-    layers = getattr(inner, "layers", None)
-    if inner is None or layers is None or not hasattr(model, "lm_head"):
-        return f"{type(model).__name__} is not a decoder with model.layers and lm_head"
-    for name in ("embed_tokens", "norm", "rotary_emb"):
-        if not hasattr(inner, name):
-            return f"{type(model).__name__} has no model.{name}"
-    layer = layers[0]
-    attention, mlp = getattr(layer, "self_attn", None), getattr(layer, "mlp", None)
-    needed = [(attention, "q_proj"), (attention, "k_proj"), (attention, "v_proj"), (attention, "o_proj"),
-              (mlp, "gate_proj"), (mlp, "up_proj"), (mlp, "down_proj"), (layer, "input_layernorm"),
-              (layer, "post_attention_layernorm")]
-    if any(part is None or not hasattr(part, name) for part, name in needed):
-        return f"{type(model).__name__} layers are not Llama-style (attention + gated MLP)"
-    if hasattr(attention, "q_norm") or hasattr(attention, "kv_a_proj_with_mqa"):
-        return f"{type(model).__name__} uses query/key norms or latent attention"
-    if len({p.device for p in model.parameters()}) != 1:
-        return f"{type(model).__name__} is spread over several devices"
-    config = model.config
-    if getattr(config, "use_sliding_window", False) or getattr(config, "hidden_act", "silu") != "silu":
-        return f"{type(model).__name__} uses a sliding window or a non-SiLU MLP"
-    return None
-
-
-@dataclass(frozen=True)
-class _FusedLayer:
-    """One layer's weights laid out for few kernels per decode step: q/k/v in one matrix, gate/up in one."""
-
-    norm1: torch.Tensor
-    eps1: float
-    qkv: torch.Tensor
-    qkv_bias: torch.Tensor | None
-    out: torch.Tensor
-    out_bias: torch.Tensor | None
-    norm2: torch.Tensor
-    eps2: float
-    gate_up: torch.Tensor
-    down: torch.Tensor
-    down_bias: torch.Tensor | None
-
-
-def _share(linears: list[Any]) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Concatenate the weights (and biases) of ``linears`` into one tensor and point each module at its
-    slice of it, so the model keeps working and no memory is duplicated."""
-    weight = torch.cat([linear.weight.data for linear in linears])
-    has_bias = [linear.bias is not None for linear in linears]
-    bias = torch.cat([linear.bias.data for linear in linears]) if all(has_bias) else None
-    start = 0
-    for linear in linears:
-        rows = linear.weight.shape[0]
-        linear.weight.data = weight[start : start + rows]
-        if bias is not None:
-            linear.bias.data = bias[start : start + rows]
-        start += rows
-    return weight, bias
-
-
-def _fuse_layers(layers: list[Any]) -> list[_FusedLayer] | None:
-    """The fused layout, or None when a layer has quantised or otherwise special parts (then the engine
-    calls the modules instead)."""
-    for layer in layers:
-        attention, mlp = layer.self_attn, layer.mlp
-        parts = [attention.q_proj, attention.k_proj, attention.v_proj, attention.o_proj, mlp.gate_proj, mlp.up_proj,
-                 mlp.down_proj]
-        if any(type(part) is not torch.nn.Linear for part in parts):
-            return None
-        if any(sum(p.bias is not None for p in group) not in (0, len(group))
-               for group in ([attention.q_proj, attention.k_proj, attention.v_proj], [mlp.gate_proj, mlp.up_proj])):
-            return None
-        norms = [layer.input_layernorm, layer.post_attention_layernorm]
-        if any(not hasattr(n, "variance_epsilon") or getattr(n, "weight", None) is None for n in norms):
-            return None
-    fused = []
-    with torch.no_grad():
-        for layer in layers:
-            attention, mlp = layer.self_attn, layer.mlp
-            qkv, qkv_bias = _share([attention.q_proj, attention.k_proj, attention.v_proj])
-            gate_up, gate_up_bias = _share([mlp.gate_proj, mlp.up_proj])
-            if gate_up_bias is not None:
-                return None
-            fused.append(_FusedLayer(
-                norm1=layer.input_layernorm.weight, eps1=float(layer.input_layernorm.variance_epsilon),
-                qkv=qkv, qkv_bias=qkv_bias, out=attention.o_proj.weight, out_bias=attention.o_proj.bias,
-                norm2=layer.post_attention_layernorm.weight, eps2=float(layer.post_attention_layernorm.variance_epsilon),
-                gate_up=gate_up, down=mlp.down_proj.weight, down_bias=mlp.down_proj.bias,
-            ))
-    return fused
 
 
 @dataclass
@@ -188,46 +95,11 @@ class GenerationEngine:
         kv_cache_bytes: int | None = None,
         cuda_graphs: bool | None = None,
     ) -> None:
-        reason = unsupported_reason(model)
-        if reason:
-            raise ValueError(f"the generation engine cannot run this model: {reason}")
         self.model = model
-        self.config = model.config
-        inner = model.model
-        self.layers = list(inner.layers)
-        self.embed, self.norm, self.lm_head = inner.embed_tokens, inner.norm, model.lm_head
-        self.device = next(model.parameters()).device
-        self.dtype = inner.embed_tokens.weight.dtype
-        self.heads = int(self.config.num_attention_heads)
-        self.kv_heads = int(getattr(self.config, "num_key_value_heads", None) or self.heads)
-        self.head_dim = int(getattr(self.config, "head_dim", None) or self.config.hidden_size // self.heads)
-        self.group = self.heads // self.kv_heads
-        self.scale = 1.0 / math.sqrt(self.head_dim)
-        window = int(getattr(self.config, "max_position_embeddings", max_len) or max_len)
-        self.max_len = min(max_len, window)
-        per_slot = 2 * len(self.layers) * self.kv_heads * self.max_len * self.head_dim * self.dtype.itemsize
-        budget = kv_cache_bytes if kv_cache_bytes is not None else self._default_kv_budget()
-        self.max_batch = max(1, min(max_batch, budget // per_slot))
-        if self.max_batch < max_batch:
-            logger.info("KV cache holds %d requests of %d tokens (asked for %d)", self.max_batch, self.max_len, max_batch)
-        shape = (self.max_batch, self.kv_heads, self.max_len, self.head_dim)
-        self.k_cache = [torch.zeros(shape, dtype=self.dtype, device=self.device) for _ in self.layers]
-        self.v_cache = [torch.zeros(shape, dtype=self.dtype, device=self.device) for _ in self.layers]
-        self.cos, self.sin = self._rotary_table()
-        half = self.head_dim // 2
-        sign = torch.cat([-torch.ones(half), torch.ones(self.head_dim - half)]).to(self.device, self.dtype)
-        self.sin_signed = self.sin * sign  # rotate_half(x) * sin == roll(x, half) * sin_signed
-        self.fused = _fuse_layers(self.layers)
-        self.final_eps = float(getattr(self.norm, "variance_epsilon", getattr(self.norm, "eps", 1e-6)))
-        self.kv_cache_bytes = per_slot * self.max_batch
-        # Static inputs of the decode step (graphs read them in place).
-        self.step_tokens = torch.zeros(self.max_batch, dtype=torch.long, device=self.device)
-        self.step_positions = torch.zeros(self.max_batch, dtype=torch.long, device=self.device)
-        self.rows = torch.arange(self.max_batch, device=self.device)
-        self.key_positions = torch.arange(self.max_len, device=self.device)
-        self.cuda_graphs = self.device.type == "cuda" if cuda_graphs is None else cuda_graphs
-        self._graphs: dict[tuple[int, int], tuple[Any, torch.Tensor]] = {}
-        self._pool: Any = None
+        self.decoder = SlotDecoder(model, max_batch=max_batch, max_len=max_len, kv_cache_bytes=kv_cache_bytes,
+                                   cuda_graphs=cuda_graphs)
+        self.max_batch, self.max_len = self.decoder.max_batch, self.decoder.max_len
+        self.kv_cache_bytes = self.decoder.kv_cache_bytes
         self._active: list[Request] = []
         self._waiting: queue.Queue[Request] = queue.Queue()
         self._wake = threading.Event()
@@ -267,153 +139,8 @@ class GenerationEngine:
         self._thread.join(timeout=30)
 
     def warm_up(self, longest: int | None = None) -> float:
-        """Capture the decode graphs for every batch bucket and cache length up to ``longest`` tokens now,
-        rather than on each shape's first use. Call it before serving, while no request runs; returns seconds."""
-        if not self.cuda_graphs:
-            return 0.0
-        started = time.perf_counter()
-        longest = min(self.max_len, longest or self.max_len)
-        lengths = range(_LENGTH_STEP, -(-longest // _LENGTH_STEP) * _LENGTH_STEP + 1, _LENGTH_STEP)
-        batches = sorted({b for b in _BATCH_BUCKETS if b <= self.max_batch} | {self.max_batch})
-        self.step_tokens.zero_()
-        self.step_positions.zero_()
-        with torch.inference_mode():
-            for length in lengths:
-                for batch in batches:
-                    self._decode_step(batch, min(length, self.max_len))
-        torch.cuda.synchronize(self.device)
-        return time.perf_counter() - started
-
-    # --- set-up ---------------------------------------------------------------------------------
-    def _default_kv_budget(self) -> int:
-        if self.device.type != "cuda":
-            return 2 * 2**30
-        free, total = torch.cuda.mem_get_info(self.device)
-        fraction = getattr(torch.cuda, "get_per_process_memory_fraction", lambda _: 1.0)(self.device)
-        if fraction < 1.0:  # a memory limit set for this process (e.g. to show a 24 GB card is enough)
-            free = min(free, int(total * fraction) - torch.cuda.memory_reserved(self.device))
-        hidden = int(self.config.hidden_size)
-        inter = int(getattr(self.config, "intermediate_size", 4 * hidden))
-        # Prefill of a max_len prompt: hidden states, q/k/v, the gated MLP's three intermediates, logits row.
-        reserve = self.max_len * (6 * hidden + 3 * inter) * self.dtype.itemsize + 512 * 2**20
-        return max(0, int((free - reserve) * 0.9))
-
-    @torch.inference_mode()
-    def _rotary_table(self) -> tuple[torch.Tensor, torch.Tensor]:
-        positions = torch.arange(self.max_len, device=self.device)[None]
-        probe = torch.zeros(1, dtype=self.dtype, device=self.device)
-        cos, sin = self.model.model.rotary_emb(probe, positions)
-        return cos[0].to(self.dtype).contiguous(), sin[0].to(self.dtype).contiguous()
-
-    # --- the model, step by step ---------------------------------------------------------------
-    @staticmethod
-    def _rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-        half = x.shape[-1] // 2
-        rotated = torch.cat((-x[..., half:], x[..., :half]), dim=-1)
-        return x * cos + rotated * sin
-
-    def _prefill(self, request: Request) -> torch.Tensor:
-        """Run the prompt, fill the request's cache slot; logits of the last position."""
-        slot, length = request.slot, len(request.prompt)
-        ids = torch.tensor(request.prompt, device=self.device)[None]
-        x = self.embed(ids)
-        cos, sin = self.cos[:length][None, None], self.sin[:length][None, None]
-        for i, layer in enumerate(self.layers):
-            attention = layer.self_attn
-            h = layer.input_layernorm(x)
-            q = attention.q_proj(h).view(1, length, self.heads, self.head_dim).transpose(1, 2)
-            k = attention.k_proj(h).view(1, length, self.kv_heads, self.head_dim).transpose(1, 2)
-            v = attention.v_proj(h).view(1, length, self.kv_heads, self.head_dim).transpose(1, 2)
-            q, k = self._rotate(q, cos, sin), self._rotate(k, cos, sin)
-            self.k_cache[i][slot, :, :length] = k[0]
-            self.v_cache[i][slot, :, :length] = v[0]
-            out = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=self.scale, enable_gqa=self.group > 1)
-            x = x + attention.o_proj(out.transpose(1, 2).reshape(1, length, self.heads * self.head_dim))
-            x = x + layer.mlp(layer.post_attention_layernorm(x))
-        return self.lm_head(self.norm(x[:, -1])).float()
-
-    def _decode(self, batch: int, length: int) -> torch.Tensor:
-        """One token for rows ``0..batch-1`` of the static inputs, attending to ``length`` cached positions."""
-        if self.fused is not None:
-            return self._decode_fused(batch, length)
-        return self._decode_modules(batch, length)
-
-    def _decode_fused(self, batch: int, length: int) -> torch.Tensor:
-        """The decode step in about 17 kernels a layer (a captured graph still pays a few microseconds for
-        each kernel, and at batch 1 that, not the weights, was a third of the time)."""
-        tokens, positions, rows = self.step_tokens[:batch], self.step_positions[:batch], self.rows[:batch]
-        heads, kv_heads, dim, hidden = self.heads, self.kv_heads, self.head_dim, self.config.hidden_size
-        x = self.embed(tokens)
-        cos, sin = self.cos[positions][:, None], self.sin_signed[positions][:, None]
-        future = self.key_positions[:length][None] > positions[:, None]
-        mask = torch.zeros(batch, length, dtype=self.dtype, device=self.device).masked_fill(future, float("-inf"))
-        mask = mask[:, None, None]
-        half = dim // 2
-        for i, w in enumerate(self.fused):  # type: ignore[arg-type]
-            h = F.rms_norm(x, (hidden,), w.norm1, w.eps1)
-            qkv = F.linear(h, w.qkv, w.qkv_bias).view(batch, heads + 2 * kv_heads, dim)
-            qk = qkv[:, : heads + kv_heads]
-            qk = torch.addcmul(qk * cos, torch.roll(qk, half, dims=-1), sin)
-            self.k_cache[i][rows, :, positions] = qk[:, heads:]
-            self.v_cache[i][rows, :, positions] = qkv[:, heads + kv_heads :]
-            out = F.scaled_dot_product_attention(
-                qk[:, :heads].reshape(batch, kv_heads, self.group, dim),
-                self.k_cache[i][:batch, :, :length],
-                self.v_cache[i][:batch, :, :length],
-                attn_mask=mask,
-                scale=self.scale,
-            )
-            x = x + F.linear(out.reshape(batch, heads * dim), w.out, w.out_bias)
-            gate, up = F.linear(F.rms_norm(x, (hidden,), w.norm2, w.eps2), w.gate_up).chunk(2, dim=-1)
-            x = x + F.linear(F.silu(gate) * up, w.down, w.down_bias)
-        return self.lm_head(F.rms_norm(x, (hidden,), self.norm.weight, self.final_eps)).float()
-
-    def _decode_modules(self, batch: int, length: int) -> torch.Tensor:
-        """The decode step through the model's own modules (quantised or unusual layers)."""
-        tokens, positions, rows = self.step_tokens[:batch], self.step_positions[:batch], self.rows[:batch]
-        x = self.embed(tokens)
-        cos, sin = self.cos[positions][:, None], self.sin[positions][:, None]
-        future = self.key_positions[:length][None] > positions[:, None]
-        bias = torch.zeros(batch, length, device=self.device).masked_fill(future, float("-inf"))[:, None, None]
-        for i, layer in enumerate(self.layers):
-            attention = layer.self_attn
-            h = layer.input_layernorm(x)
-            q = self._rotate(attention.q_proj(h).view(batch, self.heads, self.head_dim), cos, sin)
-            k = self._rotate(attention.k_proj(h).view(batch, self.kv_heads, self.head_dim), cos, sin)
-            v = attention.v_proj(h).view(batch, self.kv_heads, self.head_dim)
-            self.k_cache[i][rows, :, positions] = k
-            self.v_cache[i][rows, :, positions] = v
-            keys = self.k_cache[i][:batch, :, :length]
-            values = self.v_cache[i][:batch, :, :length]
-            scores = torch.matmul(q.view(batch, self.kv_heads, self.group, self.head_dim), keys.transpose(-1, -2))
-            weights = torch.softmax(scores.float() * self.scale + bias, dim=-1).to(self.dtype)
-            out = torch.matmul(weights, values).reshape(batch, self.heads * self.head_dim)
-            x = x + attention.o_proj(out)
-            x = x + layer.mlp(layer.post_attention_layernorm(x))
-        return self.lm_head(self.norm(x)).float()
-
-    def _decode_step(self, batch: int, length: int) -> torch.Tensor:
-        if not self.cuda_graphs:
-            return self._decode(batch, length)
-        key = (batch, length)
-        if key not in self._graphs:
-            # Warm-up runs write the same keys/values the real step writes, so they are harmless.
-            stream = torch.cuda.Stream(self.device)
-            stream.wait_stream(torch.cuda.current_stream(self.device))
-            with torch.cuda.stream(stream):
-                for _ in range(2):
-                    self._decode(batch, length)
-            torch.cuda.current_stream(self.device).wait_stream(stream)
-            if self._pool is None:
-                self._pool = torch.cuda.graph_pool_handle()
-            graph = torch.cuda.CUDAGraph()
-            # thread_local: request threads may touch CUDA while the engine thread captures.
-            with torch.cuda.graph(graph, pool=self._pool, capture_error_mode="thread_local"):
-                logits = self._decode(batch, length)
-            self._graphs[key] = (graph, logits)
-        graph, logits = self._graphs[key]
-        graph.replay()
-        return logits
+        """Capture the decode graphs before serving (see :meth:`SlotDecoder.warm_up`); returns seconds."""
+        return self.decoder.warm_up(longest)
 
     # --- sampling ------------------------------------------------------------------------------
     @staticmethod
@@ -475,7 +202,7 @@ class GenerationEngine:
             request.slot = len(self._active)
             self._active.append(request)
             try:
-                logits = self._prefill(request)
+                logits = self.decoder.prefill(request.slot, request.prompt)
                 self._accept(request, self._choose(logits, [request])[0])
             except BaseException as error:  # noqa: BLE001 - the request carries it to its caller
                 self._finish(request, error)
@@ -483,16 +210,8 @@ class GenerationEngine:
     @torch.inference_mode()
     def _step(self) -> None:
         requests = list(self._active)
-        count = len(requests)
-        batch = next((b for b in _BATCH_BUCKETS if count <= b <= self.max_batch), self.max_batch)
-        longest = max(r.position for r in requests) + 1
-        length = min(self.max_len, -(-longest // _LENGTH_STEP) * _LENGTH_STEP)
-        tokens = [r.generated[-1] for r in requests] + [0] * (batch - count)
-        positions = [r.position for r in requests] + [0] * (batch - count)
-        self.step_tokens[:batch].copy_(torch.tensor(tokens), non_blocking=True)
-        self.step_positions[:batch].copy_(torch.tensor(positions), non_blocking=True)
-        logits = self._decode_step(batch, length)
-        for request, token in zip(requests, self._choose(logits, requests), strict=False):
+        logits = self.decoder.decode([r.generated[-1] for r in requests], [r.position for r in requests])
+        for request, token in zip(requests, self._choose(logits, requests), strict=True):
             self._accept(request, token)
 
     def _accept(self, request: Request, token: int) -> None:
@@ -519,9 +238,7 @@ class GenerationEngine:
             last = self._active.pop()
             if last is not request:
                 self._active[slot] = last
-                used = last.position + 1
-                for cache in (*self.k_cache, *self.v_cache):
-                    cache[slot, :, :used] = cache[last.slot, :, :used]
+                self.decoder.move_row(last.slot, slot, last.position + 1)
                 last.slot = slot
         request.tokens.put(_END)
 

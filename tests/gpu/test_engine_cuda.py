@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(),
 def test_graph_decoding_matches_generate(kind: str) -> None:
     model = random_model(kind).cuda()
     engine = GenerationEngine(model, max_batch=8, max_len=512)
-    assert engine.cuda_graphs
+    assert engine.decoder.cuda_graphs
     try:
         prompts = [[(7 * i + j) % 290 + 5 for j in range(n)] for i, n in enumerate((5, 40, 130, 600 // 4, 9, 77))]
         expected = [reference(model, p, 40) for p in prompts]
@@ -32,6 +32,6 @@ def test_graph_decoding_matches_generate(kind: str) -> None:
         for t in threads:
             t.join(timeout=300)
         assert [results[i] for i in range(len(prompts))] == expected
-        assert engine._graphs  # decoding went through captured graphs
+        assert engine.decoder._graphs  # decoding went through captured graphs
     finally:
         engine.close()

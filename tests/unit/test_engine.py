@@ -68,9 +68,9 @@ def test_greedy_matches_generate_alone_and_batched(model: Any) -> None:
 @pytest.mark.parametrize("layout", ["fused", "modules"])
 def test_requests_of_different_lengths_share_steps(model: Any, layout: str) -> None:
     engine = GenerationEngine(model, max_batch=8, max_len=256)
-    assert engine.fused is not None  # plain Linear layers: q/k/v and gate/up fused
+    assert engine.decoder.fused is not None  # plain Linear layers: q/k/v and gate/up fused
     if layout == "modules":
-        engine.fused = None  # the path for quantised layers: the model's own modules
+        engine.decoder.fused = None  # the path for quantised layers: the model's own modules
     try:
         prompts = [[11, 12, 13], [40, 41, 42, 43, 44, 45, 46], [90] * 20]
         news = [5, 30, 12]
