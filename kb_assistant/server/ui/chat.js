@@ -1,0 +1,158 @@
+// The conversation: streamed answers over /v1/chat/completions, sources with citations, history for follow-ups.
+import { $, NEW_KB, PLAIN_CHAT, state, el, ApiError, api, report } from "./common.js";
+import { openSource } from "./knowledge.js";
+
+// --- chat --------------------------------------------------------------------------------------
+
+function addMessage(role, text) {
+  $("empty-hint").hidden = true;
+  state.messageCount += 1;
+  const body = el("div", { class: "text" }, text);
+  const message = el("div", { class: `message ${role}`, id: `m${state.messageCount}` },
+    el("div", { class: "role" }, role === "user" ? "You" : "Assistant"), body);
+  $("messages").append(message);
+  message.scrollIntoView({ block: "end" });
+  return message;
+}
+
+function describeSource(source) {
+  const parts = [source.source];
+  if (source.page) parts.push(`p. ${source.page}`);
+  if (source.headings) parts.push(source.headings);
+  return parts.join(" · ");
+}
+
+function renderSources(message, kb, sources) {
+  message.querySelector(".sources")?.remove();
+  if (!sources.length) return;
+  const items = sources.map((source) =>
+    el("li", { id: `${message.id}-s${source.number}`, value: String(source.number),
+      title: typeof source.score === "number" ? `retrieval score ${source.score.toFixed(4)}` : "" },
+      el("span", { class: "where" }, describeSource(source)),
+      " ",
+      el("button", { type: "button", class: "link open", onclick: () => openSource(kb, source.source, source.page) }, "open"),
+      el("span", { class: "snippet" }, source.snippet)),
+  );
+  message.append(el("details", { class: "sources", open: "" }, el("summary", {}, `Sources (${sources.length})`), el("ol", {}, ...items)));
+}
+
+// Turn "[2]" in a finished answer into a link to source 2 (built from text nodes: no HTML is parsed).
+function linkCitations(message) {
+  const body = message.querySelector(".text");
+  const text = body.textContent;
+  const parts = text.split(/(\[\d+\])/);
+  body.replaceChildren(
+    ...parts.map((part) => {
+      const match = /^\[(\d+)\]$/.exec(part);
+      const target = match && document.getElementById(`${message.id}-s${match[1]}`);
+      if (!target) return part;
+      return el("span", { class: "cite", title: "Show this source", onclick: () => {
+        target.scrollIntoView({ block: "nearest" });
+        target.classList.add("flash");
+        setTimeout(() => target.classList.remove("flash"), 1500);
+      } }, part);
+    }),
+  );
+}
+
+async function* serverEvents(response) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const event = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      for (const line of event.split("\n")) {
+        if (!line.startsWith("data: ")) continue;
+        const data = line.slice(6);
+        if (data === "[DONE]") return;
+        yield JSON.parse(data);
+      }
+    }
+  }
+}
+
+function setBusy(busy) {
+  $("send").hidden = busy;
+  $("stop").hidden = !busy;
+  $("question").disabled = busy;
+}
+
+async function ask(question) {
+  const kb = state.kb === NEW_KB ? PLAIN_CHAT : state.kb;
+  addMessage("user", question);
+  const reply = addMessage("assistant", "");
+  reply.classList.add("pending");
+  const text = reply.querySelector(".text");
+  const messages = state.history.flatMap(([q, a]) => [{ role: "user", content: q }, { role: "assistant", content: a }]);
+  messages.push({ role: "user", content: question });
+  state.controller = new AbortController();
+  setBusy(true);
+  let answer = "";
+  try {
+    const response = await api("/v1/chat/completions", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ model: kb ? `kb:${kb}` : "default", messages, stream: true }),
+      signal: state.controller.signal,
+    });
+    for await (const event of serverEvents(response)) {
+      if (event.error) throw new ApiError(500, event.error.message);
+      if (event.sources) renderSources(reply, kb, event.sources);
+      const delta = event.choices && event.choices[0] && event.choices[0].delta;
+      if (delta && delta.content) {
+        answer += delta.content;
+        text.textContent = answer;
+        reply.scrollIntoView({ block: "end" });
+      }
+    }
+    answer = answer.trim();
+    text.textContent = answer;
+    linkCitations(reply);
+    state.history.push([question, answer]);
+  } catch (error) {
+    if (error.name === "AbortError") {
+      text.textContent = `${answer} (stopped)`;
+    } else {
+      reply.classList.add("error");
+      text.textContent = answer ? `${answer}\n\n${error.message}` : error.message;
+      report(error);
+    }
+  } finally {
+    reply.classList.remove("pending");
+    reply.dataset.done = "true";
+    state.controller = null;
+    setBusy(false);
+    $("question").focus();
+  }
+}
+
+export function bindChat() {
+  const input = $("question");
+  $("ask-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const question = input.value.trim();
+    if (!question || state.controller) return;
+    input.value = "";
+    ask(question);
+  });
+  input.addEventListener("keydown", (event) => {
+    // isComposing: Enter also confirms a Chinese IME candidate, which must not send the question.
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      $("ask-form").requestSubmit();
+    }
+  });
+  $("stop").addEventListener("click", () => state.controller && state.controller.abort());
+  $("new-chat").addEventListener("click", () => {
+    state.history = [];
+    $("messages").replaceChildren($("empty-hint"));
+    $("empty-hint").hidden = false;
+    input.focus();
+  });
+}
