@@ -142,9 +142,12 @@ class LocalChatModel(BaseChatModel):
 
     @property
     def context_window(self) -> int:
-        """Tokens of prompt plus answer the model was trained for."""
+        """Tokens of prompt plus answer a request may hold: the model's trained window, or the engine's
+        ``engine_max_len`` when the batching engine serves it."""
         config = getattr(self.model, "config", None)
-        return int(getattr(config, "max_position_embeddings", 0) or 4096)
+        window = int(getattr(config, "max_position_embeddings", 0) or 4096)
+        engine = self.batching_engine()  # its KV cache rows hold engine_max_len tokens
+        return min(window, engine.max_len) if engine is not None else window
 
     def count_tokens(self, text: str) -> int:
         """Tokens of ``text`` in this model's tokenizer."""

@@ -112,3 +112,18 @@ def test_unsupported_models_are_named() -> None:
     assert reason and "GPT2LMHeadModel" in reason
     with pytest.raises(ValueError, match="cannot run this model"):
         GenerationEngine(GPT2LMHeadModel(GPT2Config(n_layer=1, n_embd=32, n_head=2)))
+
+
+def test_chat_model_window_follows_the_engine() -> None:
+    import tempfile
+    from pathlib import Path
+
+    from kb_assistant.llms import LocalChatModel
+    from tests.tiny_model import tiny_chat_params
+
+    params = tiny_chat_params(Path(tempfile.mkdtemp()) / "tiny")
+    assert LocalChatModel(**params, engine="plain").context_window == 2048
+    batched = LocalChatModel(**params, engine="batched", engine_max_len=512)
+    assert batched.context_window == 512
+    with pytest.raises(Exception, match="shorten it or raise engine_max_len"):
+        batched.invoke("hello " * 600)
