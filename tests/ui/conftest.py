@@ -15,9 +15,13 @@ CHROMIUM = os.environ.get("KB_TEST_CHROMIUM") or shutil.which("chromium") or "/u
 SCREENSHOTS = REPO / "build" / "ui-screenshots"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """One headless Chromium for the session; skips when the browser or Playwright is missing."""
+    """One headless Chromium per module; skips when the browser or Playwright is missing.
+
+    Module scope, not session: Playwright's sync API keeps an event loop running in the main thread while it
+    is open, and pytest-asyncio tests collected after these would find it.
+    """
     if not Path(CHROMIUM).exists():
         pytest.skip("no Chromium: `make browser` installs Debian's chromium package")
     sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright's Python client is not installed")
