@@ -186,8 +186,11 @@ class GenerationEngine:
                 logger.exception("generation step failed")
                 for request in list(self._active):
                     self._finish(request, error)
+        closed = RuntimeError("the generation engine was closed")
         for request in list(self._active):
-            self._finish(request, RuntimeError("the generation engine was closed"))
+            self._finish(request, closed)
+        while not self._waiting.empty():
+            self._finish(self._waiting.get_nowait(), closed)
 
     @torch.inference_mode()
     def _admit(self) -> None:

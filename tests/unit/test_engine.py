@@ -105,6 +105,19 @@ def test_eos_cancel_and_limits(model: Any) -> None:
         engine.close()
 
 
+def test_close_ends_running_and_waiting_requests(model: Any) -> None:
+    engine = GenerationEngine(model, max_batch=1, max_len=256)
+    running = engine.submit([5, 6, 7], Sampling(max_new_tokens=200))
+    waiting = engine.submit([8, 9], Sampling(max_new_tokens=200))
+    next(running.stream(timeout=60))
+    engine.close()
+    for request in (running, waiting):  # nobody is left waiting for tokens that will never come
+        with pytest.raises(RuntimeError, match="closed"):
+            list(request.stream(timeout=60))
+    with pytest.raises(RuntimeError, match="closed"):
+        engine.submit([1], Sampling())
+
+
 def test_unsupported_models_are_named() -> None:
     from transformers import GPT2Config, GPT2LMHeadModel
 
