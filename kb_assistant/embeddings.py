@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from typing import Any
@@ -9,8 +10,10 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from kb_assistant.config import Settings
-from kb_assistant.errors import ModelNotFoundError
+from kb_assistant.errors import ConfigError, ModelNotFoundError
 from kb_assistant.packaged import is_packaged, resolve_packaged
+
+logger = logging.getLogger(__name__)
 
 
 def resolve_model_path(reference: str, settings: Settings, kind: str) -> Path | str:
@@ -45,7 +48,8 @@ class LocalEmbeddings(Embeddings):
     """A sentence-transformers model on disk, with the query/passage prompts the model was trained with.
 
     ``texts_embedded`` counts every text sent through the model, so callers can check that an unchanged
-    re-ingest computed nothing.
+    re-ingest computed nothing. ``precision`` (auto, float32, int8) picks how the model runs; the one it
+    runs in is ``self.precision`` afterwards (float16 on GPU, int8 on x86 CPUs when the model allows).
     """
 
     def __init__(
@@ -57,13 +61,13 @@ class LocalEmbeddings(Embeddings):
         batch_size: int = 8,
         query_prefix: str | None = None,
         document_prefix: str | None = None,
+        precision: str = "auto",
     ) -> None:
         from sentence_transformers import SentenceTransformer
 
         self.device = device or _default_device()
         self.model = SentenceTransformer(str(model_path), device=self.device, local_files_only=True)
-        if self.device.startswith("cuda"):
-            self.model.half()  # cosine to the float32 vectors > 0.999; twice the speed and half the memory
+        self.precision = self._set_precision(precision)
         self.identity = identity or str(model_path)
         self.batch_size = batch_size
         prompts: dict[str, str] = dict(self.model.prompts or {})
@@ -75,6 +79,26 @@ class LocalEmbeddings(Embeddings):
         )
         self.texts_embedded = 0
         self._lock = threading.Lock()
+
+    def _set_precision(self, wanted: str) -> str:
+        if self.device.startswith("cuda"):
+            if wanted == "int8":
+                raise ConfigError("embedding_precision int8 is for CPUs: use auto or float32 on a GPU")
+            if wanted == "auto":
+                self.model.half()  # cosine to the float32 vectors > 0.999; twice the speed and half the memory
+                return "float16"
+            return "float32"
+        if wanted == "float32":
+            return "float32"
+        from kb_assistant.int8_encoder import quantize_encoder
+
+        reason = quantize_encoder(self.model)
+        if reason is None:
+            return "int8"
+        if wanted == "int8":
+            raise ConfigError(f"embedding_precision int8 is not possible here: {reason}; use auto or float32")
+        logger.info("embedding model stays float32: %s", reason)
+        return "float32"
 
     @property
     def dimension(self) -> int:
@@ -129,4 +153,5 @@ def make_embeddings(settings: Settings) -> LocalEmbeddings:
         identity=settings.embedding_model,
         device=settings.embedding_device,
         batch_size=settings.embedding_batch_size,
+        precision=settings.embedding_precision,
     )
