@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     embedding_precision: Literal["auto", "float32", "int8"] = "auto"
     """auto: int8 on x86 CPUs for BERT-style models (3x faster, same Recall@5), float16 on GPU; float32: never
     quantise; int8: require int8 (error if this model or CPU cannot)."""
+    english_embedding_model: str | None = "packaged:all-MiniLM-L6-v2"
+    """A second, English model: English chunks get its vectors too, and English queries search them as well
+    (fused by reciprocal rank). Empty/null turns it off."""
 
     chunk_size: int = Field(default=300, ge=16)
     """Chunk size in embedding-model tokens."""

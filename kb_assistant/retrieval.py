@@ -12,6 +12,7 @@ from pydantic import ConfigDict
 
 from kb_assistant.bm25 import BM25Index, bm25_path, sync_bm25
 from kb_assistant.config import Settings
+from kb_assistant.english_index import english_embeddings, is_english, sync_english_index
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,10 @@ class HybridRetriever(BaseRetriever):
     sources: list[str] | None = None
     reranker: Any = None
     """A sentence-transformers ``CrossEncoder``, or None."""
+    english: Any = None
+    """The KB's English Chroma collection (``english_index``), searched for English queries; or None."""
+    english_embeddings: Any = None
+    """A callable returning the English embedding model (loaded on the first English query)."""
 
     def _where(self) -> dict[str, Any] | None:
         if not self.sources:
@@ -63,6 +68,24 @@ class HybridRetriever(BaseRetriever):
             hits = [(d, s) for d, s in hits if s >= self.score_threshold]
         return hits
 
+    def _english(self, query: str, docs: dict[str, Document], collection: Any) -> list[str]:
+        """Ranking from the English index; chunks gone from the KB since its last sync are dropped."""
+        vector = self.english_embeddings().embed_query(query)
+        hits = self.english.query(query_embeddings=[vector], n_results=self.fetch_k, where=self._where(),
+                                  include=["distances"])
+        ids, distances = hits["ids"][0], hits["distances"][0]
+        missing = [doc_id for doc_id in ids if doc_id not in docs]
+        if missing:
+            got = collection.get(ids=missing, include=["documents", "metadatas"])
+            for doc_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                docs[doc_id] = Document(id=doc_id, page_content=text or "", metadata=dict(meta or {}))
+        ranking = []
+        for doc_id, distance in zip(ids, distances, strict=True):
+            if doc_id in docs:
+                docs[doc_id].metadata["english_score"] = round(1.0 - float(distance), 4)
+                ranking.append(doc_id)
+        return ranking
+
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         collection = self.vectorstore._collection
         docs: dict[str, Document] = {}
@@ -74,6 +97,8 @@ class HybridRetriever(BaseRetriever):
                 docs[str(doc.id)] = doc
                 ranking.append(str(doc.id))
             rankings.append(ranking)
+        if self.english is not None and self.mode in ("hybrid", "dense") and not self.mmr and is_english(query):
+            rankings.append(self._english(query, docs, collection))
         if self.mode in ("hybrid", "bm25"):
             allowed = set(collection.get(where=self._where(), include=[])["ids"]) if self.sources else None
             lexical = self.bm25.search(query, self.fetch_k, allowed)
@@ -111,6 +136,7 @@ def make_retriever(settings: Settings, embeddings: Any = None, sources: list[str
     store = KBStore(settings)
     vectorstore = store.vectorstore(embeddings)
     bm25 = sync_bm25(vectorstore._collection, bm25_path(settings.persist_dir, settings.kb))
+    english = sync_english_index(store.client, vectorstore._collection, settings)
     reranker = None
     if settings.reranker_model:
         from sentence_transformers import CrossEncoder
@@ -127,4 +153,6 @@ def make_retriever(settings: Settings, embeddings: Any = None, sources: list[str
         score_threshold=settings.score_threshold,
         sources=sources,
         reranker=reranker,
+        english=english,
+        english_embeddings=(lambda: english_embeddings(settings)) if english is not None else None,
     )

@@ -21,6 +21,7 @@ from filelock import FileLock, Timeout
 
 from kb_assistant.bm25 import bm25_path
 from kb_assistant.config import Settings
+from kb_assistant.english_index import drop_english_index
 from kb_assistant.errors import EmbeddingMismatchError, KBNotFoundError, StoreBusyError, StoreError
 
 if TYPE_CHECKING:
@@ -196,6 +197,7 @@ class KBStore:
         if self.exists():
             self.client.delete_collection(collection_name(self.kb))
         bm25_path(self.settings.persist_dir, self.kb).unlink(missing_ok=True)
+        drop_english_index(self.client, self.settings)
         manager = self.record_manager()
         manager.delete_keys(manager.list_keys())
         with self.engine.begin() as conn:

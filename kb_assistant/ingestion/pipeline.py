@@ -5,13 +5,13 @@ hashes kept by LangChain's record manager; file hashes are kept in ``kb_files``)
 from __future__ import annotations
 
 import errno
-import os
 import hashlib
 import logging
+import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from langchain_core.documents import Document
@@ -19,6 +19,7 @@ from langchain_core.embeddings import Embeddings
 
 from kb_assistant.bm25 import bm25_path, sync_bm25
 from kb_assistant.config import Settings
+from kb_assistant.english_index import sync_english_index
 from kb_assistant.errors import LoaderError
 from kb_assistant.ingestion.discovery import FoundFile, discover_files, display_name, valid_name
 from kb_assistant.ingestion.loaders import is_supported, load_bytes
@@ -290,6 +291,7 @@ class Ingestor:
                 report.outcomes.extend(self._prune(prune_folders, {str(f.path) for f in found}, known))
             if self.written or self.deleted:
                 sync_bm25(self.vectorstore._collection, bm25_path(self.settings.persist_dir, self.settings.kb))
+                sync_english_index(self.store.client, self.vectorstore._collection, self.settings)
         report.chunks_written, report.chunks_deleted = self.written, self.deleted
         report.seconds = time.perf_counter() - started
         return report

@@ -1,0 +1,87 @@
+"""The English companion index: kept in step with the KB by id, searched only for English queries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kb_assistant.config import Settings
+from kb_assistant.english_index import english_collection_name, english_state_path, is_english
+from kb_assistant.ingestion import ingest
+from kb_assistant.retrieval import make_retriever
+from kb_assistant.store import KBStore, list_kbs
+
+ENGLISH = (
+    "# Vitamin B12\n\nA deficiency of vitamin B12 raises blood levels of homocysteine, because the enzyme "
+    "methionine synthase needs B12 to turn homocysteine back into methionine. Supplements lower it again.\n"
+)
+CHINESE = "# 端口\n\n知识库助手的服务默认监听 6006 端口，可以在配置文件里修改。启动后打开浏览器访问即可。\n"
+
+
+def test_language_test_on_mixed_text() -> None:
+    assert is_english("What does vitamin B12 do to homocysteine?")
+    assert not is_english("它的默认端口呢？")
+    assert not is_english("安装：运行 pip install kb-assistant 然后执行 make run 即可开始")
+    assert is_english("The Qwen2 model (通义千问) answers questions about the handbook in detail.")
+    assert not is_english("12345 !!!")
+
+
+def _english_ids(settings: Settings) -> set[str]:
+    store = KBStore(settings)
+    names = {c.name for c in store.client.list_collections()}
+    if english_collection_name(settings.kb) not in names:
+        return set()
+    return set(store.client.get_collection(english_collection_name(settings.kb)).get(include=[])["ids"])
+
+
+def _chunk_ids(settings: Settings, source: str) -> set[str]:
+    got = KBStore(settings).collection().get(where={"source": source}, include=[])
+    return set(got["ids"])
+
+
+def test_follows_ingest_edit_remove_and_drop(tmp_path: Path, settings: Settings, embeddings: Any) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "b12.md").write_text(ENGLISH, encoding="utf-8")
+    (docs / "port.md").write_text(CHINESE, encoding="utf-8")
+    ingest([docs], settings, embeddings=embeddings)
+    english = _chunk_ids(settings, "b12.md")
+    assert english and _english_ids(settings) == english  # the Chinese chunk is not in it
+
+    (docs / "b12.md").write_text(ENGLISH.replace("Supplements lower it again.", "Folate helps too."), encoding="utf-8")
+    ingest([docs], settings, embeddings=embeddings)
+    edited = _chunk_ids(settings, "b12.md")
+    assert edited != english and _english_ids(settings) == edited
+
+    retriever = make_retriever(settings.with_overrides(top_k=2), embeddings)
+    found = retriever.invoke("Which vitamin lowers homocysteine?")
+    assert found[0].metadata["source"] == "b12.md"
+    assert "english_score" in found[0].metadata and "dense_score" in found[0].metadata
+    chinese = retriever.invoke("服务默认端口是多少？")
+    assert chinese[0].metadata["source"] == "port.md"
+    assert all("english_score" not in d.metadata for d in chinese)  # a Chinese query does not search it
+
+    (docs / "b12.md").unlink()
+    ingest([docs], settings, embeddings=embeddings, prune=True)
+    assert _english_ids(settings) == set()
+    assert [kb.name for kb in list_kbs(settings)] == [settings.kb]  # the companion is not listed as a KB
+
+    KBStore(settings).drop()
+    assert english_collection_name(settings.kb) not in {c.name for c in KBStore(settings).client.list_collections()}
+    assert not english_state_path(settings.persist_dir, settings.kb).exists()
+
+
+def test_a_lost_companion_is_rebuilt_and_off_means_off(tmp_path: Path, settings: Settings, embeddings: Any) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "b12.md").write_text(ENGLISH, encoding="utf-8")
+    ingest([docs], settings, embeddings=embeddings)
+    expected = _english_ids(settings)
+    KBStore(settings).client.delete_collection(english_collection_name(settings.kb))  # e.g. a crash or a hand edit
+    make_retriever(settings, embeddings)
+    assert _english_ids(settings) == expected
+
+    off = settings.with_overrides(english_embedding_model="")  # as KB_ENGLISH_EMBEDDING_MODEL="" sets it
+    retriever = make_retriever(off, embeddings)
+    assert retriever.english is None
+    assert all("english_score" not in d.metadata for d in retriever.invoke("vitamin B12 homocysteine"))
