@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(default=8, ge=1)
     """Texts per forward pass on the CPU (8 measured fastest on a 2-core CPU, also in int8)."""
     embedding_precision: Literal["auto", "float32", "int8"] = "auto"
-    """auto: int8 on x86 CPUs for BERT-style models (3x faster, same Recall@5), float16 on GPU; float32: never
+    """auto: int8 on x86 CPUs for BERT-style models (ingest 1.75x faster, same Recall@5), float16 on GPU; float32: never
     quantise; int8: require int8 (error if this model or CPU cannot)."""
     english_embedding_model: str | None = "packaged:all-MiniLM-L6-v2"
     """A second, English model: English chunks get its vectors too, and English queries search them as well
