@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from kb_assistant.config import Settings
+from kb_assistant.errors import KBError
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +132,12 @@ def sync_english_index(
             if text and is_english(text)
         ]
         if rows:
-            vectors = load().embed_documents([text for _, text, _ in rows])
+            try:
+                model = load()
+            except KBError as error:  # the KB itself is fine; retrieval goes on without this index
+                logger.warning("English index not updated: %s", error)
+                return None
+            vectors = model.embed_documents([text for _, text, _ in rows])
             companion.upsert(ids=[r[0] for r in rows], embeddings=vectors, metadatas=[r[2] for r in rows])
             added += len(rows)
     if gone or new:

@@ -13,6 +13,7 @@ from pydantic import ConfigDict
 from kb_assistant.bm25 import BM25Index, bm25_path, sync_bm25
 from kb_assistant.config import Settings
 from kb_assistant.english_index import english_embeddings, is_english, sync_english_index
+from kb_assistant.errors import KBError
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,11 @@ class HybridRetriever(BaseRetriever):
 
     def _english(self, query: str, docs: dict[str, Document], collection: Any) -> list[str]:
         """Ranking from the English index; chunks gone from the KB since its last sync are dropped."""
-        vector = self.english_embeddings().embed_query(query)
+        try:
+            vector = self.english_embeddings().embed_query(query)
+        except KBError as error:
+            logger.warning("English index skipped: %s", error)
+            return []
         hits = self.english.query(query_embeddings=[vector], n_results=self.fetch_k, where=self._where(),
                                   include=["distances"])
         ids, distances = hits["ids"][0], hits["distances"][0]

@@ -85,3 +85,17 @@ def test_a_lost_companion_is_rebuilt_and_off_means_off(tmp_path: Path, settings:
     retriever = make_retriever(off, embeddings)
     assert retriever.english is None
     assert all("english_score" not in d.metadata for d in retriever.invoke("vitamin B12 homocysteine"))
+
+
+def test_a_missing_english_model_costs_the_index_not_the_ingest(
+    tmp_path: Path, settings: Settings, embeddings: Any, caplog: Any
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "b12.md").write_text(ENGLISH, encoding="utf-8")
+    missing = settings.with_overrides(english_embedding_model=str(tmp_path / "no-such-model"))
+    report = ingest([docs], missing, embeddings=embeddings)
+    assert report.chunks_written > 0 and not report.failed
+    assert "English index not updated" in caplog.text and "no-such-model" in caplog.text
+    found = make_retriever(missing, embeddings).invoke("vitamin B12 homocysteine")
+    assert found and found[0].metadata["source"] == "b12.md"
