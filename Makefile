@@ -32,7 +32,7 @@ test: install browser
 	$(PY) -m pytest -q
 
 bench-ingest: install
-	$(PY) benchmarks/ingest_bench.py
+	$(PY) benchmarks/ingest_bench.py ../shared/eval/xquad_zh --limit 200
 
 clean:
 	rm -rf $(VENV) vectorstore .pytest_cache
