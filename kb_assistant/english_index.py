@@ -95,9 +95,18 @@ def drop_english_index(client: Any, settings: Settings) -> None:
 
 
 def sync_english_index(
-    client: Any, collection: Any, settings: Settings, load: Callable[[], Any] | None = None
+    client: Any,
+    collection: Any,
+    settings: Settings,
+    *,
+    embed_new: bool = True,
+    load: Callable[[], Any] | None = None,
 ) -> Any | None:
-    """Bring the KB's English collection in line with ``collection``; returns it (None when turned off)."""
+    """Bring the KB's English collection in line with ``collection``; returns it (None when there is none).
+
+    Ingests embed what is new (``embed_new``); retrievers only drop what is gone, so a first question never
+    waits for a backlog (a KB made before this index gets it at its next ingest).
+    """
     if not settings.english_embedding_model:
         return None
     load = load or (lambda: english_embeddings(settings))
@@ -112,7 +121,7 @@ def sync_english_index(
     examined = _load_state(path) if name in existing else set()
     current = set(collection.get(include=[])["ids"])
     gone = sorted(examined - current)
-    new = sorted(current - examined)
+    new = sorted(current - examined) if embed_new else []
     if name not in existing and not new:
         return None
     companion = client.get_or_create_collection(
@@ -123,6 +132,9 @@ def sync_english_index(
     )
     for start in range(0, len(gone), 5000):
         companion.delete(ids=gone[start : start + 5000])
+    examined -= set(gone)
+    if gone:
+        _save_state(path, examined)
     added = 0
     for start in range(0, len(new), _BATCH):
         batch = collection.get(ids=new[start : start + _BATCH], include=["documents", "metadatas"])
@@ -140,7 +152,8 @@ def sync_english_index(
             vectors = model.embed_documents([text for _, text, _ in rows])
             companion.upsert(ids=[r[0] for r in rows], embeddings=vectors, metadatas=[r[2] for r in rows])
             added += len(rows)
+        examined |= set(batch["ids"])
+        _save_state(path, examined)  # per batch, so an interrupted sync resumes where it stopped
     if gone or new:
-        _save_state(path, (examined - set(gone)) | set(new))
         logger.info("English index %s: +%d -%d chunks", name, added, len(gone))
     return companion

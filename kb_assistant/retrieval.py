@@ -141,7 +141,9 @@ def make_retriever(settings: Settings, embeddings: Any = None, sources: list[str
     store = KBStore(settings)
     vectorstore = store.vectorstore(embeddings)
     bm25 = sync_bm25(vectorstore._collection, bm25_path(settings.persist_dir, settings.kb))
-    english = sync_english_index(store.client, vectorstore._collection, settings)
+    english = sync_english_index(store.client, vectorstore._collection, settings, embed_new=False)
+    if english is not None and english.count() == 0:  # no English chunks: never load the English model
+        english = None
     reranker = None
     if settings.reranker_model:
         from sentence_transformers import CrossEncoder

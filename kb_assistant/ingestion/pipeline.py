@@ -291,7 +291,9 @@ class Ingestor:
                 report.outcomes.extend(self._prune(prune_folders, {str(f.path) for f in found}, known))
             if self.written or self.deleted:
                 sync_bm25(self.vectorstore._collection, bm25_path(self.settings.persist_dir, self.settings.kb))
-                sync_english_index(self.store.client, self.vectorstore._collection, self.settings)
+            # every run, not only changing ones: it finishes an interrupted sync and builds the index of a KB
+            # made before it existed; with nothing new it only compares ids
+            sync_english_index(self.store.client, self.vectorstore._collection, self.settings)
         report.chunks_written, report.chunks_deleted = self.written, self.deleted
         report.seconds = time.perf_counter() - started
         return report

@@ -71,14 +71,17 @@ def test_follows_ingest_edit_remove_and_drop(tmp_path: Path, settings: Settings,
     assert not english_state_path(settings.persist_dir, settings.kb).exists()
 
 
-def test_a_lost_companion_is_rebuilt_and_off_means_off(tmp_path: Path, settings: Settings, embeddings: Any) -> None:
+def test_a_lost_index_is_rebuilt_by_the_next_ingest_and_off_means_off(tmp_path: Path, settings: Settings, embeddings: Any) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "b12.md").write_text(ENGLISH, encoding="utf-8")
     ingest([docs], settings, embeddings=embeddings)
     expected = _english_ids(settings)
+    embeddings_before = embeddings.texts_embedded
     KBStore(settings).client.delete_collection(english_collection_name(settings.kb))  # e.g. a crash or a hand edit
-    make_retriever(settings, embeddings)
+    assert make_retriever(settings, embeddings).english is None  # a question never waits for a rebuild
+    report = ingest([docs], settings, embeddings=embeddings)  # nothing changed, but the index comes back
+    assert report.chunks_written == 0 and embeddings.texts_embedded == embeddings_before
     assert _english_ids(settings) == expected
 
     off = settings.with_overrides(english_embedding_model="")  # as KB_ENGLISH_EMBEDDING_MODEL="" sets it
@@ -99,3 +102,5 @@ def test_a_missing_english_model_costs_the_index_not_the_ingest(
     assert "English index not updated" in caplog.text and "no-such-model" in caplog.text
     found = make_retriever(missing, embeddings).invoke("vitamin B12 homocysteine")
     assert found and found[0].metadata["source"] == "b12.md"
+    ingest([docs], settings, embeddings=embeddings)  # the model is back: the next run, unchanged files, fills it
+    assert _english_ids(settings) == _chunk_ids(settings, "b12.md")
