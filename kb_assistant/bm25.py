@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 import math
-import pickle
 import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from kb_assistant.sidecar import read_pickle, write_pickle
 
 logger = logging.getLogger(__name__)
 
@@ -113,23 +114,11 @@ def sync_bm25(collection: Any, path: Path) -> BM25Index:
         for doc_id, text in zip(batch["ids"], batch["documents"], strict=True):
             index.add(doc_id, text or "")
     if gone or new or not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".tmp")
-        with partial.open("wb") as f:
-            pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
-        partial.replace(path)  # atomic: a crash never leaves a half-written index
+        write_pickle(path, index)
         logger.info("BM25 index %s: +%d -%d chunks", path.name, len(new), len(gone))
     return index
 
 
 def load_bm25(path: Path) -> BM25Index:
     """The saved index, or an empty one."""
-    if path.exists():
-        try:
-            with path.open("rb") as f:
-                index = pickle.load(f)
-            if isinstance(index, BM25Index):
-                return index
-        except (pickle.UnpicklingError, EOFError, AttributeError):
-            logger.warning("BM25 index %s unreadable; rebuilding", path)
-    return BM25Index()
+    return read_pickle(path, BM25Index, "BM25 index") or BM25Index()

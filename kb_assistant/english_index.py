@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import pickle
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 
 from kb_assistant.config import Settings
 from kb_assistant.errors import KBError
+from kb_assistant.sidecar import read_pickle, write_pickle
 
 logger = logging.getLogger(__name__)
 
@@ -66,26 +66,6 @@ def english_embeddings(settings: Settings) -> Any:
                  settings.cache_dir, settings.offline)
 
 
-def _load_state(path: Path) -> set[str]:
-    if path.exists():
-        try:
-            with path.open("rb") as f:
-                state = pickle.load(f)
-            if isinstance(state, set):
-                return state
-        except (pickle.UnpicklingError, EOFError, AttributeError):
-            logger.warning("English index state %s unreadable; re-examining every chunk", path)
-    return set()
-
-
-def _save_state(path: Path, state: set[str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".tmp")
-    with partial.open("wb") as f:
-        pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
-    partial.replace(path)  # atomic, as for the BM25 index
-
-
 def drop_english_index(client: Any, settings: Settings) -> None:
     """Delete a KB's English collection and its state (with the KB, or when the English model changed)."""
     name = english_collection_name(settings.kb)
@@ -118,7 +98,7 @@ def sync_english_index(
         if (companion.metadata or {}).get("embedding_model") != settings.english_embedding_model:
             drop_english_index(client, settings)
             existing.discard(name)
-    examined = _load_state(path) if name in existing else set()
+    examined = (read_pickle(path, set, "English index state") or set()) if name in existing else set()
     current = set(collection.get(include=[])["ids"])
     gone = sorted(examined - current)
     new = sorted(current - examined) if embed_new else []
@@ -134,7 +114,7 @@ def sync_english_index(
         companion.delete(ids=gone[start : start + 5000])
     examined -= set(gone)
     if gone:
-        _save_state(path, examined)
+        write_pickle(path, examined)
     added = 0
     for start in range(0, len(new), _BATCH):
         batch = collection.get(ids=new[start : start + _BATCH], include=["documents", "metadatas"])
@@ -153,7 +133,7 @@ def sync_english_index(
             companion.upsert(ids=[r[0] for r in rows], embeddings=vectors, metadatas=[r[2] for r in rows])
             added += len(rows)
         examined |= set(batch["ids"])
-        _save_state(path, examined)  # per batch, so an interrupted sync resumes where it stopped
+        write_pickle(path, examined)  # per batch, so an interrupted sync resumes where it stopped
     if gone or new:
         logger.info("English index %s: +%d -%d chunks", name, added, len(gone))
     return companion
