@@ -6,6 +6,7 @@ ones gone from the collection, so ingests update it incrementally and queries ne
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -28,13 +29,18 @@ _STOPWORDS = frozenset(
 _jieba_lock = threading.Lock()
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-cased search tokens: jieba's search-mode words for Chinese, words for everything else."""
+@functools.cache
+def _jieba() -> Any:
     import jieba
 
+    jieba.setLogLevel(logging.WARNING)  # once: setting a logger's level clears every logger's cache
+    return jieba
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased search tokens: jieba's search-mode words for Chinese, words for everything else."""
     with _jieba_lock:  # jieba's lazy initialisation is not thread-safe
-        jieba.setLogLevel(logging.WARNING)
-        words = jieba.lcut_for_search(text.lower())
+        words = _jieba().lcut_for_search(text.lower())
     return [w for w in words if _TOKEN.search(w) and w.strip() and w not in _STOPWORDS]
 
 
