@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(default=8, ge=1)
     """Texts per forward pass on the CPU (8 measured fastest on a 2-core CPU, also in int8)."""
     embedding_precision: Literal["auto", "float32", "int8"] = "auto"
-    """auto: int8 on x86 CPUs for BERT-style models (ingest 1.75x faster, same Recall@5), float16 on GPU; float32: never
+    """auto: int8 on x86 CPUs for BERT-style models (ingest ~2x faster, same Recall@5), float16 on GPU; float32: never
     quantise; int8: require int8 (error if this model or CPU cannot)."""
     english_embedding_model: str | None = "packaged:all-MiniLM-L6-v2"
     """A second, English model: English chunks get its vectors too, and English queries search them as well
@@ -103,11 +103,16 @@ class Settings(BaseSettings):
     """0 = greedy, best for answering from documents; unset (null) = the family's chat default."""
 
     retrieval_mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
-    """Dense (Chroma), lexical (BM25 with jieba) or both fused by reciprocal rank."""
+    """Dense (Chroma), lexical (BM25 with jieba) or both fused (see ``fusion``)."""
     top_k: int = Field(default=5, ge=1)
     """Chunks handed to the model."""
     fetch_k: int = Field(default=30, ge=1)
     """Candidates each retriever contributes before fusion / MMR / reranking."""
+    fusion: Literal["convex", "rrf"] = "convex"
+    """How hybrid retrieval merges its rankings: convex = weighted sum of each retriever's min-max normalised
+    scores; rrf = reciprocal rank fusion (used with MMR, whose order has no scores)."""
+    dense_weight: float = Field(default=0.5, ge=0.0, le=1.0)
+    """Convex fusion: the dense side's share, BM25 gets the rest (0.5 = equal; not tuned per dataset)."""
     rrf_k: int = Field(default=60, ge=1)
     """Reciprocal-rank-fusion constant."""
     mmr: bool = False

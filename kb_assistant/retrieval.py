@@ -1,4 +1,5 @@
-"""Retrieval that finds what is there: dense + BM25 fused by reciprocal rank, filters, MMR, reranking."""
+"""Retrieval that finds what is there: dense + BM25 (+ the English index) fused by score or rank, filters, MMR,
+reranking."""
 
 from __future__ import annotations
 
@@ -27,11 +28,32 @@ def reciprocal_rank_fusion(rankings: list[list[str]], k: int = 60) -> list[tuple
     return sorted(scores.items(), key=lambda item: -item[1])
 
 
-class HybridRetriever(BaseRetriever):
-    """Dense and BM25 retrieval over one knowledge base, fused by reciprocal rank.
+def convex_fusion(lists: list[tuple[list[tuple[str, float]], float]]) -> list[tuple[str, float]]:
+    """Fuse scored lists: score(d) = sum over lists of weight * its score min-max normalised over that list.
 
-    Returned documents carry ``id``, ``score`` (fused), and ``dense_score`` / ``bm25_score`` where
-    each retriever found them. ``sources`` restricts retrieval to files (their ``source`` paths).
+    Unlike reciprocal rank, this keeps how far apart the scores are: a chunk one retriever is sure of (a
+    BM25 score far above the rest) is not outvoted by chunks both retrievers rank middling (Bruch et al.,
+    "An Analysis of Fusion Functions for Hybrid Retrieval", 2023). A list of one hit, or of equal scores,
+    gives each the full weight.
+    """
+    scores: dict[str, float] = {}
+    for hits, weight in lists:
+        if not hits:
+            continue
+        values = [score for _, score in hits]
+        high, low = max(values), min(values)
+        for doc_id, score in hits:
+            share = (score - low) / (high - low) if high > low else 1.0
+            scores[doc_id] = scores.get(doc_id, 0.0) + weight * share
+    return sorted(scores.items(), key=lambda item: -item[1])
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense and BM25 retrieval over one knowledge base, fused by score (convex) or by reciprocal rank.
+
+    Returned documents carry ``id``, ``score`` (fused), and ``dense_score`` / ``bm25_score`` /
+    ``english_score`` where each retriever found them. ``sources`` restricts retrieval to files (their
+    ``source`` paths).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -42,6 +64,9 @@ class HybridRetriever(BaseRetriever):
     mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
     k: int = 5
     fetch_k: int = 30
+    fusion: Literal["convex", "rrf"] = "convex"
+    dense_weight: float = 0.5
+    """In convex fusion, the dense rankings' share (split evenly with the English index when it takes part)."""
     rrf_k: int = 60
     mmr: bool = False
     score_threshold: float | None = None
@@ -69,7 +94,7 @@ class HybridRetriever(BaseRetriever):
             hits = [(d, s) for d, s in hits if s >= self.score_threshold]
         return hits
 
-    def _english(self, query: str, docs: dict[str, Document], collection: Any) -> list[str]:
+    def _english(self, query: str, docs: dict[str, Document], collection: Any) -> list[tuple[str, float]]:
         """Ranking from the English index; chunks gone from the KB since its last sync are dropped."""
         try:
             vector = self.english_embeddings().embed_query(query)
@@ -88,35 +113,44 @@ class HybridRetriever(BaseRetriever):
         for doc_id, distance in zip(ids, distances, strict=True):
             if doc_id in docs:
                 docs[doc_id].metadata["english_score"] = round(1.0 - float(distance), 4)
-                ranking.append(doc_id)
+                ranking.append((doc_id, 1.0 - float(distance)))
         return ranking
+
+    def _fuse(self, dense: list[list[tuple[str, float]]], lexical: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        dense = [hits for hits in dense if hits]
+        if self.fusion == "rrf" or self.mmr:  # an MMR order has no scores to normalise
+            rankings = [[doc_id for doc_id, _ in hits] for hits in [*dense, lexical] if hits]
+            return reciprocal_rank_fusion(rankings, self.rrf_k)
+        share = self.dense_weight if dense and lexical else 1.0 if dense else 0.0
+        lists = [(hits, share / len(dense)) for hits in dense] + [(lexical, 1.0 - share)]
+        return convex_fusion(lists)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         collection = self.vectorstore._collection
         docs: dict[str, Document] = {}
-        rankings: list[list[str]] = []
+        dense: list[list[tuple[str, float]]] = []  # e5's ranking, then the English index's
+        lexical: list[tuple[str, float]] = []
         if self.mode in ("hybrid", "dense"):
             ranking = []
             for doc, score in self._dense(query):
                 doc.metadata["dense_score"] = round(score, 4)
                 docs[str(doc.id)] = doc
-                ranking.append(str(doc.id))
-            rankings.append(ranking)
+                ranking.append((str(doc.id), score))
+            dense.append(ranking)
         if self.english is not None and self.mode in ("hybrid", "dense") and not self.mmr and is_english(query):
-            rankings.append(self._english(query, docs, collection))
+            dense.append(self._english(query, docs, collection))
         if self.mode in ("hybrid", "bm25"):
             allowed = set(collection.get(where=self._where(), include=[])["ids"]) if self.sources else None
-            lexical = self.bm25.search(query, self.fetch_k, allowed)
-            missing = [doc_id for doc_id, _ in lexical if doc_id not in docs]
+            hits = self.bm25.search(query, self.fetch_k, allowed)
+            missing = [doc_id for doc_id, _ in hits if doc_id not in docs]
             if missing:
                 got = collection.get(ids=missing, include=["documents", "metadatas"])
                 for doc_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
                     docs[doc_id] = Document(id=doc_id, page_content=text or "", metadata=dict(meta or {}))
+            lexical = [(doc_id, score) for doc_id, score in hits if doc_id in docs]
             for doc_id, score in lexical:
-                if doc_id in docs:
-                    docs[doc_id].metadata["bm25_score"] = round(score, 4)
-            rankings.append([doc_id for doc_id, _ in lexical if doc_id in docs])
-        fused = reciprocal_rank_fusion(rankings, self.rrf_k)
+                docs[doc_id].metadata["bm25_score"] = round(score, 4)
+        fused = self._fuse(dense, lexical)
         results = []
         for doc_id, score in fused:
             doc = docs[doc_id]
@@ -155,6 +189,8 @@ def make_retriever(settings: Settings, embeddings: Any = None, sources: list[str
         mode=settings.retrieval_mode,
         k=settings.top_k,
         fetch_k=max(settings.fetch_k, settings.top_k),
+        fusion=settings.fusion,
+        dense_weight=settings.dense_weight,
         rrf_k=settings.rrf_k,
         mmr=settings.mmr,
         score_threshold=settings.score_threshold,

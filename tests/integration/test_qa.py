@@ -30,6 +30,20 @@ def test_rrf_prefers_documents_ranked_well_by_both() -> None:
     assert dict(fused)["a"] > dict(fused)["x"]
 
 
+@pytest.mark.parametrize(("fusion", "mmr"), [("convex", False), ("rrf", False), ("convex", True)])
+def test_every_fusion_finds_the_answer_in_both_languages(settings: Settings, embeddings, fusion: str, mmr: bool) -> None:
+    ingest([REPO / "data"], settings, embeddings=embeddings)
+    retriever = make_retriever(settings.with_overrides(fusion=fusion, mmr=mmr), embeddings)
+    for question, source in [
+        ("kb-assistant 的 HTTP 服务默认监听哪个端口？", "kb-assistant-指南.md"),
+        ("On which port does the kb-assistant HTTP server listen by default?", "kb-assistant-guide.md"),
+    ]:
+        docs = retriever.invoke(question)
+        assert docs[0].metadata["source"] == source
+        scores = [d.metadata["score"] for d in docs]
+        assert scores == sorted(scores, reverse=True) and all(s == s for s in scores)  # ordered, no NaN
+
+
 def test_metrics_on_a_known_ranking() -> None:
     metrics = retrieval_metrics({"q": ["x", "d1", "y", "d2"]}, {"q": {"d1": 1, "d2": 1}})
     assert metrics["recall@1"] == 0 and metrics["recall@5"] == 1 and metrics["mrr@10"] == 0.5
