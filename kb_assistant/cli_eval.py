@@ -39,3 +39,6 @@ def eval_(
         m = r["metrics"]
         table.add_row(r["recipe"], str(r["chunks"]), f"{r['ingest_seconds']:.0f}", *(str(m.get(k, "-")) for k in [*keys, *extra]))
     out.print(table)
+    failed = next((r["failed_files"] for r in report["results"] if r.get("failed_files")), [])
+    if failed:
+        out.print(f"[yellow]{len(failed)} corpus documents could not be indexed, e.g. {failed[0]}[/yellow]")

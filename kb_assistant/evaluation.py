@@ -46,6 +46,8 @@ class RecipeResult:
     metrics: dict[str, float] = field(default_factory=dict)
     ingest_seconds: float = 0.0
     chunks: int = 0
+    failed_files: list[str] = field(default_factory=list)
+    """Corpus documents the ingest could not index ("name: reason"): their queries cannot be answered."""
 
 
 def load_dataset(folder: Path, limit: int | None = None, seed: int = 0) -> EvalDataset:
@@ -163,7 +165,8 @@ def _ours(
         metrics = retrieval_metrics(rankings, dataset.qrels) | {"latency_ms": round(latency * 1000, 1)}
         if answers and recipe == "default":
             metrics |= _answers(dataset, settings, embeddings)
-        results.append(RecipeResult(recipe, metrics, ingest_seconds, report.chunks_written))
+        failed = [f"{o.source}: {o.reason}" for o in report.failed]
+        results.append(RecipeResult(recipe, metrics, ingest_seconds, report.chunks_written, failed))
     return results
 
 

@@ -35,6 +35,18 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
+def _utf8_with_stray_controls(data: bytes) -> str | None:
+    """UTF-8 text with a few NULs and other control characters, as text pulled out of PDFs often has
+    (formula glyphs): valid UTF-8, at most 5% NUL bytes, and readable once the controls are dropped."""
+    if data.count(0) > 0.05 * len(data):
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if _plausibility(_CONTROL.sub("", text)) > 0.6 else None
+
+
 def _plausibility(text: str) -> float:
     """Share of characters that are common CJK, ASCII printable, or common punctuation."""
     if not text:
@@ -53,7 +65,7 @@ def decode_bytes(data: bytes, name: str = "file") -> str:
         if data.startswith(bom):
             return data.decode(encoding, errors="replace")
     if b"\x00" in data[:8192]:
-        text = _utf16_without_bom(data)
+        text = _utf16_without_bom(data) or _utf8_with_stray_controls(data)
         if text is not None:
             return text
         msg = f"{name} looks binary (NUL bytes), not text; convert it to a supported format"

@@ -99,6 +99,7 @@ def test_eval_command_on_a_slice_is_sane(embeddings) -> None:
     report = evaluate(shared_path("eval", "xquad_zh"), Settings(), ["default", "bm25"], limit=25, embeddings=embeddings)
     by_recipe = {r["recipe"]: r["metrics"] for r in report["results"]}
     assert report["queries"] == 25
+    assert all(r["failed_files"] == [] for r in report["results"])  # every document of the corpus was indexed
     for metrics in by_recipe.values():
         assert 0 <= metrics["recall@1"] <= metrics["recall@5"] <= metrics["recall@10"] <= 1
     assert by_recipe["default"]["recall@5"] >= 0.8
