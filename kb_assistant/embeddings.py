@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from pathlib import Path
@@ -14,6 +15,8 @@ from kb_assistant.errors import ConfigError, ModelNotFoundError
 from kb_assistant.packaged import is_packaged, resolve_packaged
 
 logger = logging.getLogger(__name__)
+
+_WINDOW_OVERLAP = 32  # tokens shared by neighbouring windows of a text longer than the model reads
 
 
 def resolve_model_path(reference: str, settings: Settings, kind: str) -> Path | str:
@@ -117,23 +120,47 @@ class LocalEmbeddings(Embeddings):
         """The model's Hugging Face tokenizer (the splitter measures chunks with it)."""
         return self.model.tokenizer
 
+    def windows(self, texts: list[str]) -> list[list[str]]:
+        """Each text in pieces the model reads whole: the text itself when it fits ``max_tokens``, else
+        windows of ``max_tokens`` tokens overlapping by ``_WINDOW_OVERLAP``, cut at token boundaries."""
+        limit = self.max_tokens
+        encoded = self.tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+        pieces = []
+        for text, offsets in zip(texts, encoded["offset_mapping"], strict=True):
+            if len(offsets) <= limit:
+                pieces.append([text])
+                continue
+            step = max(limit - _WINDOW_OVERLAP, 1)
+            starts = range(0, max(len(offsets) - _WINDOW_OVERLAP, 1), step)
+            pieces.append([text[offsets[a][0] : offsets[min(a + limit, len(offsets)) - 1][1]] for a in starts])
+        return pieces
+
     def _encode(self, texts: list[str], prefix: str) -> list[list[float]]:
         if not texts:
             return []
+        # Past max_tokens the model would silently drop the rest of a text: embed its windows and average them.
+        pieces = self.windows(texts)
+        flat = [prefix + piece for text_pieces in pieces for piece in text_pieces]
         with self._lock:
             if self.device.startswith("cuda"):
                 from kb_assistant.embedding_runtime import encode_on_device
 
-                vectors = encode_on_device(self.model, [prefix + t for t in texts])
+                vectors = encode_on_device(self.model, flat)
             else:
                 vectors = self.model.encode(
-                    [prefix + t for t in texts],
+                    flat,
                     batch_size=self.batch_size,
                     normalize_embeddings=True,
                     convert_to_numpy=True,
                     show_progress_bar=False,
                 )
             self.texts_embedded += len(texts)
+        if len(flat) > len(texts):
+            import numpy as np
+
+            bounds = np.cumsum([0] + [len(p) for p in pieces])
+            means = np.stack([vectors[a:b].mean(axis=0) for a, b in itertools.pairwise(bounds)])
+            vectors = means / np.linalg.norm(means, axis=1, keepdims=True)
         return vectors.tolist()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
