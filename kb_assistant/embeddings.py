@@ -138,7 +138,7 @@ class LocalEmbeddings(Embeddings):
     def _encode(self, texts: list[str], prefix: str) -> list[list[float]]:
         if not texts:
             return []
-        # Past max_tokens the model would silently drop the rest of a text: embed its windows and average them.
+        # Past max_tokens the model would silently drop the rest of a text: embed its windows, average by length.
         pieces = self.windows(texts)
         flat = [prefix + piece for text_pieces in pieces for piece in text_pieces]
         with self._lock:
@@ -159,7 +159,9 @@ class LocalEmbeddings(Embeddings):
             import numpy as np
 
             bounds = np.cumsum([0] + [len(p) for p in pieces])
-            means = np.stack([vectors[a:b].mean(axis=0) for a, b in itertools.pairwise(bounds)])
+            weights = np.array([len(piece) for text_pieces in pieces for piece in text_pieces], dtype=np.float32)
+            # weighted by length: a short tail window must not count as much as a full one
+            means = np.stack([weights[a:b] @ vectors[a:b] for a, b in itertools.pairwise(bounds)])
             vectors = means / np.linalg.norm(means, axis=1, keepdims=True)
         return vectors.tolist()
 
