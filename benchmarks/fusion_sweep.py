@@ -26,7 +26,7 @@ from kb_assistant.embeddings import make_embeddings
 from kb_assistant.english_index import is_english
 from kb_assistant.evaluation import load_dataset, retrieval_metrics, write_corpus
 from kb_assistant.ingestion import ingest
-from kb_assistant.retrieval import convex_fusion, make_retriever
+from kb_assistant.retrieval import convex_fusion, make_retriever, weighted_lists
 
 Hits = list[tuple[str, float]]  # (chunk id, score), best first
 
@@ -76,13 +76,15 @@ def rrf(k: int, weights: tuple[float, float, float]) -> Callable[[dict], list[st
     return fuse
 
 
+def _lists(row: dict, alpha: float) -> list[tuple[Hits, float]]:
+    return weighted_lists([row["dense"], row["english"]], row["bm25"], alpha)
+
+
 def convex(alpha: float) -> Callable[[dict], list[str]]:
     """The retriever's convex fusion: alpha for the dense side (split with the English index), 1 - alpha BM25."""
 
     def fuse(row: dict) -> list[str]:
-        dense = [hits for hits in (row["dense"], row["english"]) if hits]
-        lists = [(hits, alpha / len(dense)) for hits in dense] + [(row["bm25"], 1 - alpha)]
-        return [doc_id for doc_id, _ in convex_fusion(lists)]
+        return [doc_id for doc_id, _ in convex_fusion(_lists(row, alpha))]
 
     return fuse
 
@@ -99,9 +101,9 @@ def zscore(alpha: float) -> Callable[[dict], list[str]]:
         return [(c, (s - mean) / spread) for c, s in hits]
 
     def fuse(row: dict) -> list[str]:
-        dense = [normalised(hits) for hits in (row["dense"], row["english"]) if hits]
         scores: dict[str, float] = {}
-        for hits, weight in [(hits, alpha / len(dense)) for hits in dense] + [(normalised(row["bm25"]), 1 - alpha)]:
+        for raw, weight in _lists(row, alpha):
+            hits = normalised(raw)
             floor = min((s for _, s in hits), default=0.0)
             for chunk, score in hits:  # a chunk missing from a list counts as that list's lowest
                 scores[chunk] = scores.get(chunk, 0.0) + weight * (score - floor)
@@ -114,8 +116,7 @@ def mnz(alpha: float) -> Callable[[dict], list[str]]:
     """CombMNZ (Fox and Shaw, 1994) on the convex weights: the weighted sum times the number of lists holding the chunk."""
 
     def fuse(row: dict) -> list[str]:
-        dense = [hits for hits in (row["dense"], row["english"]) if hits]
-        lists = [(hits, alpha / len(dense)) for hits in dense] + [(row["bm25"], 1 - alpha)]
+        lists = _lists(row, alpha)
         summed = dict(convex_fusion(lists))
         votes: dict[str, int] = {}
         for hits, _ in lists:

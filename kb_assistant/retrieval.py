@@ -48,6 +48,16 @@ def convex_fusion(lists: list[tuple[list[tuple[str, float]], float]]) -> list[tu
     return sorted(scores.items(), key=lambda item: -item[1])
 
 
+def weighted_lists(
+    dense: list[list[tuple[str, float]]], lexical: list[tuple[str, float]], dense_weight: float
+) -> list[tuple[list[tuple[str, float]], float]]:
+    """Convex fusion's weights: ``dense_weight`` shared evenly by the dense rankings (e5, the English index),
+    the rest to BM25; a side with no hits gives its share to the other."""
+    dense = [hits for hits in dense if hits]
+    share = dense_weight if dense and lexical else 1.0 if dense else 0.0
+    return [(hits, share / len(dense)) for hits in dense] + [(lexical, 1.0 - share)]
+
+
 class HybridRetriever(BaseRetriever):
     """Dense and BM25 retrieval over one knowledge base, fused by score (convex) or by reciprocal rank.
 
@@ -117,13 +127,10 @@ class HybridRetriever(BaseRetriever):
         return ranking
 
     def _fuse(self, dense: list[list[tuple[str, float]]], lexical: list[tuple[str, float]]) -> list[tuple[str, float]]:
-        dense = [hits for hits in dense if hits]
         if self.fusion == "rrf" or self.mmr:  # an MMR order has no scores to normalise
             rankings = [[doc_id for doc_id, _ in hits] for hits in [*dense, lexical] if hits]
             return reciprocal_rank_fusion(rankings, self.rrf_k)
-        share = self.dense_weight if dense and lexical else 1.0 if dense else 0.0
-        lists = [(hits, share / len(dense)) for hits in dense] + [(lexical, 1.0 - share)]
-        return convex_fusion(lists)
+        return convex_fusion(weighted_lists(dense, lexical, self.dense_weight))
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         collection = self.vectorstore._collection
