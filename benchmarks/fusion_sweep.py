@@ -4,7 +4,8 @@ The README's retrieval table uses ``eval --limit 200``: a fixed random sample of
 This script takes *other* queries of the same tuning set (the complement of that sample), so a fusion rule is
 chosen on queries the reported figures do not contain. It ingests the corpus once into a KB kept under
 ``--scratch`` (later runs re-use it: an unchanged re-ingest costs seconds), records each retriever's top 40
-with scores per query (cached as JSON beside the KB), then scores every rule offline: weighted reciprocal
+with scores per query (cached as JSON beside the KB; ``--fresh`` rebuilds both after a change to chunking,
+models or retrievers, which the cache would otherwise hide), then scores every rule offline: weighted reciprocal
 rank fusion, the retriever's convex fusion of min-max normalised scores, the same with z-scores, and CombMNZ.
 Sets with no queries outside the sample (fewer than 200) can be run with ``--reported 0`` as a diagnosis,
 not for choosing.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -148,11 +150,15 @@ def main() -> None:
     parser.add_argument("--scratch", type=Path, required=True, help="folder kept between runs for the KB")
     parser.add_argument("--queries", type=int, default=400, help="held queries to use")
     parser.add_argument("--reported", type=int, default=200, help="the README's --limit, whose sample is left out")
+    parser.add_argument("--fresh", action="store_true",
+                        help="rebuild the KB and the rankings (needed after changing chunking, models or retrievers)")
     args = parser.parse_args()
     queries = _held_queries(args.dataset, args.reported, args.queries)
     if not queries:
         sys.exit(f"{args.dataset.name}: every query is in the reported sample; nothing is held out")
     scratch = args.scratch / args.dataset.name
+    if args.fresh:
+        shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True, exist_ok=True)
     cached = scratch / f"rankings-{args.reported}-{args.queries}.json"
     if cached.exists():  # the same queries over the same KB: skip the retrievers
