@@ -1,4 +1,4 @@
-"""Lexical retrieval: Okapi BM25 over the KB's chunks with jieba for Chinese, kept on disk.
+"""Lexical retrieval: Okapi BM25 over the KB's chunks with jieba for Chinese and stemmed English, kept on disk.
 
 The index mirrors the Chroma collection: ``sync`` tokenises only chunks it has not seen and drops the
 ones gone from the collection, so ingests update it incrementally and queries never rebuild it.
@@ -26,7 +26,11 @@ _STOPWORDS = frozenset(
     "a an the of to in on for and or is are was were be been by with as at from that this which what who how "
     "does do did it its".split()
 )
+_ENGLISH_WORD = re.compile(r"[a-z]+")
 _jieba_lock = threading.Lock()
+
+TOKENIZER_VERSION = "jieba-search+snowball-english/1"
+"""Changes whenever ``tokenize`` would split a text differently: an index saved by another version is rebuilt."""
 
 
 @functools.cache
@@ -37,11 +41,24 @@ def _jieba() -> Any:
     return jieba
 
 
+@functools.cache
+def _english_stem() -> Any:
+    import snowballstemmer
+
+    return functools.lru_cache(maxsize=200_000)(snowballstemmer.stemmer("english").stemWord)
+
+
 def tokenize(text: str) -> list[str]:
-    """Lower-cased search tokens: jieba's search-mode words for Chinese, words for everything else."""
+    """Lower-cased search tokens: jieba's search-mode words for Chinese; English words stemmed (Snowball), so
+    "increases" finds "increased"; other words as they are."""
     with _jieba_lock:  # jieba's lazy initialisation is not thread-safe
         words = _jieba().lcut_for_search(text.lower())
-    return [w for w in words if _TOKEN.search(w) and w.strip() and w not in _STOPWORDS]
+    stem = _english_stem()
+    return [
+        stem(w) if _ENGLISH_WORD.fullmatch(w) else w
+        for w in words
+        if _TOKEN.search(w) and w.strip() and w not in _STOPWORDS
+    ]
 
 
 @dataclass
@@ -53,6 +70,8 @@ class BM25Index:
     postings: dict[str, dict[int, int]] = field(default_factory=dict)
     k1: float = 1.5
     b: float = 0.75
+    tokenizer: str = TOKENIZER_VERSION
+    """The ``tokenize`` its terms came from (absent from indexes saved before this field)."""
 
     def add(self, doc_id: str, text: str) -> None:
         """Index one chunk."""
@@ -126,5 +145,9 @@ def sync_bm25(collection: Any, path: Path) -> BM25Index:
 
 
 def load_bm25(path: Path) -> BM25Index:
-    """The saved index, or an empty one."""
-    return read_pickle(path, BM25Index, "BM25 index") or BM25Index()
+    """The saved index, or an empty one (also when it was tokenised differently: queries would not match it)."""
+    index = read_pickle(path, BM25Index, "BM25 index")
+    if index is not None and vars(index).get("tokenizer") != TOKENIZER_VERSION:
+        logger.info("BM25 index %s was made by another tokenizer; rebuilding it", path.name)
+        return BM25Index()
+    return index or BM25Index()
