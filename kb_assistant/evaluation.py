@@ -9,6 +9,7 @@ Recipes, all measured in the same run on the same corpus:
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import random
@@ -19,10 +20,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kb_assistant.config import Settings
 from kb_assistant.errors import ConfigError
+
+if TYPE_CHECKING:
+    from langchain_core.retrievers import BaseRetriever
 
 RECIPES = ("default", "dense", "bm25", "naive")
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -159,9 +163,7 @@ def _ours(
     for recipe in recipes:
         mode = {"default": settings.retrieval_mode, "dense": "dense", "bm25": "bm25"}[recipe]
         retriever = make_retriever(settings.with_overrides(retrieval_mode=mode, top_k=40, fetch_k=max(settings.fetch_k, 40)), embeddings)
-        rankings, latency = _rank_all(
-            dataset, lambda q: [names.get(d.metadata["source"], d.metadata["source"]) for d in retriever.invoke(q)]
-        )
+        rankings, latency = _rank_all(dataset, functools.partial(_ranked_ids, retriever, names))
         metrics = retrieval_metrics(rankings, dataset.qrels) | {"latency_ms": round(latency * 1000, 1)}
         if answers and recipe == "default":
             metrics |= _answers(dataset, settings, embeddings)
@@ -232,6 +234,11 @@ def evaluate(
         "queries": len(dataset.queries),
         "results": [r.__dict__ for r in results],
     }
+
+
+def _ranked_ids(retriever: BaseRetriever, names: dict[str, str], query: str) -> list[str]:
+    """The corpus ids of the retrieved chunks' files, best first."""
+    return [names.get(d.metadata["source"], d.metadata["source"]) for d in retriever.invoke(query)]
 
 
 def _normalise_answer(text: str) -> str:
