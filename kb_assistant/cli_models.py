@@ -41,6 +41,12 @@ def models(ctx: typer.Context) -> None:
         if model.kind == "embedding":
             embeddings.add_row(f"packaged:{model.name}", model.description)
     out.print(embeddings)
+    provenance = Table(title="where the packaged models come from")
+    for column in ("name", "origin", "SHA-256 (pinned, checked before conversion)"):
+        provenance.add_column(column, overflow="fold")
+    for model in PACKAGED_MODELS.values():
+        provenance.add_row(f"packaged:{model.name}", model.origin, model.sha256 or "- (a folder, loaded as is)")
+    out.print(provenance)
     out.print(f"configured: chat {settings.llm_model} · embeddings {settings.embedding_model}")
 
 

@@ -6,36 +6,75 @@ from typing import Annotated, Any
 
 import typer
 
-from kb_assistant.cli import KBOpt, app, err, out, settings_from
+from kb_assistant.cli import KBOpt, app, err, fail, out, settings_from
 
 
 def _build_chain(ctx: typer.Context, kb: str | None, k: int | None, mode: str | None) -> Any:
+    """The QA chain, after the cheap checks (KB exists, chat model known); the chat model loads in a second
+    thread while the embedding model and the indexes load in this one."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from kb_assistant.llms.served import make_chat_model
     from kb_assistant.qa import build_qa_chain
     from kb_assistant.retrieval import make_retriever
+    from kb_assistant.store import KBStore
 
     settings = settings_from(ctx, kb=kb, top_k=k, retrieval_mode=mode)
-    retriever = make_retriever(settings)
-    llm = make_chat_model(settings)
+    if not KBStore(settings).exists():
+        fail(f"knowledge base {settings.kb!r} does not exist; `kb-assistant list` shows them, `ingest` creates one")
+    if not settings.llm_base_url:
+        from kb_assistant.llms.loading import resolve_llm
+
+        resolve_llm(settings.llm_model, settings)  # an unknown model name fails here, before anything loads
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-load-llm") as pool:
+        pending = pool.submit(make_chat_model, settings)
+        retriever = make_retriever(settings)
+        llm = pending.result()
     return build_qa_chain(retriever, llm, answer_mode=settings.answer_mode, min_relevance=settings.min_relevance)
 
 
 def _answer(chain: Any, question: str, history: list[tuple[str, str]]) -> tuple[str, list[dict[str, Any]]]:
+    """Stream the model's draft (on a terminal, replaced by the verified answer when it is done), then print the
+    verified answer's sources with the sentence of each that supports it."""
+    from rich.live import Live
+    from rich.text import Text
+
+    draft, verified = "", None
+    live = Live(Text(""), console=out, auto_refresh=False, transient=True) if out.is_terminal else None
+    if live is not None:
+        live.start()
+    try:
+        for part in chain.stream({"question": question, "history": history}):
+            if "verified" in part:
+                verified = part["verified"]
+            elif part.get("answer"):
+                draft += part["answer"]
+                if live is not None:
+                    live.update(Text(draft, style="dim"), refresh=True)
+    finally:
+        if live is not None:
+            live.stop()
+    answer = verified["answer"] if verified else draft.strip()
+    sources = verified["sources"] if verified else []
+    out.print(answer, markup=False, soft_wrap=True)
+    _print_sources(sources)
+    return answer, sources
+
+
+def _print_sources(sources: list[dict[str, Any]]) -> None:
     from kb_assistant.qa import source_label
 
-    answer, sources = "", []
-    for part in chain.stream({"question": question, "history": history}):
-        if "sources" in part:
-            sources = part["sources"]
-        if "answer" in part:
-            answer += part["answer"]
-            out.print(part["answer"], end="", soft_wrap=True, markup=False)
-    out.print()
-    if sources:
+    used = [s for s in sources if s.get("used", True)]
+    if used:
         out.print("\nsources:")
-        for s in sources:
+        for s in used:
             out.print(f"  [{s['number']}] {source_label(s)}", markup=False, soft_wrap=True)
-    return answer.strip(), sources
+            if s.get("evidence"):
+                out.print(f"      “{s['evidence']}”", style="dim", markup=False, soft_wrap=True)
+    elif sources:
+        out.print("\nclosest passages (not used):")
+        for s in sources[:3]:
+            out.print(f"  {source_label(s)}", style="dim", markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -46,7 +85,10 @@ def ask(
     k: Annotated[int | None, typer.Option("--k", help="Chunks to give the model.")] = None,
     mode: Annotated[str | None, typer.Option(help="hybrid, dense or bm25.")] = None,
 ) -> None:
-    """Answer one question from a knowledge base, streaming the answer, then list its sources."""
+    """Answer one question from a knowledge base: the answer, checked against its sources, then the sources
+    it uses with the sentence of each that supports it."""
+    if not question.strip():
+        fail("the question is empty; ask something, e.g. kb-assistant ask \"默认端口是多少？\"")
     chain = _build_chain(ctx, kb, k, mode)
     _answer(chain, question, [])
 

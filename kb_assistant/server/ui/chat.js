@@ -22,18 +22,38 @@ function describeSource(source) {
   return parts.join(" · ");
 }
 
+// The snippet as text nodes, with the sentence that supports the answer in <mark> (no HTML is parsed).
+function snippetWithEvidence(source) {
+  const snippet = el("span", { class: "snippet" });
+  const at = source.evidence ? source.snippet.indexOf(source.evidence) : -1;
+  if (at < 0) {
+    snippet.append(source.snippet);
+    return snippet;
+  }
+  snippet.append(source.snippet.slice(0, at),
+    el("mark", { class: "evidence", title: "This sentence supports the answer" }, source.evidence),
+    source.snippet.slice(at + source.evidence.length));
+  return snippet;
+}
+
+// Sources the answer uses (each with its supporting sentence marked); on a refusal, the closest passages,
+// folded and labelled as not used.
 function renderSources(message, kb, sources) {
   message.querySelector(".sources")?.remove();
   if (!sources.length) return;
-  const items = sources.map((source) =>
+  const used = sources.filter((source) => source.used !== false);
+  const shown = used.length ? used : sources;
+  const items = shown.map((source) =>
     el("li", { id: `${message.id}-s${source.number}`, value: String(source.number),
       title: typeof source.score === "number" ? `retrieval score ${source.score.toFixed(4)}` : "" },
       el("span", { class: "where" }, describeSource(source)),
       " ",
       el("button", { type: "button", class: "link open", onclick: () => openSource(kb, source.source, source.page) }, "open"),
-      el("span", { class: "snippet" }, source.snippet)),
+      snippetWithEvidence(source)),
   );
-  message.append(el("details", { class: "sources", open: "" }, el("summary", {}, `Sources (${sources.length})`), el("ol", {}, ...items)));
+  const title = used.length ? `Sources (${used.length})` : `Closest passages, not used (${sources.length})`;
+  const attributes = used.length ? { class: "sources", open: "" } : { class: "sources unused" };
+  message.append(el("details", attributes, el("summary", {}, title), el("ol", {}, ...items)));
 }
 
 // Turn "[2]" in a finished answer into a link to source 2 (built from text nodes: no HTML is parsed).
@@ -47,7 +67,8 @@ function linkCitations(message) {
       const target = match && document.getElementById(`${message.id}-s${match[1]}`);
       if (!target) return part;
       return el("span", { class: "cite", title: "Show this source", onclick: () => {
-        target.scrollIntoView({ block: "nearest" });
+        const evidence = target.querySelector("mark.evidence");
+        (evidence || target).scrollIntoView({ block: "nearest" });
         target.classList.add("flash");
         setTimeout(() => target.classList.remove("flash"), 1500);
       } }, part);
@@ -103,6 +124,14 @@ async function ask(question) {
     });
     for await (const event of serverEvents(response)) {
       if (event.error) throw new ApiError(500, event.error.message);
+      if (event.verified) {
+        // The answer checked against its sources replaces the streamed draft.
+        answer = event.verified.answer;
+        text.textContent = answer;
+        reply.dataset.status = event.verified.status;
+        renderSources(reply, kb, event.verified.sources);
+        continue;
+      }
       if (event.sources) renderSources(reply, kb, event.sources);
       const delta = event.choices && event.choices[0] && event.choices[0].delta;
       if (delta && delta.content) {

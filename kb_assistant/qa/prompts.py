@@ -8,12 +8,16 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 ANSWER_SYSTEM = {
     "zh": (
-        "你是一个知识库问答助手。只根据下面编号的资料回答问题，用中文回答，简洁准确。"
-        "在用到某条资料的句子后面标注它的编号，例如 [1]。{fallback}\n\n资料：\n{context}"
+        "你是一个知识库问答助手。只根据下面编号的资料回答问题。\n"
+        "要求：用一两句完整的中文句子直接回答，写出资料里的具体名称、数字或原话；"
+        "每句话后面标注所依据资料的编号，例如“会议室在三楼东侧[2]。”；不要只输出编号。{fallback}"
+        "\n\n资料：\n{context}"
     ),
     "en": (
-        "You are a knowledge-base assistant. Answer the question using only the numbered context below, "
-        "in English, briefly and accurately. Cite the context you use by its number, like [1]. {fallback}"
+        "You are a knowledge-base assistant. Answer the question using only the numbered context below.\n"
+        "Answer in one or two complete English sentences that state the answer itself, with the exact names, "
+        "numbers or words of the context, and put the number of the context you used after each sentence, "
+        'like "... listens on port 6006 [1]." Never answer with a number in brackets alone. {fallback}'
         "\n\nContext:\n{context}"
     ),
 }
@@ -25,6 +29,8 @@ GENERAL = {
     "zh": "如果资料中没有答案，可以用你自己的知识回答，但要先说明“知识库中没有相关信息，以下是模型自身的知识”。",
     "en": 'If the context does not contain the answer, you may answer from your own knowledge, but first say "The knowledge base does not contain this; from the model\'s own knowledge:".',
 }
+QUOTE = {"zh": "根据资料[{n}]原文：“{quote}”", "en": 'Quoting source [{n}]: "{quote}"'}
+"""The extractive answer: a sentence of a source, said to be a quote."""
 NOT_FOUND = {"zh": "知识库中没有找到相关信息。", "en": "The knowledge base does not contain this information."}
 
 REWRITE = {

@@ -1,8 +1,19 @@
-"""Retrieval QA with sources: rewrite follow-ups, retrieve, fit the context by tokens, answer, cite.
+"""Retrieval QA with sources: rewrite follow-ups, retrieve, fit the context by tokens, answer, verify, cite.
 
 ``build_qa_chain`` returns a Runnable. Input: a question string, or ``{"question": ..., "history":
-[(question, answer), ...]}``. Output: ``{"answer", "sources", "question", "standalone_question"}``.
-``stream`` yields ``{"sources": [...]}`` first (so a UI can show them at once), then ``{"answer": token}``.
+[(question, answer), ...]}``. Output: ``{"answer", "status", "sources", "question", "standalone_question",
+"raw_answer", "corrections", "usage"}``, where ``answer`` is the verified answer (see ``qa.grounding``).
+
+``stream`` yields, in order:
+
+1. ``{"question", "standalone_question", "sources": [...], "source_documents": [Document, ...]}``: the
+   passages given to the model, at once;
+2. ``{"answer": text}`` pieces: the model's draft as it is generated;
+3. ``{"usage": {"input_tokens", "output_tokens", "total_tokens"}}`` when the model reports it (the whole
+   prompt, retrieved context included);
+4. ``{"verified": {"answer", "status", "corrections", "sources"}}`` last: the answer to show, with
+   ``status`` "answered", "extractive" (a quoted sentence) or "refused", and each source marked ``used``
+   with the sentence that supports the answer (``evidence``).
 """
 
 from __future__ import annotations
@@ -19,7 +30,8 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.runnables.config import ensure_config
 
-from kb_assistant.prompts import ANSWER_SYSTEM, GENERAL, NOT_FOUND, REFUSE, REWRITE, language_of, refers_back
+from kb_assistant.qa.grounding import GroundingCheck, Passage, Verdict, is_marker_only
+from kb_assistant.qa.prompts import ANSWER_SYSTEM, GENERAL, NOT_FOUND, REFUSE, REWRITE, language_of, refers_back
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +48,21 @@ class Source:
     headings: str | None
     snippet: str
     score: float | None
+    used: bool = True
+    """Whether the verified answer cites this source (False: a closest passage, not used)."""
+    evidence: str | None = None
+    """The sentence of the snippet that supports the answer."""
+
+
+_SNIPPET = 300
+
+
+def _snippet(text: str, start: int | None = None, end: int | None = None) -> str:
+    """About ``_SNIPPET`` characters of a chunk, around ``start:end`` when given."""
+    if start is None or end is None or end <= _SNIPPET:
+        return text[:_SNIPPET]
+    begin = max(0, min(start - 80, end - _SNIPPET))
+    return ("…" if begin else "") + text[begin : max(end, begin + _SNIPPET)]
 
 
 def _normalise_input(value: Any) -> tuple[str, History]:
@@ -71,11 +98,13 @@ class QAChain(Runnable[Any, dict[str, Any]]):
         context_tokens: int | None = None,
         max_history_turns: int = 4,
         min_relevance: float | None = None,
+        grounding: GroundingCheck | None = None,
     ) -> None:
         self.retriever = retriever
         self.llm = llm
         self.answer_mode = answer_mode
         self.min_relevance = min_relevance
+        self.grounding = grounding
         window = getattr(llm, "context_window", 4096)
         answer_budget = getattr(llm, "max_new_tokens", None) or 512
         # Room for the instructions, the history and the question is kept out of the context budget.
@@ -118,33 +147,47 @@ class QAChain(Runnable[Any, dict[str, Any]]):
         return out
 
     @staticmethod
-    def sources(docs: list[Document]) -> list[Source]:
-        """Citable descriptions of the chunks given to the model."""
-        return [
-            Source(
-                number=i,
-                source=str(d.metadata.get("source", "?")),
-                page=d.metadata.get("page"),
-                headings=d.metadata.get("headings"),
-                snippet=d.page_content[:300],
-                score=d.metadata.get("score"),
+    def sources(docs: list[Document], verdict: Verdict | None = None) -> list[Source]:
+        """Citable descriptions of the chunks given to the model; with a verdict, which ones the answer uses
+        and the sentence of each that supports it."""
+        out = []
+        for i, d in enumerate(docs, start=1):
+            span = verdict.evidence.get(i) if verdict else None
+            out.append(
+                Source(
+                    number=i,
+                    source=str(d.metadata.get("source", "?")),
+                    page=d.metadata.get("page"),
+                    headings=d.metadata.get("headings"),
+                    snippet=_snippet(d.page_content, span.start if span else None, span.end if span else None),
+                    score=d.metadata.get("score"),
+                    used=verdict is None or span is not None,
+                    evidence=span.text if span else None,
+                )
             )
-            for i, d in enumerate(docs, start=1)
-        ]
+        return out
+
+    def verify(self, question: str, answer: str, docs: list[Document]) -> Verdict:
+        """The grounding check of ``answer`` against the chunks the model was given."""
+        passages = [Passage(d.page_content, source_label(d.metadata)) for d in docs]
+        if self.grounding is None:
+            status = "refused" if not docs or is_marker_only(answer) else "answered"
+            text = NOT_FOUND[language_of(question)] if status == "refused" and not answer.strip() else answer.strip()
+            return Verdict(text, status, [], [], {})  # type: ignore[arg-type]
+        return self.grounding.check(question, answer, passages)
 
     # --- Runnable ------------------------------------------------------------------------------
-    def _prepare(self, value: Any, config: RunnableConfig | None) -> tuple[str, str, History, list[Document]]:
+    def _prepare(self, value: Any, config: RunnableConfig | None) -> tuple[str, str, History, list[Document], bool]:
         question, history = _normalise_input(value)
         standalone = self.standalone_question(question, history, config)
         docs = self.fit_context(self.retriever.invoke(standalone, config=config))
-        if self.answer_mode == "refuse" and not self.has_evidence(docs):
-            docs = []
-        return question, standalone, history, docs
+        relevant = self.answer_mode != "refuse" or self.has_evidence(docs)
+        return question, standalone, history, docs, relevant
 
     def has_evidence(self, docs: list[Document]) -> bool:
         """False when no chunk shares a search term with the question and none is semantically close.
 
-        Small models answer from their own knowledge even when told not to; this gate refuses for them.
+        A cheap gate before generation: the grounding check after it catches the rest.
         """
         if not docs or self.min_relevance is None:
             return bool(docs)
@@ -155,27 +198,56 @@ class QAChain(Runnable[Any, dict[str, Any]]):
 
     def stream(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Iterator[dict[str, Any]]:
         config = ensure_config(config)
-        question, standalone, history, docs = self._prepare(input, config)
+        question, standalone, history, docs, relevant = self._prepare(input, config)
         yield {
             "question": question,
             "standalone_question": standalone,
             "sources": [asdict(s) for s in self.sources(docs)],
+            "source_documents": docs,
         }
-        if not docs and self.answer_mode == "refuse":
-            yield {"answer": NOT_FOUND[language_of(question)]}
+        lang = language_of(question)
+        if not docs or not relevant:
+            refusal = NOT_FOUND[lang]
+            yield {"answer": refusal}
+            closest = Verdict(refusal, "refused", [], [], {})
+            yield {"verified": self._verified(closest, docs, "")}
             return
+        draft = ""
         for chunk in self.llm.stream(self.messages(question, history, docs), config=config):
             if chunk.content:
+                draft += str(chunk.content)
                 yield {"answer": str(chunk.content)}
+            if getattr(chunk, "usage_metadata", None):
+                yield {"usage": dict(chunk.usage_metadata)}  # type: ignore[arg-type]
+        verdict = self.verify(standalone, draft, docs)
+        if self.answer_mode == "general" and verdict.status == "refused" and draft.strip():
+            verdict = Verdict(draft.strip(), "answered", verdict.claims, verdict.corrections, {})  # said to be its own
+        yield {"verified": self._verified(verdict, docs, draft)}
+
+    def _verified(self, verdict: Verdict, docs: list[Document], draft: str) -> dict[str, Any]:
+        return {
+            "answer": verdict.answer,
+            "status": verdict.status,
+            "corrections": verdict.corrections,
+            "sentences": len(verdict.claims),
+            "dropped": [{"sentence": c.text, "reason": c.reason} for c in verdict.claims if not c.kept],
+            "sources": [asdict(s) for s in self.sources(docs, verdict)],
+            "changed": verdict.answer.strip() != draft.strip(),
+        }
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> dict[str, Any]:
-        result: dict[str, Any] = {"answer": ""}
+        result: dict[str, Any] = {"raw_answer": ""}
         for part in self.stream(input, config, **kwargs):
-            if "answer" in part:
-                result["answer"] += part["answer"]
+            if "verified" in part:
+                verified = part["verified"]
+                result.update(answer=verified["answer"], status=verified["status"], sources=verified["sources"],
+                              corrections=verified["corrections"], dropped=verified["dropped"],
+                              sentences=verified["sentences"])
+            elif "answer" in part:
+                result["raw_answer"] += part["answer"]
             else:
                 result.update(part)
-        result["answer"] = result["answer"].strip()
+        result["raw_answer"] = result["raw_answer"].strip()
         return result
 
 
@@ -196,10 +268,25 @@ def build_qa_chain(
     answer_mode: str = "refuse",
     context_tokens: int | None = None,
     min_relevance: float | None = None,
+    grounding: GroundingCheck | None | str = "auto",
 ) -> QAChain:
-    """A retrieval QA Runnable over any retriever and any LangChain chat model (local, or ChatOpenAI on vLLM)."""
+    """A retrieval QA Runnable over any retriever and any LangChain chat model (local, or ChatOpenAI on vLLM).
+
+    Answers are checked against their sources by default (``grounding="auto"``: a ``GroundingCheck`` with
+    the retriever's embedding model when it has one, else lexical only); pass ``grounding=None`` for the
+    model's raw text. ``min_relevance`` adds the cheap gate before generation (the CLI and server use the
+    ``min_relevance`` setting).
+    """
+    if grounding == "auto":
+        embeddings = getattr(getattr(retriever, "vectorstore", None), "embeddings", None)
+        grounding = GroundingCheck(embeddings)
     return QAChain(
-        retriever, llm, answer_mode=answer_mode, context_tokens=context_tokens, min_relevance=min_relevance
+        retriever,
+        llm,
+        answer_mode=answer_mode,
+        context_tokens=context_tokens,
+        min_relevance=min_relevance,
+        grounding=grounding if isinstance(grounding, GroundingCheck) else None,
     )
 
 

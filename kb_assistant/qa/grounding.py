@@ -1,0 +1,314 @@
+"""The grounding check: every sentence of an answer must be supported by the sources it cites.
+
+After the model has answered, each sentence is checked against the chunks the model was given:
+
+- its *strict* terms (numbers, names, places, organisations, alphanumeric words) that the question does not
+  already contain must all be found in a chunk, and most of its other new terms too (``min_coverage``), or,
+  when the strict terms are found, the sentence must be close in meaning to a sentence of the chunk
+  (``min_similarity``, with the embedding model the KB already loaded);
+- the passage that supports it must be about the question (``min_relevance`` of the question's terms are
+  found around the supporting sentence), so text pasted from an unrelated chunk does not pass.
+
+Unsupported sentences are dropped. Each ``[n]`` is checked: a citation of a chunk that does not support the
+sentence is replaced by one that does. When nothing is left (or the model gave nothing, or only markers),
+the best sentence of the chunks that answers the question is quoted instead ("根据资料[1]：……"); when no
+sentence does, the answer is the refusal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from kb_assistant.qa.prompts import NOT_FOUND, QUOTE, language_of
+from kb_assistant.qa.terms import Term, TermIndex, claimed_terms, coverage, general_idf
+
+logger = logging.getLogger(__name__)
+
+# [1], [1, 2], [1][2], 【1】, [资料1], [source 1]
+_MARKER = re.compile(r"[\[【]\s*(?:资料|来源|source|context)?\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]】]", re.I)
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)(?=\s)|\n+")
+_TRAILING = "。.!?！？；;，,：: "
+_REFUSALS = ("没有找到相关信息", "没有相关信息", "无法回答", "does not contain", "no information", "not mentioned")
+
+Status = Literal["answered", "extractive", "refused"]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A sentence of source ``number`` (1-based) that supports a claim, with its character offsets."""
+
+    number: int
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class Claim:
+    """One sentence of the model's answer and what the check found for it."""
+
+    text: str
+    cited: list[int]
+    support: list[int] = field(default_factory=list)
+    evidence: Span | None = None
+    relevance: float = 0.0
+    """Weighted share of the question's terms found around the evidence (see ``specific_terms``)."""
+    window: str = ""
+    """The evidence with its neighbouring sentences: what relevance is measured on."""
+    kept: bool = False
+    reason: str = ""
+
+
+@dataclass
+class Verdict:
+    """The verified answer: what users are shown, and why."""
+
+    answer: str
+    status: Status
+    claims: list[Claim]
+    corrections: list[str]
+    evidence: dict[int, Span]
+    """The supporting span of each source the answer uses, by source number."""
+
+    @property
+    def used(self) -> list[int]:
+        """Source numbers the verified answer cites."""
+        return sorted(self.evidence)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A chunk given to the model, as the check reads it."""
+
+    text: str
+    context: str = ""
+    """Headings or file name: words a claim may take from where the chunk sits."""
+
+
+def split_sentences(text: str) -> list[tuple[str, int, int]]:
+    """Sentences of ``text`` with their offsets (Chinese and English punctuation, line breaks)."""
+    out, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        end = match.start()
+        if end > start:
+            out.append((text[start:end], start, end))
+        start = match.end()
+    if start < len(text):
+        out.append((text[start:], start, len(text)))
+    return [(s.strip(), a + len(s) - len(s.lstrip()), b) for s, a, b in out if s.strip()]
+
+
+def _claims(answer: str) -> list[Claim]:
+    """The answer's sentences; a marker that opens a piece belongs to the sentence before it ("…。[1]")."""
+    claims: list[Claim] = []
+    for sentence, _, _ in split_sentences(answer):
+        leading = re.match(r"^(?:\s*" + _MARKER.pattern + r")+", sentence, re.I)
+        if leading and claims:
+            claims[-1].cited += _numbers(leading.group(0))
+            sentence = sentence[leading.end() :]
+        cited = _numbers(sentence)
+        text = _MARKER.sub("", sentence).strip()
+        if text.strip(_TRAILING):
+            claims.append(Claim(text, cited))
+        elif claims:
+            claims[-1].cited += cited
+    return claims
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(n) for group in _MARKER.findall(text) for n in re.split(r"[,，、\s]+", group) if n]
+
+
+def is_marker_only(answer: str) -> bool:
+    """True for an empty answer or one of citation markers and punctuation only."""
+    return not re.sub(r"[\W_]+", "", _MARKER.sub("", answer))
+
+
+def is_refusal(answer: str) -> bool:
+    """Whether the model said the sources do not hold the answer."""
+    lowered = answer.lower()
+    return any(r in lowered for r in _REFUSALS) or any(n.lower() in lowered for n in NOT_FOUND.values())
+
+
+class GroundingCheck:
+    """Checks answers against their passages; see the module docstring. Thread-safe, cheap to build."""
+
+    def __init__(
+        self,
+        embeddings: Any = None,
+        *,
+        min_coverage: float = 0.7,
+        min_similarity: float = 0.92,
+        min_relevance: float = 0.5,
+        min_quote_relevance: float = 0.6,
+    ) -> None:
+        self.embeddings = embeddings
+        self.min_coverage = min_coverage
+        self.min_similarity = min_similarity
+        self.min_relevance = min_relevance
+        self.min_quote_relevance = min_quote_relevance
+
+    def check(self, question: str, answer: str, passages: Sequence[Passage]) -> Verdict:
+        """Verify ``answer`` to ``question`` against ``passages`` (source n is ``passages[n-1]``)."""
+        indexes = [TermIndex.of(f"{p.context}\n{p.text}") for p in passages]
+        asked = specific_terms(claimed_terms(question), indexes)
+        asked_index = TermIndex.of(question)
+        sentences = [split_sentences(p.text) for p in passages]
+        claims = [] if is_refusal(answer) else _claims(answer)
+        corrections: list[str] = []
+        for claim in claims:
+            self._check_claim(claim, asked, asked_index, passages, indexes, sentences, corrections)
+        kept = [c for c in claims if c.kept]
+        if kept:
+            return Verdict(_compose(kept, question), "answered", claims, corrections,
+                           {c.evidence.number: c.evidence for c in kept if c.evidence})
+        quote = self.best_quote(question, passages, sentences)
+        if quote is not None and not (is_refusal(answer) and quote[1] < 1.0):
+            span = quote[0]
+            text = QUOTE[language_of(question)].format(n=span.number, quote=span.text.strip())
+            corrections.append("no sentence of the answer was supported; quoted the source instead")
+            return Verdict(text, "extractive", claims, corrections, {span.number: span})
+        return Verdict(NOT_FOUND[language_of(question)], "refused", claims, corrections, {})
+
+    # --- one sentence ----------------------------------------------------------------------------
+    def _check_claim(
+        self,
+        claim: Claim,
+        asked: list[Term],
+        asked_index: TermIndex,
+        passages: Sequence[Passage],
+        indexes: list[TermIndex],
+        sentences: list[list[tuple[str, int, int]]],
+        corrections: list[str],
+    ) -> None:
+        terms = claimed_terms(claim.text)
+        new = [t for t in terms if not asked_index.has(t)]
+        if not new:
+            claim.reason = "says nothing the question does not"
+            return
+        scored = []
+        for i, index in enumerate(indexes):
+            missing = [t.text for t in new if t.strict and not index.has(t)]
+            scored.append((i, missing, coverage(new, index)))
+        support = [i for i, missing, cov in scored if not missing and cov >= self.min_coverage]
+        if not support and self.embeddings is not None:
+            near = [i for i, missing, cov in scored if not missing and cov >= self.min_coverage / 2]
+            support = self._close_in_meaning(claim.text, near, sentences)
+        if not support:
+            strict = next((m for _, m, _ in scored if m), None)
+            claim.reason = f"not in the sources: {', '.join(strict[:3])}" if strict else "not supported by the sources"
+            return
+        cited = [n for n in claim.cited if 1 <= n <= len(passages)]
+        support_numbers = [i + 1 for i in support]
+        best = next((n for n in cited if n in support_numbers), support_numbers[0])
+        span = _best_span(terms, best, sentences[best - 1])
+        claim.relevance, claim.window = _relevance(asked, span, passages[best - 1], sentences[best - 1])
+        if claim.relevance < self.min_relevance:
+            claim.reason = f"its source is not about the question (relevance {claim.relevance:.2f})"
+            return
+        claim.support, claim.evidence, claim.kept = support_numbers, span, True
+        wrong = [n for n in claim.cited if n not in support_numbers]
+        if wrong or not claim.cited:
+            corrections.append(
+                f"cited [{best}] instead of {', '.join(f'[{n}]' for n in wrong)}" if wrong else f"added [{best}]"
+            )
+        claim.cited = [best]
+
+    def _close_in_meaning(self, text: str, candidates: list[int], sentences: list[list[tuple[str, int, int]]]) -> list[int]:
+        spans = [(i, s) for i in candidates for s, _, _ in sentences[i]]
+        if not spans:
+            return []
+        import numpy as np
+
+        vectors = np.asarray(self.embeddings.embed_documents([text] + [s for _, s in spans]), dtype=np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12
+        similarity = vectors[1:] @ vectors[0]
+        best: dict[int, float] = {}
+        for (i, _), sim in zip(spans, similarity, strict=True):
+            best[i] = max(best.get(i, -1.0), float(sim))
+        return sorted((i for i, s in best.items() if s >= self.min_similarity), key=lambda i: -best[i])
+
+    # --- the extractive fallback -----------------------------------------------------------------
+    def best_quote(
+        self, question: str, passages: Sequence[Passage], sentences: list[list[tuple[str, int, int]]] | None = None
+    ) -> tuple[Span, float] | None:
+        """The sentence of the passages that best answers the question, with its relevance; None when none
+        reaches ``min_quote_relevance`` or every candidate only repeats the question."""
+        asked = specific_terms(claimed_terms(question), [TermIndex.of(f"{p.context}\n{p.text}") for p in passages])
+        if not asked:
+            return None
+        asked_index = TermIndex.of(question)
+        sentences = sentences if sentences is not None else [split_sentences(p.text) for p in passages]
+        best: tuple[Span, float] | None = None
+        total = sum(t.weight for t in asked)
+        if total <= 0:
+            return None
+        for i, passage in enumerate(passages):
+            context = TermIndex.of(passage.context)
+            previous: tuple[str, int, int] | None = None
+            for text, start, end in sentences[i]:
+                candidate = (text, start, end)
+                if any(not asked_index.has(t) for t in claimed_terms(text)):  # not a heading or an echo
+                    alone, joined = TermIndex.of(text), TermIndex.of(f"{previous[0]} {text}" if previous else text)
+                    score = sum(t.weight for t in asked if alone.has(t) or context.has(t)) / total
+                    with_previous = sum(t.weight for t in asked if joined.has(t) or context.has(t)) / total
+                    if previous and with_previous > score:  # "他负责……" needs the sentence that names him
+                        candidate = (passage.text[previous[1] : end], previous[1], end)
+                        score = with_previous
+                    if best is None or score > best[1]:
+                        best = (Span(i + 1, *candidate), score)
+                previous = (text, start, end)
+        if best is None or best[1] < self.min_quote_relevance:
+            return None
+        return best
+
+
+def specific_terms(terms: list[Term], indexes: list[TermIndex]) -> list[Term]:
+    """The question's terms weighted by how informative they are in general (jieba's IDF table) and how rare
+    among the passages: the topic every passage shares says little; the word only the answer's passage holds,
+    or that none holds (the CEO nobody names), says most."""
+    n = len(indexes)
+    weighted = []
+    for term in terms:
+        df = sum(index.has(term) for index in indexes)
+        local = math.log((n + 1) / (df + 0.5))
+        weighted.append(dataclasses.replace(term, weight=general_idf(term) * local))
+    return weighted
+
+
+def _best_span(terms: list[Term], number: int, sentences: list[tuple[str, int, int]]) -> Span:
+    """The sentence of the source that holds the most of the claim's terms."""
+    best, best_score = sentences[0] if sentences else ("", 0, 0), -1.0
+    for sentence in sentences:
+        score = coverage(terms, TermIndex.of(sentence[0]))
+        if score > best_score:
+            best, best_score = sentence, score
+    return Span(number, *best)
+
+
+def _relevance(
+    asked: list[Term], span: Span, passage: Passage, sentences: list[tuple[str, int, int]]
+) -> tuple[float, str]:
+    """Share of the question's terms found in the supporting sentence, its neighbours and the chunk's headings;
+    and that text."""
+    position = next((i for i, s in enumerate(sentences) if s[1] == span.start), 0)
+    window = f"{passage.context}\n" + " ".join(s[0] for s in sentences[max(position - 1, 0) : position + 2])
+    return coverage(asked, TermIndex.of(window)), window
+
+
+def _compose(claims: list[Claim], question: str) -> str:
+    """Kept sentences with their citations before the closing punctuation."""
+    parts = []
+    for claim in claims:
+        body = claim.text.rstrip(_TRAILING)
+        end = claim.text[len(body) :].strip() or ("。" if language_of(question) == "zh" else ".")
+        marks = "".join(f"[{n}]" for n in dict.fromkeys(claim.cited))
+        space = " " if marks and language_of(question) == "en" else ""
+        parts.append(f"{body}{space}{marks}{end[:1]}")
+    return ("" if language_of(question) == "zh" else " ").join(parts)

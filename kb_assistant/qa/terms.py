@@ -1,0 +1,155 @@
+"""The words a sentence claims, and where they are found: the lexical half of the grounding check.
+
+A term is a number, an English word (Snowball-stemmed, as BM25 does) or a Chinese word (jieba, with its
+part of speech). Names, places, organisations, numbers and capitalised or alphanumeric English words are
+*strict*: a sentence that states one the sources do not contain is unsupported, however much else matches.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+_jieba_lock = threading.Lock()
+
+# Function words and question words: they say nothing a source could support or contradict.
+_STOP_ZH = frozenset(
+    "的 地 得 了 着 过 是 在 和 与 及 或 也 就 都 而 之 其 这 那 有 为 以 于 把 被 个 吗 呢 吧 啊 呀 么 哪 哪个 哪些 哪里 "
+    "哪儿 什么 如何 怎么 怎样 为什么 多少 多久 多长 多大 多远 多高 哪年 哪一年 几年 几个 啥 几 谁 何 何时 何地 是否 请问 请 根据 资料 知识库 中 上 下 里 对 从 到 由 向 "
+    "它 他 她 它们 他们 她们 我 我们 你 你们 该 此 这个 那个 这些 那些 所 会 能 可以 要 将 已 已经 还 又 并 但 不 没有 "
+    "一个 一种 一些 被称为 称为 叫 叫做 即 等 时 后 前 年代 时候 来 去 做 让 使 给 之一 所以 因为 如果 那么 以及 并且".split()
+)
+_STOP_EN = frozenset(
+    "a an the of to in on for and or is are was were be been being by with as at from that this these those which "
+    "what who whom whose when where why how does do did done it its they them their there here he she his her him "
+    "i we you your our not no yes can could will would should may might must shall than then so such into onto "
+    "about over under also only just very more most much many any some all each other both either neither "
+    "has have had having according source sources context knowledge base document documents".split()
+)
+_STRICT_POS = ("nr", "ns", "nt", "nz", "m")
+_NUMBER = re.compile(r"\d+(?:[.:]\d+)*")
+_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CHINESE_NUMERAL = re.compile(r"[零一二三四五六七八九十百千万亿两〇]")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One claimed word: ``text`` as matched against sources, ``weight`` its share of the claim."""
+
+    text: str
+    kind: str
+    """'number', 'latin' (stemmed English) or 'cjk'."""
+    strict: bool
+    weight: float
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width to half-width), lower case, thousands separators dropped: the form terms are matched in."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
+
+
+@functools.cache
+def _posseg() -> Any:
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.posseg
+
+
+@functools.cache
+def _general_idf() -> tuple[dict[str, float], float]:
+    """jieba's inverse document frequencies of Chinese words (from its general corpus) and their median."""
+    _posseg()
+    import jieba.analyse
+
+    table = jieba.analyse.default_tfidf
+    return table.idf_freq, float(table.median_idf)
+
+
+def general_idf(term: Term) -> float:
+    """How informative a term is in general Chinese text: "工作" says little, "备份" much; words jieba's table
+    lacks (names, English words, numbers) count as its median."""
+    table, median = _general_idf()
+    return table.get(term.text, median) if term.kind == "cjk" else median
+
+
+@functools.cache
+def _stem() -> Any:
+    import snowballstemmer
+
+    return functools.lru_cache(maxsize=100_000)(snowballstemmer.stemmer("english").stemWord)
+
+
+def claimed_terms(text: str) -> list[Term]:
+    """The terms of ``text`` a source must contain for the text to be supported by it."""
+    text = unicodedata.normalize("NFKC", text)
+    terms: list[Term] = []
+    for number in _NUMBER.findall(re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)):
+        terms.append(Term(number, "number", True, max(len(number), 2)))
+    stem = _stem()
+    for word in _LATIN.findall(text):
+        lower = word.lower()
+        if lower in _STOP_EN or len(lower) < 2:
+            continue
+        strict = any(c.isdigit() for c in word) or word[0].isupper() or word.isupper()
+        terms.append(Term(stem(lower), "latin", strict, 3.0))
+    cjk_runs = re.findall(r"[\u3400-\u9fff\uf900-\ufaff]+", text)
+    if cjk_runs:
+        with _jieba_lock:  # jieba's lazy initialisation is not thread-safe
+            words = [w for run in cjk_runs for w in _posseg().lcut(run)]
+        for w in words:
+            if w.word in _STOP_ZH or not _CJK.search(w.word):
+                continue
+            numeric = w.flag == "m" and bool(_CHINESE_NUMERAL.search(w.word))
+            strict = w.flag.startswith(_STRICT_POS[:4]) or numeric
+            terms.append(Term(w.word, "cjk", strict, float(len(w.word))))
+    return terms
+
+
+@dataclass(frozen=True)
+class TermIndex:
+    """A text prepared for term look-ups: its normalised form, numbers and English stems."""
+
+    text: str
+    numbers: frozenset[str]
+    stems: frozenset[str]
+
+    @classmethod
+    def of(cls, text: str) -> TermIndex:
+        """Index ``text``."""
+        norm = normalise(text)
+        stem = _stem()
+        return cls(
+            norm,
+            frozenset(_NUMBER.findall(norm)),
+            frozenset(stem(w) for w in re.findall(r"[a-z][a-z0-9]*", norm)),
+        )
+
+    def has(self, term: Term) -> bool:
+        """Whether the text contains the term."""
+        if term.kind == "number":
+            return term.text in self.numbers
+        if term.kind == "latin":
+            return term.text in self.stems or term.text in self.text
+        return term.text in self.text
+
+
+def coverage(terms: list[Term], index: TermIndex) -> float:
+    """The weighted share of ``terms`` found in the indexed text (1.0 for no terms)."""
+    total = sum(t.weight for t in terms)
+    if not total:
+        return 1.0
+    return sum(t.weight for t in terms if index.has(t)) / total
+
+
+def question_terms(question: str) -> list[Term]:
+    """What a question asks about: its terms, without question words."""
+    return claimed_terms(question)

