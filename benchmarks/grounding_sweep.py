@@ -4,13 +4,13 @@
 passages it was given. For each draft this script runs the check with the relevance gate open, and measures,
 for every sentence the sources support, how much it is about the question, three ways:
 
-- ``local``: the question's terms found around the evidence, weighted by general IDF times their rarity among
-  the given passages (the check's lexical rule);
-- ``general``: the same, weighted by general IDF only;
-- ``semantic``: the embedding model's query-passage similarity of the question and the evidence window.
+- ``lexical``: the share of the question's terms found around the evidence, weighted by general IDF
+  (``min_relevance``);
+- ``semantic``: the embedding model's query-passage similarity of the question and the evidence window
+  (``min_semantic_relevance``).
 
-Then, for a grid of thresholds, it prints what users would get: gold answer contained and wrong refusals on
-the answerable questions, refusals of hard and easy negatives.
+Then, for a grid of both thresholds (a sentence must reach both), it prints what users would get: gold answer
+contained and wrong refusals on the answerable questions, refusals of hard and easy negatives.
 
     python benchmarks/grounding_sweep.py /tmp/xquad_zh.json /tmp/cmrc2018_dev.json
 """
@@ -18,6 +18,7 @@ the answerable questions, refusals of hard and easy negatives.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,6 @@ import numpy as np
 
 from kb_assistant.evaluation import answer_scores
 from kb_assistant.qa.grounding import GroundingCheck, Passage, is_refusal
-from kb_assistant.qa.terms import TermIndex, claimed_terms, coverage, general_idf
 
 
 def records_of(path: Path) -> list[dict[str, Any]]:
@@ -39,8 +39,6 @@ def features(check: GroundingCheck, embeddings: Any, record: dict[str, Any]) -> 
     question = record.get("standalone", record["question"])
     passages = [Passage(p["text"], p["context"]) for p in record["passages"]]
     verdict = check.check(question, record["draft"], passages)
-    asked = claimed_terms(question)
-    general = [t.__class__(t.text, t.kind, t.strict, general_idf(t)) for t in asked]
     query = np.asarray(embeddings.embed_query(question)) if embeddings is not None else None
     claims = []
     for claim in verdict.claims:
@@ -48,7 +46,7 @@ def features(check: GroundingCheck, embeddings: Any, record: dict[str, Any]) -> 
             continue
         semantic = float(np.dot(query, embeddings.embed_documents([claim.window])[0])) if query is not None else 0.0
         claims.append({
-            "text": claim.text, "local": claim.relevance, "general": coverage(general, TermIndex.of(claim.window)),
+            "text": claim.text, "lexical": claim.relevance,
             "semantic": semantic, "contains": answer_scores(claim.text, record["gold"])["contains"] if record["gold"] else 0.0,
         })
     quote = check.best_quote(question, passages)
@@ -59,8 +57,8 @@ def features(check: GroundingCheck, embeddings: Any, record: dict[str, Any]) -> 
     }
 
 
-def outcome(row: dict[str, Any], rule: str, threshold: float, quote_threshold: float) -> tuple[str, float]:
-    kept = [c for c in row["claims"] if c[rule] >= threshold]
+def outcome(row: dict[str, Any], lexical: float, semantic: float, quote_threshold: float) -> tuple[str, float]:
+    kept = [c for c in row["claims"] if c["lexical"] >= lexical and c["semantic"] >= semantic]
     if kept:
         return "answered", max(c["contains"] for c in kept)
     if row["quote"] >= quote_threshold and not row["refusal"]:
@@ -76,22 +74,27 @@ def main() -> None:
     from kb_assistant.embeddings import make_embeddings
 
     embeddings = make_embeddings(Settings())
-    check = GroundingCheck(embeddings, min_relevance=0.0)
+    check = GroundingCheck(embeddings, min_relevance=0.0, min_semantic_relevance=0.0)
     data = {path.stem: [features(check, embeddings, r) for r in records_of(path)] for path in args.reports}
-    grid = {"local": (0.2, 0.3, 0.4, 0.5), "general": (0.3, 0.4, 0.5, 0.6), "semantic": (0.80, 0.82, 0.84, 0.86, 0.88)}
-    for rule, thresholds in grid.items():
-        for threshold in thresholds:
-            for quote_threshold in (0.6, 0.7, 0.8, 1.01):
-                row: dict[str, Any] = {"rule": rule, "threshold": threshold, "quote": quote_threshold}
-                for name, rows in data.items():
-                    figures: dict[str, list[float]] = {}
-                    for r in rows:
-                        status, contains = outcome(r, rule, threshold, quote_threshold)
-                        figures.setdefault(f"{r['kind']}_refused", []).append(float(status == "refused"))
-                        if r["kind"] == "answerable":
-                            figures.setdefault("contains", []).append(contains)
-                    row[name] = {k: round(sum(v) / len(v), 3) for k, v in figures.items()}
-                print(json.dumps(row, ensure_ascii=False))
+    for name, rows in data.items():
+        answerable = [r for r in rows if r["kind"] == "answerable"]
+        print(json.dumps({name: {
+            "draft_supported": round(sum(bool(r["claims"]) for r in answerable) / len(answerable), 3),
+            "quote_contains": round(sum(r["quote_contains"] for r in answerable) / len(answerable), 3),
+            "claim_contains": round(sum(max([c["contains"] for c in r["claims"]], default=0) for r in answerable) / len(answerable), 3),
+        }}))
+    grid = itertools.product((0.0, 0.2, 0.3, 0.4, 0.5), (0.0, 0.86, 0.87, 0.88, 0.89, 0.90), (0.6, 0.8, 1.01))
+    for lexical, semantic, quote_threshold in grid:
+        row: dict[str, Any] = {"min_relevance": lexical, "min_semantic_relevance": semantic, "min_quote_relevance": quote_threshold}
+        for name, rows in data.items():
+            figures: dict[str, list[float]] = {}
+            for r in rows:
+                status, contains = outcome(r, lexical, semantic, quote_threshold)
+                figures.setdefault(f"{r['kind']}_refused", []).append(float(status == "refused"))
+                if r["kind"] == "answerable":
+                    figures.setdefault("contains", []).append(contains)
+            row[name] = {k: round(sum(v) / len(v), 3) for k, v in figures.items()}
+        print(json.dumps(row, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -6,8 +6,11 @@ After the model has answered, each sentence is checked against the chunks the mo
   already contain must all be found in a chunk, and most of its other new terms too (``min_coverage``), or,
   when the strict terms are found, the sentence must be close in meaning to a sentence of the chunk
   (``min_similarity``, with the embedding model the KB already loaded);
-- the passage that supports it must be about the question (``min_relevance`` of the question's terms are
-  found around the supporting sentence), so text pasted from an unrelated chunk does not pass.
+- the passage that supports it must be about the question: a share (``min_relevance``) of the question's
+  terms, weighted by how informative they are, is found around the supporting sentence, and that text is
+  close to the question in meaning (``min_semantic_relevance``, the embedding model's query-passage
+  similarity, calibrated on multilingual-e5-small). So text the model pasted from a chunk on the same topic
+  that does not answer the question does not pass (the small model's most common way of inventing).
 
 Unsupported sentences are dropped. Each ``[n]`` is checked: a citation of a chunk that does not support the
 sentence is replaced by one that does. When nothing is left (or the model gave nothing, or only markers),
@@ -145,10 +148,14 @@ class GroundingCheck:
         *,
         min_coverage: float = 0.7,
         min_similarity: float = 0.92,
-        min_relevance: float = 0.5,
+        min_relevance: float = 0.3,
+        min_semantic_relevance: float | None = 0.88,
+        min_relevance_lexical_only: float = 0.5,
         min_quote_relevance: float = 0.6,
     ) -> None:
+        self.min_relevance_lexical_only = min_relevance_lexical_only
         self.embeddings = embeddings
+        self.min_semantic_relevance = min_semantic_relevance
         self.min_coverage = min_coverage
         self.min_similarity = min_similarity
         self.min_relevance = min_relevance
@@ -157,13 +164,14 @@ class GroundingCheck:
     def check(self, question: str, answer: str, passages: Sequence[Passage]) -> Verdict:
         """Verify ``answer`` to ``question`` against ``passages`` (source n is ``passages[n-1]``)."""
         indexes = [TermIndex.of(f"{p.context}\n{p.text}") for p in passages]
-        asked = specific_terms(claimed_terms(question), indexes)
+        asked = [dataclasses.replace(t, weight=general_idf(t)) for t in claimed_terms(question)]
         asked_index = TermIndex.of(question)
         sentences = [split_sentences(p.text) for p in passages]
         claims = [] if is_refusal(answer) else _claims(answer)
         corrections: list[str] = []
+        about = _About(question, self.embeddings, self.min_semantic_relevance)
         for claim in claims:
-            self._check_claim(claim, asked, asked_index, passages, indexes, sentences, corrections)
+            self._check_claim(claim, asked, asked_index, passages, indexes, sentences, corrections, about)
         kept = [c for c in claims if c.kept]
         if kept:
             return Verdict(_compose(kept, question), "answered", claims, corrections,
@@ -186,6 +194,7 @@ class GroundingCheck:
         indexes: list[TermIndex],
         sentences: list[list[tuple[str, int, int]]],
         corrections: list[str],
+        about: _About,
     ) -> None:
         terms = claimed_terms(claim.text)
         new = [t for t in terms if not asked_index.has(t)]
@@ -209,7 +218,7 @@ class GroundingCheck:
         best = next((n for n in cited if n in support_numbers), support_numbers[0])
         span = _best_span(terms, best, sentences[best - 1])
         claim.relevance, claim.window = _relevance(asked, span, passages[best - 1], sentences[best - 1])
-        if claim.relevance < self.min_relevance:
+        if not self._about_the_question(claim, about):
             claim.reason = f"its source is not about the question (relevance {claim.relevance:.2f})"
             return
         claim.support, claim.evidence, claim.kept = support_numbers, span, True
@@ -219,6 +228,14 @@ class GroundingCheck:
                 f"cited [{best}] instead of {', '.join(f'[{n}]' for n in wrong)}" if wrong else f"added [{best}]"
             )
         claim.cited = [best]
+
+    def _about_the_question(self, claim: Claim, about: _About) -> bool:
+        """The evidence is about the question: enough of its informative words are there (``min_relevance``)
+        and, with an embedding model, it is close to the question in meaning (``min_semantic_relevance``);
+        without one, the words alone must reach ``min_relevance_lexical_only``."""
+        if about.active:
+            return claim.relevance >= self.min_relevance and about.similarity(claim.window) >= about.threshold
+        return claim.relevance >= self.min_relevance_lexical_only
 
     def _close_in_meaning(self, text: str, candidates: list[int], sentences: list[list[tuple[str, int, int]]]) -> list[int]:
         spans = [(i, s) for i in candidates for s, _, _ in sentences[i]]
@@ -267,6 +284,28 @@ class GroundingCheck:
         if best is None or best[1] < self.min_quote_relevance:
             return None
         return best
+
+
+class _About:
+    """Whether a passage is about the question in meaning: the embedding model's query-passage similarity
+    (when an embedding model and ``threshold`` are set); the question is embedded once, on first use."""
+
+    def __init__(self, question: str, embeddings: Any, threshold: float | None) -> None:
+        self.question, self.embeddings, self.threshold = question, embeddings, threshold
+        self._vector: Any = None
+
+    def similarity(self, text: str) -> float:
+        import numpy as np
+
+        if self._vector is None:
+            self._vector = np.asarray(self.embeddings.embed_query(self.question), dtype=np.float32)
+            self._vector /= np.linalg.norm(self._vector) + 1e-12
+        other = np.asarray(self.embeddings.embed_documents([text])[0], dtype=np.float32)
+        return float(other @ self._vector / (np.linalg.norm(other) + 1e-12))
+
+    @property
+    def active(self) -> bool:
+        return self.embeddings is not None and self.threshold is not None
 
 
 def specific_terms(terms: list[Term], indexes: list[TermIndex]) -> list[Term]:
