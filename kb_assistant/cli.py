@@ -57,11 +57,12 @@ def settings_from(ctx: typer.Context, **overrides: Any) -> Settings:
         where = ".".join(str(p) for p in first.get("loc", ()))
         fail(f"invalid setting {where}: {first['msg']}")
     apply_offline_env(settings)
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # read when transformers is imported
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    from transformers.utils import logging as hf_logging
+    if "transformers" in sys.modules:  # too late for the variables: say it directly (importing it costs ~1 s)
+        from transformers.utils import logging as hf_logging
 
-    hf_logging.disable_progress_bar()
+        hf_logging.disable_progress_bar()
     return settings
 
 

@@ -14,18 +14,19 @@ def _build_chain(ctx: typer.Context, kb: str | None, k: int | None, mode: str | 
     thread while the embedding model and the indexes load in this one."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from kb_assistant.llms.served import make_chat_model
-    from kb_assistant.qa import build_qa_chain
-    from kb_assistant.retrieval import make_retriever
     from kb_assistant.store import KBStore
 
     settings = settings_from(ctx, kb=kb, top_k=k, retrieval_mode=mode)
+    if not settings.llm_base_url:
+        from kb_assistant.llms.loading import check_llm_reference
+
+        check_llm_reference(settings.llm_model, settings)  # an unknown model name fails here, before anything loads
     if not KBStore(settings).exists():
         fail(f"knowledge base {settings.kb!r} does not exist; `kb-assistant list` shows them, `ingest` creates one")
-    if not settings.llm_base_url:
-        from kb_assistant.llms.loading import resolve_llm
+    from kb_assistant.llms.served import make_chat_model
+    from kb_assistant.qa import build_qa_chain
+    from kb_assistant.retrieval import make_retriever
 
-        resolve_llm(settings.llm_model, settings)  # an unknown model name fails here, before anything loads
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-load-llm") as pool:
         pending = pool.submit(make_chat_model, settings)
         retriever = make_retriever(settings)

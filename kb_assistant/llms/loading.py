@@ -42,6 +42,19 @@ def downloaded_path(spec: ModelSpec, settings: Settings) -> Path | None:
     return path if (path / "config.json").exists() else None
 
 
+def check_llm_reference(reference: str, settings: Settings) -> None:
+    """Fail at once, without converting or loading anything, when ``reference`` names no usable chat model."""
+    if is_packaged(reference):
+        from kb_assistant.packaged import PACKAGED_MODELS
+
+        if reference.removeprefix("packaged:") not in PACKAGED_MODELS:
+            resolve_packaged(reference, settings.cache_dir, kind="chat")  # raises with the known names
+        return
+    spec = find_spec(reference)
+    if spec is None or not spec.packaged:
+        resolve_llm(reference, settings)  # families and folders resolve without loading anything
+
+
 def resolve_llm(reference: str, settings: Settings) -> tuple[Path, ModelSpec]:
     """A model folder and its family spec, from ``packaged:NAME``, a family name, or a path."""
     if is_packaged(reference):
