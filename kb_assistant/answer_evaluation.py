@@ -67,7 +67,7 @@ def evaluate_answers(
     metrics per kind and one record per question."""
     from kb_assistant.ingestion import ingest
     from kb_assistant.llms.served import make_chat_model
-    from kb_assistant.qa import build_qa_chain
+    from kb_assistant.qa import qa_chain_for
     from kb_assistant.retrieval import make_retriever
 
     held = held_out_documents(full)
@@ -87,7 +87,7 @@ def evaluate_answers(
     easy = load_dataset(negatives, limit).queries if negatives else []
 
     llm = make_chat_model(settings, max_new_tokens=min(settings.max_new_tokens, 128))
-    chain = build_qa_chain(make_retriever(settings, embeddings), llm, min_relevance=settings.min_relevance)
+    chain = qa_chain_for(make_retriever(settings, embeddings), llm, settings)
     texts = {str(d["id"]): f"{d.get('title') or ''}\n{d['text']}" for d in full.corpus}
     names = {doc_filename(str(d["id"])): str(d["id"]) for d in full.corpus}
     records: list[dict[str, Any]] = []

@@ -24,14 +24,14 @@ def _build_chain(ctx: typer.Context, kb: str | None, k: int | None, mode: str | 
     if not KBStore(settings).exists():
         fail(f"knowledge base {settings.kb!r} does not exist; `kb-assistant list` shows them, `ingest` creates one")
     from kb_assistant.llms.served import make_chat_model
-    from kb_assistant.qa import build_qa_chain
+    from kb_assistant.qa import qa_chain_for
     from kb_assistant.retrieval import make_retriever
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-load-llm") as pool:
         pending = pool.submit(make_chat_model, settings)
         retriever = make_retriever(settings)
         llm = pending.result()
-    return build_qa_chain(retriever, llm, answer_mode=settings.answer_mode, min_relevance=settings.min_relevance)
+    return qa_chain_for(retriever, llm, settings)
 
 
 def _answer(chain: Any, question: str, history: list[tuple[str, str]]) -> tuple[str, list[dict[str, Any]]]:

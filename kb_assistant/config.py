@@ -126,6 +126,8 @@ class Settings(BaseSettings):
     the best dense relevance is under this (multilingual-e5 scores unrelated text at 0.74-0.83)."""
     answer_mode: Literal["refuse", "general"] = "refuse"
     """When the context lacks the answer: say so, or answer from the model's own knowledge and say that it did."""
+    answer_check: bool = True
+    """Check every answer sentence against its sources (``qa.grounding``); false shows the model's raw text."""
 
     host: str = "127.0.0.1"
     """Address the HTTP server binds to."""

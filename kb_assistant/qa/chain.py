@@ -30,6 +30,7 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.runnables.config import ensure_config
 
+from kb_assistant.config import Settings
 from kb_assistant.qa.grounding import GroundingCheck, Passage, Verdict, is_marker_only
 from kb_assistant.qa.prompts import ANSWER_SYSTEM, GENERAL, NOT_FOUND, REFUSE, REWRITE, language_of, refers_back
 
@@ -287,6 +288,18 @@ def build_qa_chain(
         context_tokens=context_tokens,
         min_relevance=min_relevance,
         grounding=grounding if isinstance(grounding, GroundingCheck) else None,
+    )
+
+
+def qa_chain_for(retriever: BaseRetriever, llm: BaseChatModel, settings: Settings) -> QAChain:
+    """``build_qa_chain`` as the settings say (answer mode, the relevance gate, the answer check): what the CLI,
+    the server and ``eval`` use."""
+    return build_qa_chain(
+        retriever,
+        llm,
+        answer_mode=settings.answer_mode,
+        min_relevance=settings.min_relevance,
+        grounding="auto" if settings.answer_check else None,
     )
 
 

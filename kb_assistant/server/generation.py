@@ -57,9 +57,7 @@ def stream_chat(llm: Any, messages: list[BaseMessage], stop: list[str] | None) -
 
 def stream_kb(state: AppState, llm: Any, kb: str, question: str, history: list[tuple[str, str]]) -> Iterator[dict[str, Any]]:
     """The QA chain's parts: {'sources': [...]}, then {'answer': text} pieces."""
-    from kb_assistant.qa import build_qa_chain
+    from kb_assistant.qa import qa_chain_for
 
-    chain = build_qa_chain(
-        state.retriever(kb), llm, answer_mode=state.settings.answer_mode, min_relevance=state.settings.min_relevance
-    )
+    chain = qa_chain_for(state.retriever(kb), llm, state.settings)
     yield from chain.stream({"question": question, "history": history})
