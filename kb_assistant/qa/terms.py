@@ -29,7 +29,8 @@ _STOP_EN = frozenset(
     "what who whom whose when where why how does do did done it its they them their there here he she his her him "
     "i we you your our not no yes can could will would should may might must shall than then so such into onto "
     "about over under also only just very more most much many any some all each other both either neither "
-    "has have had having according source sources context knowledge base document documents".split()
+    "has have had having according source sources context knowledge base document documents based information "
+    "provided mentioned stated given text passage".split()
 )
 _STRICT_POS = ("nr", "ns", "nt", "nz", "m")
 _NUMBER = re.compile(r"\d+(?:[.:]\d+)*")
@@ -95,11 +96,13 @@ def claimed_terms(text: str) -> list[Term]:
     for number in _NUMBER.findall(re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)):
         terms.append(Term(number, "number", True, max(len(number), 2)))
     stem = _stem()
-    for word in _LATIN.findall(text):
-        lower = word.lower()
+    for match in _LATIN.finditer(text):
+        word, lower = match.group(0), match.group(0).lower()
         if lower in _STOP_EN or len(lower) < 2:
             continue
-        strict = any(c.isdigit() for c in word) or word[0].isupper() or word.isupper()
+        opens_sentence = not text[: match.start()].rstrip() or text[: match.start()].rstrip()[-1] in ".!?。！？\n"
+        # a name, an acronym or a code; a capital that only opens a sentence says nothing
+        strict = any(c.isdigit() for c in word) or word.isupper() or (word[0].isupper() and not opens_sentence)
         terms.append(Term(stem(lower), "latin", strict, 3.0))
     cjk_runs = re.findall(r"[\u3400-\u9fff\uf900-\ufaff]+", text)
     if cjk_runs:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -181,3 +182,37 @@ def test_api_key_and_binding_rules(tmp_path: Path) -> None:
         assert requests.get(f"{guarded.url}/health", timeout=10).status_code == 200  # probes need no key
     finally:
         stop_server(guarded)
+
+
+def test_kb_answers_are_verified_and_usage_counts_the_context(server: Server) -> None:
+    question = {"role": "user", "content": "kb-assistant 的 HTTP 服务默认监听哪个端口？"}
+    plain = requests.post(f"{server.url}/v1/chat/completions", json={"model": "kb:default", "messages": [question]}, timeout=120).json()
+    assert "6006" in plain["choices"][0]["message"]["content"]
+    assert plain["usage"]["prompt_tokens"] > 150  # the retrieved passages are in the prompt
+    used = [s for s in plain["sources"] if s["used"]]
+    assert used and all(f"[{s['number']}]" in plain["choices"][0]["message"]["content"] for s in used)
+
+    events = []
+    with requests.post(f"{server.url}/v1/chat/completions", json={"model": "kb:default", "messages": [question], "stream": True},
+                       stream=True, timeout=120) as response:
+        for line in response.iter_lines(decode_unicode=True):
+            if line.startswith("data: ") and line != "data: [DONE]":
+                events.append(json.loads(line[6:]))
+    verified = next(e["verified"] for e in events if "verified" in e)
+    assert "6006" in verified["answer"] and verified["status"] in ("answered", "extractive")
+    assert any(s["used"] and s["evidence"] and "6006" in s["evidence"] for s in verified["sources"])
+
+    refused = requests.post(
+        f"{server.url}/v1/chat/completions",
+        json={"model": "kb:default", "messages": [{"role": "user", "content": "What is the boiling point of water on Mars?"}]},
+        timeout=120,
+    ).json()
+    assert "does not contain" in refused["choices"][0]["message"]["content"]
+    assert not any(s["used"] for s in refused["sources"])
+
+
+def test_an_empty_question_to_a_kb_is_a_400_not_a_500(server: Server) -> None:
+    response = requests.post(
+        f"{server.url}/v1/chat/completions", json={"model": "kb:default", "messages": [{"role": "user", "content": " "}]}, timeout=30
+    )
+    assert response.status_code == 400 and "empty" in response.json()["detail"]
