@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from kb_assistant.qa.prompts import NOT_FOUND, QUOTE, language_of
-from kb_assistant.qa.terms import Term, TermIndex, claimed_terms, coverage, general_idf
+from kb_assistant.qa.terms import Term, TermIndex, claimed_terms, coverage, general_idf, normalise
 
 logger = logging.getLogger(__name__)
 
@@ -169,13 +169,15 @@ class GroundingCheck:
 
     def check(self, question: str, answer: str, passages: Sequence[Passage]) -> Verdict:
         """Verify ``answer`` to ``question`` against ``passages`` (source n is ``passages[n-1]``)."""
-        indexes = [TermIndex.of(f"{p.context}\n{p.text}") for p in passages]
+        indexes = [TermIndex.of(p.text) for p in passages]  # a claim must come from the text, not its headings
         asked = [dataclasses.replace(t, weight=general_idf(t)) for t in claimed_terms(question)]
         asked_index = TermIndex.of(question)
         sentences = [split_sentences(p.text) for p in passages]
         claims = [] if is_refusal(answer) else _claims(answer)
         corrections: list[str] = []
-        about = _About(question, self.embeddings, self.min_semantic_relevance)
+        about = _About(question, self.embeddings, self.min_semantic_relevance, asked)
+        everywhere = [TermIndex.of(f"{p.context}\n{p.text}") for p in passages]
+        about.unknown = [t.text for t in asked if t.strict and not any(index.has(t) for index in everywhere)]
         for claim in claims:
             self._check_claim(claim, asked, asked_index, passages, indexes, sentences, corrections, about)
         kept = [c for c in claims if c.kept]
@@ -206,6 +208,10 @@ class GroundingCheck:
         new = [t for t in terms if not asked_index.has(t)]
         if not new:
             claim.reason = "says nothing the question does not"
+            return
+        said = normalise(claim.text).strip(_TRAILING)
+        if any(said and said in normalise(p.context) for p in passages):
+            claim.reason = "names a source's headings, not an answer"
             return
         scored = []
         for i, index in enumerate(indexes):
@@ -240,11 +246,17 @@ class GroundingCheck:
         and, with an embedding model, it is close to the question in meaning (``min_semantic_relevance``)
         unless most of them are (``lexical_relevance_enough``: e5 scores English pairs lower than Chinese
         ones); without an embedding model, the words alone must reach ``min_relevance_lexical_only``."""
+        if about.unknown:
+            return False  # the question names something no passage mentions ("CEO"): nothing here answers it
+        window = TermIndex.of(claim.window)
+        # the question names someone or something the evidence does not: its words alone are not enough
+        named = all(window.has(t) for t in about.asked if t.strict)
         if not about.active:
-            return claim.relevance >= self.min_relevance_lexical_only
+            return named and claim.relevance >= self.min_relevance_lexical_only
         if claim.relevance < self.min_relevance:
             return False
-        return claim.relevance >= self.lexical_relevance_enough or about.similarity(claim.window) >= about.threshold
+        enough = named and claim.relevance >= self.lexical_relevance_enough
+        return enough or about.similarity(claim.window) >= about.threshold
 
     def _close_in_meaning(self, text: str, candidates: list[int], sentences: list[list[tuple[str, int, int]]]) -> list[int]:
         spans = [(i, s) for i in candidates for s, _, _ in sentences[i]]
@@ -299,8 +311,10 @@ class _About:
     """Whether a passage is about the question in meaning: the embedding model's query-passage similarity
     (when an embedding model and ``threshold`` are set); the question is embedded once, on first use."""
 
-    def __init__(self, question: str, embeddings: Any, threshold: float | None) -> None:
-        self.question, self.embeddings, self.threshold = question, embeddings, threshold
+    def __init__(self, question: str, embeddings: Any, threshold: float | None, asked: list[Term]) -> None:
+        self.question, self.embeddings, self.threshold, self.asked = question, embeddings, threshold, asked
+        self.unknown: list[str] = []
+        """Strict question terms (names, numbers, acronyms) that no passage contains."""
         self._vector: Any = None
 
     def similarity(self, text: str) -> float:
