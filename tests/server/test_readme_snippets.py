@@ -32,7 +32,7 @@ def test_library_snippets_run_as_written(tmp_path: Path, monkeypatch: pytest.Mon
     namespace: dict[str, Any] = {}
     for block in blocks:
         exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own README
-    answer = namespace["qa"].invoke("它的默认端口是多少？")
+    answer = namespace["qa"].invoke("kb-assistant 的 HTTP 服务默认监听哪个端口？")
     assert "6006" in answer["answer"]
     assert namespace["pipeline"].invoke("kb-assistant 的 HTTP 服务默认监听哪个端口？")["cites"]
     assert "6006" in namespace["search_docs"].invoke("kb-assistant 的 HTTP 服务默认监听哪个端口？")
