@@ -10,10 +10,7 @@ from kb_assistant.cli import KBOpt, app, err, fail, out, settings_from
 
 
 def _build_chain(ctx: typer.Context, kb: str | None, k: int | None, mode: str | None) -> Any:
-    """The QA chain, after the cheap checks (KB exists, chat model known); the chat model loads in a second
-    thread while the embedding model and the indexes load in this one."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    """The QA chain, after the cheap checks (chat model known, KB exists), which take no model loading."""
     from kb_assistant.store import KBStore
 
     settings = settings_from(ctx, kb=kb, top_k=k, retrieval_mode=mode)
@@ -27,10 +24,9 @@ def _build_chain(ctx: typer.Context, kb: str | None, k: int | None, mode: str | 
     from kb_assistant.qa import qa_chain_for
     from kb_assistant.retrieval import make_retriever
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-load-llm") as pool:
-        pending = pool.submit(make_chat_model, settings)
-        retriever = make_retriever(settings)
-        llm = pending.result()
+    # Not in parallel threads: transformers' lazy imports are not thread-safe ("cannot import name ...").
+    retriever = make_retriever(settings)
+    llm = make_chat_model(settings)
     return qa_chain_for(retriever, llm, settings)
 
 
