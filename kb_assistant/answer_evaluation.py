@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import shutil
 import time
 from pathlib import Path
@@ -28,7 +27,6 @@ from kb_assistant.evaluation import EvalDataset, answer_scores, doc_filename, lo
 logger = logging.getLogger(__name__)
 
 HELD_OUT = 0.2
-_MARKER = re.compile(r"\[(\d{1,2})\]")
 
 
 def held_out_documents(dataset: EvalDataset, share: float = HELD_OUT, seed: int = 0) -> set[str]:
@@ -112,12 +110,12 @@ def _record(
     texts: dict[str, str],
 ) -> dict[str, Any]:
     from kb_assistant.qa import source_label
-    from kb_assistant.qa.grounding import is_marker_only
+    from kb_assistant.qa.grounding import cited_numbers, is_marker_only
 
     sources = result["sources"]
     cited_docs = []
-    for n in _MARKER.findall(result["answer"]):
-        index = int(n) - 1
+    for n in cited_numbers(result["answer"]):
+        index = n - 1
         if 0 <= index < len(sources):
             cited_docs.append(names.get(sources[index]["source"], sources[index]["source"]))
     answers = query.get("answers") or []

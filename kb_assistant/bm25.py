@@ -27,14 +27,16 @@ _STOPWORDS = frozenset(
     "does do did it its".split()
 )
 _ENGLISH_WORD = re.compile(r"[a-z]+")
-_jieba_lock = threading.Lock()
+jieba_lock = threading.Lock()
+"""jieba's lazy initialisation is not thread-safe: every user of jieba in the package holds this lock."""
 
 TOKENIZER_VERSION = "jieba-search+snowball-english/1"
 """Changes whenever ``tokenize`` would split a text differently: an index saved by another version is rebuilt."""
 
 
 @functools.cache
-def _jieba() -> Any:
+def jieba_module() -> Any:
+    """jieba, with its logger quieted once."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)  # once: setting a logger's level clears every logger's cache
@@ -42,7 +44,8 @@ def _jieba() -> Any:
 
 
 @functools.cache
-def _english_stem() -> Any:
+def english_stem() -> Any:
+    """A cached Snowball English stemmer (word -> stem)."""
     import snowballstemmer
 
     return functools.lru_cache(maxsize=200_000)(snowballstemmer.stemmer("english").stemWord)
@@ -51,9 +54,9 @@ def _english_stem() -> Any:
 def tokenize(text: str) -> list[str]:
     """Lower-cased search tokens: jieba's search-mode words for Chinese; English words stemmed (Snowball), so
     "increases" finds "increased"; other words as they are."""
-    with _jieba_lock:  # jieba's lazy initialisation is not thread-safe
-        words = _jieba().lcut_for_search(text.lower())
-    stem = _english_stem()
+    with jieba_lock:
+        words = jieba_module().lcut_for_search(text.lower())
+    stem = english_stem()
     return [
         stem(w) if _ENGLISH_WORD.fullmatch(w) else w
         for w in words

@@ -171,10 +171,10 @@ class QAChain(Runnable[Any, dict[str, Any]]):
     def verify(self, question: str, answer: str, docs: list[Document]) -> Verdict:
         """The grounding check of ``answer`` against the chunks the model was given."""
         passages = [Passage(d.page_content, source_label(d.metadata)) for d in docs]
-        if self.grounding is None:
-            status = "refused" if not docs or is_marker_only(answer) else "answered"
-            text = NOT_FOUND[language_of(question)] if status == "refused" and not answer.strip() else answer.strip()
-            return Verdict(text, status, [], [], {})  # type: ignore[arg-type]
+        if self.grounding is None:  # the raw text, but never an empty or marker-only "answer"
+            if not docs or is_marker_only(answer):
+                return Verdict(NOT_FOUND[language_of(question)], "refused", [], [], {})
+            return Verdict(answer.strip(), "answered", [], [], {})
         return self.grounding.check(question, answer, passages)
 
     # --- Runnable ------------------------------------------------------------------------------

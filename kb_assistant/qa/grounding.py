@@ -21,7 +21,6 @@ sentence does, the answer is the refusal.
 from __future__ import annotations
 
 import dataclasses
-import logging
 import math
 import re
 from collections.abc import Sequence
@@ -30,8 +29,6 @@ from typing import Any, Literal
 
 from kb_assistant.qa.prompts import NOT_FOUND, QUOTE, language_of
 from kb_assistant.qa.terms import Term, TermIndex, claimed_terms, coverage, general_idf, normalise
-
-logger = logging.getLogger(__name__)
 
 # [1], [1, 2], [1][2], 【1】, [资料1], [source 1]
 _MARKER = re.compile(r"[\[【]\s*(?:资料|来源|source|context)?\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]】]", re.I)
@@ -113,9 +110,9 @@ def _claims(answer: str) -> list[Claim]:
     for sentence, _, _ in split_sentences(answer):
         leading = re.match(r"^(?:\s*" + _MARKER.pattern + r")+", sentence, re.I)
         if leading and claims:
-            claims[-1].cited += _numbers(leading.group(0))
+            claims[-1].cited += cited_numbers(leading.group(0))
             sentence = sentence[leading.end() :]
-        cited = _numbers(sentence)
+        cited = cited_numbers(sentence)
         text = _MARKER.sub("", sentence).strip()
         if text.strip(_TRAILING):
             claims.append(Claim(text, cited))
@@ -124,7 +121,8 @@ def _claims(answer: str) -> list[Claim]:
     return claims
 
 
-def _numbers(text: str) -> list[int]:
+def cited_numbers(text: str) -> list[int]:
+    """The source numbers ``text`` cites, in order ([1], [1, 2], 【1】, [资料1] ...)."""
     return [int(n) for group in _MARKER.findall(text) for n in re.split(r"[,，、\s]+", group) if n]
 
 
@@ -175,16 +173,15 @@ class GroundingCheck:
         sentences = [split_sentences(p.text) for p in passages]
         claims = [] if is_refusal(answer) else _claims(answer)
         corrections: list[str] = []
-        about = _About(question, self.embeddings, self.min_semantic_relevance, asked)
         everywhere = [TermIndex.of(f"{p.context}\n{p.text}") for p in passages]
-        about.unknown = [t.text for t in asked if t.strict and not any(index.has(t) for index in everywhere)]
+        about = _About(question, self.embeddings, self.min_semantic_relevance, asked, everywhere)
         for claim in claims:
             self._check_claim(claim, asked, asked_index, passages, indexes, sentences, corrections, about)
         kept = [c for c in claims if c.kept]
         if kept:
             return Verdict(_compose(kept, question), "answered", claims, corrections,
                            {c.evidence.number: c.evidence for c in kept if c.evidence})
-        quote = self.best_quote(question, passages, sentences)
+        quote = self.best_quote(question, passages, sentences, everywhere)
         if quote is not None and not (is_refusal(answer) and quote[1] < 1.0):
             span = quote[0]
             text = QUOTE[language_of(question)].format(n=span.number, quote=span.text.strip())
@@ -274,11 +271,17 @@ class GroundingCheck:
 
     # --- the extractive fallback -----------------------------------------------------------------
     def best_quote(
-        self, question: str, passages: Sequence[Passage], sentences: list[list[tuple[str, int, int]]] | None = None
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        sentences: list[list[tuple[str, int, int]]] | None = None,
+        indexes: list[TermIndex] | None = None,
     ) -> tuple[Span, float] | None:
         """The sentence of the passages that best answers the question, with its relevance; None when none
-        reaches ``min_quote_relevance`` or every candidate only repeats the question."""
-        asked = specific_terms(claimed_terms(question), [TermIndex.of(f"{p.context}\n{p.text}") for p in passages])
+        reaches ``min_quote_relevance`` or every candidate only repeats the question. ``sentences`` and
+        ``indexes`` (of each passage's headings and text) are computed when not given."""
+        indexes = indexes if indexes is not None else [TermIndex.of(f"{p.context}\n{p.text}") for p in passages]
+        asked = specific_terms(claimed_terms(question), indexes)
         if not asked:
             return None
         asked_index = TermIndex.of(question)
@@ -311,10 +314,12 @@ class _About:
     """Whether a passage is about the question in meaning: the embedding model's query-passage similarity
     (when an embedding model and ``threshold`` are set); the question is embedded once, on first use."""
 
-    def __init__(self, question: str, embeddings: Any, threshold: float | None, asked: list[Term]) -> None:
+    def __init__(
+        self, question: str, embeddings: Any, threshold: float | None, asked: list[Term], indexes: list[TermIndex]
+    ) -> None:
         self.question, self.embeddings, self.threshold, self.asked = question, embeddings, threshold, asked
-        self.unknown: list[str] = []
-        """Strict question terms (names, numbers, acronyms) that no passage contains."""
+        self.unknown = [t.text for t in asked if t.strict and not any(index.has(t) for index in indexes)]
+        """Strict question terms (names, numbers, acronyms) that no passage (headings or text) contains."""
         self._vector: Any = None
 
     def similarity(self, text: str) -> float:

@@ -8,14 +8,13 @@ part of speech). Names, places, organisations, numbers and capitalised or alphan
 from __future__ import annotations
 
 import functools
-import logging
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-_jieba_lock = threading.Lock()
+from kb_assistant.bm25 import english_stem, jieba_lock, jieba_module
+
 
 # Function words and question words: they say nothing a source could support or contradict.
 _STOP_ZH = frozenset(
@@ -58,10 +57,9 @@ def normalise(text: str) -> str:
 
 @functools.cache
 def _posseg() -> Any:
-    import jieba
+    jieba_module()  # quiets jieba's logger once
     import jieba.posseg
 
-    jieba.setLogLevel(logging.WARNING)
     return jieba.posseg
 
 
@@ -82,20 +80,13 @@ def general_idf(term: Term) -> float:
     return table.get(term.text, median) if term.kind == "cjk" else median
 
 
-@functools.cache
-def _stem() -> Any:
-    import snowballstemmer
-
-    return functools.lru_cache(maxsize=100_000)(snowballstemmer.stemmer("english").stemWord)
-
-
 def claimed_terms(text: str) -> list[Term]:
     """The terms of ``text`` a source must contain for the text to be supported by it."""
     text = unicodedata.normalize("NFKC", text)
     terms: list[Term] = []
     for number in _NUMBER.findall(re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)):
         terms.append(Term(number, "number", True, max(len(number), 2)))
-    stem = _stem()
+    stem = english_stem()
     for match in _LATIN.finditer(text):
         word, lower = match.group(0), match.group(0).lower()
         if lower in _STOP_EN or len(lower) < 2:
@@ -106,7 +97,7 @@ def claimed_terms(text: str) -> list[Term]:
         terms.append(Term(stem(lower), "latin", strict, 3.0))
     cjk_runs = re.findall(r"[\u3400-\u9fff\uf900-\ufaff]+", text)
     if cjk_runs:
-        with _jieba_lock:  # jieba's lazy initialisation is not thread-safe
+        with jieba_lock:
             words = [w for run in cjk_runs for w in _posseg().lcut(run)]
         for w in words:
             if w.word in _STOP_ZH or not _CJK.search(w.word):
@@ -129,7 +120,7 @@ class TermIndex:
     def of(cls, text: str) -> TermIndex:
         """Index ``text``."""
         norm = normalise(text)
-        stem = _stem()
+        stem = english_stem()
         return cls(
             norm,
             frozenset(_NUMBER.findall(norm)),
@@ -151,8 +142,3 @@ def coverage(terms: list[Term], index: TermIndex) -> float:
     if not total:
         return 1.0
     return sum(t.weight for t in terms if index.has(t)) / total
-
-
-def question_terms(question: str) -> list[Term]:
-    """What a question asks about: its terms, without question words."""
-    return claimed_terms(question)
