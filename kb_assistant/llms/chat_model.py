@@ -7,7 +7,6 @@ import queue
 import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -27,6 +26,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from kb_assistant.config import Settings
 from kb_assistant.errors import ModelError
+from kb_assistant.llms.cancellation import cancel_event
 from kb_assistant.llms.specs import ModelSpec
 from kb_assistant.llms.streaming import DONE, CancelCriteria, QueueStreamer, StopBuffer
 
@@ -34,12 +34,27 @@ logger = logging.getLogger(__name__)
 _SAMPLING_KEYS = ("temperature", "top_p", "top_k", "repetition_penalty", "max_new_tokens")
 _model_locks: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
 _locks_guard = threading.Lock()
+_POLL_S = 0.1  # how often a waiting or generating call looks at its caller's cancel event
 
 
 def _lock_for(model: Any) -> threading.Lock:
     # One lock per loaded model, shared by every LangChain object that wraps it.
     with _locks_guard:
         return _model_locks.setdefault(model, threading.Lock())
+
+
+def _acquire_unless_cancelled(lock: threading.Lock, cancelled: threading.Event | None) -> bool:
+    """Wait for the model; False (without the lock) once the caller has cancelled."""
+    if cancelled is None:
+        lock.acquire()
+        return True
+    while not lock.acquire(timeout=_POLL_S):
+        if cancelled.is_set():
+            return False
+    if cancelled.is_set():
+        lock.release()
+        return False
+    return True
 
 
 def to_chat_dicts(messages: list[BaseMessage]) -> list[dict[str, str]]:
@@ -271,18 +286,28 @@ class LocalChatModel(BaseChatModel):
             finally:
                 out.put(DONE)
 
-        guard: AbstractContextManager[Any] = nullcontext() if engine is not None else _lock_for(self.model)
+        outer = cancel_event()  # set when the caller (an HTTP client) has gone
+        lock = None if engine is not None else _lock_for(self.model)
+        if lock is not None and not _acquire_unless_cancelled(lock, outer):
+            return  # gone while waiting for its turn: nothing was computed for it
         buffer = StopBuffer(stops)
-        with guard:
+        try:
             worker = threading.Thread(target=work, name="kb-generate", daemon=True)
             worker.start()
             try:
+                silent = 0.0
                 while True:
+                    if outer is not None and outer.is_set():
+                        return  # the finally below stops the model at its next token
                     try:
-                        item = out.get(timeout=self.timeout)
-                    except queue.Empty as e:
-                        msg = f"generation produced no token for {self.timeout:.0f} s; giving up"
-                        raise ModelError(msg) from e
+                        item = out.get(timeout=_POLL_S)
+                    except queue.Empty:
+                        silent += _POLL_S
+                        if silent >= self.timeout:
+                            msg = f"generation produced no token for {self.timeout:.0f} s; giving up"
+                            raise ModelError(msg) from None
+                        continue
+                    silent = 0.0
                     if item is DONE:
                         break
                     if isinstance(item, BaseException):
@@ -303,6 +328,9 @@ class LocalChatModel(BaseChatModel):
                 worker.join(timeout=30)  # bounded: a wedged kernel must not hang the caller too
                 if worker.is_alive():
                     logger.warning("generation thread did not stop within 30 s after cancel")
+        finally:
+            if lock is not None:
+                lock.release()
         produced = len(streamer.ids)
         prompt_tokens = int(input_ids.shape[1])
         yield _Piece(

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from kb_assistant.server.deps import Ready, State, busy, check_kb_name
 from kb_assistant.server.generation import check_prompt, stream_chat, stream_kb, to_messages, with_sampling
@@ -21,7 +21,7 @@ from kb_assistant.server.schemas import (
     TutorialRequest,
     TutorialResponse,
 )
-from kb_assistant.server.state import AppState, iterate_in_thread
+from kb_assistant.server.state import AppState, ThreadedParts
 from kb_assistant.store import KBStore, list_kbs
 
 router = APIRouter()
@@ -33,21 +33,54 @@ def _ensure_kb(state: AppState, kb: str) -> None:
         raise HTTPException(404, f"knowledge base {kb!r} does not exist (GET /v1/kbs lists them)")
 
 
-def _collect(parts: Any) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
-    """The answer to show (the verified one for KB answers), its sources and the model's usage report."""
+class ClientGone(Exception):
+    """The client closed the connection before its answer was ready."""
+
+
+def start_generation(state: AppState, produce: Any) -> ThreadedParts[dict[str, Any]]:
+    """Take a generation slot (429 when the queue is full) and start ``produce()`` in a worker thread;
+    the slot is given back when the work has stopped, not when the client leaves."""
+    if not state.gate.try_enter():
+        raise busy()
+    try:
+        return ThreadedParts(produce, on_exit=state.gate.leave)
+    except BaseException:
+        state.gate.leave()
+        raise
+
+
+async def _collect(parts: ThreadedParts[dict[str, Any]], request: Request) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
+    """The answer to show (the verified one for KB answers), its sources and the model's usage report.
+    Raises :class:`ClientGone` (and stops the model) when the client disconnects first."""
     answer, sources, usage = "", [], {}
-    for part in parts:
+    finished = False
+    async for part in parts.read(request.is_disconnected):
         if "verified" in part:
             answer, sources = part["verified"]["answer"], part["verified"]["sources"]
+            continue
+        if "done" in part:
+            finished = True
             continue
         answer += part.get("answer", "")
         sources = part.get("sources", sources)
         usage = part.get("usage", usage)
+    if not finished:
+        raise ClientGone
     return answer.strip(), sources, usage
 
 
+def _with_end(produce: Any) -> Any:
+    """``produce()``'s parts, then ``{'done': True}``: tells a finished answer from an abandoned one."""
+
+    def parts() -> Any:
+        yield from produce()
+        yield {"done": True}
+
+    return parts
+
+
 @router.post("/", response_model=TutorialResponse, response_model_exclude_none=True)
-async def tutorial_chat(body: TutorialRequest, state: Ready) -> TutorialResponse:
+async def tutorial_chat(body: TutorialRequest, request: Request, state: Ready) -> Any:
     """The self-llm tutorials' endpoint: ``{"prompt", "history"}`` in, ``{"response", "history", "status", "time"}`` out."""
     max_new = min(body.max_length or state.settings.max_new_tokens, state.settings.max_tokens_limit)
     llm = with_sampling(
@@ -60,15 +93,15 @@ async def tutorial_chat(body: TutorialRequest, state: Ready) -> TutorialResponse
             raise HTTPException(400, "the question is empty: send a non-empty 'prompt'")
     messages = to_messages([p for q, a in body.history for p in (("user", q), ("assistant", a))] + [("user", body.prompt)])
     check_prompt(state, llm, messages, max_new)
-    if not state.gate.try_enter():
-        raise busy()
+    kb = body.kb
+    if kb:
+        parts = start_generation(state, _with_end(lambda: stream_kb(state, llm, kb, body.prompt, list(body.history))))
+    else:
+        parts = start_generation(state, _with_end(lambda: stream_chat(llm, messages, None)))
     try:
-        if body.kb:
-            answer, sources, _ = await run_in_threadpool(lambda: _collect(stream_kb(state, llm, body.kb, body.prompt, list(body.history))))
-        else:
-            answer, sources, _ = await run_in_threadpool(lambda: _collect(stream_chat(llm, messages, None)))
-    finally:
-        state.gate.leave()
+        answer, sources, _ = await _collect(parts, request)
+    except ClientGone:
+        return Response(status_code=499)  # nobody reads it; the model was stopped
     return TutorialResponse(
         response=answer,
         history=[*body.history, (body.prompt, answer)],
@@ -127,15 +160,14 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, state:
         def produce() -> Any:
             return stream_chat(llm, messages, stop)
 
-    if not state.gate.try_enter():
-        raise busy()
     completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     created = int(time.time())
     if not body.stream:
+        parts = start_generation(state, _with_end(produce))
         try:
-            answer, sources, usage = await run_in_threadpool(lambda: _collect(produce()))
-        finally:
-            state.gate.leave()
+            answer, sources, usage = await _collect(parts, request)
+        except ClientGone:
+            return Response(status_code=499)  # nobody reads it; the model was stopped
         response: dict[str, Any] = {
             "id": completion_id, "object": "chat.completion", "created": created, "model": body.model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
@@ -154,7 +186,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, state:
         answer, usage = "", {}
         try:
             yield chunk({"role": "assistant", "content": ""})
-            async for part in iterate_in_thread(produce):
+            async for part in parts.read(request.is_disconnected):
                 if "verified" in part:  # the checked answer replaces the streamed draft
                     answer = part["verified"]["answer"]
                     yield chunk({"content": answer} if body.verified_only else {}, verified=part["verified"])
@@ -170,8 +202,9 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, state:
         except Exception as e:  # headers are sent: report the failure in the stream
             yield f"data: {json.dumps({'error': {'message': str(e), 'type': 'server_error'}})}\n\n"
         finally:
-            state.gate.leave()
+            parts.cancel()  # a client that left stops the model; the slot frees when the work has stopped
 
+    parts = start_generation(state, produce)
     return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
 

@@ -6,14 +6,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, Generic, TypeVar
 
 from kb_assistant.bm25 import bm25_path
 from kb_assistant.config import Settings
+from kb_assistant.llms.cancellation import cancellable
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+_GONE_POLL_S = 0.25  # how often a waiting request checks that its client is still connected
 
 
 class GenerationGate:
@@ -97,37 +99,67 @@ class AppState:
         return cached[1].model_copy(update={"sources": sources}) if sources else cached[1]
 
 
-async def iterate_in_thread(make_iterator: Callable[[], Iterator[T]]) -> AsyncIterator[T]:
-    """Run a blocking iterator in a worker thread; closing this async iterator (a client that went away)
-    closes the blocking one, which stops the generation behind it."""
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
-    stop = threading.Event()
+class ThreadedParts(Generic[T]):
+    """A blocking iterator (a chain's stream) run in its own worker thread, read from the event loop.
 
-    def work() -> None:
-        iterator = None
+    The thread starts at once. ``on_exit`` runs when the thread has finished, not when the reader stops
+    reading, so a generation slot is held exactly as long as work for it is running. The thread runs in a
+    :func:`cancellable` scope: :meth:`cancel` (or a reader that stops early) stops the model behind it while
+    it waits for its turn or at its next token.
+    """
+
+    def __init__(self, make_iterator: Callable[[], Iterator[T]], on_exit: Callable[[], None] | None = None) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        self._stop = threading.Event()
+        self._make_iterator = make_iterator
+        self._on_exit = on_exit
+        threading.Thread(target=self._work, name="kb-stream", daemon=True).start()
+
+    def cancel(self) -> None:
+        self._stop.set()
+
+    def _put(self, kind: str, value: Any) -> None:
         try:
-            iterator = make_iterator()
-            for item in iterator:
-                if stop.is_set():
-                    break
-                loop.call_soon_threadsafe(queue.put_nowait, ("item", item))
-        except BaseException as e:  # re-raised in the event loop's task
-            loop.call_soon_threadsafe(queue.put_nowait, ("error", e))
-        finally:
-            close = getattr(iterator, "close", None)
-            if close is not None:
-                close()
-            loop.call_soon_threadsafe(queue.put_nowait, ("done", None))
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, (kind, value))
+        except RuntimeError:  # the event loop is gone (server shutting down): nobody is reading
+            pass
 
-    threading.Thread(target=work, name="kb-stream", daemon=True).start()
-    try:
-        while True:
-            kind, value = await queue.get()
-            if kind == "done":
-                return
-            if kind == "error":
-                raise value
-            yield value
-    finally:
-        stop.set()
+    def _work(self) -> None:
+        try:
+            with cancellable(self._stop):
+                iterator = None
+                try:
+                    iterator = self._make_iterator()
+                    for item in iterator:
+                        if self._stop.is_set():
+                            break
+                        self._put("item", item)
+                finally:
+                    close = getattr(iterator, "close", None)
+                    if close is not None:
+                        close()
+        except BaseException as e:  # re-raised in the reader's task
+            self._put("error", e)
+        finally:
+            if self._on_exit is not None:
+                self._on_exit()
+            self._put("done", None)
+
+    async def read(self, gone: Callable[[], Awaitable[bool]] | None = None) -> AsyncIterator[T]:
+        """The items; stops (and cancels the work) when ``gone()`` says the client has left."""
+        try:
+            while True:
+                try:
+                    kind, value = await asyncio.wait_for(self._queue.get(), _GONE_POLL_S)
+                except TimeoutError:
+                    if gone is not None and await gone():
+                        return
+                    continue
+                if kind == "done":
+                    return
+                if kind == "error":
+                    raise value
+                yield value
+        finally:
+            self._stop.set()
