@@ -144,9 +144,21 @@ class Settings(BaseSettings):
     max_prompt_chars: int = Field(default=32000, ge=1)
     """Longest prompt or message list the server accepts."""
     cors_origins: list[str] = Field(default_factory=list)
-    """Origins allowed by CORS; empty = CORS off."""
+    """Origins allowed by CORS; empty = CORS off. Other web pages may not write (upload, delete, chat) unless
+    their origin is listed here."""
+    allowed_hosts: list[str] = Field(default_factory=list)
+    """Host names the server answers to besides loopback and ``host`` (e.g. the name of a reverse proxy).
+    Other ``Host`` headers get 400, which stops DNS-rebinding pages. Ignored when binding to 0.0.0.0 / ::."""
     ui: bool = True
     """Serve the web chat page at /ui (it uses the same API and API key as any client)."""
+
+    @field_validator("api_key")
+    @classmethod
+    def _check_api_key(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            msg = "the API key is blank: set a real key (KB_API_KEY / --api-key) or leave it unset"
+            raise ValueError(msg)
+        return value
 
     @field_validator("kb")
     @classmethod

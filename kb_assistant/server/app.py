@@ -3,7 +3,6 @@ when they are ready."""
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -17,19 +16,10 @@ from fastapi.responses import JSONResponse
 from kb_assistant.config import Settings
 from kb_assistant.errors import ConfigError, EmbeddingMismatchError, KBError, KBNotFoundError, StoreBusyError
 from kb_assistant.server.deps import require_api_key
+from kb_assistant.server.guards import BodyLimit, SameSiteWrites, is_loopback
 from kb_assistant.server.state import AppState
 
 logger = logging.getLogger(__name__)
-
-
-def is_loopback(host: str) -> bool:
-    """127.0.0.0/8, ::1 and localhost."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_binding(settings: Settings) -> None:
@@ -50,21 +40,20 @@ def create_app(settings: Settings, *, llm: Any = None, embeddings: Any = None) -
             threading.Thread(target=state.load, name="kb-load", daemon=True).start()
         yield
 
-    app = FastAPI(title="kb-assistant", version="0.1.0", lifespan=lifespan)
+    # No /docs or /redoc: FastAPI's pages load their scripts from a CDN and are blank offline. The schema
+    # is served (behind the API key, like everything that is not the page or /health) for any OpenAPI viewer.
+    app = FastAPI(title="kb-assistant", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
     app.state.kb = state
-    max_body = int(settings.max_body_mb * 2**20)
-
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Any) -> Any:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > max_body):
-            return JSONResponse({"detail": f"request body over {settings.max_body_mb:g} MB"}, status_code=413)
-        return await call_next(request)
-
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"])
+    # Ours, not Starlette's RequestBodyLimitMiddleware: that one answers in plain text and only once a route
+    # reads the body; ours refuses an announced oversize body at once, with the API's JSON error.
+    app.add_middleware(BodyLimit, limit_mb=settings.max_body_mb)
+    app.add_middleware(SameSiteWrites, bound_host=settings.host, allowed_hosts=settings.allowed_hosts,
+                       allowed_origins=settings.cors_origins)  # outermost: refused before the body is read
 
     @app.exception_handler(KBError)
     async def kb_error(request: Request, exc: KBError) -> JSONResponse:
@@ -87,6 +76,11 @@ def create_app(settings: Settings, *, llm: Any = None, embeddings: Any = None) -
     from kb_assistant.server.routes_kb import router as kb_router
 
     guarded = [Depends(require_api_key)]
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=guarded)
+    async def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
     app.include_router(chat_router, dependencies=guarded)
     app.include_router(kb_router, dependencies=guarded)
     if settings.ui:
