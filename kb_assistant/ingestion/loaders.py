@@ -53,12 +53,21 @@ def _pdf(path: Path, data: bytes) -> list[Document]:
             msg = "PDF is encrypted with a password; save an unencrypted copy to index it"
             raise LoaderError(msg)
         docs = []
+        pictured = 0
         for number, page in enumerate(pdf, start=1):
             text = clean_text(page.get_text("text", sort=True))
             if text.strip():
                 docs.append(Document(page_content=text, metadata={"format": "pdf", "page": number}))
+            elif page.get_images():
+                pictured += 1
+        pages = pdf.page_count
     if not docs:
-        msg = "PDF has no extractable text (scanned images?); OCR it first"
+        # pymupdf repairs what it can, so a damaged file opens with no pages or blank ones; only pages that
+        # hold pictures and no text are a scan.
+        if pictured:
+            msg = f"PDF has no extractable text: {pictured} of {pages} pages are images (a scan?); OCR it first"
+        else:
+            msg = f"corrupt or empty PDF: {pages} pages read, none with text or images"
         raise LoaderError(msg)
     return docs
 

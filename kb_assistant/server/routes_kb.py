@@ -23,6 +23,7 @@ router = APIRouter(prefix="/v1/kbs")
 # Served as plain text when opened: markup formats too, so an uploaded page never runs in our origin.
 _TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".csv", ".tsv", ".json", ".jsonl", ".srt", ".vtt", ".html", ".htm", ".log"}
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
+_MAX_STEM_BYTES = 200  # + '.' + suffix (16) + '.part' (5) stays under the 255 bytes of a file name
 
 
 def safe_filename(name: str) -> str:
@@ -32,8 +33,13 @@ def safe_filename(name: str) -> str:
     name = _UNSAFE.sub("_", name).strip().lstrip(".")
     if not name or name in {".", ".."}:
         raise HTTPException(400, "uploaded file has no usable name")
-    stem, dot, suffix = name.rpartition(".")
-    return (stem[:150] + dot + suffix[:16]) if dot else name[:150]
+    stem, dot, suffix = name.rpartition(".") if "." in name else (name, "", "")
+    # Limits in bytes, not characters: file systems allow 255 bytes, and a CJK character takes three.
+    return _cut_utf8(stem, _MAX_STEM_BYTES) + dot + _cut_utf8(suffix, 16)
+
+
+def _cut_utf8(text: str, max_bytes: int) -> str:
+    return text.encode("utf-8")[:max_bytes].decode("utf-8", "ignore")
 
 
 def upload_dir(state: Any, kb: str) -> Path:
@@ -49,47 +55,57 @@ async def kbs(state: State) -> dict[str, Any]:
 
 @router.post("/{kb}/files")
 async def upload(kb: str, files: list[UploadFile], state: Ready) -> JSONResponse:
-    """Upload documents into a KB (created if new) and ingest them; returns the per-file report.
+    """Upload documents into a KB (created if new) and ingest them; returns each file's outcome.
 
-    200 when every file was indexed, 422 when any failed (the others are indexed either way).
+    200 when every file was indexed, 422 when any failed (the others are indexed either way). A file that
+    was not indexed (empty, unsupported, unreadable) is not kept on the server.
     """
     from kb_assistant.ingestion import Ingestor
     from kb_assistant.ingestion.discovery import FoundFile
 
     check_kb_name(kb)
     folder = upload_dir(state, kb)
-    folder.mkdir(parents=True, exist_ok=True)
-    saved = []
+    refused: list[dict[str, Any]] = []
+    saved: dict[Path, bytes] = {}
     for upload_file in files:
         name = safe_filename(upload_file.filename or "")
         data = await upload_file.read()
         if not data.strip():
-            raise HTTPException(400, f"uploaded file {name!r} is empty")
-        target = (folder / name).resolve()
-        if target.parent != folder:
-            raise HTTPException(400, f"file name {upload_file.filename!r} is not allowed")
-        saved.append((target, data))
-    for target, data in saved:
-        partial = target.with_name(target.name + ".part")
-        partial.write_bytes(data)
-        partial.replace(target)
-    settings = state.for_kb(kb)
+            refused.append({"source": name, "status": "failed", "chunks": 0, "reason": "the file is empty"})
+            continue
+        saved[folder / name] = data
+    report = None
+    if saved:
+        folder.mkdir(parents=True, exist_ok=True)
+        for target, data in saved.items():
+            partial = target.with_name(target.name + ".part")
+            partial.write_bytes(data)
+            partial.replace(target)
+        settings = state.for_kb(kb)
 
-    def run() -> Any:
-        ingestor = Ingestor(settings, state.embeddings)
-        return ingestor.run_files([FoundFile(root=folder, path=t) for t, _ in saved], wait=30)
+        def run() -> Any:
+            try:
+                return Ingestor(settings, state.embeddings).run_files([FoundFile(root=folder, path=t) for t in saved], wait=30)
+            finally:
+                store = KBStore(settings)
+                indexed = store.file_records() if store.exists() else {}
+                for target in saved:
+                    if str(target) not in indexed:
+                        target.unlink(missing_ok=True)
 
-    try:
-        report = await run_in_threadpool(run)
-    except StoreBusyError as e:
-        raise HTTPException(409, str(e)) from e
+        try:
+            report = await run_in_threadpool(run)
+        except StoreBusyError as e:
+            raise HTTPException(409, str(e)) from e
+    outcomes = [*refused, *(asdict(o) for o in (report.outcomes if report else []))]
     body = {
         "kb": kb,
-        "files": [asdict(o) for o in report.outcomes],
-        "chunks_written": report.chunks_written,
-        "seconds": round(report.seconds, 2),
+        "files": outcomes,
+        "chunks_written": report.chunks_written if report else 0,
+        "seconds": round(report.seconds, 2) if report else 0.0,
     }
-    return JSONResponse(body, status_code=200 if report.ok else 422)
+    ok = not refused and (report is None or report.ok)
+    return JSONResponse(body, status_code=200 if ok else 422)
 
 
 @router.get("/{kb}/files")
