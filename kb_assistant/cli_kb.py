@@ -37,11 +37,14 @@ def ingest(
     from kb_assistant.cli_output import RichProgress
     from kb_assistant.embeddings import make_embeddings
     from kb_assistant.ingestion import Ingestor
+    from kb_assistant.store import KBStore
 
     settings = settings_from(ctx, kb=kb)
     missing = [p for p in paths if not p.exists() and not p.is_symlink()]
     if missing:
         fail(f"{missing[0]} does not exist")
+    with KBStore(settings).write_lock(timeout=wait):  # a busy KB fails now, not after loading the model
+        pass
     ingestor = Ingestor(settings, make_embeddings(settings))
     with RichProgress(err) as progress:
         report = ingestor.run(paths, prune=prune, progress=progress, wait=wait)
