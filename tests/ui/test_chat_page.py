@@ -77,6 +77,9 @@ def test_upload_ask_follow_up_open_and_remove(server: Server, page: Any, tmp_pat
 
     first = ask(page, "星河计划的项目负责人是谁？")
     assert "林晓岚" in first.locator(".text").inner_text()
+    page.wait_for_selector("#status:text-is('ready')", timeout=10_000)  # not "1/16 busy" after the answer ended
+    # File names in one weight: CJK fonts have no bold face, so bold made only the Latin part bold.
+    assert first.locator(".sources .where").first.evaluate("e => getComputedStyle(e).fontWeight") == "400"
     assert "星河计划.md" in first.locator(".sources").inner_text()
     assert "负责人" in first.locator(".sources .snippet").first.inner_text() or "林晓岚" in first.locator(".sources").inner_text()
 
@@ -102,6 +105,31 @@ def test_upload_ask_follow_up_open_and_remove(server: Server, page: Any, tmp_pat
     hits = requests.post(f"{server.url}/v1/kbs/xinghe/search", json={"query": "林晓岚"}, timeout=60).json()["data"]
     assert hits == []
     assert page.errors == []
+
+
+def test_the_page_works_on_a_phone(server: Server, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/ui/")
+        page.wait_for_selector("#status.ready")
+        title = page.locator("header h1").bounding_box()
+        key = page.locator("#key-button").bounding_box()
+        assert title["height"] < 30 and key["height"] < 40  # one line each: no "kb-/assistant", "API/key"
+        question = page.locator("#question")
+        box = question.bounding_box()
+        assert question.is_visible() and box["y"] + box["height"] <= 844  # the question box is on screen
+        assert not page.locator("#kb-panel").is_visible()  # the knowledge-base panel is a drawer
+        page.click("#kb-toggle")
+        panel = page.locator("#kb-panel").bounding_box()
+        assert panel["height"] > 150 and panel["width"] >= 380  # open: full width, not a 25 px strip
+        assert page.locator("#kb-select").is_visible() and page.locator("#drop-zone").is_visible()
+        box = question.bounding_box()
+        assert box["y"] + box["height"] <= 844
+        screenshot(page, "5-phone-drawer-open")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing sticks out sideways
+    finally:
+        context.close()
 
 
 def test_api_key_and_busy_server_are_explained(page: Any, tmp_path: Path) -> None:

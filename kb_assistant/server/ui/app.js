@@ -6,13 +6,18 @@ import { bindChat } from "./chat.js";
 
 // --- server status -----------------------------------------------------------------------------
 
+let healthTimer = null;
+
 async function pollHealth() {
+  clearTimeout(healthTimer);
   const pill = $("status");
+  let busy = false;
   try {
     const health = await (await fetch("/health")).json();
     pill.className = `pill ${health.status}`;
     if (health.status === "ready") {
-      pill.textContent = `ready · ${health.queue.active}/${health.queue.limit} busy`;
+      busy = health.queue.active > 0;
+      pill.textContent = busy ? `ready · ${health.queue.active}/${health.queue.limit} busy` : "ready";
       pill.title = `chat model: ${health.llm}\nembeddings: ${health.embeddings}`;
       if (!state.ready) {
         state.ready = true;
@@ -30,7 +35,8 @@ async function pollHealth() {
     pill.textContent = "offline";
     state.ready = false;
   }
-  setTimeout(pollHealth, state.ready ? 15000 : 2000);
+  // Often while loading or busy, so the count falls back to idle soon after an answer ends.
+  healthTimer = setTimeout(pollHealth, state.ready && !busy ? 15000 : 2000);
 }
 
 // --- API key -----------------------------------------------------------------------------------
@@ -62,6 +68,11 @@ document.addEventListener("DOMContentLoaded", () => {
   bindChat();
   $("notice-close").addEventListener("click", () => clearNotice());
   $("kb-select").addEventListener("change", (event) => selectKb(event.target.value));
+  $("kb-toggle").addEventListener("click", () => {
+    const open = document.body.classList.toggle("kb-open");
+    $("kb-toggle").setAttribute("aria-expanded", String(open));
+  });
+  document.addEventListener("kb:answered", () => pollHealth());
   pollHealth();
   loadKbs();
 });

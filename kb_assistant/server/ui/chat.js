@@ -157,6 +157,7 @@ async function ask(question) {
     reply.dataset.done = "true";
     state.controller = null;
     setBusy(false);
+    document.dispatchEvent(new Event("kb:answered"));  // the status pill shows the queue freed at once
     $("question").focus();
   }
 }

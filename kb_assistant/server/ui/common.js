@@ -37,8 +37,11 @@ export function apiKey() {
 }
 
 export function authHeaders(extra = {}) {
+  // X-KB-Client marks the page's own requests: the server refuses browser form posts without it, which
+  // other web pages cannot add without its CORS consent.
   const key = apiKey();
-  return key ? { ...extra, Authorization: `Bearer ${key}` } : extra;
+  const headers = { ...extra, "X-KB-Client": "page" };
+  return key ? { ...headers, Authorization: `Bearer ${key}` } : headers;
 }
 
 export function pathOf(source) {
