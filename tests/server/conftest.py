@@ -22,6 +22,7 @@ class Server:
     url: str
     api_key: str | None
     process: subprocess.Popen[bytes]
+    store: Path
 
     @property
     def headers(self) -> dict[str, str]:
@@ -50,12 +51,17 @@ def start_server(persist_dir: Path, env: dict[str, str] | None = None, timeout: 
             raise RuntimeError("server exited during start-up")
         try:
             if requests.get(f"{url}/health", timeout=2).json()["status"] == "ready":
-                return Server(url, full_env.get("KB_API_KEY"), process)
+                return Server(url, full_env.get("KB_API_KEY"), process, persist_dir)
         except requests.RequestException:
             pass
         time.sleep(0.5)
     process.kill()
     raise RuntimeError("server did not become ready")
+
+
+def upload_dir(server: Server, kb: str) -> Path:
+    """Where the server keeps the files uploaded to ``kb``."""
+    return server.store / "uploads" / kb
 
 
 def stop_server(server: Server) -> None:
@@ -72,6 +78,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     store = tmp_path_factory.mktemp("server") / "vectorstore"
     env = {**os.environ, "KB_PERSIST_DIR": str(store)}
     subprocess.run([sys.executable, "-m", "kb_assistant", "ingest", str(REPO / "data")], env=env, check=True, capture_output=True)
-    running = start_server(store, {"KB_MAX_NEW_TOKENS": "48"})
+    running = start_server(store, {"KB_MAX_NEW_TOKENS": "48", "KB_MAX_BODY_MB": "4"})
     yield running
     stop_server(running)

@@ -106,7 +106,7 @@ def test_upload_search_remove(server: Server, tmp_path: Path) -> None:
     hits = requests.post(f"{server.url}/v1/kbs/team/search", json={"query": "调度器多久同步一次配置？", "k": 2}, timeout=60).json()["data"]
     assert hits[0]["metadata"]["source"] in {"evil name.md", "notes.txt"} and "42" in hits[0]["text"]
     empty = requests.post(f"{server.url}/v1/kbs/team/files", files=[("files", ("empty.md", b"", "text/markdown"))], timeout=60)
-    assert empty.status_code == 400 and "empty" in empty.json()["detail"]
+    assert empty.status_code == 422 and "empty" in empty.json()["files"][0]["reason"]
     binary = requests.post(
         f"{server.url}/v1/kbs/team/files", files=[("files", ("scan.pdf", b"\x00\x01garbage" * 100, "application/pdf"))], timeout=60
     )
@@ -180,6 +180,8 @@ def test_api_key_and_binding_rules(tmp_path: Path) -> None:
         ok = requests.post(guarded.url, json={"prompt": "hi", "max_length": 4}, headers=guarded.headers, timeout=60)
         assert ok.status_code == 200
         assert requests.get(f"{guarded.url}/health", timeout=10).status_code == 200  # probes need no key
+        assert requests.get(f"{guarded.url}/openapi.json", timeout=10).status_code == 401  # the schema is API too
+        assert requests.get(f"{guarded.url}/openapi.json", headers=guarded.headers, timeout=10).json()["paths"]
     finally:
         stop_server(guarded)
 
