@@ -10,8 +10,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from kb_assistant.config import Settings
 from kb_assistant.errors import ConfigError, EmbeddingMismatchError, KBError, KBNotFoundError, StoreBusyError
@@ -60,6 +63,19 @@ def create_app(settings: Settings, *, llm: Any = None, embeddings: Any = None) -
         status = 404 if isinstance(exc, KBNotFoundError) else 409 if isinstance(exc, (StoreBusyError, EmbeddingMismatchError)) else 400
         return JSONResponse({"detail": str(exc)}, status_code=status)
 
+    from kb_assistant.server.routes_chat import router as chat_router
+    from kb_assistant.server.routes_kb import router as kb_router
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Any:
+        if exc.status_code == 405:  # Starlette lists only the first matching route's methods in Allow
+            methods: set[str] = set()
+            for route in [*app.router.routes, *chat_router.routes, *kb_router.routes]:
+                if getattr(route, "methods", None) and route.matches(request.scope)[0] != Match.NONE:
+                    methods |= getattr(route, "methods", None) or set()
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(sorted(methods))}
+        return await http_exception_handler(request, exc)
+
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in exc.errors()[:5])
@@ -71,9 +87,6 @@ def create_app(settings: Settings, *, llm: Any = None, embeddings: Any = None) -
         status = "loading" if not state.loaded.is_set() else "error" if state.error else "ready"
         return {"status": status, "error": state.error, "llm": settings.llm_model, "embeddings": settings.embedding_model,
                 "queue": {"active": state.gate.active, "limit": state.gate.limit}}
-
-    from kb_assistant.server.routes_chat import router as chat_router
-    from kb_assistant.server.routes_kb import router as kb_router
 
     guarded = [Depends(require_api_key)]
 

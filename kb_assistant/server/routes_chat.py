@@ -20,11 +20,13 @@ from kb_assistant.server.schemas import (
     EmbeddingRequest,
     TutorialRequest,
     TutorialResponse,
+    error_responses,
 )
 from kb_assistant.server.state import AppState, ThreadedParts
 from kb_assistant.store import KBStore, list_kbs
 
-router = APIRouter()
+router = APIRouter(responses=error_responses(400, 401, 422))
+_GENERATION_ERRORS = error_responses(403, 404, 413, 429, 503)
 
 
 def _ensure_kb(state: AppState, kb: str) -> None:
@@ -79,7 +81,7 @@ def _with_end(produce: Any) -> Any:
     return parts
 
 
-@router.post("/", response_model=TutorialResponse, response_model_exclude_none=True)
+@router.post("/", response_model=TutorialResponse, response_model_exclude_none=True, responses=_GENERATION_ERRORS)
 async def tutorial_chat(body: TutorialRequest, request: Request, state: Ready) -> Any:
     """The self-llm tutorials' endpoint: ``{"prompt", "history"}`` in, ``{"response", "history", "status", "time"}`` out."""
     max_new = min(body.max_length or state.settings.max_new_tokens, state.settings.max_tokens_limit)
@@ -91,11 +93,12 @@ async def tutorial_chat(body: TutorialRequest, request: Request, state: Ready) -
         _ensure_kb(state, body.kb)
         if not body.prompt.strip():
             raise HTTPException(400, "the question is empty: send a non-empty 'prompt'")
-    messages = to_messages([p for q, a in body.history for p in (("user", q), ("assistant", a))] + [("user", body.prompt)])
+    history = [(q, a) for q, a in body.history]
+    messages = to_messages([p for q, a in history for p in (("user", q), ("assistant", a))] + [("user", body.prompt)])
     check_prompt(state, llm, messages, max_new)
     kb = body.kb
     if kb:
-        parts = start_generation(state, _with_end(lambda: stream_kb(state, llm, kb, body.prompt, list(body.history))))
+        parts = start_generation(state, _with_end(lambda: stream_kb(state, llm, kb, body.prompt, history)))
     else:
         parts = start_generation(state, _with_end(lambda: stream_chat(llm, messages, None)))
     try:
@@ -104,7 +107,7 @@ async def tutorial_chat(body: TutorialRequest, request: Request, state: Ready) -
         return Response(status_code=499)  # nobody reads it; the model was stopped
     return TutorialResponse(
         response=answer,
-        history=[*body.history, (body.prompt, answer)],
+        history=[*body.history, [body.prompt, answer]],
         status=200,
         time=datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
         sources=sources if body.kb else None,
@@ -133,7 +136,7 @@ def _resolve_model(state: AppState, body: ChatCompletionRequest) -> str | None:
     raise HTTPException(404, f"unknown model {body.model!r}; GET /v1/models lists the served models")
 
 
-@router.post("/v1/chat/completions", response_model=None)
+@router.post("/v1/chat/completions", response_model=None, responses=_GENERATION_ERRORS)
 async def chat_completions(body: ChatCompletionRequest, request: Request, state: Ready) -> Any:
     """OpenAI-compatible chat completions, streaming as server-sent events with ``stream: true``."""
     kb = _resolve_model(state, body)
@@ -221,7 +224,7 @@ def _usage(usage: dict[str, Any], prompt_tokens: int, llm: Any, answer: str) -> 
     return {"prompt_tokens": prompt_tokens, "completion_tokens": completion, "total_tokens": prompt_tokens + completion}
 
 
-@router.post("/v1/embeddings")
+@router.post("/v1/embeddings", responses=error_responses(403, 413, 503))
 async def embeddings(body: EmbeddingRequest, state: Ready) -> dict[str, Any]:
     """OpenAI-compatible embeddings with the configured embedding model (document prompt)."""
     texts = [body.input] if isinstance(body.input, str) else body.input

@@ -10,16 +10,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, UploadFile
+from typing import Annotated
+
+from fastapi import APIRouter, File, HTTPException, UploadFile
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from kb_assistant.errors import StoreBusyError
-from kb_assistant.server.deps import Ready, State, check_kb_name
-from kb_assistant.server.schemas import SearchRequest
+from kb_assistant.config import KB_NAME_PATTERN
+from kb_assistant.server.deps import Ready, State
+from kb_assistant.server.schemas import ErrorBody, SearchRequest, UploadReport, error_responses
 from kb_assistant.store import KBStore, list_kbs
 
-router = APIRouter(prefix="/v1/kbs")
+router = APIRouter(prefix="/v1/kbs", responses=error_responses(400, 401, 422))
+KBName = Annotated[str, PathParam(pattern=KB_NAME_PATTERN.pattern, description="letters, digits, '-' and '_'")]
 # Served as plain text when opened: markup formats too, so an uploaded page never runs in our origin.
 _TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".csv", ".tsv", ".json", ".jsonl", ".srt", ".vtt", ".html", ".htm", ".log"}
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
@@ -53,8 +58,11 @@ async def kbs(state: State) -> dict[str, Any]:
     return {"data": [{**asdict(i), "updated_at": i.updated_at.isoformat() if i.updated_at else None} for i in infos]}
 
 
-@router.post("/{kb}/files")
-async def upload(kb: str, files: list[UploadFile], state: Ready) -> JSONResponse:
+@router.post("/{kb}/files", response_model=UploadReport, responses={
+    **error_responses(403, 409, 413, 503),
+    422: {"model": UploadReport | ErrorBody, "description": "Some files failed (each has its reason; the others are indexed), or the request does not match this schema"},
+})
+async def upload(kb: KBName, files: Annotated[list[UploadFile], File(min_length=1)], state: Ready) -> JSONResponse:
     """Upload documents into a KB (created if new) and ingest them; returns each file's outcome.
 
     200 when every file was indexed, 422 when any failed (the others are indexed either way). A file that
@@ -63,7 +71,6 @@ async def upload(kb: str, files: list[UploadFile], state: Ready) -> JSONResponse
     from kb_assistant.ingestion import Ingestor
     from kb_assistant.ingestion.discovery import FoundFile
 
-    check_kb_name(kb)
     folder = upload_dir(state, kb)
     refused: list[dict[str, Any]] = []
     saved: dict[Path, bytes] = {}
@@ -108,10 +115,9 @@ async def upload(kb: str, files: list[UploadFile], state: Ready) -> JSONResponse
     return JSONResponse(body, status_code=200 if ok else 422)
 
 
-@router.get("/{kb}/files")
-async def list_files(kb: str, state: State) -> dict[str, Any]:
+@router.get("/{kb}/files", responses=error_responses(404))
+async def list_files(kb: KBName, state: State) -> dict[str, Any]:
     """The KB's documents: source, chunks, content hash and last update, by source."""
-    check_kb_name(kb)
     store = KBStore(state.for_kb(kb))
     if not store.exists():
         raise HTTPException(404, f"knowledge base {kb!r} does not exist (GET /v1/kbs lists them)")
@@ -123,14 +129,13 @@ async def list_files(kb: str, state: State) -> dict[str, Any]:
     ]}
 
 
-@router.get("/{kb}/files/{source:path}")
-async def open_source(kb: str, source: str, state: State) -> Response:
+@router.get("/{kb}/files/{source:path}", responses=error_responses(404))
+async def open_source(kb: KBName, source: str, state: State) -> Response:
     """The original document behind a source, to open from a citation.
 
     Only files the KB has indexed are served. Text formats are sent as UTF-8 plain text (decoded as at
     ingest, so GBK files read right), PDF as PDF, anything else as a download; never as active content.
     """
-    check_kb_name(kb)
     store = KBStore(state.for_kb(kb))
     records = [r for r in store.file_records().values() if r.source == source] if store.exists() else []
     path = next((Path(r.path) for r in records if Path(r.path).is_file()), None)
@@ -153,10 +158,9 @@ async def open_source(kb: str, source: str, state: State) -> Response:
     return Response(data, media_type="application/octet-stream", headers=headers)
 
 
-@router.delete("/{kb}/files/{source:path}")
-async def remove_source(kb: str, source: str, state: State) -> dict[str, Any]:
+@router.delete("/{kb}/files/{source:path}", responses=error_responses(403, 404, 409))
+async def remove_source(kb: KBName, source: str, state: State) -> dict[str, Any]:
     """Remove one source (its ``source`` path as listed in search results) from a KB."""
-    check_kb_name(kb)
     store = KBStore(state.for_kb(kb))
     records = [r for r in store.file_records().values() if r.source == source]
     if not records:
@@ -182,10 +186,9 @@ async def remove_source(kb: str, source: str, state: State) -> dict[str, Any]:
     return {"kb": kb, "source": source, "chunks_removed": chunks}
 
 
-@router.post("/{kb}/search")
-async def search(kb: str, body: SearchRequest, state: Ready) -> dict[str, Any]:
+@router.post("/{kb}/search", responses=error_responses(403, 404, 413, 503))
+async def search(kb: KBName, body: SearchRequest, state: Ready) -> dict[str, Any]:
     """Retrieval only: the best chunks with their sources and scores."""
-    check_kb_name(kb)
     if not KBStore(state.for_kb(kb)).exists():
         raise HTTPException(404, f"knowledge base {kb!r} does not exist")
 

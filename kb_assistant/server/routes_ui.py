@@ -44,6 +44,8 @@ def mount_ui(app: FastAPI) -> None:
     """Serve the page at ``/ui/`` and send browsers that open ``/`` there."""
     app.mount("/ui", _UIFiles(directory=UI_DIR, html=True), name="ui")
 
-    @app.get("/", include_in_schema=False)
+    @app.get("/", response_class=RedirectResponse, status_code=307,
+             responses={307: {"description": "To the web page at /ui/"}})
     async def root() -> RedirectResponse:
+        """Browsers that open the server's address go to the web page (``POST /`` is the tutorials' API)."""
         return RedirectResponse("/ui/")

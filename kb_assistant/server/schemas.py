@@ -2,36 +2,67 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from kb_assistant.config import KB_NAME_PATTERN
+
+KBNameField = Annotated[str, Field(pattern=KB_NAME_PATTERN.pattern, description="letters, digits, '-' and '_'")]
+Turn = Annotated[list[str], Field(min_length=2, max_length=2, description="[question, answer]")]
+"""One past exchange. A two-item list, not a tuple: OpenAPI 3.1 viewers and fuzzers reject tuple schemas."""
+NonBlank = Annotated[str, Field(min_length=1, pattern=r"\S")]
+
+
+class ErrorBody(BaseModel):
+    """Every error the API returns: one line that says what went wrong and what to do."""
+
+    detail: str
+
+
+_ERROR_TEXT = {
+    400: "Bad request: the detail says what to change (e.g. an empty question, a prompt over the model's window)",
+    401: "Missing or wrong API key",
+    403: "A write sent by another web page (its Origin is not in cors_origins)",
+    404: "No such knowledge base, document or model",
+    409: "Another ingest is writing to this knowledge base",
+    413: "Request body or prompt over the limit",
+    422: "The request does not match this schema",
+    429: "The generation queue is full; retry after Retry-After seconds",
+    503: "The models are still loading (or failed to load); see /health",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these error statuses, all with the ``{"detail": "..."}`` body."""
+    return {code: {"model": ErrorBody, "description": _ERROR_TEXT[code]} for code in codes}
 
 
 class TutorialRequest(BaseModel):
     """The body the DeepSeek-Coder-V2 / self-llm FastAPI tutorials' clients send to ``POST /``."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
-    prompt: str = Field(min_length=1)
-    history: list[tuple[str, str]] = Field(default_factory=list)
+    prompt: NonBlank
+    history: list[Turn] = Field(default_factory=list)
     max_length: int | None = Field(default=None, ge=1, le=32768)
     top_p: float | None = Field(default=None, gt=0, le=1)
     top_k: int | None = Field(default=None, ge=1, le=1000)
     temperature: float | None = Field(default=None, ge=0, le=2)
     repetition_penalty: float | None = Field(default=None, gt=0, le=10)
-    kb: str | None = None
+    kb: KBNameField | None = None
 
 
 class TutorialResponse(BaseModel):
     response: str
-    history: list[tuple[str, str]]
+    history: list[Turn]
     status: int
     time: str
     sources: list[dict[str, Any]] | None = None
 
 
 class ChatMessageIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
     role: Literal["system", "user", "assistant"]
     content: str
@@ -40,7 +71,7 @@ class ChatMessageIn(BaseModel):
 class ChatCompletionRequest(BaseModel):
     """OpenAI ``/v1/chat/completions``; ``kb`` (or model ``kb:NAME``) answers from a knowledge base."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
     model: str = "default"
     messages: list[ChatMessageIn] = Field(min_length=1)
@@ -50,20 +81,38 @@ class ChatCompletionRequest(BaseModel):
     max_tokens: int | None = Field(default=None, ge=1, le=32768)
     max_completion_tokens: int | None = Field(default=None, ge=1, le=32768)
     stop: str | list[str] | None = None
-    kb: str | None = None
+    kb: KBNameField | None = None
     verified_only: bool = False
     """KB answers, streamed: send only the answer checked against its sources (one content delta at the end)
     instead of the model's draft as it is generated. For clients that cannot read the final ``verified`` event."""
 
 
 class EmbeddingRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
-    input: str | list[str]
+    input: Annotated[str, Field(min_length=1)] | Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1, max_length=2048)]
     model: str = "default"
 
 
+class FileOutcomeBody(BaseModel):
+    source: str
+    status: Literal["added", "updated", "unchanged", "removed", "failed", "skipped"]
+    chunks: int = 0
+    reason: str | None = None
+
+
+class UploadReport(BaseModel):
+    """What happened to each uploaded file (200: all indexed; 422: some failed, the others are indexed)."""
+
+    kb: str
+    files: list[FileOutcomeBody]
+    chunks_written: int
+    seconds: float
+
+
 class SearchRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+
     query: str = Field(min_length=1, max_length=4000)
     k: int = Field(default=5, ge=1, le=100)
     sources: list[str] | None = None
