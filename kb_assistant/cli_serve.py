@@ -21,8 +21,10 @@ def serve(
     import uvicorn
 
     from kb_assistant.server import create_app
+    from kb_assistant.server.memory import limit_malloc_arenas
 
     settings = settings_from(ctx, host=host, port=port, api_key=api_key)
+    limit_malloc_arenas()
     application = create_app(settings)
     base = f"http://{settings.host}:{settings.port}"
     page = f"; chat page at {base}/ui/" if settings.ui else ""

@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar
 from kb_assistant.bm25 import bm25_path
 from kb_assistant.config import Settings
 from kb_assistant.llms.cancellation import cancellable
+from kb_assistant.server.memory import release_free_memory
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -36,6 +37,9 @@ class GenerationGate:
     def leave(self) -> None:
         with self._lock:
             self.active -= 1
+            idle = self.active == 0
+        if idle:
+            release_free_memory()
 
 
 class AppState:
