@@ -55,7 +55,7 @@ def _collect(folder: Path, scratch: Path, queries: list[dict], depth: int) -> tu
     for query in queries:
         text = query["text"]
         dense = [(str(d.id), s) for d, s in retriever._dense(text)]
-        lexical = retriever.bm25.search(text, depth)
+        lexical = retriever.lexical.search(text, depth)
         english: Hits = []
         if retriever.english is not None and is_english(text):
             vector = retriever.english_embeddings().embed_query(text)

@@ -1,7 +1,6 @@
-"""Lexical retrieval: Okapi BM25 over the KB's chunks with jieba for Chinese and stemmed English, kept on disk.
-
-The index mirrors the Chroma collection: ``sync`` tokenises only chunks it has not seen and drops the
-ones gone from the collection, so ingests update it incrementally and queries never rebuild it.
+"""Our search tokens (jieba for Chinese, stemmed English), and ``BM25Index``, the in-memory BM25 that KBs used
+before the tantivy index (``lexical_index``). It stays as the reference that benchmarks and the ranking
+parity test compare against; no KB stores it any more.
 """
 
 from __future__ import annotations
@@ -13,10 +12,7 @@ import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-
-from kb_assistant.sidecar import read_pickle, write_pickle
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +74,12 @@ class BM25Index:
 
     def add(self, doc_id: str, text: str) -> None:
         """Index one chunk."""
+        self.add_tokens(doc_id, tokenize(text))
+
+    def add_tokens(self, doc_id: str, tokens: list[str]) -> None:
+        """Index one chunk already tokenised by ``tokenize``."""
         index = len(self.doc_ids)
-        counts = Counter(tokenize(text))
+        counts = Counter(tokens)
         self.doc_ids.append(doc_id)
         self.lengths.append(sum(counts.values()))
         for term, tf in counts.items():
@@ -121,36 +121,3 @@ class BM25Index:
                 if len(out) == k:
                     break
         return out
-
-
-def bm25_path(persist_dir: Path, kb: str) -> Path:
-    """Where a KB's BM25 index lives."""
-    return persist_dir / "bm25" / f"{kb}.pkl"
-
-
-def sync_bm25(collection: Any, path: Path) -> BM25Index:
-    """Bring the on-disk index in line with the collection; tokenises only new chunks."""
-    index = load_bm25(path)
-    current = set(collection.get(include=[])["ids"])
-    known = set(index.doc_ids)
-    gone = known - current
-    new = sorted(current - known)
-    if gone:
-        index.remove(gone)
-    for start in range(0, len(new), 1000):
-        batch = collection.get(ids=new[start : start + 1000], include=["documents"])
-        for doc_id, text in zip(batch["ids"], batch["documents"], strict=True):
-            index.add(doc_id, text or "")
-    if gone or new or not path.exists():
-        write_pickle(path, index)
-        logger.info("BM25 index %s: +%d -%d chunks", path.name, len(new), len(gone))
-    return index
-
-
-def load_bm25(path: Path) -> BM25Index:
-    """The saved index, or an empty one (also when it was tokenised differently: queries would not match it)."""
-    index = read_pickle(path, BM25Index, "BM25 index")
-    if index is not None and vars(index).get("tokenizer") != TOKENIZER_VERSION:
-        logger.info("BM25 index %s was made by another tokenizer; rebuilding it", path.name)
-        return BM25Index()
-    return index or BM25Index()

@@ -20,7 +20,7 @@ from typing import Any
 
 from kb_assistant.config import Settings
 from kb_assistant.errors import KBError
-from kb_assistant.sidecar import read_pickle, write_pickle
+from kb_assistant.sidecar import read_ids, write_ids
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def english_collection_name(kb: str) -> str:
 
 def english_state_path(persist_dir: Path, kb: str) -> Path:
     """Where the ids already examined for a KB's English index are kept."""
-    return persist_dir / "english" / f"{kb}.pkl"
+    return persist_dir / "english" / f"{kb}.json"
 
 
 @functools.lru_cache(maxsize=2)
@@ -72,6 +72,7 @@ def drop_english_index(client: Any, settings: Settings) -> None:
     if name in {c.name for c in client.list_collections()}:
         client.delete_collection(name)
     english_state_path(settings.persist_dir, settings.kb).unlink(missing_ok=True)
+    (settings.persist_dir / "english" / f"{settings.kb}.pkl").unlink(missing_ok=True)  # older versions' pickle
 
 
 def sync_english_index(
@@ -98,7 +99,7 @@ def sync_english_index(
         if (companion.metadata or {}).get("embedding_model") != settings.english_embedding_model:
             drop_english_index(client, settings)
             existing.discard(name)
-    examined = (read_pickle(path, set, "English index state") or set()) if name in existing else set()
+    examined = (read_ids(path, "English index state") or set()) if name in existing else set()
     current = set(collection.get(include=[])["ids"])
     gone = sorted(examined - current)
     new = sorted(current - examined) if embed_new else []
@@ -114,7 +115,7 @@ def sync_english_index(
         companion.delete(ids=gone[start : start + 5000])
     examined -= set(gone)
     if gone:
-        write_pickle(path, examined)
+        write_ids(path, examined)
     added = 0
     for start in range(0, len(new), _BATCH):
         batch = collection.get(ids=new[start : start + _BATCH], include=["documents", "metadatas"])
@@ -133,7 +134,7 @@ def sync_english_index(
             companion.upsert(ids=[r[0] for r in rows], embeddings=vectors, metadatas=[r[2] for r in rows])
             added += len(rows)
         examined |= set(batch["ids"])
-        write_pickle(path, examined)  # per batch, so an interrupted sync resumes where it stopped
+        write_ids(path, examined)  # per batch, so an interrupted sync resumes where it stopped
     if gone or new:
         logger.info("English index %s: +%d -%d chunks", name, added, len(gone))
     return companion

@@ -11,7 +11,6 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from kb_assistant.bm25 import BM25Index, bm25_path, sync_bm25
 from kb_assistant.config import Settings
 from kb_assistant.english_index import english_embeddings, is_english, sync_english_index
 from kb_assistant.errors import KBError
@@ -70,7 +69,8 @@ class HybridRetriever(BaseRetriever):
 
     vectorstore: Any
     """A LangChain Chroma over the KB's collection."""
-    bm25: BM25Index
+    lexical: Any
+    """The KB's ``LexicalIndex`` (BM25)."""
     mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
     k: int = 5
     fetch_k: int = 30
@@ -147,8 +147,7 @@ class HybridRetriever(BaseRetriever):
         if self.english is not None and self.mode in ("hybrid", "dense") and not self.mmr and is_english(query):
             dense.append(self._english(query, docs, collection))
         if self.mode in ("hybrid", "bm25"):
-            allowed = set(collection.get(where=self._where(), include=[])["ids"]) if self.sources else None
-            hits = self.bm25.search(query, self.fetch_k, allowed)
+            hits = self.lexical.search(query, self.fetch_k, self.sources)
             missing = [doc_id for doc_id, _ in hits if doc_id not in docs]
             if missing:
                 got = collection.get(ids=missing, include=["documents", "metadatas"])
@@ -174,14 +173,15 @@ class HybridRetriever(BaseRetriever):
 
 
 def make_retriever(settings: Settings, embeddings: Any = None, sources: list[str] | None = None) -> HybridRetriever:
-    """The configured retriever over ``settings.kb`` (the BM25 index is brought up to date once here)."""
+    """The configured retriever over ``settings.kb`` (the lexical index is caught up once here)."""
     from kb_assistant.embeddings import make_embeddings
+    from kb_assistant.lexical_index import open_lexical_index
     from kb_assistant.store import KBStore
 
     embeddings = embeddings or make_embeddings(settings)
     store = KBStore(settings)
     vectorstore = store.vectorstore(embeddings)
-    bm25 = sync_bm25(vectorstore._collection, bm25_path(settings.persist_dir, settings.kb))
+    lexical = open_lexical_index(settings.persist_dir, settings.kb, vectorstore._collection)
     english = sync_english_index(store.client, vectorstore._collection, settings, embed_new=False)
     if english is not None and english.count() == 0:  # no English chunks: never load the English model
         english = None
@@ -192,7 +192,7 @@ def make_retriever(settings: Settings, embeddings: Any = None, sources: list[str
         reranker = CrossEncoder(settings.reranker_model, local_files_only=True)
     return HybridRetriever(
         vectorstore=vectorstore,
-        bm25=bm25,
+        lexical=lexical,
         mode=settings.retrieval_mode,
         k=settings.top_k,
         fetch_k=max(settings.fetch_k, settings.top_k),

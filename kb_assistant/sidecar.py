@@ -1,35 +1,33 @@
-"""Side files kept next to the Chroma store (the BM25 index, the English index's state), written atomically."""
+"""Side files kept next to the Chroma store (the English index's state): JSON, written atomically.
+
+JSON, not pickle: anyone who can write to the persist folder must not be able to run code in ours.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
-import pickle
 from pathlib import Path
-from typing import Any, TypeVar
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
 
-
-def read_pickle(path: Path, kind: type[T], what: str) -> T | None:
-    """The object saved at ``path`` if it is a ``kind``; None when missing or unreadable (then rebuilt)."""
+def read_ids(path: Path, what: str) -> set[str] | None:
+    """The set of ids saved at ``path``; None when missing or unreadable (then rebuilt)."""
     if path.exists():
         try:
-            with path.open("rb") as f:
-                value = pickle.load(f)
-            if isinstance(value, kind):
-                return value
-        except (pickle.UnpicklingError, EOFError, AttributeError):
+            value = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                return set(value)
+        except (OSError, ValueError):
             pass
         logger.warning("%s %s unreadable; rebuilding it", what, path)
     return None
 
 
-def write_pickle(path: Path, value: Any) -> None:
-    """Save ``value`` at ``path``: written aside, then renamed, so a crash never leaves half a file."""
+def write_ids(path: Path, ids: set[str]) -> None:
+    """Save ``ids`` at ``path``: written aside, then renamed, so a crash never leaves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".tmp")
-    with partial.open("wb") as f:
-        pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+    partial.write_text(json.dumps(sorted(ids)), encoding="utf-8")
     partial.replace(path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from filelock import FileLock, Timeout
 
-from kb_assistant.bm25 import bm25_path
 from kb_assistant.config import Settings
 from kb_assistant.english_index import drop_english_index
 from kb_assistant.errors import EmbeddingMismatchError, KBNotFoundError, StoreBusyError, StoreError
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from langchain_classic.indexes import SQLRecordManager
 
     from kb_assistant.embeddings import LocalEmbeddings
+    from kb_assistant.lexical_index import LexicalIndex
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +151,12 @@ class KBStore:
             create_collection_if_not_exists=False,
         )
 
+    def lexical_index(self) -> LexicalIndex:
+        """The KB's lexical (BM25) index, caught up with its collection (the collection must exist)."""
+        from kb_assistant.lexical_index import open_lexical_index
+
+        return open_lexical_index(self.settings.persist_dir, self.kb, self.collection())
+
     def record_manager(self) -> SQLRecordManager:
         """LangChain's record manager for this KB's chunk hashes."""
         from langchain_classic.indexes import SQLRecordManager
@@ -185,8 +192,11 @@ class KBStore:
         keys = manager.list_keys(group_ids=paths)
         if keys and self.exists():
             collection = self.client.get_collection(collection_name(self.kb), embedding_function=None)
+            lexical = self.lexical_index()
+            lexical.mark_pending(paths)
             for i in range(0, len(keys), 5000):
                 collection.delete(ids=keys[i : i + 5000])
+            lexical.settle(collection)  # the lexical index drops these files' chunks too
         manager.delete_keys(keys)
         for path in paths:
             self.delete_file_record(path)
@@ -196,7 +206,8 @@ class KBStore:
         """Delete the KB's collection and all its records."""
         if self.exists():
             self.client.delete_collection(collection_name(self.kb))
-        bm25_path(self.settings.persist_dir, self.kb).unlink(missing_ok=True)
+        shutil.rmtree(self.settings.persist_dir / "lexical" / self.kb, ignore_errors=True)
+        (self.settings.persist_dir / "bm25" / f"{self.kb}.pkl").unlink(missing_ok=True)  # the old pickled BM25
         drop_english_index(self.client, self.settings)
         manager = self.record_manager()
         manager.delete_keys(manager.list_keys())

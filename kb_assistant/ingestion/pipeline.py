@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
-from kb_assistant.bm25 import bm25_path, sync_bm25
 from kb_assistant.config import Settings
 from kb_assistant.english_index import sync_english_index
 from kb_assistant.errors import LoaderError
@@ -272,6 +271,7 @@ class Ingestor:
             self.record_manager = self.store.record_manager()
             self.written = self.deleted = 0
             known = self.store.file_records()
+            lexical = self.store.lexical_index()
             for group in _groups(found, self.settings.ingest_group_files):
                 prepared = [(item, self._prepare(item, known.get(str(item.path)))) for item in group]
                 # Embed the chunks of every new file in the group in one length-sorted batch: per-file calls
@@ -280,8 +280,11 @@ class Ingestor:
                 pending = [p for _, p in prepared if isinstance(p, _Pending)]
                 self.cache.prime([c.page_content for p in pending if p.known is None for c in p.chunks])
                 before = self.written
+                touched = [str(p.found.path) for p in pending]
+                lexical.mark_pending(touched)
                 committed = iter(self._commit(pending))
                 outcomes = [next(committed) if isinstance(p, _Pending) else p for _, p in prepared]
+                lexical.settle(self.vectorstore._collection)  # these files' chunks, nothing else
                 progress.chunks_written(self.written - before)
                 for outcome in outcomes:
                     report.outcomes.append(outcome)
@@ -289,8 +292,6 @@ class Ingestor:
                 self.cache.clear()
             if prune_folders:
                 report.outcomes.extend(self._prune(prune_folders, {str(f.path) for f in found}, known))
-            if self.written or self.deleted:
-                sync_bm25(self.vectorstore._collection, bm25_path(self.settings.persist_dir, self.settings.kb))
             # every run, not only changing ones: it finishes an interrupted sync and builds the index of a KB
             # made before it existed; with nothing new it only compares ids
             sync_english_index(self.store.client, self.vectorstore._collection, self.settings)

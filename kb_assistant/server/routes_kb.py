@@ -7,18 +7,16 @@ import unicodedata
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
-
-from typing import Annotated
 
 from fastapi import APIRouter, File, HTTPException, UploadFile
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from kb_assistant.errors import StoreBusyError
 from kb_assistant.config import KB_NAME_PATTERN
+from kb_assistant.errors import StoreBusyError
 from kb_assistant.server.deps import Ready, State
 from kb_assistant.server.schemas import ErrorBody, SearchRequest, UploadReport, error_responses
 from kb_assistant.store import KBStore, list_kbs
@@ -168,12 +166,7 @@ async def remove_source(kb: KBName, source: str, state: State) -> dict[str, Any]
 
     def run() -> int:
         with store.write_lock(timeout=30):
-            removed = store.remove_sources([r.path for r in records])
-        from kb_assistant.bm25 import bm25_path, sync_bm25
-
-        if store.exists():
-            sync_bm25(store.collection(), bm25_path(state.settings.persist_dir, kb))
-        return removed
+            return store.remove_sources([r.path for r in records])  # Chroma, records and the lexical index
 
     try:
         chunks = await run_in_threadpool(run)

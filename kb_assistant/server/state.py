@@ -9,7 +9,6 @@ import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, Generic, TypeVar
 
-from kb_assistant.bm25 import bm25_path
 from kb_assistant.config import Settings
 from kb_assistant.llms.cancellation import cancellable
 from kb_assistant.server.memory import release_free_memory
@@ -88,10 +87,11 @@ class AppState:
         return self.settings.with_overrides(kb=kb)
 
     def retriever(self, kb: str, sources: list[str] | None = None) -> Any:
-        """The KB's retriever, rebuilt when an ingest (here or from the CLI) changed its BM25 index."""
+        """The KB's retriever, rebuilt when an ingest or removal (here or from the CLI) changed the KB."""
+        from kb_assistant.lexical_index import lexical_dir
         from kb_assistant.retrieval import make_retriever
 
-        path = bm25_path(self.settings.persist_dir, kb)
+        path = lexical_dir(self.settings.persist_dir, kb) / "meta.json"  # tantivy rewrites it at every commit
         stamp = path.stat().st_mtime if path.exists() else 0.0
         with self._lock:
             cached = self._retrievers.get(kb)

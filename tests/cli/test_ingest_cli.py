@@ -39,6 +39,9 @@ def test_ingest_sample_data_exit_codes_and_list(tmp_path: Path, settings: Settin
     assert "added" in result.stdout and "knowledge base 'default'" in result.stdout
     listing = run_cli("list")
     assert "default" in listing.stdout and "multilingual-e5" in listing.stdout
+    removed = run_cli("remove", str(REPO / "data" / "faq.txt"))
+    assert removed.returncode == 0 and "removed faq.txt" in removed.stdout
+    _assert_lexical_in_step(settings)  # the CLI's remove reaches the lexical index too
 
     broken = tmp_path / "broken"
     broken.mkdir()
@@ -105,6 +108,12 @@ def test_sigkill_mid_ingest_then_rerun_finishes_without_duplicates(tmp_path: Pat
     assert len(keys) == len(set(keys))
     again = run_cli("ingest", str(docs))
     assert again.returncode == 0 and _chunk_count(settings) == final
+    _assert_lexical_in_step(settings)  # killed between the two writes or not, the lexical index caught up
+
+
+def _assert_lexical_in_step(settings: Settings) -> None:
+    store = KBStore(settings)
+    assert store.lexical_index().ids() == set(store.collection().get(include=[])["ids"])
 
 
 def test_second_ingest_into_same_kb_fails_clearly(settings: Settings) -> None:

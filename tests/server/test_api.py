@@ -114,6 +114,12 @@ def test_upload_search_remove(server: Server, tmp_path: Path) -> None:
     assert binary.status_code == 422 and binary.json()["files"][0]["status"] == "failed"
     removed = requests.delete(f"{server.url}/v1/kbs/team/files/notes.txt", timeout=60)
     assert removed.status_code == 200 and removed.json()["chunks_removed"] >= 1
+    from kb_assistant.config import Settings
+    from kb_assistant.lexical_index import LexicalIndex, lexical_dir
+    from kb_assistant.store import KBStore
+
+    chunks = set(KBStore(Settings(persist_dir=server.store, kb="team")).collection().get(include=[])["ids"])
+    assert LexicalIndex(lexical_dir(server.store, "team")).ids() == chunks  # the lexical index dropped them too
     hits = requests.post(f"{server.url}/v1/kbs/team/search", json={"query": "scheduler sync", "k": 5}, timeout=60).json()["data"]
     assert all(h["metadata"]["source"] != "notes.txt" for h in hits)
     assert requests.delete(f"{server.url}/v1/kbs/team/files/notes.txt", timeout=30).status_code == 404

@@ -1,0 +1,118 @@
+"""The lexical index (BM25 in tantivy over our tokens): same rankings as the old index, incremental writes,
+no pickle read, and a crash between the Chroma write and the index write is caught up on the next open."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+import chromadb
+import pytest
+
+from kb_assistant.bm25 import BM25Index, tokenize
+from kb_assistant.lexical_index import lexical_dir, open_lexical_index
+from tests.conftest import shared_path
+
+CHUNKS = {
+    "a": ("Treatment with metformin increased survival in elderly patients with diabetes.", "/docs/a.md"),
+    "b": ("The survey asks patients about their diet and the longer treatments they prefer.", "/docs/b.md"),
+    "c": ("知识库助手的默认端口是 8000，可以在配置文件中修改。", "/docs/c.md"),
+}
+
+
+def _collection(tmp_path: Path, chunks: dict[str, tuple[str, str]] = CHUNKS) -> Any:
+    client = chromadb.PersistentClient(path=str(tmp_path / "chroma"))
+    collection = client.get_or_create_collection("kb_test", embedding_function=None)
+    if chunks:
+        _add(collection, chunks)
+    return collection
+
+
+def _add(collection: Any, chunks: dict[str, tuple[str, str]]) -> None:
+    collection.add(
+        ids=list(chunks), documents=[t for t, _ in chunks.values()], embeddings=[[1.0, 0.0]] * len(chunks),
+        metadatas=[{"path": p, "source": Path(p).name} for _, p in chunks.values()],
+    )
+
+
+def test_inflected_english_and_segmented_chinese_find_their_chunk(tmp_path: Path) -> None:
+    index = open_lexical_index(tmp_path, "test", _collection(tmp_path))
+    # Word for word, "treatments" and "patients" point at the survey (b); the answer (a) says "treatment",
+    # "increased" and "survival".
+    assert index.search("Do treatments increase how long patients survive?", 3)[0][0] == "a"
+    assert tokenize("studies increased")[:2] == tokenize("study increases")[:2]
+    assert "端口" in tokenize("默认端口是多少")
+    assert index.search("默认端口", 1)[0][0] == "c"
+    assert [doc_id for doc_id, _ in index.search("patients", 5, sources=["b.md"])] == ["b"]
+    assert index.search("的 了", 3) == []  # stop words only: nothing to look for
+
+
+def test_files_are_added_and_removed_incrementally(tmp_path: Path) -> None:
+    collection = _collection(tmp_path)
+    index = open_lexical_index(tmp_path, "test", collection)
+    new = {"d1": ("调度器每 42 秒同步一次配置。", "/docs/d.md"), "d2": ("同步失败时调度器会重试三次。", "/docs/d.md")}
+    index.mark_pending(["/docs/d.md"])
+    _add(collection, new)
+    index.settle(collection)
+    assert index.count() == 5 and {i for i, _ in index.search("调度器 同步", 5)} == {"d1", "d2"}
+    collection.delete(ids=["a"])
+    index.remove_paths(["/docs/a.md"])
+    assert index.count() == 4 and all(doc_id != "a" for doc_id, _ in index.search("metformin survival", 5))
+    assert index.pending() == []
+
+
+def test_a_crash_between_the_two_writes_is_caught_up_on_open(tmp_path: Path) -> None:
+    collection = _collection(tmp_path)
+    index = open_lexical_index(tmp_path, "test", collection)
+    index.mark_pending(["/docs/a.md"])  # then Chroma changes the file's chunk and the process dies
+    collection.update(ids=["a"], documents=["Metformin lowered blood sugar in a cohort of 900 adults."], embeddings=[[0.0, 1.0]])
+    reopened = open_lexical_index(tmp_path, "test", collection)
+    assert reopened.search("blood sugar cohort", 1)[0][0] == "a"
+    assert all(doc_id != "a" for doc_id, _ in reopened.search("elderly diabetes survival", 3))  # old text gone
+    # A collection that changed behind the index's back (another replica): counts differ, ids are compared.
+    _add(collection, {"e": ("Backups run nightly at 02:00.", "/docs/e.md")})
+    collection.delete(ids=["b"])
+    _add(collection, {"f": ("Backups are kept for 30 days.", "/docs/f.md")})
+    caught = open_lexical_index(tmp_path, "test", collection)
+    assert caught.count() == 4 and {i for i, _ in caught.search("backups", 5)} == {"e", "f"}
+
+
+class _Planted:
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os.system, (f"touch {os.environ['KB_TEST_MARKER']}",))
+
+
+def test_the_old_pickled_index_is_never_unpickled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    marker = tmp_path / "ran"
+    monkeypatch.setenv("KB_TEST_MARKER", str(marker))
+    legacy = tmp_path / "bm25" / "test.pkl"
+    legacy.parent.mkdir()
+    legacy.write_bytes(pickle.dumps(_Planted()))
+    index = open_lexical_index(tmp_path, "test", _collection(tmp_path))
+    assert not marker.exists() and not legacy.exists()  # deleted unread; the index was built from Chroma
+    assert index.count() == 3 and lexical_dir(tmp_path, "test").is_dir()
+
+
+def test_rankings_match_the_old_index_on_a_real_set(tmp_path: Path) -> None:
+    folder = shared_path("eval", "xquad_zh")
+    corpus = [json.loads(line) for line in (folder / "corpus.jsonl").open(encoding="utf-8")]
+    queries = {q["id"]: q["text"] for q in map(json.loads, (folder / "queries.jsonl").open(encoding="utf-8"))}
+    gold: dict[str, set[str]] = {}
+    for line in list((folder / "qrels.tsv").open(encoding="utf-8"))[1:]:
+        qid, doc_id, _ = line.rstrip("\n").split("\t")
+        gold.setdefault(qid, set()).add(doc_id)
+    chunks = {d["id"]: (d["text"], f"/corpus/{d['id']}.md") for d in corpus}
+    collection = _collection(tmp_path, {})
+    for start in range(0, len(corpus), 500):
+        _add(collection, dict(list(chunks.items())[start : start + 500]))
+    new = open_lexical_index(tmp_path, "test", collection)
+    old = BM25Index()
+    for doc_id, (text, _) in chunks.items():
+        old.add(doc_id, text)
+    asked = [qid for qid in sorted(gold) if qid in queries][:300]
+    hit_new = sum(bool(gold[q] & {i for i, _ in new.search(queries[q], 5)}) for q in asked) / len(asked)
+    hit_old = sum(bool(gold[q] & {i for i, _ in old.search(queries[q], 5)}) for q in asked) / len(asked)
+    assert abs(hit_new - hit_old) <= 0.02, (hit_new, hit_old)
