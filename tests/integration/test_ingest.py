@@ -118,6 +118,12 @@ def test_bad_files_are_reported_and_the_rest_indexed(tmp_path: Path, settings: S
     pdf = pymupdf.open()
     pdf.new_page().insert_text((72, 72), "secret text")
     pdf.save(str(folder / "encrypted.pdf"), encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="pw", owner_pw="pw")
+    picture = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 64, 64), False)
+    picture.clear_with(180)
+    scan = pymupdf.open()
+    scan.new_page().insert_image(pymupdf.Rect(0, 0, 595, 842), stream=picture.tobytes("png"))
+    scan.save(str(folder / "scan.pdf"))
+    (folder / "fake.pdf").write_bytes(b"%PDF-1.7 this is not really a pdf" * 20)
     with (folder / "huge.txt").open("wb") as f:
         f.truncate(200 * 1024 * 1024)  # sparse: 200 MB on paper, nothing on disk
     (folder / "loop.md").symlink_to(folder / "loop2.md")
@@ -136,10 +142,12 @@ def test_bad_files_are_reported_and_the_rest_indexed(tmp_path: Path, settings: S
     assert "binary" in reasons["binary.md"]
     assert reasons["truncated.pdf"]
     assert "encrypted" in reasons["encrypted.pdf"]
+    assert "a scan" in reasons["scan.pdf"] and "OCR" in reasons["scan.pdf"]
+    assert "corrupt" in reasons["fake.pdf"] and "scan" not in reasons["fake.pdf"]  # damaged is not "scanned"
     assert "200 MB" in reasons["huge.txt"] and "KB_MAX_FILE_MB" in reasons["huge.txt"]
     assert "symlink loop" in reasons["loop.md"]
     assert any("UTF-8" in r for s, r in reasons.items() if s.startswith("bad-"))
-    assert not report.ok and len(report.failed) == 9
+    assert not report.ok and len(report.failed) == 11
     texts = [v["text"] for v in _store_state(settings).values()]
     assert any("GBK 编码的文本文件" in t for t in texts)
     assert all("\ufffd" not in t for t in texts)
