@@ -1,0 +1,238 @@
+"""A knowledge base of N chunks: opening, querying, adding and removing a file, with today's lexical index
+(tantivy) and the old pickled ``BM25Index`` measured in the same run.
+
+Chunks are real text from ``../shared/eval`` (every corpus, cut into ~300-character pieces, recombined to
+reach N), 50 to a file. So that the run measures the indexes and not the embedder, vectors come from a
+deterministic stand-in (a seeded random unit vector per text, 384-d like multilingual-e5-small); the output
+says so. The lexical side uses our real tokenizer (jieba + Snowball).
+
+    python benchmarks/scale_bench.py --chunks 200000 --json build/scale-200k.json
+
+Reports (JSON): open_s (first query after a fresh process start), bm25_query_p50_ms / p95, hybrid_query_p95_ms,
+add_file_s (one new 50-chunk file), remove_file_s (one file), rss_gb, disk_gb, each for "new" and "old".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "eval"
+DIM = 384
+PER_FILE = 50
+
+
+class StandInEmbeddings:
+    """Deterministic unit vectors (not semantic): the benchmark measures indexes, not the embedder."""
+
+    def _one(self, text: str) -> list[float]:
+        vector = np.random.default_rng(zlib.crc32(text.encode())).standard_normal(DIM).astype(np.float32)
+        return (vector / np.linalg.norm(vector)).tolist()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [self._one(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._one(text)
+
+
+def pieces() -> list[str]:
+    out = []
+    for corpus in sorted(SHARED.glob("*/corpus.jsonl")):
+        for line in corpus.open(encoding="utf-8"):
+            text = json.loads(line)["text"]
+            out.extend(text[i : i + 300] for i in range(0, len(text), 300) if len(text[i : i + 300]) > 40)
+    return out
+
+
+def chunk_text(base: list[str], j: int) -> str:
+    # Recombined so that replicas differ: a piece plus the start of another.
+    return f"{base[j % len(base)]} {base[(j * 7919 + 13) % len(base)][:80]}"
+
+
+def questions(limit: int = 200) -> list[str]:
+    out = []
+    for path in sorted(SHARED.glob("*/queries.jsonl")):
+        out.extend(json.loads(line)["text"] for line in list(path.open(encoding="utf-8"))[:25])
+    return out[:limit]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def build(work: Path, n: int, chroma_host: str | None) -> dict[str, Any]:
+    """The KB: Chroma collection, the tantivy index and the old pickled BM25 (baseline)."""
+    import chromadb
+
+    from kb_assistant.bm25 import BM25Index, tokenize
+    from kb_assistant.lexical_index import Chunk, LexicalIndex, lexical_dir
+
+    base = pieces()
+    embed = StandInEmbeddings()
+    client = chromadb.HttpClient(host=chroma_host) if chroma_host else chromadb.PersistentClient(path=str(work / "chroma"))
+    collection = client.get_or_create_collection("kb_scale", configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
+    lexical = LexicalIndex(lexical_dir(work, "scale"))
+    old = BM25Index()
+    started = time.perf_counter()
+    times = {"chroma": 0.0, "tokenize": 0.0, "tantivy": 0.0, "old": 0.0}
+    for start in range(0, n, 5000):
+        ids = [f"c{j}" for j in range(start, min(n, start + 5000))]
+        texts = [chunk_text(base, j) for j in range(start, start + len(ids))]
+        metas = [{"path": f"/scale/file-{j // PER_FILE}.md", "source": f"file-{j // PER_FILE}.md"} for j in range(start, start + len(ids))]
+        t = time.perf_counter()
+        collection.add(ids=ids, documents=texts, metadatas=metas, embeddings=embed.embed_documents(texts))
+        times["chroma"] += time.perf_counter() - t
+        t = time.perf_counter()
+        tokens = [tokenize(text) for text in texts]
+        times["tokenize"] += time.perf_counter() - t
+        t = time.perf_counter()
+        lexical._write(add=[Chunk(i, "", m["path"], m["source"], tuple(tok)) for i, m, tok in zip(ids, metas, tokens, strict=True)])
+        times["tantivy"] += time.perf_counter() - t
+        t = time.perf_counter()
+        for doc_id, tok in zip(ids, tokens, strict=True):
+            old.add_tokens(doc_id, tok)
+        times["old"] += time.perf_counter() - t
+        print(f"  built {start + len(ids):>9,} chunks  ({time.perf_counter() - started:.0f} s)", flush=True)
+    t = time.perf_counter()
+    (work / "old.pkl").write_bytes(pickle.dumps(old, protocol=pickle.HIGHEST_PROTOCOL))
+    times["old"] += time.perf_counter() - t
+    return {k: round(v, 1) for k, v in times.items()}
+
+
+OPEN_SCRIPT = """
+import sys, time, pickle
+started = time.perf_counter()
+from pathlib import Path
+work, which, host, query = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+import chromadb  # both sides open the KB's collection, as `ask` and `serve` do
+client = chromadb.HttpClient(host=host) if host else chromadb.PersistentClient(path=str(work / "chroma"))
+collection = client.get_collection("kb_scale", embedding_function=None)
+if which == "new":
+    from kb_assistant.lexical_index import open_lexical_index
+    index = open_lexical_index(work, "scale", collection)
+else:
+    index = pickle.loads((work / "old.pkl").read_bytes())
+index.search(query, 30)
+print(time.perf_counter() - started)
+"""
+
+
+def measure(work: Path, which: str, chroma_host: str | None) -> dict[str, Any]:
+    import chromadb
+    from langchain_chroma import Chroma
+
+    from kb_assistant.lexical_index import LexicalIndex, lexical_dir
+    from kb_assistant.retrieval import HybridRetriever
+
+    asked = questions()
+    opened = subprocess.run([sys.executable, "-c", OPEN_SCRIPT, str(work), which, chroma_host or "", asked[0]],
+                            capture_output=True, text=True, check=True, cwd=REPO)
+    out: dict[str, Any] = {"open_s": round(float(opened.stdout.strip().splitlines()[-1]), 2)}
+    client = chromadb.HttpClient(host=chroma_host) if chroma_host else chromadb.PersistentClient(path=str(work / "chroma"))
+    collection = client.get_collection("kb_scale", embedding_function=None)
+    if which == "new":
+        index: Any = LexicalIndex(lexical_dir(work, "scale"))
+    else:
+        index = pickle.loads((work / "old.pkl").read_bytes())
+    index.search(asked[0], 30)
+    lexical_ms = []
+    for q in asked:
+        t = time.perf_counter()
+        index.search(q, 30)
+        lexical_ms.append((time.perf_counter() - t) * 1000)
+    out["bm25_query_p50_ms"] = round(statistics.median(lexical_ms), 1)
+    out["bm25_query_p95_ms"] = round(percentile(lexical_ms, 0.95), 1)
+    embed = StandInEmbeddings()
+    vectorstore = Chroma(client=client, collection_name="kb_scale", embedding_function=embed, create_collection_if_not_exists=False)
+
+    class _OldAdapter:  # the old index behind the retriever's interface
+        def search(self, query: str, k: int, sources: list[str] | None = None) -> list[tuple[str, float]]:
+            return index.search(query, k)
+
+    retriever = HybridRetriever(vectorstore=vectorstore, lexical=index if which == "new" else _OldAdapter(), k=5, fetch_k=30)
+    hybrid_ms = []
+    for q in asked[:100]:
+        t = time.perf_counter()
+        retriever.invoke(q)
+        hybrid_ms.append((time.perf_counter() - t) * 1000)
+    out["hybrid_query_p95_ms"] = round(percentile(hybrid_ms, 0.95), 1)
+
+    # One new 50-chunk file in, then one file out: Chroma write plus the lexical index's share of the work.
+    base = pieces()
+    tag = f"{which}-{int(time.time())}"
+    ids = [f"add-{tag}-{i}" for i in range(PER_FILE)]
+    texts = [chunk_text(base, 31 * i + 7) + f" {tag}" for i in range(PER_FILE)]
+    path = f"/scale/added-{tag}.md"
+    metas = [{"path": path, "source": Path(path).name}] * PER_FILE
+    t = time.perf_counter()
+    collection.add(ids=ids, documents=texts, metadatas=metas, embeddings=embed.embed_documents(texts))
+    if which == "new":
+        index.mark_pending([path])
+        index.settle(collection)
+    else:
+        for doc_id, text in zip(ids, texts, strict=True):
+            index.add(doc_id, text)
+        (work / "old.pkl").write_bytes(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
+    out["add_file_s"] = round(time.perf_counter() - t, 2)
+    victim = "/scale/file-7.md" if which == "old" else "/scale/file-8.md"
+    t = time.perf_counter()
+    gone = collection.get(where={"path": victim}, include=[])["ids"]
+    collection.delete(ids=gone)
+    if which == "new":
+        index.mark_pending([victim])
+        index.settle(collection)
+    else:
+        index.remove(set(gone))
+        (work / "old.pkl").write_bytes(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
+    out["remove_file_s"] = round(time.perf_counter() - t, 2)
+    out["rss_gb"] = round(psutil.Process().memory_info().rss / 2**30, 2)
+    return out
+
+
+def disk_gb(path: Path) -> float:
+    return round(sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**30, 2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chunks", type=int, default=100_000)
+    parser.add_argument("--chroma-host")
+    parser.add_argument("--workdir", type=Path, help="keep the KB here (default: a temporary folder)")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    print("vectors: deterministic stand-in (seeded random unit vectors, 384-d), not the embedding model")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.workdir or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        build_s = build(work, args.chunks, args.chroma_host)
+        result: dict[str, Any] = {"chunks": args.chunks, "vectors": "stand-in", "build_s": build_s}
+        for which in ("old", "new"):  # the old one first: its measurements must not see the new one's caches
+            result[which] = measure(work, which, args.chroma_host)
+        lexical = work / "lexical"
+        chroma = 0.0 if args.chroma_host else disk_gb(work / "chroma")
+        result["new"]["disk_gb"] = round(disk_gb(lexical) + chroma, 2)
+        result["old"]["disk_gb"] = round((work / "old.pkl").stat().st_size / 2**30 + chroma, 2)
+        result["chroma_disk_gb"] = chroma
+    print(json.dumps(result, indent=1))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
