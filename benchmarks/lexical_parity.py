@@ -16,7 +16,6 @@ import random
 import tempfile
 from pathlib import Path
 
-
 from kb_assistant.bm25 import BM25Index, tokenize
 from kb_assistant.lexical_index import Chunk, LexicalIndex
 
@@ -48,7 +47,7 @@ def one_set(folder: Path, limit: int, work: Path) -> dict[str, float | int | str
         tokens = tokenize(doc["text"])
         old.add_tokens(doc["id"], tokens)
         chunks.append(Chunk(doc["id"], "", doc["id"], doc["id"], tuple(tokens)))
-    new._write(add=chunks)
+    new.write(add=chunks)
     totals = {"old": [0.0, 0.0], "new": [0.0, 0.0]}
     for qid in asked:
         for name, index in (("old", old), ("new", new)):

@@ -101,7 +101,7 @@ def build(work: Path, n: int, chroma_host: str | None) -> dict[str, Any]:
         tokens = [tokenize(text) for text in texts]
         times["tokenize"] += time.perf_counter() - t
         t = time.perf_counter()
-        lexical._write(add=[Chunk(i, "", m["path"], m["source"], tuple(tok)) for i, m, tok in zip(ids, metas, tokens, strict=True)])
+        lexical.write(add=[Chunk(i, "", m["path"], m["source"], tuple(tok)) for i, m, tok in zip(ids, metas, tokens, strict=True)])
         times["tantivy"] += time.perf_counter() - t
         t = time.perf_counter()
         for doc_id, tok in zip(ids, tokens, strict=True):

@@ -12,17 +12,26 @@ import json
 import logging
 import shutil
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kb_assistant.bm25 import TOKENIZER_VERSION, tokenize
+from kb_assistant.errors import StoreBusyError
 
 logger = logging.getLogger(__name__)
 _ANALYZER = "kb_tokens"
 _GET_BATCH = 2000
 _WRITER_HEAP = 64 * 2**20
+
+
+class IndexBusyError(StoreBusyError):
+    """Another process holds the lexical index's writer for longer than we wait."""
+
+    def __init__(self, folder: str) -> None:
+        super().__init__(f"the lexical index {folder} is being written by another process; retry shortly")
 
 
 def lexical_dir(persist_dir: Path, kb: str) -> Path:
@@ -67,6 +76,8 @@ class LexicalIndex:
         self._index = tantivy.Index(self._schema, path=str(folder), reuse=True)
         self._index.register_tokenizer(_ANALYZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
         self._lock = threading.Lock()
+        self.write_wait = 60.0
+        """Seconds a write waits for another process's writer before ``IndexBusyError``."""
 
     # --- reading ------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -104,12 +115,24 @@ class LexicalIndex:
         return {searcher.doc(address)["id"][0] for _, address in hits}
 
     # --- writing ------------------------------------------------------------------------------
-    def _write(self, remove_paths: Iterable[str] = (), remove_ids: Iterable[str] = (), add: Iterable[Chunk] = ()) -> int:
+    def _writer(self, wait: float) -> Any:
+        """Tantivy's writer; another process's writer (its commits are short) is waited for up to ``wait`` s."""
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                return self._index.writer(heap_size=_WRITER_HEAP, num_threads=1)
+            except ValueError as e:
+                if "LockBusy" not in str(e) or time.monotonic() >= deadline:
+                    raise IndexBusyError(str(self.folder)) from e
+                time.sleep(0.05)
+
+    def write(self, remove_paths: Iterable[str] = (), remove_ids: Iterable[str] = (), add: Iterable[Chunk] = ()) -> int:
+        """Delete by file path and by chunk id, then add chunks; one commit. Returns the chunks added."""
         import tantivy
 
         added = 0
         with self._lock:
-            writer = self._index.writer(heap_size=_WRITER_HEAP, num_threads=1)
+            writer = self._writer(self.write_wait)
             try:
                 for path in remove_paths:
                     writer.delete_documents_by_term("path", path)
@@ -133,10 +156,10 @@ class LexicalIndex:
         """Re-read these files' chunks from the Chroma collection (none left: the file was removed)."""
         if not paths:
             return 0
-        return self._write(remove_paths=paths, add=_chunks_of(collection, paths))
+        return self.write(remove_paths=paths, add=_chunks_of(collection, paths))
 
     def remove_paths(self, paths: list[str]) -> None:
-        self._write(remove_paths=paths)
+        self.write(remove_paths=paths)
 
     # --- crash safety -------------------------------------------------------------------------
     # A write to Chroma and the matching write here are two commits. Before the first, the files are
@@ -161,17 +184,18 @@ class LexicalIndex:
         except (OSError, ValueError):
             return []
 
-    def settle(self, collection: Any) -> None:
-        """Re-read the noted files' chunks from Chroma, then drop the note."""
-        paths = self.pending()
-        if paths:
-            self.replace_paths(collection, paths)
+    def settle(self, collection: Any, paths: list[str] | None = None) -> None:
+        """Re-read these files' and the noted files' chunks from Chroma, then drop the note. Only a holder of
+        the KB's write lock may call it (else it could drop a note another process still needs)."""
+        todo = sorted(set(self.pending()) | set(paths or []))
+        if todo:
+            self.replace_paths(collection, todo)
         self._pending_file.unlink(missing_ok=True)
 
     def rebuild(self, collection: Any) -> int:
         """Index every chunk of the collection afresh (conversion, repair)."""
         with self._lock:
-            writer = self._index.writer(heap_size=_WRITER_HEAP, num_threads=1)
+            writer = self._writer(self.write_wait)
             writer.delete_all_documents()
             writer.commit()
             writer.wait_merging_threads()
@@ -179,7 +203,7 @@ class LexicalIndex:
         logger.info("building the lexical index of %d chunks (once)", total)
         done = 0
         for batch in _all_chunks(collection):
-            done += self._write(add=batch)
+            done += self.write(add=batch)
             logger.info("lexical index: %d / %d chunks", done, total)
         return done
 
@@ -208,20 +232,23 @@ def _all_chunks(collection: Any) -> Iterator[list[Chunk]]:
         offset += len(got["ids"])
 
 
-def open_lexical_index(persist_dir: Path, kb: str, collection: Any) -> LexicalIndex:
-    """The KB's lexical index, caught up with the collection.
+def open_lexical_index(persist_dir: Path, kb: str, collection: Any, *, repair: bool = True) -> LexicalIndex:
+    """The KB's lexical index, caught up with the collection when ``repair`` (the caller holds the KB's write
+    lock; without it the index is opened as it is committed and nothing is written).
 
     Catching up is cheap when nothing drifted (a count compare). A KB whose index was made by the old
     pickled BM25 (or by another tokenizer) is rebuilt once from the collection, with progress in the log;
     the old file is deleted unread.
     """
+    index = LexicalIndex(lexical_dir(persist_dir, kb))
+    if not repair:
+        return index
     legacy = persist_dir / "bm25" / f"{kb}.pkl"
     if legacy.exists():
         legacy.unlink()
     for other in (persist_dir / "lexical" / kb).glob("*"):
         if other != lexical_dir(persist_dir, kb) and other.is_dir():
             shutil.rmtree(other, ignore_errors=True)  # made by another tokenizer version
-    index = LexicalIndex(lexical_dir(persist_dir, kb))
     index.settle(collection)
     if index.count() != collection.count():
         catch_up(index, collection)
@@ -237,10 +264,10 @@ def catch_up(index: LexicalIndex, collection: Any) -> None:
     known = index.ids()
     gone, new = known - current, sorted(current - known)
     if gone:
-        index._write(remove_ids=gone)
+        index.write(remove_ids=gone)
     for start in range(0, len(new), _GET_BATCH):
         got = collection.get(ids=new[start : start + _GET_BATCH], include=["documents", "metadatas"])
-        index._write(add=[_chunk(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)])
+        index.write(add=[_chunk(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)])
     logger.info("lexical index caught up: +%d -%d chunks", len(new), len(gone))
 
 

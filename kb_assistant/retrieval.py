@@ -175,13 +175,12 @@ class HybridRetriever(BaseRetriever):
 def make_retriever(settings: Settings, embeddings: Any = None, sources: list[str] | None = None) -> HybridRetriever:
     """The configured retriever over ``settings.kb`` (the lexical index is caught up once here)."""
     from kb_assistant.embeddings import make_embeddings
-    from kb_assistant.lexical_index import open_lexical_index
     from kb_assistant.store import KBStore
 
     embeddings = embeddings or make_embeddings(settings)
     store = KBStore(settings)
     vectorstore = store.vectorstore(embeddings)
-    lexical = open_lexical_index(settings.persist_dir, settings.kb, vectorstore._collection)
+    lexical = store.lexical_index_for_reading()
     english = sync_english_index(store.client, vectorstore._collection, settings, embed_new=False)
     if english is not None and english.count() == 0:  # no English chunks: never load the English model
         english = None

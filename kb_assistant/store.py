@@ -151,11 +151,21 @@ class KBStore:
             create_collection_if_not_exists=False,
         )
 
-    def lexical_index(self) -> LexicalIndex:
-        """The KB's lexical (BM25) index, caught up with its collection (the collection must exist)."""
+    def lexical_index(self, *, repair: bool = True) -> LexicalIndex:
+        """The KB's lexical (BM25) index (the collection must exist). With ``repair`` (hold ``write_lock``),
+        caught up with the collection first; without it, opened as committed, for reading."""
         from kb_assistant.lexical_index import open_lexical_index
 
-        return open_lexical_index(self.settings.persist_dir, self.kb, self.collection())
+        return open_lexical_index(self.settings.persist_dir, self.kb, self.collection(), repair=repair)
+
+    def lexical_index_for_reading(self) -> LexicalIndex:
+        """The lexical index for a retriever: repaired when no ingest is writing (the lock is free now),
+        else as committed (the ingest settles it)."""
+        try:
+            with self.write_lock(timeout=0):
+                return self.lexical_index()
+        except StoreBusyError:
+            return self.lexical_index(repair=False)
 
     def record_manager(self) -> SQLRecordManager:
         """LangChain's record manager for this KB's chunk hashes."""
@@ -196,7 +206,7 @@ class KBStore:
             lexical.mark_pending(paths)
             for i in range(0, len(keys), 5000):
                 collection.delete(ids=keys[i : i + 5000])
-            lexical.settle(collection)  # the lexical index drops these files' chunks too
+            lexical.settle(collection, paths)  # the lexical index drops these files' chunks too
         manager.delete_keys(keys)
         for path in paths:
             self.delete_file_record(path)

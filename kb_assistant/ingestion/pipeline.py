@@ -284,7 +284,7 @@ class Ingestor:
                 lexical.mark_pending(touched)
                 committed = iter(self._commit(pending))
                 outcomes = [next(committed) if isinstance(p, _Pending) else p for _, p in prepared]
-                lexical.settle(self.vectorstore._collection)  # these files' chunks, nothing else
+                lexical.settle(self.vectorstore._collection, touched)  # these files' chunks, nothing else
                 progress.chunks_written(self.written - before)
                 for outcome in outcomes:
                     report.outcomes.append(outcome)

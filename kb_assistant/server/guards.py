@@ -18,13 +18,14 @@ PAGE_HEADER = "x-kb-client"
 WILDCARD_HOSTS = {"0.0.0.0", "::", ""}
 
 
-async def send_error(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+async def send_error(send: Send, status: int, detail: str) -> None:
+    """The API's ``{"detail": ...}`` error, sent before any route ran; the connection is closed after it."""
     body = json.dumps({"detail": detail}).encode()
     await send({
         "type": "http.response.start",
         "status": status,
         "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"), *(headers or [])],
+                    (b"connection", b"close")],
     })
     await send({"type": "http.response.body", "body": body})
 
