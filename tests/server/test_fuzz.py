@@ -24,7 +24,7 @@ def test_the_api_matches_its_schema_under_fuzzing(tmp_path: Path) -> None:
         cli = Path(sys.executable).with_name("schemathesis")
         result = subprocess.run(
             [str(cli), "--no-color", "--config-file", str(CONFIG), "run", f"{server.url}/openapi.json",
-             "--checks", "all", "--max-examples", "25", "--seed", "16", "--request-timeout", "120"],
+             "--checks", "all", "--max-examples", "12", "--seed", "16", "--request-timeout", "120"],
             capture_output=True, text=True, timeout=900, check=False, cwd=tmp_path,
             env={**os.environ, "SCHEMATHESIS_HOOKS": ""},
         )
