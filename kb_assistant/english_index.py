@@ -66,6 +66,35 @@ def english_embeddings(settings: Settings) -> Any:
                  settings.cache_dir, settings.offline)
 
 
+def open_english_index(client: Any, settings: Settings) -> Any | None:
+    """The KB's English collection for searching, as it is: no sync, so opening costs nothing per chunk (the
+    retriever drops hits whose chunk is gone). None when it is off, missing, empty or built by another model."""
+    if not settings.english_embedding_model:
+        return None
+    name = english_collection_name(settings.kb)
+    if name not in {c.name for c in client.list_collections()}:
+        return None
+    companion = client.get_collection(name, embedding_function=None)
+    if (companion.metadata or {}).get("embedding_model") != settings.english_embedding_model:
+        return None  # the next ingest rebuilds it with the configured model
+    return companion if companion.count() else None
+
+
+def remove_english_chunks(client: Any, settings: Settings, ids: list[str]) -> None:
+    """Delete these chunks from the KB's English collection, if it has one, and forget that they were
+    examined (the same text ingested again gets the same ids and must be embedded again)."""
+    name = english_collection_name(settings.kb)
+    if not ids or name not in {c.name for c in client.list_collections()}:
+        return
+    companion = client.get_collection(name, embedding_function=None)
+    for start in range(0, len(ids), 5000):
+        companion.delete(ids=ids[start : start + 5000])
+    path = english_state_path(settings.persist_dir, settings.kb)
+    examined = read_ids(path, "English index state")
+    if examined is not None:
+        write_ids(path, examined - set(ids))
+
+
 def drop_english_index(client: Any, settings: Settings) -> None:
     """Delete a KB's English collection and its state (with the KB, or when the English model changed)."""
     name = english_collection_name(settings.kb)
@@ -85,8 +114,9 @@ def sync_english_index(
 ) -> Any | None:
     """Bring the KB's English collection in line with ``collection``; returns it (None when there is none).
 
-    Ingests embed what is new (``embed_new``); retrievers only drop what is gone, so a first question never
-    waits for a backlog (a KB made before this index gets it at its next ingest).
+    Ingests call it (a KB made before this index gets it at its next ingest); ``embed_new=False`` only drops
+    what is gone. Retrievers do not sync: they open it as it is (``open_english_index``), so a first question
+    never waits for a backlog or a listing of the KB's ids.
     """
     if not settings.english_embedding_model:
         return None

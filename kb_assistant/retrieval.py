@@ -12,7 +12,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from kb_assistant.config import Settings
-from kb_assistant.english_index import english_embeddings, is_english, sync_english_index
+from kb_assistant.english_index import english_embeddings, is_english, open_english_index
 from kb_assistant.errors import KBError
 
 logger = logging.getLogger(__name__)
@@ -181,9 +181,7 @@ def make_retriever(settings: Settings, embeddings: Any = None, sources: list[str
     store = KBStore(settings)
     vectorstore = store.vectorstore(embeddings)
     lexical = store.lexical_index_for_reading()
-    english = sync_english_index(store.client, vectorstore._collection, settings, embed_new=False)
-    if english is not None and english.count() == 0:  # no English chunks: never load the English model
-        english = None
+    english = open_english_index(store.client, settings)  # None without English chunks: never load its model
     reranker = None
     if settings.reranker_model:
         from sentence_transformers import CrossEncoder

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from filelock import FileLock, Timeout
 
 from kb_assistant.config import Settings
-from kb_assistant.english_index import drop_english_index
+from kb_assistant.english_index import drop_english_index, remove_english_chunks
 from kb_assistant.errors import EmbeddingMismatchError, KBNotFoundError, StoreBusyError, StoreError
 
 if TYPE_CHECKING:
@@ -207,6 +207,7 @@ class KBStore:
             for i in range(0, len(keys), 5000):
                 collection.delete(ids=keys[i : i + 5000])
             lexical.settle(collection, paths)  # the lexical index drops these files' chunks too
+            remove_english_chunks(self.client, self.settings, keys)  # and the English index
         manager.delete_keys(keys)
         for path in paths:
             self.delete_file_record(path)

@@ -7,7 +7,7 @@ from typing import Any
 
 from kb_assistant.config import Settings
 from kb_assistant.english_index import english_collection_name, english_state_path, is_english
-from kb_assistant.ingestion import ingest
+from kb_assistant.ingestion import ingest, remove_paths
 from kb_assistant.retrieval import make_retriever
 from kb_assistant.store import KBStore, list_kbs
 
@@ -61,6 +61,10 @@ def test_follows_ingest_edit_remove_and_drop(tmp_path: Path, settings: Settings,
     assert chinese[0].metadata["source"] == "port.md"
     assert all("english_score" not in d.metadata for d in chinese)  # a Chinese query does not search it
 
+    assert remove_paths([docs / "b12.md"], settings)  # what `remove` on the command line does
+    assert _english_ids(settings) == set()  # gone from the English index at once, not at the next ingest
+    ingest([docs], settings, embeddings=embeddings)
+    assert _english_ids(settings) == edited
     (docs / "b12.md").unlink()
     ingest([docs], settings, embeddings=embeddings, prune=True)
     assert _english_ids(settings) == set()
