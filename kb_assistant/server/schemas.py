@@ -41,6 +41,7 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 class TutorialRequest(BaseModel):
     """The body the DeepSeek-Coder-V2 / self-llm FastAPI tutorials' clients send to ``POST /``."""
 
+    # strict: what the schema says is what is accepted (lax mode took JSON true for an int, 1 for a string)
     model_config = ConfigDict(extra="ignore", strict=True)
 
     prompt: NonBlank
