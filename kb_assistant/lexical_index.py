@@ -12,26 +12,17 @@ import json
 import logging
 import shutil
 import threading
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kb_assistant.bm25 import TOKENIZER_VERSION, tokenize
-from kb_assistant.errors import StoreBusyError
 
 logger = logging.getLogger(__name__)
 _ANALYZER = "kb_tokens"
 _GET_BATCH = 2000
 _WRITER_HEAP = 64 * 2**20
-
-
-class IndexBusyError(StoreBusyError):
-    """Another process holds the lexical index's writer for longer than we wait."""
-
-    def __init__(self, folder: str) -> None:
-        super().__init__(f"the lexical index {folder} is being written by another process; retry shortly")
 
 
 def lexical_dir(persist_dir: Path, kb: str) -> Path:
@@ -76,8 +67,6 @@ class LexicalIndex:
         self._index = tantivy.Index(self._schema, path=str(folder), reuse=True)
         self._index.register_tokenizer(_ANALYZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
         self._lock = threading.Lock()
-        self.write_wait = 60.0
-        """Seconds a write waits for another process's writer before ``IndexBusyError``."""
 
     # --- reading ------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -115,24 +104,14 @@ class LexicalIndex:
         return {searcher.doc(address)["id"][0] for _, address in hits}
 
     # --- writing ------------------------------------------------------------------------------
-    def _writer(self, wait: float) -> Any:
-        """Tantivy's writer; another process's writer (its commits are short) is waited for up to ``wait`` s."""
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                return self._index.writer(heap_size=_WRITER_HEAP, num_threads=1)
-            except ValueError as e:
-                if "LockBusy" not in str(e) or time.monotonic() >= deadline:
-                    raise IndexBusyError(str(self.folder)) from e
-                time.sleep(0.05)
-
     def write(self, remove_paths: Iterable[str] = (), remove_ids: Iterable[str] = (), add: Iterable[Chunk] = ()) -> int:
-        """Delete by file path and by chunk id, then add chunks; one commit. Returns the chunks added."""
+        """Delete by file path and by chunk id, then add chunks; one commit. Returns the chunks added. Callers
+        hold the KB's write lock, so no other process holds tantivy's writer."""
         import tantivy
 
         added = 0
         with self._lock:
-            writer = self._writer(self.write_wait)
+            writer = self._index.writer(heap_size=_WRITER_HEAP, num_threads=1)
             try:
                 for path in remove_paths:
                     writer.delete_documents_by_term("path", path)
@@ -195,7 +174,7 @@ class LexicalIndex:
     def rebuild(self, collection: Any) -> int:
         """Index every chunk of the collection afresh (conversion, repair)."""
         with self._lock:
-            writer = self._writer(self.write_wait)
+            writer = self._index.writer(heap_size=_WRITER_HEAP, num_threads=1)
             writer.delete_all_documents()
             writer.commit()
             writer.wait_merging_threads()
