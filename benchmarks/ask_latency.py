@@ -33,7 +33,7 @@ def phases(question: str) -> dict[str, float]:
         times[name] = round(now - last, 2)
         last = now
 
-    import kb_assistant.cli_qa  # noqa: F401 - the CLI's own imports
+    import kb_assistant.cli.qa  # noqa: F401 - the CLI's own imports
     from kb_assistant.config import Settings
     from kb_assistant.embeddings import make_embeddings
     from kb_assistant.llms.served import make_chat_model

@@ -25,9 +25,9 @@ from pathlib import Path
 
 from kb_assistant.config import Settings, apply_offline_env
 from kb_assistant.embeddings import make_embeddings
-from kb_assistant.english_index import is_english
 from kb_assistant.evaluation import load_dataset, retrieval_metrics, write_corpus
 from kb_assistant.ingestion import ingest
+from kb_assistant.kb.english import is_english
 from kb_assistant.retrieval import convex_fusion, make_retriever, weighted_lists
 
 Hits = list[tuple[str, float]]  # (chunk id, score), best first
@@ -48,19 +48,16 @@ def _collect(folder: Path, scratch: Path, queries: list[dict], depth: int) -> tu
     embeddings = make_embeddings(settings)
     ingest([scratch / "corpus"], settings, embeddings=embeddings)
     retriever = make_retriever(settings.with_overrides(top_k=depth, fetch_k=depth), embeddings)
-    collection = retriever.vectorstore._collection
-    got = collection.get(include=["metadatas"])
+    got = retriever.kb.collection().get(include=["metadatas"])
     doc_of = {i: names[m["source"]] for i, m in zip(got["ids"], got["metadatas"], strict=True)}
     rows = []
     for query in queries:
         text = query["text"]
         dense = [(str(d.id), s) for d, s in retriever._dense(text)]
-        lexical = retriever.lexical.search(text, depth)
+        lexical = retriever.kb.search_lexical(text, depth)
         english: Hits = []
-        if retriever.english is not None and is_english(text):
-            vector = retriever.english_embeddings().embed_query(text)
-            hits = retriever.english.query(query_embeddings=[vector], n_results=depth, include=["distances"])
-            english = [(i, 1.0 - d) for i, d in zip(hits["ids"][0], hits["distances"][0], strict=True)]
+        if retriever.english and is_english(text):
+            english = retriever.kb.search_english(text, depth)
         rows.append({"id": query["id"], "dense": dense, "bm25": lexical, "english": english})
     return rows, doc_of
 

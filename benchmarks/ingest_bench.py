@@ -23,8 +23,8 @@ from kb_assistant.config import Settings, apply_offline_env
 from kb_assistant.embeddings import make_embeddings
 from kb_assistant.evaluation import load_dataset, retrieval_metrics, write_corpus
 from kb_assistant.ingestion import Ingestor
+from kb_assistant.kb import KBStore
 from kb_assistant.retrieval import make_retriever
-from kb_assistant.store import KBStore
 
 
 def _recall(dataset, names, search) -> float:  # type: ignore[no-untyped-def]

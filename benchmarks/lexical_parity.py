@@ -16,8 +16,9 @@ import random
 import tempfile
 from pathlib import Path
 
-from kb_assistant.bm25 import BM25Index, tokenize
-from kb_assistant.lexical_index import Chunk, LexicalIndex
+from kb_assistant.kb.lexical import Chunk, LexicalIndex
+from kb_assistant.kb.reference_bm25 import BM25Index
+from kb_assistant.kb.tokens import tokenize
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "eval"
 

@@ -79,8 +79,10 @@ def build(work: Path, n: int, chroma_host: str | None) -> dict[str, Any]:
     """The KB: Chroma collection, the tantivy index and the old pickled BM25 (baseline)."""
     import chromadb
 
-    from kb_assistant.bm25 import BM25Index, tokenize
-    from kb_assistant.lexical_index import Chunk, LexicalIndex, lexical_dir
+    from kb_assistant.kb.lexical import READER, Chunk, LexicalIndex, lexical_dir
+    from kb_assistant.kb.records import IngestRecords
+    from kb_assistant.kb.reference_bm25 import BM25Index
+    from kb_assistant.kb.tokens import tokenize
 
     base = pieces()
     embed = StandInEmbeddings()
@@ -108,6 +110,7 @@ def build(work: Path, n: int, chroma_host: str | None) -> dict[str, Any]:
             old.add_tokens(doc_id, tok)
         times["old"] += time.perf_counter() - t
         print(f"  built {start + len(ids):>9,} chunks  ({time.perf_counter() - started:.0f} s)", flush=True)
+    IngestRecords(work, "scale", "kb_scale").set_applied(READER, 0)  # built from the whole collection: log read
     t = time.perf_counter()
     (work / "old.pkl").write_bytes(pickle.dumps(old, protocol=pickle.HIGHEST_PROTOCOL))
     times["old"] += time.perf_counter() - t
@@ -123,8 +126,9 @@ import chromadb  # both sides open the KB's collection, as `ask` and `serve` do
 client = chromadb.HttpClient(host=host) if host else chromadb.PersistentClient(path=str(work / "chroma"))
 collection = client.get_collection("kb_scale", embedding_function=None)
 if which == "new":
-    from kb_assistant.lexical_index import open_lexical_index
-    index = open_lexical_index(work, "scale", collection)
+    from kb_assistant.kb.lexical import open_lexical_index
+    from kb_assistant.kb.records import IngestRecords
+    index = open_lexical_index(work, "scale", collection, IngestRecords(work, "scale", "kb_scale"))
 else:
     index = pickle.loads((work / "old.pkl").read_bytes())
 index.search(query, 30)
@@ -134,9 +138,9 @@ print(time.perf_counter() - started)
 
 def measure(work: Path, which: str, chroma_host: str | None) -> dict[str, Any]:
     import chromadb
-    from langchain_chroma import Chroma
 
-    from kb_assistant.lexical_index import LexicalIndex, lexical_dir
+    from kb_assistant.config import Settings
+    from kb_assistant.kb import KBStore
     from kb_assistant.retrieval import HybridRetriever
 
     asked = questions()
@@ -145,10 +149,19 @@ def measure(work: Path, which: str, chroma_host: str | None) -> dict[str, Any]:
     out: dict[str, Any] = {"open_s": round(float(opened.stdout.strip().splitlines()[-1]), 2)}
     client = chromadb.HttpClient(host=chroma_host) if chroma_host else chromadb.PersistentClient(path=str(work / "chroma"))
     collection = client.get_collection("kb_scale", embedding_function=None)
+    settings = Settings.defaults().with_overrides(persist_dir=work, kb="scale", english_embedding_model="")
+    embed = StandInEmbeddings()
     if which == "new":
-        index: Any = LexicalIndex(lexical_dir(work, "scale"))
+        store = KBStore(settings, client, embeddings=embed)  # type: ignore[arg-type]
+        index: Any = store.lexical_index(repair=False)
     else:
         index = pickle.loads((work / "old.pkl").read_bytes())
+
+        class OldKB(KBStore):  # the old index behind the KB's interface
+            def search_lexical(self, query: str, k: int, sources: list[str] | None = None) -> list[tuple[str, float]]:
+                return index.search(query, k)
+
+        store = OldKB(settings, client, embeddings=embed)  # type: ignore[arg-type]
     index.search(asked[0], 30)
     lexical_ms = []
     for q in asked:
@@ -157,14 +170,7 @@ def measure(work: Path, which: str, chroma_host: str | None) -> dict[str, Any]:
         lexical_ms.append((time.perf_counter() - t) * 1000)
     out["bm25_query_p50_ms"] = round(statistics.median(lexical_ms), 1)
     out["bm25_query_p95_ms"] = round(percentile(lexical_ms, 0.95), 1)
-    embed = StandInEmbeddings()
-    vectorstore = Chroma(client=client, collection_name="kb_scale", embedding_function=embed, create_collection_if_not_exists=False)
-
-    class _OldAdapter:  # the old index behind the retriever's interface
-        def search(self, query: str, k: int, sources: list[str] | None = None) -> list[tuple[str, float]]:
-            return index.search(query, k)
-
-    retriever = HybridRetriever(vectorstore=vectorstore, lexical=index if which == "new" else _OldAdapter(), k=5, fetch_k=30)
+    retriever = HybridRetriever(kb=store, k=5, fetch_k=30)
     hybrid_ms = []
     for q in asked[:100]:
         t = time.perf_counter()
@@ -180,10 +186,11 @@ def measure(work: Path, which: str, chroma_host: str | None) -> dict[str, Any]:
     path = f"/scale/added-{tag}.md"
     metas = [{"path": path, "source": Path(path).name}] * PER_FILE
     t = time.perf_counter()
+    if which == "new":
+        store.records.note_changes([path])  # what ``KBStore.write_files`` does around its Chroma write
     collection.add(ids=ids, documents=texts, metadatas=metas, embeddings=embed.embed_documents(texts))
     if which == "new":
-        index.mark_pending([path])
-        index.settle(collection)
+        store.sync(english=False)
     else:
         for doc_id, text in zip(ids, texts, strict=True):
             index.add(doc_id, text)
@@ -191,11 +198,12 @@ def measure(work: Path, which: str, chroma_host: str | None) -> dict[str, Any]:
     out["add_file_s"] = round(time.perf_counter() - t, 2)
     victim = "/scale/file-7.md" if which == "old" else "/scale/file-8.md"
     t = time.perf_counter()
+    if which == "new":
+        store.records.note_changes([victim])
     gone = collection.get(where={"path": victim}, include=[])["ids"]
     collection.delete(ids=gone)
     if which == "new":
-        index.mark_pending([victim])
-        index.settle(collection)
+        store.sync(english=False)
     else:
         index.remove(set(gone))
         (work / "old.pkl").write_bytes(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))

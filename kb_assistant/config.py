@@ -11,7 +11,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 DEFAULT_CONFIG_FILE = "kb-assistant.toml"
 KB_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
@@ -182,6 +187,12 @@ class Settings(BaseSettings):
         if config_file.is_file():
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
         return tuple(sources)
+
+    @classmethod
+    def defaults(cls) -> Settings:
+        """The built-in defaults only, reading no config file and no KB_* variable: what library code uses
+        when a caller passes no settings (only the edges read the environment)."""
+        return cls.model_construct()
 
     def with_overrides(self, **values: Any) -> Settings:
         """A copy with the non-None values replaced (CLI flags left unset keep the configured value)."""

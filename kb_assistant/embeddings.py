@@ -19,20 +19,20 @@ logger = logging.getLogger(__name__)
 _WINDOW_OVERLAP = 32  # tokens shared by neighbouring windows of a text longer than the model reads
 
 
-def resolve_model_path(reference: str, settings: Settings, kind: str) -> Path | str:
-    """A local folder for a model reference: ``packaged:NAME``, a path, or a downloaded ModelScope id.
-
-    With ``offline`` false an unknown reference is returned as is, for transformers to fetch from its hub.
+def resolve_model_path(reference: str, cache_dir: Path, *, offline: bool, kind: str) -> Path | str:
+    """A local folder for a model reference: ``packaged:NAME``, a path, or a ModelScope id downloaded into
+    ``cache_dir``. With ``offline`` false an unknown reference is returned as is, for transformers to fetch
+    from its hub.
     """
     if is_packaged(reference):
-        return resolve_packaged(reference, settings.cache_dir, kind=kind)
+        return resolve_packaged(reference, cache_dir, kind=kind)
     path = Path(reference).expanduser()
     if path.exists():
         return path
-    downloaded = settings.cache_dir / "modelscope" / reference
+    downloaded = cache_dir / "modelscope" / reference
     if downloaded.exists():
         return downloaded
-    if not settings.offline:
+    if not offline:
         return reference
     msg = (
         f"{kind} model {reference!r} is neither a local folder nor downloaded: "
@@ -176,7 +176,7 @@ class LocalEmbeddings(Embeddings):
 
 def make_embeddings(settings: Settings) -> LocalEmbeddings:
     """The configured embedding model."""
-    path = resolve_model_path(settings.embedding_model, settings, kind="embedding")
+    path = resolve_model_path(settings.embedding_model, settings.cache_dir, offline=settings.offline, kind="embedding")
     return LocalEmbeddings(
         path,
         identity=settings.embedding_model,

@@ -167,7 +167,7 @@ def _ours(
     return results
 
 
-def _naive(dataset: EvalDataset, corpus_dir: Path, names: dict[str, str], workdir: Path) -> RecipeResult:
+def _naive(dataset: EvalDataset, corpus_dir: Path, names: dict[str, str], workdir: Path, cache_dir: Path) -> RecipeResult:
     from langchain_chroma import Chroma
     from langchain_core.documents import Document
     from langchain_huggingface import HuggingFaceEmbeddings
@@ -181,7 +181,7 @@ def _naive(dataset: EvalDataset, corpus_dir: Path, names: dict[str, str], workdi
         for p in sorted(corpus_dir.glob("*.md"))
     ]
     chunks = RecursiveCharacterTextSplitter(chunk_size=500, chunk_overlap=150).split_documents(docs)
-    model = str(resolve_packaged("packaged:all-MiniLM-L6-v2", Settings().cache_dir))
+    model = str(resolve_packaged("packaged:all-MiniLM-L6-v2", cache_dir))
     embeddings = HuggingFaceEmbeddings(model_name=model)
     store = Chroma.from_documents(chunks, embeddings, persist_directory=str(workdir / "naive"))
     ingest_seconds = time.perf_counter() - started
@@ -221,7 +221,7 @@ def evaluate(
         scratch_settings = settings.with_overrides(persist_dir=root / "store", kb="eval")
         results: list[RecipeResult] = []
         if "naive" in recipes:  # first: the answer evaluation takes documents out of the corpus folder
-            results.append(_naive(dataset, corpus_dir, names, root))
+            results.append(_naive(dataset, corpus_dir, names, root, settings.cache_dir))
         ours = [r for r in recipes if r != "naive"]
         options = None
         if ours:

@@ -12,8 +12,8 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from kb_assistant.config import Settings
-from kb_assistant.english_index import english_embeddings, is_english, open_english_index
 from kb_assistant.errors import KBError
+from kb_assistant.kb.english import is_english
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +67,8 @@ class HybridRetriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    vectorstore: Any
-    """A LangChain Chroma over the KB's collection."""
-    lexical: Any
-    """The KB's ``LexicalIndex`` (BM25)."""
+    kb: Any
+    """The ``KBStore`` searched (opened for reading, with its embedding model)."""
     mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
     k: int = 5
     fetch_k: int = 30
@@ -83,48 +81,38 @@ class HybridRetriever(BaseRetriever):
     sources: list[str] | None = None
     reranker: Any = None
     """A sentence-transformers ``CrossEncoder``, or None."""
-    english: Any = None
-    """The KB's English Chroma collection (``english_index``), searched for English queries; or None."""
-    english_embeddings: Any = None
-    """A callable returning the English embedding model (loaded on the first English query)."""
 
-    def _where(self) -> dict[str, Any] | None:
-        if not self.sources:
-            return None
-        return {"source": {"$in": list(self.sources)}} if len(self.sources) > 1 else {"source": self.sources[0]}
+    @property
+    def embeddings(self) -> Any:
+        """The KB's embedding model (the grounding check measures meaning with it)."""
+        return self.kb.embeddings
+
+    @property
+    def english(self) -> bool:
+        """Whether English queries also search the KB's English index."""
+        return bool(self.kb.has_english_index)
 
     def _dense(self, query: str) -> list[tuple[Document, float]]:
-        if self.mmr:
-            docs = self.vectorstore.max_marginal_relevance_search(
-                query, k=self.fetch_k, fetch_k=self.fetch_k * 3, filter=self._where()
-            )
-            return [(d, float("nan")) for d in docs]
-        hits = self.vectorstore.similarity_search_with_relevance_scores(query, k=self.fetch_k, filter=self._where())
-        if self.score_threshold is not None:
+        hits = self.kb.search_dense(query, self.fetch_k, self.sources, mmr=self.mmr)
+        if self.score_threshold is not None and not self.mmr:
             hits = [(d, s) for d, s in hits if s >= self.score_threshold]
         return hits
 
-    def _english(self, query: str, docs: dict[str, Document], collection: Any) -> list[tuple[str, float]]:
-        """Ranking from the English index; chunks gone from the KB since its last sync are dropped."""
+    def _look_up(self, hits: list[tuple[str, float]], docs: dict[str, Document], key: str) -> list[tuple[str, float]]:
+        """Hits found in ``docs`` or the KB (chunks removed since a side index's sync are dropped), scored."""
+        docs.update(self.kb.chunks([doc_id for doc_id, _ in hits if doc_id not in docs]))
+        found = [(doc_id, score) for doc_id, score in hits if doc_id in docs]
+        for doc_id, score in found:
+            docs[doc_id].metadata[key] = round(score, 4)
+        return found
+
+    def _english(self, query: str, docs: dict[str, Document]) -> list[tuple[str, float]]:
         try:
-            vector = self.english_embeddings().embed_query(query)
+            hits = self.kb.search_english(query, self.fetch_k, self.sources)
         except KBError as error:
             logger.warning("English index skipped: %s", error)
             return []
-        hits = self.english.query(query_embeddings=[vector], n_results=self.fetch_k, where=self._where(),
-                                  include=["distances"])
-        ids, distances = hits["ids"][0], hits["distances"][0]
-        missing = [doc_id for doc_id in ids if doc_id not in docs]
-        if missing:
-            got = collection.get(ids=missing, include=["documents", "metadatas"])
-            for doc_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
-                docs[doc_id] = Document(id=doc_id, page_content=text or "", metadata=dict(meta or {}))
-        ranking = []
-        for doc_id, distance in zip(ids, distances, strict=True):
-            if doc_id in docs:
-                docs[doc_id].metadata["english_score"] = round(1.0 - float(distance), 4)
-                ranking.append((doc_id, 1.0 - float(distance)))
-        return ranking
+        return self._look_up(hits, docs, "english_score")
 
     def _fuse(self, dense: list[list[tuple[str, float]]], lexical: list[tuple[str, float]]) -> list[tuple[str, float]]:
         if self.fusion == "rrf" or self.mmr:  # an MMR order has no scores to normalise
@@ -133,7 +121,6 @@ class HybridRetriever(BaseRetriever):
         return convex_fusion(weighted_lists(dense, lexical, self.dense_weight))
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        collection = self.vectorstore._collection
         docs: dict[str, Document] = {}
         dense: list[list[tuple[str, float]]] = []  # e5's ranking, then the English index's
         lexical: list[tuple[str, float]] = []
@@ -144,18 +131,10 @@ class HybridRetriever(BaseRetriever):
                 docs[str(doc.id)] = doc
                 ranking.append((str(doc.id), score))
             dense.append(ranking)
-        if self.english is not None and self.mode in ("hybrid", "dense") and not self.mmr and is_english(query):
-            dense.append(self._english(query, docs, collection))
+        if self.english and self.mode in ("hybrid", "dense") and not self.mmr and is_english(query):
+            dense.append(self._english(query, docs))
         if self.mode in ("hybrid", "bm25"):
-            hits = self.lexical.search(query, self.fetch_k, self.sources)
-            missing = [doc_id for doc_id, _ in hits if doc_id not in docs]
-            if missing:
-                got = collection.get(ids=missing, include=["documents", "metadatas"])
-                for doc_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
-                    docs[doc_id] = Document(id=doc_id, page_content=text or "", metadata=dict(meta or {}))
-            lexical = [(doc_id, score) for doc_id, score in hits if doc_id in docs]
-            for doc_id, score in lexical:
-                docs[doc_id].metadata["bm25_score"] = round(score, 4)
+            lexical = self._look_up(self.kb.search_lexical(query, self.fetch_k, self.sources), docs, "bm25_score")
         fused = self._fuse(dense, lexical)
         results = []
         for doc_id, score in fused:
@@ -173,23 +152,20 @@ class HybridRetriever(BaseRetriever):
 
 
 def make_retriever(settings: Settings, embeddings: Any = None, sources: list[str] | None = None) -> HybridRetriever:
-    """The configured retriever over ``settings.kb`` (the lexical index is caught up once here)."""
+    """The configured retriever over ``settings.kb`` (its side indexes are caught up once here)."""
     from kb_assistant.embeddings import make_embeddings
-    from kb_assistant.store import KBStore
+    from kb_assistant.kb import KBStore
 
-    embeddings = embeddings or make_embeddings(settings)
-    store = KBStore(settings)
-    vectorstore = store.vectorstore(embeddings)
-    lexical = store.lexical_index_for_reading()
-    english = open_english_index(store.client, settings)  # None without English chunks: never load its model
+    store = KBStore(settings, embeddings=embeddings or make_embeddings(settings))
+    store.collection(store.embeddings)  # a missing KB or another embedding model fails here, not at the first question
+    store.open_for_reading()
     reranker = None
     if settings.reranker_model:
         from sentence_transformers import CrossEncoder
 
         reranker = CrossEncoder(settings.reranker_model, local_files_only=True)
     return HybridRetriever(
-        vectorstore=vectorstore,
-        lexical=lexical,
+        kb=store,
         mode=settings.retrieval_mode,
         k=settings.top_k,
         fetch_k=max(settings.fetch_k, settings.top_k),
@@ -200,6 +176,4 @@ def make_retriever(settings: Settings, embeddings: Any = None, sources: list[str
         score_threshold=settings.score_threshold,
         sources=sources,
         reranker=reranker,
-        english=english,
-        english_embeddings=(lambda: english_embeddings(settings)) if english is not None else None,
     )

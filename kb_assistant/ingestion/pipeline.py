@@ -18,12 +18,11 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from kb_assistant.config import Settings
-from kb_assistant.english_index import sync_english_index
 from kb_assistant.errors import LoaderError
 from kb_assistant.ingestion.discovery import FoundFile, discover_files, display_name, valid_name
 from kb_assistant.ingestion.loaders import is_supported, load_bytes
 from kb_assistant.ingestion.splitting import TokenCounter, split_documents
-from kb_assistant.store import FileRecord, KBStore
+from kb_assistant.kb import FileRecord, KBStore
 
 if TYPE_CHECKING:
     from kb_assistant.embeddings import LocalEmbeddings
@@ -199,12 +198,13 @@ class Ingestor:
         return _Pending(found, known, sha256, chunks)
 
     def _commit(self, pending: list[_Pending]) -> list[FileOutcome]:
-        """Index prepared files' chunks in one call (one Chroma write, one record transaction)."""
+        """Index prepared files' chunks in one call (one Chroma write, one record transaction, one lexical
+        index commit)."""
         if not pending:
             return []
-        self._index([c for p in pending for c in p.chunks])
         now = time.time()
-        self.store.save_file_records(
+        result = self.store.write_files(
+            [c for p in pending for c in p.chunks],
             [
                 FileRecord(
                     path=str(p.found.path),
@@ -215,28 +215,15 @@ class Ingestor:
                     updated_at=now,
                 )
                 for p in pending
-            ]
+            ],
+            self.cache,
         )
+        self.written += result["num_added"] + result["num_updated"]
+        self.deleted += result["num_deleted"]
         return [
             FileOutcome(display_name(p.found.source), "added" if p.known is None else "updated", chunks=len(p.chunks))
             for p in pending
         ]
-
-    def _index(self, chunks: list[Document]) -> dict[str, int]:
-        from langchain_core.indexing import index
-
-        result = index(
-            chunks,
-            self.record_manager,
-            self.vectorstore,
-            cleanup="incremental",
-            source_id_key=lambda d: str(d.metadata["path"]),
-            key_encoder="sha256",
-            batch_size=256,
-        )
-        self.written += result["num_added"] + result["num_updated"]
-        self.deleted += result["num_deleted"]
-        return dict(result)
 
     def run(
         self,
@@ -266,12 +253,10 @@ class Ingestor:
         progress.files_found(len(found))
         with self.store.write_lock(wait):
             self.cache = _PrimedEmbeddings(self.embeddings)
-            self.store.vectorstore(self.embeddings, create=True)  # creates the collection, checks the model
-            self.vectorstore = self.store.vectorstore(self.cache)  # type: ignore[arg-type]
-            self.record_manager = self.store.record_manager()
+            self.store.collection(self.embeddings, create=True)  # creates the collection, checks the model
             self.written = self.deleted = 0
             known = self.store.file_records()
-            lexical = self.store.lexical_index()
+            self.store.lexical_index()  # caught up with the change log before this run adds to it
             for group in _groups(found, self.settings.ingest_group_files):
                 prepared = [(item, self._prepare(item, known.get(str(item.path)))) for item in group]
                 # Embed the chunks of every new file in the group in one length-sorted batch: per-file calls
@@ -280,11 +265,8 @@ class Ingestor:
                 pending = [p for _, p in prepared if isinstance(p, _Pending)]
                 self.cache.prime([c.page_content for p in pending if p.known is None for c in p.chunks])
                 before = self.written
-                touched = [str(p.found.path) for p in pending]
-                lexical.mark_pending(touched)
                 committed = iter(self._commit(pending))
                 outcomes = [next(committed) if isinstance(p, _Pending) else p for _, p in prepared]
-                lexical.settle(self.vectorstore._collection, touched)  # these files' chunks, nothing else
                 progress.chunks_written(self.written - before)
                 for outcome in outcomes:
                     report.outcomes.append(outcome)
@@ -292,9 +274,9 @@ class Ingestor:
                 self.cache.clear()
             if prune_folders:
                 report.outcomes.extend(self._prune(prune_folders, {str(f.path) for f in found}, known))
-            # every run, not only changing ones: it finishes an interrupted sync and builds the index of a KB
-            # made before it existed; with nothing new it only compares ids
-            sync_english_index(self.store.client, self.vectorstore._collection, self.settings)
+            # every run, not only changing ones: it finishes an interrupted sync and builds the English index of
+            # a KB made before it existed; with nothing new it reads one empty page of the change log
+            self.store.sync()
         report.chunks_written, report.chunks_deleted = self.written, self.deleted
         report.seconds = time.perf_counter() - started
         return report

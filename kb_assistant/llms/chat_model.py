@@ -127,7 +127,7 @@ class LocalChatModel(BaseChatModel):
         """Load ``reference`` (family name, ``packaged:NAME`` or a folder) and wrap it."""
         from kb_assistant.llms.loading import load_model
 
-        settings = settings or Settings()
+        settings = settings or Settings.defaults()
         loaded = load_model(reference, settings)
         engine = {"engine": settings.llm_engine, "engine_max_batch": settings.engine_max_batch,
                   "engine_max_len": settings.engine_max_len}

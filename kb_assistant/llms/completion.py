@@ -62,7 +62,7 @@ class LocalLLM(LLM):
 
 def _tutorial_llm(family: str, doc: str) -> type[LocalLLM]:
     def __init__(self: LocalLLM, mode_name_or_path: str, settings: Settings | None = None, **fields: Any) -> None:
-        settings = (settings or Settings()).with_overrides(llm_family=family)
+        settings = (settings or Settings.defaults()).with_overrides(llm_family=family)
         LocalLLM.__init__(self, chat=LocalChatModel.from_pretrained(mode_name_or_path, settings, **fields))
 
     return type(f"{family}_LLM", (LocalLLM,), {"__init__": __init__, "__doc__": doc, "__module__": __name__})

@@ -32,7 +32,15 @@ from langchain_core.runnables.config import ensure_config
 
 from kb_assistant.config import Settings
 from kb_assistant.qa.grounding import GroundingCheck, Passage, Verdict, is_marker_only
-from kb_assistant.qa.prompts import ANSWER_SYSTEM, GENERAL, NOT_FOUND, REFUSE, REWRITE, language_of, refers_back
+from kb_assistant.qa.prompts import (
+    ANSWER_SYSTEM,
+    GENERAL,
+    NOT_FOUND,
+    REFUSE,
+    REWRITE,
+    language_of,
+    refers_back,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -279,7 +287,7 @@ def build_qa_chain(
     ``min_relevance`` setting).
     """
     if grounding == "auto":
-        embeddings = getattr(getattr(retriever, "vectorstore", None), "embeddings", None)
+        embeddings = getattr(retriever, "embeddings", None)
         grounding = GroundingCheck(embeddings)
     return QAChain(
         retriever,

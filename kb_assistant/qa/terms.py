@@ -13,8 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from kb_assistant.bm25 import english_stem, jieba_lock, jieba_module
-
+from kb_assistant.kb.tokens import english_stem, jieba_lock, jieba_module
 
 # Function words and question words: they say nothing a source could support or contradict.
 _STOP_ZH = frozenset(

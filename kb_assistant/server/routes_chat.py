@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
+from kb_assistant.kb import KBStore, list_kbs
 from kb_assistant.server.deps import Ready, State, busy, check_kb_name
 from kb_assistant.server.generation import check_prompt, stream_chat, stream_kb, to_messages, with_sampling
 from kb_assistant.server.schemas import (
@@ -23,7 +24,6 @@ from kb_assistant.server.schemas import (
     error_responses,
 )
 from kb_assistant.server.state import AppState, ThreadedParts
-from kb_assistant.store import KBStore, list_kbs
 
 router = APIRouter(responses=error_responses(400, 401, 422))
 _GENERATION_ERRORS = error_responses(403, 404, 413, 429, 503)

@@ -17,9 +17,9 @@ from fastapi.responses import JSONResponse, Response
 
 from kb_assistant.config import KB_NAME_PATTERN
 from kb_assistant.errors import StoreBusyError
+from kb_assistant.kb import KBStore, list_kbs
 from kb_assistant.server.deps import Ready, State
 from kb_assistant.server.schemas import ErrorBody, SearchRequest, UploadReport, error_responses
-from kb_assistant.store import KBStore, list_kbs
 
 router = APIRouter(prefix="/v1/kbs", responses=error_responses(400, 401, 422))
 KBName = Annotated[str, PathParam(pattern=KB_NAME_PATTERN.pattern, description="letters, digits, '-' and '_'")]

@@ -53,7 +53,8 @@ class AppState:
         if llm is not None and embeddings is not None:
             self.loaded.set()
         self.gate = GenerationGate(settings.max_queue)
-        self._retrievers: dict[str, tuple[float, Any]] = {}
+        self._retrievers: dict[str, tuple[tuple[int, int], Any]] = {}
+        self._stamps: dict[str, Any] = {}  # a KBStore per KB, to read its stamp
         self._lock = threading.Lock()
 
     def load(self) -> None:
@@ -87,19 +88,19 @@ class AppState:
         return self.settings.with_overrides(kb=kb)
 
     def retriever(self, kb: str, sources: list[str] | None = None) -> Any:
-        """The KB's retriever, rebuilt when an ingest or removal (here or from the CLI) changed the KB."""
-        from kb_assistant.lexical_index import lexical_dir
+        """The KB's retriever, rebuilt when the KB changed (an ingest or removal here, from the CLI or from
+        another replica): its freshness stamp is compared at every call."""
+        from kb_assistant.kb import KBStore
         from kb_assistant.retrieval import make_retriever
 
-        path = lexical_dir(self.settings.persist_dir, kb) / "meta.json"  # tantivy rewrites it at every commit
-        stamp = path.stat().st_mtime if path.exists() else 0.0
         with self._lock:
+            store = self._stamps.get(kb)
+            if store is None:
+                store = self._stamps[kb] = KBStore(self.for_kb(kb))
+            stamp = store.stamp()  # taken before building: a change during the build makes the next call rebuild
             cached = self._retrievers.get(kb)
             if cached is None or cached[0] != stamp:
-                retriever = make_retriever(self.for_kb(kb), self.embeddings)
-                stamp = path.stat().st_mtime if path.exists() else 0.0
-                self._retrievers[kb] = (stamp, retriever)
-                cached = self._retrievers[kb]
+                cached = self._retrievers[kb] = (stamp, make_retriever(self.for_kb(kb), self.embeddings))
         return cached[1].model_copy(update={"sources": sources}) if sources else cached[1]
 
 

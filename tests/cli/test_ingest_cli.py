@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from kb_assistant.config import Settings
-from kb_assistant.store import KBStore
+from kb_assistant.kb import KBStore
 from tests.conftest import REPO, shared_path
 
 

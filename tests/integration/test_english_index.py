@@ -1,4 +1,4 @@
-"""The English companion index: kept in step with the KB by id, searched only for English queries."""
+"""The English companion index: kept in step with the KB through its change log, searched only for English queries."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from kb_assistant.config import Settings
-from kb_assistant.english_index import english_collection_name, english_state_path, is_english
 from kb_assistant.ingestion import ingest, remove_paths
+from kb_assistant.kb import KBStore, list_kbs
+from kb_assistant.kb.english import english_collection_name, is_english
 from kb_assistant.retrieval import make_retriever
-from kb_assistant.store import KBStore, list_kbs
 
 ENGLISH = (
     "# Vitamin B12\n\nA deficiency of vitamin B12 raises blood levels of homocysteine, because the enzyme "
@@ -72,7 +72,7 @@ def test_follows_ingest_edit_remove_and_drop(tmp_path: Path, settings: Settings,
 
     KBStore(settings).drop()
     assert english_collection_name(settings.kb) not in {c.name for c in KBStore(settings).client.list_collections()}
-    assert not english_state_path(settings.persist_dir, settings.kb).exists()
+    assert KBStore(settings).records.applied(f"english/{settings.english_embedding_model}") is None
 
 
 def test_a_lost_index_is_rebuilt_by_the_next_ingest_and_off_means_off(tmp_path: Path, settings: Settings, embeddings: Any) -> None:
@@ -83,14 +83,14 @@ def test_a_lost_index_is_rebuilt_by_the_next_ingest_and_off_means_off(tmp_path: 
     expected = _english_ids(settings)
     embeddings_before = embeddings.texts_embedded
     KBStore(settings).client.delete_collection(english_collection_name(settings.kb))  # e.g. a crash or a hand edit
-    assert make_retriever(settings, embeddings).english is None  # a question never waits for a rebuild
+    assert not make_retriever(settings, embeddings).english  # a question never waits for a rebuild
     report = ingest([docs], settings, embeddings=embeddings)  # nothing changed, but the index comes back
     assert report.chunks_written == 0 and embeddings.texts_embedded == embeddings_before
     assert _english_ids(settings) == expected
 
     off = settings.with_overrides(english_embedding_model="")  # as KB_ENGLISH_EMBEDDING_MODEL="" sets it
     retriever = make_retriever(off, embeddings)
-    assert retriever.english is None
+    assert not retriever.english
     assert all("english_score" not in d.metadata for d in retriever.invoke("vitamin B12 homocysteine"))
 
 

@@ -11,7 +11,7 @@ import pytest
 from kb_assistant.config import Settings
 from kb_assistant.errors import EmbeddingMismatchError
 from kb_assistant.ingestion import ingest, reindex, remove_paths
-from kb_assistant.store import KBStore
+from kb_assistant.kb import KBStore
 from tests.conftest import shared_path
 
 

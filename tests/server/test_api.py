@@ -115,8 +115,8 @@ def test_upload_search_remove(server: Server, tmp_path: Path) -> None:
     removed = requests.delete(f"{server.url}/v1/kbs/team/files/notes.txt", timeout=60)
     assert removed.status_code == 200 and removed.json()["chunks_removed"] >= 1
     from kb_assistant.config import Settings
-    from kb_assistant.lexical_index import LexicalIndex, lexical_dir
-    from kb_assistant.store import KBStore
+    from kb_assistant.kb import KBStore
+    from kb_assistant.kb.lexical import LexicalIndex, lexical_dir
 
     chunks = set(KBStore(Settings(persist_dir=server.store, kb="team")).collection().get(include=[])["ids"])
     assert LexicalIndex(lexical_dir(server.store, "team")).ids() == chunks  # the lexical index dropped them too

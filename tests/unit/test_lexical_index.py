@@ -1,5 +1,6 @@
-"""The lexical index (BM25 in tantivy over our tokens): same rankings as the old index, incremental writes,
-no pickle read, and a crash between the Chroma write and the index write is caught up on the next open."""
+"""The lexical index (BM25 in tantivy over our tokens): same rankings as the old index, incremental writes that
+follow the KB's change log, no pickle read, and a crash between the Chroma write and the index write is caught
+up on the next open."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ import os
 import pickle
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import chromadb
 import pytest
 
-from kb_assistant.bm25 import BM25Index, tokenize
-from kb_assistant.lexical_index import lexical_dir, open_lexical_index
+from kb_assistant.kb.lexical import READER, lexical_dir, open_lexical_index, sync_lexical_index
+from kb_assistant.kb.records import IngestRecords
+from kb_assistant.kb.reference_bm25 import BM25Index
+from kb_assistant.kb.tokens import tokenize
 from tests.conftest import shared_path
 
 CHUNKS = {
@@ -31,6 +35,14 @@ def _collection(tmp_path: Path, chunks: dict[str, tuple[str, str]] = CHUNKS) -> 
     return collection
 
 
+def _records(tmp_path: Path) -> IngestRecords:
+    return IngestRecords(tmp_path, "test", "kb_test")
+
+
+def _open(tmp_path: Path, collection: Any) -> Any:
+    return open_lexical_index(tmp_path, "test", collection, _records(tmp_path))
+
+
 def _add(collection: Any, chunks: dict[str, tuple[str, str]]) -> None:
     collection.add(
         ids=list(chunks), documents=[t for t, _ in chunks.values()], embeddings=[[1.0, 0.0]] * len(chunks),
@@ -39,7 +51,7 @@ def _add(collection: Any, chunks: dict[str, tuple[str, str]]) -> None:
 
 
 def test_inflected_english_and_segmented_chinese_find_their_chunk(tmp_path: Path) -> None:
-    index = open_lexical_index(tmp_path, "test", _collection(tmp_path))
+    index = _open(tmp_path, _collection(tmp_path))
     # Word for word, "treatments" and "patients" point at the survey (b); the answer (a) says "treatment",
     # "increased" and "survival".
     assert index.search("Do treatments increase how long patients survive?", 3)[0][0] == "a"
@@ -52,31 +64,36 @@ def test_inflected_english_and_segmented_chinese_find_their_chunk(tmp_path: Path
 
 def test_files_are_added_and_removed_incrementally(tmp_path: Path) -> None:
     collection = _collection(tmp_path)
-    index = open_lexical_index(tmp_path, "test", collection)
+    records = _records(tmp_path)
+    index = _open(tmp_path, collection)
     new = {"d1": ("调度器每 42 秒同步一次配置。", "/docs/d.md"), "d2": ("同步失败时调度器会重试三次。", "/docs/d.md")}
-    index.mark_pending(["/docs/d.md"])
+    records.note_changes(["/docs/d.md"])
     _add(collection, new)
-    index.settle(collection)
+    sync_lexical_index(index, collection, records)
     assert index.count() == 5 and {i for i, _ in index.search("调度器 同步", 5)} == {"d1", "d2"}
+    records.note_changes(["/docs/a.md"])
     collection.delete(ids=["a"])
-    index.remove_paths(["/docs/a.md"])
+    with patch.object(collection, "get", wraps=collection.get) as reads:
+        sync_lexical_index(index, collection, records)
     assert index.count() == 4 and all(doc_id != "a" for doc_id, _ in index.search("metformin survival", 5))
-    assert index.pending() == []
+    # Only the changed file was read back from Chroma: no listing of the KB's ids.
+    assert [c.kwargs.get("where") for c in reads.call_args_list] == [{"path": "/docs/a.md"}]
+    assert records.changes_since(records.applied(READER) or 0)[0] == []  # the log is read up to its end
 
 
 def test_a_crash_between_the_two_writes_is_caught_up_on_open(tmp_path: Path) -> None:
     collection = _collection(tmp_path)
-    index = open_lexical_index(tmp_path, "test", collection)
-    index.mark_pending(["/docs/a.md"])  # then Chroma changes the file's chunk and the process dies
+    index = _open(tmp_path, collection)
+    _records(tmp_path).note_changes(["/docs/a.md"])  # then Chroma changes the file's chunk and the process dies
     collection.update(ids=["a"], documents=["Metformin lowered blood sugar in a cohort of 900 adults."], embeddings=[[0.0, 1.0]])
-    reopened = open_lexical_index(tmp_path, "test", collection)
+    reopened = _open(tmp_path, collection)
     assert reopened.search("blood sugar cohort", 1)[0][0] == "a"
     assert all(doc_id != "a" for doc_id, _ in reopened.search("elderly diabetes survival", 3))  # old text gone
     # A collection that changed behind the index's back (another replica): counts differ, ids are compared.
     _add(collection, {"e": ("Backups run nightly at 02:00.", "/docs/e.md")})
     collection.delete(ids=["b"])
     _add(collection, {"f": ("Backups are kept for 30 days.", "/docs/f.md")})
-    caught = open_lexical_index(tmp_path, "test", collection)
+    caught = _open(tmp_path, collection)
     assert caught.count() == 4 and {i for i, _ in caught.search("backups", 5)} == {"e", "f"}
 
 
@@ -91,7 +108,7 @@ def test_the_old_pickled_index_is_never_unpickled(tmp_path: Path, monkeypatch: p
     legacy = tmp_path / "bm25" / "test.pkl"
     legacy.parent.mkdir()
     legacy.write_bytes(pickle.dumps(_Planted()))
-    index = open_lexical_index(tmp_path, "test", _collection(tmp_path))
+    index = _open(tmp_path, _collection(tmp_path))
     assert not marker.exists() and not legacy.exists()  # deleted unread; the index was built from Chroma
     assert index.count() == 3 and lexical_dir(tmp_path, "test").is_dir()
 
@@ -108,7 +125,7 @@ def test_rankings_match_the_old_index_on_a_real_set(tmp_path: Path) -> None:
     collection = _collection(tmp_path, {})
     for start in range(0, len(corpus), 500):
         _add(collection, dict(list(chunks.items())[start : start + 500]))
-    new = open_lexical_index(tmp_path, "test", collection)
+    new = _open(tmp_path, collection)
     old = BM25Index()
     for doc_id, (text, _) in chunks.items():
         old.add(doc_id, text)

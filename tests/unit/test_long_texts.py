@@ -17,7 +17,7 @@ TAIL = "The vaccine trial enrolled 4,200 volunteers in Ghana and reported 77 per
 @pytest.fixture(scope="module")
 def minilm() -> Any:
     settings = Settings()
-    path = resolve_model_path("packaged:all-MiniLM-L6-v2", settings, kind="embedding")
+    path = resolve_model_path("packaged:all-MiniLM-L6-v2", settings.cache_dir, offline=True, kind="embedding")
     return LocalEmbeddings(path, precision="float32")  # reads 256 tokens, the English index's model
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from kb_assistant.cli import app, err, out, settings_from
+from kb_assistant.cli.app import app, err, out, settings_from
 
 
 @app.command()

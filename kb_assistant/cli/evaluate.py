@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from kb_assistant.cli import app, fail, out, settings_from
+from kb_assistant.cli.app import app, fail, out, settings_from
 
 
 @app.command("eval")

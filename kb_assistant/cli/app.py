@@ -1,4 +1,4 @@
-"""The command line: a thin edge over the library. Heavy imports live inside commands so --help is instant."""
+"""The Typer app, its global options and the helpers every command group shares (no command lives here)."""
 
 from __future__ import annotations
 
@@ -82,11 +82,3 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted; re-run the same command to finish")
         sys.exit(130)
-
-
-# Commands are registered by importing their modules (kept small, one concern each).
-from kb_assistant import cli_kb as _cli_kb  # noqa: E402,F401
-from kb_assistant import cli_models as _cli_models  # noqa: E402,F401
-from kb_assistant import cli_qa as _cli_qa  # noqa: E402,F401
-from kb_assistant import cli_eval as _cli_eval  # noqa: E402,F401
-from kb_assistant import cli_serve as _cli_serve  # noqa: E402,F401

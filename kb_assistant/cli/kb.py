@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from kb_assistant.cli import KBOpt, app, err, fail, out, settings_from
+from kb_assistant.cli.app import KBOpt, app, err, fail, out, settings_from
 
 if TYPE_CHECKING:
     from kb_assistant.ingestion import IngestReport
 
 
 def _report_and_exit(report: IngestReport) -> None:
-    from kb_assistant.cli_output import render_report
+    from kb_assistant.cli.output import render_report
 
     render_report(out, report)
     if not report.ok:
@@ -34,10 +34,10 @@ def ingest(
 
     Exit code 0 when every file was indexed, 1 when some failed (the others are indexed), 2 on errors.
     """
-    from kb_assistant.cli_output import RichProgress
+    from kb_assistant.cli.output import RichProgress
     from kb_assistant.embeddings import make_embeddings
     from kb_assistant.ingestion import Ingestor
-    from kb_assistant.store import KBStore
+    from kb_assistant.kb import KBStore
 
     settings = settings_from(ctx, kb=kb)
     missing = [p for p in paths if not p.exists() and not p.is_symlink()]
@@ -64,7 +64,7 @@ def sync(
 @app.command()
 def reindex(ctx: typer.Context, kb: KBOpt = None) -> None:
     """Rebuild a KB from its files, e.g. after changing the embedding model."""
-    from kb_assistant.cli_output import RichProgress
+    from kb_assistant.cli.output import RichProgress
     from kb_assistant.ingestion import reindex as run_reindex
 
     settings = settings_from(ctx, kb=kb)
@@ -95,7 +95,7 @@ def list_(
     files: Annotated[bool, typer.Option("--files", help="Also list each KB's files.")] = False,
 ) -> None:
     """Knowledge bases with their files, chunks, embedding model and last update."""
-    from kb_assistant.store import KBStore, list_kbs
+    from kb_assistant.kb import KBStore, list_kbs
 
     settings = settings_from(ctx)
     infos = list_kbs(settings)
@@ -123,7 +123,7 @@ def drop(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Delete a knowledge base (its chunks and records; your files are not touched)."""
-    from kb_assistant.store import KBStore
+    from kb_assistant.kb import KBStore
 
     settings = settings_from(ctx, kb=kb)
     store = KBStore(settings)

@@ -6,12 +6,12 @@ from typing import Annotated, Any
 
 import typer
 
-from kb_assistant.cli import KBOpt, app, err, fail, out, settings_from
+from kb_assistant.cli.app import KBOpt, app, err, fail, out, settings_from
 
 
 def _build_chain(ctx: typer.Context, kb: str | None, k: int | None, mode: str | None) -> Any:
     """The QA chain, after the cheap checks (chat model known, KB exists), which take no model loading."""
-    from kb_assistant.store import KBStore
+    from kb_assistant.kb import KBStore
 
     settings = settings_from(ctx, kb=kb, top_k=k, retrieval_mode=mode)
     if not settings.llm_base_url:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from kb_assistant.cli import app, err, settings_from
+from kb_assistant.cli.app import app, err, settings_from
 
 
 @app.command()

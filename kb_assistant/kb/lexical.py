@@ -1,23 +1,26 @@
 """The KB's lexical index: BM25 in tantivy (a Rust search engine), fed with our own tokens.
 
-Our tokenizer (``bm25.tokenize``: jieba search-mode words, Snowball-stemmed English) decides what a term is;
+Our tokenizer (``tokens.tokenize``: jieba search-mode words, Snowball-stemmed English) decides what a term is;
 tantivy stores the postings in segments on disk, memory-maps them when opened, adds and deletes documents
 incrementally (a delete marks, merges reclaim), and scores with BM25. Nothing is unpickled from the persist
 folder. Each chunk is indexed with its ``path`` so that re-indexing or removing a file touches only its chunks.
+The index follows the KB's change log (``records``): a sync re-reads the files noted since it last read the log.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kb_assistant.bm25 import TOKENIZER_VERSION, tokenize
+from kb_assistant.kb.tokens import TOKENIZER_VERSION, tokenize
+
+if TYPE_CHECKING:
+    from kb_assistant.kb.records import IngestRecords
 
 logger = logging.getLogger(__name__)
 _ANALYZER = "kb_tokens"
@@ -25,10 +28,14 @@ _GET_BATCH = 2000
 _WRITER_HEAP = 64 * 2**20
 
 
+_SLUG = TOKENIZER_VERSION.replace("/", "-").replace("+", "-")
+READER = f"lexical/{_SLUG}"
+"""The index's name in the change log's read positions (another tokenizer starts from nothing)."""
+
+
 def lexical_dir(persist_dir: Path, kb: str) -> Path:
     """Where a KB's lexical index lives (a tantivy index folder)."""
-    slug = TOKENIZER_VERSION.replace("/", "-").replace("+", "-")
-    return persist_dir / "lexical" / kb / slug
+    return persist_dir / "lexical" / kb / _SLUG
 
 
 @dataclass(frozen=True)
@@ -140,37 +147,6 @@ class LexicalIndex:
     def remove_paths(self, paths: list[str]) -> None:
         self.write(remove_paths=paths)
 
-    # --- crash safety -------------------------------------------------------------------------
-    # A write to Chroma and the matching write here are two commits. Before the first, the files are
-    # noted as pending; after the second, the note goes. A process killed in between leaves the note, and
-    # the next open re-reads those files from Chroma.
-    @property
-    def _pending_file(self) -> Path:
-        return self.folder.parent / "pending.json"
-
-    def mark_pending(self, paths: list[str]) -> None:
-        """Note files about to change in Chroma (see ``settle``)."""
-        if not paths:
-            return
-        noted = sorted(set(self.pending()) | set(paths))
-        partial = self._pending_file.with_suffix(".tmp")
-        partial.write_text(json.dumps(noted, ensure_ascii=False), encoding="utf-8")
-        partial.replace(self._pending_file)
-
-    def pending(self) -> list[str]:
-        try:
-            return list(json.loads(self._pending_file.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            return []
-
-    def settle(self, collection: Any, paths: list[str] | None = None) -> None:
-        """Re-read these files' and the noted files' chunks from Chroma, then drop the note. Only a holder of
-        the KB's write lock may call it (else it could drop a note another process still needs)."""
-        todo = sorted(set(self.pending()) | set(paths or []))
-        if todo:
-            self.replace_paths(collection, todo)
-        self._pending_file.unlink(missing_ok=True)
-
     def rebuild(self, collection: Any) -> int:
         """Index every chunk of the collection afresh (conversion, repair)."""
         with self._lock:
@@ -211,27 +187,46 @@ def _all_chunks(collection: Any) -> Iterator[list[Chunk]]:
         offset += len(got["ids"])
 
 
-def open_lexical_index(persist_dir: Path, kb: str, collection: Any, *, repair: bool = True) -> LexicalIndex:
+def open_lexical_index(
+    persist_dir: Path, kb: str, collection: Any, records: IngestRecords, *, repair: bool = True
+) -> LexicalIndex:
     """The KB's lexical index, caught up with the collection when ``repair`` (the caller holds the KB's write
     lock; without it the index is opened as it is committed and nothing is written).
 
-    Catching up is cheap when nothing drifted (a count compare). A KB whose index was made by the old
-    pickled BM25 (or by another tokenizer) is rebuilt once from the collection, with progress in the log;
-    the old file is deleted unread.
+    A KB whose index was made by the old pickled BM25 (or by another tokenizer) is rebuilt once from the
+    collection, with progress in the log; the old file is deleted unread.
     """
     index = LexicalIndex(lexical_dir(persist_dir, kb))
-    if not repair:
-        return index
-    legacy = persist_dir / "bm25" / f"{kb}.pkl"
-    if legacy.exists():
-        legacy.unlink()
-    for other in (persist_dir / "lexical" / kb).glob("*"):
-        if other != lexical_dir(persist_dir, kb) and other.is_dir():
-            shutil.rmtree(other, ignore_errors=True)  # made by another tokenizer version
-    index.settle(collection)
+    if repair:
+        legacy = persist_dir / "bm25" / f"{kb}.pkl"
+        legacy.unlink(missing_ok=True)
+        for other in (persist_dir / "lexical" / kb).glob("*"):
+            if other != lexical_dir(persist_dir, kb) and other.is_dir():
+                shutil.rmtree(other, ignore_errors=True)  # made by another tokenizer version
+        (persist_dir / "lexical" / kb / "pending.json").unlink(missing_ok=True)  # older versions' crash note
+        sync_lexical_index(index, collection, records)
+    return index
+
+
+def sync_lexical_index(index: LexicalIndex, collection: Any, records: IngestRecords) -> None:
+    """Apply the change log since the index last read it: re-read the changed files' chunks (none left: the
+    file was removed). An index that never read the log is built in full, or, when it holds chunks already,
+    compared by id. A count that still differs means writes this log never saw (a replica with its own
+    persist folder over the same Chroma server): ids are compared then too."""
+    seq = records.applied(READER)
+    if seq is None:
+        top = records.last_change()
+        if index.count() == 0:
+            index.rebuild(collection)
+        else:
+            catch_up(index, collection)
+    else:
+        paths, top = records.changes_since(seq)
+        index.replace_paths(collection, paths)
     if index.count() != collection.count():
         catch_up(index, collection)
-    return index
+    if top != seq:
+        records.set_applied(READER, top)
 
 
 def catch_up(index: LexicalIndex, collection: Any) -> None:

@@ -1,0 +1,55 @@
+"""Our search tokens: jieba's search-mode words for Chinese, Snowball-stemmed English. The lexical index, the
+grounding check and the reference BM25 all split text with ``tokenize``."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import threading
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+_TOKEN = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
+_STOPWORDS = frozenset(
+    "的 了 是 在 和 与 及 或 也 就 都 而 之 其 这 那 有 为 以 于 把 被 个 吗 呢 吧 啊 什么 哪 哪个 哪些 如何 怎么 多少 "
+    "a an the of to in on for and or is are was were be been by with as at from that this which what who how "
+    "does do did it its".split()
+)
+_ENGLISH_WORD = re.compile(r"[a-z]+")
+jieba_lock = threading.Lock()
+"""jieba's lazy initialisation is not thread-safe: every user of jieba in the package holds this lock."""
+
+TOKENIZER_VERSION = "jieba-search+snowball-english/1"
+"""Changes whenever ``tokenize`` would split a text differently: an index saved by another version is rebuilt."""
+
+
+@functools.cache
+def jieba_module() -> Any:
+    """jieba, with its logger quieted once."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # once: setting a logger's level clears every logger's cache
+    return jieba
+
+
+@functools.cache
+def english_stem() -> Any:
+    """A cached Snowball English stemmer (word -> stem)."""
+    import snowballstemmer
+
+    return functools.lru_cache(maxsize=200_000)(snowballstemmer.stemmer("english").stemWord)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased search tokens: jieba's search-mode words for Chinese; English words stemmed (Snowball), so
+    "increases" finds "increased"; other words as they are."""
+    with jieba_lock:
+        words = jieba_module().lcut_for_search(text.lower())
+    stem = english_stem()
+    return [
+        stem(w) if _ENGLISH_WORD.fullmatch(w) else w
+        for w in words
+        if _TOKEN.search(w) and w.strip() and w not in _STOPWORDS
+    ]
