@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from kb_assistant.config import Settings
 from kb_assistant.kb import KBStore
-from tests.conftest import REPO, shared_path
+from tests.conftest import REPO, chroma_server, shared_path
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
@@ -69,7 +66,7 @@ def test_sigkill_mid_ingest_then_rerun_finishes_without_duplicates(tmp_path: Pat
     source = shared_path("corpora", "llm_universe_kb", "docs")
     docs = tmp_path / "docs"
     docs.mkdir()
-    for chapter in ("C2", "C3", "C4", "C5"):
+    for chapter in ("C2", "C3"):  # three files, ~140 chunks: the first commits alone, the kill lands in the next
         for md in sorted(source.glob(f"{chapter}/*.md")):
             (docs / md.name).write_bytes(md.read_bytes())
     proc = subprocess.Popen(
@@ -89,12 +86,12 @@ def test_sigkill_mid_ingest_then_rerun_finishes_without_duplicates(tmp_path: Pat
                     written = conn.execute("select count(*) from upsertion_record").fetchone()[0]
             except sqlite3.OperationalError:
                 continue
-            if written >= 64:
+            if written >= 32:
                 break
     assert proc.poll() is None, "ingest finished before it could be killed; use a larger corpus"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert written >= 64
+    assert written >= 32
 
     partial = _chunk_count(settings)  # the store opens after the kill
     result = run_cli("ingest", str(docs))
@@ -126,29 +123,8 @@ def test_second_ingest_into_same_kb_fails_clearly(settings: Settings) -> None:
     assert other_kb.returncode == 0  # other KBs are not blocked
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_ingest_into_chroma_server(tmp_path: Path) -> None:
-    chroma = Path(sys.executable).with_name("chroma")
-    if not chroma.exists():
-        pytest.skip("the chroma server binary is not installed")
-    port = _free_port()
-    server = subprocess.Popen(
-        [str(chroma), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.3)
+    with chroma_server(tmp_path / "server-data") as port:
         server_args = ("--chroma-host", "127.0.0.1", "--chroma-port", str(port))
         result = run_cli(*server_args, "ingest", str(REPO / "data"))
         assert result.returncode == 0, result.stderr
@@ -159,6 +135,3 @@ def test_ingest_into_chroma_server(tmp_path: Path) -> None:
 
         client = chromadb.HttpClient(host="127.0.0.1", port=port)
         assert client.get_collection("kb_default").count() > 3
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
