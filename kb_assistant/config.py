@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     """Overlap between neighbouring chunks, in tokens (whole sentences)."""
     ingest_group_files: int = Field(default=32, ge=1)
     """Files read, embedded (one length-sorted batch) and indexed together."""
+    ocr: bool = True
+    """Read scanned PDF pages and pictures (.png .jpg .tif .bmp .webp) with OCR (RapidOCR, offline); false: they
+    are reported as needing OCR."""
+    ocr_dpi: int = Field(default=200, ge=72, le=600)
+    """Resolution at which scanned PDF pages are rendered for OCR."""
     max_file_mb: float = Field(default=100.0, gt=0)
     """Files larger than this are reported and skipped."""
     lock_timeout: float = Field(default=0.0, ge=0)

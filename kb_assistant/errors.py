@@ -4,6 +4,7 @@
     ├── ConfigError                 a setting is invalid
     ├── IngestError                 an ingest run cannot start or go on
     │   └── LoaderError             one file cannot be read (the run reports it and goes on)
+    │       └── NoTextError         the file is readable but holds no text (skipped, not failed)
     ├── StoreError                  the vector store cannot be opened or used
     │   ├── EmbeddingMismatchError  the KB was built with another embedding model
     │   ├── StoreBusyError          another ingest holds the KB
@@ -32,6 +33,10 @@ class IngestError(KBError):
 
 class LoaderError(IngestError):
     """One file cannot be turned into text; the pipeline records the reason and skips it."""
+
+
+class NoTextError(LoaderError):
+    """The file was read and holds no text (a blank page, a page shell filled by script): skipped, not failed."""
 
 
 class StoreError(KBError):

@@ -9,6 +9,7 @@ from rich.table import Table
 from kb_assistant.ingestion.pipeline import FileOutcome, IngestReport
 
 STATUSES = ("added", "updated", "unchanged", "removed", "skipped", "failed")
+_NAMED = 20  # files named per status in a report; a big first ingest is not a wall of names
 
 
 class RichProgress:
@@ -44,6 +45,9 @@ class RichProgress:
         self.chunks += count
         self.progress.update(self.task, chunks=self.chunks)
 
+    def pages_read(self, source: str, done: int, total: int) -> None:
+        self.progress.update(self.task, current=f"{source[-30:]} · OCR page {done}/{total}")
+
 
 def render_report(console: Console, report: IngestReport) -> None:
     """The per-run summary table, then one line per failed file."""
@@ -55,6 +59,11 @@ def render_report(console: Console, report: IngestReport) -> None:
         table.add_column(status, justify="right", min_width=len(status))
     table.add_row(*(str(report.count(s)) for s in STATUSES))
     console.print(table)
+    for status in ("added", "updated", "removed"):
+        names = [o.source for o in report.outcomes if o.status == status]
+        if names:
+            more = f" … and {len(names) - _NAMED} more" if len(names) > _NAMED else ""
+            console.print(f"{status}: {', '.join(names[:_NAMED])}{more}", highlight=False, soft_wrap=True)
     for outcome in report.outcomes:
         if outcome.status in ("failed", "skipped"):
             style = "red" if outcome.status == "failed" else "yellow"

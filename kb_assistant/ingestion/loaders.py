@@ -1,46 +1,67 @@
-"""File -> text documents, one loader per suffix. Every failure becomes a one-line ``LoaderError``.
+"""File -> text documents, one loader per suffix. Every failure becomes a one-line ``LoaderError``; a file
+that holds no text at all is a ``NoTextError`` (skipped, not failed).
 
-Loaders return ``Document``s whose metadata carries what the format knows (``page`` for PDF pages and
-slides). Markdown headings are kept in the text: the splitter turns them into ``headings`` metadata.
-DOCX and HTML headings are written as Markdown headings for the same reason.
+Loaders return ``Document``s whose metadata carries what the format knows (``page`` for PDF pages, slides and
+image frames, ``ocr`` where the text was read from a picture). Markdown headings are kept in the text: the
+splitter turns them into ``headings`` metadata. DOCX and HTML headings are written as Markdown headings for the
+same reason, and every table as a Markdown table (``tables``). Scanned PDF pages and pictures are read by OCR
+(``ocr``) unless ``LoadOptions.ocr`` is off.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from langchain_core.documents import Document
 
-from kb_assistant.errors import LoaderError
+from kb_assistant.errors import LoaderError, NoTextError
 from kb_assistant.ingestion.decoding import clean_text, decode_bytes
+from kb_assistant.ingestion.tables import markdown_table, pdf_page_text, read_delimited, read_workbook
 
-Loader = Callable[[Path, bytes], list[Document]]
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
+MIN_TEXT_LAYER = 20
+"""A PDF page with pictures and fewer characters of text than this (a page number, a stamp) is a scan."""
 
 
-def _text(path: Path, data: bytes) -> list[Document]:
+@dataclass(frozen=True)
+class LoadOptions:
+    """What loading may do beyond reading the file (ingestion fills it from the settings)."""
+
+    ocr: bool = True
+    """Read scanned PDF pages and pictures with OCR."""
+    ocr_dpi: int = 200
+    """Resolution at which scanned PDF pages are rendered for OCR."""
+    on_page: Callable[[int, int], None] | None = None
+    """Called with (pages done, pages to OCR) while a scan is read: progress for long scans."""
+
+
+Loader = Callable[[Path, bytes, LoadOptions], list[Document]]
+
+
+def _text(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
     return [Document(page_content=clean_text(decode_bytes(data, path.name)), metadata={"format": "text"})]
 
 
-def _markdown(path: Path, data: bytes) -> list[Document]:
+def _markdown(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
     return [Document(page_content=clean_text(decode_bytes(data, path.name)), metadata={"format": "markdown"})]
 
 
 _SUBTITLE_TIMING = re.compile(r"^\s*(\d+\s*$|[\d:.,]+\s*-->\s*[\d:.,]+.*$|WEBVTT.*$|NOTE\b.*$)")
 
 
-def _subtitles(path: Path, data: bytes) -> list[Document]:
+def _subtitles(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
     lines = decode_bytes(data, path.name).splitlines()
     kept = [line.strip() for line in lines if line.strip() and not _SUBTITLE_TIMING.match(line)]
     return [Document(page_content=clean_text("\n".join(kept)), metadata={"format": "subtitles"})]
 
 
-def _pdf(path: Path, data: bytes) -> list[Document]:
+def _pdf(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
     import pymupdf
 
     try:
@@ -52,23 +73,65 @@ def _pdf(path: Path, data: bytes) -> list[Document]:
         if pdf.needs_pass:
             msg = "PDF is encrypted with a password; save an unencrypted copy to index it"
             raise LoaderError(msg)
-        docs = []
-        pictured = 0
+        pages: dict[int, Document] = {}
+        scanned = []
         for number, page in enumerate(pdf, start=1):
-            text = clean_text(page.get_text("text", sort=True))
-            if text.strip():
-                docs.append(Document(page_content=text, metadata={"format": "pdf", "page": number}))
-            elif page.get_images():
-                pictured += 1
-        pages = pdf.page_count
-    if not docs:
+            text = clean_text(pdf_page_text(page))
+            if len(text.strip()) < MIN_TEXT_LAYER and page.get_images():
+                scanned.append(number)
+            elif text.strip():
+                pages[number] = Document(page_content=text, metadata={"format": "pdf", "page": number})
+        total = pdf.page_count
+        if scanned and options.ocr:
+            from kb_assistant.ingestion.ocr import ocr_image
+
+            for done, number in enumerate(scanned, start=1):
+                pixmap = pdf[number - 1].get_pixmap(dpi=options.ocr_dpi, colorspace=pymupdf.csGRAY)
+                text = clean_text(ocr_image(pixmap.tobytes("png")))
+                if text.strip():
+                    pages[number] = Document(page_content=text, metadata={"format": "pdf", "page": number, "ocr": True})
+                if options.on_page is not None:
+                    options.on_page(done, len(scanned))
+    if not pages:
         # pymupdf repairs what it can, so a damaged file opens with no pages or blank ones; only pages that
         # hold pictures and no text are a scan.
-        if pictured:
-            msg = f"PDF has no extractable text: {pictured} of {pages} pages are images (a scan?); OCR it first"
-        else:
-            msg = f"corrupt or empty PDF: {pages} pages read, none with text or images"
+        if scanned and not options.ocr:
+            msg = f"PDF has no text layer: {len(scanned)} of {total} pages are pictures (a scan); set ocr = true to read them"
+            raise LoaderError(msg)
+        if scanned:
+            msg = f"no text: OCR found none on the {len(scanned)} scanned pages"
+            raise NoTextError(msg)
+        msg = f"corrupt or empty PDF: {total} pages read, none with text or pictures"
         raise LoaderError(msg)
+    return [pages[n] for n in sorted(pages)]
+
+
+def _image(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
+    """A picture (every frame of a multi-page TIFF) read by OCR."""
+    if not options.ocr:
+        msg = "a picture: set ocr = true to index the text in it"
+        raise LoaderError(msg)
+    import numpy as np
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    from kb_assistant.ingestion.ocr import ocr_image
+
+    try:
+        picture = Image.open(io.BytesIO(data))
+        frames = [np.asarray(frame.convert("RGB")) for frame in ImageSequence.Iterator(picture)]
+    except (UnidentifiedImageError, OSError, ValueError) as e:
+        msg = f"not a readable {path.suffix} image ({type(e).__name__}); re-save it from an image editor"
+        raise LoaderError(msg) from e
+    docs = []
+    for number, frame in enumerate(frames, start=1):
+        text = clean_text(ocr_image(frame[:, :, ::-1]))  # OpenCV's channel order
+        if text.strip():
+            docs.append(Document(page_content=text, metadata={"format": "image", "page": number, "ocr": True}))
+        if options.on_page is not None and len(frames) > 1:
+            options.on_page(number, len(frames))
+    if not docs:
+        msg = "no text: OCR found none in the picture"
+        raise NoTextError(msg)
     return docs
 
 
@@ -80,7 +143,7 @@ def _open_office(opener: Callable[[Any], Any], data: bytes, kind: str, app: str)
         raise LoaderError(msg) from e
 
 
-def _docx(path: Path, data: bytes) -> list[Document]:
+def _docx(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
@@ -98,11 +161,11 @@ def _docx(path: Path, data: bytes) -> list[Document]:
             elif text:
                 lines.append(text)
         elif isinstance(block, Table):
-            lines.extend(" | ".join(cell.text.strip() for cell in row.cells) for row in block.rows)
+            lines.append(markdown_table([cell.text for cell in row.cells] for row in block.rows))
     return [Document(page_content=clean_text("\n\n".join(lines)), metadata={"format": "docx"})]
 
 
-def _pptx(path: Path, data: bytes) -> list[Document]:
+def _pptx(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
     import pptx
 
     presentation = _open_office(pptx.Presentation, data, ".pptx", "PowerPoint")
@@ -113,7 +176,7 @@ def _pptx(path: Path, data: bytes) -> list[Document]:
             if shape.has_text_frame and shape.text_frame.text.strip():
                 parts.append(shape.text_frame.text.strip())
             if getattr(shape, "has_table", False) and shape.has_table:
-                parts.extend(" | ".join(c.text.strip() for c in row.cells) for row in shape.table.rows)
+                parts.append(markdown_table([c.text for c in row.cells] for row in shape.table.rows))
         if slide.has_notes_slide and slide.notes_slide.notes_text_frame is not None:
             notes = slide.notes_slide.notes_text_frame.text.strip()
             if notes:
@@ -126,19 +189,20 @@ def _pptx(path: Path, data: bytes) -> list[Document]:
 _HTML_DROP = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg")
 
 
-def _html(path: Path, data: bytes) -> list[Document]:
+def _html(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(decode_bytes(data, path.name), "lxml")
     for tag in soup(_HTML_DROP):
         tag.decompose()
     for table in soup.find_all("table"):
-        rows = []
-        for tr in table.find_all("tr"):
-            cells = [c.get_text(" ", strip=True) for c in tr.find_all(["td", "th"])]
-            if any(cells):
-                rows.append(" | ".join(cells))
-        table.replace_with(soup.new_string("\n" + "\n".join(rows) + "\n"))
+        caption = table.find("caption")
+        name = caption.get_text(" ", strip=True) if caption else ""
+        if caption:
+            caption.decompose()
+        rows = [[c.get_text(" ", strip=True) for c in tr.find_all(["td", "th"])] for tr in table.find_all("tr")]
+        markdown = markdown_table(rows)
+        table.replace_with(soup.new_string(f"\n{name}\n\n{markdown}\n" if name else f"\n{markdown}\n"))
     for level in range(1, 7):
         for h in soup.find_all(f"h{level}"):
             h.replace_with(soup.new_string(f"\n{'#' * level} {h.get_text(' ', strip=True)}\n"))
@@ -153,21 +217,16 @@ def _html(path: Path, data: bytes) -> list[Document]:
     return [Document(page_content=clean_text(text), metadata=metadata)]
 
 
-def _table(path: Path, data: bytes) -> list[Document]:
-    text = decode_bytes(data, path.name)
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    try:
-        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    except csv.Error as e:
-        msg = f"malformed {path.suffix} ({e})"
-        raise LoaderError(msg) from e
-    rows = [r for r in rows if any(c.strip() for c in r)]
-    if not rows:
-        return []
-    header, body = rows[0], rows[1:]
-    # One line per row with its column names, so a chunk of rows is self-describing.
-    lines = ["; ".join(f"{h}: {v}" for h, v in zip(header, row, strict=False) if v.strip()) for row in body]
-    return [Document(page_content=clean_text("\n".join(lines or [" | ".join(header)])), metadata={"format": "table"})]
+def _table(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
+    table = read_delimited(decode_bytes(data, path.name), path.suffix.lower())
+    return [Document(page_content=table, metadata={"format": "table"})]
+
+
+def _workbook(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
+    """Each sheet a section (``# sheet name``) holding the sheet as a Markdown table."""
+    sheets = read_workbook(path, data)
+    text = "\n\n".join(f"# {name}\n\n{table}" for name, table in sheets)
+    return [Document(page_content=text, metadata={"format": "table"})]
 
 
 def _flatten_json(value: Any, prefix: str, out: list[str], in_list: bool = False) -> None:
@@ -185,7 +244,7 @@ def _flatten_json(value: Any, prefix: str, out: list[str], in_list: bool = False
         out.append(f"{prefix}: {value}" if prefix else str(value))
 
 
-def _json(path: Path, data: bytes) -> list[Document]:
+def _json(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
     text = decode_bytes(data, path.name)
     try:
         if path.suffix.lower() == ".jsonl":
@@ -217,8 +276,11 @@ LOADERS: dict[str, Loader] = {
     ".htm": _html,
     ".csv": _table,
     ".tsv": _table,
+    ".xlsx": _workbook,
+    ".xlsm": _workbook,
     ".json": _json,
     ".jsonl": _json,
+    **dict.fromkeys(IMAGE_SUFFIXES, _image),
 }
 
 
@@ -227,8 +289,9 @@ def is_supported(path: Path) -> bool:
     return path.suffix.lower() in LOADERS
 
 
-def load_bytes(path: Path, data: bytes) -> list[Document]:
-    """Turn a file's bytes into documents with text; raises ``LoaderError`` with the reason."""
+def load_bytes(path: Path, data: bytes, options: LoadOptions | None = None) -> list[Document]:
+    """Turn a file's bytes into documents with text; raises ``LoaderError`` with the reason (``NoTextError``
+    when the file is readable but holds no text)."""
     if not data.strip():
         msg = "file is empty"
         raise LoaderError(msg)
@@ -236,8 +299,8 @@ def load_bytes(path: Path, data: bytes) -> list[Document]:
     if loader is None:
         msg = f"unsupported file type {path.suffix or '(none)'}; supported: {', '.join(sorted(LOADERS))}"
         raise LoaderError(msg)
-    docs = [d for d in loader(path, data) if d.page_content.strip()]
+    docs = [d for d in loader(path, data, options or LoadOptions()) if d.page_content.strip()]
     if not docs:
-        msg = "no text could be extracted"
-        raise LoaderError(msg)
+        msg = "no text: the file holds none (an empty page, a page shell that loads its text by script?)"
+        raise NoTextError(msg)
     return docs

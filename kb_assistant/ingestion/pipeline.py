@@ -4,6 +4,7 @@ hashes kept by LangChain's record manager; file hashes are kept in ``kb_files``)
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import hashlib
 import logging
@@ -18,9 +19,9 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from kb_assistant.config import Settings
-from kb_assistant.errors import LoaderError
+from kb_assistant.errors import LoaderError, NoTextError
 from kb_assistant.ingestion.discovery import FoundFile, discover_files, display_name, valid_name
-from kb_assistant.ingestion.loaders import is_supported, load_bytes
+from kb_assistant.ingestion.loaders import LoadOptions, is_supported, load_bytes
 from kb_assistant.ingestion.splitting import TokenCounter, split_documents
 from kb_assistant.kb import FileRecord, KBStore
 
@@ -75,6 +76,9 @@ class IngestProgress(Protocol):
     def file_done(self, outcome: FileOutcome) -> None: ...
 
     def chunks_written(self, count: int) -> None: ...
+
+    def pages_read(self, source: str, done: int, total: int) -> None:
+        """OCR progress inside one long scan (optional: progress objects without it are not called)."""
 
 
 class _NoProgress:
@@ -156,12 +160,19 @@ class Ingestor:
         if self.store.exists():  # fail on a model mismatch before any work is done
             self.store.collection(embeddings)
         self.counter = TokenCounter(embeddings.tokenizer)
+        self.load_options = LoadOptions(ocr=settings.ocr, ocr_dpi=settings.ocr_dpi)
+        self.progress: IngestProgress = _NoProgress()
         self.chunk_size = min(settings.chunk_size, embeddings.max_tokens)
 
     def chunk(self, found: FoundFile, data: bytes, sha256: str) -> list[Document]:
         """Load and split one file into chunks with their metadata."""
+        options = self.load_options
+        report_pages = getattr(self.progress, "pages_read", None)
+        if report_pages is not None:
+            source = display_name(found.source)
+            options = dataclasses.replace(options, on_page=lambda done, total: report_pages(source, done, total))
         chunks = split_documents(
-            load_bytes(found.path, data), self.counter, self.chunk_size, self.settings.chunk_overlap
+            load_bytes(found.path, data, options), self.counter, self.chunk_size, self.settings.chunk_overlap
         )
         for index, chunk in enumerate(chunks):
             chunk.metadata.update(
@@ -189,7 +200,11 @@ class Ingestor:
                 return FileOutcome(source, "unchanged", chunks=known.chunks)
             chunks = self.chunk(found, data, sha256)
             if not chunks:
-                raise LoaderError("no text could be extracted")
+                raise NoTextError("no text could be extracted")
+        except NoTextError as e:  # nothing to index, nothing wrong: re-running must not fail forever
+            if known is not None:  # it had text before: its old chunks must not answer questions any more
+                self.deleted += self.store.remove_sources([str(found.path)])
+            return FileOutcome(source, "skipped", reason=str(e))
         except LoaderError as e:
             return FileOutcome(source, "failed", reason=str(e))
         except Exception as e:  # a parser bug must cost one file, not the run
@@ -248,6 +263,7 @@ class Ingestor:
     ) -> IngestReport:
         """Index these files; records of files under ``prune_folders`` that are not among them are removed."""
         progress = progress or _NoProgress()
+        self.progress: IngestProgress = progress
         started = time.perf_counter()
         report = IngestReport(kb=self.settings.kb)
         progress.files_found(len(found))

@@ -4,7 +4,8 @@ Text is cut into sentences (。！？；… and English .!? followed by a space,
 sentences are packed into chunks of at most ``chunk_size`` tokens of the embedding model, so the model
 never silently truncates a chunk. A sentence longer than a chunk is cut at clause marks (，、：,:), and
 only as a last resort at token boundaries. Markdown headings become a ``headings`` path that is also
-written at the top of each chunk, which helps retrieval find a section by its title.
+written at the top of each chunk, which helps retrieval find a section by its title. A Markdown table is cut
+between rows, never inside one, and every piece repeats the table's header row (``tables.table_blocks``).
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from typing import Any
 
 from langchain_core.documents import Document
 
+from kb_assistant.ingestion.tables import table_blocks
+
 _SENTENCE_END = re.compile(r"([。！？；…]+[”’」』）】\"']*|[.!?;]+[”’\"')\]]*(?=\s|$)|\n+)")
 _CLAUSE_END = re.compile(r"([，、：,:]+)")
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_HEADING_FORMATS = {"markdown", "docx", "html"}
+_HEADING_FORMATS = {"markdown", "docx", "html", "table"}
 
 
 _PRIVATE: dict[int, tuple[Any, Any]] = {}
@@ -176,6 +179,7 @@ def split_documents(
 ) -> list[Document]:
     """Split loaded documents into chunks; metadata is copied and ``headings`` added for Markdown-like text."""
     packer = ChunkPacker(counter, chunk_size, chunk_overlap)
+    rows = ChunkPacker(counter, chunk_size, 0)  # table rows: no overlap, the header is repeated instead
     chunks: list[Document] = []
     for doc in docs:
         if doc.metadata.get("format") in _HEADING_FORMATS:
@@ -190,12 +194,28 @@ def split_documents(
                 header = headings[-1][:200]
                 header_tokens = counter.count([header + "\n"])[0]
                 budget = max(chunk_size - header_tokens, 16)
-            for piece in packer.pack(body, budget):
-                text = f"{header}\n{piece}" if header else piece
-                metadata = dict(doc.metadata)
-                if header:
-                    metadata["headings"] = header
-                chunks.append(Document(page_content=text, metadata=metadata))
+            for kind, part, caption in table_blocks(body):
+                if kind == "table":
+                    pieces = _table_pieces(part, caption, rows, counter, budget)
+                else:
+                    pieces = packer.pack(part, budget)
+                for piece in pieces:
+                    text = f"{header}\n{piece}" if header else piece
+                    metadata = dict(doc.metadata)
+                    if header:
+                        metadata["headings"] = header
+                    chunks.append(Document(page_content=text, metadata=metadata))
     return chunks
 
 
+def _table_pieces(table: str, caption: str, packer: ChunkPacker, counter: TokenCounter, budget: int) -> list[str]:
+    """A Markdown table in pieces of whole rows, each under the table's caption, header row and separator."""
+    lines = table.strip().splitlines()
+    head = "\n".join(([caption] if caption else []) + lines[:2])
+    head_tokens = counter.count([head + "\n"])[0]
+    if head_tokens > budget // 2:  # a header too wide to repeat: pack the table as text
+        return packer.pack(table, budget)
+    body = "\n".join(lines[2:])  # the rows
+    if not body.strip():
+        return [head]
+    return [f"{head}\n{piece}" for piece in packer.pack(body, budget - head_tokens)]

@@ -141,12 +141,13 @@ def test_bad_files_are_reported_and_the_rest_indexed(tmp_path: Path, settings: S
     assert "binary" in reasons["binary.md"]
     assert reasons["truncated.pdf"]
     assert "encrypted" in reasons["encrypted.pdf"]
-    assert "a scan" in reasons["scan.pdf"] and "OCR" in reasons["scan.pdf"]
+    # A scan whose picture holds no text: read by OCR, nothing found, skipped (not failed: re-runs stay green).
+    assert by_source["scan.pdf"].status == "skipped" and "OCR found none" in by_source["scan.pdf"].reason
     assert "corrupt" in reasons["fake.pdf"] and "scan" not in reasons["fake.pdf"]  # damaged is not "scanned"
     assert "200 MB" in reasons["huge.txt"] and "KB_MAX_FILE_MB" in reasons["huge.txt"]
     assert "symlink loop" in reasons["loop.md"]
     assert any("UTF-8" in r for s, r in reasons.items() if s.startswith("bad-"))
-    assert not report.ok and len(report.failed) == 11
+    assert not report.ok and len(report.failed) == 10
     texts = [v["text"] for v in _store_state(settings).values()]
     assert any("GBK 编码的文本文件" in t for t in texts)
     assert all("\ufffd" not in t for t in texts)

@@ -1,0 +1,85 @@
+"""OCR for scanned pages and pictures: RapidOCR with the PP-OCRv6 detection and recognition models that ship
+inside its wheel (ONNX, run by onnxruntime on the CPU), so it works with no model hub. Chinese and English.
+
+The engine is loaded once per process, on the first page that needs it. Recognised lines are put in reading
+order: boxes whose heights overlap form a line, lines run top to bottom, boxes in a line left to right.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from typing import Any
+
+from kb_assistant.errors import LoaderError
+
+logger = logging.getLogger(__name__)
+
+_ENGINE: Any = None
+_ENGINE_LOCK = threading.Lock()
+_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+MIN_SCORE = 0.5
+"""Recognised text below this confidence is dropped (RapidOCR's own default)."""
+
+
+def _engine() -> Any:
+    global _ENGINE
+    with _ENGINE_LOCK:
+        if _ENGINE is None:
+            try:
+                from rapidocr import RapidOCR
+            except ImportError as e:  # the dependency is declared; a broken install says how to fix it
+                msg = "OCR needs the rapidocr and onnxruntime packages: pip install rapidocr onnxruntime"
+                raise LoaderError(msg) from e
+            logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+            _ENGINE = RapidOCR(params={"Global.log_level": "warning", "Global.text_score": MIN_SCORE})
+        return _ENGINE
+
+
+def ocr_image(image: Any) -> str:
+    """The text of one picture (encoded bytes, a path, or an RGB/grey ``numpy`` array), lines in reading order."""
+    try:
+        result = _engine()(image)
+    except LoaderError:
+        raise
+    except Exception as e:  # onnxruntime / OpenCV errors on a picture they cannot decode
+        msg = f"OCR failed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"
+        raise LoaderError(msg) from e
+    if result.boxes is None or result.txts is None:
+        return ""
+    items = [
+        (float(min(p[1] for p in box)), float(max(p[1] for p in box)), float(min(p[0] for p in box)), text)
+        for box, text in zip(result.boxes.tolist(), result.txts, strict=True)
+        if text.strip()
+    ]
+    return "\n".join(_join_line(line) for line in reading_order(items))
+
+
+def reading_order(items: list[tuple[float, float, float, str]]) -> list[list[tuple[float, float, float, str]]]:
+    """Group (top, bottom, left, text) boxes into lines: a box joins the line whose vertical span it overlaps by
+    more than half its own height; lines top to bottom, boxes in each left to right."""
+    lines: list[list[tuple[float, float, float, str]]] = []
+    for item in sorted(items, key=lambda i: (i[0], i[2])):
+        top, bottom = item[0], item[1]
+        height = max(bottom - top, 1.0)
+        for line in lines:
+            line_top = min(i[0] for i in line)
+            line_bottom = max(i[1] for i in line)
+            if min(bottom, line_bottom) - max(top, line_top) > height / 2:
+                line.append(item)
+                break
+        else:
+            lines.append([item])
+    lines.sort(key=lambda line: min(i[0] for i in line))
+    return [sorted(line, key=lambda i: i[2]) for line in lines]
+
+
+def _join_line(line: list[tuple[float, float, float, str]]) -> str:
+    out = ""
+    for _, _, _, text in line:
+        # Chinese runs on without spaces; a space only between two non-CJK ends.
+        if out and not (_CJK.match(out[-1]) or _CJK.match(text[0])):
+            out += " "
+        out += text.strip()
+    return out

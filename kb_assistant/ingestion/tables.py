@@ -1,0 +1,136 @@
+"""Tables as Markdown, so that a chunk holding row 37 still says what each column is.
+
+Loaders write every table they find (CSV/TSV, spreadsheet sheets, Word, PowerPoint, HTML and PDF tables) as a
+Markdown table under a heading or caption that names it. The splitter recognises Markdown tables in any text
+(``table_blocks``) and cuts a long one between rows, repeating its header row in every chunk; the chunk's
+heading path names the table.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from kb_assistant.errors import LoaderError
+
+_CAPTION_CHARS = 80
+_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return re.sub(r"\s+", " ", str(value)).strip().replace("|", "\\|")
+
+
+def markdown_table(rows: Iterable[Iterable[Any]]) -> str:
+    """Rows (the first is the header) as a Markdown table; empty rows and columns are dropped, short rows padded."""
+    grid = [[_cell(v) for v in row] for row in rows]
+    grid = [row for row in grid if any(row)]
+    if not grid:
+        return ""
+    width = max(len(row) for row in grid)
+    grid = [row + [""] * (width - len(row)) for row in grid]
+    keep = [c for c in range(width) if any(row[c] for row in grid)]
+    grid = [[row[c] for c in keep] for row in grid]
+    header = [h or f"column {i + 1}" for i, h in enumerate(grid[0])]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in grid[1:]]
+    return "\n".join(lines)
+
+
+def table_blocks(text: str) -> Iterator[tuple[str, str, str]]:
+    """Split text into ("text", prose, "") and ("table", markdown table, caption) parts, in order. A table is a
+    header line starting with "|", a separator line (|---|) and its row lines; its caption is the short line
+    just before it ("表 3 各部门分机", "Table 2: ..."), if any."""
+    lines = text.splitlines(keepends=True)
+    prose: list[str] = []
+    i = 0
+    while i < len(lines):
+        if lines[i].lstrip().startswith("|") and i + 1 < len(lines) and _SEPARATOR.match(lines[i + 1]):
+            j = i + 2
+            while j < len(lines) and lines[j].lstrip().startswith("|"):
+                j += 1
+            before = [line.strip() for line in prose if line.strip()]
+            caption = before[-1] if before and len(before[-1]) <= _CAPTION_CHARS else ""
+            if "".join(prose).strip():
+                yield "text", "".join(prose), ""
+            prose = []
+            yield "table", "".join(lines[i:j]), caption
+            i = j
+        else:
+            prose.append(lines[i])
+            i += 1
+    if "".join(prose).strip():
+        yield "text", "".join(prose), ""
+
+
+def read_delimited(text: str, suffix: str) -> str:
+    """A CSV or TSV file as one Markdown table."""
+    import csv
+
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter="\t" if suffix == ".tsv" else ","))
+    except csv.Error as e:
+        msg = f"malformed {suffix} ({e})"
+        raise LoaderError(msg) from e
+    return markdown_table(rows)
+
+
+def read_workbook(path: Path, data: bytes) -> list[tuple[str, str]]:
+    """(sheet name, Markdown table) per non-empty sheet of an .xlsx/.xlsm workbook: merged cells are filled with
+    their value, formulas give the value the spreadsheet saved."""
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    except Exception as e:  # zipfile.BadZipFile, KeyError, InvalidFileException ...
+        msg = f"not a readable {path.suffix} workbook ({type(e).__name__}); re-save it from Excel or LibreOffice"
+        raise LoaderError(msg) from e
+    sheets = []
+    for sheet in workbook.worksheets:
+        grid = [list(row) for row in sheet.iter_rows(values_only=True)]
+        for merged in sheet.merged_cells.ranges:
+            value = sheet.cell(merged.min_row, merged.min_col).value
+            for r in range(merged.min_row, merged.max_row + 1):
+                for c in range(merged.min_col, merged.max_col + 1):
+                    if r - 1 < len(grid) and c - 1 < len(grid[r - 1]):
+                        grid[r - 1][c - 1] = value
+        table = markdown_table(grid)
+        if table:
+            sheets.append((sheet.title, table))
+    return sheets
+
+
+def pdf_page_text(page: Any) -> str:
+    """A PDF page's text in reading order with each table PyMuPDF finds written as a Markdown table in its
+    place (the words inside a table's box are not repeated as loose text)."""
+    import pymupdf
+
+    try:
+        tables = page.find_tables().tables
+    except Exception:  # noqa: BLE001 - a table finder failure must not cost the page its text
+        tables = []
+    if not tables:
+        return str(page.get_text("text", sort=True))
+    boxes = [pymupdf.Rect(t.bbox) for t in tables]
+    parts: list[tuple[float, str]] = []
+    for x0, y0, x1, y1, text, _, kind in page.get_text("blocks", sort=True):
+        block = pymupdf.Rect(x0, y0, x1, y1)
+        if kind != 0 or any((block & box).get_area() > 0.5 * max(block.get_area(), 1e-6) for box in boxes):
+            continue
+        parts.append((y0, text.strip()))
+    for table, box in zip(tables, boxes, strict=True):
+        # Each cell's text from its box: ``Table.extract`` drops spaces between words of small print.
+        rows = [[page.get_textbox(cell) if cell else "" for cell in row.cells] for row in table.rows]
+        if table.header.external:
+            rows.insert(0, list(table.header.names))
+        markdown = markdown_table(rows)
+        if markdown:
+            parts.append((box.y0, f"\n{markdown}\n"))
+    return "\n".join(text for _, text in sorted(parts, key=lambda part: part[0]))

@@ -1,0 +1,142 @@
+"""Documents as people have them: a scanned page and a photo read by OCR, tables that keep their header in every
+chunk, a workbook with two sheets and a merged cell, and files with no text skipped rather than failed."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pymupdf
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from kb_assistant.config import Settings
+from kb_assistant.ingestion import ingest
+from kb_assistant.retrieval import make_retriever
+
+FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")  # installed by `make browser` with Chromium
+MEMO = [
+    "第三章 报销与办公",
+    "财务总监周明远的办公室在七号楼十二层 1207 室，分机号 8812。",
+    "报销单据须在每月 25 日前提交，逾期顺延至下月处理。",
+    "差旅住宿标准：一线城市每晚不超过 600 元，其他城市 450 元。",
+]
+
+
+def _page_picture(lines: list[str], size: tuple[int, int] = (1654, 2339)) -> bytes:
+    """A page as a scanner would give it: black text on white, 200 dpi A4."""
+    if not FONT.exists():
+        pytest.skip("the CJK font (fonts-wqy-microhei) is not installed; `make browser` installs it")
+    font = ImageFont.truetype(str(FONT), 34)
+    picture = Image.new("L", size, 255)
+    draw = ImageDraw.Draw(picture)
+    for i, line in enumerate(lines):
+        draw.text((150, 160 + i * 80), line, fill=0, font=font)
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    return out.getvalue()
+
+
+def _top(settings: Settings, embeddings: Any, question: str, k: int = 3) -> list[Any]:
+    return make_retriever(settings.with_overrides(top_k=k), embeddings).invoke(question)
+
+
+def test_a_scanned_page_and_a_photo_are_read_by_ocr(tmp_path: Path, settings: Settings, embeddings: Any) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    scan = pymupdf.open()
+    scan.new_page().insert_image(pymupdf.Rect(0, 0, 595, 842), stream=_page_picture(MEMO))  # no text layer
+    scan.save(str(docs / "memo-scan.pdf"))
+    (docs / "whiteboard.png").write_bytes(_page_picture(["On-call rota: Dana Whitfield answers pages within 15 minutes."], (1400, 400)))
+
+    off = ingest([docs], settings.with_overrides(ocr=False), embeddings=embeddings)
+    reasons = {o.source: o.reason for o in off.failed}
+    assert "ocr = true" in reasons["memo-scan.pdf"] and "ocr = true" in reasons["whiteboard.png"]
+
+    report = ingest([docs], settings, embeddings=embeddings)
+    assert report.ok and report.count("added") == 2, report.outcomes
+    office = _top(settings, embeddings, "周明远的办公室在哪里？")[0]
+    assert office.metadata["source"] == "memo-scan.pdf" and office.metadata["page"] == 1 and office.metadata["ocr"]
+    assert "1207" in office.page_content and "七号楼十二层" in office.page_content
+    rota = _top(settings, embeddings, "Who answers pages on call?")[0]
+    assert rota.metadata["source"] == "whiteboard.png" and "Dana Whitfield" in rota.page_content
+
+
+def _table_pdf(path: Path, rows: int) -> None:
+    """A PDF with a ruled table of ``rows`` rows under a caption, drawn as a report generator would."""
+    pdf = pymupdf.open()
+    page = pdf.new_page()
+    page.insert_text((50, 40), "Table 4: Regional budgets for 2026", fontsize=11)
+    columns = ("Region", "Manager", "Budget (kEUR)")
+    top, height, widths = 52, 12.5, (120, 180, 120)
+    for r in range(rows + 1):
+        x = 50
+        cells = columns if r == 0 else (f"R{r:02d}", f"Manager {chr(65 + r % 26)}{r}", str(1000 + 37 * r))
+        for width, text in zip(widths, cells, strict=True):
+            page.draw_rect(pymupdf.Rect(x, top + r * height, x + width, top + (r + 1) * height), color=(0, 0, 0), width=0.5)
+            page.insert_text((x + 3, top + (r + 1) * height - 3.5), text, fontsize=8)
+            x += width
+    pdf.save(str(path))
+
+
+def test_a_table_keeps_its_header_and_caption_in_every_chunk(tmp_path: Path, settings: Settings, embeddings: Any) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    _table_pdf(docs / "budgets.pdf", 50)
+    small = settings.with_overrides(chunk_size=160)  # the table spans several chunks
+    report = ingest([docs], small, embeddings=embeddings)
+    assert report.ok and report.outcomes[0].chunks >= 3, report.outcomes
+    hit = _top(small, embeddings, "What is the budget of region R45?", k=1)[0]
+    assert "| R45 |" in hit.page_content and "2665" in hit.page_content
+    # The row's chunk still says what each column is and which table it is.
+    assert "| Region | Manager | Budget (kEUR) |" in hit.page_content and "Table 4" in hit.page_content
+
+
+def test_a_workbook_with_two_sheets_and_a_merged_cell(tmp_path: Path, settings: Settings, embeddings: Any) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    staff = workbook.active
+    staff.title = "分机表"
+    staff.append(["姓名", "部门", "分机"])
+    staff.append(["周明远", "财务部", 8812])
+    staff.append(["李晓彤", None, 8813])  # the department cell is merged with the one above
+    staff.merge_cells("B2:B3")
+    staff.append(["王振华", "研发部", "=8800+14"])  # a formula: the saved value is what the sheet shows
+    rooms = workbook.create_sheet("会议室")
+    rooms.append(["会议室", "楼层", "容纳人数"])
+    rooms.append(["星河厅", "12 层", 40])
+    path = tmp_path / "通讯录.xlsx"
+    workbook.save(path)
+
+    report = ingest([path], settings, embeddings=embeddings)
+    assert report.ok, report.outcomes
+    hit = _top(settings, embeddings, "李晓彤在哪个部门？分机多少？", k=2)
+    chunk = next(d for d in hit if "李晓彤" in d.page_content)
+    assert "| 李晓彤 | 财务部 | 8813 |" in chunk.page_content  # the merged cell's value, on its row
+    assert chunk.metadata["headings"] == "分机表"
+    room = next(d for d in _top(settings, embeddings, "星河厅能坐多少人？") if "星河厅" in d.page_content)
+    assert room.metadata["headings"] == "会议室" and "| 星河厅 | 12 层 | 40 |" in room.page_content
+
+
+def test_files_with_no_text_are_skipped_not_failed(tmp_path: Path, settings: Settings, embeddings: Any) -> None:
+    docs = tmp_path / "site"
+    docs.mkdir()
+    # A docsify site's index.html: a shell whose text is loaded by script at view time.
+    (docs / "index.html").write_text(
+        '<!DOCTYPE html><html><head><meta charset="UTF-8"><title></title>'
+        '<script src="//cdn.jsdelivr.net/npm/docsify@4"></script></head><body><div id="app"></div></body></html>',
+        encoding="utf-8",
+    )
+    (docs / "notes.md").write_text("# Notes\n\nBackups run nightly at 02:00.\n", encoding="utf-8")
+    (docs / "guide.html").write_text("<html><body><h1>Guide</h1><p>The service listens on port 6006.</p></body></html>", encoding="utf-8")
+    report = ingest([docs], settings, embeddings=embeddings)
+    by_source = {o.source: o for o in report.outcomes}
+    assert report.ok and by_source["index.html"].status == "skipped" and "no text" in by_source["index.html"].reason
+    assert by_source["guide.html"].status == "added"
+    # An edit that leaves a file with no text takes its old chunks out of the KB, and the run stays green.
+    (docs / "guide.html").write_text("<html><body><div id='app'></div></body></html>", encoding="utf-8")
+    again = ingest([docs], settings, embeddings=embeddings)
+    assert again.ok and {o.source: o.status for o in again.outcomes}["guide.html"] == "skipped"
+    assert all(d.metadata["source"] != "guide.html" for d in _top(settings, embeddings, "Which port does the service listen on?"))
