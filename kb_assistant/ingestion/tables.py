@@ -17,6 +17,7 @@ from typing import Any
 from kb_assistant.errors import LoaderError
 
 _CAPTION_CHARS = 80
+_MIN_RULE = 8  # points: shorter strokes are glyph parts, not table rules
 _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 
@@ -107,15 +108,47 @@ def read_workbook(path: Path, data: bytes) -> list[tuple[str, str]]:
     return sheets
 
 
-def pdf_page_text(page: Any) -> str:
-    """A PDF page's text in reading order with each table PyMuPDF finds written as a Markdown table in its
-    place (the words inside a table's box are not repeated as loose text)."""
+def _looks_ruled(page: Any) -> bool:
+    """Whether the page draws a grid (3+ horizontal and 3+ vertical rules): PyMuPDF's table finder costs about
+    0.25 s a page, so it runs only where a ruled table can be (7 of the 196 pages of a formula-heavy textbook;
+    fraction bars and a boxed formula do not count)."""
     import pymupdf
 
-    try:
-        tables = page.find_tables().tables
-    except Exception:  # noqa: BLE001 - a table finder failure must not cost the page its text
-        tables = []
+    rows: set[int] = set()
+    columns: set[int] = set()
+    for path in page.get_cdrawings():
+        for item in path.get("items", ()):
+            if item[0] == "l":
+                (x0, y0), (x1, y1) = item[1], item[2]
+                if abs(y0 - y1) < 1 and abs(x1 - x0) >= _MIN_RULE:
+                    rows.add(round(y0))
+                elif abs(x0 - x1) < 1 and abs(y1 - y0) >= _MIN_RULE:
+                    columns.add(round(x0))
+            elif item[0] == "re":
+                box = pymupdf.Rect(item[1])
+                if box.height < 2 <= _MIN_RULE <= box.width:  # a rule drawn as a thin rectangle
+                    rows.add(round(box.y0))
+                elif box.width < 2 <= _MIN_RULE <= box.height:
+                    columns.add(round(box.x0))
+                elif box.width >= _MIN_RULE and box.height >= _MIN_RULE:  # a cell
+                    rows.update((round(box.y0), round(box.y1)))
+                    columns.update((round(box.x0), round(box.x1)))
+        if len(rows) >= 3 and len(columns) >= 3:
+            return True
+    return False
+
+
+def pdf_page_text(page: Any) -> str:
+    """A PDF page's text in reading order with each ruled table written as a Markdown table in its place (the
+    words inside a table's box are not repeated as loose text)."""
+    import pymupdf
+
+    tables = []
+    if _looks_ruled(page):
+        try:
+            tables = page.find_tables().tables
+        except Exception:  # noqa: BLE001 - a table finder failure must not cost the page its text
+            tables = []
     if not tables:
         return str(page.get_text("text", sort=True))
     boxes = [pymupdf.Rect(t.bbox) for t in tables]
