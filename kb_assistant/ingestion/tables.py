@@ -158,12 +158,24 @@ def pdf_page_text(page: Any) -> str:
         if kind != 0 or any((block & box).get_area() > 0.5 * max(block.get_area(), 1e-6) for box in boxes):
             continue
         parts.append((y0, text.strip()))
+    words = page.get_text("words", sort=True) if tables else []
     for table, box in zip(tables, boxes, strict=True):
-        # Each cell's text from its box: ``Table.extract`` drops spaces between words of small print.
-        rows = [[page.get_textbox(cell) if cell else "" for cell in row.cells] for row in table.rows]
+        # Each cell's words by position (``Table.extract`` drops the spaces between words of small print;
+        # a text lookup per cell costs a page extraction each).
+        rows = [[_words_in(words, cell) for cell in row.cells] for row in table.rows]
         if table.header.external:
             rows.insert(0, list(table.header.names))
         markdown = markdown_table(rows)
         if markdown:
             parts.append((box.y0, f"\n{markdown}\n"))
     return "\n".join(text for _, text in sorted(parts, key=lambda part: part[0]))
+
+
+def _words_in(words: list[Any], cell: Any) -> str:
+    """The words whose centre lies in ``cell`` (x0, y0, x1, y1), in reading order; "" for a merged-away cell."""
+    if not cell:
+        return ""
+    x0, y0, x1, y1 = cell
+    return " ".join(
+        w[4] for w in words if x0 <= (w[0] + w[2]) / 2 <= x1 and y0 <= (w[1] + w[3]) / 2 <= y1
+    )

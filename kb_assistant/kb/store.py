@@ -60,6 +60,7 @@ class KBStore:
         self._lexical: LexicalIndex | None = None
         self._english: Any = None
         self._vectorstore: tuple[Any, Chroma] | None = None
+        self._handle: Any = None  # the collection, looked up once: every query reads chunks through it
 
     # --- the collection -----------------------------------------------------------------------
     def exists(self) -> bool:
@@ -110,7 +111,18 @@ class KBStore:
 
     def count(self) -> int:
         """Chunks in the KB (0 when it does not exist)."""
-        return self.collection().count() if self.exists() else 0
+        try:
+            return int(self._collection().count())
+        except KBNotFoundError:
+            return 0
+        except Exception:  # noqa: BLE001 - a handle to a collection dropped elsewhere: look it up again
+            self._handle = None
+            return int(self._collection().count()) if self.exists() else 0
+
+    def _collection(self) -> Any:
+        if self._handle is None:
+            self._handle = self.collection()
+        return self._handle
 
     def stamp(self) -> tuple[int, int]:
         """Changes when the KB changes (here, from another process, or from a replica over the same Chroma
@@ -174,7 +186,7 @@ class KBStore:
         keys = manager.list_keys(group_ids=paths)
         if keys and self.exists():
             self.records.note_changes(paths)
-            collection = self.collection()
+            collection = self._collection()
             for start in range(0, len(keys), _DELETE_BATCH):
                 collection.delete(ids=keys[start : start + _DELETE_BATCH])
             self.sync()
@@ -189,7 +201,7 @@ class KBStore:
             return
         from kb_assistant.kb.lexical import sync_lexical_index
 
-        collection = self.collection()
+        collection = self._collection()
         sync_lexical_index(self.lexical_index(repair=False), collection, self.records)
         if english:
             sync_english_index(self.client, collection, self.settings, self.records)
@@ -198,7 +210,7 @@ class KBStore:
         """Delete the KB's collection, its side indexes and all its records."""
         if self.exists():
             self.client.delete_collection(collection_name(self.kb))
-        self._lexical = None
+        self._lexical = self._handle = self._vectorstore = None
         shutil.rmtree(self.settings.persist_dir / "lexical" / self.kb, ignore_errors=True)
         (self.settings.persist_dir / "bm25" / f"{self.kb}.pkl").unlink(missing_ok=True)  # the old pickled BM25
         drop_english_index(self.client, self.settings, self.records)
@@ -217,7 +229,7 @@ class KBStore:
 
         if self._lexical is None or repair:
             self._lexical = open_lexical_index(
-                self.settings.persist_dir, self.kb, self.collection(), self.records, repair=repair
+                self.settings.persist_dir, self.kb, self._collection(), self.records, repair=repair
             )
         return self._lexical
 
@@ -264,7 +276,7 @@ class KBStore:
         """The chunks with these ids that the KB holds, by id."""
         if not ids:
             return {}
-        got = self.collection().get(ids=ids, include=["documents", "metadatas"])
+        got = self._collection().get(ids=ids, include=["documents", "metadatas"])
         return {
             doc_id: Document(id=doc_id, page_content=text or "", metadata=dict(meta or {}))
             for doc_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)

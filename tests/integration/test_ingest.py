@@ -82,6 +82,7 @@ def third_hash(path: Path) -> str:
 
 
 def test_remove_and_reindex(docs: Path, settings: Settings, embeddings) -> None:
+    settings = settings.with_overrides(english_embedding_model="")  # test_english_index covers that index
     ingest([docs], settings, embeddings=embeddings)
     total = len(_store_state(settings))
     report = reindex(settings, embeddings=embeddings)
