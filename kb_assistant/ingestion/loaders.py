@@ -22,7 +22,13 @@ from langchain_core.documents import Document
 
 from kb_assistant.errors import LoaderError, NoTextError
 from kb_assistant.ingestion.decoding import clean_text, decode_bytes
-from kb_assistant.ingestion.tables import markdown_table, pdf_page_text, read_delimited, read_workbook
+from kb_assistant.ingestion.tables import (
+    markdown_table,
+    pdf_page_text,
+    read_delimited,
+    read_legacy_workbook,
+    read_workbook,
+)
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 MIN_TEXT_LAYER = 20
@@ -224,7 +230,7 @@ def _table(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
 
 def _workbook(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
     """Each sheet a section (``# sheet name``) holding the sheet as a Markdown table."""
-    sheets = read_workbook(path, data)
+    sheets = read_workbook(path, data) if path.suffix.lower() in (".xlsx", ".xlsm") else read_legacy_workbook(path, data)
     text = "\n\n".join(f"# {name}\n\n{table}" for name, table in sheets)
     return [Document(page_content=text, metadata={"format": "table"})]
 
@@ -278,6 +284,8 @@ LOADERS: dict[str, Loader] = {
     ".tsv": _table,
     ".xlsx": _workbook,
     ".xlsm": _workbook,
+    ".xls": _workbook,
+    ".ods": _workbook,
     ".json": _json,
     ".jsonl": _json,
     **dict.fromkeys(IMAGE_SUFFIXES, _image),

@@ -138,6 +138,35 @@ def _looks_ruled(page: Any) -> bool:
     return False
 
 
+def read_legacy_workbook(path: Path, data: bytes) -> list[tuple[str, str]]:
+    """(sheet name, Markdown table) per non-empty sheet of an .xls or .ods workbook (calamine, in Rust): formulas
+    as their saved values, merged cells filled where the reader reports them (.xls; not .ods)."""
+    import python_calamine
+
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as e:  # CalamineError, ZipError, XmlError, PasswordError ...
+        msg = f"not a readable {path.suffix} workbook ({type(e).__name__}); re-save it from Excel or LibreOffice"
+        raise LoaderError(msg) from e
+    sheets = []
+    for name in workbook.sheet_names:
+        sheet = workbook.get_sheet_by_name(name)
+        grid = [list(row) for row in sheet.to_python()]
+        top, left = sheet.start or (0, 0)
+        for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []:
+            r0, r1, c0, c1 = r0 - top, r1 - top, c0 - left, c1 - left
+            if not (0 <= r0 < len(grid) and 0 <= c0 < len(grid[r0])):
+                continue
+            value = grid[r0][c0]
+            for r in range(r0, min(r1 + 1, len(grid))):
+                for c in range(c0, min(c1 + 1, len(grid[r]))):
+                    grid[r][c] = value
+        table = markdown_table(grid)
+        if table:
+            sheets.append((name, table))
+    return sheets
+
+
 def pdf_page_text(page: Any) -> str:
     """A PDF page's text in reading order with each ruled table written as a Markdown table in its place (the
     words inside a table's box are not repeated as loose text)."""
