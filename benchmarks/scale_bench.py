@@ -198,7 +198,10 @@ def measure(work: Path, which: str, chroma_host: str | None) -> dict[str, Any]:
             index.add(doc_id, text)
         (work / "old.pkl").write_bytes(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
     out["add_file_s"] = round(time.perf_counter() - t, 2)
-    victim = "/scale/file-7.md" if which == "old" else "/scale/file-8.md"
+    # A file that is still there (a kept --workdir has lost the victims of earlier runs).
+    files = work_files(work)
+    victim = next(f"/scale/file-{i}.md" for i in range(int(time.time()) % files, files)
+                  if collection.get(where={"path": f"/scale/file-{i}.md"}, include=[], limit=1)["ids"])
     t = time.perf_counter()
     if which == "new":
         store.records.note_changes([victim])
@@ -217,9 +220,12 @@ def measure(work: Path, which: str, chroma_host: str | None) -> dict[str, Any]:
 def reingest(work: Path, files: int, chroma_host: str | None) -> dict[str, Any]:
     """``files`` small files ingested into the same KB through the real pipeline and embedding model, then
     ingested again unchanged (nothing to embed: what a nightly ``sync`` of a big folder costs)."""
+    import chromadb
+
     from kb_assistant.config import Settings
     from kb_assistant.embeddings import make_embeddings
     from kb_assistant.ingestion import Ingestor
+    from kb_assistant.kb import KBStore
 
     folder = work / "files"
     if not folder.exists():
@@ -232,15 +238,22 @@ def reingest(work: Path, files: int, chroma_host: str | None) -> dict[str, Any]:
         persist_dir=work, kb="scale", english_embedding_model="", chroma_host=chroma_host
     )
     embeddings = make_embeddings(settings)
+    # The client this process opened already (Chroma allows one per folder and settings).
+    client = chromadb.HttpClient(host=chroma_host) if chroma_host else chromadb.PersistentClient(path=str(work / "chroma"))
     t = time.perf_counter()
-    first = Ingestor(settings, embeddings).run([folder])
+    first = Ingestor(settings, embeddings, KBStore(settings, client)).run([folder])
     first_s = time.perf_counter() - t
     t = time.perf_counter()
-    again = Ingestor(settings, embeddings).run([folder])
+    again = Ingestor(settings, embeddings, KBStore(settings, client)).run([folder])
     again_s = time.perf_counter() - t
     assert again.count("unchanged") == files and again.chunks_written == 0, again.outcomes[:3]
     return {"files": files, "first_ingest_s": round(first_s, 1), "first_ingest_new": first.count("added"),
             "unchanged_reingest_s": round(again_s, 2)}
+
+
+def work_files(work: Path) -> int:
+    """How many 50-chunk files the kept KB was built with."""
+    return int(json.loads((work / "built.json").read_text())["chunks"]) // PER_FILE if (work / "built.json").exists() else 1
 
 
 def disk_gb(path: Path) -> float:
