@@ -263,7 +263,7 @@ class Ingestor:
     ) -> IngestReport:
         """Index these files; records of files under ``prune_folders`` that are not among them are removed."""
         progress = progress or _NoProgress()
-        self.progress: IngestProgress = progress
+        self.progress = progress
         started = time.perf_counter()
         report = IngestReport(kb=self.settings.kb)
         progress.files_found(len(found))
