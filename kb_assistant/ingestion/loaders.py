@@ -125,6 +125,9 @@ def _image(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
     try:
         picture = Image.open(io.BytesIO(data))
         frames = [np.asarray(frame.convert("RGB")) for frame in ImageSequence.Iterator(picture)]
+    except Image.DecompressionBombError as e:  # a few KB that would decode to gigabytes
+        msg = f"picture too large to read ({e}); scale it down to index it"
+        raise LoaderError(msg) from e
     except (UnidentifiedImageError, OSError, ValueError) as e:
         msg = f"not a readable {path.suffix} image ({type(e).__name__}); re-save it from an image editor"
         raise LoaderError(msg) from e
