@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,22 +122,26 @@ def _image(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
 
     from kb_assistant.ingestion.ocr import ocr_image
 
-    try:
-        picture = Image.open(io.BytesIO(data))
-        frames = [np.asarray(frame.convert("RGB")) for frame in ImageSequence.Iterator(picture)]
-    except Image.DecompressionBombError as e:  # a few KB that would decode to gigabytes
-        msg = f"picture too large to read ({e}); scale it down to index it"
-        raise LoaderError(msg) from e
-    except (UnidentifiedImageError, OSError, ValueError) as e:
-        msg = f"not a readable {path.suffix} image ({type(e).__name__}); re-save it from an image editor"
-        raise LoaderError(msg) from e
+    def frames() -> Iterator[Any]:  # one decoded frame in memory at a time: a TIFF can hold hundreds
+        try:
+            picture = Image.open(io.BytesIO(data))
+            total = getattr(picture, "n_frames", 1)
+            for frame in ImageSequence.Iterator(picture):
+                yield np.asarray(frame.convert("RGB")), total
+        except Image.DecompressionBombError as e:  # a few KB that would decode to gigabytes
+            msg = f"picture too large to read ({e}); scale it down to index it"
+            raise LoaderError(msg) from e
+        except (UnidentifiedImageError, OSError, ValueError) as e:
+            msg = f"not a readable {path.suffix} image ({type(e).__name__}); re-save it from an image editor"
+            raise LoaderError(msg) from e
+
     docs = []
-    for number, frame in enumerate(frames, start=1):
+    for number, (frame, total) in enumerate(frames(), start=1):
         text = clean_text(ocr_image(frame[:, :, ::-1]))  # OpenCV's channel order
         if text.strip():
             docs.append(Document(page_content=text, metadata={"format": "image", "page": number, "ocr": True}))
-        if options.on_page is not None and len(frames) > 1:
-            options.on_page(number, len(frames))
+        if options.on_page is not None and total > 1:
+            options.on_page(number, total)
     if not docs:
         msg = "no text: OCR found none in the picture"
         raise NoTextError(msg)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from kb_assistant.config import Settings
 from kb_assistant.kb.client import COLLECTION_PREFIX, open_client
-from kb_assistant.kb.records import IngestRecords
+from kb_assistant.kb.records import file_summaries
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -28,13 +28,14 @@ class KBInfo:
 def list_kbs(settings: Settings, client: ClientAPI | None = None) -> list[KBInfo]:
     """Every knowledge base in the store with its files, chunks, model and last update."""
     client = client or open_client(settings)
+    summaries = file_summaries(settings.persist_dir)
     infos = []
     for listed in client.list_collections():
         if not listed.name.startswith(COLLECTION_PREFIX):
             continue
         kb = listed.name.removeprefix(COLLECTION_PREFIX)
         collection = client.get_collection(listed.name, embedding_function=None)
-        files, last = IngestRecords(settings.persist_dir, kb, listed.name).summary()
+        files, last = summaries.get(kb, (0, None))
         infos.append(
             KBInfo(
                 name=kb,

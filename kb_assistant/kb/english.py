@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from kb_assistant.config import Settings
 from kb_assistant.errors import KBError
+from kb_assistant.kb.client import delete_ids, get_by_paths, scan, where_in
 
 if TYPE_CHECKING:
     from kb_assistant.kb.records import IngestRecords
@@ -87,6 +88,10 @@ def drop_english_index(client: Any, settings: Settings, records: IngestRecords) 
         client.delete_collection(name)
     if settings.english_embedding_model:
         records.set_applied(_reader(settings.english_embedding_model), None)
+    _forget_old_state(settings)
+
+
+def _forget_old_state(settings: Settings) -> None:
     for old in ("json", "pkl"):  # older versions' state: the set of examined ids
         (settings.persist_dir / "english" / f"{settings.kb}.{old}").unlink(missing_ok=True)
 
@@ -111,25 +116,28 @@ def sync_english_index(
     model_name = settings.english_embedding_model
     load = load or (lambda: english_embeddings(settings))
     name = english_collection_name(settings.kb)
-    seq = None
+    seq = companion = None
     if name in {c.name for c in client.list_collections()}:
         companion = client.get_collection(name, embedding_function=None)
         if (companion.metadata or {}).get("embedding_model") == model_name:
             seq = records.applied(_reader(model_name))
         else:
             drop_english_index(client, settings, records)
-    companion = client.get_or_create_collection(  # kept even when empty: its absence means "scan the KB"
-        name,
-        metadata={"embedding_model": model_name, "kb": settings.kb},
-        configuration={"hnsw": {"space": "cosine"}},
-        embedding_function=None,
-    )
+            companion = None
+    if companion is None:  # kept even when empty: its absence means "scan the KB"
+        companion = client.create_collection(
+            name,
+            metadata={"embedding_model": model_name, "kb": settings.kb},
+            configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=None,
+        )
+    include = ["documents", "metadatas"]
     if seq is None:
         top = records.last_change()
-        batches = _all_batches(collection)
+        batches: Iterator[tuple[dict[str, Any], list[str]]] = ((got, []) for got in scan(collection, include, _BATCH))
     else:
         paths, top = records.changes_since(seq)
-        batches = _batches_of(collection, paths)
+        batches = get_by_paths(collection, paths, include)
     added = removed = 0
     for batch, changed_paths in batches:
         english = {
@@ -139,10 +147,8 @@ def sync_english_index(
         }
         held = set(companion.get(ids=list(english), include=[])["ids"]) if english else set()
         if changed_paths:  # what the companion holds of these files and they no longer have goes
-            where = {"path": {"$in": changed_paths}} if len(changed_paths) > 1 else {"path": changed_paths[0]}
-            gone = sorted(set(companion.get(where=where, include=[])["ids"]) - set(english))
-            for start in range(0, len(gone), 5000):
-                companion.delete(ids=gone[start : start + 5000])
+            gone = sorted(set(companion.get(where=where_in("path", changed_paths), include=[])["ids"]) - set(english))
+            delete_ids(companion, gone)
             removed += len(gone)
         elif held:  # a first scan over an older version's index: give its rows their path
             companion.update(ids=sorted(held), metadatas=[english[i][1] for i in sorted(held)])
@@ -158,8 +164,7 @@ def sync_english_index(
             added += len(new)
     if seq is None:
         removed += _drop_strays(companion, collection)
-        for old in ("json", "pkl"):
-            (settings.persist_dir / "english" / f"{settings.kb}.{old}").unlink(missing_ok=True)
+        _forget_old_state(settings)
     if top != seq:
         records.set_applied(_reader(model_name), top)
     if added or removed:
@@ -167,30 +172,10 @@ def sync_english_index(
     return companion
 
 
-def _all_batches(collection: Any) -> Iterator[tuple[dict[str, Any], list[str]]]:
-    offset = 0
-    while True:
-        got = collection.get(include=["documents", "metadatas"], limit=_BATCH, offset=offset)
-        if not got["ids"]:
-            return
-        yield got, []
-        offset += len(got["ids"])
-
-
-def _batches_of(collection: Any, paths: list[str]) -> Iterator[tuple[dict[str, Any], list[str]]]:
-    for start in range(0, len(paths), 100):
-        group = paths[start : start + 100]
-        where = {"path": {"$in": group}} if len(group) > 1 else {"path": group[0]}
-        yield collection.get(where=where, include=["documents", "metadatas"]), group
-
-
 def _drop_strays(companion: Any, collection: Any) -> int:
     """After a full scan: delete the companion's chunks that the KB no longer has (a scan's only id listing)."""
-    held = companion.get(include=[])["ids"]
     stray: list[str] = []
-    for start in range(0, len(held), 5000):
-        batch = held[start : start + 5000]
-        stray += sorted(set(batch) - set(collection.get(ids=batch, include=[])["ids"]))
-    for start in range(0, len(stray), 5000):
-        companion.delete(ids=stray[start : start + 5000])
+    for got in scan(companion, [], _BATCH):
+        stray += sorted(set(got["ids"]) - set(collection.get(ids=got["ids"], include=[])["ids"]))
+    delete_ids(companion, stray)
     return len(stray)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kb_assistant.kb.client import get_by_paths, scan
 from kb_assistant.kb.tokens import TOKENIZER_VERSION, tokenize
 
 if TYPE_CHECKING:
@@ -144,9 +145,6 @@ class LexicalIndex:
             return 0
         return self.write(remove_paths=paths, add=_chunks_of(collection, paths))
 
-    def remove_paths(self, paths: list[str]) -> None:
-        self.write(remove_paths=paths)
-
     def rebuild(self, collection: Any) -> int:
         """Index every chunk of the collection afresh (conversion, repair)."""
         with self._lock:
@@ -157,8 +155,8 @@ class LexicalIndex:
         total = collection.count()
         logger.info("building the lexical index of %d chunks (once)", total)
         done = 0
-        for batch in _all_chunks(collection):
-            done += self.write(add=batch)
+        for got in scan(collection, ["documents", "metadatas"], _GET_BATCH):
+            done += self.write(add=_chunks(got))
             logger.info("lexical index: %d / %d chunks", done, total)
         return done
 
@@ -168,23 +166,13 @@ def _chunk(doc_id: str, text: str | None, meta: dict[str, Any] | None) -> Chunk:
     return Chunk(doc_id, text or "", str(meta.get("path", "")), str(meta.get("source", "")))
 
 
+def _chunks(got: dict[str, Any]) -> list[Chunk]:
+    return [_chunk(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)]
+
+
 def _chunks_of(collection: Any, paths: list[str]) -> Iterator[Chunk]:
-    for start in range(0, len(paths), 100):
-        group = paths[start : start + 100]
-        where = {"path": {"$in": group}} if len(group) > 1 else {"path": group[0]}
-        got = collection.get(where=where, include=["documents", "metadatas"])
-        for doc_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
-            yield _chunk(doc_id, text, meta)
-
-
-def _all_chunks(collection: Any) -> Iterator[list[Chunk]]:
-    offset = 0
-    while True:
-        got = collection.get(include=["documents", "metadatas"], limit=_GET_BATCH, offset=offset)
-        if not got["ids"]:
-            return
-        yield [_chunk(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)]
-        offset += len(got["ids"])
+    for got, _ in get_by_paths(collection, paths, ["documents", "metadatas"]):
+        yield from _chunks(got)
 
 
 def open_lexical_index(
@@ -216,10 +204,7 @@ def sync_lexical_index(index: LexicalIndex, collection: Any, records: IngestReco
     seq = records.applied(READER)
     if seq is None:
         top = records.last_change()
-        if index.count() == 0:
-            index.rebuild(collection)
-        else:
-            catch_up(index, collection)
+        catch_up(index, collection)
     else:
         paths, top = records.changes_since(seq)
         index.replace_paths(collection, paths)
@@ -240,17 +225,9 @@ def catch_up(index: LexicalIndex, collection: Any) -> None:
     if gone:
         index.write(remove_ids=gone)
     for start in range(0, len(new), _GET_BATCH):
-        got = collection.get(ids=new[start : start + _GET_BATCH], include=["documents", "metadatas"])
-        index.write(add=[_chunk(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)])
+        index.write(add=_chunks(collection.get(ids=new[start : start + _GET_BATCH], include=["documents", "metadatas"])))
     logger.info("lexical index caught up: +%d -%d chunks", len(new), len(gone))
 
 
 def _collection_ids(collection: Any) -> set[str]:
-    ids: set[str] = set()
-    offset = 0
-    while True:
-        got = collection.get(include=[], limit=20000, offset=offset)
-        if not got["ids"]:
-            return ids
-        ids.update(got["ids"])
-        offset += len(got["ids"])
+    return {doc_id for got in scan(collection, [], 20000) for doc_id in got["ids"]}

@@ -9,6 +9,7 @@ it. A process killed between the two writes leaves the note, so the next sync re
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,18 +60,38 @@ class FileRecord:
     updated_at: float
 
 
+@functools.lru_cache(maxsize=16)
+def _engine(database: Path) -> sa.Engine:
+    # One engine per records file and process: a KBStore is made per request in the server, and making an
+    # engine (and checking the tables) each time is work repeated on every call.
+    engine = sa.create_engine(f"sqlite:///{database}", connect_args={"timeout": 60})
+    _metadata.create_all(engine)
+    return engine
+
+
+def records_engine(persist_dir: Path) -> sa.Engine:
+    """The engine of ``persist_dir/records.sqlite`` (created with its tables on first use)."""
+    persist_dir.mkdir(parents=True, exist_ok=True)
+    return _engine((persist_dir / "records.sqlite").resolve())
+
+
+def file_summaries(persist_dir: Path) -> dict[str, tuple[int, float | None]]:
+    """Files and time of the last update per KB, in one query (for ``list``)."""
+    with records_engine(persist_dir).connect() as conn:
+        rows = conn.execute(
+            sa.select(FILES.c.kb, sa.func.count(), sa.func.max(FILES.c.updated_at)).group_by(FILES.c.kb)
+        ).all()
+    return {kb: (int(files), last) for kb, files, last in rows}
+
+
 class IngestRecords:
     """The file records, change log and read positions of one KB (and LangChain's record manager of its chunk
     hashes), in one SQLite file per persist directory."""
 
     def __init__(self, persist_dir: Path, kb: str, collection: str) -> None:
-        persist_dir.mkdir(parents=True, exist_ok=True)
         self.kb = kb
         self._collection = collection
-        self.engine = sa.create_engine(
-            f"sqlite:///{(persist_dir / 'records.sqlite').resolve()}", connect_args={"timeout": 60}
-        )
-        _metadata.create_all(self.engine)
+        self.engine = records_engine(persist_dir)
 
     # --- files --------------------------------------------------------------------------------
     def files(self) -> dict[str, FileRecord]:
@@ -91,14 +112,6 @@ class IngestRecords:
         with self.engine.begin() as conn:
             for start in range(0, len(paths), 500):
                 conn.execute(sa.delete(FILES).where(FILES.c.kb == self.kb, FILES.c.path.in_(paths[start : start + 500])))
-
-    def summary(self) -> tuple[int, float | None]:
-        """Number of files and the time of the last update."""
-        with self.engine.connect() as conn:
-            files, last = conn.execute(
-                sa.select(sa.func.count(), sa.func.max(FILES.c.updated_at)).where(FILES.c.kb == self.kb)
-            ).one()
-        return int(files), last
 
     def record_manager(self) -> SQLRecordManager:
         """LangChain's record manager for this KB's chunk hashes."""

@@ -14,7 +14,6 @@ Ingest, removal, retrieval, the server and ``eval`` all read and write it throug
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import time
@@ -27,7 +26,7 @@ from langchain_core.documents import Document
 
 from kb_assistant.config import Settings
 from kb_assistant.errors import EmbeddingMismatchError, KBNotFoundError, StoreBusyError, StoreError
-from kb_assistant.kb.client import collection_name, open_client
+from kb_assistant.kb.client import collection_name, delete_ids, open_client, where_in
 from kb_assistant.kb.english import (
     drop_english_index,
     english_embeddings,
@@ -44,8 +43,6 @@ if TYPE_CHECKING:
     from kb_assistant.embeddings import LocalEmbeddings
     from kb_assistant.kb.lexical import LexicalIndex
 
-logger = logging.getLogger(__name__)
-_DELETE_BATCH = 5000
 
 
 class KBStore:
@@ -187,8 +184,7 @@ class KBStore:
         if keys and self.exists():
             self.records.note_changes(paths)
             collection = self._collection()
-            for start in range(0, len(keys), _DELETE_BATCH):
-                collection.delete(ids=keys[start : start + _DELETE_BATCH])
+            delete_ids(collection, keys)
             self.sync()
         manager.delete_keys(keys)
         self.records.forget_files(paths)
@@ -284,9 +280,7 @@ class KBStore:
 
 
 def _where(sources: list[str] | None) -> dict[str, Any] | None:
-    if not sources:
-        return None
-    return {"source": {"$in": list(sources)}} if len(sources) > 1 else {"source": sources[0]}
+    return where_in("source", sources) if sources else None
 
 
 def check_embedding_model(kb: str, metadata: dict[str, Any], embeddings: LocalEmbeddings) -> None:

@@ -54,7 +54,7 @@ class AppState:
             self.loaded.set()
         self.gate = GenerationGate(settings.max_queue)
         self._retrievers: dict[str, tuple[tuple[int, int], Any]] = {}
-        self._stamps: dict[str, Any] = {}  # a KBStore per KB, to read its stamp
+        self._stores: dict[str, Any] = {}  # a KBStore per KB, to read its freshness stamp
         self._lock = threading.Lock()
 
     def load(self) -> None:
@@ -94,9 +94,9 @@ class AppState:
         from kb_assistant.retrieval import make_retriever
 
         with self._lock:
-            store = self._stamps.get(kb)
+            store = self._stores.get(kb)
             if store is None:
-                store = self._stamps[kb] = KBStore(self.for_kb(kb))
+                store = self._stores[kb] = KBStore(self.for_kb(kb))
             stamp = store.stamp()  # taken before building: a change during the build makes the next call rebuild
             cached = self._retrievers.get(kb)
             if cached is None or cached[0] != stamp:
