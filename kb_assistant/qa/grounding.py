@@ -154,6 +154,7 @@ class GroundingCheck:
         min_semantic_relevance: float | None = 0.87,
         min_relevance_lexical_only: float = 0.5,
         lexical_relevance_enough: float = 0.6,
+        lexical_relevance_enough_en: float = 0.45,
         min_quote_relevance: float = 0.6,
     ) -> None:
         self.embeddings = embeddings
@@ -163,6 +164,7 @@ class GroundingCheck:
         self.min_semantic_relevance = min_semantic_relevance
         self.min_relevance_lexical_only = min_relevance_lexical_only
         self.lexical_relevance_enough = lexical_relevance_enough
+        self.lexical_relevance_enough_en = lexical_relevance_enough_en
         self.min_quote_relevance = min_quote_relevance
 
     def check(self, question: str, answer: str, passages: Sequence[Passage]) -> Verdict:
@@ -241,18 +243,20 @@ class GroundingCheck:
     def _about_the_question(self, claim: Claim, about: _About) -> bool:
         """The evidence is about the question: enough of its informative words are there (``min_relevance``)
         and, with an embedding model, it is close to the question in meaning (``min_semantic_relevance``)
-        unless most of them are (``lexical_relevance_enough``: e5 scores English pairs lower than Chinese
-        ones); without an embedding model, the words alone must reach ``min_relevance_lexical_only``."""
+        unless most of them are (``lexical_relevance_enough``, ``lexical_relevance_enough_en`` for English
+        questions: e5 scores English pairs lower than Chinese ones); without an embedding model, the words alone must reach ``min_relevance_lexical_only``."""
         if about.unknown:
             return False  # the question names something no passage mentions ("CEO"): nothing here answers it
         window = TermIndex.of(claim.window)
         # the question names someone or something the evidence does not: its words alone are not enough
-        named = all(window.has(t) for t in about.asked if t.strict)
+        named = all(window.has_near(t) for t in about.asked if t.strict)
         if not about.active:
             return named and claim.relevance >= self.min_relevance_lexical_only
         if claim.relevance < self.min_relevance:
             return False
-        enough = named and claim.relevance >= self.lexical_relevance_enough
+        # English words all weigh the same (Chinese ones by IDF), and e5 scores English pairs lower
+        lexical = self.lexical_relevance_enough_en if language_of(about.question) == "en" else self.lexical_relevance_enough
+        enough = named and claim.relevance >= lexical
         return enough or about.similarity(claim.window) >= about.threshold
 
     def _close_in_meaning(self, text: str, candidates: list[int], sentences: list[list[tuple[str, int, int]]]) -> list[int]:
@@ -318,7 +322,7 @@ class _About:
         self, question: str, embeddings: Any, threshold: float | None, asked: list[Term], indexes: list[TermIndex]
     ) -> None:
         self.question, self.embeddings, self.threshold, self.asked = question, embeddings, threshold, asked
-        self.unknown = [t.text for t in asked if t.strict and not any(index.has(t) for index in indexes)]
+        self.unknown = [t.text for t in asked if t.strict and not any(index.has_near(t) for index in indexes)]
         """Strict question terms (names, numbers, acronyms) that no passage (headings or text) contains."""
         self._vector: Any = None
 

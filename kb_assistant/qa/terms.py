@@ -135,6 +135,30 @@ class TermIndex:
         return term.text in self.text
 
 
+    def has_near(self, term: Term) -> bool:
+        """``has``, and for a plain English word of five letters or more, also one letter off (a question's
+        typo: "ARPNET" for ARPANET); words with digits, numbers and Chinese words must match exactly."""
+        if self.has(term):
+            return True
+        if term.kind != "latin" or len(term.text) < 5 or not term.text.isalpha():
+            return False
+        return any(_one_edit(term.text, stem) for stem in self.stems if abs(len(stem) - len(term.text)) <= 1)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by exactly one insertion, deletion or substitution."""
+    if a == b:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1 :] == b[i + 1 :]
+    return a[i:] == b[i + 1 :]
+
+
 def coverage(terms: list[Term], index: TermIndex) -> float:
     """The weighted share of ``terms`` found in the indexed text (1.0 for no terms)."""
     total = sum(t.weight for t in terms)

@@ -84,6 +84,15 @@ def test_text_pasted_from_a_passage_about_something_else_is_not_an_answer(check:
     assert "预算审批" in verdict.answer
 
 
+def test_a_misspelt_name_in_the_question_still_finds_its_answer(check: GroundingCheck) -> None:
+    history = [Passage("ARPANET and SITA HLN became operational in 1969, the first packet-switched networks.", "networks")]
+    typo = check.check("When did ARPNET and SITA become operational?", "ARPANET and SITA HLN became operational in 1969 [1].", history)
+    assert typo.status == "answered" and "1969 [1]." in typo.answer
+    # a name two letters off is another name: the question asks about something the passages do not mention
+    other = check.check("When did DECNET become operational?", "ARPANET became operational in 1969 [1].", history)
+    assert other.status == "refused"
+
+
 def test_sentences_keep_their_offsets() -> None:
     text = "第一句。第二句！Third one. Fourth"
     assert [(s, text[a:b]) for s, a, b in split_sentences(text)] == [
