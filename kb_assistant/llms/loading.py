@@ -84,10 +84,24 @@ def resolve_llm(reference: str, settings: Settings) -> tuple[Path, ModelSpec]:
 
 
 def choose_dtype(spec: ModelSpec, settings: Settings, on_gpu: bool) -> str:
-    """The configured dtype, else the spec's on GPU and float32 on CPU (half precision is slow there)."""
+    """The configured dtype, else the spec's on GPU; on a CPU, bfloat16 where it has bfloat16 instructions
+    (AVX512-BF16, AMX: twice as fast as float32 for the packaged model, same answers, see README "Answer
+    quality"), else float32 (emulated half precision is slow)."""
     if settings.llm_dtype != "auto":
         return settings.llm_dtype
-    return spec.dtype if on_gpu else "float32"
+    if on_gpu:
+        return spec.dtype
+    return "bfloat16" if cpu_has_bfloat16() else "float32"
+
+
+def cpu_has_bfloat16() -> bool:
+    """Whether this CPU computes bfloat16 natively (oneDNN's own test)."""
+    import torch
+
+    try:
+        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
 
 
 def count_parameters(path: Path, trust_remote_code: bool) -> int:

@@ -6,6 +6,7 @@ import pytest
 from jinja2 import Environment
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
+from kb_assistant.config import Settings
 from kb_assistant.llms.chat_model import to_chat_dicts
 from kb_assistant.llms.specs import SPECS, get_spec
 
@@ -63,9 +64,21 @@ def test_qwen2_fallback_template_matches_packaged_qwen_checkpoint() -> None:
     """With a system message, the packaged Qwen2.5 checkpoint's own template gives the same ChatML."""
     from transformers import AutoTokenizer
 
-    from kb_assistant.config import Settings
     from kb_assistant.packaged import resolve_packaged
 
     tokenizer = AutoTokenizer.from_pretrained(str(resolve_packaged("qwen2.5-0.5b-instruct", Settings().cache_dir)))
     rendered = tokenizer.apply_chat_template(to_chat_dicts(CONVERSATION), tokenize=False, add_generation_prompt=True)
     assert rendered == EXPECTED["qwen2-7b"]
+
+
+def test_cpus_with_bfloat16_instructions_run_chat_models_in_bfloat16(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb_assistant.llms import loading
+    from kb_assistant.llms.specs import get_spec
+
+    spec = get_spec("qwen2.5-0.5b-instruct")
+    monkeypatch.setattr(loading, "cpu_has_bfloat16", lambda: True)
+    assert loading.choose_dtype(spec, Settings(), on_gpu=False) == "bfloat16"
+    assert loading.choose_dtype(spec, Settings(llm_dtype="float32"), on_gpu=False) == "float32"  # asked for
+    monkeypatch.setattr(loading, "cpu_has_bfloat16", lambda: False)
+    assert loading.choose_dtype(spec, Settings(), on_gpu=False) == "float32"  # emulated bfloat16 is slow
+    assert loading.choose_dtype(get_spec("qwen2-7b"), Settings(), on_gpu=True) == "bfloat16"
