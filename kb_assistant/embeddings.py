@@ -17,6 +17,7 @@ from kb_assistant.packaged import is_packaged, resolve_packaged
 logger = logging.getLogger(__name__)
 
 _WINDOW_OVERLAP = 32  # tokens shared by neighbouring windows of a text longer than the model reads
+_INT8_FROM_BATCH = 32  # texts in one call from which a deferred int8 set-up pays for itself
 
 
 def resolve_model_path(reference: str, cache_dir: Path, *, offline: bool, kind: str) -> Path | str:
@@ -52,7 +53,9 @@ class LocalEmbeddings(Embeddings):
 
     ``texts_embedded`` counts every text sent through the model, so callers can check that an unchanged
     re-ingest computed nothing. ``precision`` (auto, float32, int8) picks how the model runs; the one it
-    runs in is ``self.precision`` afterwards (float16 on GPU, int8 on x86 CPUs when the model allows).
+    runs in is ``self.precision`` (float16 on GPU, int8 on x86 CPUs when the model allows; with auto on a
+    CPU, int8 is set up at the first call of ``_INT8_FROM_BATCH`` texts or more, or when ``precision`` is
+    read).
     """
 
     def __init__(
@@ -70,7 +73,11 @@ class LocalEmbeddings(Embeddings):
 
         self.device = device or _default_device()
         self.model = SentenceTransformer(str(model_path), device=self.device, local_files_only=True)
-        self.precision = self._set_precision(precision)
+        self._lock = threading.Lock()
+        # int8 on a CPU is set up when a batch first needs it (or `precision` is read): a process that
+        # embeds one question and a few answer sentences (`ask`) never pays the quantisation and self-check.
+        self._deferred = precision == "auto" and not self.device.startswith("cuda")
+        self._precision = "float32" if self._deferred else self._set_precision(precision)
         self.identity = identity or str(model_path)
         self.batch_size = batch_size
         prompts: dict[str, str] = dict(self.model.prompts or {})
@@ -81,7 +88,6 @@ class LocalEmbeddings(Embeddings):
             else prompts.get("document", prompts.get("passage", ""))
         )
         self.texts_embedded = 0
-        self._lock = threading.Lock()
 
     def _set_precision(self, wanted: str) -> str:
         if self.device.startswith("cuda"):
@@ -102,6 +108,18 @@ class LocalEmbeddings(Embeddings):
             raise ConfigError(f"embedding_precision int8 is not possible here: {reason}; use auto or float32")
         logger.info("embedding model stays float32: %s", reason)
         return "float32"
+
+    @property
+    def precision(self) -> str:
+        """What the model runs in: float16 on a GPU, int8 on x86 CPUs where the model allows, else float32."""
+        with self._lock:
+            self._settle_precision()
+        return self._precision
+
+    def _settle_precision(self) -> None:
+        if self._deferred:
+            self._deferred = False
+            self._precision = self._set_precision("auto")
 
     @property
     def dimension(self) -> int:
@@ -142,6 +160,8 @@ class LocalEmbeddings(Embeddings):
         pieces = self.windows(texts)
         flat = [prefix + piece for text_pieces in pieces for piece in text_pieces]
         with self._lock:
+            if len(flat) >= _INT8_FROM_BATCH:
+                self._settle_precision()
             if self.device.startswith("cuda"):
                 from kb_assistant.embedding_runtime import encode_on_device
 
