@@ -72,7 +72,13 @@ def _engine(database: Path) -> sa.Engine:
 def records_engine(persist_dir: Path) -> sa.Engine:
     """The engine of ``persist_dir/records.sqlite`` (created with its tables on first use)."""
     persist_dir.mkdir(parents=True, exist_ok=True)
-    return _engine((persist_dir / "records.sqlite").resolve())
+    database = (persist_dir / "records.sqlite").resolve()
+    fresh = not database.exists()
+    engine = _engine(database)
+    if fresh:  # a persist folder deleted while this process kept its engine: drop its pooled connections (they
+        engine.dispose()  # still read the deleted file) and make the tables again
+        _metadata.create_all(engine)
+    return engine
 
 
 def file_summaries(persist_dir: Path) -> dict[str, tuple[int, float | None]]:

@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     from kb_assistant.kb.lexical import LexicalIndex
 
 
-
 class KBStore:
     """One knowledge base. ``embeddings`` (its model) is needed to create it and to search it densely."""
 

@@ -133,3 +133,15 @@ def test_rankings_match_the_old_index_on_a_real_set(tmp_path: Path) -> None:
     hit_new = sum(bool(gold[q] & {i for i, _ in new.search(queries[q], 5)}) for q in asked) / len(asked)
     hit_old = sum(bool(gold[q] & {i for i, _ in old.search(queries[q], 5)}) for q in asked) / len(asked)
     assert abs(hit_new - hit_old) <= 0.02, (hit_new, hit_old)
+
+
+def test_records_work_again_after_their_persist_folder_is_deleted(tmp_path: Path) -> None:
+    import shutil
+
+    records = IngestRecords(tmp_path / "store", "docs", "kb_docs")
+    records.note_changes(["a.md"])
+    shutil.rmtree(tmp_path / "store")  # a user empties the store while a server keeps running
+    again = IngestRecords(tmp_path / "store", "docs", "kb_docs")
+    assert again.last_change() == 0 and again.files() == {}
+    again.note_changes(["b.md"])
+    assert again.changes_since(0)[0] == ["b.md"]
