@@ -27,6 +27,7 @@ import numpy as np
 
 from kb_assistant.evaluation import answer_scores
 from kb_assistant.qa.grounding import GroundingCheck, Passage, is_refusal
+from kb_assistant.qa.prompts import language_of
 
 
 def records_of(path: Path) -> list[dict[str, Any]]:
@@ -52,14 +53,16 @@ def features(check: GroundingCheck, embeddings: Any, record: dict[str, Any]) -> 
     quote = check.best_quote(question, passages)
     return {
         "kind": record["kind"], "claims": claims, "refusal": is_refusal(record["draft"]),
+        "enough": check.lexical_relevance_enough_en if language_of(question) == "en" else check.lexical_relevance_enough,
         "quote": quote[1] if quote else 0.0,
         "quote_contains": answer_scores(quote[0].text, record["gold"])["contains"] if quote and record["gold"] else 0.0,
     }
 
 
 def outcome(row: dict[str, Any], lexical: float, semantic: float, quote_threshold: float) -> tuple[str, float]:
-    # as GroundingCheck: evidence with 60% of the question's informative words needs no similarity test
-    kept = [c for c in row["claims"] if c["lexical"] >= lexical and (c["semantic"] >= semantic or c["lexical"] >= 0.6)]
+    # as GroundingCheck: evidence with most of the question's informative words (its language's share) needs no
+    # similarity test
+    kept = [c for c in row["claims"] if c["lexical"] >= lexical and (c["semantic"] >= semantic or c["lexical"] >= row["enough"])]
     if kept:
         return "answered", max(c["contains"] for c in kept)
     if row["quote"] >= quote_threshold and not row["refusal"]:

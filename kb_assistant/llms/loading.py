@@ -85,8 +85,8 @@ def resolve_llm(reference: str, settings: Settings) -> tuple[Path, ModelSpec]:
 
 def choose_dtype(spec: ModelSpec, settings: Settings, on_gpu: bool) -> str:
     """The configured dtype, else the spec's on GPU; on a CPU, bfloat16 where it has bfloat16 instructions
-    (AVX512-BF16, AMX: twice as fast as float32 for the packaged model, same answers, see README "Answer
-    quality"), else float32 (emulated half precision is slow)."""
+    (AVX512-BF16, AMX: the packaged model's first token 1.9x sooner and each token 1.5x faster than in
+    float32, same answers, see README "Answer quality"), else float32 (emulated half precision is slow)."""
     if settings.llm_dtype != "auto":
         return settings.llm_dtype
     if on_gpu:
