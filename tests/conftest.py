@@ -86,3 +86,20 @@ def chroma_server(data: Path) -> Iterator[int]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """LangChain's standard suites are split between two classes: one over the tiny random model (mechanics) and
+    one over the embedded default model (tool calls and structured output, which need a model that reads). A class
+    names the inherited tests it runs (``standard_tests_only``) or leaves to the other (``standard_tests_elsewhere``);
+    the rest are deselected, not skipped."""
+    kept, dropped = [], []
+    for item in items:
+        cls = getattr(item, "cls", None)
+        name = getattr(item, "originalname", None) or item.name
+        only = getattr(cls, "standard_tests_only", None)
+        elsewhere = getattr(cls, "standard_tests_elsewhere", ())
+        (dropped if (only is not None and name not in only) or name in elsewhere else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

@@ -61,7 +61,9 @@ def build_tiny_model(folder: Path) -> tuple[Any, Any]:
 def tiny_chat_params(folder: Path) -> dict[str, Any]:
     """Constructor parameters of a ``LocalChatModel`` over the tiny model."""
     from kb_assistant.llms.specs import ModelSpec
+    from kb_assistant.llms.tool_formats import HERMES
 
     model, tokenizer = build_tiny_model(folder)
-    spec = ModelSpec(family="tiny", display_name="tiny", modelscope_id=None, model_types=(), dtype="float32")
+    spec = ModelSpec(family="tiny", display_name="tiny", modelscope_id=None, model_types=(), dtype="float32",
+                     tool_format=HERMES)
     return {"model": model, "tokenizer": tokenizer, "spec": spec, "model_name": "tiny", "max_new_tokens": 12, "temperature": 0}

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Literal
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
@@ -19,9 +21,16 @@ from langchain_core.messages import (
     ChatMessage,
     HumanMessage,
     SystemMessage,
+    ToolMessage,
 )
 from langchain_core.messages.ai import UsageMetadata
+from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
+from langchain_core.output_parsers.openai_tools import JsonOutputKeyToolsParser, PydanticToolsParser
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
+from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import ConfigDict, Field, model_validator
 
 from kb_assistant.config import Settings
@@ -29,6 +38,7 @@ from kb_assistant.errors import ModelError
 from kb_assistant.llms.cancellation import cancel_event
 from kb_assistant.llms.specs import ModelSpec
 from kb_assistant.llms.streaming import DONE, CancelCriteria, QueueStreamer, StopBuffer
+from kb_assistant.llms.tool_calls import ParsedCall, ToolCallParser
 
 logger = logging.getLogger(__name__)
 _SAMPLING_KEYS = ("temperature", "top_p", "top_k", "repetition_penalty", "max_new_tokens")
@@ -57,17 +67,50 @@ def _acquire_unless_cancelled(lock: threading.Lock, cancelled: threading.Event |
     return True
 
 
-def to_chat_dicts(messages: list[BaseMessage]) -> list[dict[str, str]]:
-    """LangChain messages -> the role/content dicts chat templates expect."""
-    roles = {SystemMessage: "system", HumanMessage: "user", AIMessage: "assistant", AIMessageChunk: "assistant"}
-    out = []
+def to_chat_dicts(messages: list[BaseMessage]) -> list[dict[str, Any]]:
+    """LangChain messages -> the role/content dicts chat templates expect (tool calls and results included)."""
+    roles = {SystemMessage: "system", HumanMessage: "user", AIMessage: "assistant", AIMessageChunk: "assistant",
+             ToolMessage: "tool"}
+    out: list[dict[str, Any]] = []
     for message in messages:
         role = message.role if isinstance(message, ChatMessage) else roles.get(type(message))
         if role is None:
-            msg = f"unsupported message type {type(message).__name__}: use system, human or AI messages"
+            msg = f"unsupported message type {type(message).__name__}: use system, human, AI or tool messages"
             raise ModelError(msg)
-        out.append({"role": role, "content": message.text if hasattr(message, "text") else str(message.content)})
+        entry: dict[str, Any] = {"role": role, "content": message.text if hasattr(message, "text") else str(message.content)}
+        if isinstance(message, AIMessage) and message.tool_calls:
+            entry["tool_calls"] = [
+                {"id": c.get("id"), "type": "function", "function": {"name": c["name"], "arguments": c["args"]}}
+                for c in message.tool_calls
+            ]
+        if isinstance(message, ToolMessage):
+            entry["tool_call_id"] = message.tool_call_id
+        out.append(entry)
     return out
+
+
+_RESPONSE_FORMAT_HINT = "Answer with one JSON object only{schema}."
+
+
+def _bare_calls(messages: list[BaseMessage]) -> bool:
+    """Whether an answer that is only JSON counts as tool calls written without their tags. Small models write
+    calls so, but right after a tool result they also echo the call they made: there, only tagged calls count."""
+    return not (messages and isinstance(messages[-1], ToolMessage))
+
+
+def _tool_choice(choice: Any, tools: list[dict[str, Any]]) -> tuple[bool, str | None]:
+    """``tool_choice`` in any of its spellings -> (a call is required, the one tool it must be)."""
+    if choice in (None, "auto", False, "none"):
+        return False, None
+    if choice in ("any", "required", True):
+        return True, None
+    if isinstance(choice, dict):
+        choice = (choice.get("function") or {}).get("name") or choice.get("name")
+    names = [t["function"]["name"] for t in tools]
+    if isinstance(choice, str) and choice in names:
+        return True, choice
+    msg = f"tool_choice {choice!r} names no bound tool; bound: {', '.join(names)} (or use 'auto', 'any', 'none')"
+    raise ValueError(msg)
 
 
 @dataclass
@@ -143,17 +186,164 @@ class LocalChatModel(BaseChatModel):
         return {"model_name": self.model_name, "family": self.spec.family, **self._sampling({})}
 
     # --- prompt -------------------------------------------------------------------------------
-    def render_prompt(self, messages: list[BaseMessage]) -> str:
-        """The exact prompt text the model sees for ``messages`` (with the generation prompt)."""
+    def render_prompt(self, messages: list[BaseMessage], tools: list[dict[str, Any]] | None = None) -> str:
+        """The exact prompt text the model sees for ``messages`` (with the generation prompt), offering ``tools``
+        (OpenAI-format dicts) when given."""
         template = getattr(self.tokenizer, "chat_template", None) or self.spec.chat_template
+        if tools:
+            template = self._tools_template(template)
         if not template:
             msg = f"{self.spec.display_name} has no chat template; give the spec one"
             raise ModelError(msg)
+        extra = {"tools": tools} if tools else {}
         return str(
             self.tokenizer.apply_chat_template(
-                to_chat_dicts(messages), tokenize=False, add_generation_prompt=True, chat_template=template
+                to_chat_dicts(messages), tokenize=False, add_generation_prompt=True, chat_template=template, **extra
             )
         )
+
+    def _tools_template(self, template: str | None) -> str:
+        fmt = self.spec.tool_format
+        if fmt is None:
+            msg = (
+                f"{self.spec.display_name} was not trained to call tools and its chat template has none: use "
+                "qwen2-7b, llama3-8b or the packaged Qwen2.5 models for tools, or serve this model with vLLM and a "
+                "tool parser and point llm_base_url at it"
+            )
+            raise NotImplementedError(msg)
+        return template if template and "tools" in template else fmt.template
+
+    # --- tools and structured output -----------------------------------------------------------
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: str | dict[str, Any] | bool | None = None,
+        parallel_tool_calls: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Offer ``tools`` (LangChain tools, functions, Pydantic models or OpenAI-format dicts) to the model.
+
+        ``tool_choice``: "auto" (default: the model decides), "any"/"required" (it must call one), a tool's name
+        (it must call that one) or "none". Calls are constrained to the bound tools' names and argument schemas
+        (llguidance) on the plain ``generate`` path; they arrive as ``AIMessage.tool_calls`` (broken ones as
+        ``invalid_tool_calls``), streamed as ``tool_call_chunks``. ``parallel_tool_calls=False``: at most one call.
+        """
+        formatted = [convert_to_openai_tool(t) for t in tools]
+        self._tools_template(getattr(self.tokenizer, "chat_template", None))  # unsupported families fail here
+        _tool_choice(tool_choice, formatted)  # a wrong name fails at bind time, not at the first call
+        return super().bind(tools=formatted, tool_choice=tool_choice, parallel_tool_calls=parallel_tool_calls,
+                            **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type,
+        *,
+        method: Literal["json_schema", "function_calling", "json_mode"] = "json_schema",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, dict[str, Any] | Any]:
+        """Answers as ``schema`` (a Pydantic class, a TypedDict or a JSON schema dict): a Pydantic object or a dict.
+
+        ``json_schema`` (default): the answer is JSON decoded under the schema's grammar, so it always validates.
+        ``function_calling``: the model must call a tool shaped like the schema. ``json_mode``: any JSON object
+        (say in the prompt which keys). ``include_raw``: ``{"raw", "parsed", "parsing_error"}``.
+        """
+        if kwargs:
+            msg = f"unsupported arguments {sorted(kwargs)}"
+            raise ValueError(msg)
+        pydantic_schema = isinstance(schema, type) and is_basemodel_subclass(schema)
+        trace = {"ls_structured_output_format": {"kwargs": {"method": method, "strict": strict}, "schema": schema}}
+        llm: Runnable[Any, Any]
+        parser: Runnable[Any, Any]
+        if method == "function_calling":
+            name = convert_to_openai_tool(schema)["function"]["name"]
+            llm = self.bind_tools([schema], tool_choice=name, parallel_tool_calls=False, **trace)
+            parser = (PydanticToolsParser(tools=[schema], first_tool_only=True) if pydantic_schema  # type: ignore[list-item]
+                      else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True))
+        elif method in ("json_schema", "json_mode"):
+            if method == "json_schema":
+                json_schema = convert_to_json_schema(schema)
+                response_format = {"type": "json_schema",
+                                   "json_schema": {"name": json_schema.get("title", "answer"), "schema": json_schema}}
+            else:
+                response_format = {"type": "json_object"}
+            llm = self.bind(response_format=response_format, **trace)
+            parser = PydanticOutputParser(pydantic_object=schema) if pydantic_schema else JsonOutputParser()  # type: ignore[arg-type]
+        else:
+            msg = f"unknown method {method!r}: use 'json_schema', 'function_calling' or 'json_mode'"
+            raise ValueError(msg)
+        if not include_raw:
+            return llm | parser
+        parsed = RunnablePassthrough.assign(parsed=itemgetter("raw") | parser, parsing_error=lambda _: None)
+        fallback = RunnablePassthrough.assign(parsed=lambda _: None)
+        return RunnableMap(raw=llm) | parsed.with_fallbacks([fallback], exception_key="parsing_error")
+
+    def check_output_options(
+        self,
+        tools: list[dict[str, Any]] | None = None,
+        tool_choice: Any = None,
+        parallel_tool_calls: bool | None = None,
+        response_format: dict[str, Any] | None = None,
+    ) -> None:
+        """Raise ``ValueError`` (or ``NotImplementedError`` for a family without tools) when these request options
+        cannot be served: an unknown tool name in ``tool_choice``, a schema the grammar compiler rejects."""
+        if tools:
+            self._tools_template(getattr(self.tokenizer, "chat_template", None))
+        options = {"tool_choice": tool_choice, "parallel_tool_calls": parallel_tool_calls,
+                   "response_format": response_format}
+        try:
+            self._output_constraint(tools, options)
+        except ModelError as e:
+            raise ValueError(str(e)) from None
+
+    def _output_constraint(
+        self, tools: list[dict[str, Any]] | None, overrides: dict[str, Any], *, bare_calls: bool = True
+    ) -> Any:
+        """The logits processor that keeps this request's output to its tools' or schema's grammar, or None."""
+        from kb_assistant.llms.constrained import (
+            GrammarLogitsProcessor,
+            guidance_tokenizer,
+            json_grammar,
+            tool_call_grammar,
+        )
+
+        response_format = overrides.get("response_format") or {}
+        kind = response_format.get("type") if isinstance(response_format, dict) else None
+        guidance = None
+        grammar = None
+        if tools and self.spec.tool_format is not None:
+            choice = overrides.get("tool_choice")
+            required, only = _tool_choice(choice, tools)
+            parallel = overrides.get("parallel_tool_calls") is not False
+            guidance = guidance_tokenizer(self.tokenizer, self._eos_ids())
+            grammar = tool_call_grammar(self.spec.tool_format, tools, required=required, only=only,
+                                        parallel=parallel, forbidden=choice == "none", bare_calls=bare_calls,
+                                        tokenizer=self.tokenizer, guidance=guidance)
+        elif kind in ("json_object", "json_schema"):
+            schema = (response_format.get("json_schema") or {}).get("schema") if kind == "json_schema" else None
+            guidance = guidance_tokenizer(self.tokenizer, self._eos_ids())
+            grammar = json_grammar(schema)
+        if grammar is None:
+            return None
+        try:
+            return GrammarLogitsProcessor(grammar, guidance)
+        except ValueError as e:
+            raise ModelError(f"{e}: simplify the tool or response schema") from e
+
+    @staticmethod
+    def _with_format_hint(messages: list[BaseMessage], response_format: Any) -> list[BaseMessage]:
+        """Tell the model the JSON it must write (the grammar forces the shape; the hint helps the values)."""
+        if not isinstance(response_format, dict) or response_format.get("type") not in ("json_object", "json_schema"):
+            return messages
+        schema = (response_format.get("json_schema") or {}).get("schema")
+        hint = _RESPONSE_FORMAT_HINT.format(
+            schema=f" matching this JSON schema: {json.dumps(schema, ensure_ascii=False)}" if schema else ""
+        )
+        if messages and isinstance(messages[0], SystemMessage):
+            return [SystemMessage(f"{messages[0].text}\n\n{hint}"), *messages[1:]]
+        return [SystemMessage(hint), *messages]
 
     @property
     def context_window(self) -> int:
@@ -250,7 +440,9 @@ class LocalChatModel(BaseChatModel):
         """Generate in a worker thread; yield text as it is safe to emit, then a final piece with usage."""
         import torch
 
-        prompt = self.render_prompt(messages)
+        tools = overrides.get("tools") or None
+        messages = self._with_format_hint(messages, overrides.get("response_format"))
+        prompt = self.render_prompt(messages, tools=tools)
         encoded = self.tokenizer(prompt, add_special_tokens=False, return_tensors="pt")
         device = getattr(self.model, "device", None) or "cpu"
         input_ids = encoded["input_ids"].to(device)
@@ -262,6 +454,15 @@ class LocalChatModel(BaseChatModel):
         streamer = QueueStreamer(self.tokenizer, out)
 
         engine = self.batching_engine()
+        # The batching engine samples for many requests at once and takes no per-request grammar yet: its tool
+        # calls and JSON are parsed, not constrained (README, "Tools and structured output").
+        bare = _bare_calls(messages)
+        constraint = None if engine is not None else self._output_constraint(tools, overrides, bare_calls=bare)
+        processors: dict[str, Any] = {}
+        if constraint is not None:
+            from transformers import LogitsProcessorList
+
+            processors["logits_processor"] = LogitsProcessorList([constraint])
 
         def work() -> None:
             try:
@@ -279,6 +480,7 @@ class LocalChatModel(BaseChatModel):
                         attention_mask=attention,
                         streamer=streamer,
                         stopping_criteria=[CancelCriteria(cancel)],
+                        **processors,
                         **self._generate_kwargs(sampling),
                     )
             except BaseException as e:  # handed to the caller's thread, never lost
@@ -338,6 +540,12 @@ class LocalChatModel(BaseChatModel):
             UsageMetadata(input_tokens=prompt_tokens, output_tokens=produced, total_tokens=prompt_tokens + produced),
         )
 
+    def _tool_parser(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> ToolCallParser | None:
+        tools = kwargs.get("tools")
+        if not tools or kwargs.get("tool_choice") == "none" or self.spec.tool_format is None:
+            return None
+        return ToolCallParser(self.spec.tool_format, bare_calls=_bare_calls(messages))
+
     def _stream(
         self,
         messages: list[BaseMessage],
@@ -345,15 +553,26 @@ class LocalChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
+        parser = self._tool_parser(messages, kwargs)
         for piece in self._pieces(messages, stop, **kwargs):
-            message = AIMessageChunk(content=piece.text, usage_metadata=piece.usage)
+            if parser is None or piece.usage is not None:
+                events = [] if parser is None else [(e.text, e.chunk) for e in parser.finish()]
+                if parser is None or piece.text:
+                    events.insert(0, (piece.text, None))
+            else:
+                events = [(e.text, e.chunk) for e in parser.push(piece.text)]
+            for text, tool_chunk in events:
+                message = AIMessageChunk(content=text, tool_call_chunks=[tool_chunk] if tool_chunk else [])
+                chunk = ChatGenerationChunk(message=message)
+                if run_manager and (text or tool_chunk):
+                    run_manager.on_llm_new_token(text, chunk=chunk)
+                yield chunk
             if piece.usage is not None:
-                message.response_metadata = {"model_name": self.model_name, "finish_reason": "stop"}
-                message.chunk_position = "last"
-            chunk = ChatGenerationChunk(message=message)
-            if run_manager and piece.text:
-                run_manager.on_llm_new_token(piece.text, chunk=chunk)
-            yield chunk
+                called = parser is not None and bool(parser.calls)
+                message = AIMessageChunk(content="", usage_metadata=piece.usage, chunk_position="last",
+                                         response_metadata={"model_name": self.model_name,
+                                                            "finish_reason": "tool_calls" if called else "stop"})
+                yield ChatGenerationChunk(message=message)
 
     def _generate(
         self,
@@ -369,9 +588,18 @@ class LocalChatModel(BaseChatModel):
             usage = piece.usage or usage
             if run_manager and piece.text:
                 run_manager.on_llm_new_token(piece.text)
+        content = "".join(text)
+        calls: list[ParsedCall] = []
+        parser = self._tool_parser(messages, kwargs)
+        if parser is not None:
+            parser.push(content)
+            parser.finish()
+            content, calls = parser.text, parser.calls
         message = AIMessage(
-            content="".join(text),
+            content=content,
+            tool_calls=[c.as_tool_call() for c in calls if c.error is None],
+            invalid_tool_calls=[c.as_invalid_tool_call() for c in calls if c.error is not None],
             usage_metadata=usage,
-            response_metadata={"model_name": self.model_name, "finish_reason": "stop"},
+            response_metadata={"model_name": self.model_name, "finish_reason": "tool_calls" if calls else "stop"},
         )
         return ChatResult(generations=[ChatGeneration(message=message)])

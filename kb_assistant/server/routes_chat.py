@@ -15,7 +15,14 @@ from fastapi.responses import Response, StreamingResponse
 
 from kb_assistant.kb import KBStore, list_kbs
 from kb_assistant.server.deps import Ready, State, busy, check_kb_name
-from kb_assistant.server.generation import check_prompt, stream_chat, stream_kb, to_messages, with_sampling
+from kb_assistant.server.generation import (
+    check_prompt,
+    from_openai,
+    stream_chat,
+    stream_kb,
+    to_messages,
+    with_sampling,
+)
 from kb_assistant.server.schemas import (
     ChatCompletionRequest,
     EmbeddingRequest,
@@ -51,12 +58,35 @@ def start_generation(state: AppState, produce: Any) -> ThreadedParts[dict[str, A
         raise
 
 
-async def _collect(parts: ThreadedParts[dict[str, Any]], request: Request) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
-    """The answer to show (the verified one for KB answers), its sources and the model's usage report.
-    Raises :class:`ClientGone` (and stops the model) when the client disconnects first."""
+class ToolCalls:
+    """Tool-call chunks merged by index into OpenAI's ``tool_calls`` entries."""
+
+    def __init__(self) -> None:
+        self.calls: dict[int, dict[str, Any]] = {}
+
+    def add(self, chunk: dict[str, Any]) -> None:
+        call = self.calls.setdefault(int(chunk.get("index") or 0), {"id": None, "type": "function",
+                                                                       "function": {"name": "", "arguments": ""}})
+        call["id"] = call["id"] or chunk.get("id")
+        call["function"]["name"] += chunk.get("name") or ""
+        call["function"]["arguments"] += chunk.get("args") or ""
+
+    def as_list(self) -> list[dict[str, Any]]:
+        return [self.calls[i] for i in sorted(self.calls)]
+
+
+async def _collect(
+    parts: ThreadedParts[dict[str, Any]], request: Request, calls: ToolCalls | None = None
+) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
+    """The answer to show (the verified one for KB answers), its sources and the model's usage report; tool-call
+    chunks go into ``calls``. Raises :class:`ClientGone` (and stops the model) when the client disconnects first."""
     answer, sources, usage = "", [], {}
     finished = False
     async for part in parts.read(request.is_disconnected):
+        if "tool_call" in part:
+            if calls is not None:
+                calls.add(part["tool_call"])
+            continue
         if "verified" in part:
             answer, sources = part["verified"]["answer"], part["verified"]["sources"]
             continue
@@ -145,14 +175,20 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, state:
     )
     llm = with_sampling(state.llm, temperature=body.temperature, top_p=body.top_p, max_new_tokens=max_new)
     stop = [body.stop] if isinstance(body.stop, str) else body.stop
-    messages = to_messages([(m.role, m.content) for m in body.messages])
-    prompt_tokens = check_prompt(state, llm, messages, max_new)
+    messages = from_openai(body.messages)
+    options = _tool_options(body)
+    if kb is not None and options:
+        raise HTTPException(400, "tools and response_format apply to plain chat (model 'default'); a KB model "
+                                 "answers from its documents: give an agent the KB as a search tool instead")
+    if options:
+        await run_in_threadpool(_check_options, llm, options)
+    prompt_tokens = check_prompt(state, llm, messages, max_new, options.get("tools"))
     if kb is not None:
         users = [m for m in body.messages if m.role == "user"]
         if not users:
             raise HTTPException(400, "answering from a knowledge base needs a user message")
         history = _pairs(body)
-        question = users[-1].content
+        question = users[-1].text
         if not question.strip():
             raise HTTPException(400, "the question is empty: the last user message needs text")
 
@@ -161,19 +197,23 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, state:
     else:
 
         def produce() -> Any:
-            return stream_chat(llm, messages, stop)
+            return stream_chat(llm, messages, stop, **options)
 
     completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     created = int(time.time())
     if not body.stream:
         parts = start_generation(state, _with_end(produce))
+        calls = ToolCalls()
         try:
-            answer, sources, usage = await _collect(parts, request)
+            answer, sources, usage = await _collect(parts, request, calls)
         except ClientGone:
             return Response(status_code=499)  # nobody reads it; the model was stopped
+        message: dict[str, Any] = {"role": "assistant", "content": answer}
+        if calls.calls:
+            message.update(content=answer or None, tool_calls=calls.as_list())
         response: dict[str, Any] = {
             "id": completion_id, "object": "chat.completion", "created": created, "model": body.model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
+            "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if calls.calls else "stop"}],
             "usage": _usage(usage, prompt_tokens, llm, answer),
         }
         if kb is not None:
@@ -186,10 +226,14 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, state:
                      "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
             return f"data: {json.dumps(body_, ensure_ascii=False)}\n\n"
 
-        answer, usage = "", {}
+        answer, usage, called = "", {}, False
         try:
             yield chunk({"role": "assistant", "content": ""})
             async for part in parts.read(request.is_disconnected):
+                if "tool_call" in part:
+                    called = True
+                    yield chunk({"tool_calls": [_tool_call_delta(part["tool_call"])]})
+                    continue
                 if "verified" in part:  # the checked answer replaces the streamed draft
                     answer = part["verified"]["answer"]
                     yield chunk({"content": answer} if body.verified_only else {}, verified=part["verified"])
@@ -200,7 +244,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, state:
                     answer += part["answer"]
                     yield chunk({"content": part["answer"]})
                 usage = part.get("usage", usage)
-            yield chunk({}, "stop", usage=_usage(usage, prompt_tokens, llm, answer))
+            yield chunk({}, "tool_calls" if called else "stop", usage=_usage(usage, prompt_tokens, llm, answer))
             yield "data: [DONE]\n\n"
         except Exception as e:  # headers are sent: report the failure in the stream
             yield f"data: {json.dumps({'error': {'message': str(e), 'type': 'server_error'}})}\n\n"
@@ -213,7 +257,51 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, state:
 
 def _pairs(body: ChatCompletionRequest) -> list[tuple[str, str]]:
     turns = [m for m in body.messages if m.role in ("user", "assistant")][:-1]
-    return [(q.content, a.content) for q, a in zip(turns[::2], turns[1::2], strict=False) if q.role == "user" and a.role == "assistant"]
+    return [(q.text, a.text) for q, a in zip(turns[::2], turns[1::2], strict=False) if q.role == "user" and a.role == "assistant"]
+
+
+def _tool_options(body: ChatCompletionRequest) -> dict[str, Any]:
+    """The request's tools, tool_choice, parallel_tool_calls and response_format as chat-model keyword arguments."""
+    options: dict[str, Any] = {}
+    if body.tools:
+        options["tools"] = [{"type": "function", "function": t.function.model_dump(exclude_none=True)} for t in body.tools]
+        if body.tool_choice is not None:
+            choice = body.tool_choice
+            options["tool_choice"] = choice if isinstance(choice, str) else {"type": "function", "function": dict(choice.function)}
+        if body.parallel_tool_calls is not None:
+            options["parallel_tool_calls"] = body.parallel_tool_calls
+    elif body.tool_choice not in (None, "none", "auto"):
+        raise HTTPException(400, "tool_choice needs 'tools': send the functions the model may call")
+    if body.response_format is not None and body.response_format.type != "text":
+        response_format: dict[str, Any] = {"type": body.response_format.type}
+        if body.response_format.type == "json_schema":
+            if body.response_format.json_schema is None:
+                raise HTTPException(400, "response_format 'json_schema' needs its 'json_schema': {name, schema}")
+            schema = body.response_format.json_schema
+            response_format["json_schema"] = {"name": schema.name, "schema": schema.schema_, "strict": schema.strict}
+        options["response_format"] = response_format
+    return options
+
+
+def _check_options(llm: Any, options: dict[str, Any]) -> None:
+    """400 for tools or a schema the model cannot take (a family without tools, a schema llguidance rejects)."""
+    check = getattr(llm, "check_output_options", None)
+    if check is None:
+        return  # a served model: its server says
+    try:
+        check(**options)
+    except (ValueError, NotImplementedError) as e:
+        raise HTTPException(400, str(e).splitlines()[0]) from None
+
+
+def _tool_call_delta(chunk: dict[str, Any]) -> dict[str, Any]:
+    """A tool-call chunk as OpenAI streams it: id, type and name first, then pieces of the arguments."""
+    delta: dict[str, Any] = {"index": int(chunk.get("index") or 0), "function": {"arguments": chunk.get("args") or ""}}
+    if chunk.get("id"):
+        delta.update(id=chunk["id"], type="function")
+    if chunk.get("name"):
+        delta["function"]["name"] = chunk["name"]
+    return delta
 
 
 def _usage(usage: dict[str, Any], prompt_tokens: int, llm: Any, answer: str) -> dict[str, int]:

@@ -40,11 +40,30 @@ class _LocalModelParams:
 
     @property
     def has_tool_calling(self) -> bool:
-        return False
+        return True
+
+    @property
+    def has_tool_choice(self) -> bool:
+        return True
 
     @property
     def has_structured_output(self) -> bool:
-        return False
+        return True
+
+    @property
+    def supports_json_mode(self) -> bool:
+        return True
+
+
+# Run by tests/integration/test_tools.py over the embedded default model: a random model cannot pick argument
+# values (the grammar only guarantees their shape, which tests/unit/test_tool_calls.py checks).
+TOOL_AND_STRUCTURED_TESTS = (
+    "test_tool_calling", "test_tool_calling_async", "test_bind_runnables_as_tools",
+    "test_tool_message_histories_string_content", "test_tool_message_histories_list_content", "test_tool_choice",
+    "test_tool_calling_with_no_arguments", "test_tool_message_error_status", "test_structured_few_shot_examples",
+    "test_structured_output", "test_structured_output_async", "test_structured_output_pydantic_2_v1",
+    "test_structured_output_optional_param", "test_json_mode", "test_agent_loop", "test_unicode_tool_call_integration",
+)
 
 
 class TestLocalChatModelUnit(_LocalModelParams, ChatModelUnitTests):
@@ -52,6 +71,8 @@ class TestLocalChatModelUnit(_LocalModelParams, ChatModelUnitTests):
 
 
 class TestLocalChatModelIntegration(_LocalModelParams, ChatModelIntegrationTests):
+    standard_tests_elsewhere = TOOL_AND_STRUCTURED_TESTS
+
     @property
     def returns_usage_metadata(self) -> bool:
         return True

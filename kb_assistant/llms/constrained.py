@@ -1,0 +1,161 @@
+"""Constrained decoding with llguidance: tool calls and JSON answers that always parse and match their schema.
+
+At each step the grammar's set of allowed next tokens masks the logits, so a call names a bound tool with
+arguments valid for its schema, and a ``json_schema`` answer validates. llguidance (the engine behind vLLM's,
+SGLang's and llama.cpp's structured output) computes a mask in tens of microseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import numpy as np
+
+from kb_assistant.llms.tool_formats import ToolFormat
+
+LENIENT_SEPARATOR = "\n"
+_tokenizers: dict[int, tuple[Any, Any]] = {}
+_tokenizers_guard = threading.Lock()
+
+
+def guidance_tokenizer(tokenizer: Any, eos_ids: list[int]) -> Any:
+    """llguidance's view of a Hugging Face fast tokenizer (built once per tokenizer: about 1-2 s)."""
+    import llguidance.hf
+
+    with _tokenizers_guard:
+        cached = _tokenizers.get(id(tokenizer))
+        if cached is None or cached[0] is not tokenizer:
+            cached = (tokenizer, llguidance.hf.from_tokenizer(tokenizer, eos_token=eos_ids or None))
+            _tokenizers[id(tokenizer)] = cached
+        return cached[1]
+
+
+def _literal(text: str, tokenizer: Any, guidance: Any) -> str:
+    """A grammar literal; a marker the tokenizer has as one special token (Qwen's <tool_call>) is that token."""
+    token = tokenizer.get_vocab().get(text)
+    if token is not None and guidance.is_special_token(token):
+        return f"<[{token}]>"
+    return json.dumps(text)
+
+
+# JSON written on one line with the usual separators: a grammar that allowed any whitespace let weak models pad
+# arguments with newlines until max_new_tokens.
+_COMPACT = {"whitespace_flexible": False, "item_separator": ", ", "key_separator": ": "}
+
+
+def compact(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with llguidance's layout options: one line, ``", "`` and ``": "`` between items."""
+    return {**schema, "x-guidance": {**_COMPACT, **(schema.get("x-guidance") or {})}}
+
+
+def strict_arguments(schema: dict[str, Any]) -> dict[str, Any]:
+    """A tool's parameter schema with no keys beyond those it declares, unless it says otherwise; compact."""
+    schema = dict(schema or {"type": "object", "properties": {}})
+    schema.setdefault("type", "object")
+    if schema.get("type") == "object":
+        schema.setdefault("properties", {})
+        schema.setdefault("additionalProperties", False)
+    return compact(schema)
+
+
+def tool_call_grammar(
+    fmt: ToolFormat,
+    tools: list[dict[str, Any]],
+    *,
+    required: bool,
+    only: str | None,
+    parallel: bool,
+    forbidden: bool = False,
+    bare_calls: bool = True,
+    tokenizer: Any,
+    guidance: Any,
+) -> str:
+    """A Lark grammar for the answer when tools are bound.
+
+    ``required`` (``tool_choice`` "any"/"required" or a tool's name): the answer is one call (several with
+    ``parallel``) and nothing else. ``forbidden`` (``tool_choice`` "none"): text only, none of it a call. Otherwise
+    free text, where each call that the model starts is completed validly; with ``bare_calls`` an answer that
+    starts as JSON is a call too. Text may not start like JSON in either case.
+    """
+    import llguidance
+
+    functions = [t["function"] for t in tools if t.get("type", "function") == "function"]
+    if only is not None:
+        functions = [f for f in functions if f["name"] == only]
+    bodies = []
+    for f in functions:
+        head = '{"name": ' + json.dumps(f["name"], ensure_ascii=False) + ', "' + fmt.args_key + '": '
+        schema = json.dumps(strict_arguments(f.get("parameters") or {}), ensure_ascii=False)
+        bodies.append(f'{json.dumps(head)} %json {schema} "}}"')
+    lines = ["%llguidance {}", "json_call: " + " | ".join(bodies)]
+    lines.append(f"body: {json.dumps(fmt.pad)} json_call {json.dumps(fmt.pad)}" if fmt.pad else "body: json_call")
+    opener = _literal(fmt.open, tokenizer, guidance) if fmt.open else ""
+    closer = _literal(fmt.close, tokenizer, guidance) if fmt.close else ""
+    lines.append(f"call: {opener} body {closer}".strip())
+    separator = json.dumps(fmt.separator)
+    lines.append("WS: /[ \\t\\n]*/")
+    # The model may end its turn after any call; what it writes before that end is whitespace at most.
+    calls = f"call ({separator}? call)* WS" if parallel else "call WS"
+    if required:
+        lines.append(f"start: {calls}")
+        return llguidance.LLMatcher.grammar_from_lark("\n".join(lines))
+    lines.append("TEXT: /(.|\\n)*/")
+    # Small models like to write a call as bare or fenced JSON without the tags; text may not start like that,
+    # so such a call is written as a proper call instead of being lost in the answer.
+    lines.append("PROSE: /[ \\t\\n]*[^{`\\[ \\t\\n](.|\\n)*/")
+    if forbidden:  # the opener, a special token, cannot occur in TEXT; a plain-text one is not parsed then
+        lines.append("start: PROSE")
+    elif fmt.open and opener.startswith("<["):  # a special token cannot occur in text: no lookahead needed
+        # With ``bare_calls``, a message that starts as JSON is a call written without its tags (small models do so).
+        bare = f"json_call ({json.dumps(LENIENT_SEPARATOR)}? json_call)* WS" if parallel else "json_call WS"
+        alternatives = [calls, *([bare] if bare_calls else []), "PROSE (call TEXT)" + ("*" if parallel else "?"), "WS"]
+        lines.append("start: " + " | ".join(alternatives))
+    elif fmt.open:  # the opener is plain text: a lazy match ends the text at its first occurrence
+        lines.append(f"trigger[lazy]: TEXT {opener}")
+        lines.append(f"tagged: trigger body {closer}".rstrip())
+        lines.append(f"start: {calls} | tagged" + ("*" if parallel else "?") + " TEXT")
+    else:  # untagged JSON: the whole answer is calls, or it is text
+        lines.append(f"start: {calls} | PROSE | WS")
+    return llguidance.LLMatcher.grammar_from_lark("\n".join(lines))
+
+
+def json_grammar(schema: dict[str, Any] | None) -> str:
+    """A grammar for one JSON value matching ``schema`` (any JSON object when None)."""
+    import llguidance
+
+    return llguidance.LLMatcher.grammar_from_json_schema(json.dumps(compact(schema or {"type": "object"})))
+
+
+class GrammarLogitsProcessor:
+    """A ``transformers`` logits processor that lets through only the tokens the grammar allows (batch of one)."""
+
+    def __init__(self, grammar: str, guidance: Any) -> None:
+        import llguidance
+
+        self.matcher = llguidance.LLMatcher(guidance, grammar)
+        if self.matcher.is_error():
+            msg = f"the output grammar is invalid: {self.matcher.get_error()}"
+            raise ValueError(msg)
+        self.vocab = int(guidance.vocab_size)
+        self.eos = int(guidance.eos_token)
+        self.started = False
+        self.mask = np.zeros((self.vocab + 31) // 32, dtype=np.int32)
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        import torch
+
+        if self.started:
+            self.matcher.consume_token(int(input_ids[0, -1]))
+        self.started = True
+        if self.matcher.is_error() or self.matcher.is_stopped():
+            allowed = torch.zeros(scores.shape[-1], dtype=torch.bool)
+            allowed[self.eos] = True
+        else:
+            self.matcher.unsafe_compute_mask_ptr(self.mask.ctypes.data, self.mask.nbytes)
+            bits = np.unpackbits(self.mask.view(np.uint8), bitorder="little")[: self.vocab].astype(bool)
+            allowed = torch.zeros(scores.shape[-1], dtype=torch.bool)
+            width = min(self.vocab, scores.shape[-1])
+            allowed[:width] = torch.from_numpy(bits[:width])
+        return scores.masked_fill(~allowed.to(scores.device), float("-inf"))
