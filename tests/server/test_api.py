@@ -14,6 +14,76 @@ from tests.server.conftest import Server, start_server, stop_server
 pytestmark = pytest.mark.slow
 
 
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Get the current weather of a city.",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
+
+
+def test_tool_calls_through_the_openai_sdk(server: Server) -> None:
+    from openai import OpenAI
+
+    client = OpenAI(base_url=f"{server.url}/v1", api_key="unused")
+    ask = [{"role": "user", "content": "What is the weather in Paris right now?"}]
+    reply = client.chat.completions.create(model="default", messages=ask, tools=[WEATHER], tool_choice="required",
+                                           temperature=0)
+    choice = reply.choices[0]
+    assert choice.finish_reason == "tool_calls" and choice.message.content is None
+    call = choice.message.tool_calls[0]
+    assert call.function.name == "get_weather" and json.loads(call.function.arguments) == {"city": "Paris"}
+    assert call.id.startswith("call_")
+    stream = client.chat.completions.create(model="default", messages=ask, tools=[WEATHER], stream=True, temperature=0,
+                                            tool_choice={"type": "function", "function": {"name": "get_weather"}})
+    deltas = [c.choices[0] for c in stream if c.choices]
+    pieces = [tc for d in deltas for tc in d.delta.tool_calls or []]
+    assert pieces[0].id and pieces[0].function.name == "get_weather" and len(pieces) > 2  # arguments come in pieces
+    assert json.loads("".join(p.function.arguments or "" for p in pieces)) == {"city": "Paris"}
+    assert deltas[-1].finish_reason == "tool_calls"
+    # The tool's result goes back as a "tool" message; the model answers in words.
+    history = [*ask, {"role": "assistant", "content": None, "tool_calls": [call.model_dump()]},
+               {"role": "tool", "tool_call_id": call.id, "content": "Sunny, 21 °C"}]
+    answer = client.chat.completions.create(model="default", messages=history, tools=[WEATHER], tool_choice="none",
+                                            temperature=0)
+    assert answer.choices[0].finish_reason == "stop" and answer.choices[0].message.content
+    person = {"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+              "required": ["name", "age"], "additionalProperties": False}
+    structured = client.chat.completions.create(
+        model="default", temperature=0,
+        messages=[{"role": "user", "content": "Invent a person: a name and an age."}],
+        response_format={"type": "json_schema", "json_schema": {"name": "person", "schema": person}},
+    )
+    data = json.loads(structured.choices[0].message.content)
+    assert set(data) == {"name", "age"} and isinstance(data["age"], int)
+
+
+def test_chatopenai_agent_tools_and_structured_output(server: Server) -> None:
+    from langchain_core.tools import tool
+    from langchain_openai import ChatOpenAI
+    from pydantic import BaseModel
+
+    @tool
+    def get_weather(city: str) -> str:
+        """Get the current weather of a city."""
+        return "Sunny, 21 °C"
+
+    class City(BaseModel):
+        """A city and its country."""
+
+        city: str
+        country: str
+
+    llm = ChatOpenAI(base_url=f"{server.url}/v1", api_key="unused", model="default", temperature=0)
+    message = llm.bind_tools([get_weather], tool_choice="get_weather").invoke("Weather in Berlin?")
+    assert message.tool_calls[0]["name"] == "get_weather" and message.tool_calls[0]["args"] == {"city": "Berlin"}
+    assert isinstance(get_weather.invoke(message.tool_calls[0]).content, str)
+    city = llm.with_structured_output(City, method="json_schema").invoke("Which city is the capital of France?")
+    assert isinstance(city, City) and city.city
+
+
 def test_tutorial_client(server: Server) -> None:
     response = requests.post(server.url, json={"prompt": "你好，请用一句话介绍你自己。", "history": []}, timeout=120)
     body = response.json()
@@ -74,6 +144,18 @@ def test_chatopenai_against_the_server(server: Server) -> None:
         ("/v1/chat/completions", {"model": "gpt-9", "messages": [{"role": "user", "content": "hi"}]}, 404),
         ("/v1/chat/completions", {"messages": []}, 422),
         ("/v1/chat/completions", {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 0}, 422),
+        ("/v1/chat/completions", {"messages": [{"role": "tool", "content": "42"}]}, 400),
+        ("/v1/chat/completions", {"messages": [{"role": "assistant", "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{oops"}}]}]}, 400),
+        ("/v1/chat/completions", {"messages": [{"role": "user", "content": "hi"}], "tool_choice": "required"}, 400),
+        ("/v1/chat/completions", {"messages": [{"role": "user", "content": "hi"}], "tools": [WEATHER],
+                                  "tool_choice": {"type": "function", "function": {"name": "nope"}}}, 400),
+        ("/v1/chat/completions", {"model": "kb:default", "messages": [{"role": "user", "content": "hi"}],
+                                  "tools": [WEATHER]}, 400),
+        ("/v1/chat/completions", {"messages": [{"role": "user", "content": "hi"}],
+                                  "response_format": {"type": "json_schema"}}, 400),
+        ("/v1/chat/completions", {"messages": [{"role": "user", "content": "hi"}],
+                                  "tools": [{"type": "function", "function": {"name": "bad name!"}}]}, 422),
         ("/v1/embeddings", {"input": []}, 422),
         ("/v1/kbs/default/search", {"query": ""}, 422),
     ],
