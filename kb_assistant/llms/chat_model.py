@@ -302,6 +302,13 @@ class LocalChatModel(BaseChatModel):
         self, tools: list[dict[str, Any]] | None, overrides: dict[str, Any], *, bare_calls: bool = True
     ) -> Any:
         """The logits processor that keeps this request's output to its tools' or schema's grammar, or None."""
+        try:
+            return self._build_constraint(tools, overrides, bare_calls=bare_calls)
+        except (ValueError, TypeError, RuntimeError) as e:  # llguidance rejects the schema
+            first_line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise ModelError(f"the output grammar is invalid: {first_line}: simplify the tool or response schema") from e
+
+    def _build_constraint(self, tools: list[dict[str, Any]] | None, overrides: dict[str, Any], *, bare_calls: bool) -> Any:
         from kb_assistant.llms.constrained import (
             GrammarLogitsProcessor,
             guidance_tokenizer,
@@ -327,10 +334,7 @@ class LocalChatModel(BaseChatModel):
             grammar = json_grammar(schema)
         if grammar is None:
             return None
-        try:
-            return GrammarLogitsProcessor(grammar, guidance)
-        except ValueError as e:
-            raise ModelError(f"{e}: simplify the tool or response schema") from e
+        return GrammarLogitsProcessor(grammar, guidance)
 
     @staticmethod
     def _with_format_hint(messages: list[BaseMessage], response_format: Any) -> list[BaseMessage]:

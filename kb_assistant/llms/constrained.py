@@ -47,7 +47,8 @@ _COMPACT = {"whitespace_flexible": False, "item_separator": ", ", "key_separator
 
 def compact(schema: dict[str, Any]) -> dict[str, Any]:
     """``schema`` with llguidance's layout options: one line, ``", "`` and ``": "`` between items."""
-    return {**schema, "x-guidance": {**_COMPACT, **(schema.get("x-guidance") or {})}}
+    own = schema.get("x-guidance")
+    return {**schema, "x-guidance": {**_COMPACT, **(own if isinstance(own, dict) else {})}}
 
 
 def strict_arguments(schema: dict[str, Any]) -> dict[str, Any]:
@@ -136,8 +137,7 @@ class GrammarLogitsProcessor:
 
         self.matcher = llguidance.LLMatcher(guidance, grammar)
         if self.matcher.is_error():
-            msg = f"the output grammar is invalid: {self.matcher.get_error()}"
-            raise ValueError(msg)
+            raise ValueError(self.matcher.get_error())
         self.vocab = int(guidance.vocab_size)
         self.eos = int(guidance.eos_token)
         self.started = False

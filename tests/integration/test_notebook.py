@@ -21,3 +21,5 @@ def test_quickstart_notebook_executes() -> None:
     )
     assert "6006" in outputs
     assert "kb-assistant-guide.md" in outputs
+    # The agent section: the model called the KB search tool, which answered with numbered passages and sources.
+    assert "'name': 'search_quickstart'" in outputs and "ToolMessage [1] (" in outputs
