@@ -102,13 +102,13 @@ SINGLE: list[tuple[str, str, dict[str, Any]]] = [
     ("Convert 75.5 GBP into USD", "convert_currency", {"amount": 75.5, "from_currency": "GBP", "to_currency": "USD"}),
     ("250 美元换算成欧元", "convert_currency", {"amount": 250, "from_currency": "USD", "to_currency": "EUR"}),
     ("What does our handbook say about parental leave?", "search_kb", {"query": "parental leave"}),
-    ("公司的报销流程是什么？查一下知识库。", "search_kb", {"query": "报销"}),
+    ("公司的报销流程是什么？查一下知识库。", "search_kb", {"query": ("报销", "reimburse", "expense")}),
     ("Search the knowledge base for the VPN setup guide.", "search_kb", {"query": "VPN"}),
-    ("在知识库里找一下年假政策", "search_kb", {"query": "年假"}),
+    ("在知识库里找一下年假政策", "search_kb", {"query": ("年假", "annual leave", "vacation")}),
     ("Find the policy on remote work in our documents.", "search_kb", {"query": "remote work"}),
-    ("知识库里关于数据备份的规定是什么？", "search_kb", {"query": "备份"}),
+    ("知识库里关于数据备份的规定是什么？", "search_kb", {"query": ("备份", "backup")}),
     ("Look up the on-call rotation in the ops manual.", "search_kb", {"query": "on-call"}),
-    ("查一下信息安全培训的要求", "search_kb", {"query": "信息安全"}),
+    ("查一下信息安全培训的要求", "search_kb", {"query": ("信息安全", "security")}),
     ("Who is Alice Chen? Find her in the employee directory.", "lookup_employee", {"name": "Alice Chen"}),
     ("查一下员工王芳的信息", "lookup_employee", {"name": "王芳"}),
     ("What department is Bob Smith in?", "lookup_employee", {"name": "Bob Smith"}),
@@ -117,11 +117,11 @@ SINGLE: list[tuple[str, str, dict[str, Any]]] = [
     ("帮我查找员工张伟", "lookup_employee", {"name": "张伟"}),
     ("Open a high priority ticket 'Printer broken' for employee E1234.", "create_ticket",
      {"title": "Printer", "assignee_id": "E1234", "priority": "high"}),
-    ("给员工 E2001 开一个工单：邮箱无法登录", "create_ticket", {"title": "邮箱", "assignee_id": "E2001"}),
+    ("给员工 E2001 开一个工单：邮箱无法登录", "create_ticket", {"title": ("邮箱", "mail"), "assignee_id": "E2001"}),
     ("Create a ticket titled 'VPN down' assigned to E3310, low priority.", "create_ticket",
      {"title": "VPN", "assignee_id": "E3310", "priority": "low"}),
     ("为 E4521 创建一个高优先级工单，标题是服务器宕机", "create_ticket",
-     {"title": "服务器", "assignee_id": "E4521", "priority": "high"}),
+     {"title": ("服务器", "server"), "assignee_id": "E4521", "priority": "high"}),
     ("Where is my order 88231?", "get_order_status", {"order_id": "88231"}),
     ("我的订单 20240517 发货了吗？", "get_order_status", {"order_id": "20240517"}),
     ("Check the status of order A-1009.", "get_order_status", {"order_id": "A-1009"}),
@@ -132,9 +132,9 @@ SINGLE: list[tuple[str, str, dict[str, Any]]] = [
      {"tracking_number": "1Z999AA10123456784"}),
     ("快递单号 JD0001112223 的物流信息", "track_package", {"tracking_number": "JD0001112223"}),
     ("Remind me to call the bank at 15:00.", "set_reminder", {"text": "bank", "time": "15:00"}),
-    ("明天早上9点提醒我开周会", "set_reminder", {"text": "周会", "time": "9"}),
+    ("明天早上9点提醒我开周会", "set_reminder", {"text": ("周会", "meeting"), "time": "9"}),
     ("Set a reminder for 8pm: take out the trash.", "set_reminder", {"text": "trash", "time": "8"}),
-    ("下午三点提醒我交报告", "set_reminder", {"text": "报告", "time": "三"}),
+    ("下午三点提醒我交报告", "set_reminder", {"text": ("报告", "report"), "time": ("15", "三", "3")}),
     ("What is 12*7+3?", "calculator", {"expression": "12*7+3"}),
     ("帮我算一下 365*24", "calculator", {"expression": "365*24"}),
     ("Calculate (15+27)/6.", "calculator", {"expression": "(15+27)/6"}),
@@ -230,12 +230,17 @@ STRUCTURED: list[tuple[str, type[BaseModel]]] = [
 
 
 def _matches(value: Any, expected: Any) -> bool:
+    """Numbers equal; text contains the expected text (any of a tuple), ignoring case and spaces (so a translated
+    title or "(15 + 27) / 6" for "(15+27)/6" counts)."""
+    if isinstance(expected, tuple):
+        return any(_matches(value, e) for e in expected)
     if isinstance(expected, (int, float)) and not isinstance(expected, bool):
         try:
             return abs(float(value) - float(expected)) < 1e-6
         except (TypeError, ValueError):
             return False
-    return str(expected).lower() in str(value).lower()
+    squeeze = lambda text: "".join(str(text).lower().split())
+    return squeeze(expected) in squeeze(value)
 
 
 def right_call(message: AIMessage, name: str, expected: dict[str, Any]) -> bool:
@@ -255,16 +260,19 @@ def main() -> None:
     parser.add_argument("--llm-model", default="packaged:qwen2.5-0.5b-instruct")
     parser.add_argument("--limit", type=int, default=None, help="tasks of each kind")
     parser.add_argument("--json", default=None, help="write every call here")
+    parser.add_argument("--kinds", default="single,two_step,structured", help="which task kinds to run")
+    parser.add_argument("--choices", default="auto,any", help="tool_choice values to score")
     args = parser.parse_args()
     chat = LocalChatModel.from_pretrained(args.llm_model, Settings(), temperature=0, max_new_tokens=128)
     system = SystemMessage("You are an assistant that uses the given tools to act for the user.")
     rows: list[dict[str, Any]] = []
     report: dict[str, Any] = {"model": args.llm_model}
 
-    for choice in ("auto", "any"):
+    kinds = set(args.kinds.split(","))
+    for choice in args.choices.split(","):
         bound = chat.bind_tools(TOOLS, tool_choice=choice)
         hits, seconds = 0, []
-        for prompt, name, expected in SINGLE[: args.limit]:
+        for prompt, name, expected in SINGLE[: args.limit] if "single" in kinds else []:
             start = time.perf_counter()
             message = bound.invoke([system, HumanMessage(prompt)])
             seconds.append(time.perf_counter() - start)
@@ -272,12 +280,12 @@ def main() -> None:
             hits += ok
             rows.append({"kind": f"single/{choice}", "prompt": prompt, "ok": ok, "calls": message.tool_calls,
                          "invalid": message.invalid_tool_calls, "text": message.text})
-        n = len(SINGLE[: args.limit])
-        report[f"single_{choice}"] = {"right_call": round(hits / n, 3), "tasks": n,
-                                      "s_per_call": round(statistics.mean(seconds), 2)}
+        if seconds:
+            report[f"single_{choice}"] = {"right_call": round(hits / len(seconds), 3), "tasks": len(seconds),
+                                          "s_per_call": round(statistics.mean(seconds), 2)}
 
         hits, seconds = 0, []
-        for prompt, first, second, key, arg in TWO_STEP[: args.limit]:
+        for prompt, first, second, key, arg in TWO_STEP[: args.limit] if "two_step" in kinds else []:
             start = time.perf_counter()
             history: list[Any] = [system, HumanMessage(prompt)]
             step1 = bound.invoke(history)
@@ -295,21 +303,21 @@ def main() -> None:
                              "text": step1.text})
             seconds.append(time.perf_counter() - start)
             hits += ok
-        n = len(TWO_STEP[: args.limit])
-        report[f"two_step_{choice}"] = {"right_calls": round(hits / n, 3), "tasks": n,
-                                        "s_per_task": round(statistics.mean(seconds), 2)}
+        if seconds:
+            report[f"two_step_{choice}"] = {"right_calls": round(hits / len(seconds), 3), "tasks": len(seconds),
+                                            "s_per_task": round(statistics.mean(seconds), 2)}
 
     valid, seconds = 0, []
-    for prompt, schema in STRUCTURED[: args.limit]:
+    for prompt, schema in STRUCTURED[: args.limit] if "structured" in kinds else []:
         start = time.perf_counter()
         out = chat.with_structured_output(schema, include_raw=True).invoke(prompt)
         seconds.append(time.perf_counter() - start)
         ok = isinstance(out["parsed"], schema)
         valid += ok
         rows.append({"kind": "structured", "prompt": prompt, "ok": ok, "raw": out["raw"].text})
-    n = len(STRUCTURED[: args.limit])
-    report["structured_json_schema"] = {"schema_valid": round(valid / n, 3), "tasks": n,
-                                        "s_per_call": round(statistics.mean(seconds), 2)}
+    if seconds:
+        report["structured_json_schema"] = {"schema_valid": round(valid / len(seconds), 3), "tasks": len(seconds),
+                                            "s_per_call": round(statistics.mean(seconds), 2)}
     print(json.dumps(report, ensure_ascii=False, indent=2))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:

@@ -37,7 +37,7 @@ from kb_assistant.config import Settings
 from kb_assistant.errors import ModelError
 from kb_assistant.llms.cancellation import cancel_event
 from kb_assistant.llms.specs import ModelSpec
-from kb_assistant.llms.streaming import DONE, CancelCriteria, QueueStreamer, StopBuffer
+from kb_assistant.llms.streaming import DONE, CancelCriteria, QueueStreamer, StopBuffer, single_token
 from kb_assistant.llms.tool_calls import ParsedCall, ToolCallParser
 
 logger = logging.getLogger(__name__)
@@ -435,8 +435,7 @@ class LocalChatModel(BaseChatModel):
             ids.update(int(i) for i in configured)
         if self.tokenizer.eos_token_id is not None:
             ids.add(int(self.tokenizer.eos_token_id))
-        vocab = self.tokenizer.get_vocab()
-        ids.update(vocab[s] for s in self.spec.stop if s in vocab)  # single-token stops end generation at once
+        ids.update(t for s in self.spec.stop if (t := single_token(self.tokenizer, s)) is not None)  # end at once
         return sorted(ids)
 
     # --- generation ---------------------------------------------------------------------------

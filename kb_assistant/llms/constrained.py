@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from kb_assistant.llms.streaming import single_token
 from kb_assistant.llms.tool_formats import ToolFormat
 
 LENIENT_SEPARATOR = "\n"
@@ -34,7 +35,7 @@ def guidance_tokenizer(tokenizer: Any, eos_ids: list[int]) -> Any:
 
 def _literal(text: str, tokenizer: Any, guidance: Any) -> str:
     """A grammar literal; a marker the tokenizer has as one special token (Qwen's <tool_call>) is that token."""
-    token = tokenizer.get_vocab().get(text)
+    token = single_token(tokenizer, text)
     if token is not None and guidance.is_special_token(token):
         return f"<[{token}]>"
     return json.dumps(text)

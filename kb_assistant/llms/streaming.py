@@ -12,6 +12,15 @@ from transformers.generation.streamers import BaseStreamer
 DONE = object()
 
 
+def single_token(tokenizer: Any, text: str) -> int | None:
+    """The id of the one token that is exactly ``text`` (e.g. ``<|im_end|>``), or None. Looked up by name: building
+    the whole vocabulary with ``get_vocab()`` costs about 0.2 s on a 150k-token tokenizer."""
+    token = tokenizer.convert_tokens_to_ids(text)
+    if token is None or token == getattr(tokenizer, "unk_token_id", None):
+        return None
+    return int(token) if tokenizer.convert_ids_to_tokens(int(token)) == text else None
+
+
 class StopBuffer:
     """Holds back text that could be the start of a stop string, so a stop split across tokens never leaks."""
 
