@@ -176,10 +176,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, state:
     llm = with_sampling(state.llm, temperature=body.temperature, top_p=body.top_p, max_new_tokens=max_new)
     stop = [body.stop] if isinstance(body.stop, str) else body.stop
     messages = from_openai(body.messages)
-    options = _tool_options(body)
-    if kb is not None and options:
-        raise HTTPException(400, "tools and response_format apply to plain chat (model 'default'); a KB model "
-                                 "answers from its documents: give an agent the KB as a search tool instead")
+    options = _tool_options(body)  # the schema's validator has checked that they fit together
     if options:
         await run_in_threadpool(_check_options, llm, options)
     prompt_tokens = check_prompt(state, llm, messages, max_new, options.get("tools"))
@@ -270,13 +267,9 @@ def _tool_options(body: ChatCompletionRequest) -> dict[str, Any]:
             options["tool_choice"] = choice if isinstance(choice, str) else {"type": "function", "function": dict(choice.function)}
         if body.parallel_tool_calls is not None:
             options["parallel_tool_calls"] = body.parallel_tool_calls
-    elif body.tool_choice not in (None, "none", "auto"):
-        raise HTTPException(400, "tool_choice needs 'tools': send the functions the model may call")
     if body.response_format is not None and body.response_format.type != "text":
         response_format: dict[str, Any] = {"type": body.response_format.type}
-        if body.response_format.type == "json_schema":
-            if body.response_format.json_schema is None:
-                raise HTTPException(400, "response_format 'json_schema' needs its 'json_schema': {name, schema}")
+        if body.response_format.json_schema is not None:
             schema = body.response_format.json_schema
             response_format["json_schema"] = {"name": schema.name, "schema": schema.schema_, "strict": schema.strict}
         options["response_format"] = response_format
@@ -284,14 +277,17 @@ def _tool_options(body: ChatCompletionRequest) -> dict[str, Any]:
 
 
 def _check_options(llm: Any, options: dict[str, Any]) -> None:
-    """400 for tools or a schema the model cannot take (a family without tools, a schema llguidance rejects)."""
+    """422 for a tool or response schema that is not a JSON schema the grammar compiler takes; 400 when the
+    configured model's family was not trained for tools."""
     check = getattr(llm, "check_output_options", None)
     if check is None:
         return  # a served model: its server says
     try:
         check(**options)
-    except (ValueError, NotImplementedError) as e:
+    except NotImplementedError as e:
         raise HTTPException(400, str(e).splitlines()[0]) from None
+    except ValueError as e:
+        raise HTTPException(422, str(e).splitlines()[0]) from None
 
 
 def _tool_call_delta(chunk: dict[str, Any]) -> dict[str, Any]:

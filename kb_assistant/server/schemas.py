@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kb_assistant.config import KB_NAME_PATTERN
 
@@ -75,6 +76,18 @@ class FunctionCallIn(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=256)]
     arguments: str = Field(default="{}", max_length=65536, description="the arguments as a JSON object text")
 
+    @field_validator("arguments")
+    @classmethod
+    def _json_object(cls, value: str) -> str:
+        try:
+            parsed = json.loads(value or "{}")
+        except json.JSONDecodeError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            msg = "'arguments' must be a JSON object as text, like '{\"city\": \"Paris\"}'"
+            raise ValueError(msg)  # noqa: TRY004 - pydantic turns ValueError into the 422
+        return value
+
 
 class ToolCallIn(BaseModel):
     """A call an assistant message made (sent back in the history)."""
@@ -94,7 +107,14 @@ class ChatMessageIn(BaseModel):
     tool_calls: list[ToolCallIn] | None = Field(default=None, max_length=128)
     """assistant messages: the calls it made"""
     tool_call_id: Annotated[str, Field(min_length=1, max_length=256)] | None = None
-    """tool messages: the call this is the result of"""
+    """tool messages (required there): the call this is the result of"""
+
+    @model_validator(mode="after")
+    def _tool_result_names_its_call(self) -> ChatMessageIn:
+        if self.role == "tool" and not self.tool_call_id:
+            msg = "a 'tool' message needs the 'tool_call_id' of the call it answers"
+            raise ValueError(msg)
+        return self
 
     @property
     def text(self) -> str:
@@ -168,6 +188,26 @@ class ChatCompletionRequest(BaseModel):
     verified_only: bool = False
     """KB answers, streamed: send only the answer checked against its sources (one content delta at the end)
     instead of the model's draft as it is generated. For clients that cannot read the final ``verified`` event."""
+
+    @model_validator(mode="after")
+    def _tool_options_fit_together(self) -> ChatCompletionRequest:
+        names = [t.function.name for t in self.tools or []]
+        choice = self.tool_choice
+        if choice not in (None, "none", "auto") and not names:
+            msg = "tool_choice needs 'tools': send the functions the model may call"
+            raise ValueError(msg)
+        if isinstance(choice, NamedToolChoice) and choice.function.get("name") not in names:
+            msg = f"tool_choice names {choice.function.get('name')!r}, which is not in 'tools'"
+            raise ValueError(msg)
+        if self.response_format is not None and self.response_format.type == "json_schema" and not self.response_format.json_schema:
+            msg = "response_format 'json_schema' needs its 'json_schema': {name, schema}"
+            raise ValueError(msg)
+        structured = bool(names) or (self.response_format is not None and self.response_format.type != "text")
+        if structured and (self.kb or self.model.startswith("kb:")):
+            msg = ("tools and response_format apply to plain chat (model 'default'); a KB model answers from its "
+                   "documents: give an agent the KB as a search tool instead")
+            raise ValueError(msg)
+        return self
 
 
 class EmbeddingRequest(BaseModel):
