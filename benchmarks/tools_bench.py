@@ -17,6 +17,7 @@ import argparse
 import json
 import statistics
 import time
+import zlib
 from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
@@ -48,13 +49,13 @@ def search_kb(query: str) -> str:
 @tool
 def lookup_employee(name: str) -> str:
     """Find an employee by name: returns the employee id, department and email."""
-    return f'{{"name": "{name}", "employee_id": "E{abs(hash(name)) % 9000 + 1000}", "department": "IT"}}'
+    return f'{{"name": "{name}", "employee_id": "E{zlib.crc32(name.encode()) % 9000 + 1000}", "department": "IT"}}'
 
 
 @tool
 def create_ticket(title: str, assignee_id: str, priority: str = "normal") -> str:
     """Open a support ticket assigned to an employee id (priority: low, normal or high)."""
-    return f"ticket T-{abs(hash(title)) % 900 + 100} opened for {assignee_id}"
+    return f"ticket T-{zlib.crc32(title.encode()) % 900 + 100} opened for {assignee_id}"
 
 
 @tool
