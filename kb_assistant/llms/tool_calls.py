@@ -33,11 +33,11 @@ class ParsedCall:
     error: str | None = None
 
     def as_tool_call(self) -> dict[str, Any]:
-        """LangChain's ``ToolCall`` dict (valid calls) ..."""
+        """LangChain's ``ToolCall`` dict, for a call that parsed."""
         return {"name": self.name or "", "args": self.args or {}, "id": self.id, "type": "tool_call"}
 
     def as_invalid_tool_call(self) -> dict[str, Any]:
-        """... or ``InvalidToolCall`` dict (broken JSON, no name)."""
+        """LangChain's ``InvalidToolCall`` dict, for a call with broken JSON or no name."""
         return {"name": self.name, "args": self.raw.strip(), "id": self.id, "error": self.error,
                 "type": "invalid_tool_call"}
 

@@ -83,6 +83,7 @@ class ToolFormat:
 
     @property
     def pad(self) -> str:
+        """What stands between a tag and the call's JSON."""
         return "\n" if self.open else ""
 
 
