@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any, Literal
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -24,13 +22,10 @@ from langchain_core.messages import (
     ToolMessage,
 )
 from langchain_core.messages.ai import UsageMetadata
-from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
-from langchain_core.output_parsers.openai_tools import JsonOutputKeyToolsParser, PydanticToolsParser
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
-from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
-from langchain_core.utils.pydantic import is_basemodel_subclass
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field, model_validator
 
 from kb_assistant.config import Settings
@@ -38,6 +33,13 @@ from kb_assistant.errors import ModelError
 from kb_assistant.llms.cancellation import cancel_event
 from kb_assistant.llms.specs import ModelSpec
 from kb_assistant.llms.streaming import DONE, CancelCriteria, QueueStreamer, StopBuffer, single_token
+from kb_assistant.llms.structured import (
+    bare_calls_allowed,
+    output_constraint,
+    parse_tool_choice,
+    structured_output,
+    with_format_hint,
+)
 from kb_assistant.llms.tool_calls import ParsedCall, ToolCallParser
 
 logger = logging.getLogger(__name__)
@@ -87,30 +89,6 @@ def to_chat_dicts(messages: list[BaseMessage]) -> list[dict[str, Any]]:
             entry["tool_call_id"] = message.tool_call_id
         out.append(entry)
     return out
-
-
-_RESPONSE_FORMAT_HINT = "Answer with one JSON object only{schema}."
-
-
-def _bare_calls(messages: list[BaseMessage]) -> bool:
-    """Whether an answer that is only JSON counts as tool calls written without their tags. Small models write
-    calls so, but right after a tool result they also echo the call they made: there, only tagged calls count."""
-    return not (messages and isinstance(messages[-1], ToolMessage))
-
-
-def _tool_choice(choice: Any, tools: list[dict[str, Any]]) -> tuple[bool, str | None]:
-    """``tool_choice`` in any of its spellings -> (a call is required, the one tool it must be)."""
-    if choice in (None, "auto", False, "none"):
-        return False, None
-    if choice in ("any", "required", True):
-        return True, None
-    if isinstance(choice, dict):
-        choice = (choice.get("function") or {}).get("name") or choice.get("name")
-    names = [t["function"]["name"] for t in tools]
-    if isinstance(choice, str) and choice in names:
-        return True, choice
-    msg = f"tool_choice {choice!r} names no bound tool; bound: {', '.join(names)} (or use 'auto', 'any', 'none')"
-    raise ValueError(msg)
 
 
 @dataclass
@@ -231,7 +209,7 @@ class LocalChatModel(BaseChatModel):
         """
         formatted = [convert_to_openai_tool(t) for t in tools]
         self._tools_template(getattr(self.tokenizer, "chat_template", None))  # unsupported families fail here
-        _tool_choice(tool_choice, formatted)  # a wrong name fails at bind time, not at the first call
+        parse_tool_choice(tool_choice, formatted)  # a wrong name fails at bind time, not at the first call
         return super().bind(tools=formatted, tool_choice=tool_choice, parallel_tool_calls=parallel_tool_calls,
                             **kwargs)
 
@@ -253,32 +231,7 @@ class LocalChatModel(BaseChatModel):
         if kwargs:
             msg = f"unsupported arguments {sorted(kwargs)}"
             raise ValueError(msg)
-        pydantic_schema = isinstance(schema, type) and is_basemodel_subclass(schema)
-        trace = {"ls_structured_output_format": {"kwargs": {"method": method, "strict": strict}, "schema": schema}}
-        llm: Runnable[Any, Any]
-        parser: Runnable[Any, Any]
-        if method == "function_calling":
-            name = convert_to_openai_tool(schema)["function"]["name"]
-            llm = self.bind_tools([schema], tool_choice=name, parallel_tool_calls=False, **trace)
-            parser = (PydanticToolsParser(tools=[schema], first_tool_only=True) if pydantic_schema  # type: ignore[list-item]
-                      else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True))
-        elif method in ("json_schema", "json_mode"):
-            if method == "json_schema":
-                json_schema = convert_to_json_schema(schema)
-                response_format = {"type": "json_schema",
-                                   "json_schema": {"name": json_schema.get("title", "answer"), "schema": json_schema}}
-            else:
-                response_format = {"type": "json_object"}
-            llm = self.bind(response_format=response_format, **trace)
-            parser = PydanticOutputParser(pydantic_object=schema) if pydantic_schema else JsonOutputParser()  # type: ignore[arg-type]
-        else:
-            msg = f"unknown method {method!r}: use 'json_schema', 'function_calling' or 'json_mode'"
-            raise ValueError(msg)
-        if not include_raw:
-            return llm | parser
-        parsed = RunnablePassthrough.assign(parsed=itemgetter("raw") | parser, parsing_error=lambda _: None)
-        fallback = RunnablePassthrough.assign(parsed=lambda _: None)
-        return RunnableMap(raw=llm) | parsed.with_fallbacks([fallback], exception_key="parsing_error")
+        return structured_output(self, schema, method=method, include_raw=include_raw, strict=strict)
 
     def check_output_options(
         self,
@@ -303,51 +256,10 @@ class LocalChatModel(BaseChatModel):
     ) -> Any:
         """The logits processor that keeps this request's output to its tools' or schema's grammar, or None."""
         try:
-            return self._build_constraint(tools, overrides, bare_calls=bare_calls)
+            return output_constraint(self.spec, self.tokenizer, self._eos_ids(), tools, overrides, bare_calls=bare_calls)
         except (ValueError, TypeError, RuntimeError) as e:  # llguidance rejects the schema
             first_line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise ModelError(f"the output grammar is invalid: {first_line}: simplify the tool or response schema") from e
-
-    def _build_constraint(self, tools: list[dict[str, Any]] | None, overrides: dict[str, Any], *, bare_calls: bool) -> Any:
-        from kb_assistant.llms.constrained import (
-            GrammarLogitsProcessor,
-            guidance_tokenizer,
-            json_grammar,
-            tool_call_grammar,
-        )
-
-        response_format = overrides.get("response_format") or {}
-        kind = response_format.get("type") if isinstance(response_format, dict) else None
-        guidance = None
-        grammar = None
-        if tools and self.spec.tool_format is not None:
-            choice = overrides.get("tool_choice")
-            required, only = _tool_choice(choice, tools)
-            parallel = overrides.get("parallel_tool_calls") is not False
-            guidance = guidance_tokenizer(self.tokenizer, self._eos_ids())
-            grammar = tool_call_grammar(self.spec.tool_format, tools, required=required, only=only,
-                                        parallel=parallel, forbidden=choice == "none", bare_calls=bare_calls,
-                                        tokenizer=self.tokenizer, guidance=guidance)
-        elif kind in ("json_object", "json_schema"):
-            schema = (response_format.get("json_schema") or {}).get("schema") if kind == "json_schema" else None
-            guidance = guidance_tokenizer(self.tokenizer, self._eos_ids())
-            grammar = json_grammar(schema)
-        if grammar is None:
-            return None
-        return GrammarLogitsProcessor(grammar, guidance)
-
-    @staticmethod
-    def _with_format_hint(messages: list[BaseMessage], response_format: Any) -> list[BaseMessage]:
-        """Tell the model the JSON it must write (the grammar forces the shape; the hint helps the values)."""
-        if not isinstance(response_format, dict) or response_format.get("type") not in ("json_object", "json_schema"):
-            return messages
-        schema = (response_format.get("json_schema") or {}).get("schema")
-        hint = _RESPONSE_FORMAT_HINT.format(
-            schema=f" matching this JSON schema: {json.dumps(schema, ensure_ascii=False)}" if schema else ""
-        )
-        if messages and isinstance(messages[0], SystemMessage):
-            return [SystemMessage(f"{messages[0].text}\n\n{hint}"), *messages[1:]]
-        return [SystemMessage(hint), *messages]
 
     @property
     def context_window(self) -> int:
@@ -444,7 +356,7 @@ class LocalChatModel(BaseChatModel):
         import torch
 
         tools = overrides.get("tools") or None
-        messages = self._with_format_hint(messages, overrides.get("response_format"))
+        messages = with_format_hint(messages, overrides.get("response_format"))
         prompt = self.render_prompt(messages, tools=tools)
         encoded = self.tokenizer(prompt, add_special_tokens=False, return_tensors="pt")
         device = getattr(self.model, "device", None) or "cpu"
@@ -459,7 +371,7 @@ class LocalChatModel(BaseChatModel):
         engine = self.batching_engine()
         # The batching engine samples for many requests at once and takes no per-request grammar yet: its tool
         # calls and JSON are parsed, not constrained (README, "Tools and structured output").
-        bare = _bare_calls(messages)
+        bare = bare_calls_allowed(messages)
         constraint = None if engine is not None else self._output_constraint(tools, overrides, bare_calls=bare)
         processors: dict[str, Any] = {}
         if constraint is not None:
@@ -547,7 +459,7 @@ class LocalChatModel(BaseChatModel):
         tools = kwargs.get("tools")
         if not tools or kwargs.get("tool_choice") == "none" or self.spec.tool_format is None:
             return None
-        return ToolCallParser(self.spec.tool_format, bare_calls=_bare_calls(messages))
+        return ToolCallParser(self.spec.tool_format, bare_calls=bare_calls_allowed(messages))
 
     def _stream(
         self,
