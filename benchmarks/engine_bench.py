@@ -7,13 +7,18 @@ values), bf16, 1,000-token prompts, 256 new tokens:
   - agreement: each token the engine picks is checked against plain ``forward`` logits on the same prefix;
   - 32 concurrent requests: a burst (all at once) and 32 closed-loop clients (each sends its next request
     when the last ends, starts staggered over 2 s): aggregate tokens/s, TTFT p50/p95;
+  - the burst's physical floor: its FLOPs over the measured bf16 matmul peak;
+  - a burst of 32 while 4 requests decode, for each ``--prefill-chunks`` value (prompt tokens a packed pass
+    takes while others decode): burst TTFT p95 and the decoding requests' speed during the burst vs before;
+  - ``--prefix``: TTFT of a prompt whose first 80% was seen before (reused from the prefix cache) against a
+    cold prompt of the same length, and whether both give the same tokens;
   - ``--limit-gb 24``: the process may use 24 GiB only; 8 concurrent requests of 4,096 tokens each
     (3,584 prompt + 512 new) must run, with peak memory reported;
   - ``--embeddings DIR``: the default embedding model's shape (its config and tokenizer in DIR, random
     weights) embedding chunks of this repo's sample documents: sentence-transformers' plain ``encode``
     against kb-assistant's GPU path (half precision, token-budget batches).
 
-    python benchmarks/engine_bench.py --models qwen2-7b llama3-8b --out engine.json
+    python benchmarks/engine_bench.py --models qwen2-7b llama3-8b --prefix --out engine.json
     python benchmarks/engine_bench.py --models qwen2-7b llama3-8b --limit-gb 24
     python benchmarks/engine_bench.py --models --embeddings DIR
 
@@ -100,7 +105,93 @@ def concurrent(engine: GenerationEngine, clients: int, per_client: int, prompt: 
             "ttft_p50_s": percentile(ttfts, 0.5), "ttft_p95_s": percentile(ttfts, 0.95), "ttft_max_s": max(ttfts)}
 
 
-def bench_model(name: str, bandwidth: float, prompt: int, new: int, skip_plain: bool) -> dict[str, Any]:
+def matmul_peak() -> float:
+    """Measured bf16 matmul FLOP/s (8192-cubed products)."""
+    a = torch.randn(8192, 8192, dtype=torch.bfloat16, device="cuda")
+    b = torch.randn(8192, 8192, dtype=torch.bfloat16, device="cuda")
+    for _ in range(3):
+        a @ b
+    torch.cuda.synchronize()
+    started = time.perf_counter()
+    for _ in range(20):
+        a @ b
+    torch.cuda.synchronize()
+    return 20 * 2 * 8192**3 / (time.perf_counter() - started)
+
+
+def prefill_flops(model: Any, prompts: int, length: int) -> float:
+    """Matmul FLOPs to prefill ``prompts`` prompts of ``length`` tokens: the weights (no embedding lookup, the
+    LM head for the last position only) and causal attention."""
+    config = model.config
+    weights = sum(p.numel() for n, p in model.named_parameters() if "embed_tokens" not in n and "lm_head" not in n)
+    head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
+    attention = 2 * 2 * config.num_hidden_layers * config.num_attention_heads * head_dim * length * length / 2
+    head = 2 * model.lm_head.weight.numel()
+    return prompts * (2 * weights * length + attention + head)
+
+
+def burst_under_load(engine: GenerationEngine, prompt: int, chunk: int) -> dict[str, Any]:
+    """Four requests decode; then 32 prompts arrive at once. Their TTFT, and the four requests' tokens/s
+    during the burst against the half second before it."""
+    engine.prefill_chunk = chunk
+    arrivals: list[list[float]] = [[] for _ in range(4)]
+    stop = threading.Event()
+
+    def background(index: int) -> None:
+        new = engine.max_len - prompt - 1  # decodes until stopped (or the cache row is full)
+        request = engine.submit(prompt_ids(prompt, 7000 + index), Sampling(max_new_tokens=new), stop)
+        for _ in request.stream():
+            arrivals[index].append(time.perf_counter())
+
+    threads = [threading.Thread(target=background, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    burst_at = time.perf_counter()
+    burst = [engine.submit(prompt_ids(prompt, 8000 + i), Sampling(max_new_tokens=32)) for i in range(32)]
+    for request in burst:
+        for _ in request.stream():
+            pass
+    last_first = max(r.first_token_at for r in burst)
+    stop.set()
+    for t in threads:
+        t.join()
+
+    def rate(start: float, end: float) -> float:
+        return sum(start <= at < end for times in arrivals for at in times) / 4 / (end - start)
+
+    before, during = rate(burst_at - 0.5, burst_at), rate(burst_at, last_first)
+    ttfts = [r.first_token_at - r.submitted_at for r in burst]
+    return {"prefill_chunk": chunk, "burst_ttft_p50_s": percentile(ttfts, 0.5), "burst_ttft_p95_s": percentile(ttfts, 0.95),
+            "decode_tok_s_before": before, "decode_tok_s_during": during, "decode_kept": during / before}
+
+
+def prefix_reuse(engine: GenerationEngine, prompt: int, new: int) -> dict[str, Any]:
+    """TTFT of a prompt whose first 80% another prompt had (reused) against a cold one of the same length."""
+    shared = int(prompt * 0.8)
+    results: dict[str, list[float]] = {"cold": [], "cached": []}
+    same = 0
+    for trial in range(5):
+        base = prompt_ids(prompt, 9000 + trial)
+        engine.generate(base, Sampling(max_new_tokens=4))  # leaves its prompt in the prefix cache
+        warm = base[:shared] + prompt_ids(prompt - shared, 9500 + trial)
+        cached = engine.submit(warm, Sampling(max_new_tokens=new))
+        cached_out = list(cached.stream())
+        assert cached.reused == shared, cached.reused
+        minimum, engine.min_prefix = engine.min_prefix, 10**9  # the same prompt, nothing reused
+        cold = engine.submit(warm, Sampling(max_new_tokens=new))
+        cold_out = list(cold.stream())
+        engine.min_prefix = minimum
+        same += cold_out == cached_out
+        results["cold"].append(cold.first_token_at - cold.submitted_at)
+        results["cached"].append(cached.first_token_at - cached.submitted_at)
+    cold_ttft, cached_ttft = percentile(results["cold"], 0.5), percentile(results["cached"], 0.5)
+    return {"prompt_tokens": prompt, "shared_tokens": shared, "cold_ttft_s": cold_ttft, "cached_ttft_s": cached_ttft,
+            "ratio": cached_ttft / cold_ttft, "identical_outputs": f"{same}/5"}
+
+
+def bench_model(name: str, bandwidth: float, prompt: int, new: int, skip_plain: bool, peak: float,
+                chunks: list[int], prefix: bool) -> dict[str, Any]:
     torch.cuda.empty_cache()
     torch.cuda.reset_peak_memory_stats()
     model = random_model(name)
@@ -122,7 +213,16 @@ def bench_model(name: str, bandwidth: float, prompt: int, new: int, skip_plain: 
     result["agreement"] = agreement(model, engine)
     print(name, "agreement", json.dumps(result["agreement"]), flush=True)
     result["burst32"] = concurrent(engine, 32, 1, prompt, new, 0.0)
+    result["burst32"]["floor_s"] = prefill_flops(model, 32, prompt) / peak
     print(name, "burst of 32", json.dumps(result["burst32"]), flush=True)
+    result["burst_under_load"] = []
+    for chunk in chunks:
+        result["burst_under_load"].append(burst_under_load(engine, prompt, chunk))
+        print(name, "burst while 4 decode", json.dumps(result["burst_under_load"][-1]), flush=True)
+    engine.prefill_chunk = chunks[0] if chunks else engine.prefill_chunk
+    if prefix:
+        result["prefix"] = prefix_reuse(engine, prompt, 32)
+        print(name, "prefix cache", json.dumps(result["prefix"]), flush=True)
     result["closed_loop32"] = concurrent(engine, 32, 3, prompt, new, 2.0)
     print(name, "32 closed-loop clients", json.dumps(result["closed_loop32"]), flush=True)
     result["peak_gb"] = torch.cuda.max_memory_allocated() / 1e9
@@ -210,6 +310,9 @@ def main() -> None:
     parser.add_argument("--new-tokens", type=int, default=256)
     parser.add_argument("--limit-gb", type=float, default=None, help="only the memory-limit run, at this many GiB")
     parser.add_argument("--skip-plain", action="store_true")
+    parser.add_argument("--prefill-chunks", type=int, nargs="*", default=[512],
+                        help="prompt tokens per packed pass while others decode (the first is the one kept)")
+    parser.add_argument("--prefix", action="store_true", help="measure the prefix cache")
     parser.add_argument("--embeddings", type=Path, default=None, help="folder with the embedding model's config + tokenizer")
     parser.add_argument("--chunks", type=int, default=20000)
     parser.add_argument("--out", default=None)
@@ -222,13 +325,15 @@ def main() -> None:
                               "transformers": transformers.__version__, "results": []}
     if args.limit_gb is None:
         report["copy_bandwidth_tb_s"] = copy_bandwidth() / 1e12
+        report["matmul_peak_tflops"] = matmul_peak() / 1e12
     print(json.dumps(report), flush=True)
     for name in args.models:
         if args.limit_gb is not None:
             report["results"].append(bench_memory_limit(name, args.limit_gb))
         else:
             bandwidth = report["copy_bandwidth_tb_s"] * 1e12
-            report["results"].append(bench_model(name, bandwidth, args.prompt_tokens, args.new_tokens, args.skip_plain))
+            report["results"].append(bench_model(name, bandwidth, args.prompt_tokens, args.new_tokens, args.skip_plain,
+                                                 report["matmul_peak_tflops"] * 1e12, args.prefill_chunks, args.prefix))
         if args.out:
             Path(args.out).write_text(json.dumps(report, indent=2))
     if args.embeddings:
@@ -242,8 +347,15 @@ def main() -> None:
             print(f"{r['model']}: plain b1 {plain.get('decode_tok_s_per_seq', 0):.1f} tok/s; engine b1 "
                   f"{e['decode_tok_s_per_seq']:.1f} tok/s = {e['share_of_bound']:.0%} of {r['bound_tok_s']:.0f}; "
                   f"32 clients {c['aggregate_tok_s']:.0f} tok/s, TTFT p50 {c['ttft_p50_s'] * 1000:.0f} ms "
-                  f"p95 {c['ttft_p95_s'] * 1000:.0f} ms; burst p95 {r['burst32']['ttft_p95_s'] * 1000:.0f} ms; "
-                  f"agreement {r['agreement']['argmax_agreement']:.1%}")
+                  f"p95 {c['ttft_p95_s'] * 1000:.0f} ms; burst p95 {r['burst32']['ttft_p95_s'] * 1000:.0f} ms "
+                  f"(floor {r['burst32']['floor_s'] * 1000:.0f} ms); agreement {r['agreement']['argmax_agreement']:.1%}")
+            for load in r["burst_under_load"]:
+                print(f"  chunk {load['prefill_chunk']}: burst p95 {load['burst_ttft_p95_s'] * 1000:.0f} ms while 4 "
+                      f"decode at {load['decode_kept']:.0%} of their speed")
+            if "prefix" in r:
+                x = r["prefix"]
+                print(f"  prefix: TTFT {x['cached_ttft_s'] * 1000:.1f} ms cached vs {x['cold_ttft_s'] * 1000:.1f} ms "
+                      f"cold ({x['ratio']:.0%}); identical {x['identical_outputs']}")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,24 @@
 """A generation engine for Llama-style decoders (Llama 3, Qwen2, Mistral): continuous batching over a
-preallocated KV cache, prompt prefill separate from decode, and decode steps replayed as CUDA graphs.
+preallocated KV cache, prompts prefilled together in packed passes, a prefix cache, and decode steps replayed
+as CUDA graphs.
 
 Why not ``model.generate``: at batch 1 it launches hundreds of small kernels per token from Python, so a
 7B model decodes at under a tenth of what memory bandwidth allows, and it serves one request at a time.
-Here every request owns a slot (a row of the cache); a scheduler thread admits waiting requests into free
-slots, prefills each prompt once, then advances all active requests together, one token per step. Slots are
-kept contiguous (a finished request's slot takes the last one's cache), so a step over ``n`` requests is
-one captured graph for the batch bucket >= n and the cache length bucket >= the longest request.
+Here every request owns a slot (a row of the cache). A scheduler thread admits waiting requests into free
+slots and runs one of two kinds of step:
+
+- a packed pass, while prompts wait to be prefilled: the prompts (up to ``prefill_tokens`` tokens, so a burst
+  of prompts shares large matmuls) plus one token of every decoding request. While requests are decoding,
+  a pass takes at most ``prefill_chunk`` prompt tokens (a long prompt is prefilled in pieces), so decoding
+  slows down but never stops when a burst arrives;
+- otherwise a decode step: one token for every decoding request. Decoding slots are kept contiguous (a
+  finished request's slot takes the last one's cache), so the step is one captured graph for the batch bucket
+  >= n and the cache length bucket >= the longest request.
+
+Prefix cache: a new prompt copies the keys/values of the longest prefix it shares with a running request's
+prompt or with one of the ``prefix_rows`` most recent prompts kept in spare cache rows, and prefills only the
+rest. RAG prompts share the system prompt and often the first retrieved chunks, so the copy (microseconds)
+replaces most of the prefill.
 
 This module is the scheduler and sampling; :mod:`kb_assistant.llms.kv_decoder` is the model side. Both
 import only torch: the benchmarks use them on machines without LangChain.
@@ -24,7 +36,7 @@ from typing import Any
 
 import torch
 
-from kb_assistant.llms.kv_decoder import SlotDecoder, unsupported_reason
+from kb_assistant.llms.kv_decoder import Chunk, SlotDecoder, unsupported_reason
 
 __all__ = ["GenerationEngine", "Request", "Sampling", "engine_for", "unsupported_reason"]
 logger = logging.getLogger(__name__)
@@ -61,6 +73,10 @@ class Request:
     finished_at: float | None = None
     error: BaseException | None = None
     slot: int = -1
+    prefilled: int = 0
+    """Prompt positions already in the cache (a reused prefix, then prefilled chunks)."""
+    reused: int = 0
+    """Prompt positions copied from the prefix cache instead of computed."""
 
     @property
     def position(self) -> int:
@@ -83,7 +99,10 @@ class GenerationEngine:
 
     ``max_batch`` requests run at once; each may hold ``max_len`` tokens (prompt + new). The KV cache is
     allocated once: ``max_batch`` is lowered to what ``kv_cache_bytes`` holds (by default what free GPU memory
-    holds after a reserve for prefill activations). ``cuda_graphs`` defaults to on for CUDA models.
+    holds after a reserve for prefill activations), and ``prefix_rows`` more rows keep recent prompts where
+    memory is left. A packed pass prefills at most ``prefill_tokens`` prompt tokens (default ``max_len``: the
+    activation reserve is sized for that), or ``prefill_chunk`` while other requests are decoding.
+    ``cuda_graphs`` defaults to on for CUDA models.
     """
 
     def __init__(
@@ -94,13 +113,26 @@ class GenerationEngine:
         max_len: int = 4096,
         kv_cache_bytes: int | None = None,
         cuda_graphs: bool | None = None,
+        prefix_rows: int = 4,
+        prefill_tokens: int | None = None,
+        prefill_chunk: int = 512,
+        min_prefix: int = 32,
     ) -> None:
         self.model = model
         self.decoder = SlotDecoder(model, max_batch=max_batch, max_len=max_len, kv_cache_bytes=kv_cache_bytes,
-                                   cuda_graphs=cuda_graphs)
+                                   cuda_graphs=cuda_graphs, prefix_rows=prefix_rows)
         self.max_batch, self.max_len = self.decoder.max_batch, self.decoder.max_len
         self.kv_cache_bytes = self.decoder.kv_cache_bytes
+        self.prefill_tokens = max(1, prefill_tokens or self.max_len)
+        self.prefill_chunk = max(1, min(prefill_chunk, self.prefill_tokens))
+        self.min_prefix = max(1, min_prefix)
+        self.reused_tokens = 0
+        """Prompt tokens served from the prefix cache since the engine started."""
+        self.prefilled_tokens = 0
+        """Prompt tokens computed since the engine started."""
+        self._prefixes: list[_Prefix] = [_Prefix(self.max_batch + row) for row in range(self.decoder.prefix_rows)]
         self._active: list[Request] = []
+        self._prefilling: list[Request] = []
         self._waiting: queue.Queue[Request] = queue.Queue()
         self._wake = threading.Event()
         self._closed = False
@@ -177,24 +209,25 @@ class GenerationEngine:
         while not self._closed:
             try:
                 self._admit()
-                if not self._active:
+                if not self._active and not self._prefilling:
                     self._wake.wait(timeout=0.5)
                     self._wake.clear()
                     continue
                 self._step()
             except BaseException as error:  # every running request learns why; the engine carries on
                 logger.exception("generation step failed")
-                for request in list(self._active):
+                for request in list(self._active) + list(self._prefilling):
                     self._finish(request, error)
         closed = RuntimeError("the generation engine was closed")
-        for request in list(self._active):
+        for request in list(self._active) + list(self._prefilling):
             self._finish(request, closed)
         while not self._waiting.empty():
             self._finish(self._waiting.get_nowait(), closed)
 
     @torch.inference_mode()
     def _admit(self) -> None:
-        while len(self._active) < self.max_batch:
+        """Give waiting requests free slots and the longest cached prefix of their prompt."""
+        while len(self._active) + len(self._prefilling) < self.max_batch:
             try:
                 request = self._waiting.get_nowait()
             except queue.Empty:
@@ -202,20 +235,102 @@ class GenerationEngine:
             if request.cancel.is_set():
                 request.tokens.put(_END)
                 continue
-            request.slot = len(self._active)
-            self._active.append(request)
-            try:
-                logits = self.decoder.prefill(request.slot, request.prompt)
-                self._accept(request, self._choose(logits, [request])[0])
-            except BaseException as error:  # noqa: BLE001 - the request carries it to its caller
-                self._finish(request, error)
+            taken = {r.slot for r in self._active} | {r.slot for r in self._prefilling}
+            request.slot = max(set(range(self.max_batch)) - taken)  # decoding rows fill from 0 up
+            self._prefilling.append(request)
+            self._reuse_prefix(request)
+
+    def _reuse_prefix(self, request: Request) -> None:
+        sources = [(r.prompt, r.slot) for r in self._active]
+        sources += [(p.tokens, p.row) for p in self._prefixes if p.tokens]
+        best, row = 0, -1
+        for tokens, source_row in sources:
+            shared = _shared_length(tokens, request.prompt)
+            if shared > best:
+                best, row = shared, source_row
+        best = min(best, len(request.prompt) - 1)  # the last prompt token is always computed: its logits
+        if best >= self.min_prefix:
+            self.decoder.move_row(row, request.slot, best)
+            request.prefilled = request.reused = best
+            self.reused_tokens += best
+            for prefix in self._prefixes:
+                if prefix.row == row:
+                    prefix.used_at = time.perf_counter()
 
     @torch.inference_mode()
     def _step(self) -> None:
-        requests = list(self._active)
-        logits = self.decoder.decode([r.generated[-1] for r in requests], [r.position for r in requests])
-        for request, token in zip(requests, self._choose(logits, requests), strict=True):
+        decoding = list(self._active)
+        chunks, owners = self._plan_chunks()
+        tokens = [r.generated[-1] for r in decoding]
+        positions = [r.position for r in decoding]
+        if not chunks:
+            logits = self.decoder.decode(tokens, positions)
+        else:
+            try:
+                logits = self.decoder.forward_packed(len(decoding), tokens, positions, chunks)
+            except BaseException as error:  # noqa: BLE001 - a prompt that fails ends its request, not the batch
+                if decoding:
+                    raise
+                for request in owners:
+                    self._finish(request, error)
+                return
+        for request, chunk in zip(owners, chunks, strict=True):
+            request.prefilled += len(chunk.tokens)
+            self.prefilled_tokens += len(chunk.tokens)
+        chosen = self._choose(logits, decoding + [r for r, c in zip(owners, chunks, strict=True) if c.last])
+        for request, token in zip(decoding, chosen, strict=False):
             self._accept(request, token)
+        finished = [r for r, c in zip(owners, chunks, strict=True) if c.last]
+        for request, token in zip(finished, chosen[len(decoding):], strict=True):
+            self._start_decoding(request)
+            self._accept(request, token)
+
+    def _plan_chunks(self) -> tuple[list[Chunk], list[Request]]:
+        """The prompt pieces of the next packed pass: oldest first, within the token budget."""
+        for request in [r for r in self._prefilling if r.cancel.is_set()]:
+            self._prefilling.remove(request)
+            request.tokens.put(_END)
+        budget = self.prefill_chunk if self._active else self.prefill_tokens
+        chunks, owners = [], []
+        for request in self._prefilling:
+            if budget <= 0:
+                break
+            take = min(budget, len(request.prompt) - request.prefilled)
+            piece = request.prompt[request.prefilled : request.prefilled + take]
+            chunks.append(Chunk(request.slot, piece, request.prefilled, request.prefilled + take == len(request.prompt)))
+            owners.append(request)
+            budget -= take
+        return chunks, owners
+
+    def _start_decoding(self, request: Request) -> None:
+        """Move a fully prefilled request into the contiguous decoding rows and keep its prompt for reuse."""
+        self._prefilling.remove(request)
+        target = len(self._active)
+        if request.slot != target:
+            holder = next((r for r in self._prefilling if r.slot == target), None)
+            if holder is not None:
+                self.decoder.swap_rows(request.slot, target, max(request.prefilled, holder.prefilled))
+                holder.slot = request.slot
+            else:
+                self.decoder.move_row(request.slot, target, request.prefilled)
+            request.slot = target
+        self._active.append(request)
+        self._remember_prefix(request)
+
+    def _remember_prefix(self, request: Request) -> None:
+        if not self._prefixes or len(request.prompt) < self.min_prefix:
+            return
+        for prefix in self._prefixes:
+            if prefix.tokens is not None and _shared_length(prefix.tokens, request.prompt) >= len(prefix.tokens):
+                if len(prefix.tokens) >= len(request.prompt):
+                    prefix.used_at = time.perf_counter()
+                    return  # already kept, as long or longer
+                target = prefix  # a longer version of a kept prompt replaces it
+                break
+        else:
+            target = min(self._prefixes, key=lambda p: p.used_at)
+        self.decoder.move_row(request.slot, target.row, len(request.prompt))
+        target.tokens, target.used_at = list(request.prompt), time.perf_counter()
 
     def _accept(self, request: Request, token: int) -> None:
         if request.cancel.is_set():
@@ -236,6 +351,8 @@ class GenerationEngine:
         """End a request and keep the active slots contiguous (the last one moves into the freed slot)."""
         request.error = error
         request.finished_at = time.perf_counter()
+        if request in self._prefilling:
+            self._prefilling.remove(request)
         if request in self._active:
             slot = request.slot
             last = self._active.pop()
@@ -244,6 +361,30 @@ class GenerationEngine:
                 self.decoder.move_row(last.slot, slot, last.position + 1)
                 last.slot = slot
         request.tokens.put(_END)
+
+
+@dataclass
+class _Prefix:
+    """A spare cache row holding a recent prompt's keys/values."""
+
+    row: int
+    tokens: list[int] | None = None
+    used_at: float = 0.0
+
+
+def _shared_length(first: list[int], second: list[int]) -> int:
+    """How many leading tokens two prompts share."""
+    limit = min(len(first), len(second))
+    if first[:limit] == second[:limit]:
+        return limit
+    low, high = 0, limit  # first[:low] == second[:low] holds; first[:high] != second[:high]
+    while high - low > 1:
+        middle = (low + high) // 2
+        if first[:middle] == second[:middle]:
+            low = middle
+        else:
+            high = middle
+    return low
 
 
 _engines: dict[int, GenerationEngine] = {}

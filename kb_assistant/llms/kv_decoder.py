@@ -1,5 +1,7 @@
-"""The model side of the generation engine: a KV cache with one row per request, prompt prefill, and the
-decode step for all rows at once, replayed as CUDA graphs.
+"""The model side of the generation engine: a KV cache with one row per request, packed passes that prefill
+several prompts (or pieces of them) together with the decoding rows, and the plain decode step for all rows at
+once, replayed as CUDA graphs. Spare rows past the request rows keep recent prompts' keys/values, so a prompt
+that starts like one of them (the same system prompt and context) reuses that prefix instead of recomputing it.
 
 Works for Llama-style decoders (Llama 3, Qwen2, Mistral, the packaged Qwen2.5 and SmolLM2). It calls the
 model's own modules and weights (q/k/v and gate/up re-laid out as single matrices without copies), so it
@@ -16,6 +18,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from torch.nn.attention.bias import causal_lower_right
 
 logger = logging.getLogger(__name__)
 LENGTH_STEP = 512
@@ -48,6 +51,18 @@ def unsupported_reason(model: Any) -> str | None:
     if getattr(config, "use_sliding_window", False) or getattr(config, "hidden_act", "silu") != "silu":
         return f"{type(model).__name__} uses a sliding window or a non-SiLU MLP"
     return None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Prompt tokens to prefill into cache row ``slot`` at positions ``start..start+len(tokens)-1``; positions
+    before ``start`` are already cached (an earlier chunk, or a reused prefix)."""
+
+    slot: int
+    tokens: list[int]
+    start: int
+    last: bool
+    """Whether this chunk ends the prompt (then its last position's logits are wanted)."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +145,7 @@ class SlotDecoder:
         max_len: int = 4096,
         kv_cache_bytes: int | None = None,
         cuda_graphs: bool | None = None,
+        prefix_rows: int = 0,
     ) -> None:
         reason = unsupported_reason(model)
         if reason:
@@ -153,7 +169,9 @@ class SlotDecoder:
         self.max_batch = max(1, min(max_batch, budget // per_slot))
         if self.max_batch < max_batch:
             logger.info("KV cache holds %d requests of %d tokens (asked for %d)", self.max_batch, self.max_len, max_batch)
-        shape = (self.max_batch, self.kv_heads, self.max_len, self.head_dim)
+        # Prefix rows come out of what is left after the request rows, never at their expense.
+        self.prefix_rows = max(0, min(prefix_rows, budget // per_slot - self.max_batch))
+        shape = (self.max_batch + self.prefix_rows, self.kv_heads, self.max_len, self.head_dim)
         self.k_cache = [torch.zeros(shape, dtype=self.dtype, device=self.device) for _ in self.layers]
         self.v_cache = [torch.zeros(shape, dtype=self.dtype, device=self.device) for _ in self.layers]
         self.cos, self.sin = self._rotary_table()
@@ -162,7 +180,7 @@ class SlotDecoder:
         self.sin_signed = self.sin * sign  # rotate_half(x) * sin == roll(x, half) * sin_signed
         self.fused = _fuse_layers(self.layers)
         self.final_eps = float(getattr(self.norm, "variance_epsilon", getattr(self.norm, "eps", 1e-6)))
-        self.kv_cache_bytes = per_slot * self.max_batch
+        self.kv_cache_bytes = per_slot * (self.max_batch + self.prefix_rows)
         # Static inputs of the decode step (graphs read them in place).
         self.step_tokens = torch.zeros(self.max_batch, dtype=torch.long, device=self.device)
         self.step_positions = torch.zeros(self.max_batch, dtype=torch.long, device=self.device)
@@ -184,10 +202,92 @@ class SlotDecoder:
         self.step_positions[:batch].copy_(torch.tensor(positions + padding), non_blocking=True)
         return self._decode_step(batch, length)[:count]
 
+    @torch.inference_mode()
+    def forward_packed(self, decode_count: int, tokens: list[int], positions: list[int], chunks: list[Chunk]) -> torch.Tensor:
+        """One pass over the decoding rows ``0..decode_count-1`` (``tokens[i]`` at ``positions[i]``, as in
+        :meth:`decode`) and the prompt ``chunks``, all tokens through each weight matrix together.
+
+        Returns logits for the decoding rows, then one row per chunk whose ``last`` is set. Prefilling many
+        prompts at once keeps the matmuls large (a burst of prompts is compute-bound, not launch-bound), and
+        decoding rows ride along, so they keep producing tokens while long prompts are prefilled piece by piece.
+        """
+        all_tokens = tokens[:decode_count] + [t for chunk in chunks for t in chunk.tokens]
+        all_positions = positions[:decode_count] + [chunk.start + j for chunk in chunks for j in range(len(chunk.tokens))]
+        all_rows = list(range(decode_count)) + [chunk.slot for chunk in chunks for _ in chunk.tokens]
+        device = self.device
+        ids = torch.tensor(all_tokens, device=device)
+        where = torch.tensor(all_positions, device=device)
+        rows = torch.tensor(all_rows, device=device)
+        count = len(all_tokens)
+        heads, kv_heads, dim, hidden, half = self.heads, self.kv_heads, self.head_dim, self.config.hidden_size, self.head_dim // 2
+        cos, sin = self.cos[where][:, None], self.sin_signed[where][:, None]
+        mask = None
+        if decode_count:
+            length = max(positions[:decode_count]) + 1
+            future = self.key_positions[:length][None] > where[:decode_count, None]
+            mask = torch.zeros(decode_count, length, dtype=self.dtype, device=device).masked_fill(future, float("-inf"))
+            mask = mask[:, None, None]
+        x = self.embed(ids)
+        for i, layer in enumerate(self.layers):
+            qkv = self._qkv(i, layer, x).view(count, heads + 2 * kv_heads, dim)
+            qk = torch.addcmul(qkv[:, : heads + kv_heads] * cos, torch.roll(qkv[:, : heads + kv_heads], half, dims=-1), sin)
+            self.k_cache[i][rows, :, where] = qk[:, heads:]
+            self.v_cache[i][rows, :, where] = qkv[:, heads + kv_heads :]
+            outputs = []
+            if decode_count:
+                outputs.append(F.scaled_dot_product_attention(
+                    qk[:decode_count, :heads].reshape(decode_count, kv_heads, self.group, dim),
+                    self.k_cache[i][:decode_count, :, :length], self.v_cache[i][:decode_count, :, :length],
+                    attn_mask=mask, scale=self.scale,
+                ).reshape(decode_count, heads * dim))
+            offset = decode_count
+            for chunk in chunks:
+                size, end = len(chunk.tokens), chunk.start + len(chunk.tokens)
+                query = qk[offset : offset + size, :heads].transpose(0, 1)[None]
+                keys, values = self.k_cache[i][chunk.slot, :, :end][None], self.v_cache[i][chunk.slot, :, :end][None]
+                causal = {"is_causal": True} if chunk.start == 0 else {"attn_mask": causal_lower_right(size, end)}
+                out = F.scaled_dot_product_attention(query, keys, values, scale=self.scale, enable_gqa=self.group > 1, **causal)
+                outputs.append(out[0].transpose(0, 1).reshape(size, heads * dim))
+                offset += size
+            x = self._rest_of_layer(i, layer, x, torch.cat(outputs) if len(outputs) > 1 else outputs[0])
+        wanted = list(range(decode_count))
+        offset = decode_count
+        for chunk in chunks:
+            offset += len(chunk.tokens)
+            if chunk.last:
+                wanted.append(offset - 1)
+        picked = x[torch.tensor(wanted, device=device)] if len(wanted) < count else x
+        return self.lm_head(F.rms_norm(picked, (hidden,), self.norm.weight, self.final_eps)).float()
+
+    def _qkv(self, index: int, layer: Any, x: torch.Tensor) -> torch.Tensor:
+        """Queries, keys and values of ``x`` (tokens, hidden) side by side, before rotation."""
+        if self.fused is not None:
+            w = self.fused[index]
+            return F.linear(F.rms_norm(x, (x.shape[-1],), w.norm1, w.eps1), w.qkv, w.qkv_bias)
+        attention, h = layer.self_attn, layer.input_layernorm(x)
+        return torch.cat([attention.q_proj(h), attention.k_proj(h), attention.v_proj(h)], dim=-1)
+
+    def _rest_of_layer(self, index: int, layer: Any, x: torch.Tensor, attended: torch.Tensor) -> torch.Tensor:
+        """The output projection, the residual and the MLP of one layer."""
+        if self.fused is not None:
+            w = self.fused[index]
+            x = x + F.linear(attended, w.out, w.out_bias)
+            gate, up = F.linear(F.rms_norm(x, (x.shape[-1],), w.norm2, w.eps2), w.gate_up).chunk(2, dim=-1)
+            return x + F.linear(F.silu(gate) * up, w.down, w.down_bias)
+        x = x + layer.self_attn.o_proj(attended)
+        return x + layer.mlp(layer.post_attention_layernorm(x))
+
     def move_row(self, source: int, target: int, used: int) -> None:
         """Copy the first ``used`` cached positions of row ``source`` into row ``target``."""
         for cache in (*self.k_cache, *self.v_cache):
             cache[target, :, :used] = cache[source, :, :used]
+
+    def swap_rows(self, first: int, second: int, used: int) -> None:
+        """Exchange the first ``used`` cached positions of two rows."""
+        for cache in (*self.k_cache, *self.v_cache):
+            kept = cache[first, :, :used].clone()
+            cache[first, :, :used] = cache[second, :, :used]
+            cache[second, :, :used] = kept
 
     def warm_up(self, longest: int | None = None) -> float:
         """Capture the decode graphs for every batch bucket and cache length up to ``longest`` tokens now,
@@ -234,27 +334,6 @@ class SlotDecoder:
         half = x.shape[-1] // 2
         rotated = torch.cat((-x[..., half:], x[..., :half]), dim=-1)
         return x * cos + rotated * sin
-
-    @torch.inference_mode()
-    def prefill(self, slot: int, prompt: list[int]) -> torch.Tensor:
-        """Run the prompt, fill cache row ``slot``; logits of the last position."""
-        length = len(prompt)
-        ids = torch.tensor(prompt, device=self.device)[None]
-        x = self.embed(ids)
-        cos, sin = self.cos[:length][None, None], self.sin[:length][None, None]
-        for i, layer in enumerate(self.layers):
-            attention = layer.self_attn
-            h = layer.input_layernorm(x)
-            q = attention.q_proj(h).view(1, length, self.heads, self.head_dim).transpose(1, 2)
-            k = attention.k_proj(h).view(1, length, self.kv_heads, self.head_dim).transpose(1, 2)
-            v = attention.v_proj(h).view(1, length, self.kv_heads, self.head_dim).transpose(1, 2)
-            q, k = self._rotate(q, cos, sin), self._rotate(k, cos, sin)
-            self.k_cache[i][slot, :, :length] = k[0]
-            self.v_cache[i][slot, :, :length] = v[0]
-            out = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=self.scale, enable_gqa=self.group > 1)
-            x = x + attention.o_proj(out.transpose(1, 2).reshape(1, length, self.heads * self.head_dim))
-            x = x + layer.mlp(layer.post_attention_layernorm(x))
-        return self.lm_head(self.norm(x[:, -1])).float()
 
     def _decode(self, batch: int, length: int) -> torch.Tensor:
         """One token for rows ``0..batch-1`` of the static inputs, attending to ``length`` cached positions."""

@@ -35,3 +35,21 @@ def test_graph_decoding_matches_generate(kind: str) -> None:
         assert engine.decoder._graphs  # decoding went through captured graphs
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("kind", ["qwen2", "llama3"])
+def test_packed_prefill_chunks_and_prefix_reuse_match_generate(kind: str) -> None:
+    model = random_model(kind).cuda()
+    engine = GenerationEngine(model, max_batch=8, max_len=512, prefix_rows=2, prefill_chunk=16, min_prefix=16)
+    try:
+        system = [(11 * j) % 290 + 5 for j in range(120)]
+        prompts = [system + [(5 * i + j) % 290 + 5 for j in range(3 + 7 * i)] for i in range(6)]
+        expected = [reference(model, p, 30) for p in prompts]
+        first = engine.generate(prompts[0], Sampling(max_new_tokens=30))
+        assert first == expected[0]
+        # A burst: packed passes (16-token pieces while others decode), each prompt starting from the kept one.
+        requests = [engine.submit(p, Sampling(max_new_tokens=30)) for p in prompts[1:]]
+        assert [list(r.stream(timeout=300)) for r in requests] == expected[1:]
+        assert all(r.reused >= 120 for r in requests)
+    finally:
+        engine.close()

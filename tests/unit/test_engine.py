@@ -7,6 +7,7 @@ CUDA graphs are the one part these cannot cover; ``tests/gpu/`` runs the same ch
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -140,3 +141,59 @@ def test_chat_model_window_follows_the_engine() -> None:
     assert batched.context_window == 512
     with pytest.raises(Exception, match="shorten it or raise engine_max_len"):
         batched.invoke("hello " * 600)
+
+
+def test_a_shared_prefix_is_reused_and_the_output_is_that_of_a_cold_run(model: Any) -> None:
+    engine = GenerationEngine(model, max_batch=2, max_len=256, prefix_rows=2, min_prefix=16)
+    try:
+        generator = torch.Generator().manual_seed(3)
+        system = torch.randint(5, 300, (90,), generator=generator).tolist()  # a system prompt and its context
+        first, second = system + [17, 18, 19], system + [200, 201]
+        assert engine.generate(first, Sampling(max_new_tokens=12)) == reference(model, first, 12)
+        assert engine.reused_tokens == 0
+        # The first request has ended; its prompt is kept in a spare row and the second one starts from it.
+        request = engine.submit(second, Sampling(max_new_tokens=12))
+        assert list(request.stream(timeout=60)) == reference(model, second, 12)
+        assert request.reused == 90 and engine.reused_tokens == 90
+        # The same prompt again: all but its last token come from the cache.
+        again = engine.submit(second, Sampling(max_new_tokens=12))
+        assert list(again.stream(timeout=60)) == reference(model, second, 12) and again.reused == len(second) - 1
+        # A running request's prompt is a source too (no spare rows at all here).
+        busy = GenerationEngine(model, max_batch=2, max_len=256, prefix_rows=0, min_prefix=16)
+        try:
+            running = busy.submit(first, Sampling(max_new_tokens=200))
+            next(running.stream(timeout=60))
+            joined = busy.submit(second, Sampling(max_new_tokens=12))
+            assert list(joined.stream(timeout=60)) == reference(model, second, 12) and joined.reused == 90
+            running.cancel.set()
+        finally:
+            busy.close()
+    finally:
+        engine.close()
+
+
+def test_long_prompts_are_prefilled_in_chunks_while_others_decode(model: Any) -> None:
+    # Eight-token pieces while a request decodes: the prompts below take several passes each.
+    engine = GenerationEngine(model, max_batch=4, max_len=256, prefix_rows=0, prefill_chunk=8)
+    try:
+        generator = torch.Generator().manual_seed(4)
+        running_prompt = [5, 6, 7, 8]
+        running = engine.submit(running_prompt, Sampling(max_new_tokens=60))
+        arrivals: list[tuple[float, int]] = []
+        reader = threading.Thread(target=lambda: arrivals.extend((time.perf_counter(), t) for t in running.stream(timeout=60)))
+        reader.start()
+        while not arrivals:
+            time.sleep(0.01)
+        submitted = time.perf_counter()
+        prompts = [torch.randint(5, 300, (n,), generator=generator).tolist() for n in (45, 30, 61)]
+        requests = [engine.submit(p, Sampling(max_new_tokens=10)) for p in prompts]
+        outputs = [list(r.stream(timeout=60)) for r in requests]
+        reader.join(timeout=60)
+        assert outputs == [reference(model, p, 10) for p in prompts]
+        assert [t for _, t in arrivals] == reference(model, running_prompt, 60)
+        assert engine.prefilled_tokens == 4 + 45 + 30 + 61
+        # 136 prompt tokens in pieces of 8: the decoding request got a token in each of those passes.
+        prefilled = max(r.first_token_at or 0.0 for r in requests)
+        assert sum(submitted <= at <= prefilled for at, _ in arrivals) >= 136 // 8 - 2
+    finally:
+        engine.close()
