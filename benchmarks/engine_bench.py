@@ -10,7 +10,7 @@ values), bf16, 1,000-token prompts, 256 new tokens:
   - the burst's physical floor: its FLOPs over the measured bf16 matmul peak;
   - a burst of 32 while 4 requests decode, for each ``--prefill-chunks`` value (prompt tokens a packed pass
     takes while others decode): burst TTFT p95 and the decoding requests' speed during the burst vs before;
-  - ``--prefix``: TTFT of a prompt whose first 80% was seen before (reused from the prefix cache) against a
+  - ``--prefix N ...``: TTFT of an N-token prompt whose first 80% was seen before (reused from the prefix cache) against a
     cold prompt of the same length, and whether both give the same tokens;
   - ``--limit-gb 24``: the process may use 24 GiB only; 8 concurrent requests of 4,096 tokens each
     (3,584 prompt + 512 new) must run, with peak memory reported;
@@ -18,7 +18,8 @@ values), bf16, 1,000-token prompts, 256 new tokens:
     weights) embedding chunks of this repo's sample documents: sentence-transformers' plain ``encode``
     against kb-assistant's GPU path (half precision, token-budget batches).
 
-    python benchmarks/engine_bench.py --models qwen2-7b llama3-8b --prefix --out engine.json
+    python benchmarks/engine_bench.py --models qwen2-7b llama3-8b --prefix 1000 3000 \\
+        --prefill-chunks 512 256 1024 2048 --out engine.json
     python benchmarks/engine_bench.py --models qwen2-7b llama3-8b --limit-gb 24
     python benchmarks/engine_bench.py --models --embeddings DIR
 
@@ -191,7 +192,7 @@ def prefix_reuse(engine: GenerationEngine, prompt: int, new: int) -> dict[str, A
 
 
 def bench_model(name: str, bandwidth: float, prompt: int, new: int, skip_plain: bool, peak: float,
-                chunks: list[int], prefix: bool) -> dict[str, Any]:
+                chunks: list[int], prefix: list[int]) -> dict[str, Any]:
     torch.cuda.empty_cache()
     torch.cuda.reset_peak_memory_stats()
     model = random_model(name)
@@ -202,7 +203,7 @@ def bench_model(name: str, bandwidth: float, prompt: int, new: int, skip_plain: 
             timed_generate(model, 1, 64, 8)
             result["plain_b1"] = timed_generate(model, 1, prompt, new)
         print(name, "plain b1", json.dumps(result["plain_b1"]), flush=True)
-    engine = GenerationEngine(model, max_batch=32, max_len=2048)
+    engine = GenerationEngine(model, max_batch=32, max_len=4096)
     result["kv_cache_gb"] = engine.kv_cache_bytes / 1e9
     result["graph_capture_s"] = engine.warm_up(prompt + new + 1)
     engine_b1(engine, prompt, 16)
@@ -220,9 +221,10 @@ def bench_model(name: str, bandwidth: float, prompt: int, new: int, skip_plain: 
         result["burst_under_load"].append(burst_under_load(engine, prompt, chunk))
         print(name, "burst while 4 decode", json.dumps(result["burst_under_load"][-1]), flush=True)
     engine.prefill_chunk = chunks[0] if chunks else engine.prefill_chunk
-    if prefix:
-        result["prefix"] = prefix_reuse(engine, prompt, 32)
-        print(name, "prefix cache", json.dumps(result["prefix"]), flush=True)
+    result["prefix"] = []
+    for length in prefix:
+        result["prefix"].append(prefix_reuse(engine, length, 32))
+        print(name, "prefix cache", json.dumps(result["prefix"][-1]), flush=True)
     result["closed_loop32"] = concurrent(engine, 32, 3, prompt, new, 2.0)
     print(name, "32 closed-loop clients", json.dumps(result["closed_loop32"]), flush=True)
     result["peak_gb"] = torch.cuda.max_memory_allocated() / 1e9
@@ -312,7 +314,8 @@ def main() -> None:
     parser.add_argument("--skip-plain", action="store_true")
     parser.add_argument("--prefill-chunks", type=int, nargs="*", default=[512],
                         help="prompt tokens per packed pass while others decode (the first is the one kept)")
-    parser.add_argument("--prefix", action="store_true", help="measure the prefix cache")
+    parser.add_argument("--prefix", type=int, nargs="*", default=[], metavar="TOKENS",
+                        help="measure the prefix cache with prompts of these lengths")
     parser.add_argument("--embeddings", type=Path, default=None, help="folder with the embedding model's config + tokenizer")
     parser.add_argument("--chunks", type=int, default=20000)
     parser.add_argument("--out", default=None)
@@ -352,9 +355,8 @@ def main() -> None:
             for load in r["burst_under_load"]:
                 print(f"  chunk {load['prefill_chunk']}: burst p95 {load['burst_ttft_p95_s'] * 1000:.0f} ms while 4 "
                       f"decode at {load['decode_kept']:.0%} of their speed")
-            if "prefix" in r:
-                x = r["prefix"]
-                print(f"  prefix: TTFT {x['cached_ttft_s'] * 1000:.1f} ms cached vs {x['cold_ttft_s'] * 1000:.1f} ms "
+            for x in r["prefix"]:
+                print(f"  prefix, {x['prompt_tokens']}-token prompt: TTFT {x['cached_ttft_s'] * 1000:.1f} ms cached vs {x['cold_ttft_s'] * 1000:.1f} ms "
                       f"cold ({x['ratio']:.0%}); identical {x['identical_outputs']}")
 
 

@@ -101,6 +101,12 @@ class Settings(BaseSettings):
     """Requests the engine decodes together (lowered to what the KV cache memory holds)."""
     engine_max_len: int = Field(default=4096, ge=64)
     """Tokens (prompt + answer) one request may hold in the engine's KV cache."""
+    engine_prefix_rows: int = Field(default=4, ge=0)
+    """Recent prompts the engine keeps in spare KV cache rows (where memory is left after the request rows), so
+    a prompt that starts the same way (system prompt, the same first chunks) prefills only the rest; 0: off."""
+    engine_prefill_chunk: int = Field(default=512, ge=16)
+    """Prompt tokens a prefill pass takes while other requests decode: smaller keeps their tokens coming during a
+    burst of new prompts, larger gets the burst its first tokens sooner."""
     llm_base_url: str | None = None
     """Generate on an OpenAI-compatible server (e.g. vLLM: http://gpu-host:8000/v1) instead of a local model;
     `llm_model` is then the served model's name."""

@@ -134,6 +134,10 @@ class LocalChatModel(BaseChatModel):
     """Requests the engine decodes together."""
     engine_max_len: int = 4096
     """Prompt + answer tokens per request in the engine's KV cache."""
+    engine_prefix_rows: int = 4
+    """Recent prompts kept in spare cache rows for prefix reuse."""
+    engine_prefill_chunk: int = 512
+    """Prompt tokens a prefill pass takes while other requests decode."""
 
     @model_validator(mode="before")
     @classmethod
@@ -151,7 +155,8 @@ class LocalChatModel(BaseChatModel):
         settings = settings or Settings.defaults()
         loaded = load_model(reference, settings)
         engine = {"engine": settings.llm_engine, "engine_max_batch": settings.engine_max_batch,
-                  "engine_max_len": settings.engine_max_len}
+                  "engine_max_len": settings.engine_max_len, "engine_prefix_rows": settings.engine_prefix_rows,
+                  "engine_prefill_chunk": settings.engine_prefill_chunk}
         return cls(model=loaded.model, tokenizer=loaded.tokenizer, spec=loaded.spec, model_name=reference,
                    **{**engine, **fields})
 
@@ -321,7 +326,8 @@ class LocalChatModel(BaseChatModel):
             raise ModelError(msg)
         return engine_for(self.model, lambda: GenerationEngine(
             self.model, max_batch=self.engine_max_batch, max_len=self.engine_max_len,
-            cuda_graphs=on_cuda and not quantized,
+            cuda_graphs=on_cuda and not quantized, prefix_rows=self.engine_prefix_rows,
+            prefill_chunk=self.engine_prefill_chunk,
         ))
 
     def _engine_sampling(self, sampling: dict[str, Any]) -> Any:
