@@ -10,6 +10,9 @@ values), bf16, 1,000-token prompts, 256 new tokens:
   - the burst's physical floor: its FLOPs over the measured bf16 matmul peak;
   - a burst of 32 while 4 requests decode, for each ``--prefill-chunks`` value (prompt tokens a packed pass
     takes while others decode): burst TTFT p95 and the decoding requests' speed during the burst vs before;
+  - ``--int8``: the engine with weight-only int8 weights (the model's bf16 weights are replaced, so this runs
+    last): batch-1 tokens/s against bf16 in the same run, 32 closed-loop clients, weight memory, and the share
+    of positions where int8's greedy token equals bf16's (teacher-forced on bf16's own greedy text);
   - ``--prefix N ...``: TTFT of an N-token prompt whose first 80% was seen before (reused from the prefix cache) against a
     cold prompt of the same length, and whether both give the same tokens;
   - ``--limit-gb 24``: the process may use 24 GiB only; 8 concurrent requests of 4,096 tokens each
@@ -43,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from generate_bench import CONFIGS, copy_bandwidth, random_model, timed_generate
 
 from kb_assistant.llms.engine import GenerationEngine, Sampling
+from kb_assistant.llms.kv_decoder import Chunk, SlotDecoder
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -191,8 +195,50 @@ def prefix_reuse(engine: GenerationEngine, prompt: int, new: int) -> dict[str, A
             "ratio": cached_ttft / cold_ttft, "identical_outputs": f"{same}/5"}
 
 
+def forced_argmax(decoder: SlotDecoder, prompt: list[int], continuation: list[int] | None, new: int) -> list[int]:
+    """Greedy tokens of ``decoder`` after ``prompt``; with ``continuation``, fed that text instead of its own
+    choices (teacher forcing), so every position is compared on the same prefix."""
+    with torch.inference_mode():
+        logits = decoder.forward_packed(0, [], [], [Chunk(0, prompt, 0, True)])
+        chosen = [int(logits[0].argmax())]
+        for step in range(new - 1):
+            fed = continuation[step] if continuation is not None else chosen[-1]
+            chosen.append(int(decoder.decode([fed], [len(prompt) + step])[0].argmax()))
+    return chosen
+
+
+def bench_int8(model: Any, bandwidth: float, prompt: int, new: int, bf16_b1: float) -> dict[str, Any]:
+    """Weight-only int8 against bf16 on the same model; replaces the model's bf16 weights."""
+    prompts = [prompt_ids(200, 300 + seed) for seed in range(3)]
+    reference = SlotDecoder(model, max_batch=1, max_len=1024)
+    texts = [forced_argmax(reference, p, None, 64) for p in prompts]
+    del reference
+    torch.cuda.empty_cache()
+    before = torch.cuda.memory_allocated()
+    engine = GenerationEngine(model, max_batch=32, max_len=4096, int8=True)
+    weights = torch.cuda.memory_allocated() - engine.kv_cache_bytes
+    agree = total = 0
+    for p, text in zip(prompts, texts, strict=True):
+        got = forced_argmax(engine.decoder, p, text, 64)
+        agree += sum(a == b for a, b in zip(got, text, strict=True))
+        total += len(text)
+    engine.warm_up(prompt + new + 1)
+    engine_b1(engine, prompt, 16)
+    b1 = engine_b1(engine, prompt, new)
+    int8_bytes = sum(w.nbytes for layer in engine.decoder.fused for w in (layer.qkv, layer.out, layer.gate_up, layer.down))
+    other = sum(p.numel() * p.element_size() for p in model.parameters())  # embeddings, norms, LM head (bf16)
+    result = {"weights_gb_before": before / 1e9, "weights_gb_int8": weights / 1e9,
+              "bound_tok_s": bandwidth / (int8_bytes + other), "engine_b1": b1,
+              "speedup_vs_bf16_b1": b1["decode_tok_s_per_seq"] / bf16_b1,
+              "greedy_agreement_with_bf16": agree / total,
+              "closed_loop32": concurrent(engine, 32, 3, prompt, new, 2.0)}
+    result["share_of_bound"] = b1["decode_tok_s_per_seq"] / result["bound_tok_s"]
+    engine.close()
+    return result
+
+
 def bench_model(name: str, bandwidth: float, prompt: int, new: int, skip_plain: bool, peak: float,
-                chunks: list[int], prefix: list[int]) -> dict[str, Any]:
+                chunks: list[int], prefix: list[int], int8: bool = False) -> dict[str, Any]:
     torch.cuda.empty_cache()
     torch.cuda.reset_peak_memory_stats()
     model = random_model(name)
@@ -229,7 +275,11 @@ def bench_model(name: str, bandwidth: float, prompt: int, new: int, skip_plain: 
     print(name, "32 closed-loop clients", json.dumps(result["closed_loop32"]), flush=True)
     result["peak_gb"] = torch.cuda.max_memory_allocated() / 1e9
     engine.close()
-    del engine, model
+    del engine
+    if int8:
+        result["int8"] = bench_int8(model, bandwidth, prompt, new, b1["decode_tok_s_per_seq"])
+        print(name, "int8", json.dumps(result["int8"]), flush=True)
+    del model
     return result
 
 
@@ -312,8 +362,9 @@ def main() -> None:
     parser.add_argument("--new-tokens", type=int, default=256)
     parser.add_argument("--limit-gb", type=float, default=None, help="only the memory-limit run, at this many GiB")
     parser.add_argument("--skip-plain", action="store_true")
-    parser.add_argument("--prefill-chunks", type=int, nargs="*", default=[512],
+    parser.add_argument("--prefill-chunks", type=int, nargs="*", default=[1024],
                         help="prompt tokens per packed pass while others decode (the first is the one kept)")
+    parser.add_argument("--int8", action="store_true", help="also measure weight-only int8 (runs last)")
     parser.add_argument("--prefix", type=int, nargs="*", default=[], metavar="TOKENS",
                         help="measure the prefix cache with prompts of these lengths")
     parser.add_argument("--embeddings", type=Path, default=None, help="folder with the embedding model's config + tokenizer")
@@ -336,7 +387,8 @@ def main() -> None:
         else:
             bandwidth = report["copy_bandwidth_tb_s"] * 1e12
             report["results"].append(bench_model(name, bandwidth, args.prompt_tokens, args.new_tokens, args.skip_plain,
-                                                 report["matmul_peak_tflops"] * 1e12, args.prefill_chunks, args.prefix))
+                                                 report["matmul_peak_tflops"] * 1e12, args.prefill_chunks, args.prefix,
+                                                 args.int8))
         if args.out:
             Path(args.out).write_text(json.dumps(report, indent=2))
     if args.embeddings:
@@ -355,6 +407,12 @@ def main() -> None:
             for load in r["burst_under_load"]:
                 print(f"  chunk {load['prefill_chunk']}: burst p95 {load['burst_ttft_p95_s'] * 1000:.0f} ms while 4 "
                       f"decode at {load['decode_kept']:.0%} of their speed")
+            if "int8" in r:
+                x = r["int8"]
+                print(f"  int8: b1 {x['engine_b1']['decode_tok_s_per_seq']:.1f} tok/s = {x['speedup_vs_bf16_b1']:.2f}x bf16 "
+                      f"({x['share_of_bound']:.0%} of {x['bound_tok_s']:.0f}); weights {x['weights_gb_int8']:.1f} GB; "
+                      f"greedy agreement {x['greedy_agreement_with_bf16']:.1%}; 32 clients "
+                      f"{x['closed_loop32']['aggregate_tok_s']:.0f} tok/s")
             for x in r["prefix"]:
                 print(f"  prefix, {x['prompt_tokens']}-token prompt: TTFT {x['cached_ttft_s'] * 1000:.1f} ms cached vs {x['cold_ttft_s'] * 1000:.1f} ms "
                       f"cold ({x['ratio']:.0%}); identical {x['identical_outputs']}")

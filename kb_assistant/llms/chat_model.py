@@ -136,8 +136,10 @@ class LocalChatModel(BaseChatModel):
     """Prompt + answer tokens per request in the engine's KV cache."""
     engine_prefix_rows: int = 4
     """Recent prompts kept in spare cache rows for prefix reuse."""
-    engine_prefill_chunk: int = 512
+    engine_prefill_chunk: int = 1024
     """Prompt tokens a prefill pass takes while other requests decode."""
+    engine_int8: bool = False
+    """Weight-only int8 weights in the engine (replaces the model's bf16 linear weights)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -156,7 +158,7 @@ class LocalChatModel(BaseChatModel):
         loaded = load_model(reference, settings)
         engine = {"engine": settings.llm_engine, "engine_max_batch": settings.engine_max_batch,
                   "engine_max_len": settings.engine_max_len, "engine_prefix_rows": settings.engine_prefix_rows,
-                  "engine_prefill_chunk": settings.engine_prefill_chunk}
+                  "engine_prefill_chunk": settings.engine_prefill_chunk, "engine_int8": settings.engine_int8}
         return cls(model=loaded.model, tokenizer=loaded.tokenizer, spec=loaded.spec, model_name=reference,
                    **{**engine, **fields})
 
@@ -312,6 +314,8 @@ class LocalChatModel(BaseChatModel):
     def batching_engine(self) -> Any:
         """The model's shared :class:`~kb_assistant.llms.engine.GenerationEngine`, or None for plain ``generate``."""
         if self.engine == "plain":
+            if self.engine_int8:
+                raise ModelError("engine_int8 needs the batching engine: set llm_engine to auto or batched")
             return None
         from kb_assistant.llms.engine import GenerationEngine, engine_for, unsupported_reason
 
@@ -320,6 +324,11 @@ class LocalChatModel(BaseChatModel):
         reason = unsupported_reason(self.model)
         quantized = bool(getattr(self.model, "is_quantized", False))
         if self.engine == "auto" and (not on_cuda or reason or quantized):  # 8/4-bit: not measured, opt in
+            if self.engine_int8:
+                why = reason or ("the model is quantised already" if quantized else "there is no CUDA GPU")
+                msg = (f"engine_int8 needs the batching engine, which cannot run {self.spec.display_name} here ({why}); "
+                       "turn engine_int8 off, or use llm_quantization = \"8bit\"")
+                raise ModelError(msg)
             return None
         if reason:
             msg = f"engine 'batched' cannot run {self.spec.display_name}: {reason}; use engine 'plain'"
@@ -327,7 +336,7 @@ class LocalChatModel(BaseChatModel):
         return engine_for(self.model, lambda: GenerationEngine(
             self.model, max_batch=self.engine_max_batch, max_len=self.engine_max_len,
             cuda_graphs=on_cuda and not quantized, prefix_rows=self.engine_prefix_rows,
-            prefill_chunk=self.engine_prefill_chunk,
+            prefill_chunk=self.engine_prefill_chunk, int8=self.engine_int8,
         ))
 
     def _engine_sampling(self, sampling: dict[str, Any]) -> Any:

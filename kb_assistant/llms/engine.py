@@ -102,7 +102,8 @@ class GenerationEngine:
     holds after a reserve for prefill activations), and ``prefix_rows`` more rows keep recent prompts where
     memory is left. A packed pass prefills at most ``prefill_tokens`` prompt tokens (default ``max_len``: the
     activation reserve is sized for that), or ``prefill_chunk`` while other requests are decoding.
-    ``cuda_graphs`` defaults to on for CUDA models.
+    ``cuda_graphs`` defaults to on for CUDA models. ``int8`` replaces the model's linear weights with
+    weight-only int8 ones (see :mod:`kb_assistant.llms.int8_weights`); the model then runs only here.
     """
 
     def __init__(
@@ -115,12 +116,13 @@ class GenerationEngine:
         cuda_graphs: bool | None = None,
         prefix_rows: int = 4,
         prefill_tokens: int | None = None,
-        prefill_chunk: int = 512,
+        prefill_chunk: int = 1024,
         min_prefix: int = 32,
+        int8: bool = False,
     ) -> None:
         self.model = model
         self.decoder = SlotDecoder(model, max_batch=max_batch, max_len=max_len, kv_cache_bytes=kv_cache_bytes,
-                                   cuda_graphs=cuda_graphs, prefix_rows=prefix_rows)
+                                   cuda_graphs=cuda_graphs, prefix_rows=prefix_rows, int8=int8)
         self.max_batch, self.max_len = self.decoder.max_batch, self.decoder.max_len
         self.kv_cache_bytes = self.decoder.kv_cache_bytes
         self.prefill_tokens = max(1, prefill_tokens or self.max_len)

@@ -21,6 +21,9 @@ import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.nn.attention.bias import causal_lower_right
 
+from kb_assistant.llms import int8_weights
+from kb_assistant.llms.int8_weights import Int8Weight, linear
+
 logger = logging.getLogger(__name__)
 LENGTH_STEP = 512
 """Decode attends to the cache in multiples of this many positions (one graph per multiple)."""
@@ -75,14 +78,14 @@ class _FusedLayer:
 
     norm1: torch.Tensor
     eps1: float
-    qkv: torch.Tensor
+    qkv: torch.Tensor | Int8Weight
     qkv_bias: torch.Tensor | None
-    out: torch.Tensor
+    out: torch.Tensor | Int8Weight
     out_bias: torch.Tensor | None
     norm2: torch.Tensor
     eps2: float
-    gate_up: torch.Tensor
-    down: torch.Tensor
+    gate_up: torch.Tensor | Int8Weight
+    down: torch.Tensor | Int8Weight
     down_bias: torch.Tensor | None
 
 
@@ -134,6 +137,25 @@ def _fuse_layers(layers: list[Any]) -> list[_FusedLayer] | None:
     return fused
 
 
+def _to_int8(fused: list[_FusedLayer], layers: list[Any]) -> list[_FusedLayer]:
+    """Quantise the fused matrices layer by layer and drop the model's own copies as it goes, so peak memory
+    stays at the bf16 model plus one layer. The model's linear layers are left empty: only the engine runs it."""
+    quantised = []
+    for layer in layers:
+        w = fused.pop(0)  # the list lets go of each bf16 layer as soon as its int8 copy exists
+        attention, mlp = layer.self_attn, layer.mlp
+        quantised.append(_FusedLayer(
+            norm1=w.norm1, eps1=w.eps1, qkv=Int8Weight.quantize(w.qkv), qkv_bias=w.qkv_bias,
+            out=Int8Weight.quantize(w.out), out_bias=w.out_bias, norm2=w.norm2, eps2=w.eps2,
+            gate_up=Int8Weight.quantize(w.gate_up), down=Int8Weight.quantize(w.down), down_bias=w.down_bias,
+        ))
+        for module in (attention.q_proj, attention.k_proj, attention.v_proj, attention.o_proj, mlp.gate_proj,
+                       mlp.up_proj, mlp.down_proj):
+            module.weight.data = module.weight.data.new_empty(0)
+        del w
+    return quantised
+
+
 class SlotDecoder:
     """KV cache rows, prefill and graph-replayed decode for one model.
 
@@ -150,6 +172,7 @@ class SlotDecoder:
         kv_cache_bytes: int | None = None,
         cuda_graphs: bool | None = None,
         prefix_rows: int = 0,
+        int8: bool = False,
     ) -> None:
         reason = unsupported_reason(model)
         if reason:
@@ -169,6 +192,16 @@ class SlotDecoder:
         window = int(getattr(self.config, "max_position_embeddings", max_len) or max_len)
         self.max_len = min(max_len, window)
         per_slot = 2 * len(self.layers) * self.kv_heads * self.max_len * self.head_dim * self.dtype.itemsize
+        self.fused = _fuse_layers(self.layers)
+        self.int8 = int8
+        if int8:
+            if self.device.type == "cuda" and int8_weights.available():
+                raise ValueError(f"int8 engine weights: {int8_weights.available()}")
+            if self.fused is None:
+                raise ValueError("int8 engine weights need plain linear layers (this model is quantised already)")
+            self.fused = _to_int8(self.fused, self.layers)
+            if self.device.type == "cuda":
+                torch.cuda.empty_cache()  # the freed bf16 weights become KV cache room
         budget = kv_cache_bytes if kv_cache_bytes is not None else self._default_kv_budget()
         self.max_batch = max(1, min(max_batch, budget // per_slot))
         if self.max_batch < max_batch:
@@ -182,7 +215,6 @@ class SlotDecoder:
         half = self.head_dim // 2
         sign = torch.cat([-torch.ones(half), torch.ones(self.head_dim - half)]).to(self.device, self.dtype)
         self.sin_signed = self.sin * sign  # rotate_half(x) * sin == roll(x, half) * sin_signed
-        self.fused = _fuse_layers(self.layers)
         self.final_eps = float(getattr(self.norm, "variance_epsilon", getattr(self.norm, "eps", 1e-6)))
         self.kv_cache_bytes = per_slot * (self.max_batch + self.prefix_rows)
         # Static inputs of the decode step (graphs read them in place).
@@ -275,7 +307,7 @@ class SlotDecoder:
         """Queries, keys and values of ``x`` (tokens, hidden) side by side, before rotation."""
         if self.fused is not None:
             w = self.fused[index]
-            return F.linear(F.rms_norm(x, (x.shape[-1],), w.norm1, w.eps1), w.qkv, w.qkv_bias)
+            return linear(F.rms_norm(x, (x.shape[-1],), w.norm1, w.eps1), w.qkv, w.qkv_bias)
         attention, h = layer.self_attn, layer.input_layernorm(x)
         return torch.cat([attention.q_proj(h), attention.k_proj(h), attention.v_proj(h)], dim=-1)
 
@@ -283,9 +315,9 @@ class SlotDecoder:
         """The output projection, the residual and the MLP of one layer."""
         if self.fused is not None:
             w = self.fused[index]
-            x = x + F.linear(attended, w.out, w.out_bias)
-            gate, up = F.linear(F.rms_norm(x, (x.shape[-1],), w.norm2, w.eps2), w.gate_up).chunk(2, dim=-1)
-            return x + F.linear(F.silu(gate) * up, w.down, w.down_bias)
+            x = x + linear(attended, w.out, w.out_bias)
+            gate, up = linear(F.rms_norm(x, (x.shape[-1],), w.norm2, w.eps2), w.gate_up).chunk(2, dim=-1)
+            return x + linear(F.silu(gate) * up, w.down, w.down_bias)
         x = x + layer.self_attn.o_proj(attended)
         return x + layer.mlp(layer.post_attention_layernorm(x))
 
@@ -366,7 +398,7 @@ class SlotDecoder:
         half = dim // 2
         for i, w in enumerate(self.fused):  # type: ignore[arg-type]
             h = F.rms_norm(x, (hidden,), w.norm1, w.eps1)
-            qkv = F.linear(h, w.qkv, w.qkv_bias).view(batch, heads + 2 * kv_heads, dim)
+            qkv = linear(h, w.qkv, w.qkv_bias).view(batch, heads + 2 * kv_heads, dim)
             qk = qkv[:, : heads + kv_heads]
             qk = torch.addcmul(qk * cos, torch.roll(qk, half, dims=-1), sin)
             self.k_cache[i][rows, :, positions] = qk[:, heads:]
@@ -378,9 +410,9 @@ class SlotDecoder:
                 attn_mask=mask,
                 scale=self.scale,
             )
-            x = x + F.linear(out.reshape(batch, heads * dim), w.out, w.out_bias)
-            gate, up = F.linear(F.rms_norm(x, (hidden,), w.norm2, w.eps2), w.gate_up).chunk(2, dim=-1)
-            x = x + F.linear(F.silu(gate) * up, w.down, w.down_bias)
+            x = x + linear(out.reshape(batch, heads * dim), w.out, w.out_bias)
+            gate, up = linear(F.rms_norm(x, (hidden,), w.norm2, w.eps2), w.gate_up).chunk(2, dim=-1)
+            x = x + linear(F.silu(gate) * up, w.down, w.down_bias)
         return self.lm_head(F.rms_norm(x, (hidden,), self.norm.weight, self.final_eps)).float()
 
     def _decode_modules(self, batch: int, length: int) -> torch.Tensor:

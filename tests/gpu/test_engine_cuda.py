@@ -53,3 +53,24 @@ def test_packed_prefill_chunks_and_prefix_reuse_match_generate(kind: str) -> Non
         assert all(r.reused >= 120 for r in requests)
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float32])
+def test_int8_kernel_matches_the_widened_weights(dtype: torch.dtype) -> None:
+    from kb_assistant.llms.int8_weights import Int8Weight, linear
+
+    torch.manual_seed(0)
+    weight = Int8Weight.quantize(torch.randn(1000, 520) * 0.02)
+    gpu = Int8Weight(weight.values.cuda(), weight.scales.cuda())
+    for rows in (1, 7, 32, 100):
+        x = torch.randn(rows, 520)
+        expected = linear(x, weight)  # CPU: the whole matrix widened, fp32 sums
+        got = linear(x.to("cuda", dtype), gpu).float().cpu()
+        tolerance = 1e-4 if dtype == torch.float32 else 2e-2 * float(expected.abs().max())
+        assert torch.allclose(got, expected, atol=tolerance, rtol=0 if dtype == torch.float32 else 1e-2), rows
+
+
+def test_int8_engine_with_graphs_computes_what_the_widened_model_does() -> None:
+    from tests.unit.test_engine import test_int8_weights_compute_what_their_dequantised_weights_compute as check
+
+    check(device="cuda")

@@ -197,3 +197,42 @@ def test_long_prompts_are_prefilled_in_chunks_while_others_decode(model: Any) ->
         assert sum(submitted <= at <= prefilled for at, _ in arrivals) >= 136 // 8 - 2
     finally:
         engine.close()
+
+
+def test_int8_weights_compute_what_their_dequantised_weights_compute(device: str = "cpu") -> None:
+    from kb_assistant.llms.int8_weights import Int8Weight
+
+    # The reference: the same model with every linear weight rounded to int8 x its row scale, in float32.
+    rounded = random_model("qwen2").to(device)
+    with torch.no_grad():
+        for layer in rounded.model.layers:
+            for module in (layer.self_attn.q_proj, layer.self_attn.k_proj, layer.self_attn.v_proj, layer.self_attn.o_proj,
+                           layer.mlp.gate_proj, layer.mlp.up_proj, layer.mlp.down_proj):
+                q = Int8Weight.quantize(module.weight)
+                module.weight.copy_(q.values.float() * q.scales[:, None])
+    prompts = ([5, 6, 7, 8], list(range(20, 80)))
+    expected = [reference(rounded, p, 16) for p in prompts]
+    quantised = random_model("qwen2").to(device)
+    engine = GenerationEngine(quantised, max_batch=2, max_len=128, int8=True)
+    try:
+        assert quantised.model.layers[0].mlp.down_proj.weight.numel() == 0  # the float copies are gone
+        assert [engine.generate(p, Sampling(max_new_tokens=16)) for p in prompts] == expected
+    finally:
+        engine.close()
+
+
+def test_int8_engine_weights_through_the_chat_model() -> None:
+    import tempfile
+    from pathlib import Path
+
+    from kb_assistant.llms import LocalChatModel
+    from tests.tiny_model import tiny_chat_params
+
+    params = tiny_chat_params(Path(tempfile.mkdtemp()) / "tiny")
+    with pytest.raises(Exception, match="engine_int8 needs the batching engine.*no CUDA GPU"):
+        LocalChatModel(**params, engine_int8=True).invoke("hello")  # auto on a CPU: plain generate, no int8
+    with pytest.raises(Exception, match="engine_int8 needs the batching engine"):
+        LocalChatModel(**params, engine="plain", engine_int8=True).invoke("hello")
+    chat = LocalChatModel(**{**params, "max_new_tokens": 5}, engine="batched", engine_int8=True)
+    assert isinstance(chat.invoke("hello").content, str)
+    assert chat.batching_engine().decoder.int8

@@ -1,0 +1,120 @@
+"""Weight-only int8 for the generation engine: per-output-channel scales, a Triton kernel on CUDA.
+
+Decoding one token reads every weight once, so at small batches speed is weight bytes over memory bandwidth:
+int8 weights halve the bytes of bf16 ones. The kernel reads int8 tiles, widens them to bf16 in registers and
+multiplies on the tensor cores with an fp32 accumulator; the scale is applied once per output. Without CUDA
+or Triton (the CPU tests) the same numbers come from widening the whole matrix, which is slow but exact to
+the same rounding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+try:  # Triton ships with CUDA builds of torch; the CPU wheel has none
+    import triton
+    import triton.language as tl
+except ImportError:  # pragma: no cover - depends on the install
+    triton = None
+
+
+@dataclass(frozen=True)
+class Int8Weight:
+    """A linear layer's weight as int8 rows (``out_features x in_features``) and one scale per row."""
+
+    values: torch.Tensor
+    scales: torch.Tensor
+
+    @classmethod
+    def quantize(cls, weight: torch.Tensor) -> Int8Weight:
+        """Symmetric per-row quantisation: each row's largest magnitude maps to 127."""
+        scales = weight.float().abs().amax(dim=1).clamp(min=1e-8) / 127.0
+        values = torch.round(weight.float() / scales[:, None]).clamp(-127, 127).to(torch.int8)
+        return cls(values.contiguous(), scales.to(torch.float32).contiguous())
+
+    @property
+    def shape(self) -> torch.Size:
+        return self.values.shape
+
+    @property
+    def nbytes(self) -> int:
+        return self.values.numel() + self.scales.numel() * 4
+
+
+def linear(x: torch.Tensor, weight: torch.Tensor | Int8Weight, bias: torch.Tensor | None = None) -> torch.Tensor:
+    """``F.linear`` for a plain or an int8 weight."""
+    if not isinstance(weight, Int8Weight):
+        return F.linear(x, weight, bias)
+    if x.is_cuda and triton is not None:
+        out = _triton_linear(x, weight)
+    else:
+        out = (F.linear(x.float(), weight.values.float()) * weight.scales).to(x.dtype)
+    return out + bias if bias is not None else out
+
+
+def available() -> str | None:
+    """Why the int8 kernel cannot run here (None when it can)."""
+    if triton is None:
+        return "Triton is not installed (it comes with CUDA builds of torch)"
+    if not torch.cuda.is_available():
+        return "int8 engine weights need a CUDA GPU"
+    return None
+
+
+def _triton_linear(x: torch.Tensor, weight: Int8Weight) -> torch.Tensor:
+    shape = x.shape
+    rows = x.reshape(-1, shape[-1])
+    if not rows.is_contiguous():
+        rows = rows.contiguous()
+    m, k = rows.shape
+    n = weight.values.shape[0]
+    out = torch.empty((m, n), dtype=x.dtype, device=x.device)
+    block_m = 16 if m <= 16 else 32 if m <= 32 else 64
+    grid = lambda meta: (triton.cdiv(m, meta["BLOCK_M"]), triton.cdiv(n, meta["BLOCK_N"]))  # noqa: E731
+    # float32 inputs multiply in full precision (the tests compare against float32), not TF32
+    _int8_matmul[grid](rows, weight.values, weight.scales, out, m, n, k, BLOCK_M=block_m, IEEE=x.dtype == torch.float32)
+    return out.reshape(*shape[:-1], n)
+
+
+if triton is not None:
+
+    def _configs() -> list[Any]:
+        return [
+            triton.Config({"BLOCK_N": bn, "BLOCK_K": bk}, num_warps=warps, num_stages=stages)
+            for bn, bk, warps, stages in [
+                (16, 256, 4, 4), (32, 128, 4, 4), (32, 256, 4, 3), (64, 128, 4, 4), (64, 256, 8, 3),
+                (128, 128, 8, 3), (128, 64, 4, 4), (32, 512, 4, 2),
+            ]
+        ]
+
+    @triton.autotune(configs=_configs(), key=["BLOCK_M", "N", "K", "IEEE"])
+    @triton.jit
+    def _int8_matmul(x_ptr, w_ptr, s_ptr, out_ptr, M, N: tl.constexpr, K: tl.constexpr,  # noqa: ANN001, N803
+                     BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr,  # noqa: N803
+                     IEEE: tl.constexpr):  # noqa: N803
+        # N and K are the weight's shape: a few values per model, so compiled in (known loop bounds).
+        pid_m, pid_n = tl.program_id(0), tl.program_id(1)
+        offs_m = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
+        offs_n = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
+        offs_k = tl.arange(0, BLOCK_K)
+        x_ptrs = x_ptr + offs_m[:, None] * K + offs_k[None, :]
+        w_ptrs = w_ptr + offs_n[None, :] * K + offs_k[:, None]
+        acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)
+        for start in range(0, K, BLOCK_K):
+            k_ok = (start + offs_k) < K
+            x = tl.load(x_ptrs, mask=(offs_m[:, None] < M) & k_ok[None, :], other=0.0)
+            w = tl.load(w_ptrs, mask=(offs_n[None, :] < N) & k_ok[:, None], other=0)
+            if IEEE:
+                acc += tl.dot(x, w.to(x.dtype), input_precision="ieee")
+            else:
+                acc += tl.dot(x, w.to(x.dtype))
+            x_ptrs += BLOCK_K
+            w_ptrs += BLOCK_K
+        scales = tl.load(s_ptr + offs_n, mask=offs_n < N, other=0.0)
+        acc = acc * scales[None, :]
+        out_ptrs = out_ptr + offs_m[:, None] * N + offs_n[None, :]
+        tl.store(out_ptrs, acc.to(out_ptr.dtype.element_ty), mask=(offs_m[:, None] < M) & (offs_n[None, :] < N))
