@@ -22,6 +22,10 @@ except ImportError:  # pragma: no cover - depends on the install
     triton = None
 
 
+KERNEL_ROWS = 64
+"""Up to this many rows (decode steps) the int8 kernel runs; longer inputs (prefill) widen the matrix."""
+
+
 @dataclass(frozen=True)
 class Int8Weight:
     """A linear layer's weight as int8 rows (``out_features x in_features``) and one scale per row."""
@@ -49,8 +53,13 @@ def linear(x: torch.Tensor, weight: torch.Tensor | Int8Weight, bias: torch.Tenso
     """``F.linear`` for a plain or an int8 weight."""
     if not isinstance(weight, Int8Weight):
         return F.linear(x, weight, bias)
-    if x.is_cuda and triton is not None:
+    rows = x.numel() // x.shape[-1]
+    if x.is_cuda and triton is not None and rows <= KERNEL_ROWS:
         out = _triton_linear(x, weight)
+    elif x.is_cuda:
+        # Prefill: compute-bound, where cuBLAS on the widened matrix beats the kernel (int8 values are exact in
+        # bf16; the scale is applied to the product, as the kernel does)
+        out = (F.linear(x, weight.values.to(x.dtype)).float() * weight.scales).to(x.dtype)
     else:
         out = (F.linear(x.float(), weight.values.float()) * weight.scales).to(x.dtype)
     return out + bias if bias is not None else out
@@ -73,10 +82,15 @@ def _triton_linear(x: torch.Tensor, weight: Int8Weight) -> torch.Tensor:
     m, k = rows.shape
     n = weight.values.shape[0]
     out = torch.empty((m, n), dtype=x.dtype, device=x.device)
-    block_m = 16 if m <= 16 else 32 if m <= 32 else 64
+    block_m = 16 if m <= 16 else 32 if m <= 32 else 64  # m <= KERNEL_ROWS
     grid = lambda meta: (triton.cdiv(m, meta["BLOCK_M"]), triton.cdiv(n, meta["BLOCK_N"]))  # noqa: E731
     # float32 inputs multiply in full precision (the tests compare against float32), not TF32
-    _int8_matmul[grid](rows, weight.values, weight.scales, out, m, n, k, BLOCK_M=block_m, IEEE=x.dtype == torch.float32)
+    ieee = x.dtype == torch.float32
+    if n * k >= 2**22:  # a model's matrices: tuned once per shape
+        _int8_matmul_tuned[grid](rows, weight.values, weight.scales, out, m, n, k, BLOCK_M=block_m, IEEE=ieee)
+    else:  # small ones (tests, tiny models) skip tuning, which compiles every candidate
+        _int8_matmul[grid](rows, weight.values, weight.scales, out, m, n, k, BLOCK_M=block_m, BLOCK_N=32, BLOCK_K=64,
+                           IEEE=ieee)
     return out.reshape(*shape[:-1], n)
 
 
@@ -87,11 +101,9 @@ if triton is not None:
             triton.Config({"BLOCK_N": bn, "BLOCK_K": bk}, num_warps=warps, num_stages=stages)
             for bn, bk, warps, stages in [
                 (16, 256, 4, 4), (32, 128, 4, 4), (32, 256, 4, 3), (64, 128, 4, 4), (64, 256, 8, 3),
-                (128, 128, 8, 3), (128, 64, 4, 4), (32, 512, 4, 2),
             ]
         ]
 
-    @triton.autotune(configs=_configs(), key=["BLOCK_M", "N", "K", "IEEE"])
     @triton.jit
     def _int8_matmul(x_ptr, w_ptr, s_ptr, out_ptr, M, N: tl.constexpr, K: tl.constexpr,  # noqa: ANN001, N803
                      BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr,  # noqa: N803
@@ -118,3 +130,5 @@ if triton is not None:
         acc = acc * scales[None, :]
         out_ptrs = out_ptr + offs_m[:, None] * N + offs_n[None, :]
         tl.store(out_ptrs, acc.to(out_ptr.dtype.element_ty), mask=(offs_m[:, None] < M) & (offs_n[None, :] < N))
+
+    _int8_matmul_tuned = triton.autotune(configs=_configs(), key=["BLOCK_M", "N", "K", "IEEE"])(_int8_matmul)
