@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     are reported as needing OCR."""
     ocr_dpi: int = Field(default=200, ge=72, le=600)
     """Resolution at which scanned PDF pages are rendered for OCR."""
+    html_main_content: bool = True
+    """Keep only the main content of whole web pages (saved pages, intranet exports): their menus, footers and
+    link lists are dropped by trafilatura before splitting. Fragments and bare HTML documents are read whole."""
     max_file_mb: float = Field(default=100.0, gt=0)
     """Files larger than this are reported and skipped."""
     lock_timeout: float = Field(default=0.0, ge=0)

@@ -21,6 +21,7 @@ from typing import Any
 from langchain_core.documents import Document
 
 from kb_assistant.errors import LoaderError, NoTextError
+from kb_assistant.ingestion import web_pages
 from kb_assistant.ingestion.decoding import clean_text, decode_bytes
 from kb_assistant.ingestion.tables import (
     markdown_table,
@@ -45,6 +46,8 @@ class LoadOptions:
     """Resolution at which scanned PDF pages are rendered for OCR."""
     on_page: Callable[[int, int], None] | None = None
     """Called with (pages done, pages to OCR) while a scan is read: progress for long scans."""
+    html_main_content: bool = True
+    """Keep only the main content of whole web pages (see :mod:`kb_assistant.ingestion.web_pages`)."""
 
 
 Loader = Callable[[Path, bytes, LoadOptions], list[Document]]
@@ -205,7 +208,15 @@ _HTML_DROP = ("script", "style", "noscript", "nav", "header", "footer", "aside",
 def _html(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(decode_bytes(data, path.name), "lxml")
+    html = decode_bytes(data, path.name)
+    soup = BeautifulSoup(html, "lxml")
+    if options.html_main_content and web_pages.is_full_page(soup):
+        found = web_pages.main_content(html, had_tables=soup.find("table") is not None)
+        if found is not None:
+            title, text = found
+            metadata = {"format": "html", "content": "main"} | ({"title": title} if title else {})
+            return [Document(page_content=clean_text(text), metadata=metadata)]
+        web_pages.drop_link_lists(soup)  # trafilatura found nothing it could keep: at least the menus go
     for tag in soup(_HTML_DROP):
         tag.decompose()
     for table in soup.find_all("table"):

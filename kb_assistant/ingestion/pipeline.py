@@ -160,7 +160,8 @@ class Ingestor:
         if self.store.exists():  # fail on a model mismatch before any work is done
             self.store.collection(embeddings)
         self.counter = TokenCounter(embeddings.tokenizer)
-        self.load_options = LoadOptions(ocr=settings.ocr, ocr_dpi=settings.ocr_dpi)
+        self.load_options = LoadOptions(ocr=settings.ocr, ocr_dpi=settings.ocr_dpi,
+                                        html_main_content=settings.html_main_content)
         self.progress: IngestProgress = _NoProgress()
         self.chunk_size = min(settings.chunk_size, embeddings.max_tokens)
 
