@@ -142,6 +142,10 @@ class Settings(BaseSettings):
     """Diversify the dense candidates with maximal marginal relevance."""
     score_threshold: float | None = None
     """Drop dense hits under this cosine relevance (0-1)."""
+    decompose_questions: bool = True
+    """Questions about several things ("A 和 B 分别…", "…？它的导演是谁？") are also searched part by part, by
+    rules, and the rankings interleaved (each part's best, then the whole question's, then each part's second...)
+    so the top chunks cover every part; single questions are unaffected."""
     reranker_model: str | None = None
     """A sentence-transformers cross-encoder (path) to rerank the fused candidates."""
     min_relevance: float | None = 0.86

@@ -14,6 +14,7 @@ from pydantic import ConfigDict
 from kb_assistant.config import Settings
 from kb_assistant.errors import KBError
 from kb_assistant.kb.english import is_english
+from kb_assistant.question_parts import question_parts
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +82,9 @@ class HybridRetriever(BaseRetriever):
     sources: list[str] | None = None
     reranker: Any = None
     """A sentence-transformers ``CrossEncoder``, or None."""
+    decompose: bool = True
+    """Search each part of a question that asks about several things too (see :mod:`kb_assistant.question_parts`),
+    and interleave the rankings, so the top results hold a passage for every part."""
 
     @property
     def embeddings(self) -> Any:
@@ -121,6 +125,20 @@ class HybridRetriever(BaseRetriever):
         return convex_fusion(weighted_lists(dense, lexical, self.dense_weight))
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        parts = question_parts(query) if self.decompose else [query]
+        if len(parts) < 2:
+            return self._search(query)[: self.k]
+        rankings = []
+        for part in parts:
+            found = self._search(part)
+            for doc in found:
+                doc.metadata["sub_query"] = part
+            rankings.append(found)
+        rankings.append(self._search(query))  # the whole question's best come after each part's best
+        return interleave(rankings, self.k)
+
+    def _search(self, query: str) -> list[Document]:
+        """The fused (and reranked) ranking for one query, best first, untruncated."""
         docs: dict[str, Document] = {}
         dense: list[list[tuple[str, float]]] = []  # e5's ranking, then the English index's
         lexical: list[tuple[str, float]] = []
@@ -148,7 +166,20 @@ class HybridRetriever(BaseRetriever):
             for doc, score in zip(candidates, scores, strict=True):
                 doc.metadata["rerank_score"] = float(score)
             results = sorted(candidates, key=lambda d: -d.metadata["rerank_score"])
-        return results[: self.k]
+        return results
+
+
+def interleave(rankings: list[list[Document]], k: int) -> list[Document]:
+    """The first of each ranking in turn, then the second of each, ... without repeats, up to ``k``."""
+    merged: dict[str, Document] = {}
+    for rank in range(max((len(r) for r in rankings), default=0)):
+        for ranking in rankings:
+            if rank < len(ranking):
+                doc = ranking[rank]
+                merged.setdefault(str(doc.metadata.get("id", doc.id)), doc)
+                if len(merged) == k:
+                    return list(merged.values())
+    return list(merged.values())
 
 
 def make_retriever(settings: Settings, embeddings: Any = None, sources: list[str] | None = None) -> HybridRetriever:
@@ -166,6 +197,7 @@ def make_retriever(settings: Settings, embeddings: Any = None, sources: list[str
         reranker = CrossEncoder(settings.reranker_model, local_files_only=True)
     return HybridRetriever(
         kb=store,
+        decompose=settings.decompose_questions,
         mode=settings.retrieval_mode,
         k=settings.top_k,
         fetch_k=max(settings.fetch_k, settings.top_k),

@@ -1,0 +1,134 @@
+"""The parts of a question that asks about several things, by rules, so retrieval can find a passage for each.
+
+"2021年香港和澳门的GDP增长率" needs a passage about Hong Kong and one about Macao; searched as one question,
+the top results are often all about one of them. Two rules cover the common shapes:
+
+- **coordination**: ``A 和/及/与/以及/、 B`` (jieba tags the word as a conjunction) gives one question with A and one
+  with B. A and B are the longest runs of words on both sides with the same parts of speech, so
+  "女子双人10米跳台和男子双人10米跳台" splits whole, and "2022和2023年" keeps its 年;
+- **several questions in one**: "《心居》的主演有谁，导演是谁？" or "…是什么类型的电影？它的导演是谁？" splits at the
+  punctuation between two questions; a later part that lacks its subject ("它", or no name at all) gets the first
+  part's titles and names.
+
+Questions with one part come back as they are, so single questions keep the single-search path; the rules
+never call the chat model. English questions split only between whole questions ("…? Who…", ", and which…").
+"""
+
+from __future__ import annotations
+
+import re
+
+from kb_assistant.kb.tokens import jieba_lock, jieba_module
+
+_CONJUNCTIONS = frozenset({"和", "及", "与", "以及", "、", "跟", "或"})
+_QUESTION = re.compile(r"什么|谁|哪|多少|几|何时|何地|怎么|如何|怎样|是否|吗|呢|多久|多大|多高|时间|日期|地点")
+_QUESTION_EN = re.compile(r"\b(what|who|whom|which|when|where|why|how|is|are|was|were|do|does|did|can)\b", re.IGNORECASE)
+_PRONOUN = re.compile(r"^(它们|他们|她们|它|他|她|其|该片|该剧|此片)")
+_TITLE = re.compile(r"《[^》]{1,40}》")
+_NAMED = ("nr", "nrt", "ns", "nt", "nz", "eng")
+_RESPECTIVELY = re.compile(r"分别|各自")
+MAX_PARTS = 4
+
+
+def question_parts(question: str) -> list[str]:
+    """The sub-questions of ``question`` (at most ``MAX_PARTS``), or ``[question]`` when it asks one thing."""
+    text = question.strip()
+    if not text:
+        return [question]
+    if not re.search(r"[\u4e00-\u9fff]", text):
+        return _english_parts(text)
+    parts: list[str] = []
+    for piece in _questions(text):
+        parts.extend(_coordinated(piece))
+    parts = list(dict.fromkeys(p for p in parts if p))
+    return parts[:MAX_PARTS] if len(parts) > 1 else [question]
+
+
+def _english_parts(text: str) -> list[str]:
+    """Split at "?" between questions and at ", and which/what/who/..." ("Which model is the default, and which
+    package ships it?")."""
+    pieces = [p.strip() for p in re.split(r"(?<=\?)\s+|,?\s+and\s+(?=(?:what|which|who|when|where|how)\b)", text,
+                                          flags=re.IGNORECASE) if p and p.strip()]
+    if len(pieces) > 1 and all(_QUESTION_EN.search(p) for p in pieces):
+        return pieces[:MAX_PARTS]
+    return [text]
+
+
+def _questions(text: str) -> list[str]:
+    """Split at ？，；! between pieces that are each a question; later pieces borrow the first one's subject."""
+    pieces = [p.strip() for p in re.split(r"[？?！!；;，,]", text) if p.strip()]
+    if len(pieces) < 2 or not all(_QUESTION.search(p) for p in pieces):
+        return [text.rstrip("？?")]
+    first, rest = pieces[0], pieces[1:]
+    context = _subject(first)
+    completed = [first]
+    for piece in rest:
+        if _PRONOUN.match(piece):
+            piece = _PRONOUN.sub(context or "", piece, count=1)
+        elif context and not any(part in piece for part in context.split()):
+            piece = f"{context}{piece}" if context.startswith("《") else f"{context} {piece}"
+        completed.append(piece)
+    return completed
+
+
+def _subject(piece: str) -> str:
+    """The titles (《…》) of a piece, else its names, places, organisations and Latin words."""
+    titles = _TITLE.findall(piece)
+    if titles:
+        return "".join(titles)
+    names = [word for word, flag in _tagged(piece) if flag in _NAMED and len(word) > 1]
+    return " ".join(dict.fromkeys(names))
+
+
+def _coordinated(piece: str) -> list[str]:
+    """One question per conjunct of the first coordination in ``piece`` (outside 《…》 titles)."""
+    words = _tagged(piece)
+    inside_title = 0
+    for index, (word, flag) in enumerate(words):
+        inside_title += word.count("《") - word.count("》")
+        if inside_title or word not in _CONJUNCTIONS or not 0 < index < len(words) - 1:
+            continue
+        if flag not in ("c", "x", "p") or (word == "与" and flag == "p"):  # "速度与激情" is a title, not two
+            continue
+        size = _conjunct_size(words, index)
+        if size == 0:
+            continue
+        before = "".join(w for w, _ in words[: index - size])
+        left = "".join(w for w, _ in words[index - size : index])
+        right = "".join(w for w, _ in words[index + 1 : index + 1 + size])
+        after = _RESPECTIVELY.sub("", "".join(w for w, _ in words[index + 1 + size :]))
+        if left[:1] in "，。？" or right[:1] in "，。？":
+            continue
+        return [f"{before}{left}{after}", f"{before}{right}{after}"]
+    return [_RESPECTIVELY.sub("", piece)] if words else [piece]
+
+
+def _conjunct_size(words: list[tuple[str, str]], index: int) -> int:
+    """How many words each conjunct has: the longest run (up to 6) whose parts of speech match on both sides and
+    that starts or ends with the same word on both ("女子双人10米跳台和男子双人10米跳台", "2022年和2023年"), else one
+    word each when both sides are content words ("组男单和女单冠军": 男单 / 女单, the rest is shared)."""
+    for size in range(6, 1, -1):
+        if index - size < 0 or index + 1 + size > len(words):
+            continue
+        left, right = words[index - size : index], words[index + 1 : index + 1 + size]
+        parallel = left[0][0] == right[0][0] or left[-1][0] == right[-1][0]
+        if parallel and [_coarse(f) for _, f in left] == [_coarse(f) for _, f in right]:
+            return size
+    left_flag, right_flag = words[index - 1][1], words[index + 1][1]
+    content = ("n", "v", "a", "m", "t", "e", "j", "z", "b", "i", "l")
+    return 1 if left_flag[:1] in content and right_flag[:1] in content else 0
+
+
+def _coarse(flag: str) -> str:
+    """Parts of speech close enough to coordinate: nouns and verbs used as nouns (导演/v, 编剧/n) match."""
+    if flag.startswith(("n", "v")) or flag in ("eng", "j", "i", "l"):
+        return "n"
+    return flag[:1]
+
+
+def _tagged(text: str) -> list[tuple[str, str]]:
+    jieba_module()
+    import jieba.posseg as pseg
+
+    with jieba_lock:
+        return [(pair.word, pair.flag) for pair in pseg.cut(text)]
