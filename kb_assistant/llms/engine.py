@@ -37,26 +37,11 @@ from typing import Any
 import torch
 
 from kb_assistant.llms.kv_decoder import Chunk, SlotDecoder, unsupported_reason
+from kb_assistant.llms.sampling import Sampling, choose_tokens
 
 __all__ = ["GenerationEngine", "Request", "Sampling", "engine_for", "unsupported_reason"]
 logger = logging.getLogger(__name__)
 _END = object()
-
-
-@dataclass
-class Sampling:
-    """Per-request decoding settings; temperature 0 (or None) is greedy."""
-
-    max_new_tokens: int = 256
-    temperature: float | None = None
-    top_p: float | None = None
-    top_k: int | None = None
-    repetition_penalty: float | None = None
-    eos_token_ids: tuple[int, ...] = ()
-
-    @property
-    def greedy(self) -> bool:
-        return not self.temperature or self.temperature <= 0
 
 
 @dataclass(eq=False)
@@ -176,36 +161,6 @@ class GenerationEngine:
         """Capture the decode graphs before serving (see :meth:`SlotDecoder.warm_up`); returns seconds."""
         return self.decoder.warm_up(longest)
 
-    # --- sampling ------------------------------------------------------------------------------
-    @staticmethod
-    def _choose(logits: torch.Tensor, requests: list[Request]) -> list[int]:
-        """Next token per row: argmax for greedy rows, else temperature / top-k / top-p sampling."""
-        if all(r.sampling.greedy and not r.sampling.repetition_penalty for r in requests):
-            return logits[: len(requests)].argmax(dim=-1).tolist()
-        chosen = []
-        for row, request in enumerate(requests):
-            scores, settings = logits[row], request.sampling
-            if settings.repetition_penalty and settings.repetition_penalty != 1.0:
-                seen = torch.tensor(request.prompt + request.generated, device=scores.device).unique()
-                picked = scores[seen]
-                penalty = settings.repetition_penalty
-                scores = scores.clone()
-                scores[seen] = torch.where(picked > 0, picked / penalty, picked * penalty)
-            if settings.greedy:
-                chosen.append(int(scores.argmax()))
-                continue
-            scores = scores / float(settings.temperature or 1.0)
-            if settings.top_k:
-                kth = torch.topk(scores, min(settings.top_k, scores.numel())).values[-1]
-                scores = scores.masked_fill(scores < kth, float("-inf"))
-            if settings.top_p is not None and settings.top_p < 1.0:
-                ordered, order = torch.sort(scores, descending=True)
-                cumulative = torch.softmax(ordered, dim=-1).cumsum(dim=-1)
-                drop = cumulative - torch.softmax(ordered, dim=-1) > settings.top_p
-                scores = scores.scatter(0, order, ordered.masked_fill(drop, float("-inf")))
-            chosen.append(int(torch.multinomial(torch.softmax(scores, dim=-1), 1)))
-        return chosen
-
     # --- the scheduler -------------------------------------------------------------------------
     def _run(self) -> None:
         while not self._closed:
@@ -270,7 +225,7 @@ class GenerationEngine:
         else:
             try:
                 logits = self.decoder.forward_packed(len(decoding), tokens, positions, chunks)
-            except BaseException as error:  # noqa: BLE001 - a prompt that fails ends its request, not the batch
+            except BaseException as error:  # a prompt that fails ends its request, not the batch
                 if decoding:
                     raise
                 for request in owners:
@@ -279,7 +234,7 @@ class GenerationEngine:
         for request, chunk in zip(owners, chunks, strict=True):
             request.prefilled += len(chunk.tokens)
             self.prefilled_tokens += len(chunk.tokens)
-        chosen = self._choose(logits, decoding + [r for r, c in zip(owners, chunks, strict=True) if c.last])
+        chosen = choose_tokens(logits, decoding + [r for r, c in zip(owners, chunks, strict=True) if c.last])
         for request, token in zip(decoding, chosen, strict=False):
             self._accept(request, token)
         finished = [r for r, c in zip(owners, chunks, strict=True) if c.last]
