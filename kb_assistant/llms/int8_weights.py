@@ -83,7 +83,7 @@ def _triton_linear(x: torch.Tensor, weight: Int8Weight) -> torch.Tensor:
     n = weight.values.shape[0]
     out = torch.empty((m, n), dtype=x.dtype, device=x.device)
     block_m = 16 if m <= 16 else 32 if m <= 32 else 64  # m <= KERNEL_ROWS
-    grid = lambda meta: (triton.cdiv(m, meta["BLOCK_M"]), triton.cdiv(n, meta["BLOCK_N"]))  # noqa: E731
+    grid = lambda meta: (triton.cdiv(m, meta["BLOCK_M"]), triton.cdiv(n, meta["BLOCK_N"]))
     # float32 inputs multiply in full precision (the tests compare against float32), not TF32
     ieee = x.dtype == torch.float32
     if n * k >= 2**22:  # a model's matrices: tuned once per shape
@@ -105,9 +105,9 @@ if triton is not None:
         ]
 
     @triton.jit
-    def _int8_matmul(x_ptr, w_ptr, s_ptr, out_ptr, M, N: tl.constexpr, K: tl.constexpr,  # noqa: ANN001, N803
-                     BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr,  # noqa: N803
-                     IEEE: tl.constexpr):  # noqa: N803
+    def _int8_matmul(x_ptr, w_ptr, s_ptr, out_ptr, M, N: tl.constexpr, K: tl.constexpr,
+                     BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr,
+                     IEEE: tl.constexpr):
         # N and K are the weight's shape: a few values per model, so compiled in (known loop bounds).
         pid_m, pid_n = tl.program_id(0), tl.program_id(1)
         offs_m = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
