@@ -31,8 +31,16 @@ from pydantic import ConfigDict, Field, model_validator
 from kb_assistant.config import Settings
 from kb_assistant.errors import ModelError
 from kb_assistant.llms.cancellation import cancel_event
+from kb_assistant.llms.decoding_options import (
+    SAMPLING_KEYS,
+    choose_engine,
+    engine_sampling,
+    eos_token_ids,
+    generate_kwargs,
+    merge_sampling,
+)
 from kb_assistant.llms.specs import ModelSpec
-from kb_assistant.llms.streaming import DONE, CancelCriteria, QueueStreamer, StopBuffer, single_token
+from kb_assistant.llms.streaming import DONE, CancelCriteria, QueueStreamer, StopBuffer
 from kb_assistant.llms.structured import (
     bare_calls_allowed,
     output_constraint,
@@ -43,7 +51,6 @@ from kb_assistant.llms.structured import (
 from kb_assistant.llms.tool_calls import ParsedCall, ToolCallParser
 
 logger = logging.getLogger(__name__)
-_SAMPLING_KEYS = ("temperature", "top_p", "top_k", "repetition_penalty", "max_new_tokens")
 _model_locks: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
 _locks_guard = threading.Lock()
 _POLL_S = 0.1  # how often a waiting or generating call looks at its caller's cancel event
@@ -283,87 +290,16 @@ class LocalChatModel(BaseChatModel):
 
     # --- sampling -----------------------------------------------------------------------------
     def _sampling(self, overrides: dict[str, Any]) -> dict[str, Any]:
-        values = dict(self.spec.generation)
-        values.update({k: getattr(self, k) for k in _SAMPLING_KEYS if getattr(self, k) is not None})
-        if "max_tokens" in overrides:
-            overrides = {**overrides, "max_new_tokens": overrides["max_tokens"]}
-        values.update({k: overrides[k] for k in _SAMPLING_KEYS if overrides.get(k) is not None})
-        values.setdefault("max_new_tokens", 512)
-        return values
+        return merge_sampling(self.spec, {k: getattr(self, k) for k in SAMPLING_KEYS}, overrides)
 
-    def _generate_kwargs(self, sampling: dict[str, Any]) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"max_new_tokens": int(sampling["max_new_tokens"])}
-        if sampling.get("repetition_penalty") is not None:
-            kwargs["repetition_penalty"] = float(sampling["repetition_penalty"])
-        temperature = sampling.get("temperature")
-        if temperature is None or float(temperature) <= 0:
-            kwargs["do_sample"] = False
-        else:
-            kwargs.update(do_sample=True, temperature=float(temperature))
-            if sampling.get("top_p") is not None:
-                kwargs["top_p"] = float(sampling["top_p"])
-            if sampling.get("top_k") is not None:
-                kwargs["top_k"] = int(sampling["top_k"])
-        eos = self._eos_ids()
-        if eos:
-            kwargs["eos_token_id"] = eos
-        pad = self.tokenizer.pad_token_id
-        kwargs["pad_token_id"] = pad if pad is not None else (eos[0] if eos else 0)
-        return kwargs
+    def _eos_ids(self) -> list[int]:
+        return eos_token_ids(self.model, self.tokenizer, self.spec)
 
     def batching_engine(self) -> Any:
         """The model's shared :class:`~kb_assistant.llms.engine.GenerationEngine`, or None for plain ``generate``."""
-        if self.engine == "plain":
-            if self.engine_int8:
-                raise ModelError("engine_int8 needs the batching engine: set llm_engine to auto or batched")
-            return None
-        from kb_assistant.llms.engine import GenerationEngine, engine_for, unsupported_reason
-
-        device = getattr(self.model, "device", None)
-        on_cuda = getattr(device, "type", "cpu") == "cuda"
-        reason = unsupported_reason(self.model)
-        quantized = bool(getattr(self.model, "is_quantized", False))
-        if self.engine == "auto" and (not on_cuda or reason or quantized):  # 8/4-bit: not measured, opt in
-            if self.engine_int8:
-                why = reason or ("the model is quantised already" if quantized else "there is no CUDA GPU")
-                msg = (f"engine_int8 needs the batching engine, which cannot run {self.spec.display_name} here ({why}); "
-                       "turn engine_int8 off, or use llm_quantization = \"8bit\"")
-                raise ModelError(msg)
-            return None
-        if reason:
-            msg = f"engine 'batched' cannot run {self.spec.display_name}: {reason}; use engine 'plain'"
-            raise ModelError(msg)
-        return engine_for(self.model, lambda: GenerationEngine(
-            self.model, max_batch=self.engine_max_batch, max_len=self.engine_max_len,
-            cuda_graphs=on_cuda and not quantized, prefix_rows=self.engine_prefix_rows,
-            prefill_chunk=self.engine_prefill_chunk, int8=self.engine_int8,
-        ))
-
-    def _engine_sampling(self, sampling: dict[str, Any]) -> Any:
-        from kb_assistant.llms.engine import Sampling
-
-        temperature = sampling.get("temperature")
-        return Sampling(
-            max_new_tokens=int(sampling["max_new_tokens"]),
-            temperature=float(temperature) if temperature is not None else None,
-            top_p=sampling.get("top_p"),
-            top_k=sampling.get("top_k"),
-            repetition_penalty=sampling.get("repetition_penalty"),
-            eos_token_ids=tuple(self._eos_ids()),
-        )
-
-    def _eos_ids(self) -> list[int]:
-        ids = set()
-        generation_config = getattr(self.model, "generation_config", None)
-        configured = getattr(generation_config, "eos_token_id", None)
-        if isinstance(configured, int):
-            ids.add(configured)
-        elif configured:
-            ids.update(int(i) for i in configured)
-        if self.tokenizer.eos_token_id is not None:
-            ids.add(int(self.tokenizer.eos_token_id))
-        ids.update(t for s in self.spec.stop if (t := single_token(self.tokenizer, s)) is not None)  # end at once
-        return sorted(ids)
+        return choose_engine(self.model, self.spec, mode=self.engine, max_batch=self.engine_max_batch,
+                             max_len=self.engine_max_len, prefix_rows=self.engine_prefix_rows,
+                             prefill_chunk=self.engine_prefill_chunk, int8=self.engine_int8)
 
     # --- generation ---------------------------------------------------------------------------
     def _pieces(self, messages: list[BaseMessage], stop: list[str] | None, **overrides: Any) -> Iterator[_Piece]:
@@ -398,7 +334,7 @@ class LocalChatModel(BaseChatModel):
             try:
                 if engine is not None:
                     # The engine batches concurrent callers; this thread only turns token ids into text.
-                    request = engine.submit(input_ids[0].tolist(), self._engine_sampling(sampling), cancel)
+                    request = engine.submit(input_ids[0].tolist(), engine_sampling(sampling, self._eos_ids()), cancel)
                     streamer.prompt_seen = True
                     for token in request.stream():
                         streamer.put(torch.tensor([token]))
@@ -411,7 +347,7 @@ class LocalChatModel(BaseChatModel):
                         streamer=streamer,
                         stopping_criteria=[CancelCriteria(cancel)],
                         **processors,
-                        **self._generate_kwargs(sampling),
+                        **generate_kwargs(sampling, self._eos_ids(), self.tokenizer.pad_token_id),
                     )
             except BaseException as e:  # handed to the caller's thread, never lost
                 out.put(e)
