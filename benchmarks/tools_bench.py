@@ -9,6 +9,7 @@
 
     python benchmarks/tools_bench.py                       # the embedded default model
     python benchmarks/tools_bench.py --llm-model packaged:qwen2.5-coder-1.5b-instruct --limit 10
+    python benchmarks/tools_bench.py --select-tools 3     # offer each call only the 3 tools nearest the request
 """
 
 from __future__ import annotations
@@ -263,19 +264,30 @@ def main() -> None:
     parser.add_argument("--json", default=None, help="write every call here")
     parser.add_argument("--kinds", default="single,two_step,structured", help="which task kinds to run")
     parser.add_argument("--choices", default="auto,any", help="tool_choice values to score")
+    parser.add_argument("--select-tools", type=int, default=0, metavar="K",
+                        help="offer each call only the K tools nearest the request (EmbeddingToolSelector); 0: all")
     args = parser.parse_args()
     chat = LocalChatModel.from_pretrained(args.llm_model, Settings(), temperature=0, max_new_tokens=128)
+    selector = None
+    if args.select_tools:
+        from kb_assistant.embeddings import make_embeddings
+        from kb_assistant.qa.tool_selection import EmbeddingToolSelector
+
+        selector = EmbeddingToolSelector(make_embeddings(Settings()), max_tools=args.select_tools)
     system = SystemMessage("You are an assistant that uses the given tools to act for the user.")
     rows: list[dict[str, Any]] = []
-    report: dict[str, Any] = {"model": args.llm_model}
+    report: dict[str, Any] = {"model": args.llm_model, "select_tools": args.select_tools}
 
     kinds = set(args.kinds.split(","))
     for choice in args.choices.split(","):
-        bound = chat.bind_tools(TOOLS, tool_choice=choice)
+        def call(history: list[Any], choice: str = choice) -> AIMessage:
+            tools = selector.select(TOOLS, history) if selector else TOOLS
+            return chat.bind_tools(tools, tool_choice=choice).invoke(history)
+
         hits, seconds = 0, []
         for prompt, name, expected in SINGLE[: args.limit] if "single" in kinds else []:
             start = time.perf_counter()
-            message = bound.invoke([system, HumanMessage(prompt)])
+            message = call([system, HumanMessage(prompt)])
             seconds.append(time.perf_counter() - start)
             ok = right_call(message, name, expected)
             hits += ok
@@ -289,12 +301,12 @@ def main() -> None:
         for prompt, first, second, key, arg in TWO_STEP[: args.limit] if "two_step" in kinds else []:
             start = time.perf_counter()
             history: list[Any] = [system, HumanMessage(prompt)]
-            step1 = bound.invoke(history)
+            step1 = call(history)
             ok = bool(step1.tool_calls) and step1.tool_calls[0]["name"] == first
             if ok:
                 result = BY_NAME[first].invoke(step1.tool_calls[0]["args"])
                 history += [step1, ToolMessage(result, tool_call_id=step1.tool_calls[0]["id"])]
-                step2 = bound.invoke(history)
+                step2 = call(history)
                 wanted = json.loads(result)[key]
                 ok = right_call(step2, second, {arg: wanted})
                 rows.append({"kind": f"two_step/{choice}", "prompt": prompt, "ok": ok, "step1": step1.tool_calls,

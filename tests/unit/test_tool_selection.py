@@ -1,0 +1,85 @@
+"""The tool selector offers the tools nearest the request (real e5 model), keeps the tools a task is using, and
+passes what it cannot rank."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain.agents.middleware import ModelRequest
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.tools import tool
+
+from kb_assistant.qa.tool_selection import EmbeddingToolSelector
+
+
+@tool
+def get_weather(city: str) -> str:
+    """Get the current weather of a city."""
+    return "sunny"
+
+
+@tool
+def convert_currency(amount: float, from_currency: str, to_currency: str) -> str:
+    """Convert an amount of money between currencies."""
+    return "1"
+
+
+@tool
+def lookup_employee(name: str) -> str:
+    """Find an employee by name: returns the employee id, department and email."""
+    return "E1"
+
+
+@tool
+def create_ticket(title: str, assignee_id: str) -> str:
+    """Open a support ticket assigned to an employee id."""
+    return "T1"
+
+
+@tool
+def track_package(tracking_number: str) -> str:
+    """Track a package by its courier tracking number."""
+    return "on its way"
+
+
+TOOLS = [get_weather, convert_currency, lookup_employee, create_ticket, track_package]
+
+
+def _names(tools: list[Any]) -> list[str]:
+    return [t.name if hasattr(t, "name") else t["name"] for t in tools]
+
+
+def test_the_nearest_tools_are_offered_in_both_languages(embeddings: Any) -> None:
+    selector = EmbeddingToolSelector(embeddings, max_tools=1)
+    assert _names(selector.select(TOOLS, [HumanMessage("上海今天天气怎么样？")])) == ["get_weather"]
+    assert _names(selector.select(TOOLS, [HumanMessage("Where is parcel SF1234567890 now?")])) == ["track_package"]
+    two = EmbeddingToolSelector(embeddings, max_tools=2)
+    assert set(_names(two.select(TOOLS, [HumanMessage("把 500 人民币换成美元")])))  >= {"convert_currency"}
+    assert len(two.select(TOOLS, [HumanMessage("把 500 人民币换成美元")])) == 2
+
+
+def test_a_tool_called_since_the_question_stays_offered(embeddings: Any) -> None:
+    selector = EmbeddingToolSelector(embeddings, max_tools=1)
+    call = AIMessage("", tool_calls=[{"name": "track_package", "args": {"tracking_number": "X"}, "id": "c1"}])
+    history = [HumanMessage("How warm is it in Paris?"), call, ToolMessage("on its way", tool_call_id="c1")]
+    assert _names(selector.select(TOOLS, history)) == ["get_weather", "track_package"]
+    # a new question starts afresh
+    assert _names(selector.select(TOOLS, [*history, AIMessage("ok"), HumanMessage("Paris weather?")])) == ["get_weather"]
+
+
+def test_named_choice_dict_tools_and_few_tools_pass(embeddings: Any) -> None:
+    selector = EmbeddingToolSelector(embeddings, max_tools=1, always_include=["lookup_employee"])
+    provider_tool = {"type": "function", "name": "web_search"}
+    seen: list[list[str]] = []
+
+    def handler(request: ModelRequest) -> AIMessage:
+        seen.append(_names(request.tools))
+        return AIMessage("done")
+
+    request = ModelRequest(model=None, messages=[HumanMessage("Is it raining in London?")],  # type: ignore[arg-type]
+                           tools=[*TOOLS, provider_tool], tool_choice="create_ticket",
+                           system_message=SystemMessage("use tools"))
+    selector.wrap_model_call(request, handler)
+    assert seen[-1] == ["get_weather", "lookup_employee", "create_ticket", "web_search"]
+    assert _names(selector.select(TOOLS[:1], [HumanMessage("anything")])) == ["get_weather"]
+    assert _names(selector.select(TOOLS, [])) == _names(TOOLS)
