@@ -28,8 +28,11 @@ run: install
 	$(PY) -m kb_assistant ingest data/
 	$(PY) -m kb_assistant ask "$(QUESTION)"
 
+# Two workers (pytest-xdist), each test file on one of them: the suite spends much of its time in single-threaded
+# model loading and subprocess start-up, which two cores overlap.
+TEST_WORKERS ?= 2
 test: install browser
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 bench-ingest: install
 	$(PY) benchmarks/ingest_bench.py ../shared/eval/xquad_zh --limit 200

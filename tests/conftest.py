@@ -13,7 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from kb_assistant.config import OFFLINE_ENV, Settings
+# Under pytest-xdist (`make test` runs two workers), each worker and the servers and CLIs it starts share the cores
+# with the other worker: one math thread each, since OpenMP threads that spin-wait for a busy core slow both.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    _share = max(1, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    os.environ.setdefault("OMP_NUM_THREADS", str(_share))
+    os.environ.setdefault("MKL_NUM_THREADS", str(_share))
+
+from kb_assistant.config import OFFLINE_ENV, Settings  # noqa: E402 - after the thread limits, before torch loads
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
