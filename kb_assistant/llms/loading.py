@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,8 +105,30 @@ def cpu_has_bfloat16() -> bool:
         return False
 
 
+def _safetensors_parameters(path: Path) -> int | None:
+    """Parameters stored in ``path``'s safetensors files, read from their headers; None without them."""
+    files = sorted(path.glob("*.safetensors"))
+    config_file = path / "config.json"
+    config = json.loads(config_file.read_text(encoding="utf-8")) if config_file.exists() else {}
+    if not files or "quantization_config" in config:
+        return None  # packed quantised weights hold several parameters per stored element
+    shapes: dict[str, list[int]] = {}
+    for file in files:
+        with file.open("rb") as f:
+            size = int.from_bytes(f.read(8), "little")
+            header = json.loads(f.read(size))
+        shapes.update({name: entry["shape"] for name, entry in header.items() if name != "__metadata__"})
+    if config.get("tie_word_embeddings") and any(n.endswith("embed_tokens.weight") for n in shapes):
+        shapes = {n: shape for n, shape in shapes.items() if not n.endswith("lm_head.weight")}  # one tensor in memory
+    return sum(math.prod(int(d) for d in shape) for shape in shapes.values())
+
+
 def count_parameters(path: Path, trust_remote_code: bool) -> int:
-    """Parameters of the model in ``path``, counted on the meta device (no weights read)."""
+    """Parameters of the model in ``path``: from its safetensors headers, else counted on the meta device (no
+    weights read either way; the headers take milliseconds, building the model on the meta device about 0.5 s)."""
+    stored = _safetensors_parameters(path)
+    if stored:
+        return stored
     from accelerate import init_empty_weights
     from transformers import AutoConfig, AutoModelForCausalLM
 

@@ -70,3 +70,12 @@ def test_memory_plan_says_what_is_needed_and_available() -> None:
     with pytest.raises(InsufficientMemoryError, match=r"needs ~\d+\.\d GB in bfloat16, you have \d+\.\d GB free on CPU RAM"):
         plan_memory(500_000_000_000, "bfloat16", "cpu", "Huge-500B")
     assert plan_memory(1_000_000, "float32", "cpu", "tiny") > 4_000_000
+
+
+def test_parameters_are_counted_from_the_weights_headers(tmp_path: Path) -> None:
+    from kb_assistant.llms.loading import count_parameters
+    from tests.tiny_model import build_tiny_model
+
+    model, _ = build_tiny_model(tmp_path / "tiny")
+    expected = sum(p.numel() for p in model.parameters())  # the tied output layer counted once
+    assert count_parameters(tmp_path / "tiny", trust_remote_code=False) == expected
