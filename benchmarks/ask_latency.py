@@ -5,6 +5,11 @@ exit, as a user waits for it), then the same steps in one process with a clock a
 embedding model, the indexes, the chat model, retrieval, generation, the grounding check.
 
     python benchmarks/ask_latency.py --runs 3
+    python benchmarks/ask_latency.py --runs 5 --baseline /tmp/old   # alternate with a checkout of older code
+
+With ``--baseline DIR`` the runs alternate between this tree and DIR's ``kb_assistant`` (a ``git worktree`` of
+another commit), same KB and caches, and the ratio of the medians is reported: this machine's timings drift by
+10-30% between minutes, so only runs interleaved like this compare.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -63,6 +69,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--question", default=QUESTION)
+    parser.add_argument("--baseline", type=Path, default=None, help="a checkout of other code to alternate with")
     parser.add_argument("--phases-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phases_only:
@@ -73,17 +80,25 @@ def main() -> None:
         command = [sys.executable, "-m", "kb_assistant"]
         subprocess.run([*command, "ingest", str(REPO / "data")], env=env, check=True, capture_output=True)
         subprocess.run([*command, "ask", args.question], env=env, check=True, capture_output=True)  # warm the caches
-        walls = []
+        sides = {"this tree": REPO, **({"baseline": args.baseline.resolve()} if args.baseline else {})}
+        walls: dict[str, list[float]] = {side: [] for side in sides}
         for _ in range(args.runs):
-            started = time.perf_counter()
-            done = subprocess.run([*command, "ask", args.question], env=env, check=True, capture_output=True, text=True)
-            walls.append(round(time.perf_counter() - started, 2))
+            for side, root in sides.items():
+                side_env = {**env, "PYTHONPATH": str(root)}
+                started = time.perf_counter()
+                done = subprocess.run([*command, "ask", args.question], env=side_env, cwd=root, check=True,
+                                      capture_output=True, text=True)
+                walls[side].append(round(time.perf_counter() - started, 2))
         steps = subprocess.run(
             [sys.executable, __file__, "--phases-only", "--question", args.question],
             env=env, check=True, capture_output=True, text=True,
         )
     print(f"answer: {done.stdout.strip().splitlines()[0]}")
-    print(f"`ask` wall time, {args.runs} runs: {walls} s (median {sorted(walls)[len(walls) // 2]} s)")
+    medians = {side: statistics.median(times) for side, times in walls.items()}
+    for side, times in walls.items():
+        print(f"`ask` wall time, {side}, {args.runs} runs: {times} s (median {medians[side]:.2f} s)")
+    if args.baseline:
+        print(f"ratio of medians, baseline / this tree: {medians['baseline'] / medians['this tree']:.2f}x")
     print(f"where the time goes (one process, sequential): {steps.stdout.strip()}")
 
 

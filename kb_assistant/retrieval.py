@@ -124,6 +124,11 @@ class HybridRetriever(BaseRetriever):
             return reciprocal_rank_fusion(rankings, self.rrf_k)
         return convex_fusion(weighted_lists(dense, lexical, self.dense_weight))
 
+    def warm_up(self) -> None:
+        """Make one search now, so that the first question does not wait for what a first search loads (jieba's
+        dictionary, 0.7 s; the indexes' first reads)."""
+        self._search("知识库预热")
+
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         parts = question_parts(query) if self.decompose else [query]
         if len(parts) < 2:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -82,3 +83,7 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted; re-run the same command to finish")
         sys.exit(130)
+    finally:
+        # With the models loaded, the interpreter's garbage collections at exit walk millions of objects: 2.4 s of
+        # an `ask`. Frozen objects are left out of them (and the memory goes back with the process anyway).
+        gc.freeze()

@@ -20,14 +20,33 @@ def _build_chain(ctx: typer.Context, kb: str | None, k: int | None, mode: str | 
         check_llm_reference(settings.llm_model, settings)  # an unknown model name fails here, before anything loads
     if not KBStore(settings).exists():
         fail(f"knowledge base {settings.kb!r} does not exist; `kb-assistant list` shows them, `ingest` creates one")
-    from kb_assistant.llms.served import make_chat_model
     from kb_assistant.qa import qa_chain_for
     from kb_assistant.retrieval import make_retriever
 
-    # Not in parallel threads: transformers' lazy imports are not thread-safe ("cannot import name ...").
     retriever = make_retriever(settings)
-    llm = make_chat_model(settings)
-    return qa_chain_for(retriever, llm, settings)
+    return qa_chain_for(retriever, _chat_model_while_warming_up(settings, retriever), settings)
+
+
+def _chat_model_while_warming_up(settings: Any, retriever: Any) -> Any:
+    """The chat model, loaded in a second thread while this one makes a first search and loads the answer check's
+    tables (together about 1 s of the model's 2 s). The embedding model is loaded before the thread starts:
+    transformers' lazy imports are not thread-safe, so only the loading thread touches transformers meanwhile."""
+    import logging
+    from concurrent.futures import ThreadPoolExecutor
+
+    import kb_assistant.llms.chat_model  # noqa: F401 - its LangChain imports here, not beside jieba's
+    from kb_assistant.llms.served import make_chat_model
+    from kb_assistant.qa.terms import load_tables
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-load") as pool:
+        loading = pool.submit(make_chat_model, settings)
+        retriever.warm_up()
+        load_tables()
+        try:
+            return loading.result()
+        except ImportError as e:  # a lazy import raced after all: load it again here, nothing else runs now
+            logging.getLogger(__name__).debug("loading the chat model beside a search failed (%s); loading again", e)
+            return make_chat_model(settings)
 
 
 def _answer(chain: Any, question: str, history: list[tuple[str, str]]) -> tuple[str, list[dict[str, Any]]]:

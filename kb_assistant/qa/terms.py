@@ -72,6 +72,11 @@ def _general_idf() -> tuple[dict[str, float], float]:
     return table.idf_freq, float(table.median_idf)
 
 
+def load_tables() -> None:
+    """Load jieba's part-of-speech model and general word frequencies now rather than at the first check."""
+    _general_idf()
+
+
 def general_idf(term: Term) -> float:
     """How informative a term is in general Chinese text: "工作" says little, "备份" much; words jieba's table
     lacks (names, English words, numbers) count as its median."""

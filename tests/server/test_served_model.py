@@ -11,7 +11,8 @@ import sys
 
 import pytest
 
-from kb_assistant.llms.served import ServedChatModel, estimate_tokens, make_chat_model
+from kb_assistant.llms.openai_served import ServedChatModel, estimate_tokens
+from kb_assistant.llms.served import make_chat_model
 from tests.server.conftest import Server
 
 pytestmark = pytest.mark.slow
