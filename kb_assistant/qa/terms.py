@@ -84,6 +84,17 @@ def general_idf(term: Term) -> float:
     return table.get(term.text, median) if term.kind == "cjk" else median
 
 
+def _phrase_tagged_as_name(word: str, flag: str) -> bool:
+    """Whether jieba's person-name tag on ``word`` is one of its dictionary's mistakes: 7,321 four-character entries
+    are tagged ``nr``, most of them idioms and phrases ("努力争取", "一代楷模", "万象更新"). One whose two halves are
+    words the dictionary tags as something other than a name is a phrase (1,372 entries); names ("司马相如": 司马 is
+    a name, "罗纳尔多": neither half is a word) stay names. Places and organisations are left alone ("人民银行")."""
+    if flag != "nr" or len(word) != 4:
+        return False
+    tags = _posseg().dt.word_tag_tab
+    return all(not tags.get(half, "nr").startswith(("nr", "x")) for half in (word[:2], word[2:]))
+
+
 def claimed_terms(text: str) -> list[Term]:
     """The terms of ``text`` a source must contain for the text to be supported by it."""
     text = unicodedata.normalize("NFKC", text)
@@ -107,7 +118,7 @@ def claimed_terms(text: str) -> list[Term]:
             if w.word in _STOP_ZH or not _CJK.search(w.word):
                 continue
             numeric = w.flag == "m" and bool(_CHINESE_NUMERAL.search(w.word))
-            strict = w.flag.startswith(_STRICT_POS[:4]) or numeric
+            strict = (w.flag.startswith(_STRICT_POS[:4]) and not _phrase_tagged_as_name(w.word, w.flag)) or numeric
             terms.append(Term(w.word, "cjk", strict, float(len(w.word))))
     return terms
 

@@ -98,3 +98,15 @@ def test_sentences_keep_their_offsets() -> None:
     assert [(s, text[a:b]) for s, a, b in split_sentences(text)] == [
         ("第一句。", "第一句。"), ("第二句！", "第二句！"), ("Third one.", "Third one."), ("Fourth", "Fourth"),
     ]
+
+
+def test_idioms_jieba_tags_as_names_are_not_names() -> None:
+    from kb_assistant.qa.terms import claimed_terms
+
+    def strict(text: str) -> set[str]:
+        return {t.text for t in claimed_terms(text) if t.kind == "cjk" and t.strict}
+
+    # jieba's dictionary tags these four-character phrases as person names (nr)
+    assert strict("值班人员努力争取不漏备份，是一代楷模。") == set()
+    # real names stay names: a compound surname, a transliteration, a name jieba finds itself; and organisations
+    assert {"司马相如", "罗纳尔多", "王芳", "人民银行"} <= strict("司马相如、罗纳尔多和王芳都去过人民银行。")
