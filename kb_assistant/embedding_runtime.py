@@ -18,7 +18,7 @@ import torch.nn.functional as F
 def encode_on_device(
     model: Any, texts: list[str], *, tokens_per_batch: int = 32768, max_batch: int = 1024
 ) -> np.ndarray:
-    """Normalised embeddings of ``texts`` (in order) from a ``SentenceTransformer``, as its ``encode`` would
+    """Normalised embeddings of ``texts`` (in order) from a ``SentenceTransformer`` or ``SentenceEncoder``, as its ``encode`` would
     give them (same tokenisation, truncated at the model's max_seq_length)."""
     if not texts:
         return np.zeros((0, model.get_embedding_dimension()), dtype=np.float32)

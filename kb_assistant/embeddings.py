@@ -1,4 +1,5 @@
-"""Local sentence-transformers embeddings as a LangChain ``Embeddings``."""
+"""Local sentence-transformers models as a LangChain ``Embeddings`` (plain folders run with transformers alone, see
+:mod:`kb_assistant.sentence_encoder`)."""
 
 from __future__ import annotations
 
@@ -69,10 +70,16 @@ class LocalEmbeddings(Embeddings):
         document_prefix: str | None = None,
         precision: str = "auto",
     ) -> None:
-        from sentence_transformers import SentenceTransformer
+        from kb_assistant.sentence_encoder import SentenceEncoder, plain_layout
 
         self.device = device or _default_device()
-        self.model = SentenceTransformer(str(model_path), device=self.device, local_files_only=True)
+        layout = plain_layout(model_path) if Path(model_path).is_dir() else None
+        if layout is not None:
+            self.model: Any = SentenceEncoder(model_path, layout, self.device)
+        else:  # other module stacks (dense layers, other pooling): sentence-transformers itself
+            from sentence_transformers import SentenceTransformer
+
+            self.model = SentenceTransformer(str(model_path), device=self.device, local_files_only=True)
         self._lock = threading.Lock()
         # int8 on a CPU is set up when a batch first needs it (or `precision` is read): a process that
         # embeds one question and a few answer sentences (`ask`) never pays the quantisation and self-check.

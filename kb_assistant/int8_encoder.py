@@ -7,7 +7,8 @@ kernel. Q, K and V share one product. Attention, LayerNorm and the embeddings st
 keep a cosine of about 0.997 to the float32 model's, and retrieval quality is unchanged on our eval sets
 (README, "Ingest speed").
 
-``quantize_encoder(model)`` swaps the encoder of a loaded ``SentenceTransformer`` in place; the model's
+``quantize_encoder(model)`` swaps the encoder of a loaded ``SentenceTransformer`` or
+:class:`~kb_assistant.sentence_encoder.SentenceEncoder` in place; the model's
 pooling, normalisation, prompts and tokenizer are untouched. Models of other shapes, machines without the
 kernels and a failed self-check leave the model as it was and say why.
 """
@@ -125,15 +126,21 @@ class Int8Encoder(torch.nn.Module):
         return BaseModelOutput(last_hidden_state=x.view(batch, length, -1))
 
 
+def _transformer(model: Any) -> Any:
+    """The module holding ``auto_model`` (the float model) and ``model`` (what the forward pass calls): the
+    ``SentenceEncoder`` itself, or a ``SentenceTransformer``'s first module."""
+    return model if hasattr(model, "auto_model") else model[0]
+
+
 def unsupported_reason(model: Any) -> str | None:
-    """Why ``model`` (a ``SentenceTransformer``) cannot run in int8 here, or None if it can."""
+    """Why ``model`` (a ``SentenceTransformer`` or ``SentenceEncoder``) cannot run in int8 here, or None if it can."""
     if platform.machine().lower() not in {"x86_64", "amd64", "i686", "x86"}:
         return f"int8 kernels are for x86 CPUs, this is {platform.machine()}"
     if not torch.backends.mkldnn.is_available() or not hasattr(torch.ops.onednn, "qlinear_pointwise"):
         return "this torch build has no oneDNN int8 kernels"
     if str(model.device) != "cpu":
         return f"the model is on {model.device}, int8 is for the CPU"
-    auto_model = getattr(model[0], "auto_model", None)
+    auto_model = getattr(_transformer(model), "auto_model", None)
     config = getattr(auto_model, "config", None)
     if config is None or config.model_type not in _MODEL_TYPES:
         kind = getattr(config, "model_type", type(auto_model).__name__)
@@ -151,7 +158,7 @@ def _self_check(model: Any, quantized: Int8Encoder) -> float:
              "GPU 显存不足时可以使用 int8 量化。" * 6, "hello"]
     features = model.preprocess(texts) if hasattr(model, "preprocess") else model.tokenize(texts)
     features = {key: features[key] for key in ("input_ids", "attention_mask") if key in features}
-    auto_model = model[0].auto_model
+    auto_model = _transformer(model).auto_model
     with torch.inference_mode():
         reference = auto_model(**features).last_hidden_state
         got = quantized(**features).last_hidden_state
@@ -169,12 +176,12 @@ def quantize_encoder(model: Any) -> str | None:
     if reason is not None:
         return reason
     try:
-        quantized = Int8Encoder(model[0].auto_model)
+        quantized = Int8Encoder(_transformer(model).auto_model)
         cosine = _self_check(model, quantized)
     except (RuntimeError, KeyError, AttributeError) as error:  # kernels missing or refusing this shape
         return f"int8 kernels failed here ({str(error).splitlines()[0]})"
     if cosine < _MIN_COSINE:
         return f"int8 vectors drift from float32 (cosine {cosine:.4f} < {_MIN_COSINE})"
-    model[0].model = quantized  # sentence-transformers calls its Transformer module's .model
+    _transformer(model).model = quantized  # the forward pass calls .model (sentence-transformers' Transformer too)
     logger.info("embedding model runs in int8 (self-check cosine %.4f)", cosine)
     return None

@@ -1,0 +1,48 @@
+"""Plain sentence-transformers folders run with transformers alone give sentence-transformers' own vectors; other
+folders still load with sentence-transformers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kb_assistant.config import Settings
+from kb_assistant.embeddings import LocalEmbeddings, resolve_model_path
+from kb_assistant.sentence_encoder import SentenceEncoder, plain_layout
+
+TEXTS = ["query: 默认端口是多少？", "passage: kb-assistant 的 HTTP 服务默认监听 6006 端口。" * 3, "hello",
+         "The HTTP server listens on port 6006 by default. " * 80, ""]
+
+
+@pytest.mark.parametrize("model", ["packaged:multilingual-e5-small", "packaged:all-MiniLM-L6-v2"])
+def test_vectors_are_sentence_transformers_own(model: str) -> None:
+    from sentence_transformers import SentenceTransformer
+
+    folder = resolve_model_path(model, Settings().cache_dir, offline=True, kind="embedding")
+    layout = plain_layout(folder)
+    assert layout is not None and layout.pooling == "mean" and layout.normalize
+    ours = SentenceEncoder(folder, layout)
+    reference = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+    got = ours.encode(TEXTS, batch_size=2, normalize_embeddings=True)
+    want = reference.encode(TEXTS, batch_size=2, normalize_embeddings=True, convert_to_numpy=True)
+    assert got.shape == want.shape
+    assert float(np.abs(got - want).max()) < 1e-5  # the long text truncated at the same token
+    assert ours.max_seq_length == reference.max_seq_length
+    assert {k: v for k, v in ours.prompts.items() if v} == {k: v for k, v in (reference.prompts or {}).items() if v}
+
+
+def test_other_folders_load_with_sentence_transformers(tmp_path: Path) -> None:
+    folder = resolve_model_path("packaged:all-MiniLM-L6-v2", Settings().cache_dir, offline=True, kind="embedding")
+    copy = tmp_path / "cls-model"
+    shutil.copytree(folder, copy)
+    pooling = copy / "1_Pooling" / "config.json"
+    config = json.loads(pooling.read_text())
+    pooling.write_text(json.dumps({**config, "pooling_mode_mean_tokens": False, "pooling_mode_max_tokens": True}))
+    assert plain_layout(copy) is None
+    embeddings = LocalEmbeddings(copy, precision="float32")
+    assert type(embeddings.model).__name__ == "SentenceTransformer"
+    assert len(embeddings.embed_query("max pooling still works")) == 384
