@@ -95,7 +95,13 @@ class TokenCounter:
 def _split_keep(pattern: re.Pattern[str], text: str) -> list[str]:
     parts = pattern.split(text)
     units = [parts[i] + (parts[i + 1] if i + 1 < len(parts) else "") for i in range(0, len(parts), 2)]
-    return [u for u in units if u.strip()]
+    kept: list[str] = []
+    for unit in units:
+        if unit.strip():
+            kept.append(unit)
+        elif kept:  # line breaks between sentences stay with the one before: "packages.\n\nWhich", not "packages.Which"
+            kept[-1] += unit
+    return kept
 
 
 def markdown_sections(text: str) -> Iterator[tuple[list[str], str]]:

