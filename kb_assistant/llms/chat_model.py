@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -16,10 +15,6 @@ from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
     BaseMessage,
-    ChatMessage,
-    HumanMessage,
-    SystemMessage,
-    ToolMessage,
 )
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
@@ -39,6 +34,8 @@ from kb_assistant.llms.decoding_options import (
     generate_kwargs,
     merge_sampling,
 )
+from kb_assistant.llms.messages import to_chat_dicts
+from kb_assistant.llms.model_lock import POLL_S, acquire_unless_cancelled, lock_for
 from kb_assistant.llms.specs import ModelSpec
 from kb_assistant.llms.streaming import DONE, CancelCriteria, QueueStreamer, StopBuffer
 from kb_assistant.llms.structured import (
@@ -51,51 +48,6 @@ from kb_assistant.llms.structured import (
 from kb_assistant.llms.tool_calls import ParsedCall, ToolCallParser
 
 logger = logging.getLogger(__name__)
-_model_locks: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
-_locks_guard = threading.Lock()
-_POLL_S = 0.1  # how often a waiting or generating call looks at its caller's cancel event
-
-
-def _lock_for(model: Any) -> threading.Lock:
-    # One lock per loaded model, shared by every LangChain object that wraps it.
-    with _locks_guard:
-        return _model_locks.setdefault(model, threading.Lock())
-
-
-def _acquire_unless_cancelled(lock: threading.Lock, cancelled: threading.Event | None) -> bool:
-    """Wait for the model; False (without the lock) once the caller has cancelled."""
-    if cancelled is None:
-        lock.acquire()
-        return True
-    while not lock.acquire(timeout=_POLL_S):
-        if cancelled.is_set():
-            return False
-    if cancelled.is_set():
-        lock.release()
-        return False
-    return True
-
-
-def to_chat_dicts(messages: list[BaseMessage]) -> list[dict[str, Any]]:
-    """LangChain messages -> the role/content dicts chat templates expect (tool calls and results included)."""
-    roles = {SystemMessage: "system", HumanMessage: "user", AIMessage: "assistant", AIMessageChunk: "assistant",
-             ToolMessage: "tool"}
-    out: list[dict[str, Any]] = []
-    for message in messages:
-        role = message.role if isinstance(message, ChatMessage) else roles.get(type(message))
-        if role is None:
-            msg = f"unsupported message type {type(message).__name__}: use system, human, AI or tool messages"
-            raise ModelError(msg)
-        entry: dict[str, Any] = {"role": role, "content": message.text if hasattr(message, "text") else str(message.content)}
-        if isinstance(message, AIMessage) and message.tool_calls:
-            entry["tool_calls"] = [
-                {"id": c.get("id"), "type": "function", "function": {"name": c["name"], "arguments": c["args"]}}
-                for c in message.tool_calls
-            ]
-        if isinstance(message, ToolMessage):
-            entry["tool_call_id"] = message.tool_call_id
-        out.append(entry)
-    return out
 
 
 @dataclass
@@ -355,8 +307,8 @@ class LocalChatModel(BaseChatModel):
                 out.put(DONE)
 
         outer = cancel_event()  # set when the caller (an HTTP client) has gone
-        lock = None if engine is not None else _lock_for(self.model)
-        if lock is not None and not _acquire_unless_cancelled(lock, outer):
+        lock = None if engine is not None else lock_for(self.model)
+        if lock is not None and not acquire_unless_cancelled(lock, outer):
             return  # gone while waiting for its turn: nothing was computed for it
         buffer = StopBuffer(stops)
         try:
@@ -368,9 +320,9 @@ class LocalChatModel(BaseChatModel):
                     if outer is not None and outer.is_set():
                         return  # the finally below stops the model at its next token
                     try:
-                        item = out.get(timeout=_POLL_S)
+                        item = out.get(timeout=POLL_S)
                     except queue.Empty:
-                        silent += _POLL_S
+                        silent += POLL_S
                         if silent >= self.timeout:
                             msg = f"generation produced no token for {self.timeout:.0f} s; giving up"
                             raise ModelError(msg) from None

@@ -7,7 +7,7 @@ from jinja2 import Environment
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from kb_assistant.config import Settings
-from kb_assistant.llms.chat_model import to_chat_dicts
+from kb_assistant.llms.messages import to_chat_dicts
 from kb_assistant.llms.specs import SPECS, get_spec
 
 CONVERSATION = [SystemMessage("You are helpful."), HumanMessage("你是谁"), AIMessage("我是助手。"), HumanMessage("Hi")]
