@@ -21,7 +21,7 @@ from typing import Any
 from langchain_core.documents import Document
 
 from kb_assistant.errors import LoaderError, NoTextError
-from kb_assistant.ingestion import web_pages
+from kb_assistant.ingestion import long_tail, web_pages
 from kb_assistant.ingestion.decoding import clean_text, decode_bytes
 from kb_assistant.ingestion.tables import (
     markdown_table,
@@ -284,12 +284,21 @@ def _json(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
     return [Document(page_content=clean_text("\n".join(lines)), metadata={"format": "json"})]
 
 
+def _long_tail(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
+    return long_tail.load(path, data)
+
+
+def _restructured_text(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
+    """reStructuredText with its headings and tables when the ``unstructured`` extra is there, else as text."""
+    return long_tail.load(path, data) if long_tail.available() else _text(path, data, options)
+
+
 LOADERS: dict[str, Loader] = {
     ".md": _markdown,
     ".markdown": _markdown,
     ".txt": _text,
     ".text": _text,
-    ".rst": _text,
+    ".rst": _restructured_text,
     ".log": _text,
     ".srt": _subtitles,
     ".vtt": _subtitles,
@@ -307,12 +316,23 @@ LOADERS: dict[str, Loader] = {
     ".json": _json,
     ".jsonl": _json,
     **dict.fromkeys(IMAGE_SUFFIXES, _image),
+    **{suffix: _long_tail for suffix in long_tail.SUFFIXES if suffix != ".rst"},
 }
 
 
 def is_supported(path: Path) -> bool:
-    """Whether a loader exists for this file's suffix."""
-    return path.suffix.lower() in LOADERS
+    """Whether this file's suffix can be read here (long-tail formats need the ``unstructured`` extra)."""
+    return unsupported_reason(path) is None
+
+
+def unsupported_reason(path: Path) -> str | None:
+    """Why a file is skipped for its type, in one line; None when it can be read."""
+    suffix = path.suffix.lower()
+    if suffix not in LOADERS:
+        return f"unsupported file type {suffix or '(none)'}"
+    if LOADERS[suffix] is _long_tail and not long_tail.available():
+        return long_tail.missing_reason(suffix)
+    return None
 
 
 def load_bytes(path: Path, data: bytes, options: LoadOptions | None = None) -> list[Document]:

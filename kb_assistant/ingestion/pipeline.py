@@ -21,7 +21,7 @@ from langchain_core.embeddings import Embeddings
 from kb_assistant.config import Settings
 from kb_assistant.errors import LoaderError, NoTextError
 from kb_assistant.ingestion.discovery import FoundFile, discover_files, display_name, valid_name
-from kb_assistant.ingestion.loaders import LoadOptions, is_supported, load_bytes
+from kb_assistant.ingestion.loaders import LoadOptions, load_bytes, unsupported_reason
 from kb_assistant.ingestion.splitting import TokenCounter, split_documents
 from kb_assistant.kb import FileRecord, KBStore
 
@@ -192,8 +192,9 @@ class Ingestor:
             return FileOutcome(source, "failed", reason=found.problem)
         if not valid_name(found.path):
             return FileOutcome(source, "failed", reason="file name is not valid UTF-8; rename the file")
-        if not is_supported(found.path):
-            return FileOutcome(source, "skipped", reason=f"unsupported file type {found.path.suffix or '(none)'}")
+        unsupported = unsupported_reason(found.path)
+        if unsupported:
+            return FileOutcome(source, "skipped", reason=unsupported)
         try:
             data = _read(found, self.settings.max_file_mb * 2**20)
             sha256 = hashlib.sha256(data).hexdigest()

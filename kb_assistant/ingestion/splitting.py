@@ -18,13 +18,15 @@ from typing import Any
 
 from langchain_core.documents import Document
 
+from kb_assistant.ingestion import long_tail
 from kb_assistant.ingestion.tables import table_blocks
 
 _SENTENCE_END = re.compile(r"([。！？；…]+[”’」』）】\"']*|[.!?;]+[”’\"')\]]*(?=\s|$)|\n+)")
 _CLAUSE_END = re.compile(r"([，、：,:]+)")
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_HEADING_FORMATS = {"markdown", "docx", "html", "table"}
+# Loaders that write headings as Markdown; the long-tail formats (see long_tail) do too.
+_HEADING_FORMATS = {"markdown", "docx", "html", "table"} | {suffix.lstrip(".") for suffix in long_tail.SUFFIXES}
 
 
 _PRIVATE: dict[int, tuple[Any, Any]] = {}
