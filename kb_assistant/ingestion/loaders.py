@@ -289,8 +289,14 @@ def _long_tail(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
 
 
 def _restructured_text(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
-    """reStructuredText with its headings and tables when the ``unstructured`` extra is there, else as text."""
-    return long_tail.load(path, data) if long_tail.available() else _text(path, data, options)
+    """reStructuredText with its headings and tables when the ``unstructured`` extra is there, else (or when
+    pandoc cannot parse it) as the plain text it also is."""
+    if long_tail.available():
+        try:
+            return long_tail.load(path, data)
+        except LoaderError:
+            pass
+    return _text(path, data, options)
 
 
 LOADERS: dict[str, Loader] = {
