@@ -136,8 +136,11 @@ class LocalEmbeddings(Embeddings):
     @property
     def max_tokens(self) -> int:
         """Content tokens a document may have before the model truncates it (prefix and specials excluded)."""
-        prefix = len(self.tokenizer(self.document_prefix, add_special_tokens=False)["input_ids"])
-        specials = self.tokenizer.num_special_tokens_to_add(pair=False)
+        if hasattr(self.model, "offsets"):  # SentenceEncoder: its fast tokenizer, no Hugging Face one to load
+            prefix, specials = len(self.model.offsets([self.document_prefix])[0]), self.model.special_tokens()
+        else:
+            prefix = len(self.tokenizer(self.document_prefix, add_special_tokens=False)["input_ids"])
+            specials = self.tokenizer.num_special_tokens_to_add(pair=False)
         return int(self.model.max_seq_length) - prefix - specials
 
     @property
@@ -149,9 +152,12 @@ class LocalEmbeddings(Embeddings):
         """Each text in pieces the model reads whole: the text itself when it fits ``max_tokens``, else
         windows of ``max_tokens`` tokens overlapping by ``_WINDOW_OVERLAP``, cut at token boundaries."""
         limit = self.max_tokens
-        encoded = self.tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+        if hasattr(self.model, "offsets"):
+            mapping = self.model.offsets(texts)
+        else:
+            mapping = self.tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True, verbose=False)["offset_mapping"]
         pieces = []
-        for text, offsets in zip(texts, encoded["offset_mapping"], strict=True):
+        for text, offsets in zip(texts, mapping, strict=True):
             if len(offsets) <= limit:
                 pieces.append([text])
                 continue

@@ -65,22 +65,62 @@ def plain_layout(folder: Path | str) -> Layout | None:
     )
 
 
+def _fast_tokenizer(folder: Path) -> Any:
+    """The folder's tokenizer.json as a ``tokenizers.Tokenizer`` (None without one)."""
+    path = folder / "tokenizer.json"
+    if not path.exists():
+        return None
+    from tokenizers import Tokenizer
+
+    fast = Tokenizer.from_file(str(path))
+    fast.no_truncation()  # some files carry their own (all-MiniLM-L6-v2's: 128); we cut where the model says
+    fast.no_padding()
+    return fast
+
+
 class SentenceEncoder:
     """The parts of ``SentenceTransformer`` this package uses (``encode``, ``tokenize``, calling it on features,
     ``tokenizer``, ``max_seq_length``, ``prompts``, ``half``), over a plain folder. ``model`` is what the forward
     pass calls: the int8 encoder replaces it and leaves ``auto_model`` as loaded."""
 
     def __init__(self, folder: Path | str, layout: Layout, device: str = "cpu") -> None:
-        from transformers import AutoModel, AutoTokenizer
+        from transformers import AutoModel
 
-        self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        self.folder = Path(folder)
+        self._tokenizer: Any = None
+        # The tokenizers library reads tokenizer.json in 0.7 s; transformers' tokenizer around it takes 2 s more
+        # (it parses the 17 MB file again in Python). Questions and answer checks need only the fast one.
+        self.fast = _fast_tokenizer(self.folder)
         self.auto_model = AutoModel.from_pretrained(str(folder), dtype=torch.float32).to(device).eval()
         self.model: Any = self.auto_model
         self.layout = layout
         self.prompts = dict(layout.prompts)
-        limit = layout.max_seq_length or self.tokenizer.model_max_length
+        limit = layout.max_seq_length or _read(self.folder / "tokenizer_config.json").get("model_max_length") \
+            or self.tokenizer.model_max_length
         positions = getattr(self.auto_model.config, "max_position_embeddings", None)
         self.max_seq_length = int(min(limit, positions) if positions and positions > 0 else limit)
+
+    @property
+    def tokenizer(self) -> Any:
+        """The folder's Hugging Face tokenizer, loaded on first use (the splitter measures chunks with it)."""
+        if self._tokenizer is None:
+            from transformers import AutoTokenizer
+
+            self._tokenizer = AutoTokenizer.from_pretrained(str(self.folder))
+        return self._tokenizer
+
+    def offsets(self, texts: list[str]) -> list[list[tuple[int, int]]]:
+        """Character offsets of each text's tokens, special tokens left out."""
+        if self.fast is None:
+            encoded = self.tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+            return [list(map(tuple, o)) for o in encoded["offset_mapping"]]
+        return [e.offsets for e in self.fast.encode_batch(texts, add_special_tokens=False)]
+
+    def special_tokens(self) -> int:
+        """Special tokens added around one text."""
+        if self.fast is None:
+            return int(self.tokenizer.num_special_tokens_to_add(pair=False))
+        return len(self.fast.encode("", add_special_tokens=True).ids) - len(self.fast.encode("", add_special_tokens=False).ids)
 
     @property
     def device(self) -> torch.device:
@@ -97,10 +137,30 @@ class SentenceEncoder:
         return self
 
     def tokenize(self, texts: list[str]) -> dict[str, torch.Tensor]:
-        """Padded, truncated model inputs for ``texts``."""
-        features = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_seq_length,
-                                  return_tensors="pt")
-        return {key: value for key, value in features.items() if key in ("input_ids", "attention_mask", "token_type_ids")}
+        """Padded, truncated model inputs for ``texts`` (what the Hugging Face tokenizer gives, without token
+        type ids: all zeros for one text, which is what the model assumes without them)."""
+        if self.fast is None:
+            features = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_seq_length,
+                                      return_tensors="pt")
+            return {key: value for key, value in features.items() if key in ("input_ids", "attention_mask")}
+        room = self.max_seq_length - self.special_tokens()
+        rows = []
+        for encoding in self.fast.encode_batch(texts, add_special_tokens=False):
+            encoding.truncate(room)
+            rows.append(self.fast.post_process(encoding).ids)
+        ids = np.full((len(rows), max(map(len, rows))), self._pad_id, dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for i, row in enumerate(rows):
+            ids[i, : len(row)] = row
+            mask[i, : len(row)] = 1
+        return {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(mask)}
+
+    @property
+    def _pad_id(self) -> int:
+        token = _read(self.folder / "tokenizer_config.json").get("pad_token")
+        token = token.get("content") if isinstance(token, dict) else token
+        found = self.fast.token_to_id(token) if token and self.fast is not None else None
+        return int(found if found is not None else self.tokenizer.pad_token_id)
 
     def __call__(self, features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """``{"sentence_embedding": ...}`` for tokenised inputs, as a ``SentenceTransformer`` returns it."""

@@ -46,3 +46,17 @@ def test_other_folders_load_with_sentence_transformers(tmp_path: Path) -> None:
     embeddings = LocalEmbeddings(copy, precision="float32")
     assert type(embeddings.model).__name__ == "SentenceTransformer"
     assert len(embeddings.embed_query("max pooling still works")) == 384
+
+
+@pytest.mark.parametrize("model", ["packaged:multilingual-e5-small", "packaged:all-MiniLM-L6-v2"])
+def test_fast_tokenizer_gives_what_the_hugging_face_tokenizer_gives(model: str) -> None:
+    folder = resolve_model_path(model, Settings().cache_dir, offline=True, kind="embedding")
+    ours = SentenceEncoder(folder, plain_layout(folder))  # type: ignore[arg-type]
+    assert ours.fast is not None and ours._tokenizer is None  # nothing loaded the Hugging Face one
+    features = ours.tokenize(TEXTS)
+    hf = ours.tokenizer(TEXTS, padding=True, truncation=True, max_length=ours.max_seq_length, return_tensors="pt")
+    assert features["input_ids"].tolist() == hf["input_ids"].tolist()  # the long text cut at the same token
+    assert features["attention_mask"].tolist() == hf["attention_mask"].tolist()
+    offsets = ours.tokenizer(TEXTS, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+    assert ours.offsets(TEXTS) == [list(map(tuple, o)) for o in offsets]
+    assert ours.special_tokens() == ours.tokenizer.num_special_tokens_to_add(pair=False)
