@@ -118,17 +118,18 @@ def main() -> None:
     parser.add_argument("--length", type=int, default=1256, help="cached positions at the measured step")
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--blas", choices=("default", "cublas", "cublaslt"), default="default")
+    parser.add_argument("--int8", action="store_true", help="the engine's weight-only int8 weights")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     if args.blas != "default":
         torch.backends.cuda.preferred_blas_library(args.blas)
     bandwidth = copy_bandwidth()
     model = random_model(args.model)
-    decoder = SlotDecoder(model, max_batch=32, max_len=4096)
+    decoder = SlotDecoder(model, max_batch=32, max_len=4096, int8=args.int8)
     # engine_bench's bound: every parameter's bytes (the embedding table included) over the copy bandwidth
     weight_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
     bound_ms = weight_bytes / bandwidth * 1000
-    result: dict[str, Any] = {"model": args.model, "blas": args.blas, "copy_bandwidth_tb_s": round(bandwidth / 1e12, 2),
+    result: dict[str, Any] = {"model": args.model, "int8": args.int8, "blas": args.blas, "copy_bandwidth_tb_s": round(bandwidth / 1e12, 2),
                               "weight_gb": round(weight_bytes / 1e9, 2), "bound_ms": round(bound_ms, 3)}
     with torch.inference_mode():
         length = -(-args.length // 512) * 512
@@ -142,7 +143,8 @@ def main() -> None:
             result[name] = {"step_as_engine_ms": round(engine_ms, 3), "graph_back_to_back_ms": round(replay_ms, 3),
                             "share_of_bound_engine": round(bound_ms / engine_ms, 3)}
             print(name, json.dumps(result[name]), flush=True)
-        result["products"] = products(decoder, bandwidth)
+        if not args.int8:
+            result["products"] = products(decoder, bandwidth)
         table = kernels(decoder, length)
         result["eager_kernel_us_total"] = round(sum(t for _, t, _ in table), 1)
         result["kernels"] = table[:25]

@@ -101,6 +101,8 @@ if triton is not None:
             triton.Config({"BLOCK_N": bn, "BLOCK_K": bk}, num_warps=warps, num_stages=stages)
             for bn, bk, warps, stages in [
                 (16, 256, 4, 4), (32, 128, 4, 4), (32, 256, 4, 3), (64, 128, 4, 4), (64, 256, 8, 3),
+                (16, 512, 4, 4), (32, 512, 4, 4), (64, 512, 8, 3), (128, 256, 8, 4), (128, 128, 8, 5),
+                (16, 1024, 8, 3), (32, 1024, 8, 3),
             ]
         ]
 

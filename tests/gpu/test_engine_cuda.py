@@ -70,6 +70,20 @@ def test_int8_kernel_matches_the_widened_weights(dtype: torch.dtype) -> None:
         assert torch.allclose(got, expected, atol=tolerance, rtol=0 if dtype == torch.float32 else 1e-2), rows
 
 
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float32])
+def test_int8_batch_one_product_matches_the_widened_weights(dtype: torch.dtype) -> None:
+    from kb_assistant.llms.int8_weights import Int8Weight, linear
+
+    torch.manual_seed(0)
+    weight = Int8Weight.quantize(torch.randn(4100, 1100) * 0.02)  # a model-sized matrix: the tuned kernel
+    gpu = Int8Weight(weight.values.cuda(), weight.scales.cuda())
+    x = torch.randn(1, 1100)
+    expected = linear(x, weight)
+    got = linear(x.to("cuda", dtype), gpu).float().cpu()
+    tolerance = 1e-4 if dtype == torch.float32 else 2e-2 * float(expected.abs().max())
+    assert torch.allclose(got, expected, atol=tolerance, rtol=0 if dtype == torch.float32 else 1e-2)
+
+
 def test_int8_engine_with_graphs_computes_what_the_widened_model_does() -> None:
     from tests.unit.test_engine import test_int8_weights_compute_what_their_dequantised_weights_compute as check
 
