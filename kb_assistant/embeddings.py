@@ -143,6 +143,12 @@ class LocalEmbeddings(Embeddings):
             specials = self.tokenizer.num_special_tokens_to_add(pair=False)
         return int(self.model.max_seq_length) - prefix - specials
 
+    def count_tokens(self, texts: list[str]) -> int:
+        """Tokens the model is given for ``texts``, special tokens included (usage figures)."""
+        if hasattr(self.model, "offsets"):
+            return sum(len(o) for o in self.model.offsets(texts)) + self.model.special_tokens() * len(texts)
+        return sum(len(self.tokenizer(t)["input_ids"]) for t in texts)
+
     @property
     def tokenizer(self) -> Any:
         """The model's Hugging Face tokenizer (the splitter measures chunks with it)."""

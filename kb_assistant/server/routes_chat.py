@@ -317,7 +317,7 @@ async def embeddings(body: EmbeddingRequest, state: Ready) -> dict[str, Any]:
     if sum(len(t) for t in texts) > state.settings.max_prompt_chars * 8:
         raise HTTPException(413, "input is too long")
     vectors = await run_in_threadpool(state.embeddings.embed_documents, texts)
-    tokens = sum(len(state.embeddings.tokenizer(t)["input_ids"]) for t in texts)
+    tokens = state.embeddings.count_tokens(texts)
     return {
         "object": "list",
         "data": [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)],

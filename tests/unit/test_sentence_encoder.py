@@ -60,3 +60,10 @@ def test_fast_tokenizer_gives_what_the_hugging_face_tokenizer_gives(model: str) 
     offsets = ours.tokenizer(TEXTS, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
     assert ours.offsets(TEXTS) == [list(map(tuple, o)) for o in offsets]
     assert ours.special_tokens() == ours.tokenizer.num_special_tokens_to_add(pair=False)
+
+
+def test_usage_counts_what_the_model_is_given() -> None:
+    folder = resolve_model_path("packaged:multilingual-e5-small", Settings().cache_dir, offline=True, kind="embedding")
+    embeddings = LocalEmbeddings(folder, precision="float32")
+    texts = ["知识库", "knowledge base", "The HTTP server listens on port 6006 by default."]
+    assert embeddings.count_tokens(texts) == sum(len(embeddings.tokenizer(t)["input_ids"]) for t in texts)
