@@ -70,6 +70,8 @@ class LexicalIndex:
         import tantivy
 
         self.folder = folder
+        self.created = not folder.exists()
+        """Made empty by this open (first use, or its folder was deleted): it has read no change log."""
         folder.mkdir(parents=True, exist_ok=True)
         self._schema = _schema()
         self._index = tantivy.Index(self._schema, path=str(folder), reuse=True)
@@ -176,10 +178,12 @@ def _chunks_of(collection: Any, paths: list[str]) -> Iterator[Chunk]:
 
 
 def open_lexical_index(
-    persist_dir: Path, kb: str, collection: Any, records: IngestRecords, *, repair: bool = True
+    persist_dir: Path, kb: str, collection: Any, records: IngestRecords, *, repair: bool = True,
+    shared_server: bool = True,
 ) -> LexicalIndex:
     """The KB's lexical index, caught up with the collection when ``repair`` (the caller holds the KB's write
-    lock; without it the index is opened as it is committed and nothing is written).
+    lock; without it the index is opened as it is committed and nothing is written). ``shared_server``: see
+    :func:`sync_lexical_index`.
 
     A KB whose index was made by the old pickled BM25 (or by another tokenizer) is rebuilt once from the
     collection, with progress in the log; the old file is deleted unread.
@@ -192,23 +196,29 @@ def open_lexical_index(
             if other != lexical_dir(persist_dir, kb) and other.is_dir():
                 shutil.rmtree(other, ignore_errors=True)  # made by another tokenizer version
         (persist_dir / "lexical" / kb / "pending.json").unlink(missing_ok=True)  # older versions' crash note
-        sync_lexical_index(index, collection, records)
+        sync_lexical_index(index, collection, records, shared_server=shared_server)
     return index
 
 
-def sync_lexical_index(index: LexicalIndex, collection: Any, records: IngestRecords) -> None:
+def sync_lexical_index(index: LexicalIndex, collection: Any, records: IngestRecords, *, shared_server: bool = True) -> None:
     """Apply the change log since the index last read it: re-read the changed files' chunks (none left: the
-    file was removed). An index that never read the log is built in full, or, when it holds chunks already,
-    compared by id. A count that still differs means writes this log never saw (a replica with its own
-    persist folder over the same Chroma server): ids are compared then too."""
+    file was removed). An index that never read the log (or whose folder is new) is built in full, or, when it
+    holds chunks already, compared by id.
+
+    With ``shared_server`` (the collection is on a Chroma server that replicas with their own persist folders may
+    write to), a count that still differs means writes this log never saw: ids are compared then too. A local
+    store has one change log for every process that writes to it, so its count is not asked: Chroma's first
+    count of a collection loads its whole vector index (3-6.5 s at a million chunks), which only a dense search
+    needs."""
     seq = records.applied(READER)
-    if seq is None:
+    if seq is None or index.created:
         top = records.last_change()
         catch_up(index, collection)
+        index.created = False
     else:
         paths, top = records.changes_since(seq)
         index.replace_paths(collection, paths)
-    if index.count() != collection.count():
+    if shared_server and index.count() != collection.count():
         catch_up(index, collection)
     if top != seq:
         records.set_applied(READER, top)

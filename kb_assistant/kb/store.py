@@ -197,7 +197,8 @@ class KBStore:
         from kb_assistant.kb.lexical import sync_lexical_index
 
         collection = self._collection()
-        sync_lexical_index(self.lexical_index(repair=False), collection, self.records)
+        sync_lexical_index(self.lexical_index(repair=False), collection, self.records,
+                           shared_server=bool(self.settings.chroma_host))
         if english:
             sync_english_index(self.client, collection, self.settings, self.records)
 
@@ -224,7 +225,8 @@ class KBStore:
 
         if self._lexical is None or repair:
             self._lexical = open_lexical_index(
-                self.settings.persist_dir, self.kb, self._collection(), self.records, repair=repair
+                self.settings.persist_dir, self.kb, self._collection(), self.records, repair=repair,
+                shared_server=bool(self.settings.chroma_host),
             )
         return self._lexical
 

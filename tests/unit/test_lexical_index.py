@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import shutil
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -95,6 +96,21 @@ def test_a_crash_between_the_two_writes_is_caught_up_on_open(tmp_path: Path) -> 
     _add(collection, {"f": ("Backups are kept for 30 days.", "/docs/f.md")})
     caught = _open(tmp_path, collection)
     assert caught.count() == 4 and {i for i, _ in caught.search("backups", 5)} == {"e", "f"}
+
+
+def test_a_local_store_opens_without_counting_and_rebuilds_a_deleted_index(tmp_path: Path) -> None:
+    collection = _collection(tmp_path)
+    records = _records(tmp_path)
+    open_lexical_index(tmp_path, "test", collection, records, shared_server=False)
+    records.note_changes(["/docs/e.md"])
+    _add(collection, {"e": ("Backups run nightly at 02:00.", "/docs/e.md")})
+    # The log names the change: no count of the collection (its first one loads the vector index).
+    with patch.object(collection, "count", wraps=collection.count) as counted:
+        index = open_lexical_index(tmp_path, "test", collection, records, shared_server=False)
+    assert counted.call_count == 0 and index.search("backups nightly", 1)[0][0] == "e"
+    shutil.rmtree(lexical_dir(tmp_path, "test"))  # the index lost; the records still say it read the log
+    rebuilt = open_lexical_index(tmp_path, "test", collection, records, shared_server=False)
+    assert rebuilt.count() == 4 and rebuilt.search("默认端口", 1)[0][0] == "c"
 
 
 class _Planted:
