@@ -10,6 +10,7 @@ sentence-transformers (:func:`plain_layout` returns None for them).
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,6 +117,7 @@ class SentenceEncoder:
             return [list(map(tuple, o)) for o in encoded["offset_mapping"]]
         return [e.offsets for e in self.fast.encode_batch(texts, add_special_tokens=False)]
 
+    @functools.cache  # noqa: B019 - one value per encoder, and encoders live as long as the process
     def special_tokens(self) -> int:
         """Special tokens added around one text."""
         if self.fast is None:
@@ -155,7 +157,7 @@ class SentenceEncoder:
             mask[i, : len(row)] = 1
         return {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(mask)}
 
-    @property
+    @functools.cached_property
     def _pad_id(self) -> int:
         token = _read(self.folder / "tokenizer_config.json").get("pad_token")
         token = token.get("content") if isinstance(token, dict) else token
