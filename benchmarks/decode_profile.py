@@ -21,23 +21,9 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from generate_bench import random_model
+from generate_bench import copy_bandwidth, random_model
 
 from kb_assistant.llms.kv_decoder import SlotDecoder
-
-
-def copy_bandwidth() -> float:
-    """Bytes per second read plus written by a device-to-device copy of 2 GiB."""
-    source = torch.empty(2**30, dtype=torch.bfloat16, device="cuda")
-    target = torch.empty_like(source)
-    for _ in range(3):
-        target.copy_(source)
-    torch.cuda.synchronize()
-    started = time.perf_counter()
-    for _ in range(20):
-        target.copy_(source)
-    torch.cuda.synchronize()
-    return 2 * source.numel() * 2 * 20 / (time.perf_counter() - started)
 
 
 def graph_time_ms(run: Any, repeat: int = 20) -> float:
