@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.nn.attention.bias import causal_lower_right
 
-from kb_assistant.llms import decode_kernels, int8_weights
+from kb_assistant.llms import decode_kernels, decode_steps, int8_weights
 from kb_assistant.llms.fused_weights import fuse_layers, to_int8
 from kb_assistant.llms.int8_weights import linear
 
@@ -292,97 +292,13 @@ class SlotDecoder:
         return cos[0].to(self.dtype).contiguous(), sin[0].to(self.dtype).contiguous()
 
     # --- the model, step by step ---------------------------------------------------------------
-    @staticmethod
-    def _rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-        half = x.shape[-1] // 2
-        rotated = torch.cat((-x[..., half:], x[..., :half]), dim=-1)
-        return x * cos + rotated * sin
-
     def _decode(self, batch: int, length: int) -> torch.Tensor:
         """One token for rows ``0..batch-1`` of the static inputs, attending to ``length`` cached positions."""
         if self.triton_decode:
-            return self._decode_triton(batch, length)
+            return decode_steps.triton_step(self, batch, length)
         if self.fused is not None:
-            return self._decode_fused(batch, length)
-        return self._decode_modules(batch, length)
-
-    def _decode_fused(self, batch: int, length: int) -> torch.Tensor:
-        """The decode step in about 17 kernels a layer (a captured graph still pays a few microseconds for
-        each kernel, and at batch 1 that, not the weights, was a third of the time)."""
-        tokens, positions, rows = self.step_tokens[:batch], self.step_positions[:batch], self.rows[:batch]
-        heads, kv_heads, dim, hidden = self.heads, self.kv_heads, self.head_dim, self.config.hidden_size
-        x = self.embed(tokens)
-        cos, sin = self.cos[positions][:, None], self.sin_signed[positions][:, None]
-        future = self.key_positions[:length][None] > positions[:, None]
-        mask = torch.zeros(batch, length, dtype=self.dtype, device=self.device).masked_fill(future, float("-inf"))
-        mask = mask[:, None, None]
-        half = dim // 2
-        for i, w in enumerate(self.fused):  # type: ignore[arg-type]
-            h = F.rms_norm(x, (hidden,), w.norm1, w.eps1)
-            qkv = linear(h, w.qkv, w.qkv_bias).view(batch, heads + 2 * kv_heads, dim)
-            qk = qkv[:, : heads + kv_heads]
-            qk = torch.addcmul(qk * cos, torch.roll(qk, half, dims=-1), sin)
-            self.k_cache[i][rows, :, positions] = qk[:, heads:]
-            self.v_cache[i][rows, :, positions] = qkv[:, heads + kv_heads :]
-            out = F.scaled_dot_product_attention(
-                qk[:, :heads].reshape(batch, kv_heads, self.group, dim),
-                self.k_cache[i][:batch, :, :length],
-                self.v_cache[i][:batch, :, :length],
-                attn_mask=mask,
-                scale=self.scale,
-            )
-            x = x + linear(out.reshape(batch, heads * dim), w.out, w.out_bias)
-            gate, up = linear(F.rms_norm(x, (hidden,), w.norm2, w.eps2), w.gate_up).chunk(2, dim=-1)
-            x = x + linear(F.silu(gate) * up, w.down, w.down_bias)
-        return self.lm_head(F.rms_norm(x, (hidden,), self.norm.weight, self.final_eps)).float()
-
-    def _decode_triton(self, batch: int, length: int) -> torch.Tensor:
-        """The fused step with the Triton kernels of :mod:`decode_kernels` (CUDA): rotary embedding and cache write
-        in one kernel, split attention, each residual add fused with the norm after it, the MLP's activation in
-        one kernel: about 11 kernels a layer, and attention that reads only the cached rows."""
-        positions = self.step_positions[:batch]
-        heads, kv_heads, dim, hidden = self.heads, self.kv_heads, self.head_dim, self.config.hidden_size
-        layers = self.fused or []
-        x = self.embed(self.step_tokens[:batch])  # the residual stream, updated in place by add_rms_norm
-        cos, sin = self.cos[positions], self.sin_signed[positions]
-        h = F.rms_norm(x, (hidden,), layers[0].norm1, layers[0].eps1)
-        for i, w in enumerate(layers):
-            qkv = linear(h, w.qkv, w.qkv_bias).view(batch, heads + 2 * kv_heads, dim)
-            queries = decode_kernels.rope_and_cache(qkv, cos, sin, positions, self.k_cache[i], self.v_cache[i], heads,
-                                                    kv_heads)
-            out = decode_kernels.decode_attention(queries.view(batch, kv_heads, self.group, dim), self.k_cache[i],
-                                                  self.v_cache[i], positions, length, self.scale)
-            h = decode_kernels.add_rms_norm(x, linear(out.reshape(batch, heads * dim), w.out, w.out_bias), w.norm2, w.eps2)
-            delta = linear(decode_kernels.silu_mul(linear(h, w.gate_up)), w.down, w.down_bias)
-            if i + 1 < len(layers):
-                h = decode_kernels.add_rms_norm(x, delta, layers[i + 1].norm1, layers[i + 1].eps1)
-            else:
-                h = decode_kernels.add_rms_norm(x, delta, self.norm.weight, self.final_eps)
-        return self.lm_head(h).float()
-
-    def _decode_modules(self, batch: int, length: int) -> torch.Tensor:
-        """The decode step through the model's own modules (quantised or unusual layers)."""
-        tokens, positions, rows = self.step_tokens[:batch], self.step_positions[:batch], self.rows[:batch]
-        x = self.embed(tokens)
-        cos, sin = self.cos[positions][:, None], self.sin[positions][:, None]
-        future = self.key_positions[:length][None] > positions[:, None]
-        bias = torch.zeros(batch, length, device=self.device).masked_fill(future, float("-inf"))[:, None, None]
-        for i, layer in enumerate(self.layers):
-            attention = layer.self_attn
-            h = layer.input_layernorm(x)
-            q = self._rotate(attention.q_proj(h).view(batch, self.heads, self.head_dim), cos, sin)
-            k = self._rotate(attention.k_proj(h).view(batch, self.kv_heads, self.head_dim), cos, sin)
-            v = attention.v_proj(h).view(batch, self.kv_heads, self.head_dim)
-            self.k_cache[i][rows, :, positions] = k
-            self.v_cache[i][rows, :, positions] = v
-            keys = self.k_cache[i][:batch, :, :length]
-            values = self.v_cache[i][:batch, :, :length]
-            scores = torch.matmul(q.view(batch, self.kv_heads, self.group, self.head_dim), keys.transpose(-1, -2))
-            weights = torch.softmax(scores.float() * self.scale + bias, dim=-1).to(self.dtype)
-            out = torch.matmul(weights, values).reshape(batch, self.heads * self.head_dim)
-            x = x + attention.o_proj(out)
-            x = x + layer.mlp(layer.post_attention_layernorm(x))
-        return self.lm_head(self.norm(x)).float()
+            return decode_steps.fused_step(self, batch, length)
+        return decode_steps.module_step(self, batch, length)
 
     def _decode_step(self, batch: int, length: int) -> torch.Tensor:
         if not self.cuda_graphs:
