@@ -17,7 +17,7 @@ from kb_assistant.errors import (
     RemoteCodeNotAllowedError,
 )
 from kb_assistant.llms.specs import ModelSpec, find_spec, get_spec, spec_for_model_type
-from kb_assistant.packaged import is_packaged, resolve_packaged
+from kb_assistant.packaged import in_dtype, is_packaged, resolve_packaged
 
 logger = logging.getLogger(__name__)
 
@@ -195,6 +195,8 @@ def load_model(reference: str, settings: Settings) -> LoadedModel:
             else BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_compute_dtype=getattr(torch, dtype), bnb_4bit_quant_type="nf4")
         )
         precision = settings.llm_quantization
+    if precision == dtype and path.parent == settings.cache_dir / "packaged":
+        path = in_dtype(path, dtype)  # our own float32 conversion: a copy in this dtype loads 4-10x faster
     plan_memory(count_parameters(path, spec.trust_remote_code), precision, device_map, spec.display_name)
     if device_map != "cpu":
         kwargs["device_map"] = device_map

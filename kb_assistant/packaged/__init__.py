@@ -210,3 +210,39 @@ def resolve_packaged(reference: str, cache_dir: Path, kind: str | None = None) -
     return target
 
 
+
+
+def in_dtype(folder: Path, dtype: str) -> Path:
+    """``folder`` (a converted packaged model, float32) with its weights stored in ``dtype``, made once beside it.
+
+    Loading float32 weights into a bfloat16 model reads twice the bytes and converts every tensor at each start
+    (0.8-2.7 s for the 0.5B chat model here); a folder already in bfloat16 is mapped in 0.2 s. The float32 folder
+    stays, for ``llm_dtype = "float32"``.
+    """
+    import json
+
+    if dtype == "float32" or json.loads((folder / "config.json").read_text()).get("dtype") == dtype:
+        return folder
+    target = folder.with_name(f"{folder.name}-{dtype}")
+    if (target / "config.json").exists():
+        return target
+    with FileLock(str(folder.parent / f".{folder.name}.lock")):
+        if (target / "config.json").exists():
+            return target
+        import torch
+        from safetensors.torch import load_file, save_file
+
+        work = target.with_name(target.name + ".tmp")
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        for path in folder.iterdir():
+            if path.is_file() and path.suffix != ".safetensors":
+                shutil.copy2(path, work / path.name)
+        for path in folder.glob("*.safetensors"):
+            tensors = load_file(str(path))
+            cast = {k: v.to(getattr(torch, dtype)) if v.is_floating_point() else v for k, v in tensors.items()}
+            save_file(cast, str(work / path.name), metadata={"format": "pt"})
+        config = json.loads((work / "config.json").read_text())
+        (work / "config.json").write_text(json.dumps({**config, "dtype": dtype}, indent=2))
+        work.replace(target)  # renamed whole: a half-written copy is never taken
+    return target

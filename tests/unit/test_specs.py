@@ -82,3 +82,25 @@ def test_cpus_with_bfloat16_instructions_run_chat_models_in_bfloat16(monkeypatch
     monkeypatch.setattr(loading, "cpu_has_bfloat16", lambda: False)
     assert loading.choose_dtype(spec, Settings(), on_gpu=False) == "float32"  # emulated bfloat16 is slow
     assert loading.choose_dtype(get_spec("qwen2-7b"), Settings(), on_gpu=True) == "bfloat16"
+
+
+def test_packaged_float32_folder_gets_a_bfloat16_copy_with_the_same_model(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from kb_assistant.packaged import in_dtype
+    from tests.tiny_model import build_tiny_model
+
+    folder = tmp_path / "tiny-abc"
+    model, _ = build_tiny_model(folder)
+    assert in_dtype(folder, "float32") == folder
+    copy = in_dtype(folder, "bfloat16")
+    assert copy != folder and (copy / "tokenizer.json").exists()
+    loaded = AutoModelForCausalLM.from_pretrained(str(copy), dtype=torch.bfloat16)
+    expected = AutoModelForCausalLM.from_pretrained(str(folder), dtype=torch.bfloat16)
+    for (name, a), (_, b) in zip(loaded.state_dict().items(), expected.state_dict().items(), strict=True):
+        assert a.dtype == torch.bfloat16 and torch.equal(a, b), name
+    stamp = (copy / "model.safetensors").stat().st_mtime_ns
+    assert in_dtype(folder, "bfloat16") == copy  # made once
+    assert (copy / "model.safetensors").stat().st_mtime_ns == stamp
+    assert in_dtype(copy, "bfloat16") == copy
