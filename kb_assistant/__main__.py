@@ -2,4 +2,5 @@
 
 from kb_assistant.cli import main
 
-main()
+if __name__ == "__main__":  # not when a worker process imports it
+    main()

@@ -58,6 +58,15 @@ class TokenCounter:
         self.tokenizer = tokenizer
         self._backend: Any = None
 
+    @classmethod
+    def from_backend(cls, backend: Any) -> TokenCounter:
+        """A counter over a ``tokenizers.Tokenizer`` of its own (padding and truncation are switched off)."""
+        backend.no_padding()
+        backend.no_truncation()
+        counter = cls(None)
+        counter._backend = backend
+        return counter
+
     @property
     def backend(self) -> Any:
         """The private backend copy, made on first use (an unchanged re-ingest never needs it)."""

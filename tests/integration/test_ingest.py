@@ -163,3 +163,50 @@ def test_unreadable_file_is_reported(tmp_path: Path, settings: Settings, embeddi
     locked.chmod(0)
     report = ingest([folder], settings, embeddings=embeddings)
     assert "permission denied" in report.failed[0].reason
+
+
+def _worker_processes() -> list[object]:
+    import psutil
+
+    found = []
+    for process in psutil.Process().children(recursive=True):
+        try:
+            if process.status() != psutil.STATUS_ZOMBIE and "popen_loky" in " ".join(process.cmdline()):
+                found.append(process)
+        except psutil.Error:  # gone meanwhile
+            continue
+    return found
+
+
+def test_worker_processes_index_the_same_chunks_and_survive_a_killed_worker(
+    docs: Path, tmp_path: Path, embeddings, caplog: pytest.LogCaptureFixture
+) -> None:
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.7 not really")
+    # Groups of 2 files: the 12 files are read by two workers, two groups ahead of the embedding model.
+    serial = Settings(persist_dir=tmp_path / "serial", ingest_group_files=2, ingest_workers=0)
+    parallel = Settings(persist_dir=tmp_path / "parallel", ingest_group_files=2, ingest_workers=2)
+    expected = ingest([docs], serial, embeddings=embeddings)
+    got = ingest([docs], parallel, embeddings=embeddings)
+    assert [(o.source, o.status, o.chunks) for o in got.outcomes] == [(o.source, o.status, o.chunks) for o in expected.outcomes]
+    assert [o.source for o in got.failed] == ["broken.pdf"]
+    assert _store_state(parallel) == _store_state(serial)
+
+    class KillOneWorker:
+        killed = 0
+
+        def files_found(self, total: int) -> None: ...
+        def chunks_written(self, count: int) -> None: ...
+
+        def file_done(self, outcome: object) -> None:
+            workers = _worker_processes()
+            if not self.killed and workers:
+                workers[0].kill()  # as the OOM killer would
+                self.killed = 1
+
+    killed_kb = Settings(persist_dir=tmp_path / "killed", ingest_group_files=2, ingest_workers=2)
+    progress = KillOneWorker()
+    survived = ingest([docs], killed_kb, embeddings=embeddings, progress=progress)
+    assert progress.killed and "an ingest worker process died" in caplog.text
+    assert [(o.source, o.status, o.chunks) for o in survived.outcomes] == [(o.source, o.status, o.chunks) for o in expected.outcomes]
+    assert _store_state(killed_kb) == _store_state(serial)
+    assert not _worker_processes()  # none left behind
