@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     ingest_group_files: int = Field(default=32, ge=1)
     """Files read, embedded (one length-sorted batch) and indexed together."""
     ingest_workers: int | None = Field(default=None, ge=0)
-    """Processes that read, parse and split files while the embedding model works on the ones already read
+    """Processes that read, parse, split and tokenise files while the embedding model works on the ones read
     (runs of at least two groups of files). None: one per core beyond two, at most 16; 0: read in the ingesting
     process. A worker that crashes costs only the file that crashed it."""
     ocr: bool = True

@@ -33,6 +33,9 @@ class ReadOptions:
     chunk_overlap: int
     max_bytes: float
     kb: str
+    search_tokens: bool = False
+    """Also split each chunk into the lexical index's search tokens (in worker processes, where it runs in
+    parallel; the ingesting process would compute the same tokens one chunk at a time)."""
 
 
 @dataclass
@@ -45,6 +48,8 @@ class ReadResult:
     chunks: list[Document] = field(default_factory=list)
     had_text: bool = True
     """False when a file that yields no text any more was read: its old chunks must go."""
+    tokens: list[tuple[str, ...]] | None = None
+    """Each chunk's search tokens (``kb.tokens.tokenize``), when the options ask for them."""
 
 
 def _read(found: FoundFile, max_bytes: float) -> bytes:
@@ -111,4 +116,9 @@ class FileReader:
         except Exception as e:  # a parser bug must cost one file, not the run
             logger.exception("unexpected error while reading %s", source)
             return ReadResult(found, FileOutcome(source, "failed", reason=f"unexpected {type(e).__name__}: {e}"))
-        return ReadResult(found, sha256=sha256, chunks=chunks)
+        tokens = None
+        if self.options.search_tokens:
+            from kb_assistant.kb.tokens import tokenize
+
+            tokens = [tuple(tokenize(c.page_content)) for c in chunks]
+        return ReadResult(found, sha256=sha256, chunks=chunks, tokens=tokens)

@@ -23,6 +23,7 @@ from kb_assistant.ingestion.splitting import TokenCounter
 from kb_assistant.ingestion.status import FileOutcome, IngestReport
 from kb_assistant.ingestion.workers import ReadAhead
 from kb_assistant.kb import FileRecord, KBStore
+from kb_assistant.kb.tokens import known_tokens
 
 if TYPE_CHECKING:
     from kb_assistant.embeddings import LocalEmbeddings
@@ -190,7 +191,10 @@ class Ingestor:
                     pending = [(p, known.get(str(p.found.path))) for p in prepared if isinstance(p, ReadResult)]
                     self.cache.prime([c.page_content for p, k in pending if k is None for c in p.chunks])
                     before = self.written
-                    committed = iter(self._commit(pending))
+                    # the workers' search tokens, taken by the lexical index as it indexes these chunks
+                    with known_tokens({c.page_content: t for p, _ in pending if p.tokens
+                                       for c, t in zip(p.chunks, p.tokens, strict=True)}):
+                        committed = iter(self._commit(pending))
                     outcomes = [next(committed) if isinstance(p, ReadResult) else p for p in prepared]
                     progress.chunks_written(self.written - before)
                     for outcome in outcomes:

@@ -43,8 +43,11 @@ _pages: Any = None
 
 def _start_worker(options: ReadOptions, tokenizer_json: str, pages: Any) -> None:
     global _reader, _pages
+    import dataclasses
+
     from tokenizers import Tokenizer
 
+    options = dataclasses.replace(options, search_tokens=True)  # here they are computed in parallel
     _reader = FileReader(options, TokenCounter.from_backend(Tokenizer.from_str(tokenizer_json)))
     _pages = pages
 

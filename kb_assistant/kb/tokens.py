@@ -3,10 +3,12 @@ grounding check and the reference BM25 all split text with ``tokenize``."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import re
 import threading
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -42,9 +44,28 @@ def english_stem() -> Any:
     return functools.lru_cache(maxsize=200_000)(snowballstemmer.stemmer("english").stemWord)
 
 
+_known: dict[str, tuple[str, ...]] = {}
+
+
+@contextlib.contextmanager
+def known_tokens(tokens: Mapping[str, Sequence[str]]) -> Iterator[None]:
+    """Within this block ``tokenize`` returns these tokens for these texts without computing them: ingest
+    workers tokenise the chunks they read, in parallel, and the lexical index takes their tokens. ``tokenize``
+    is deterministic, so this only saves time, whatever thread asks."""
+    _known.update((text, tuple(words)) for text, words in tokens.items())
+    try:
+        yield
+    finally:
+        for text in tokens:
+            _known.pop(text, None)
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased search tokens: jieba's search-mode words for Chinese; English words stemmed (Snowball), so
     "increases" finds "increased"; other words as they are."""
+    known = _known.get(text)
+    if known is not None:
+        return list(known)
     with jieba_lock:
         words = jieba_module().lcut_for_search(text.lower())
     stem = english_stem()

@@ -190,6 +190,10 @@ def test_worker_processes_index_the_same_chunks_and_survive_a_killed_worker(
     assert [(o.source, o.status, o.chunks) for o in got.outcomes] == [(o.source, o.status, o.chunks) for o in expected.outcomes]
     assert [o.source for o in got.failed] == ["broken.pdf"]
     assert _store_state(parallel) == _store_state(serial)
+    # the lexical index took the workers' search tokens: the same ranking, the same scores
+    for query in ("提示原则", "Guidelines for prompting", "强化学习"):
+        found = KBStore(parallel).search_lexical(query, 5)
+        assert found and found == KBStore(serial).search_lexical(query, 5)
 
     class KillOneWorker:
         killed = 0
