@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -56,7 +57,12 @@ def main() -> None:
             outputs[n] = out[0, ids.shape[1]:].tolist()
             tokens[n] += len(outputs[n])
         for n in args.lookup:
-            differ[n] += outputs[n] != outputs[args.lookup[0]]
+            if outputs[n] != outputs[args.lookup[0]]:
+                differ[n] += 1
+                print(json.dumps({"question": r["question"], "lookup": n, "gold": r["gold"],
+                                  "answer": tokenizer.decode(outputs[n], skip_special_tokens=True),
+                                  "plain": tokenizer.decode(outputs[args.lookup[0]], skip_special_tokens=True)},
+                                 ensure_ascii=False), file=sys.stderr)
     base = seconds[args.lookup[0]]
     for n in args.lookup:
         print(json.dumps({"lookup": n, "answers": len(rows), "seconds": round(seconds[n], 1),

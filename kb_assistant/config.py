@@ -119,8 +119,9 @@ class Settings(BaseSettings):
     burst of new prompts, larger gets the burst its first tokens sooner."""
     llm_prompt_lookup: int = Field(default=10, ge=0)
     """Prompt lookup decoding in plain `generate`: each step drafts up to this many tokens by finding the last words
-    in the prompt and checks them in one pass. Answers copy the documents' words, so the same answer comes 1.7x
-    sooner on CPU; 0: off. Not used by the batching engine, under a grammar, or for XVERSE's own modelling code."""
+    in the prompt and checks them in one pass. Answers copy the documents' words, so the answer comes 1.7x sooner
+    on CPU, token for token the model's own greedy choice (bf16 rounding can tip a near-tie); 0: off. Not used by
+    the batching engine, under a grammar, or for XVERSE's own modelling code."""
     llm_base_url: str | None = None
     """Generate on an OpenAI-compatible server (e.g. vLLM: http://gpu-host:8000/v1) instead of a local model;
     `llm_model` is then the served model's name."""

@@ -100,7 +100,7 @@ class LocalChatModel(BaseChatModel):
     engine_int8: bool = False
     """Weight-only int8 weights in the engine (replaces the model's bf16 linear weights)."""
     prompt_lookup: int = 10
-    """Tokens plain ``generate`` drafts from the prompt per step (same output, fewer passes); 0: off."""
+    """Tokens plain ``generate`` drafts from the prompt per step (the model's own choices, fewer passes); 0: off."""
 
     @model_validator(mode="before")
     @classmethod
@@ -286,7 +286,8 @@ class LocalChatModel(BaseChatModel):
             extra["logits_processor"] = LogitsProcessorList([constraint])
         elif self.prompt_lookup and self.spec.prompt_lookup:
             # Answers copy the documents' words: drafting them from the prompt lets one pass check several
-            # tokens. Greedy output is unchanged (benchmarks/prompt_lookup_bench.py).
+            # tokens. Every kept token is the model's own greedy choice (only bf16 rounding of a several-token
+            # pass can tip a near-tie: 1 answer of 20 in benchmarks/prompt_lookup_bench.py).
             extra["prompt_lookup_num_tokens"] = self.prompt_lookup
 
         def work() -> None:
