@@ -16,7 +16,7 @@ from langchain_core.messages import (
     AIMessageChunk,
     BaseMessage,
 )
-from langchain_core.messages.ai import UsageMetadata
+from langchain_core.messages.ai import UsageMetadata, add_usage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
@@ -36,6 +36,7 @@ from kb_assistant.llms.decoding_options import (
 )
 from kb_assistant.llms.messages import to_chat_dicts
 from kb_assistant.llms.model_lock import POLL_S, acquire_unless_cancelled, lock_for
+from kb_assistant.llms.repeated_calls import repeated_tools, without_repeated
 from kb_assistant.llms.specs import ModelSpec
 from kb_assistant.llms.streaming import DONE, CancelCriteria, QueueStreamer, StopBuffer
 from kb_assistant.llms.structured import (
@@ -175,6 +176,8 @@ class LocalChatModel(BaseChatModel):
         (it must call that one) or "none". Calls are constrained to the bound tools' names and argument schemas
         (llguidance) on the plain ``generate`` path; they arrive as ``AIMessage.tool_calls`` (broken ones as
         ``invalid_tool_calls``), streamed as ``tool_call_chunks``. ``parallel_tool_calls=False``: at most one call.
+        On ``invoke`` with a call required, a call that repeats one already answered in this turn (same tool, same
+        arguments) is asked again once without that tool (:mod:`~kb_assistant.llms.repeated_calls`).
         """
         formatted = [convert_to_openai_tool(t) for t in tools]
         self._tools_template(getattr(self.tokenizer, "chat_template", None))  # unsupported families fail here
@@ -407,6 +410,22 @@ class LocalChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        message = self._message(messages, stop, run_manager, **kwargs)
+        repeated = repeated_tools(messages, message.tool_calls) if kwargs.get("tools") else set()
+        retry = without_repeated(kwargs, repeated) if repeated else None
+        if retry is not None:  # the same call again, already answered: ask once more without that tool
+            first = message.usage_metadata
+            message = self._message(messages, stop, run_manager, **retry)
+            message.usage_metadata = add_usage(first, message.usage_metadata)
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _message(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        run_manager: CallbackManagerForLLMRun | None,
+        **kwargs: Any,
+    ) -> AIMessage:
         text: list[str] = []
         usage: UsageMetadata | None = None
         for piece in self._pieces(messages, stop, **kwargs):
@@ -428,4 +447,4 @@ class LocalChatModel(BaseChatModel):
             usage_metadata=usage,
             response_metadata={"model_name": self.model_name, "finish_reason": "tool_calls" if calls else "stop"},
         )
-        return ChatResult(generations=[ChatGeneration(message=message)])
+        return message

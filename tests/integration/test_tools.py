@@ -47,3 +47,32 @@ class TestToolsWithTheDefaultModel(ChatModelIntegrationTests):
     @property
     def supports_json_mode(self) -> bool:
         return True
+
+
+def test_a_call_already_answered_is_not_made_again() -> None:
+    # After the lookup's result, the 0.5B model repeats the lookup (every two-step task of tools_bench did); the
+    # result is in the conversation already, so it is asked again without that tool and makes the next call.
+    from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
+    from langchain_core.tools import tool
+
+    @tool
+    def lookup_employee(name: str) -> str:
+        """Look up an employee by name; returns their employee id and department."""
+        return '{"employee_id": "E9664", "department": "IT"}'
+
+    @tool
+    def create_ticket(title: str, assignee_id: str, priority: str = "normal") -> str:
+        """Open a help-desk ticket assigned to an employee id."""
+        return '{"ticket": "T-1"}'
+
+    chat = LocalChatModel(**_default_model(), temperature=0, max_new_tokens=96)
+    model = chat.bind_tools([lookup_employee, create_ticket], tool_choice="any")
+    history = [SystemMessage("You are an assistant that uses the given tools to act for the user."),
+               HumanMessage("Look up Bob Smith and create a high priority ticket 'Access badge' for him.")]
+    first = model.invoke(history)
+    assert [c["name"] for c in first.tool_calls] == ["lookup_employee"]
+    history += [first, ToolMessage(lookup_employee.invoke(first.tool_calls[0]["args"]),
+                                   tool_call_id=first.tool_calls[0]["id"])]
+    second = model.invoke(history)
+    assert second.tool_calls and second.tool_calls[0]["name"] == "create_ticket"
+    assert second.tool_calls[0]["args"]["assignee_id"] == "E9664"
