@@ -12,6 +12,7 @@ own, so that only the file that kills its reader is reported as failed.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import queue
 from collections import deque
@@ -60,29 +61,34 @@ def _pages_of(found: FoundFile, report: PageProgress | None) -> Callable[[int, i
     return lambda done, total: report(source, done, total)
 
 
-def _read_in_worker(found: FoundFile, known_sha256: str | None) -> ReadResult:
+def _read_in_worker(files: list[tuple[FoundFile, str | None]]) -> list[ReadResult]:
     assert _reader is not None, "worker started without its reader"
     pages = _pages
     report = None if pages is None else (lambda source, done, total: pages.put((source, done, total)))
-    return _reader.read(found, known_sha256, _pages_of(found, report))
+    return [_reader.read(found, known, _pages_of(found, report)) for found, known in files]
 
 
 @dataclass
 class _Entry:
     found: FoundFile
     known_sha256: str | None
-    future: Future[ReadResult] | None = None
+    future: Future[list[ReadResult]] | None = None
+    index: int = 0  # its place in the future's batch
     attempts: int = 0
 
 
 class ReadAhead:
     """Reads files into chunks ahead of their use: ``results(files)`` yields a :class:`ReadResult` per file, in
-    order, while up to ``window`` later files are being read by ``workers`` processes."""
+    order, while up to ``window`` later files are being read by ``workers`` processes, ``batch`` files a task
+    (one task per file left 16 cores at 3.2x one process on 18,406 small files: handing out tasks and unpickling
+    their results took the ingesting process's whole time)."""
 
-    def __init__(self, reader: FileReader, workers: int, window: int, on_pages: PageProgress | None = None) -> None:
+    def __init__(self, reader: FileReader, workers: int, window: int, on_pages: PageProgress | None = None,
+                 batch: int = 4) -> None:
         self.reader = reader
         self.workers = workers
-        self.window = max(window, workers)
+        self.batch = batch
+        self.window = max(window, 2 * workers * batch)
         self.on_pages = on_pages
         self._context = get_context("loky")
         self._pages: Any = self._context.Queue() if (workers and on_pages) else None
@@ -114,29 +120,34 @@ class ReadAhead:
         pending: deque[_Entry] = deque()
         while True:
             while len(pending) < self.window:
-                item = next(todo, None)
-                if item is None:
+                batch = [_Entry(*item) for item in itertools.islice(todo, self.batch)]
+                if not batch:
                     break
-                entry = _Entry(*item)
-                self._submit(entry)
-                pending.append(entry)
+                self._submit(batch)
+                pending.extend(batch)
             if not pending:
                 return
             entry = pending.popleft()
             yield self._result(entry, pending)
 
-    def _submit(self, entry: _Entry) -> None:
-        entry.attempts += 1
+    def _submit(self, batch: list[_Entry]) -> None:
+        for entry in batch:
+            entry.attempts += 1
         for _ in range(2):
             if self._pool is None:
                 self._pool = self._new_pool(self.workers)
             try:
-                entry.future = self._pool.submit(_read_in_worker, entry.found, entry.known_sha256)
-                return
-            except BrokenProcessPool:  # a worker died between two files: a new pool takes over
+                future = self._pool.submit(_read_in_worker, [(e.found, e.known_sha256) for e in batch])
+            except BrokenProcessPool:  # a worker died between two tasks: a new pool takes over
+                logger.warning("an ingest worker process died between two files; starting new workers")
                 self._pool.shutdown(wait=False, kill_workers=True)
                 self._pool = None
-        entry.future = None  # no pool can be started: read it alone, which reports why
+                continue
+            for index, entry in enumerate(batch):
+                entry.future, entry.index = future, index
+            return
+        for entry in batch:
+            entry.future = None  # no pool can be started: each is read alone, which reports why
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
         options = self.reader.options
@@ -152,7 +163,7 @@ class ReadAhead:
             self._drain_pages()
         self._drain_pages()
         try:
-            return entry.future.result()
+            return entry.future.result()[entry.index]
         except BrokenProcessPool:
             self._recover([entry, *pending])
             return self._result(entry, pending)
@@ -169,12 +180,12 @@ class ReadAhead:
             if entry.attempts >= 2:
                 entry.future = None
             else:
-                self._submit(entry)
+                self._submit([entry])  # one a task now: a file that breaks the pool again is told apart
 
     def _read_alone(self, entry: _Entry) -> ReadResult:
         with self._new_pool(1) as pool:
             try:
-                return pool.submit(_read_in_worker, entry.found, entry.known_sha256).result()
+                return pool.submit(_read_in_worker, [(entry.found, entry.known_sha256)]).result()[0]
             except BrokenProcessPool:
                 source = display_name(entry.found.source)
                 reason = "its reader process crashed (a damaged file, or out of memory); check or convert the file"

@@ -31,7 +31,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.runnables.config import ensure_config
 
 from kb_assistant.config import Settings
-from kb_assistant.qa.grounding import GroundingCheck, Passage, Verdict, is_marker_only
+from kb_assistant.qa.grounding import GroundingCheck, Passage, Verdict, is_marker_only, without_markers
 from kb_assistant.qa.prompts import (
     ANSWER_SYSTEM,
     GENERAL,
@@ -126,9 +126,10 @@ class QAChain(Runnable[Any, dict[str, Any]]):
         if not history or not refers_back(question):
             return question
         lang = language_of(question)
-        turns = "\n".join(f"Q: {q}\nA: {a}" for q, a in history[-self.max_history_turns :])
+        # Earlier answers' citation numbers belong to their own sources: the rewriter copied them into the question.
+        turns = "\n".join(f"Q: {q}\nA: {without_markers(a)}" for q, a in history[-self.max_history_turns :])
         prompt = REWRITE[lang].format(history=turns, question=question)
-        rewritten = str(self.llm.invoke([HumanMessage(prompt)], config=config).content).strip()
+        rewritten = without_markers(str(self.llm.invoke([HumanMessage(prompt)], config=config).content)).strip()
         rewritten = rewritten.splitlines()[0].strip() if rewritten else ""
         logger.info("rewrote %r -> %r", question, rewritten)
         return rewritten or question

@@ -126,6 +126,11 @@ def cited_numbers(text: str) -> list[int]:
     return [int(n) for group in _MARKER.findall(text) for n in re.split(r"[,，、\s]+", group) if n]
 
 
+def without_markers(text: str) -> str:
+    """``text`` with its citation markers ("[1]", "【资料2】") taken out."""
+    return _MARKER.sub("", text)
+
+
 def is_marker_only(answer: str) -> bool:
     """True for an empty answer or one of citation markers and punctuation only."""
     return not re.sub(r"[\W_]+", "", _MARKER.sub("", answer))

@@ -207,10 +207,16 @@ def test_worker_processes_index_the_same_chunks_and_survive_a_killed_worker(
                 workers[0].kill()  # as the OOM killer would
                 self.killed = 1
 
+    # More files than the workers read ahead (16), so that some are in flight when one worker is killed.
+    for i in range(40):
+        (docs / "notes" / f"note-{i:02d}.txt").parent.mkdir(exist_ok=True)
+        (docs / "notes" / f"note-{i:02d}.txt").write_text(f"第 {i} 号笔记：工单 {1000 + i} 由运维组处理。\n", encoding="utf-8")
+    expected = ingest([docs], Settings(persist_dir=tmp_path / "serial2", ingest_group_files=2, ingest_workers=0),
+                      embeddings=embeddings)
     killed_kb = Settings(persist_dir=tmp_path / "killed", ingest_group_files=2, ingest_workers=2)
     progress = KillOneWorker()
     survived = ingest([docs], killed_kb, embeddings=embeddings, progress=progress)
     assert progress.killed and "an ingest worker process died" in caplog.text
     assert [(o.source, o.status, o.chunks) for o in survived.outcomes] == [(o.source, o.status, o.chunks) for o in expected.outcomes]
-    assert _store_state(killed_kb) == _store_state(serial)
+    assert _store_state(killed_kb) == _store_state(Settings(persist_dir=tmp_path / "serial2"))
     assert not _worker_processes()  # none left behind
