@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     """Files read, embedded (one length-sorted batch) and indexed together."""
     ingest_workers: int | None = Field(default=None, ge=0)
     """Processes that read, parse, split and tokenise files while the embedding model works on the ones read
-    (runs of at least two groups of files). None: one per core beyond two, at most 16; 0: read in the ingesting
+    (runs of at least two groups of files). None: one per core beyond two, at most 8; 0: read in the ingesting
     process. A worker that crashes costs only the file that crashed it."""
     ocr: bool = True
     """Read scanned PDF pages and pictures (.png .jpg .tif .bmp .webp) with OCR (RapidOCR, offline); false: they

@@ -80,12 +80,13 @@ class _PrimedEmbeddings(Embeddings):
 
 def ingest_workers(settings: Settings, files: int) -> int:
     """Worker processes that read files for this run: none for a few files (starting one costs about a
-    second), else the setting, by default one per core beyond the two the embedding model keeps busy."""
+    second), else the setting, by default one per core beyond the two the embedding model keeps busy, at most 8
+    (on 16 cores, 8 read 1,875 chunks/s and 15 read 1,517: the ingesting process takes their results one by one)."""
     if files < 2 * settings.ingest_group_files:
         return 0
     if settings.ingest_workers is not None:
         return settings.ingest_workers
-    return max(0, min((os.cpu_count() or 1) - 2, 16))
+    return max(0, min((os.cpu_count() or 1) - 2, 8))
 
 
 def _groups(items: list[FoundFile], size: int) -> Iterator[list[FoundFile]]:
