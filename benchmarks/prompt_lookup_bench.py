@@ -26,6 +26,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=10, help="answerable questions per report")
     parser.add_argument("--lookup", type=int, nargs="+", default=[0, 10], help="draft lengths; 0 = plain")
     parser.add_argument("--max-new-tokens", type=int, default=128)
+    parser.add_argument("--llm-model", default=None, help="another chat model (default: the settings' one)")
     args = parser.parse_args()
 
     import torch
@@ -34,7 +35,8 @@ def main() -> None:
     from kb_assistant.llms.served import make_chat_model
     from kb_assistant.qa import build_qa_chain
 
-    llm = make_chat_model(Settings(), max_new_tokens=args.max_new_tokens)
+    settings = Settings(**({"llm_model": args.llm_model} if args.llm_model else {}))
+    llm = make_chat_model(settings, max_new_tokens=args.max_new_tokens)
     chain = build_qa_chain(None, llm)  # type: ignore[arg-type]
     tokenizer, eos = llm.tokenizer, llm._eos_ids()
     rows = [r for path in args.reports for r in records_of(path, {"answerable"}, args.limit)]
