@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -35,10 +34,10 @@ from kb_assistant.llms.decoding_options import (
     merge_sampling,
 )
 from kb_assistant.llms.messages import to_chat_dicts
-from kb_assistant.llms.model_lock import POLL_S, acquire_unless_cancelled, lock_for
+from kb_assistant.llms.model_lock import acquire_unless_cancelled, lock_for
 from kb_assistant.llms.repeated_calls import repeated_tools, without_repeated
 from kb_assistant.llms.specs import ModelSpec
-from kb_assistant.llms.streaming import DONE, CancelCriteria, QueueStreamer, StopBuffer
+from kb_assistant.llms.streaming import DONE, CancelCriteria, QueueStreamer, relay
 from kb_assistant.llms.structured import (
     bare_calls_allowed,
     output_constraint,
@@ -47,8 +46,6 @@ from kb_assistant.llms.structured import (
     with_format_hint,
 )
 from kb_assistant.llms.tool_calls import ParsedCall, ToolCallParser
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -321,47 +318,14 @@ class LocalChatModel(BaseChatModel):
         lock = None if engine is not None else lock_for(self.model)
         if lock is not None and not acquire_unless_cancelled(lock, outer):
             return  # gone while waiting for its turn: nothing was computed for it
-        buffer = StopBuffer(stops)
         try:
-            worker = threading.Thread(target=work, name="kb-generate", daemon=True)
-            worker.start()
-            try:
-                silent = 0.0
-                while True:
-                    if outer is not None and outer.is_set():
-                        return  # the finally below stops the model at its next token
-                    try:
-                        item = out.get(timeout=POLL_S)
-                    except queue.Empty:
-                        silent += POLL_S
-                        if silent >= self.timeout:
-                            msg = f"generation produced no token for {self.timeout:.0f} s; giving up"
-                            raise ModelError(msg) from None
-                        continue
-                    silent = 0.0
-                    if item is DONE:
-                        break
-                    if isinstance(item, BaseException):
-                        msg = f"generation failed: {type(item).__name__}: {item}"
-                        raise ModelError(msg) from item
-                    safe = buffer.push(item)
-                    if safe:
-                        yield _Piece(safe)
-                    if buffer.stopped:
-                        cancel.set()
-                        break
-                if not buffer.stopped:
-                    rest = buffer.flush()
-                    if rest:
-                        yield _Piece(rest)
-            finally:
-                cancel.set()
-                worker.join(timeout=30)  # bounded: a wedged kernel must not hang the caller too
-                if worker.is_alive():
-                    logger.warning("generation thread did not stop within 30 s after cancel")
+            for text in relay(work, out, stops, cancel, outer, self.timeout):
+                yield _Piece(text)
         finally:
             if lock is not None:
                 lock.release()
+        if outer is not None and outer.is_set():
+            return  # the caller has gone: no usage to report to anyone
         produced = len(streamer.ids)
         prompt_tokens = int(input_ids.shape[1])
         yield _Piece(

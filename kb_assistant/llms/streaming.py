@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from transformers import StoppingCriteria
 from transformers.generation.streamers import BaseStreamer
+
+from kb_assistant.errors import ModelError
+from kb_assistant.llms.model_lock import POLL_S
+
+logger = logging.getLogger(__name__)
 
 DONE = object()
 
@@ -92,3 +99,46 @@ class CancelCriteria(StoppingCriteria):
         import torch
 
         return torch.full((input_ids.shape[0],), self.event.is_set(), dtype=torch.bool, device=input_ids.device)
+
+
+def relay(work: Callable[[], None], out: queue.Queue[Any], stops: list[str], cancel: threading.Event,
+          outer: threading.Event | None, timeout: float) -> Iterator[str]:
+    """Run ``work`` (which generates, putting text pieces, an exception or ``DONE`` on ``out``) in a thread and
+    yield its text as it is safe to emit (a possible stop string is held back), until it is done, a stop string
+    appears, the caller is gone (``outer``), or ``timeout`` seconds pass with no token. ``cancel`` stops the
+    model at its next token; it is always set on the way out."""
+    buffer = StopBuffer(stops)
+    worker = threading.Thread(target=work, name="kb-generate", daemon=True)
+    worker.start()
+    try:
+        silent = 0.0
+        while True:
+            if outer is not None and outer.is_set():
+                return  # the finally below stops the model at its next token
+            try:
+                item = out.get(timeout=POLL_S)
+            except queue.Empty:
+                silent += POLL_S
+                if silent >= timeout:
+                    msg = f"generation produced no token for {timeout:.0f} s; giving up"
+                    raise ModelError(msg) from None
+                continue
+            silent = 0.0
+            if item is DONE:
+                break
+            if isinstance(item, BaseException):
+                msg = f"generation failed: {type(item).__name__}: {item}"
+                raise ModelError(msg) from item
+            safe = buffer.push(item)
+            if safe:
+                yield safe
+            if buffer.stopped:
+                return
+        rest = buffer.flush()
+        if rest:
+            yield rest
+    finally:
+        cancel.set()
+        worker.join(timeout=30)  # bounded: a wedged kernel must not hang the caller too
+        if worker.is_alive():
+            logger.warning("generation thread did not stop within 30 s after cancel")
