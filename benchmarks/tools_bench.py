@@ -5,6 +5,9 @@
   required; the grammar keeps it to the bound tools).
 - 20 two-step tasks: the first tool's result holds what the second call needs (an id, an amount); the model gets the
   result as a tool message and must make the second call with it.
+- finishing (``--kinds finish``): after the right call of a single-call task and its result, the model's next
+  message under ``tool_choice="auto"`` must be words that carry the result (a word or number of it), with no call:
+  what an agent shows the user at the end.
 - 20 structured-output tasks: ``with_structured_output`` (json_schema) under a schema; the share whose JSON validates.
 
     python benchmarks/tools_bench.py                       # the embedded default model
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import time
 import zlib
@@ -257,12 +261,21 @@ def right_call(message: AIMessage, name: str, expected: dict[str, Any]) -> bool:
     return all(_matches(args.get(k), v) for k, v in expected.items())
 
 
+def carries_result(text: str, result: str, prompt: str) -> bool:
+    """Whether an answer states something of the tool's result that the question did not already say."""
+    said = text.casefold().replace(" ", "")
+    words = [re.sub(r"^(\d+)\.0+$", r"\1", w)  # 710.0 is said as 710
+             for w in re.findall(r"[A-Za-z]{3,}|\d+(?:\.\d+)?|[\u4e00-\u9fff]{2,}", result)]
+    return any(w.casefold() in said and w.casefold() not in prompt.casefold() and w not in ("name", "status")
+               for w in words)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--llm-model", default="packaged:qwen2.5-0.5b-instruct")
     parser.add_argument("--limit", type=int, default=None, help="tasks of each kind")
     parser.add_argument("--json", default=None, help="write every call here")
-    parser.add_argument("--kinds", default="single,two_step,structured", help="which task kinds to run")
+    parser.add_argument("--kinds", default="single,two_step,finish,structured", help="which task kinds to run")
     parser.add_argument("--choices", default="auto,any", help="tool_choice values to score")
     parser.add_argument("--select-tools", type=int, default=0, metavar="K",
                         help="offer each call only the K tools nearest the request (EmbeddingToolSelector); 0: all")
@@ -319,6 +332,24 @@ def main() -> None:
         if seconds:
             report[f"two_step_{choice}"] = {"right_calls": round(hits / len(seconds), 3), "tasks": len(seconds),
                                             "s_per_task": round(statistics.mean(seconds), 2)}
+
+    done, seconds = 0, []
+    for prompt, name, expected in SINGLE[: args.limit] if "finish" in kinds else []:
+        history = [system, HumanMessage(prompt)]
+        first = chat.bind_tools(TOOLS, tool_choice=name).invoke(history)
+        call = first.tool_calls[0]
+        result = BY_NAME[name].invoke(call["args"])
+        history += [first, ToolMessage(result, tool_call_id=call["id"])]
+        start = time.perf_counter()
+        final = chat.bind_tools(TOOLS, tool_choice="auto").invoke(history)
+        seconds.append(time.perf_counter() - start)
+        ok = not final.tool_calls and carries_result(final.text, result, prompt)
+        done += ok
+        rows.append({"kind": "finish", "prompt": prompt, "result": result, "ok": ok, "calls": final.tool_calls,
+                     "text": final.text})
+    if seconds:
+        report["finish_auto"] = {"answered_in_words": round(done / len(seconds), 3), "tasks": len(seconds),
+                                 "s_per_answer": round(statistics.mean(seconds), 2)}
 
     valid, seconds = 0, []
     for prompt, schema in STRUCTURED[: args.limit] if "structured" in kinds else []:

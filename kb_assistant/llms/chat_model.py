@@ -15,7 +15,7 @@ from langchain_core.messages import (
     AIMessageChunk,
     BaseMessage,
 )
-from langchain_core.messages.ai import UsageMetadata, add_usage
+from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
@@ -35,17 +35,17 @@ from kb_assistant.llms.decoding_options import (
 )
 from kb_assistant.llms.messages import to_chat_dicts
 from kb_assistant.llms.model_lock import acquire_unless_cancelled, lock_for
-from kb_assistant.llms.repeated_calls import repeated_tools, without_repeated
+from kb_assistant.llms.repeated_calls import answer_without_repeats, answered_calls, retry_repeated
 from kb_assistant.llms.specs import ModelSpec
-from kb_assistant.llms.streaming import DONE, CancelCriteria, QueueStreamer, relay
+from kb_assistant.llms.streaming import QueueStreamer, generation_work, relay
 from kb_assistant.llms.structured import (
-    bare_calls_allowed,
+    after_tool_result,
     output_constraint,
     parse_tool_choice,
     structured_output,
     with_format_hint,
 )
-from kb_assistant.llms.tool_calls import ParsedCall, ToolCallParser
+from kb_assistant.llms.tool_calls import ParsedCall, ToolCallParser, parsed_message, whole_chunk
 
 
 @dataclass
@@ -173,8 +173,8 @@ class LocalChatModel(BaseChatModel):
         (it must call that one) or "none". Calls are constrained to the bound tools' names and argument schemas
         (llguidance) on the plain ``generate`` path; they arrive as ``AIMessage.tool_calls`` (broken ones as
         ``invalid_tool_calls``), streamed as ``tool_call_chunks``. ``parallel_tool_calls=False``: at most one call.
-        On ``invoke`` with a call required, a call that repeats one already answered in this turn (same tool, same
-        arguments) is asked again once without that tool (:mod:`~kb_assistant.llms.repeated_calls`).
+        A call that repeats one already answered in this turn (same tool, same arguments) is asked again without
+        that tool, or answered in words from the results (:mod:`~kb_assistant.llms.repeated_calls`).
         """
         formatted = [convert_to_openai_tool(t) for t in tools]
         self._tools_template(getattr(self.tokenizer, "chat_template", None))  # unsupported families fail here
@@ -221,11 +221,12 @@ class LocalChatModel(BaseChatModel):
             raise ValueError(str(e)) from None
 
     def _output_constraint(
-        self, tools: list[dict[str, Any]] | None, overrides: dict[str, Any], *, bare_calls: bool = True
+        self, tools: list[dict[str, Any]] | None, overrides: dict[str, Any], *, bare_parallel: bool = True
     ) -> Any:
         """The logits processor that keeps this request's output to its tools' or schema's grammar, or None."""
         try:
-            return output_constraint(self.spec, self.tokenizer, self._eos_ids(), tools, overrides, bare_calls=bare_calls)
+            return output_constraint(self.spec, self.tokenizer, self._eos_ids(), tools, overrides,
+                                     bare_parallel=bare_parallel)
         except (ValueError, TypeError, RuntimeError) as e:  # llguidance rejects the schema
             first_line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise ModelError(f"the output grammar is invalid: {first_line}: simplify the tool or response schema") from e
@@ -259,8 +260,6 @@ class LocalChatModel(BaseChatModel):
     # --- generation ---------------------------------------------------------------------------
     def _pieces(self, messages: list[BaseMessage], stop: list[str] | None, **overrides: Any) -> Iterator[_Piece]:
         """Generate in a worker thread; yield text as it is safe to emit, then a final piece with usage."""
-        import torch
-
         tools = overrides.get("tools") or None
         messages = with_format_hint(messages, overrides.get("response_format"))
         prompt = self.render_prompt(messages, tools=tools)
@@ -277,8 +276,8 @@ class LocalChatModel(BaseChatModel):
         engine = self.batching_engine()
         # The batching engine samples for many requests at once and takes no per-request grammar yet: its tool
         # calls and JSON are parsed, not constrained (README, "Tools and structured output").
-        bare = bare_calls_allowed(messages)
-        constraint = None if engine is not None else self._output_constraint(tools, overrides, bare_calls=bare)
+        constraint = None if engine is not None else self._output_constraint(
+            tools, overrides, bare_parallel=not after_tool_result(messages))
         extra: dict[str, Any] = {}
         if constraint is not None:
             from transformers import LogitsProcessorList
@@ -290,30 +289,9 @@ class LocalChatModel(BaseChatModel):
             # pass can tip a near-tie: 1 answer of 20 in benchmarks/prompt_lookup_bench.py).
             extra["prompt_lookup_num_tokens"] = self.prompt_lookup
 
-        def work() -> None:
-            try:
-                if engine is not None:
-                    # The engine batches concurrent callers; this thread only turns token ids into text.
-                    request = engine.submit(input_ids[0].tolist(), engine_sampling(sampling, self._eos_ids()), cancel)
-                    streamer.prompt_seen = True
-                    for token in request.stream():
-                        streamer.put(torch.tensor([token]))
-                    streamer.end()
-                    return
-                with torch.inference_mode():
-                    self.model.generate(
-                        input_ids=input_ids,
-                        attention_mask=attention,
-                        streamer=streamer,
-                        stopping_criteria=[CancelCriteria(cancel)],
-                        **extra,
-                        **generate_kwargs(sampling, self._eos_ids(), self.tokenizer.pad_token_id),
-                    )
-            except BaseException as e:  # handed to the caller's thread, never lost
-                out.put(e)
-            finally:
-                out.put(DONE)
-
+        work = generation_work(self.model, engine, input_ids, attention, cancel, streamer, out, {
+            **extra, **generate_kwargs(sampling, self._eos_ids(), self.tokenizer.pad_token_id)},
+            engine_sampling(sampling, self._eos_ids()) if engine is not None else None)
         outer = cancel_event()  # set when the caller (an HTTP client) has gone
         lock = None if engine is not None else lock_for(self.model)
         if lock is not None and not acquire_unless_cancelled(lock, outer):
@@ -333,11 +311,11 @@ class LocalChatModel(BaseChatModel):
             UsageMetadata(input_tokens=prompt_tokens, output_tokens=produced, total_tokens=prompt_tokens + produced),
         )
 
-    def _tool_parser(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> ToolCallParser | None:
+    def _tool_parser(self, kwargs: dict[str, Any]) -> ToolCallParser | None:
         tools = kwargs.get("tools")
         if not tools or kwargs.get("tool_choice") == "none" or self.spec.tool_format is None:
             return None
-        return ToolCallParser(self.spec.tool_format, bare_calls=bare_calls_allowed(messages))
+        return ToolCallParser(self.spec.tool_format)
 
     def _stream(
         self,
@@ -346,7 +324,9 @@ class LocalChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        parser = self._tool_parser(messages, kwargs)
+        parser = self._tool_parser(kwargs)
+        # After a tool result in this turn, calls are held to the end: a repeated one is asked again instead.
+        held: list[ChatGenerationChunk] | None = [] if parser is not None and answered_calls(messages) else None
         for piece in self._pieces(messages, stop, **kwargs):
             if parser is None or piece.usage is not None:
                 events = [] if parser is None else [(e.text, e.chunk) for e in parser.finish()]
@@ -357,10 +337,26 @@ class LocalChatModel(BaseChatModel):
             for text, tool_chunk in events:
                 message = AIMessageChunk(content=text, tool_call_chunks=[tool_chunk] if tool_chunk else [])
                 chunk = ChatGenerationChunk(message=message)
+                if held is not None and tool_chunk:
+                    held.append(chunk)
+                    continue
                 if run_manager and (text or tool_chunk):
                     run_manager.on_llm_new_token(text, chunk=chunk)
                 yield chunk
             if piece.usage is not None:
+                assert held is None or parser is not None
+                instead = None if not held or parser.text.strip() else retry_repeated(
+                    messages, kwargs, parsed_message("", parser.calls, piece.usage, self.model_name),
+                    lambda asked, options: self._message(asked, stop, None, **options))
+                if instead is not None:
+                    if run_manager and instead.text:
+                        run_manager.on_llm_new_token(instead.text)
+                    yield ChatGenerationChunk(message=whole_chunk(instead))
+                    return
+                for chunk in held or []:
+                    if run_manager:
+                        run_manager.on_llm_new_token("", chunk=chunk)
+                    yield chunk
                 called = parser is not None and bool(parser.calls)
                 message = AIMessageChunk(content="", usage_metadata=piece.usage, chunk_position="last",
                                          response_metadata={"model_name": self.model_name,
@@ -374,13 +370,10 @@ class LocalChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        message = self._message(messages, stop, run_manager, **kwargs)
-        repeated = repeated_tools(messages, message.tool_calls) if kwargs.get("tools") else set()
-        retry = without_repeated(kwargs, repeated) if repeated else None
-        if retry is not None:  # the same call again, already answered: ask once more without that tool
-            first = message.usage_metadata
-            message = self._message(messages, stop, run_manager, **retry)
-            message.usage_metadata = add_usage(first, message.usage_metadata)
+        def generate(asked: list[BaseMessage], options: dict[str, Any]) -> AIMessage:
+            return self._message(asked, stop, run_manager, **options)
+
+        message = answer_without_repeats(messages, kwargs, generate)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _message(
@@ -399,16 +392,9 @@ class LocalChatModel(BaseChatModel):
                 run_manager.on_llm_new_token(piece.text)
         content = "".join(text)
         calls: list[ParsedCall] = []
-        parser = self._tool_parser(messages, kwargs)
+        parser = self._tool_parser(kwargs)
         if parser is not None:
             parser.push(content)
             parser.finish()
             content, calls = parser.text, parser.calls
-        message = AIMessage(
-            content=content,
-            tool_calls=[c.as_tool_call() for c in calls if c.error is None],
-            invalid_tool_calls=[c.as_invalid_tool_call() for c in calls if c.error is not None],
-            usage_metadata=usage,
-            response_metadata={"model_name": self.model_name, "finish_reason": "tool_calls" if calls else "stop"},
-        )
-        return message
+        return parsed_message(content, calls, usage, self.model_name)

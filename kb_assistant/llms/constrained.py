@@ -70,7 +70,7 @@ def tool_call_grammar(
     only: str | None,
     parallel: bool,
     forbidden: bool = False,
-    bare_calls: bool = True,
+    bare_parallel: bool = True,
     tokenizer: Any,
     guidance: Any,
 ) -> str:
@@ -78,8 +78,8 @@ def tool_call_grammar(
 
     ``required`` (``tool_choice`` "any"/"required" or a tool's name): the answer is one call (several with
     ``parallel``) and nothing else. ``forbidden`` (``tool_choice`` "none"): text only, none of it a call. Otherwise
-    free text, where each call that the model starts is completed validly; with ``bare_calls`` an answer that
-    starts as JSON is a call too. Text may not start like JSON in either case.
+    free text, where each call that the model starts is completed validly, and an answer that starts as JSON is a
+    call too (several with ``parallel`` and ``bare_parallel``). Text may not start like JSON in either case.
     """
     import llguidance
 
@@ -110,9 +110,10 @@ def tool_call_grammar(
     if forbidden:  # the opener, a special token, cannot occur in TEXT; a plain-text one is not parsed then
         lines.append("start: PROSE")
     elif fmt.open and opener.startswith("<["):  # a special token cannot occur in text: no lookahead needed
-        # With ``bare_calls``, a message that starts as JSON is a call written without its tags (small models do so).
-        bare = f"json_call ({json.dumps(LENIENT_SEPARATOR)}? json_call)* WS" if parallel else "json_call WS"
-        alternatives = [calls, *([bare] if bare_calls else []), "PROSE (call TEXT)" + ("*" if parallel else "?"), "WS"]
+        # A message that starts as JSON is a call written without its tags (small models do so).
+        bare = (f"json_call ({json.dumps(LENIENT_SEPARATOR)}? json_call)* WS" if parallel and bare_parallel
+                else "json_call WS")
+        alternatives = [calls, bare, "PROSE (call TEXT)" + ("*" if parallel else "?"), "WS"]
         lines.append("start: " + " | ".join(alternatives))
     elif fmt.open:  # the opener is plain text: a lazy match ends the text at its first occurrence
         lines.append(f"trigger[lazy]: TEXT {opener}")

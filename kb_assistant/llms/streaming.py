@@ -142,3 +142,30 @@ def relay(work: Callable[[], None], out: queue.Queue[Any], stops: list[str], can
         worker.join(timeout=30)  # bounded: a wedged kernel must not hang the caller too
         if worker.is_alive():
             logger.warning("generation thread did not stop within 30 s after cancel")
+
+
+def generation_work(model: Any, engine: Any, input_ids: Any, attention: Any, cancel: threading.Event,
+                    streamer: QueueStreamer, out: queue.Queue[Any], generate_options: dict[str, Any],
+                    engine_options: Any) -> Callable[[], None]:
+    """The body of a generation thread: the batching ``engine`` when given (it batches concurrent callers; this
+    thread only turns token ids into text), else ``model.generate``. Its error and its end go to ``out``."""
+    import torch
+
+    def work() -> None:
+        try:
+            if engine is not None:
+                request = engine.submit(input_ids[0].tolist(), engine_options, cancel)
+                streamer.prompt_seen = True
+                for token in request.stream():
+                    streamer.put(torch.tensor([token]))
+                streamer.end()
+                return
+            with torch.inference_mode():
+                model.generate(input_ids=input_ids, attention_mask=attention, streamer=streamer,
+                               stopping_criteria=[CancelCriteria(cancel)], **generate_options)
+        except BaseException as e:  # noqa: BLE001  (handed to the caller's thread, never lost)
+            out.put(e)
+        finally:
+            out.put(DONE)
+
+    return work

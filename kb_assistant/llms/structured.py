@@ -20,10 +20,10 @@ from kb_assistant.llms.specs import ModelSpec
 _RESPONSE_FORMAT_HINT = "Answer with one JSON object only{schema}."
 
 
-def bare_calls_allowed(messages: list[BaseMessage]) -> bool:
-    """Whether an answer that is only JSON counts as tool calls written without their tags. Small models write
-    calls so, but right after a tool result they also echo the call they made: there, only tagged calls count."""
-    return not (messages and isinstance(messages[-1], ToolMessage))
+def after_tool_result(messages: list[BaseMessage]) -> bool:
+    """Whether the model answers a tool's result. Small models then often echo the call they made, as bare JSON
+    and many times over: there the grammar takes one untagged call at most (``repeated_calls`` deals with it)."""
+    return bool(messages) and isinstance(messages[-1], ToolMessage)
 
 
 def parse_tool_choice(choice: Any, tools: list[dict[str, Any]]) -> tuple[bool, str | None]:
@@ -43,7 +43,7 @@ def parse_tool_choice(choice: Any, tools: list[dict[str, Any]]) -> tuple[bool, s
 
 def output_constraint(
     spec: ModelSpec, tokenizer: Any, eos_ids: list[int], tools: list[dict[str, Any]] | None,
-    overrides: dict[str, Any], *, bare_calls: bool,
+    overrides: dict[str, Any], *, bare_parallel: bool = True,
 ) -> Any:
     """The logits processor that keeps a request's output to its tools' or schema's grammar, or None."""
     from kb_assistant.llms.constrained import (
@@ -63,7 +63,7 @@ def output_constraint(
         parallel = overrides.get("parallel_tool_calls") is not False
         guidance = guidance_tokenizer(tokenizer, eos_ids)
         grammar = tool_call_grammar(spec.tool_format, tools, required=required, only=only,
-                                    parallel=parallel, forbidden=choice == "none", bare_calls=bare_calls,
+                                    parallel=parallel, forbidden=choice == "none", bare_parallel=bare_parallel,
                                     tokenizer=tokenizer, guidance=guidance)
     elif kind in ("json_object", "json_schema"):
         schema = (response_format.get("json_schema") or {}).get("schema") if kind == "json_schema" else None

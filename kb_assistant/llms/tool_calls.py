@@ -8,6 +8,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from langchain_core.messages import AIMessage, AIMessageChunk
+
 from kb_assistant.llms.tool_formats import ToolFormat
 
 _NAME = re.compile(r'"name"\s*:\s*"((?:[^"\\]|\\.)*)"')
@@ -269,6 +271,26 @@ def _parse_into(call: ParsedCall, raw: str, args_key: str) -> None:
         except json.JSONDecodeError:
             written = None
     call.args_text = written if written is not None else json.dumps(args, ensure_ascii=False)
+
+
+def parsed_message(text: str, calls: list[ParsedCall], usage: Any, model_name: str) -> AIMessage:
+    """The finished answer: its text, its calls (broken ones as ``invalid_tool_calls``), usage and finish reason."""
+    return AIMessage(
+        content=text,
+        tool_calls=[c.as_tool_call() for c in calls if c.error is None],
+        invalid_tool_calls=[c.as_invalid_tool_call() for c in calls if c.error is not None],
+        usage_metadata=usage,
+        response_metadata={"model_name": model_name, "finish_reason": "tool_calls" if calls else "stop"},
+    )
+
+
+def whole_chunk(message: AIMessage) -> AIMessageChunk:
+    """A finished message as one last stream chunk (its calls as ``tool_call_chunks``)."""
+    chunks = [{"name": c["name"], "args": json.dumps(c["args"], ensure_ascii=False), "id": c["id"], "index": i,
+               "type": "tool_call_chunk"} for i, c in enumerate(message.tool_calls)]
+    return AIMessageChunk(content=message.content, tool_call_chunks=chunks,  # type: ignore[arg-type]
+                          usage_metadata=message.usage_metadata, response_metadata=message.response_metadata,
+                          chunk_position="last")
 
 
 def parse_tool_calls(text: str, fmt: ToolFormat, *, bare_calls: bool = True) -> tuple[str, list[ParsedCall]]:

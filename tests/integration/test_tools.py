@@ -76,3 +76,35 @@ def test_a_call_already_answered_is_not_made_again() -> None:
     second = model.invoke(history)
     assert second.tool_calls and second.tool_calls[0]["name"] == "create_ticket"
     assert second.tool_calls[0]["args"]["assignee_id"] == "E9664"
+
+
+def test_after_a_result_the_agent_gets_an_answer_in_words_not_the_same_call_again() -> None:
+    # With tool_choice "auto" the 0.5B model echoes the call it made instead of answering; before, that echo was
+    # refused and the answer came back empty. Now the echo is caught and the model answers from the result.
+    from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
+    from langchain_core.tools import tool
+
+    @tool
+    def get_weather(city: str) -> str:
+        """Get the current weather of a city."""
+        return f"{city}: sunny, 21 °C"
+
+    @tool
+    def get_order_status(order_id: str) -> str:
+        """Look up the shipping status of an order by its order id."""
+        return "unknown"
+
+    chat = LocalChatModel(**_default_model(), temperature=0, max_new_tokens=64)
+    model = chat.bind_tools([get_weather, get_order_status])
+    history = [SystemMessage("You are an assistant that uses the given tools to act for the user."),
+               HumanMessage("What's the weather like in Paris?")]
+    first = chat.bind_tools([get_weather, get_order_status], tool_choice="get_weather").invoke(history)
+    history += [first, ToolMessage(get_weather.invoke(first.tool_calls[0]["args"]),
+                                   tool_call_id=first.tool_calls[0]["id"])]
+    answer = model.invoke(history)
+    assert not answer.tool_calls and "21" in answer.text
+    streamed = None
+    for chunk in model.stream(history):
+        streamed = chunk if streamed is None else streamed + chunk
+    assert streamed is not None and not streamed.tool_calls and streamed.text == answer.text
+    assert streamed.usage_metadata["output_tokens"] == answer.usage_metadata["output_tokens"]

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from typing import Any
 
-from kb_assistant.llms.repeated_calls import repeated_tools, without_repeated
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+
+from kb_assistant.llms.repeated_calls import (
+    answer_without_repeats,
+    grounded,
+    repeated_tools,
+    results_question,
+    without_repeated,
+)
 
 TOOLS = [{"type": "function", "function": {"name": n, "parameters": {"type": "object", "properties": {}}}}
          for n in ("lookup", "ticket")]
@@ -35,4 +43,73 @@ def test_the_repeated_tool_is_not_offered_again_where_another_call_is_required()
     assert without_repeated({"tools": TOOLS, "tool_choice": "required"}, {"lookup"}) == {"tools": TOOLS[1:], "tool_choice": "required"}
     assert without_repeated({"tools": TOOLS, "tool_choice": "lookup"}, {"lookup"}) is None  # the user named it
     assert without_repeated({"tools": TOOLS[:1], "tool_choice": "any"}, {"lookup"}) is None  # no other tool
-    assert without_repeated({"tools": TOOLS, "tool_choice": "auto"}, {"lookup"}) is None  # it may answer in words
+    assert without_repeated({"tools": TOOLS, "tool_choice": "auto"}, {"lookup"}) == {"tools": TOOLS[1:], "tool_choice": "auto"}
+
+
+TICKET = {"type": "function", "function": {"name": "ticket", "parameters": {
+    "type": "object", "properties": {"title": {"type": "string"}, "assignee": {"type": "string"},
+                                     "priority": {"type": "string"}}, "required": ["title", "assignee"]}}}
+TURN: list[BaseMessage] = [
+    SystemMessage("You act for the user."),
+    HumanMessage("查一下员工王芳，然后给她开一个工单：重置密码"),
+    AIMessage("", tool_calls=[_call("lookup", {"name": "王芳"}, "a")]),
+    ToolMessage('{"employee_id": "E7791"}', tool_call_id="a"),
+]
+
+
+def test_a_call_is_grounded_when_its_required_values_were_said() -> None:
+    assert grounded(_call("ticket", {"title": "重置密码", "assignee": "e7791", "priority": "high"}, "b"), [TICKET], TURN)
+    assert not grounded(_call("ticket", {"title": "重置密码", "assignee": "E12345"}, "b"), [TICKET], TURN)  # made up
+    assert not grounded(_call("other", {}, "b"), [TICKET], TURN)  # not a bound tool
+    assert not grounded(_call("ticket", {"title": '{"employee_id": "E7791"}', "assignee": "E7791"}, "b"), [TICKET],
+                        TURN)  # a whole result fed back in
+
+
+def test_the_results_are_written_into_the_question_in_its_language() -> None:
+    asked = results_question([HumanMessage("earlier"), AIMessage("an answer"), *TURN[1:]])
+    assert [type(m) for m in asked] == [HumanMessage, AIMessage, HumanMessage]
+    assert asked[-1].text.startswith("查一下员工王芳")
+    assert '- lookup({"name": "王芳"}): {"employee_id": "E7791"}' in asked[-1].text
+    assert "用中文回答" in asked[-1].text
+    english = results_question([SystemMessage("s"), HumanMessage("Weather in Paris?"),
+                                AIMessage("", tool_calls=[_call("weather", {"city": "Paris"}, "w")]),
+                                ToolMessage("sunny", tool_call_id="w")])
+    assert english[0].text == "s" and "Answer the question in words" in english[-1].text
+
+
+def _scripted(*answers: AIMessage) -> tuple[Any, list[tuple[list[BaseMessage], dict[str, Any]]]]:
+    asked: list[tuple[list[BaseMessage], dict[str, Any]]] = []
+
+    def generate(messages: list[BaseMessage], kwargs: dict[str, Any]) -> AIMessage:
+        asked.append((messages, kwargs))
+        return answers[len(asked) - 1]
+
+    return generate, asked
+
+
+ECHO = AIMessage("", tool_calls=[_call("lookup", {"name": "王芳"}, "x")])
+TOOLS_AUTO = {"tools": [TOOLS[0], TICKET], "tool_choice": "auto"}
+
+
+def test_after_an_echo_a_grounded_next_call_is_taken() -> None:
+    nxt = AIMessage("", tool_calls=[_call("ticket", {"title": "重置密码", "assignee": "E7791"}, "y")])
+    generate, asked = _scripted(ECHO, nxt)
+    assert answer_without_repeats(TURN, TOOLS_AUTO, generate) is nxt
+    assert [t["function"]["name"] for t in asked[1][1]["tools"]] == ["ticket"]
+
+
+def test_after_an_echo_and_a_made_up_call_the_model_answers_in_words_from_the_results() -> None:
+    made_up = AIMessage("", tool_calls=[_call("ticket", {"title": "x", "assignee": "E1"}, "y")])
+    words = AIMessage("王芳的工号是 E7791。")
+    generate, asked = _scripted(ECHO, made_up, words)
+    assert answer_without_repeats(TURN, TOOLS_AUTO, generate) is words
+    assert "tools" not in asked[2][1] and "E7791" in asked[2][0][-1].text
+
+
+def test_where_a_call_is_required_the_retry_is_the_answer_and_a_first_new_call_is_kept() -> None:
+    made_up = AIMessage("", tool_calls=[_call("ticket", {"title": "x", "assignee": "E1"}, "y")])
+    generate, asked = _scripted(ECHO, made_up)
+    assert answer_without_repeats(TURN, {**TOOLS_AUTO, "tool_choice": "any"}, generate) is made_up
+    fresh = AIMessage("", tool_calls=[_call("ticket", {"title": "重置密码", "assignee": "E7791"}, "y")])
+    generate, asked = _scripted(fresh)
+    assert answer_without_repeats(TURN, TOOLS_AUTO, generate) is fresh and len(asked) == 1
