@@ -15,6 +15,7 @@ from kb_assistant.config import Settings
 from kb_assistant.errors import KBError
 from kb_assistant.kb.english import is_english
 from kb_assistant.question_parts import question_parts
+from kb_assistant.reranking import load_reranker, rerank
 
 logger = logging.getLogger(__name__)
 
@@ -166,11 +167,7 @@ class HybridRetriever(BaseRetriever):
             doc.metadata["id"] = doc_id
             results.append(doc)
         if self.reranker is not None and results:
-            candidates = results[: self.fetch_k]
-            scores = self.reranker.predict([(query, d.page_content) for d in candidates])
-            for doc, score in zip(candidates, scores, strict=True):
-                doc.metadata["rerank_score"] = float(score)
-            results = sorted(candidates, key=lambda d: -d.metadata["rerank_score"])
+            results = rerank(self.reranker, query, results[: self.fetch_k])
         return results
 
 
@@ -195,11 +192,7 @@ def make_retriever(settings: Settings, embeddings: Any = None, sources: list[str
     store = KBStore(settings, embeddings=embeddings or make_embeddings(settings))
     store.collection(store.embeddings)  # a missing KB or another embedding model fails here, not at the first question
     store.open_for_reading()
-    reranker = None
-    if settings.reranker_model:
-        from sentence_transformers import CrossEncoder
-
-        reranker = CrossEncoder(settings.reranker_model, local_files_only=True)
+    reranker = load_reranker(settings.reranker_model) if settings.reranker_model else None
     return HybridRetriever(
         kb=store,
         decompose=settings.decompose_questions,
