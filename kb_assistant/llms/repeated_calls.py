@@ -6,7 +6,8 @@ one). The result of that call is already in the conversation, so the repeat cann
 
 1. the chat model asks again with that tool not offered; where a call is required, that is the answer;
 2. with ``tool_choice="auto"``, a call from that second try is kept only if its required arguments come from the
-   conversation (a small model offered the wrong tools makes up order numbers);
+   conversation and none is a whole tool result (a small model offered the wrong tools makes up order numbers,
+   or hands the result to the calculator);
 3. otherwise the model answers in words from the results, asked as a plain question with the results written
    out: the same 0.5B model that echoes calls in the tool format answers "The weather in Paris is sunny with a
    temperature of 21°C." when asked so.
