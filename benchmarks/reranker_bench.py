@@ -40,30 +40,23 @@ def _texts(source: Path, n: int) -> list[str]:
     return [(r.get("title", "") + "\n" + r["text"]).strip()[:600] for r in rows]
 
 
-def _tokenizer(path: str | None) -> Any:
+def xlmr_tokenizer(path: Path | None) -> Any:
+    """The XLM-R tokenizer (tokenizer.json, gzipped or not; by default the packaged e5's) as a transformers one."""
+    from ingest_workers_bench import tokenizer_json  # same folder: the run's script directory is on sys.path
+    from tokenizers import Tokenizer
     from transformers import PreTrainedTokenizerFast
 
-    if path is None:
-        from kb_assistant.config import Settings
-        from kb_assistant.packaged import resolve_packaged
-
-        settings = Settings.defaults()
-        path = str(resolve_packaged(settings.embedding_model, settings.cache_dir) / "tokenizer.json")
-    if path.endswith(".gz"):
-        target = Path(tempfile.mkdtemp()) / "tokenizer.json"
-        target.write_bytes(gzip.decompress(Path(path).read_bytes()))
-        path = str(target)
-    return PreTrainedTokenizerFast(tokenizer_file=path, bos_token="<s>", eos_token="</s>", sep_token="</s>",
-                                   cls_token="<s>", unk_token="<unk>", pad_token="<pad>", mask_token="<mask>",
-                                   model_max_length=512)
+    return PreTrainedTokenizerFast(tokenizer_object=Tokenizer.from_str(tokenizer_json(path)), bos_token="<s>",
+                                   eos_token="</s>", sep_token="</s>", cls_token="<s>", unk_token="<unk>",
+                                   pad_token="<pad>", mask_token="<mask>", model_max_length=512)
 
 
-def build_random_reranker(shape: str, tokenizer_path: str | None, folder: Path) -> Path:
+def build_random_reranker(shape: str, tokenizer_path: Path | None, folder: Path) -> Path:
     """A cross-encoder folder with random weights in ``shape``."""
     import torch
     from transformers import XLMRobertaConfig, XLMRobertaForSequenceClassification
 
-    tokenizer = _tokenizer(tokenizer_path)
+    tokenizer = xlmr_tokenizer(tokenizer_path)
     config = XLMRobertaConfig(vocab_size=250002, num_labels=1, type_vocab_size=1, pad_token_id=1,
                               bos_token_id=0, eos_token_id=2, **SHAPES[shape])
     torch.manual_seed(0)
@@ -81,7 +74,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=10)
     parser.add_argument("--device", default=None, help="cpu, cuda (default: sentence-transformers' choice)")
     parser.add_argument("--dtypes", default="float32", help="comma-separated: float32, float16, bfloat16")
-    parser.add_argument("--tokenizer", default=None, help="tokenizer.json(.gz) of XLM-R (default: the packaged e5's)")
+    parser.add_argument("--tokenizer", type=Path, default=None, help="tokenizer.json(.gz) of XLM-R (default: the packaged e5's)")
     args = parser.parse_args()
 
     import torch

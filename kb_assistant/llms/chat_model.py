@@ -289,9 +289,10 @@ class LocalChatModel(BaseChatModel):
             # pass can tip a near-tie: 1 answer of 20 in benchmarks/prompt_lookup_bench.py).
             extra["prompt_lookup_num_tokens"] = self.prompt_lookup
 
-        work = generation_work(self.model, engine, input_ids, attention, cancel, streamer, out, {
-            **extra, **generate_kwargs(sampling, self._eos_ids(), self.tokenizer.pad_token_id)},
-            engine_sampling(sampling, self._eos_ids()) if engine is not None else None)
+        eos = self._eos_ids()
+        options = {} if engine is not None else {**extra, **generate_kwargs(sampling, eos, self.tokenizer.pad_token_id)}
+        work = generation_work(self.model, engine, input_ids, attention, cancel, streamer, out, options,
+                               engine_sampling(sampling, eos) if engine is not None else None)
         outer = cancel_event()  # set when the caller (an HTTP client) has gone
         lock = None if engine is not None else lock_for(self.model)
         if lock is not None and not acquire_unless_cancelled(lock, outer):

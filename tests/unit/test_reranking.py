@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import torch
-    from reranker_bench import _tokenizer  # the packaged e5's XLM-R tokenizer
+    from reranker_bench import xlmr_tokenizer  # the packaged e5's XLM-R tokenizer
     from transformers import XLMRobertaConfig, XLMRobertaForSequenceClassification
 
     target = tmp_path_factory.mktemp("reranker")
@@ -25,7 +25,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
                               num_attention_heads=2, intermediate_size=64, max_position_embeddings=514)
     torch.manual_seed(0)
     XLMRobertaForSequenceClassification(config).save_pretrained(target)
-    _tokenizer(None).save_pretrained(target)
+    xlmr_tokenizer(None).save_pretrained(target)
     return target
 
 
