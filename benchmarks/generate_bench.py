@@ -52,9 +52,14 @@ def copy_bandwidth() -> float:
 
 
 def random_model(name: str) -> Any:
+    """A model of ``name``'s real shape with random bf16 weights, on the GPU, set to always make every new token."""
+    return random_weights(CONFIGS[name]())
+
+
+def random_weights(config: Any) -> Any:
+    """A model of ``config`` with random bf16 weights (normal, std 0.02) on the GPU."""
     from transformers import AutoModelForCausalLM
 
-    config = CONFIGS[name]()
     with torch.device("meta"):
         model = AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16)
     model = model.to_empty(device="cuda")

@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     """Allow running code shipped with a checkpoint (XVERSE needs it)."""
     llm_device_map: str | None = None
     """auto, cpu, cuda, or balanced for two GPUs; default: cuda when present."""
+    llm_max_memory_gb: float | None = Field(default=None, gt=0)
+    """GiB of each GPU the chat model may use (weights, a prompt of `llm_context_window` tokens, the CUDA context):
+    loading is refused with the plan's figures when it does not fit, and auto/balanced spread the weights within
+    it (e.g. 24 for two 24 GB cards, less where the embedding model shares the card); default: free memory."""
     llm_dtype: Literal["auto", "bfloat16", "float16", "float32"] = "auto"
     llm_quantization: Literal["none", "8bit", "4bit"] = "none"
     llm_engine: Literal["auto", "plain", "batched"] = "auto"
@@ -128,7 +132,8 @@ class Settings(BaseSettings):
     llm_api_key: str | None = None
     """Bearer token for `llm_base_url`."""
     llm_context_window: int = Field(default=8192, ge=512)
-    """Context window of the served model (local models report their own)."""
+    """Context window of the served model (local models report their own); for a local model, the prompt length
+    its memory plan keeps room for (the model's own window where that is shorter)."""
     max_new_tokens: int = Field(default=512, ge=1)
     temperature: float | None = 0.0
     """0 = greedy, best for answering from documents; unset (null) = the family's chat default."""

@@ -12,17 +12,15 @@ from typing import Any
 from kb_assistant.config import Settings
 from kb_assistant.errors import (
     ConfigError,
-    InsufficientMemoryError,
     ModelNotFoundError,
     RemoteCodeNotAllowedError,
 )
+from kb_assistant.llms.memory_plan import check_plan, memory_plan, planned_tokens
 from kb_assistant.llms.specs import ModelSpec, find_spec, get_spec, spec_for_model_type
 from kb_assistant.packaged import in_dtype, is_packaged, resolve_packaged
 
 logger = logging.getLogger(__name__)
 
-_BYTES_PER_PARAM = {"float32": 4.0, "bfloat16": 2.0, "float16": 2.0, "8bit": 1.0, "4bit": 0.55}
-_OVERHEAD = 1.15  # activations, CUDA context and allocator slack on top of the weights
 
 
 @dataclass
@@ -138,32 +136,10 @@ def count_parameters(path: Path, trust_remote_code: bool) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def available_memory(device_map: str) -> tuple[float, str]:
-    """Free bytes where the model will live, and a description of it."""
-    import torch
-
-    if device_map != "cpu" and torch.cuda.is_available():
-        if device_map in ("auto", "balanced"):
-            free = sum(torch.cuda.mem_get_info(i)[0] for i in range(torch.cuda.device_count()))
-            return free, f"{torch.cuda.device_count()} GPU(s)"
-        index = int(device_map.split(":")[1]) if ":" in device_map else 0
-        return torch.cuda.mem_get_info(index)[0], f"cuda:{index}"
-    with open("/proc/meminfo") as f:
-        info = dict(line.split(":", 1) for line in f)
-    return int(info["MemAvailable"].split()[0]) * 1024, "CPU RAM"
-
-
-def plan_memory(parameters: int, precision: str, device_map: str, display_name: str) -> float:
-    """Raise ``InsufficientMemoryError`` instead of an opaque OOM; returns the bytes needed."""
-    needed = parameters * _BYTES_PER_PARAM[precision] * _OVERHEAD
-    free, where = available_memory(device_map)
-    if needed > free:
-        msg = (
-            f"{display_name} needs ~{needed / 2**30:.1f} GB in {precision}, you have {free / 2**30:.1f} GB free "
-            f"on {where}; try llm_quantization 8bit/4bit, llm_device_map balanced (two GPUs), or a smaller model"
-        )
-        raise InsufficientMemoryError(msg)
-    return needed
+def read_config(path: Path) -> dict[str, Any]:
+    """A model folder's ``config.json``, or nothing."""
+    config_file = path / "config.json"
+    return json.loads(config_file.read_text(encoding="utf-8")) if config_file.exists() else {}
 
 
 def load_model(reference: str, settings: Settings) -> LoadedModel:
@@ -197,9 +173,16 @@ def load_model(reference: str, settings: Settings) -> LoadedModel:
         precision = settings.llm_quantization
     if precision == dtype and path.parent == settings.cache_dir / "packaged":
         path = in_dtype(path, dtype)  # our own float32 conversion: a copy in this dtype loads 4-10x faster
-    plan_memory(count_parameters(path, spec.trust_remote_code), precision, device_map, spec.display_name)
+    config = read_config(path)
+    plan = memory_plan(count_parameters(path, spec.trust_remote_code), precision, device_map, config=config,
+                       tokens=planned_tokens(config, settings.llm_context_window),
+                       max_memory_gb=settings.llm_max_memory_gb)
+    check_plan(plan, spec.display_name, precision)
     if device_map != "cpu":
         kwargs["device_map"] = device_map
+        if device_map in ("auto", "balanced") and plan.cap is not None:
+            # the caps bound the weights' spread, leaving each GPU its share of the prompt's memory
+            kwargs["max_memory"] = {i: int(plan.weights_budget()) for i in range(plan.devices)}
     logger.info("loading %s from %s (%s, %s)", spec.display_name, path, precision, device_map)
     tokenizer = AutoTokenizer.from_pretrained(str(path), trust_remote_code=spec.trust_remote_code)
     model = AutoModelForCausalLM.from_pretrained(str(path), **kwargs)

@@ -10,7 +10,8 @@ import pytest
 
 from kb_assistant.config import Settings
 from kb_assistant.errors import InsufficientMemoryError, RemoteCodeNotAllowedError
-from kb_assistant.llms.loading import load_model, plan_memory
+from kb_assistant.llms.loading import load_model
+from kb_assistant.llms.memory_plan import check_plan, memory_plan
 from tests.cli.test_ingest_cli import run_cli
 
 
@@ -67,9 +68,12 @@ def test_remote_code_needs_permission(tmp_path: Path, settings: Settings) -> Non
 
 
 def test_memory_plan_says_what_is_needed_and_available() -> None:
+    huge = memory_plan(500_000_000_000, "bfloat16", "cpu")
     with pytest.raises(InsufficientMemoryError, match=r"needs ~\d+\.\d GB in bfloat16, you have \d+\.\d GB free on CPU RAM"):
-        plan_memory(500_000_000_000, "bfloat16", "cpu", "Huge-500B")
-    assert plan_memory(1_000_000, "float32", "cpu", "tiny") > 4_000_000
+        check_plan(huge, "Huge-500B", "bfloat16")
+    tiny = memory_plan(1_000_000, "float32", "cpu")
+    check_plan(tiny, "tiny", "float32")
+    assert tiny.needed > 4_000_000
 
 
 def test_parameters_are_counted_from_the_weights_headers(tmp_path: Path) -> None:
