@@ -63,6 +63,30 @@ def test_a_scanned_page_and_a_photo_are_read_by_ocr(tmp_path: Path, settings: Se
     assert rota.metadata["source"] == "whiteboard.png" and "Dana Whitfield" in rota.page_content
 
 
+@pytest.mark.parametrize("backend", ["onnxruntime", "openvino"])
+def test_both_ocr_runtimes_read_the_scanned_memo(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb_assistant.ingestion import ocr
+
+    monkeypatch.setattr(ocr, "BACKEND", backend)
+    monkeypatch.setattr(ocr, "_ENGINE", None)  # built anew on this runtime; the default one comes back after
+    text = ocr.ocr_image(_page_picture(MEMO))
+    assert ocr._ENGINE is not None
+    stages = (ocr._ENGINE.text_det, ocr._ENGINE.text_rec)
+    assert all(backend.replace("onnxruntime", "OrtInferSession").replace("openvino", "OpenVINOInferSession")
+               == type(stage.session).__name__ for stage in stages)
+    assert all(fact in text for fact in ("第三章", "周明远", "七号楼十二层", "1207", "8812", "25", "600", "450")), text
+
+
+def test_ocr_on_openvino_without_it_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb_assistant.errors import LoaderError
+    from kb_assistant.ingestion import ocr
+
+    monkeypatch.setitem(__import__("sys").modules, "openvino", None)  # as if it were not installed
+    assert ocr.backend_params("auto") == {}  # onnxruntime, quietly
+    with pytest.raises(LoaderError, match="pip install openvino"):
+        ocr.backend_params("openvino")
+
+
 def _table_pdf(path: Path, rows: int) -> None:
     """A PDF with a ruled table of ``rows`` rows under a caption, drawn as a report generator would."""
     pdf = pymupdf.open()
