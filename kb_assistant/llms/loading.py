@@ -22,7 +22,6 @@ from kb_assistant.packaged import in_dtype, is_packaged, resolve_packaged
 logger = logging.getLogger(__name__)
 
 
-
 @dataclass
 class LoadedModel:
     """A model, its tokenizer and the family spec that says how to prompt it."""
