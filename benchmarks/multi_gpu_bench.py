@@ -2,13 +2,15 @@
 
 Random weights in the real DeepSeek-Coder-V2-Lite-Instruct (MoE, latent attention), Qwen2-7B-Instruct and
 Llama-3-8B-Instruct shapes, bf16, written to a scratch folder with a tokenizer and loaded by
-``kb_assistant.llms.loading.load_model`` with the settings a user would write. For each model, in one run:
+``kb_assistant.llms.loading.load_model`` with the settings a user would write, each layout in a fresh process.
+For each model, in one run:
   - the memory plan: what it says the model needs (weights and a prompt of ``--context`` tokens) against what
     the run measured at its peak (allocator peak + CUDA context, summed over the GPUs used), as a ratio;
   - one GPU, uncapped (``llm_device_map = "cuda:0"``): load time, TTFT of a 4k prompt, decode tokens/s at batch 1
     and batch 8 (plain ``generate``, as the tutorials run it), peak memory;
-  - one GPU capped at ``--cap-gb`` (``llm_max_memory_gb``): whether the plan takes it, and its message if not
-    (this is what a single 24 GB card gets instead of a CUDA out-of-memory error);
+  - one GPU capped at ``--cap-gb`` (``llm_max_memory_gb``, the allocator held to what such a card leaves): the
+    same figures where the plan takes it, else load_model's refusal (what a single 24 GB card gets instead of a
+    CUDA out-of-memory error);
   - two GPUs (``llm_device_map = "balanced"``, ``llm_max_memory_gb = --cap-gb``, each GPU's allocator held to
     the cap as a 24 GB card would be), where two or more GPUs are visible: the same figures, peak memory per GPU.
     Weights are counted once however they are split, so the plan's figure and the split's sum are compared.
