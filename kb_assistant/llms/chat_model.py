@@ -46,6 +46,7 @@ from kb_assistant.llms.structured import (
     with_format_hint,
 )
 from kb_assistant.llms.tool_calls import ParsedCall, ToolCallParser, parsed_message, whole_chunk
+from kb_assistant.llms.written_calls import with_written_call, written_call
 
 
 @dataclass
@@ -346,19 +347,27 @@ class LocalChatModel(BaseChatModel):
                 yield chunk
             if piece.usage is not None:
                 assert held is None or parser is not None
-                instead = None if not held or parser.text.strip() else retry_repeated(
-                    messages, kwargs, parsed_message("", parser.calls, piece.usage, self.model_name),
-                    lambda asked, options: self._message(asked, stop, None, **options))
+                written = written_call(messages, kwargs, parser.text) if parser is not None and not parser.calls else None
+                calls = [written] if written is not None else parser.calls if parser is not None else []
+                instead = None
+                if held is not None and calls and (written is not None or not parser.text.strip()):
+                    instead = retry_repeated(messages, kwargs, parsed_message("", calls, piece.usage, self.model_name),
+                                             lambda asked, options: with_written_call(
+                                                 asked, options, self._message(asked, stop, None, **options)))
                 if instead is not None:
                     if run_manager and instead.text:
                         run_manager.on_llm_new_token(instead.text)
                     yield ChatGenerationChunk(message=whole_chunk(instead))
                     return
+                if written is not None:  # a call the model wrote into its words: sent once they are done
+                    held = [*(held or []), ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=[
+                        {"name": written.name, "args": written.args_text, "id": written.id, "index": 0,
+                         "type": "tool_call_chunk"}]))]
                 for chunk in held or []:
                     if run_manager:
                         run_manager.on_llm_new_token("", chunk=chunk)
                     yield chunk
-                called = parser is not None and bool(parser.calls)
+                called = bool(calls)
                 message = AIMessageChunk(content="", usage_metadata=piece.usage, chunk_position="last",
                                          response_metadata={"model_name": self.model_name,
                                                             "finish_reason": "tool_calls" if called else "stop"})
@@ -372,7 +381,7 @@ class LocalChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         def generate(asked: list[BaseMessage], options: dict[str, Any]) -> AIMessage:
-            return self._message(asked, stop, run_manager, **options)
+            return with_written_call(asked, options, self._message(asked, stop, run_manager, **options))
 
         message = answer_without_repeats(messages, kwargs, generate)
         return ChatResult(generations=[ChatGeneration(message=message)])
