@@ -1,7 +1,7 @@
 """OCR for scanned pages and pictures: RapidOCR with the PP-OCRv6 detection and recognition models that ship
 inside its wheel (ONNX), so it works with no model hub. Chinese and English. The models run on OpenVINO where it
 is installed (a dependency): it reads the same ONNX files and, on CPUs with bfloat16 instructions, computes in
-bfloat16 (1.5x faster pages, the same character error rate; benchmarks/documents_bench.py); else onnxruntime.
+bfloat16 (1.6-1.8x faster pages, the same character error rate; benchmarks/documents_bench.py); else onnxruntime.
 
 The engine is loaded once per process, on the first page that needs it. Recognised lines are put in reading
 order: boxes whose heights overlap form a line, lines run top to bottom, boxes in a line left to right.
