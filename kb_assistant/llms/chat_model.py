@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -33,9 +34,10 @@ from kb_assistant.llms.decoding_options import (
     generate_kwargs,
     merge_sampling,
 )
+from kb_assistant.llms.message_end import message_end
 from kb_assistant.llms.messages import to_chat_dicts
 from kb_assistant.llms.model_lock import acquire_unless_cancelled, lock_for
-from kb_assistant.llms.repeated_calls import answer_without_repeats, answered_calls, retry_repeated
+from kb_assistant.llms.repeated_calls import answer_without_repeats, answered_calls
 from kb_assistant.llms.specs import ModelSpec
 from kb_assistant.llms.streaming import QueueStreamer, generation_work, relay
 from kb_assistant.llms.structured import (
@@ -45,8 +47,8 @@ from kb_assistant.llms.structured import (
     structured_output,
     with_format_hint,
 )
-from kb_assistant.llms.tool_calls import ParsedCall, ToolCallParser, parsed_message, whole_chunk
-from kb_assistant.llms.written_calls import with_written_call, written_call
+from kb_assistant.llms.tool_calls import ParsedCall, ToolCallParser, parsed_message
+from kb_assistant.llms.written_calls import with_written_call
 
 
 @dataclass
@@ -328,7 +330,7 @@ class LocalChatModel(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         parser = self._tool_parser(kwargs)
         # After a tool result in this turn, calls are held to the end: a repeated one is asked again instead.
-        held: list[ChatGenerationChunk] | None = [] if parser is not None and answered_calls(messages) else None
+        held: list[AIMessageChunk] | None = [] if parser is not None and answered_calls(messages) else None
         for piece in self._pieces(messages, stop, **kwargs):
             if parser is None or piece.usage is not None:
                 events = [] if parser is None else [(e.text, e.chunk) for e in parser.finish()]
@@ -336,42 +338,19 @@ class LocalChatModel(BaseChatModel):
                     events.insert(0, (piece.text, None))
             else:
                 events = [(e.text, e.chunk) for e in parser.push(piece.text)]
-            for text, tool_chunk in events:
-                message = AIMessageChunk(content=text, tool_call_chunks=[tool_chunk] if tool_chunk else [])
+            out = [AIMessageChunk(content=text, tool_call_chunks=[tool_chunk] if tool_chunk else [])
+                   for text, tool_chunk in events]
+            if held is not None:
+                held += [m for m in out if m.tool_call_chunks]
+                out = [m for m in out if not m.tool_call_chunks]
+            end = () if piece.usage is None else message_end(
+                messages, kwargs, parser, held, piece.usage, self.model_name,
+                lambda asked, options: self._checked(asked, stop, None, **options))
+            for message in itertools.chain(out, end):  # the words first, then what the end decides
                 chunk = ChatGenerationChunk(message=message)
-                if held is not None and tool_chunk:
-                    held.append(chunk)
-                    continue
-                if run_manager and (text or tool_chunk):
-                    run_manager.on_llm_new_token(text, chunk=chunk)
+                if run_manager and (message.text or message.tool_call_chunks):
+                    run_manager.on_llm_new_token(message.text, chunk=chunk)
                 yield chunk
-            if piece.usage is not None:
-                assert held is None or parser is not None
-                written = written_call(messages, kwargs, parser.text) if parser is not None and not parser.calls else None
-                calls = [written] if written is not None else parser.calls if parser is not None else []
-                instead = None
-                if held is not None and calls and (written is not None or not parser.text.strip()):
-                    instead = retry_repeated(messages, kwargs, parsed_message("", calls, piece.usage, self.model_name),
-                                             lambda asked, options: with_written_call(
-                                                 asked, options, self._message(asked, stop, None, **options)))
-                if instead is not None:
-                    if run_manager and instead.text:
-                        run_manager.on_llm_new_token(instead.text)
-                    yield ChatGenerationChunk(message=whole_chunk(instead))
-                    return
-                if written is not None:  # a call the model wrote into its words: sent once they are done
-                    held = [*(held or []), ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=[
-                        {"name": written.name, "args": written.args_text, "id": written.id, "index": 0,
-                         "type": "tool_call_chunk"}]))]
-                for chunk in held or []:
-                    if run_manager:
-                        run_manager.on_llm_new_token("", chunk=chunk)
-                    yield chunk
-                called = bool(calls)
-                message = AIMessageChunk(content="", usage_metadata=piece.usage, chunk_position="last",
-                                         response_metadata={"model_name": self.model_name,
-                                                            "finish_reason": "tool_calls" if called else "stop"})
-                yield ChatGenerationChunk(message=message)
 
     def _generate(
         self,
@@ -380,11 +359,14 @@ class LocalChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        def generate(asked: list[BaseMessage], options: dict[str, Any]) -> AIMessage:
-            return with_written_call(asked, options, self._message(asked, stop, run_manager, **options))
-
-        message = answer_without_repeats(messages, kwargs, generate)
+        message = answer_without_repeats(
+            messages, kwargs, lambda asked, options: self._checked(asked, stop, run_manager, **options))
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _checked(self, messages: list[BaseMessage], stop: list[str] | None,
+                 run_manager: CallbackManagerForLLMRun | None, **kwargs: Any) -> AIMessage:
+        """One generation as a message, with a call the model wrote into its words taken as its call."""
+        return with_written_call(messages, kwargs, self._message(messages, stop, run_manager, **kwargs))
 
     def _message(
         self,

@@ -284,10 +284,15 @@ def parsed_message(text: str, calls: list[ParsedCall], usage: Any, model_name: s
     )
 
 
+def call_chunk(name: str, args_text: str, call_id: str | None, index: int = 0) -> dict[str, Any]:
+    """A whole call as one ``tool_call_chunk``."""
+    return {"name": name, "args": args_text, "id": call_id, "index": index, "type": "tool_call_chunk"}
+
+
 def whole_chunk(message: AIMessage) -> AIMessageChunk:
     """A finished message as one last stream chunk (its calls as ``tool_call_chunks``)."""
-    chunks = [{"name": c["name"], "args": json.dumps(c["args"], ensure_ascii=False), "id": c["id"], "index": i,
-               "type": "tool_call_chunk"} for i, c in enumerate(message.tool_calls)]
+    chunks = [call_chunk(c["name"], json.dumps(c["args"], ensure_ascii=False), c["id"], i)
+              for i, c in enumerate(message.tool_calls)]
     return AIMessageChunk(content=message.content, tool_call_chunks=chunks,  # type: ignore[arg-type]
                           usage_metadata=message.usage_metadata, response_metadata=message.response_metadata,
                           chunk_position="last")

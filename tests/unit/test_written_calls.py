@@ -79,14 +79,20 @@ class ScriptedChat(LocalChatModel):
         yield _Piece("", usage={"input_tokens": 10, "output_tokens": 5, "total_tokens": 15})
 
 
+def _streamed(chat: Any, messages: list[BaseMessage]) -> Any:
+    """The streamed chunks added up into one message."""
+    chunks = list(chat.stream(messages))
+    assert chunks
+    total = chunks[0]
+    for chunk in chunks[1:]:
+        total += chunk
+    return total
+
+
 def test_invoke_and_stream_give_the_written_call_and_keep_the_words() -> None:
     chat = ScriptedChat(**_params(), script=[PROSE[:40], PROSE[40:150], PROSE[150:]]).bind_tools(
         [t["function"] | {"description": "x"} for t in TOOLS], tool_choice="auto")
-    invoked = chat.invoke(ASKED)
-    streamed = None
-    for chunk in chat.stream(ASKED):
-        streamed = chunk if streamed is None else streamed + chunk
-    assert streamed is not None
+    invoked, streamed = chat.invoke(ASKED), _streamed(chat, ASKED)
     for message in (invoked, streamed):
         assert [(c["name"], c["args"]) for c in message.tool_calls] == [("lookup_employee", {"name": "Maria Garcia"})]
         assert message.content == PROSE
@@ -98,10 +104,6 @@ def test_after_the_result_the_same_call_written_again_is_not_made_again() -> Non
     turn = [*ASKED, looked_up, ToolMessage('{"id": "E1042"}', tool_call_id="c1")]
     chat = ScriptedChat(**_params(), script=[PROSE]).bind_tools(
         [t["function"] | {"description": "x"} for t in TOOLS], tool_choice="auto")
-    invoked = chat.invoke(turn)
-    streamed = None
-    for chunk in chat.stream(turn):
-        streamed = chunk if streamed is None else streamed + chunk
-    assert streamed is not None
+    invoked, streamed = chat.invoke(turn), _streamed(chat, turn)
     # Asked again without lookup_employee, the script's create_ticket has a made-up id: the answer is in words.
     assert invoked.tool_calls == [] and streamed.tool_calls == []

@@ -1,0 +1,35 @@
+"""What a streamed message offered tools ends with, once its words are sent: its calls (held back after a tool
+result, or written into its words), or the answer that replaces a repeated call, and the last chunk with usage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.messages.ai import UsageMetadata
+
+from kb_assistant.llms.repeated_calls import Generate, retry_repeated
+from kb_assistant.llms.tool_calls import ToolCallParser, call_chunk, parsed_message, whole_chunk
+from kb_assistant.llms.written_calls import written_call
+
+
+def message_end(messages: Sequence[BaseMessage], kwargs: dict[str, Any], parser: ToolCallParser | None,
+                held: list[AIMessageChunk] | None, usage: UsageMetadata, model_name: str,
+                generate: Generate) -> Iterator[AIMessageChunk]:
+    """The chunks after the words: ``held`` (the calls kept back after a tool result in this turn, None where
+    calls were not held) and a call written into the words, or instead what :func:`retry_repeated` answers
+    where those repeat an answered call; then the last chunk with ``usage``."""
+    written = written_call(messages, kwargs, parser.text) if parser is not None and not parser.calls else None
+    calls = [written] if written is not None else parser.calls if parser is not None else []
+    if held is not None and calls and (written is not None or not parser.text.strip()):
+        instead = retry_repeated(list(messages), kwargs, parsed_message("", calls, usage, model_name), generate)
+        if instead is not None:
+            yield whole_chunk(instead)
+            return
+    yield from held or []
+    if written is not None:  # sent once the words are done
+        yield AIMessageChunk(content="", tool_call_chunks=[call_chunk(written.name or "", written.args_text, written.id)])
+    yield AIMessageChunk(content="", usage_metadata=usage, chunk_position="last",
+                         response_metadata={"model_name": model_name,
+                                            "finish_reason": "tool_calls" if calls else "stop"})
