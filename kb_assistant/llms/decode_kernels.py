@@ -39,16 +39,20 @@ def available(head_dim: int, device: torch.device) -> bool:
 def rope_and_cache(
     qkv: torch.Tensor, cos: torch.Tensor, sin_signed: torch.Tensor, positions: torch.Tensor,
     k_cache: torch.Tensor, v_cache: torch.Tensor, heads: int, kv_heads: int,
+    cache_rows: torch.Tensor | None = None, count: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Rotate the queries and keys of ``qkv`` (rows x (heads + 2 kv_heads) x head_dim), write keys and values to
-    cache row i at ``positions[i]``, and return the rotated queries (rows x heads x head_dim). ``cos`` and
-    ``sin_signed`` are the rows' tables (rows x head_dim, the sine negated on its first half)."""
+    """Rotate the queries and keys of ``qkv`` (tokens x (heads + 2 kv_heads) x head_dim), write keys and values
+    to cache row ``cache_rows[i]`` (default: row i) at ``positions[i]``, and return the rotated queries (tokens x
+    heads x head_dim). ``cos`` and ``sin_signed`` are the tokens' tables (tokens x head_dim, the sine negated on
+    its first half). With ``count`` (a one-element tensor), tokens from ``count[0]`` on are padding: nothing of
+    theirs is written to the cache."""
     rows, _, dim = qkv.shape
     queries = torch.empty((rows, heads, dim), dtype=qkv.dtype, device=qkv.device)
     _rope_and_cache[(rows, heads + 2 * kv_heads)](
         qkv, cos, sin_signed, positions, queries, k_cache, v_cache,
+        positions if cache_rows is None else cache_rows, positions if count is None else count,
         qkv.stride(0), qkv.stride(1), cos.stride(0), k_cache.stride(0), k_cache.stride(1), k_cache.stride(2),
-        HEADS=heads, KV_HEADS=kv_heads, D=dim,
+        HEADS=heads, KV_HEADS=kv_heads, D=dim, HAS_ROWS=cache_rows is not None, HAS_COUNT=count is not None,
     )
     return queries
 
@@ -100,11 +104,19 @@ def silu_mul(gate_up: torch.Tensor) -> torch.Tensor:
 if triton is not None:
 
     @triton.jit
-    def _rope_and_cache(qkv_ptr, cos_ptr, sin_ptr, pos_ptr, q_ptr, k_ptr, v_ptr,
+    def _rope_and_cache(qkv_ptr, cos_ptr, sin_ptr, pos_ptr, q_ptr, k_ptr, v_ptr, rows_ptr, count_ptr,
                         s_row, s_head, s_table, s_cache_row, s_cache_head, s_cache_pos,
-                        HEADS: tl.constexpr, KV_HEADS: tl.constexpr, D: tl.constexpr):
+                        HEADS: tl.constexpr, KV_HEADS: tl.constexpr, D: tl.constexpr, HAS_ROWS: tl.constexpr,
+                        HAS_COUNT: tl.constexpr):
         row, head = tl.program_id(0), tl.program_id(1)
         d = tl.arange(0, D)
+        if HAS_COUNT:  # padding tokens (from count on) write nothing
+            written = tl.full([D], row, tl.int64) < tl.load(count_ptr).to(tl.int64)
+        else:
+            written = d < D
+        cache_row = row
+        if HAS_ROWS:
+            cache_row = tl.load(rows_ptr + row)
         x = tl.load(qkv_ptr + row * s_row + head * s_head + d)
         if head < HEADS + KV_HEADS:
             partner = tl.load(qkv_ptr + row * s_row + head * s_head + (d + D // 2) % D)
@@ -115,10 +127,12 @@ if triton is not None:
                 tl.store(q_ptr + (row * HEADS + head) * D + d, rotated)
             else:
                 position = tl.load(pos_ptr + row)
-                tl.store(k_ptr + row * s_cache_row + (head - HEADS) * s_cache_head + position * s_cache_pos + d, rotated)
+                tl.store(k_ptr + cache_row * s_cache_row + (head - HEADS) * s_cache_head + position * s_cache_pos + d,
+                         rotated, mask=written)
         else:
             position = tl.load(pos_ptr + row)
-            tl.store(v_ptr + row * s_cache_row + (head - HEADS - KV_HEADS) * s_cache_head + position * s_cache_pos + d, x)
+            tl.store(v_ptr + cache_row * s_cache_row + (head - HEADS - KV_HEADS) * s_cache_head + position * s_cache_pos + d,
+                     x, mask=written)
 
     @triton.jit
     def _attend_slice(q_ptr, k_ptr, v_ptr, pos_ptr, max_ptr, sum_ptr, part_ptr,

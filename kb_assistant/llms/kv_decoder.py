@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.nn.attention.bias import causal_lower_right
 
-from kb_assistant.llms import decode_kernels, decode_steps, int8_weights
+from kb_assistant.llms import decode_kernels, decode_steps, int8_weights, packed_steps
 from kb_assistant.llms.fused_weights import fuse_layers, to_int8
 from kb_assistant.llms.int8_weights import linear
 
@@ -126,8 +126,10 @@ class SlotDecoder:
         # Prefix rows come out of what is left after the request rows, never at their expense.
         self.prefix_rows = max(0, min(prefix_rows, budget // per_slot - self.max_batch))
         shape = (self.max_batch + self.prefix_rows, self.kv_heads, self.max_len, self.head_dim)
-        self.k_cache = [torch.zeros(shape, dtype=self.dtype, device=self.device) for _ in self.layers]
-        self.v_cache = [torch.zeros(shape, dtype=self.dtype, device=self.device) for _ in self.layers]
+        # One tensor for every layer's keys and values: moving a row (a reused prefix, a request taking a
+        # contiguous decoding row) is one copy kernel, not two per layer.
+        self.cache = torch.zeros((2, len(self.layers), *shape), dtype=self.dtype, device=self.device)
+        self.k_cache, self.v_cache = list(self.cache[0]), list(self.cache[1])
         self.cos, self.sin = self._rotary_table()
         half = self.head_dim // 2
         sign = torch.cat([-torch.ones(half), torch.ones(self.head_dim - half)]).to(self.device, self.dtype)
@@ -144,6 +146,8 @@ class SlotDecoder:
         self.triton_decode = self.fused is not None and decode_kernels.available(self.head_dim, self.device)
         self._graphs: dict[tuple[int, int], tuple[Any, torch.Tensor]] = {}
         self._pool: Any = None
+        # Packed passes with the Triton kernels too, replayed as graphs up to packed_steps.TOKEN_BUCKETS[-1] tokens.
+        self.packed = packed_steps.PackedPasses(self, self.cuda_graphs) if self.triton_decode else None
 
     # --- public --------------------------------------------------------------------------------
     @torch.inference_mode()
@@ -153,8 +157,10 @@ class SlotDecoder:
         batch = next((b for b in BATCH_BUCKETS if count <= b <= self.max_batch), self.max_batch)
         length = min(self.max_len, -(-(max(positions) + 1) // LENGTH_STEP) * LENGTH_STEP)
         padding = [0] * (batch - count)
+        # Padding rows write their key/value at the cache's last position: rows past the decoding ones may hold
+        # prompts being prefilled (decode steps run between their pieces), whose positions end before it.
         self.step_tokens[:batch].copy_(torch.tensor(tokens + padding), non_blocking=True)
-        self.step_positions[:batch].copy_(torch.tensor(positions + padding), non_blocking=True)
+        self.step_positions[:batch].copy_(torch.tensor(positions + [self.max_len - 1] * len(padding)), non_blocking=True)
         return self._decode_step(batch, length)[:count]
 
     @torch.inference_mode()
@@ -166,6 +172,8 @@ class SlotDecoder:
         prompts at once keeps the matmuls large (a burst of prompts is compute-bound, not launch-bound), and
         decoding rows ride along, so they keep producing tokens while long prompts are prefilled piece by piece.
         """
+        if self.packed is not None:
+            return self.packed.run(decode_count, tokens, positions, chunks)
         all_tokens = tokens[:decode_count] + [t for chunk in chunks for t in chunk.tokens]
         all_positions = positions[:decode_count] + [chunk.start + j for chunk in chunks for j in range(len(chunk.tokens))]
         all_rows = list(range(decode_count)) + [chunk.slot for chunk in chunks for _ in chunk.tokens]
@@ -191,7 +199,7 @@ class SlotDecoder:
             offset += len(chunk.tokens)
             if chunk.last:
                 wanted.append(offset - 1)
-        picked = x[torch.tensor(wanted, device=device)] if len(wanted) < count else x
+        picked = x[torch.tensor(wanted, dtype=torch.long, device=device)] if len(wanted) < count else x
         return self.lm_head(F.rms_norm(picked, (hidden,), self.norm.weight, self.final_eps)).float()
 
     def _packed_layers(self, x: torch.Tensor, count: int, decode_count: int, rows: torch.Tensor, where: torch.Tensor,
@@ -242,19 +250,18 @@ class SlotDecoder:
 
     def move_row(self, source: int, target: int, used: int) -> None:
         """Copy the first ``used`` cached positions of row ``source`` into row ``target``."""
-        for cache in (*self.k_cache, *self.v_cache):
-            cache[target, :, :used] = cache[source, :, :used]
+        self.cache[:, :, target, :, :used] = self.cache[:, :, source, :, :used]
 
     def swap_rows(self, first: int, second: int, used: int) -> None:
         """Exchange the first ``used`` cached positions of two rows."""
-        for cache in (*self.k_cache, *self.v_cache):
-            kept = cache[first, :, :used].clone()
-            cache[first, :, :used] = cache[second, :, :used]
-            cache[second, :, :used] = kept
+        kept = self.cache[:, :, first, :, :used].clone()
+        self.cache[:, :, first, :, :used] = self.cache[:, :, second, :, :used]
+        self.cache[:, :, second, :, :used] = kept
 
     def warm_up(self, longest: int | None = None) -> float:
-        """Capture the decode graphs for every batch bucket and cache length up to ``longest`` tokens now,
-        rather than on each shape's first use. Call it before serving, while no request runs; returns seconds."""
+        """Capture the decode graphs for every batch bucket and cache length up to ``longest`` tokens, and the
+        packed passes' graphs, now rather than on each shape's first use. Call it before serving, while no
+        request runs; returns seconds."""
         if not self.cuda_graphs:
             return 0.0
         started = time.perf_counter()
@@ -267,6 +274,8 @@ class SlotDecoder:
             for length in lengths:
                 for batch in batches:
                     self._decode_step(batch, min(length, self.max_len))
+            if self.packed is not None:
+                self.packed.capture_all()
         torch.cuda.synchronize(self.device)
         return time.perf_counter() - started
 
@@ -280,8 +289,10 @@ class SlotDecoder:
             free = min(free, int(total * fraction) - torch.cuda.memory_reserved(self.device))
         hidden = int(self.config.hidden_size)
         inter = int(getattr(self.config, "intermediate_size", 4 * hidden))
-        # Prefill of a max_len prompt: hidden states, q/k/v, the gated MLP's three intermediates, logits row.
-        reserve = self.max_len * (6 * hidden + 3 * inter) * self.dtype.itemsize + 512 * 2**20
+        # Prefill of a max_len prompt: hidden states, q/k/v, the gated MLP's three intermediates, logits row; and
+        # the same for the largest captured packed pass, whose graph pool memory stays apart.
+        tokens = self.max_len + packed_steps.TOKEN_BUCKETS[-1]
+        reserve = tokens * (6 * hidden + 3 * inter) * self.dtype.itemsize + 512 * 2**20
         return max(0, int((free - reserve) * 0.9))
 
     @torch.inference_mode()
