@@ -8,8 +8,13 @@ values), bf16, 1,000-token prompts, 256 new tokens:
   - 32 concurrent requests: a burst (all at once) and 32 closed-loop clients (each sends its next request
     when the last ends, starts staggered over 2 s): aggregate tokens/s, TTFT p50/p95;
   - the burst's physical floor: its FLOPs over the measured bf16 matmul peak;
-  - a burst of 32 while 4 requests decode, for each ``--prefill-chunks`` value (prompt tokens a packed pass
-    takes while others decode): burst TTFT p95 and the decoding requests' speed during the burst vs before;
+  - a burst of 32 while 4 requests decode, for each ``--decode-shares`` value (the share of their speed the
+    engine keeps for them): burst TTFT p95 and the decoding requests' speed during the burst vs before;
+  - packed pass times (the model side alone): 4 decoding rows + a 200-token piece after 800 cached positions,
+    a cold 1,000-token prompt, 4 rows + a 256-token piece, through the Triton kernels and graphs against
+    PyTorch's operations;
+  - ``--packed-baseline``: the burst, the burst under load and the prefix cache again with packed passes
+    through PyTorch's operations (the engine before the packed kernels), in the same run;
   - ``--int8``: the engine with weight-only int8 weights (the model's bf16 weights are replaced, so this runs
     last): batch-1 tokens/s against bf16 in the same run, 32 closed-loop clients, weight memory, and the share
     of positions where int8's greedy token equals bf16's (teacher-forced on bf16's own greedy text);
@@ -22,7 +27,7 @@ values), bf16, 1,000-token prompts, 256 new tokens:
     against kb-assistant's GPU path (half precision, token-budget batches).
 
     python benchmarks/engine_bench.py --models qwen2-7b llama3-8b --prefix 1000 3000 \\
-        --prefill-chunks 512 256 1024 2048 --out engine.json
+        --decode-shares 0.5 0.3 --packed-baseline --out engine.json
     python benchmarks/engine_bench.py --models qwen2-7b llama3-8b --limit-gb 24
     python benchmarks/engine_bench.py --models --embeddings DIR
 
@@ -135,10 +140,37 @@ def prefill_flops(model: Any, prompts: int, length: int) -> float:
     return prompts * (2 * weights * length + attention + head)
 
 
-def burst_under_load(engine: GenerationEngine, prompt: int, chunk: int) -> dict[str, Any]:
+class StepLog:
+    """The engine's steps while it is attached: time, prompt tokens and whether earlier decoders were paced."""
+
+    def __init__(self, engine: GenerationEngine) -> None:
+        self.engine, self.steps = engine, []
+        self._pace = engine._pace
+        engine._pace = self._record  # type: ignore[method-assign]
+
+    def _record(self, seconds: float, prompt_tokens: int, paced: bool) -> None:
+        self._pace(seconds, prompt_tokens, paced)
+        self.steps.append((seconds, prompt_tokens, paced, self.engine._decode_seconds or 0.0))
+
+    def summary(self) -> dict[str, Any]:
+        self.engine._pace = self._pace  # type: ignore[method-assign]
+        passes = [s for s in self.steps if s[1]]
+        decodes = [s for s in self.steps if not s[1]]
+        paced = [s for s in self.steps if s[2]]
+        return {"passes": len(passes), "paced_passes": sum(s[2] for s in passes), "decode_steps": len(decodes),
+                "paced_decode_steps": sum(not s[1] for s in paced), "paced_s": sum(s[0] for s in paced),
+                "yardstick_ms": 1000 * (paced[0][3] if paced else 0.0),
+                # the share the engine counts: a token per paced step against the speed before, over the paced time
+                "engine_share": len(paced) * (paced[0][3] if paced else 0.0) / max(1e-9, sum(s[0] for s in paced)),
+                "pass_ms_mean": 1000 * sum(s[0] for s in passes) / max(1, len(passes)),
+                "pass_tokens_mean": sum(s[1] for s in passes) / max(1, len(passes)),
+                "decode_ms_mean": 1000 * sum(s[0] for s in decodes) / max(1, len(decodes))}
+
+
+def burst_under_load(engine: GenerationEngine, prompt: int, share: float) -> dict[str, Any]:
     """Four requests decode; then 32 prompts arrive at once. Their TTFT, and the four requests' tokens/s
     during the burst against the half second before it."""
-    engine.prefill_chunk = chunk
+    engine.decode_share = share
     arrivals: list[list[float]] = [[] for _ in range(4)]
     stop = threading.Event()
 
@@ -153,10 +185,12 @@ def burst_under_load(engine: GenerationEngine, prompt: int, chunk: int) -> dict[
         t.start()
     time.sleep(1.0)
     burst_at = time.perf_counter()
+    log = StepLog(engine)
     burst = [engine.submit(prompt_ids(prompt, 8000 + i), Sampling(max_new_tokens=32)) for i in range(32)]
     for request in burst:
         for _ in request.stream():
             pass
+    steps = log.summary()
     last_first = max(r.first_token_at for r in burst)
     stop.set()
     for t in threads:
@@ -167,7 +201,7 @@ def burst_under_load(engine: GenerationEngine, prompt: int, chunk: int) -> dict[
 
     before, during = rate(burst_at - 0.5, burst_at), rate(burst_at, last_first)
     ttfts = [r.first_token_at - r.submitted_at for r in burst]
-    return {"prefill_chunk": chunk, "burst_ttft_p50_s": percentile(ttfts, 0.5), "burst_ttft_p95_s": percentile(ttfts, 0.95),
+    return {"decode_share": share, "steps": steps, "burst_ttft_p50_s": percentile(ttfts, 0.5), "burst_ttft_p95_s": percentile(ttfts, 0.95),
             "decode_tok_s_before": before, "decode_tok_s_during": during, "decode_kept": during / before}
 
 
@@ -193,6 +227,26 @@ def prefix_reuse(engine: GenerationEngine, prompt: int, new: int) -> dict[str, A
     cold_ttft, cached_ttft = percentile(results["cold"], 0.5), percentile(results["cached"], 0.5)
     return {"prompt_tokens": prompt, "shared_tokens": shared, "cold_ttft_s": cold_ttft, "cached_ttft_s": cached_ttft,
             "ratio": cached_ttft / cold_ttft, "identical_outputs": f"{same}/5"}
+
+
+def pass_times(decoder: SlotDecoder, repeat: int = 10) -> dict[str, float]:
+    """Milliseconds of single packed passes on an idle engine's decoder (rows 0-3 decode, row 5 takes pieces)."""
+    tokens = prompt_ids(1000, 42)
+    cases = {
+        "4 decoding + 200-token piece after 800 cached": (4, [5] * 4, [900] * 4, [Chunk(5, tokens[800:], 800, True)]),
+        "cold 1,000-token prompt": (0, [], [], [Chunk(5, tokens, 0, True)]),
+        "4 decoding + 256-token piece": (4, [5] * 4, [900] * 4, [Chunk(5, tokens[:256], 0, False)]),
+    }
+    times = {}
+    for name, (count, ids, positions, chunks) in cases.items():
+        for _ in range(2):
+            decoder.forward_packed(count, ids, positions, chunks)
+        torch.cuda.synchronize()
+        started = time.perf_counter()
+        for _ in range(repeat):
+            decoder.forward_packed(count, ids, positions, chunks).argmax(-1).tolist()
+        times[name] = (time.perf_counter() - started) / repeat * 1000
+    return times
 
 
 def forced_argmax(decoder: SlotDecoder, prompt: list[int], continuation: list[int] | None, new: int) -> list[int]:
@@ -236,7 +290,7 @@ def bench_int8(model: Any, bandwidth: float, prompt: int, new: int, bf16_b1: flo
 
 
 def bench_model(name: str, bandwidth: float, prompt: int, new: int, skip_plain: bool, peak: float,
-                chunks: list[int], prefix: list[int], int8: bool = False) -> dict[str, Any]:
+                shares: list[float], prefix: list[int], int8: bool = False, baseline: bool = False) -> dict[str, Any]:
     torch.cuda.empty_cache()
     torch.cuda.reset_peak_memory_stats()
     model = random_model(name)
@@ -257,18 +311,27 @@ def bench_model(name: str, bandwidth: float, prompt: int, new: int, skip_plain: 
     print(name, "engine b1", json.dumps(b1), flush=True)
     result["agreement"] = agreement(model, engine)
     print(name, "agreement", json.dumps(result["agreement"]), flush=True)
-    result["burst32"] = concurrent(engine, 32, 1, prompt, new, 0.0)
-    result["burst32"]["floor_s"] = prefill_flops(model, 32, prompt) / peak
-    print(name, "burst of 32", json.dumps(result["burst32"]), flush=True)
-    result["burst_under_load"] = []
-    for chunk in chunks:
-        result["burst_under_load"].append(burst_under_load(engine, prompt, chunk))
-        print(name, "burst while 4 decode", json.dumps(result["burst_under_load"][-1]), flush=True)
-    engine.prefill_chunk = chunks[0] if chunks else engine.prefill_chunk
-    result["prefix"] = []
-    for length in prefix:
-        result["prefix"].append(prefix_reuse(engine, length, 32))
-        print(name, "prefix cache", json.dumps(result["prefix"][-1]), flush=True)
+    floor = prefill_flops(model, 32, prompt) / peak
+    packed = engine.decoder.packed
+    variants = [("", packed)] + ([("pytorch_passes_", None)] if baseline and packed is not None else [])
+    for label, passes in variants:  # the packed kernels' runs, then (baseline) PyTorch's passes in the same run
+        engine.decoder.packed = passes
+        result[label + "pass_ms"] = pass_times(engine.decoder)
+        print(name, label + "pass times", json.dumps(result[label + "pass_ms"]), flush=True)
+        log = StepLog(engine)
+        result[label + "burst32"] = {**concurrent(engine, 32, 1, prompt, new, 0.0), "floor_s": floor}
+        result[label + "burst32"]["steps"] = log.summary()
+        print(name, label + "burst of 32", json.dumps(result[label + "burst32"]), flush=True)
+        result[label + "burst_under_load"] = []
+        for share in shares:
+            result[label + "burst_under_load"].append(burst_under_load(engine, prompt, share))
+            print(name, label + "burst while 4 decode", json.dumps(result[label + "burst_under_load"][-1]), flush=True)
+        engine.decode_share = shares[0] if shares else engine.decode_share
+        result[label + "prefix"] = []
+        for length in prefix:
+            result[label + "prefix"].append(prefix_reuse(engine, length, 32))
+            print(name, label + "prefix cache", json.dumps(result[label + "prefix"][-1]), flush=True)
+    engine.decoder.packed = packed
     result["closed_loop32"] = concurrent(engine, 32, 3, prompt, new, 2.0)
     print(name, "32 closed-loop clients", json.dumps(result["closed_loop32"]), flush=True)
     result["peak_gb"] = torch.cuda.max_memory_allocated() / 1e9
@@ -360,8 +423,10 @@ def main() -> None:
     parser.add_argument("--new-tokens", type=int, default=256)
     parser.add_argument("--limit-gb", type=float, default=None, help="only the memory-limit run, at this many GiB")
     parser.add_argument("--skip-plain", action="store_true")
-    parser.add_argument("--prefill-chunks", type=int, nargs="*", default=[1024],
-                        help="prompt tokens per packed pass while others decode (the first is the one kept)")
+    parser.add_argument("--decode-shares", type=float, nargs="*", default=[0.5],
+                        help="engine decode_share values for the burst under load (the first is kept after)")
+    parser.add_argument("--packed-baseline", action="store_true",
+                        help="also measure bursts and the prefix cache with packed passes through PyTorch's operations")
     parser.add_argument("--int8", action="store_true", help="also measure weight-only int8 (runs last)")
     parser.add_argument("--prefix", type=int, nargs="*", default=[], metavar="TOKENS",
                         help="measure the prefix cache with prompts of these lengths")
@@ -385,8 +450,8 @@ def main() -> None:
         else:
             bandwidth = report["copy_bandwidth_tb_s"] * 1e12
             report["results"].append(bench_model(name, bandwidth, args.prompt_tokens, args.new_tokens, args.skip_plain,
-                                                 report["matmul_peak_tflops"] * 1e12, args.prefill_chunks, args.prefix,
-                                                 args.int8))
+                                                 report["matmul_peak_tflops"] * 1e12, args.decode_shares, args.prefix,
+                                                 args.int8, args.packed_baseline))
         if args.out:
             Path(args.out).write_text(json.dumps(report, indent=2))
     if args.embeddings:
@@ -400,20 +465,25 @@ def main() -> None:
             print(f"{r['model']}: plain b1 {plain.get('decode_tok_s_per_seq', 0):.1f} tok/s; engine b1 "
                   f"{e['decode_tok_s_per_seq']:.1f} tok/s = {e['share_of_bound']:.0%} of {r['bound_tok_s']:.0f}; "
                   f"32 clients {c['aggregate_tok_s']:.0f} tok/s, TTFT p50 {c['ttft_p50_s'] * 1000:.0f} ms "
-                  f"p95 {c['ttft_p95_s'] * 1000:.0f} ms; burst p95 {r['burst32']['ttft_p95_s'] * 1000:.0f} ms "
-                  f"(floor {r['burst32']['floor_s'] * 1000:.0f} ms); agreement {r['agreement']['argmax_agreement']:.1%}")
-            for load in r["burst_under_load"]:
-                print(f"  chunk {load['prefill_chunk']}: burst p95 {load['burst_ttft_p95_s'] * 1000:.0f} ms while 4 "
-                      f"decode at {load['decode_kept']:.0%} of their speed")
+                  f"p95 {c['ttft_p95_s'] * 1000:.0f} ms; burst floor {r['burst32']['floor_s'] * 1000:.0f} ms; agreement {r['agreement']['argmax_agreement']:.1%}")
+            for label in ("", "pytorch_passes_"):
+                if label + "burst32" not in r:
+                    continue
+                print(f"  {label or 'packed kernels '}burst p95 {r[label + 'burst32']['ttft_p95_s'] * 1000:.0f} ms "
+                      f"(steps {r[label + 'burst32']['steps']}); passes "
+                      + ", ".join(f"{k} {v:.1f} ms" for k, v in r[label + "pass_ms"].items()))
+                for load in r[label + "burst_under_load"]:
+                    print(f"    share {load['decode_share']}: burst p95 {load['burst_ttft_p95_s'] * 1000:.0f} ms while 4 "
+                          f"decode at {load['decode_kept']:.0%} of their speed; steps {load['steps']}")
+                for x in r[label + "prefix"]:
+                    print(f"    prefix, {x['prompt_tokens']}-token prompt: TTFT {x['cached_ttft_s'] * 1000:.1f} ms cached vs "
+                          f"{x['cold_ttft_s'] * 1000:.1f} ms cold ({x['ratio']:.0%}); identical {x['identical_outputs']}")
             if "int8" in r:
                 x = r["int8"]
                 print(f"  int8: b1 {x['engine_b1']['decode_tok_s_per_seq']:.1f} tok/s = {x['speedup_vs_bf16_b1']:.2f}x bf16 "
                       f"({x['share_of_bound']:.0%} of {x['bound_tok_s']:.0f}); weights {x['weights_gb_int8']:.1f} GB; "
                       f"greedy agreement {x['greedy_agreement_with_bf16']:.1%}; 32 clients "
                       f"{x['closed_loop32']['aggregate_tok_s']:.0f} tok/s")
-            for x in r["prefix"]:
-                print(f"  prefix, {x['prompt_tokens']}-token prompt: TTFT {x['cached_ttft_s'] * 1000:.1f} ms cached vs {x['cold_ttft_s'] * 1000:.1f} ms "
-                      f"cold ({x['ratio']:.0%}); identical {x['identical_outputs']}")
 
 
 if __name__ == "__main__":

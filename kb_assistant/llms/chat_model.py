@@ -97,7 +97,9 @@ class LocalChatModel(BaseChatModel):
     engine_prefix_rows: int = 4
     """Recent prompts kept in spare cache rows for prefix reuse."""
     engine_prefill_chunk: int = 1024
-    """Prompt tokens a prefill pass takes while other requests decode."""
+    """The most prompt tokens a prefill pass takes while other requests decode."""
+    engine_decode_share: float = 0.5
+    """The share of their speed decoding requests keep while later prompts are prefilled."""
     engine_int8: bool = False
     """Weight-only int8 weights in the engine (replaces the model's bf16 linear weights)."""
     prompt_lookup: int = 10
@@ -121,6 +123,7 @@ class LocalChatModel(BaseChatModel):
         engine = {"engine": settings.llm_engine, "engine_max_batch": settings.engine_max_batch,
                   "engine_max_len": settings.engine_max_len, "engine_prefix_rows": settings.engine_prefix_rows,
                   "engine_prefill_chunk": settings.engine_prefill_chunk, "engine_int8": settings.engine_int8,
+                  "engine_decode_share": settings.engine_decode_share,
                   "prompt_lookup": settings.llm_prompt_lookup}
         return cls(model=loaded.model, tokenizer=loaded.tokenizer, spec=loaded.spec, model_name=reference,
                    **{**engine, **fields})
@@ -258,7 +261,8 @@ class LocalChatModel(BaseChatModel):
         """The model's shared :class:`~kb_assistant.llms.engine.GenerationEngine`, or None for plain ``generate``."""
         return choose_engine(self.model, self.spec, mode=self.engine, max_batch=self.engine_max_batch,
                              max_len=self.engine_max_len, prefix_rows=self.engine_prefix_rows,
-                             prefill_chunk=self.engine_prefill_chunk, int8=self.engine_int8)
+                             prefill_chunk=self.engine_prefill_chunk, int8=self.engine_int8,
+                             decode_share=self.engine_decode_share)
 
     # --- generation ---------------------------------------------------------------------------
     def _pieces(self, messages: list[BaseMessage], stop: list[str] | None, **overrides: Any) -> Iterator[_Piece]:

@@ -77,7 +77,7 @@ def engine_sampling(sampling: Mapping[str, Any], eos: list[int]) -> Any:
 
 
 def choose_engine(model: Any, spec: ModelSpec, *, mode: str, max_batch: int, max_len: int, prefix_rows: int,
-                  prefill_chunk: int, int8: bool) -> Any:
+                  prefill_chunk: int, int8: bool, decode_share: float = 0.5) -> Any:
     """The model's shared :class:`~kb_assistant.llms.engine.GenerationEngine` (built at the first call), or None
     for plain ``generate``. ``mode`` auto takes the engine on CUDA for models it runs, unquantised; ``batched``
     insists on it. ``int8`` needs the engine: asking for it where the engine cannot run is an error that says
@@ -102,5 +102,5 @@ def choose_engine(model: Any, spec: ModelSpec, *, mode: str, max_batch: int, max
         raise ModelError(f"engine 'batched' cannot run {spec.display_name}: {reason}; use engine 'plain'")
     return engine_for(model, lambda: GenerationEngine(
         model, max_batch=max_batch, max_len=max_len, cuda_graphs=on_cuda and not quantized,
-        prefix_rows=prefix_rows, prefill_chunk=prefill_chunk, int8=int8,
+        prefix_rows=prefix_rows, prefill_chunk=prefill_chunk, decode_share=decode_share, int8=int8,
     ))

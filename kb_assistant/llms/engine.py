@@ -8,9 +8,15 @@ Here every request owns a slot (a row of the cache). A scheduler thread admits w
 slots and runs one of two kinds of step:
 
 - a packed pass, while prompts wait to be prefilled: the prompts (up to ``prefill_tokens`` tokens, so a burst
-  of prompts shares large matmuls) plus one token of every decoding request. While requests are decoding,
-  a pass takes at most ``prefill_chunk`` prompt tokens (a long prompt is prefilled in pieces), so decoding
-  slows down but never stops when a burst arrives;
+  of prompts shares large matmuls) plus one token of every decoding request. While requests that came before
+  the waiting prompts are decoding, a pass takes at most ``prefill_chunk`` prompt tokens (a long prompt is
+  prefilled in pieces) and decode steps are put between the passes, as many as keep those requests at
+  ``decode_share`` of their speed (from the steps' measured times). Large pieces with decode steps between
+  them prefill faster than small pieces for the same share: a pass's fixed cost (reading every weight) is paid
+  less often. Requests that arrived with the burst get their first token as their prompt is done and ride
+  along in the burst's passes: the burst's last prompt is not held back for them (first tokens first, as in
+  vLLM's default) until they have ``SETTLED_TOKENS`` tokens, so prompts that reach the engine a few
+  milliseconds apart still count as one burst;
 - otherwise a decode step: one token for every decoding request. Decoding slots are kept contiguous (a
   finished request's slot takes the last one's cache), so the step is one captured graph for the batch bucket
   >= n and the cache length bucket >= the longest request.
@@ -42,6 +48,8 @@ from kb_assistant.llms.sampling import Sampling, choose_tokens
 __all__ = ["GenerationEngine", "Request", "Sampling", "engine_for", "unsupported_reason"]
 logger = logging.getLogger(__name__)
 _END = object()
+SETTLED_TOKENS = 16
+"""Tokens a request has produced before prompts that came after it must leave it its share of speed."""
 
 
 @dataclass(eq=False)
@@ -62,6 +70,8 @@ class Request:
     """Prompt positions already in the cache (a reused prefix, then prefilled chunks)."""
     reused: int = 0
     """Prompt positions copied from the prefix cache instead of computed."""
+    decoding_since: float = float("inf")
+    """When its prompt was done and it began decoding."""
 
     @property
     def position(self) -> int:
@@ -86,7 +96,8 @@ class GenerationEngine:
     allocated once: ``max_batch`` is lowered to what ``kv_cache_bytes`` holds (by default what free GPU memory
     holds after a reserve for prefill activations), and ``prefix_rows`` more rows keep recent prompts where
     memory is left. A packed pass prefills at most ``prefill_tokens`` prompt tokens (default ``max_len``: the
-    activation reserve is sized for that), or ``prefill_chunk`` while other requests are decoding.
+    activation reserve is sized for that), or ``prefill_chunk`` while requests that came before decode, with
+    decode steps between the passes to keep them at ``decode_share`` of their speed.
     ``cuda_graphs`` defaults to on for CUDA models. ``int8`` replaces the model's linear weights with
     weight-only int8 ones (see :mod:`kb_assistant.llms.int8_weights`); the model then runs only here.
     """
@@ -102,6 +113,7 @@ class GenerationEngine:
         prefix_rows: int = 4,
         prefill_tokens: int | None = None,
         prefill_chunk: int = 1024,
+        decode_share: float = 0.5,
         min_prefix: int = 32,
         int8: bool = False,
     ) -> None:
@@ -112,6 +124,14 @@ class GenerationEngine:
         self.kv_cache_bytes = self.decoder.kv_cache_bytes
         self.prefill_tokens = max(1, prefill_tokens or self.max_len)
         self.prefill_chunk = max(1, min(prefill_chunk, self.prefill_tokens))
+        self.decode_share = min(max(decode_share, 0.05), 1.0)
+        self._decode_seconds: float | None = None
+        """Recent decode steps' time (a moving average): the speed that earlier requests keep a share of."""
+        self._credit = 0.0
+        """Tokens the earlier decoding requests got beyond ``decode_share`` of their speed since prompts came."""
+        self._last_end = 0.0
+        """When the last step ended: a step that follows at once counts its time from there (the scheduler's
+        own time between steps is the decoders' wait too)."""
         self.min_prefix = max(1, min_prefix)
         self.reused_tokens = 0
         """Prompt tokens served from the prefix cache since the engine started."""
@@ -216,8 +236,11 @@ class GenerationEngine:
 
     @torch.inference_mode()
     def _step(self) -> None:
+        started = time.perf_counter()
         decoding = list(self._active)
-        chunks, owners = self._plan_chunks()
+        chunks, owners, paced = self._plan_chunks()
+        if paced and (self._credit < 0 or self._decode_seconds is None):
+            chunks, owners = [], []  # a decode step for the requests that came first
         tokens = [r.generated[-1] for r in decoding]
         positions = [r.position for r in decoding]
         if not chunks:
@@ -235,19 +258,32 @@ class GenerationEngine:
             request.prefilled += len(chunk.tokens)
             self.prefilled_tokens += len(chunk.tokens)
         chosen = choose_tokens(logits, decoding + [r for r, c in zip(owners, chunks, strict=True) if c.last])
+        ended = time.perf_counter()
+        back_to_back = started - self._last_end < 0.01
+        self._pace(ended - (self._last_end if back_to_back else started), sum(len(c.tokens) for c in chunks), paced)
+        self._last_end = ended
         for request, token in zip(decoding, chosen, strict=False):
             self._accept(request, token)
         finished = [r for r, c in zip(owners, chunks, strict=True) if c.last]
         for request, token in zip(finished, chosen[len(decoding):], strict=True):
-            self._start_decoding(request)
-            self._accept(request, token)
+            self._accept(request, token)  # the first token goes out before the cache rows are moved
+            if request.finished_at is None:
+                self._start_decoding(request)
+            else:
+                self._remember_prefix(request)
 
-    def _plan_chunks(self) -> tuple[list[Chunk], list[Request]]:
-        """The prompt pieces of the next packed pass: oldest first, within the token budget."""
+    def _plan_chunks(self) -> tuple[list[Chunk], list[Request], bool]:
+        """The prompt pieces of the next packed pass, oldest first, within the token budget; and whether
+        requests that were decoding before the waiting prompts came are to keep their share of speed."""
         for request in [r for r in self._prefilling if r.cancel.is_set()]:
             self._prefilling.remove(request)
             request.tokens.put(_END)
-        budget = self.prefill_chunk if self._active else self.prefill_tokens
+        if not self._prefilling:
+            return [], [], False
+        oldest = min(r.submitted_at for r in self._prefilling)
+        paced = any(r.decoding_since < oldest and len(r.generated) >= SETTLED_TOKENS for r in self._active)
+        # the pass, decoding rows included, at most prefill_chunk tokens: a size the model side has a graph for
+        budget = max(self.prefill_chunk // 2, self.prefill_chunk - len(self._active)) if paced else self.prefill_tokens
         chunks, owners = [], []
         for request in self._prefilling:
             if budget <= 0:
@@ -257,11 +293,25 @@ class GenerationEngine:
             chunks.append(Chunk(request.slot, piece, request.prefilled, request.prefilled + take == len(request.prompt)))
             owners.append(request)
             budget -= take
-        return chunks, owners
+        return chunks, owners, paced
+
+    def _pace(self, seconds: float, prompt_tokens: int, paced: bool) -> None:
+        """Account for a step: decode steps set the yardstick; while prompts wait behind earlier decoding
+        requests, each step adds its token less what ``decode_share`` of their speed asks for its time."""
+        if not prompt_tokens and (not paced or self._decode_seconds is None):  # the speed before the prompts came
+            if self._decode_seconds is None:
+                self._decode_seconds = seconds
+            elif seconds < 3 * self._decode_seconds:  # not a graph's first capture
+                self._decode_seconds += 0.2 * (seconds - self._decode_seconds)
+        if not paced or self._decode_seconds is None:
+            self._credit = 0.0
+            return
+        self._credit = min(1.0, self._credit + 1.0 - self.decode_share * seconds / self._decode_seconds)
 
     def _start_decoding(self, request: Request) -> None:
         """Move a fully prefilled request into the contiguous decoding rows and keep its prompt for reuse."""
         self._prefilling.remove(request)
+        request.decoding_since = time.perf_counter()
         target = len(self._active)
         if request.slot != target:
             holder = next((r for r in self._prefilling if r.slot == target), None)

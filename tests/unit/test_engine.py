@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import torch
 
-from kb_assistant.llms.engine import GenerationEngine, Sampling, unsupported_reason
+from kb_assistant.llms.engine import SETTLED_TOKENS, GenerationEngine, Request, Sampling, unsupported_reason
 
 
 def random_model(kind: str) -> Any:
@@ -173,7 +173,7 @@ def test_a_shared_prefix_is_reused_and_the_output_is_that_of_a_cold_run(model: A
 
 
 def test_long_prompts_are_prefilled_in_chunks_while_others_decode(model: Any) -> None:
-    # Eight-token pieces while a request decodes: the prompts below take several passes each.
+    # Passes of at most eight tokens (the decoding row and seven prompt tokens) with decode steps between them.
     engine = GenerationEngine(model, max_batch=4, max_len=256, prefix_rows=0, prefill_chunk=8)
     accepted: list[tuple[Any, float]] = []  # stamped on the engine thread, as each token is taken
     take = engine._accept
@@ -181,15 +181,15 @@ def test_long_prompts_are_prefilled_in_chunks_while_others_decode(model: Any) ->
     try:
         generator = torch.Generator().manual_seed(4)
         running_prompt = [5, 6, 7, 8]
-        running = engine.submit(running_prompt, Sampling(max_new_tokens=60))
+        running = engine.submit(running_prompt, Sampling(max_new_tokens=120))
         stream = running.stream(timeout=60)
-        first = next(stream)
+        first = [next(stream) for _ in range(SETTLED_TOKENS)]  # then later prompts must leave it its share
         submitted = time.perf_counter()
         prompts = [torch.randint(5, 300, (n,), generator=generator).tolist() for n in (45, 30, 61)]
         requests = [engine.submit(p, Sampling(max_new_tokens=10)) for p in prompts]
         outputs = [list(r.stream(timeout=60)) for r in requests]
         assert outputs == [reference(model, p, 10) for p in prompts]
-        assert [first, *stream] == reference(model, running_prompt, 60)
+        assert [*first, *stream] == reference(model, running_prompt, 120)
         assert engine.prefilled_tokens == 4 + 45 + 30 + 61
         # 136 prompt tokens in pieces of 8: the decoding request got a token in each of those passes.
         prefilled = max(r.first_token_at or 0.0 for r in requests)
@@ -236,3 +236,48 @@ def test_int8_engine_weights_through_the_chat_model() -> None:
     chat = LocalChatModel(**{**params, "max_new_tokens": 5}, engine="batched", engine_int8=True)
     assert isinstance(chat.invoke("hello").content, str)
     assert chat.batching_engine().decoder.int8
+
+
+def test_prompts_behind_earlier_decoders_come_in_pieces_with_decode_steps_between(model: Any) -> None:
+    engine = GenerationEngine(model, max_batch=8, max_len=256, prefix_rows=0, prefill_tokens=200, prefill_chunk=40)
+    engine.close()  # the scheduler's state is driven by hand below
+    earlier = Request([5] * 10, Sampling(max_new_tokens=50), submitted_at=1.0)
+    earlier.decoding_since, earlier.slot, earlier.generated = 2.0, 0, [9] * SETTLED_TOKENS
+    burst = [Request([7] * 90, Sampling(max_new_tokens=5), submitted_at=3.0) for _ in range(2)]
+    for slot, request in enumerate(burst, start=1):
+        request.slot = slot
+    engine._active, engine._prefilling = [earlier], list(burst)
+    chunks, owners, paced = engine._plan_chunks()
+    assert paced and sum(len(c.tokens) for c in chunks) == 40 - 1  # one prompt piece: the pass is prefill_chunk
+    assert owners == [burst[0]] and not chunks[0].last
+    # A request that began decoding after the burst came (it came with it), or that has only its first few
+    # tokens, is not held to its speed: the burst's prompts are prefilled whole, up to prefill_tokens.
+    for since, generated in ((3.5, SETTLED_TOKENS), (2.0, SETTLED_TOKENS - 1)):
+        earlier.decoding_since, earlier.generated = since, [9] * generated
+        chunks, owners, paced = engine._plan_chunks()
+        assert not paced and [len(c.tokens) for c in chunks] == [90, 90] and all(c.last for c in chunks)
+    # Share 0.5 and a pass five decode steps long: the earlier request is owed 1.5 tokens, so the next three
+    # steps are decode steps, then a pass may run again.
+    engine._decode_seconds, engine.decode_share = 0.01, 0.5
+    engine._pace(0.05, 39, True)
+    assert engine._credit == pytest.approx(-1.5)
+    owed = []
+    while engine._credit < 0:
+        engine._pace(0.01, 0, True)
+        owed.append("decode")
+    assert owed == ["decode"] * 3
+    engine._pace(0.01, 0, False)  # no prompt waits: nothing is owed any more
+    assert engine._credit == 0.0
+
+
+def test_decode_steps_between_prompt_pieces_leave_the_prompts_intact(model: Any) -> None:
+    from kb_assistant.llms.kv_decoder import Chunk, SlotDecoder
+
+    decoder = SlotDecoder(model, max_batch=4, max_len=128, cuda_graphs=False)
+    cold = SlotDecoder(model, max_batch=4, max_len=128, cuda_graphs=False)
+    prompt = [(13 * j) % 290 + 5 for j in range(40)]
+    decoder.forward_packed(0, [], [], [Chunk(3, prompt[:20], 0, False)])  # row 3: half a prompt
+    decoder.forward_packed(0, [], [], [Chunk(row, [7, 8, 9], 0, True) for row in range(3)])
+    decoder.decode([1, 2, 3], [3, 3, 3])  # three rows, run as a step of four: row 3 is padding here
+    got = decoder.forward_packed(0, [], [], [Chunk(3, prompt[20:], 20, True)])
+    assert torch.allclose(got, cold.forward_packed(0, [], [], [Chunk(3, prompt, 0, True)]), atol=1e-5)
