@@ -120,13 +120,17 @@ class ToolCallParser:
         if self.bare_calls and self.fmt.open and not self.text and not self.calls and self._pending.lstrip().startswith("{"):
             self._bare = True  # a whole message of JSON: a call written without its tags
         if self.fmt.open and not self._bare:
+            self._pending = self._without_result_tags(self._pending, final)
             at = self._pending.find(self.fmt.open)
             if at >= 0:
                 events = self._emit(self._pending[:at])
                 self._pending = self._pending[at + len(self.fmt.open) :]
                 self._start()
                 return events
-            keep = _partial_suffix(self._pending, self.fmt.open) if not final else 0
+            markers = [self.fmt.open]
+            for tag in self.fmt.result_tags:  # with the line break that goes with it
+                markers.append("\n" + tag if tag.startswith("</") else tag + "\n")
+            keep = max(_partial_suffix(self._pending, m) for m in markers) if not final else 0
             safe, self._pending = self._pending[: len(self._pending) - keep], self._pending[len(self._pending) - keep :]
             return self._emit(safe) if safe else []
         # Untagged JSON calls: a call is the whole message (or follows another call), starting with "{".
@@ -148,6 +152,16 @@ class ToolCallParser:
         events = self._emit(self._pending)
         self._pending = ""
         return events
+
+    def _without_result_tags(self, text: str, final: bool) -> str:
+        """``text`` with echoed result tags taken out: an opening tag with the line break after it, a closing
+        one with the line break before it. An opening tag at the very end waits for what follows it."""
+        for tag in self.fmt.result_tags:
+            closing = tag.startswith("</")
+            text = text.replace("\n" + tag if closing else tag + "\n", "")
+            waits = not closing and not final and text.endswith(tag)
+            text = text[: len(text) - len(tag)].replace(tag, "") + tag if waits else text.replace(tag, "")
+        return text
 
     # --- inside a call --------------------------------------------------------------------------
     def _start(self) -> None:

@@ -80,6 +80,9 @@ class ToolFormat:
     separator: str
     template: str
     """Used when the checkpoint's own chat template takes no ``tools``."""
+    result_tags: tuple[str, ...] = ()
+    """The tags around tool results in the prompt. Small models echo them around their answer after a tool
+    result; they are taken out of the answer (with the line break beside each)."""
 
     @property
     def pad(self) -> str:
@@ -89,7 +92,7 @@ class ToolFormat:
 
 HERMES = ToolFormat(
     name="hermes", open="<tool_call>", close="</tool_call>", args_key="arguments", separator="\n",
-    template=HERMES_TOOLS_TEMPLATE,
+    template=HERMES_TOOLS_TEMPLATE, result_tags=("<tool_response>", "</tool_response>"),
 )
 LLAMA3_JSON = ToolFormat(
     name="llama3-json", open="", close="", args_key="parameters", separator="; ", template=LLAMA3_TOOLS_TEMPLATE,

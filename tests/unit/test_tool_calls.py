@@ -145,3 +145,15 @@ def test_families_without_tool_calls_say_what_to_do() -> None:
         LocalChatModel(**params).bind_tools([paint])
     with pytest.raises(ValueError, match="names no bound tool"):
         LocalChatModel(**_tiny_params()).bind_tools([paint], tool_choice="draw")
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_result_tags_echoed_around_an_answer_are_taken_out(seed: int) -> None:
+    # The 1.5B model, after a tool result, often wraps its answer the way results came back to it.
+    text = "<tool_response>\n旧金山明天有雨，记得带伞。\n</tool_response>"
+    merged, chunks = _streamed(text, HERMES, seed)
+    assert merged.content == "旧金山明天有雨，记得带伞。" and not chunks
+    assert parse_tool_calls(text, HERMES)[0] == "旧金山明天有雨，记得带伞。"
+    # A call after an echoed tag is still a call.
+    merged, _ = _streamed("<tool_response>\n" + TWO_CALLS, HERMES, seed)
+    assert merged.content == "Let me look." and [c["name"] for c in merged.tool_calls] == ["get_weather", "magic_function"]
