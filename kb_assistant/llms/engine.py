@@ -34,8 +34,10 @@ from __future__ import annotations
 
 import logging
 import queue
+import statistics
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -125,8 +127,9 @@ class GenerationEngine:
         self.prefill_tokens = max(1, prefill_tokens or self.max_len)
         self.prefill_chunk = max(1, min(prefill_chunk, self.prefill_tokens))
         self.decode_share = min(max(decode_share, 0.05), 1.0)
-        self._decode_seconds: float | None = None
-        """Recent decode steps' time (a moving average): the speed that earlier requests keep a share of."""
+        self._decode_times: deque[float] = deque(maxlen=32)
+        """Recent decode steps' times before prompts came: their median is the speed to keep a share of (a
+        median, as the steps while a burst is being submitted run slow)."""
         self._credit = 0.0
         """Tokens the earlier decoding requests got beyond ``decode_share`` of their speed since prompts came."""
         self._last_end = 0.0
@@ -299,14 +302,16 @@ class GenerationEngine:
         """Account for a step: decode steps set the yardstick; while prompts wait behind earlier decoding
         requests, each step adds its token less what ``decode_share`` of their speed asks for its time."""
         if not prompt_tokens and (not paced or self._decode_seconds is None):  # the speed before the prompts came
-            if self._decode_seconds is None:
-                self._decode_seconds = seconds
-            elif seconds < 3 * self._decode_seconds:  # not a graph's first capture
-                self._decode_seconds += 0.2 * (seconds - self._decode_seconds)
+            if self._decode_seconds is None or seconds < 3 * self._decode_seconds:  # not a graph's first capture
+                self._decode_times.append(seconds)
         if not paced or self._decode_seconds is None:
             self._credit = 0.0
             return
         self._credit = min(1.0, self._credit + 1.0 - self.decode_share * seconds / self._decode_seconds)
+
+    @property
+    def _decode_seconds(self) -> float | None:
+        return statistics.median(self._decode_times) if self._decode_times else None
 
     def _start_decoding(self, request: Request) -> None:
         """Move a fully prefilled request into the contiguous decoding rows and keep its prompt for reuse."""

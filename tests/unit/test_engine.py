@@ -258,7 +258,8 @@ def test_prompts_behind_earlier_decoders_come_in_pieces_with_decode_steps_betwee
         assert not paced and [len(c.tokens) for c in chunks] == [90, 90] and all(c.last for c in chunks)
     # Share 0.5 and a pass five decode steps long: the earlier request is owed 1.5 tokens, so the next three
     # steps are decode steps, then a pass may run again.
-    engine._decode_seconds, engine.decode_share = 0.01, 0.5
+    engine._decode_times.extend([0.01] * 5 + [0.05])  # the median: one slow step does not move it
+    engine.decode_share = 0.5
     engine._pace(0.05, 39, True)
     assert engine._credit == pytest.approx(-1.5)
     owed = []
