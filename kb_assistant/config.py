@@ -119,8 +119,8 @@ class Settings(BaseSettings):
     """Weight-only int8 in the batching engine (a Triton kernel on CUDA): half the weight memory of bf16, so a
     24 GB card keeps more KV cache, and faster decoding. The model's bf16 weights are replaced at load."""
     engine_prefill_chunk: int = Field(default=1024, ge=16)
-    """The most prompt tokens a prefill pass takes while requests that came earlier decode (the engine sizes
-    the passes to keep ``engine_decode_share``; this caps them)."""
+    """The most tokens a prefill pass takes (decoding rows included) while requests that came earlier decode;
+    decode steps between the passes keep those at ``engine_decode_share`` of their speed."""
     engine_decode_share: float = Field(default=0.5, gt=0.0, le=1.0)
     """The share of their speed that decoding requests keep while prompts that came after them are prefilled:
     lower gets a burst of new prompts its first tokens sooner, higher keeps running answers flowing."""

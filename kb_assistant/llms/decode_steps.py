@@ -67,7 +67,7 @@ def triton_step(d: SlotDecoder, batch: int, length: int) -> torch.Tensor:
     for i, w in enumerate(layers):
         qkv = linear(h, w.qkv, w.qkv_bias).view(batch, heads + 2 * kv_heads, dim)
         queries = decode_kernels.rope_and_cache(qkv, cos, sin, positions, d.k_cache[i], d.v_cache[i], heads,
-                                                kv_heads)
+                                                kv_heads, count=d.step_count)
         out = decode_kernels.decode_attention(queries.view(batch, kv_heads, d.group, dim), d.k_cache[i],
                                               d.v_cache[i], positions, length, d.scale)
         h = decode_kernels.add_rms_norm(x, linear(out.reshape(batch, heads * dim), w.out, w.out_bias), w.norm2, w.eps2)

@@ -139,6 +139,8 @@ class SlotDecoder:
         # Static inputs of the decode step (graphs read them in place).
         self.step_tokens = torch.zeros(self.max_batch, dtype=torch.long, device=self.device)
         self.step_positions = torch.zeros(self.max_batch, dtype=torch.long, device=self.device)
+        self.step_count = torch.zeros(1, dtype=torch.long, device=self.device)
+        """Rows of the step that are real (the Triton step writes nothing for the padding rows after them)."""
         self.rows = torch.arange(self.max_batch, device=self.device)
         self.key_positions = torch.arange(self.max_len, device=self.device)
         self.cuda_graphs = self.device.type == "cuda" if cuda_graphs is None else cuda_graphs
@@ -157,10 +159,13 @@ class SlotDecoder:
         batch = next((b for b in BATCH_BUCKETS if count <= b <= self.max_batch), self.max_batch)
         length = min(self.max_len, -(-(max(positions) + 1) // LENGTH_STEP) * LENGTH_STEP)
         padding = [0] * (batch - count)
-        # Padding rows write their key/value at the cache's last position: rows past the decoding ones may hold
-        # prompts being prefilled (decode steps run between their pieces), whose positions end before it.
+        # Rows past the decoding ones may hold prompts being prefilled (decode steps run between their pieces):
+        # the Triton step writes nothing for padding rows; PyTorch's steps write their key/value at the cache's
+        # last position, after any prompt's (the Triton rows stay at 0, where their attention reads one key).
+        pad_position = 0 if self.triton_decode else self.max_len - 1
         self.step_tokens[:batch].copy_(torch.tensor(tokens + padding), non_blocking=True)
-        self.step_positions[:batch].copy_(torch.tensor(positions + [self.max_len - 1] * len(padding)), non_blocking=True)
+        self.step_positions[:batch].copy_(torch.tensor(positions + [pad_position] * len(padding)), non_blocking=True)
+        self.step_count.copy_(torch.tensor([count]), non_blocking=True)
         return self._decode_step(batch, length)[:count]
 
     @torch.inference_mode()
@@ -270,6 +275,7 @@ class SlotDecoder:
         batches = sorted({b for b in BATCH_BUCKETS if b <= self.max_batch} | {self.max_batch})
         self.step_tokens.zero_()
         self.step_positions.zero_()
+        self.step_count.zero_()
         with torch.inference_mode():
             for length in lengths:
                 for batch in batches:
