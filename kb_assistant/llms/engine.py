@@ -301,13 +301,15 @@ class GenerationEngine:
     def _pace(self, seconds: float, prompt_tokens: int, paced: bool) -> None:
         """Account for a step: decode steps set the yardstick; while prompts wait behind earlier decoding
         requests, each step adds its token less what ``decode_share`` of their speed asks for its time."""
-        if not prompt_tokens and (not paced or self._decode_seconds is None):  # the speed before the prompts came
-            if self._decode_seconds is None or seconds < 3 * self._decode_seconds:  # not a graph's first capture
-                self._decode_times.append(seconds)
-        if not paced or self._decode_seconds is None:
+        yardstick = self._decode_seconds
+        # decode steps before the prompts came (the first one measured, whatever it is), not a graph's capture
+        if not prompt_tokens and (yardstick is None or (not paced and seconds < 3 * yardstick)):
+            self._decode_times.append(seconds)
+            yardstick = self._decode_seconds
+        if not paced or yardstick is None:
             self._credit = 0.0
             return
-        self._credit = min(1.0, self._credit + 1.0 - self.decode_share * seconds / self._decode_seconds)
+        self._credit = min(1.0, self._credit + 1.0 - self.decode_share * seconds / yardstick)
 
     @property
     def _decode_seconds(self) -> float | None:
