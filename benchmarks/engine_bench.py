@@ -144,16 +144,16 @@ class StepLog:
     """The engine's steps while it is attached: time, prompt tokens and whether earlier decoders were paced."""
 
     def __init__(self, engine: GenerationEngine) -> None:
-        self.engine, self.steps = engine, []
-        self._pace = engine._pace
-        engine._pace = self._record  # type: ignore[method-assign]
+        self.pacer, self.steps = engine.pacer, []
+        self._account = self.pacer.account
+        self.pacer.account = self._record  # type: ignore[method-assign]
 
     def _record(self, seconds: float, prompt_tokens: int, paced: bool) -> None:
-        self._pace(seconds, prompt_tokens, paced)
-        self.steps.append((seconds, prompt_tokens, paced, self.engine._decode_seconds or 0.0))
+        self._account(seconds, prompt_tokens, paced)
+        self.steps.append((seconds, prompt_tokens, paced, self.pacer.decode_seconds or 0.0))
 
     def summary(self) -> dict[str, Any]:
-        self.engine._pace = self._pace  # type: ignore[method-assign]
+        del self.pacer.account  # the class's method again
         passes = [s for s in self.steps if s[1]]
         decodes = [s for s in self.steps if not s[1]]
         paced = [s for s in self.steps if s[2]]
@@ -170,7 +170,7 @@ class StepLog:
 def burst_under_load(engine: GenerationEngine, prompt: int, share: float) -> dict[str, Any]:
     """Four requests decode; then 32 prompts arrive at once. Their TTFT, and the four requests' tokens/s
     during the burst against the half second before it."""
-    engine.decode_share = share
+    engine.pacer.share = share
     arrivals: list[list[float]] = [[] for _ in range(4)]
     stop = threading.Event()
 
@@ -326,7 +326,7 @@ def bench_model(name: str, bandwidth: float, prompt: int, new: int, skip_plain: 
         for share in shares:
             result[label + "burst_under_load"].append(burst_under_load(engine, prompt, share))
             print(name, label + "burst while 4 decode", json.dumps(result[label + "burst_under_load"][-1]), flush=True)
-        engine.decode_share = shares[0] if shares else engine.decode_share
+        engine.pacer.share = shares[0] if shares else engine.pacer.share
         result[label + "prefix"] = []
         for length in prefix:
             result[label + "prefix"].append(prefix_reuse(engine, length, 32))

@@ -70,13 +70,21 @@ def triton_step(d: SlotDecoder, batch: int, length: int) -> torch.Tensor:
                                                 kv_heads, count=d.step_count)
         out = decode_kernels.decode_attention(queries.view(batch, kv_heads, d.group, dim), d.k_cache[i],
                                               d.v_cache[i], positions, length, d.scale)
-        h = decode_kernels.add_rms_norm(x, linear(out.reshape(batch, heads * dim), w.out, w.out_bias), w.norm2, w.eps2)
-        delta = linear(decode_kernels.silu_mul(linear(h, w.gate_up)), w.down, w.down_bias)
-        if i + 1 < len(layers):
-            h = decode_kernels.add_rms_norm(x, delta, layers[i + 1].norm1, layers[i + 1].eps1)
-        else:
-            h = decode_kernels.add_rms_norm(x, delta, d.norm.weight, d.final_eps)
+        h = triton_layer_rest(d, i, x, out.reshape(batch, heads * dim))
     return d.lm_head(h).float()
+
+
+def triton_layer_rest(d: SlotDecoder, index: int, x: torch.Tensor, attended: torch.Tensor) -> torch.Tensor:
+    """Layer ``index`` after attention, with the Triton kernels: the output projection added to the residual
+    stream ``x`` (in place) fused with the norm, the MLP, its residual add fused with the next layer's norm (the
+    final norm after the last layer). Returns that normed input of what comes next."""
+    layers = d.fused or []
+    w = layers[index]
+    h = decode_kernels.add_rms_norm(x, linear(attended, w.out, w.out_bias), w.norm2, w.eps2)
+    delta = linear(decode_kernels.silu_mul(linear(h, w.gate_up)), w.down, w.down_bias)
+    if index + 1 < len(layers):
+        return decode_kernels.add_rms_norm(x, delta, layers[index + 1].norm1, layers[index + 1].eps1)
+    return decode_kernels.add_rms_norm(x, delta, d.norm.weight, d.final_eps)
 
 
 def module_step(d: SlotDecoder, batch: int, length: int) -> torch.Tensor:

@@ -11,7 +11,7 @@ slots and runs one of two kinds of step:
   of prompts shares large matmuls) plus one token of every decoding request. While requests that came before
   the waiting prompts are decoding, a pass takes at most ``prefill_chunk`` prompt tokens (a long prompt is
   prefilled in pieces) and decode steps are put between the passes, as many as keep those requests at
-  ``decode_share`` of their speed (from the steps' measured times). Large pieces with decode steps between
+  ``decode_share`` of their speed (:mod:`kb_assistant.llms.pacing`). Large pieces with decode steps between
   them prefill faster than small pieces for the same share: a pass's fixed cost (reading every weight) is paid
   less often. Requests that arrived with the burst get their first token as their prompt is done and ride
   along in the burst's passes: the burst's last prompt is not held back for them (first tokens first, as in
@@ -34,10 +34,8 @@ from __future__ import annotations
 
 import logging
 import queue
-import statistics
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +43,7 @@ from typing import Any
 import torch
 
 from kb_assistant.llms.kv_decoder import Chunk, SlotDecoder, unsupported_reason
+from kb_assistant.llms.pacing import DecodePacer
 from kb_assistant.llms.sampling import Sampling, choose_tokens
 
 __all__ = ["GenerationEngine", "Request", "Sampling", "engine_for", "unsupported_reason"]
@@ -126,15 +125,7 @@ class GenerationEngine:
         self.kv_cache_bytes = self.decoder.kv_cache_bytes
         self.prefill_tokens = max(1, prefill_tokens or self.max_len)
         self.prefill_chunk = max(1, min(prefill_chunk, self.prefill_tokens))
-        self.decode_share = min(max(decode_share, 0.05), 1.0)
-        self._decode_times: deque[float] = deque(maxlen=32)
-        """Recent decode steps' times before prompts came: their median is the speed to keep a share of (a
-        median, as the steps while a burst is being submitted run slow)."""
-        self._credit = 0.0
-        """Tokens the earlier decoding requests got beyond ``decode_share`` of their speed since prompts came."""
-        self._last_end = 0.0
-        """When the last step ended: a step that follows at once counts its time from there (the scheduler's
-        own time between steps is the decoders' wait too)."""
+        self.pacer = DecodePacer(decode_share)
         self.min_prefix = max(1, min_prefix)
         self.reused_tokens = 0
         """Prompt tokens served from the prefix cache since the engine started."""
@@ -242,7 +233,7 @@ class GenerationEngine:
         started = time.perf_counter()
         decoding = list(self._active)
         chunks, owners, paced = self._plan_chunks()
-        if paced and (self._credit < 0 or self._decode_seconds is None):
+        if paced and self.pacer.owes():
             chunks, owners = [], []  # a decode step for the requests that came first
         tokens = [r.generated[-1] for r in decoding]
         positions = [r.position for r in decoding]
@@ -261,10 +252,7 @@ class GenerationEngine:
             request.prefilled += len(chunk.tokens)
             self.prefilled_tokens += len(chunk.tokens)
         chosen = choose_tokens(logits, decoding + [r for r, c in zip(owners, chunks, strict=True) if c.last])
-        ended = time.perf_counter()
-        back_to_back = started - self._last_end < 0.01
-        self._pace(ended - (self._last_end if back_to_back else started), sum(len(c.tokens) for c in chunks), paced)
-        self._last_end = ended
+        self.pacer.step(started, time.perf_counter(), sum(len(c.tokens) for c in chunks), paced)
         for request, token in zip(decoding, chosen, strict=False):
             self._accept(request, token)
         finished = [r for r, c in zip(owners, chunks, strict=True) if c.last]
@@ -297,23 +285,6 @@ class GenerationEngine:
             owners.append(request)
             budget -= take
         return chunks, owners, paced
-
-    def _pace(self, seconds: float, prompt_tokens: int, paced: bool) -> None:
-        """Account for a step: decode steps set the yardstick; while prompts wait behind earlier decoding
-        requests, each step adds its token less what ``decode_share`` of their speed asks for its time."""
-        yardstick = self._decode_seconds
-        # decode steps before the prompts came (the first one measured, whatever it is), not a graph's capture
-        if not prompt_tokens and (yardstick is None or (not paced and seconds < 3 * yardstick)):
-            self._decode_times.append(seconds)
-            yardstick = self._decode_seconds
-        if not paced or yardstick is None:
-            self._credit = 0.0
-            return
-        self._credit = min(1.0, self._credit + 1.0 - self.decode_share * seconds / yardstick)
-
-    @property
-    def _decode_seconds(self) -> float | None:
-        return statistics.median(self._decode_times) if self._decode_times else None
 
     def _start_decoding(self, request: Request) -> None:
         """Move a fully prefilled request into the contiguous decoding rows and keep its prompt for reuse."""

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from kb_assistant.llms import decode_kernels, packed_kernels
+from kb_assistant.llms.decode_steps import triton_layer_rest
 from kb_assistant.llms.int8_weights import linear
 
 if TYPE_CHECKING:
@@ -138,10 +139,5 @@ class PackedPasses:
             queries = decode_kernels.rope_and_cache(qkv, cos, sin, where, d.k_cache[i], d.v_cache[i], heads, kv_heads,
                                                     rows, count)
             out = packed_kernels.packed_attention(queries, d.k_cache[i], d.v_cache[i], table, d.scale)
-            h = decode_kernels.add_rms_norm(x, linear(out.view(size, heads * dim), w.out, w.out_bias), w.norm2, w.eps2)
-            delta = linear(decode_kernels.silu_mul(linear(h, w.gate_up)), w.down, w.down_bias)
-            if i + 1 < len(layers):
-                h = decode_kernels.add_rms_norm(x, delta, layers[i + 1].norm1, layers[i + 1].eps1)
-            else:
-                h = decode_kernels.add_rms_norm(x, delta, d.norm.weight, d.final_eps)
+            h = triton_layer_rest(d, i, x, out.view(size, heads * dim))
         return d.lm_head(h[wanted]).float()

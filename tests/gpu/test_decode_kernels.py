@@ -91,6 +91,15 @@ def _model(kind: str) -> torch.nn.Module:
     return model.eval().cuda()
 
 
+def _generated(model: torch.nn.Module, prompt: list[int], new: int) -> list[int]:
+    """Plain greedy ``generate``: the tokens the engine must produce."""
+    with torch.inference_mode():
+        ids = torch.tensor([prompt], device="cuda")
+        out = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=new, min_new_tokens=new,
+                             do_sample=False)
+    return out[0, len(prompt):].tolist()
+
+
 @pytest.mark.parametrize("kind", ["qwen2", "llama3"])
 def test_engine_with_the_kernels_matches_generate(kind: str) -> None:
     model = _model(kind)
@@ -98,13 +107,7 @@ def test_engine_with_the_kernels_matches_generate(kind: str) -> None:
     assert engine.decoder.triton_decode and engine.decoder.cuda_graphs
     try:
         prompts = [[(7 * i + j) % 290 + 5 for j in range(n)] for i, n in enumerate((5, 130, 600))]
-        expected = []
-        for prompt in prompts:
-            with torch.inference_mode():
-                ids = torch.tensor([prompt], device="cuda")
-                out = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=40, min_new_tokens=40,
-                                     do_sample=False)
-            expected.append(out[0, len(prompt):].tolist())
+        expected = [_generated(model, prompt, 40) for prompt in prompts]
         requests = [engine.submit(p, Sampling(max_new_tokens=40)) for p in prompts]
         assert [list(r.stream(timeout=300)) for r in requests] == expected
     finally:

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from kb_assistant.llms import decode_kernels, packed_kernels
 from kb_assistant.llms.engine import SETTLED_TOKENS, GenerationEngine, Sampling
 from kb_assistant.llms.kv_decoder import Chunk, SlotDecoder
-from tests.gpu.test_decode_kernels import _model
+from tests.gpu.test_decode_kernels import _generated, _model
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")]
 
@@ -89,13 +89,7 @@ def test_engine_with_packed_graphs_matches_generate_under_a_burst_and_prefix_reu
     try:
         system = [(11 * j) % 290 + 5 for j in range(120)]
         prompts = [system + [(5 * i + j) % 290 + 5 for j in range(3 + 17 * i)] for i in range(6)]
-        expected = []
-        for prompt in prompts:
-            with torch.inference_mode():
-                ids = torch.tensor([prompt], device="cuda")
-                out = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=30, min_new_tokens=30,
-                                     do_sample=False)
-            expected.append(out[0, len(prompt):].tolist())
+        expected = [_generated(model, prompt, 30) for prompt in prompts]
         # An earlier request decodes through the burst: pieces of <= 16 tokens, decode steps between them.
         earlier = engine.submit(prompts[0], Sampling(max_new_tokens=200))
         stream = earlier.stream(timeout=300)

@@ -258,17 +258,19 @@ def test_prompts_behind_earlier_decoders_come_in_pieces_with_decode_steps_betwee
         assert not paced and [len(c.tokens) for c in chunks] == [90, 90] and all(c.last for c in chunks)
     # Share 0.5 and a pass five decode steps long: the earlier request is owed 1.5 tokens, so the next three
     # steps are decode steps, then a pass may run again.
-    engine._decode_times.extend([0.01] * 5 + [0.05])  # the median: one slow step does not move it
-    engine.decode_share = 0.5
-    engine._pace(0.05, 39, True)
-    assert engine._credit == pytest.approx(-1.5)
+    pacer = engine.pacer
+    for seconds in [0.01] * 5 + [0.05]:  # the median: one slow step does not move it
+        pacer.account(seconds, 0, False)
+    assert pacer.share == 0.5 and pacer.decode_seconds == pytest.approx(0.01)
+    pacer.account(0.05, 39, True)
+    assert pacer.credit == pytest.approx(-1.5) and pacer.owes()
     owed = []
-    while engine._credit < 0:
-        engine._pace(0.01, 0, True)
+    while pacer.owes():
+        pacer.account(0.01, 0, True)
         owed.append("decode")
     assert owed == ["decode"] * 3
-    engine._pace(0.01, 0, False)  # no prompt waits: nothing is owed any more
-    assert engine._credit == 0.0
+    pacer.account(0.01, 0, False)  # no prompt waits: nothing is owed any more
+    assert pacer.credit == 0.0
 
 
 def test_decode_steps_between_prompt_pieces_leave_the_prompts_intact(model: Any) -> None:
