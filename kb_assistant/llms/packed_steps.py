@@ -40,11 +40,9 @@ class PackedPasses:
         self.wanted_rows = decoder.max_batch  # every request decodes or ends a prompt piece: at most one row each
         capacity = packed_kernels.table_capacity(self.largest, decoder.max_batch)
         # One int64 buffer, one copy from the host a pass: ids, positions, cache rows, table, wanted rows, count.
-        self._layout = {"ids": (0, self.largest), "where": (self.largest, self.largest),
-                        "rows": (2 * self.largest, self.largest), "table": (3 * self.largest, 4 * capacity),
-                        "wanted": (3 * self.largest + 4 * capacity, self.wanted_rows),
-                        "count": (3 * self.largest + 4 * capacity + self.wanted_rows, 1)}
-        self.inputs = torch.zeros(sum(size for _, size in self._layout.values()), dtype=torch.long, device=decoder.device)
+        self._layout = _layout({"ids": self.largest, "where": self.largest, "rows": self.largest,
+                                "table": 4 * capacity, "wanted": self.wanted_rows, "count": 1})
+        self.inputs = torch.zeros(_size(self._layout), dtype=torch.long, device=decoder.device)
         self.logits = torch.zeros(self.wanted_rows, decoder.lm_head.weight.shape[0], dtype=torch.float32,
                                   device=decoder.device)
         self._graphs: dict[int, Any] = {}
@@ -63,25 +61,16 @@ class PackedPasses:
             if chunk.last:
                 wanted.append(offset - 1)
         count = len(ids)
+        values = {"ids": ids, "where": where, "rows": rows, "table": [v for entry in table for v in entry],
+                  "wanted": wanted, "count": [count]}
         bucket = next((b for b in TOKEN_BUCKETS if b >= count), None)
         if bucket is None:  # compute-bound: eager, inputs of the exact size
-            segments = [ids, where, rows, [v for entry in table for v in entry], wanted, [count]]
-            # each segment 64-byte aligned: Triton compiles a kernel again for each new pointer alignment
-            starts = [0]
-            for segment in segments[:-1]:
-                starts.append(starts[-1] + -(-len(segment) // 8) * 8)
-            staged = torch.zeros(starts[-1] + 8, dtype=torch.long)
-            for start, segment in zip(starts, segments, strict=True):
-                staged[start : start + len(segment)] = torch.tensor(segment, dtype=torch.long)
-            values = staged.to(self.d.device)
-            parts = [values[start : start + len(segment)] for start, segment in zip(starts, segments, strict=True)]
-            return self._forward(count, parts[0], parts[1], parts[2], parts[3].view(-1, 4), parts[4], parts[5])
-        staged = torch.zeros(self.inputs.numel(), dtype=torch.long)
-        for name, values in (("ids", ids), ("where", where), ("rows", rows), ("wanted", wanted), ("count", [count]),
-                             ("table", [v for entry in table for v in entry])):
-            start = self._layout[name][0]
-            staged[start : start + len(values)] = torch.tensor(values, dtype=torch.long)
-        self.inputs.copy_(staged, non_blocking=False)
+            layout = _layout({name: len(v) for name, v in values.items()})
+            inputs = _staged(layout, values).to(self.d.device)
+            part = {name: inputs[start : start + size] for name, (start, size) in layout.items()}
+            return self._forward(count, part["ids"], part["where"], part["rows"], part["table"].view(-1, 4),
+                                 part["wanted"], part["count"])
+        self.inputs.copy_(_staged(self._layout, values))
         self._replay(bucket)
         return self.logits[: len(wanted)]
 
@@ -141,3 +130,25 @@ class PackedPasses:
             out = packed_kernels.packed_attention(queries, d.k_cache[i], d.v_cache[i], table, d.scale)
             h = triton_layer_rest(d, i, x, out.view(size, heads * dim))
         return d.lm_head(h[wanted]).float()
+
+
+def _layout(sizes: dict[str, int]) -> dict[str, tuple[int, int]]:
+    """Where each input (name -> its length) lies in one int64 buffer: (start, length), each start 64-byte
+    aligned (Triton compiles a kernel again for each new pointer alignment)."""
+    layout, start = {}, 0
+    for name, size in sizes.items():
+        layout[name] = (start, size)
+        start += -(-size // 8) * 8
+    return layout
+
+
+def _size(layout: dict[str, tuple[int, int]]) -> int:
+    return max(start + -(-size // 8) * 8 for start, size in layout.values())
+
+
+def _staged(layout: dict[str, tuple[int, int]], values: dict[str, list[int]]) -> torch.Tensor:
+    """The buffer on the host, ``values`` at their places."""
+    staged = torch.zeros(_size(layout), dtype=torch.long)
+    for name, (start, _) in layout.items():
+        staged[start : start + len(values[name])] = torch.tensor(values[name], dtype=torch.long)
+    return staged
