@@ -62,7 +62,7 @@ def test_int8_kernel_matches_the_widened_weights(dtype: torch.dtype) -> None:
     torch.manual_seed(0)
     weight = Int8Weight.quantize(torch.randn(1000, 520) * 0.02)
     gpu = Int8Weight(weight.values.cuda(), weight.scales.cuda())
-    for rows in (1, 7, 32, 100):
+    for rows in (1, 7, 32, 100, 1100):  # decode-step tiles, then prompt-pass tiles (1,100: past the widest class)
         x = torch.randn(rows, 520)
         expected = linear(x, weight)  # CPU: the whole matrix widened, fp32 sums
         got = linear(x.to("cuda", dtype), gpu).float().cpu()
