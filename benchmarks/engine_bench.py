@@ -229,6 +229,21 @@ def prefix_reuse(engine: GenerationEngine, prompt: int, new: int) -> dict[str, A
             "ratio": cached_ttft / cold_ttft, "identical_outputs": f"{same}/5"}
 
 
+def step_times(decoder: SlotDecoder, batches: tuple[int, ...], position: int, repeat: int = 20) -> dict[int, float]:
+    """Milliseconds of one decode step (graph replay, logits read back) at each batch size, at ``position``."""
+    times = {}
+    for batch in batches:
+        tokens, positions = [5] * batch, [position] * batch
+        for _ in range(2):
+            decoder.decode(tokens, positions)
+        torch.cuda.synchronize()
+        started = time.perf_counter()
+        for _ in range(repeat):
+            decoder.decode(tokens, positions).argmax(-1).tolist()
+        times[batch] = (time.perf_counter() - started) / repeat * 1000
+    return times
+
+
 def pass_times(decoder: SlotDecoder, repeat: int = 10) -> dict[str, float]:
     """Milliseconds of single packed passes on an idle engine's decoder (rows 0-3 decode, row 5 takes pieces)."""
     tokens = prompt_ids(1000, 42)
@@ -277,13 +292,16 @@ def bench_int8(model: Any, bandwidth: float, prompt: int, new: int, bf16_b1: flo
     engine.warm_up(prompt + new + 1)
     engine_b1(engine, prompt, 16)
     b1 = engine_b1(engine, prompt, new)
+    passes = pass_times(engine.decoder)
+    steps = step_times(engine.decoder, (1, 8, 32), prompt)
     int8_bytes = sum(w.nbytes for layer in engine.decoder.fused for w in (layer.qkv, layer.out, layer.gate_up, layer.down))
     other = sum(p.numel() * p.element_size() for p in model.parameters())  # embeddings, norms, LM head (bf16)
     result = {"weights_gb_int8": (int8_bytes + other) / 1e9, "kv_cache_gb": engine.kv_cache_bytes / 1e9,
               "bound_tok_s": bandwidth / (int8_bytes + other), "engine_b1": b1,
               "speedup_vs_bf16_b1": b1["decode_tok_s_per_seq"] / bf16_b1,
-              "greedy_agreement_with_bf16": agree / total,
-              "closed_loop32": concurrent(engine, 32, 3, prompt, new, 2.0)}
+              "greedy_agreement_with_bf16": agree / total, "pass_ms": passes, "decode_step_ms": steps}
+    log = StepLog(engine)
+    result["closed_loop32"] = {**concurrent(engine, 32, 3, prompt, new, 2.0), "steps": log.summary()}
     result["share_of_bound"] = b1["decode_tok_s_per_seq"] / result["bound_tok_s"]
     engine.close()
     return result
@@ -309,6 +327,8 @@ def bench_model(name: str, bandwidth: float, prompt: int, new: int, skip_plain: 
     b1["share_of_bound"] = b1["decode_tok_s_per_seq"] / result["bound_tok_s"]
     result["engine_b1"] = b1
     print(name, "engine b1", json.dumps(b1), flush=True)
+    result["decode_step_ms"] = step_times(engine.decoder, (1, 8, 32), prompt)
+    print(name, "decode step ms by batch", json.dumps(result["decode_step_ms"]), flush=True)
     result["agreement"] = agreement(model, engine)
     print(name, "agreement", json.dumps(result["agreement"]), flush=True)
     floor = prefill_flops(model, 32, prompt) / peak
