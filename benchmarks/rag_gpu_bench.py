@@ -1,0 +1,207 @@
+"""The whole RAG request on a GPU: 32 clients ask questions of a real knowledge base, end to end.
+
+The KB is real: a ``../shared/eval`` corpus written as Markdown files and ingested by kb-assistant's own
+pipeline (splitting, Chroma, the lexical index) with the embedding model on the GPU. The models have random
+weights in the real shapes (the GPU machine cannot download weights; speed does not depend on the values):
+multilingual-e5-small (its config and tokenizer files from ``--embedding-files``) and Qwen2-7B-Instruct (its
+tokenizer and chat template from ``--chat-files``) on the batching engine, bf16. Each question goes through the
+QA chain's own steps, each timed:
+
+  - retrieval: the query's embedding, vector and lexical search, fusion (the retriever's ``invoke``);
+  - prompt: the context fitted to the budget and the chat messages;
+  - first token: from the messages handed to the chat model's ``stream`` to its first text (queue + prefill);
+  - decoding: the rest of the answer (``--new-tokens`` tokens; random weights never stop early);
+  - grounding: the check of the answer against its sources (``verify``: lexical, and the embedding model).
+
+Reported: time to first token end to end (question in, first answer token out) p50 / p95, the median of each
+step, aggregate answer tokens/s; for 1 client (alone) and for ``--clients`` closed-loop clients (each asks its
+next question when its answer is checked, starts staggered over 2 s). The relevance gate is off: random
+embeddings would refuse every question before generation.
+
+    python benchmarks/rag_gpu_bench.py --corpus ../shared/eval/xquad_zh --embedding-files E5_DIR \\
+        --chat-files QWEN_TOKENIZER_DIR --out rag.json
+
+A folder's ``tokenizer.json.gz`` is unpacked first (the files travel to the GPU machine compressed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from generate_bench import random_model
+
+from kb_assistant.config import Settings
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def unpacked(folder: Path, work: Path) -> Path:
+    """A copy of ``folder`` with any ``*.gz`` file unpacked."""
+    shutil.copytree(folder, work)
+    for packed in work.rglob("*.gz"):
+        packed.with_suffix("").write_bytes(gzip.decompress(packed.read_bytes()))
+        packed.unlink()
+    return work
+
+
+def embedding_folder(files: Path, work: Path) -> Path:
+    """The embedding model's files with random weights of its shape saved beside them."""
+    from transformers import AutoConfig, AutoModel
+
+    folder = unpacked(files, work)
+    AutoModel.from_config(AutoConfig.from_pretrained(str(folder))).save_pretrained(str(folder))
+    return folder
+
+
+def write_corpus(corpus: Path, folder: Path) -> int:
+    """One Markdown file per document, its title as heading (as ``kb_assistant.evaluation`` writes them)."""
+    folder.mkdir(parents=True)
+    count = 0
+    for line in corpus.read_text(encoding="utf-8").splitlines():
+        doc = json.loads(line)
+        title = (doc.get("title") or "").strip()
+        text = f"# {title}\n\n{doc['text']}\n" if title else f"{doc['text']}\n"
+        (folder / f"doc-{count:05d}.md").write_text(text, encoding="utf-8")
+        count += 1
+    return count
+
+
+def tiny_model(vocab: int) -> Any:
+    """A two-layer random Qwen2 (for ``--smoke``)."""
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    config = Qwen2Config(vocab_size=vocab, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2)
+    model = Qwen2ForCausalLM(config).eval()
+    model.generation_config.eos_token_id = None
+    model.generation_config.pad_token_id = 0
+    return model
+
+
+class Timed:
+    """One question through the chain's steps, each step's seconds."""
+
+    def __init__(self, chain: Any, llm: Any, question: str) -> None:
+        self.steps: dict[str, float] = {}
+        started = time.perf_counter()
+        docs = chain.retriever.invoke(question)
+        retrieved = time.perf_counter()
+        context = chain.fit_context(docs)
+        messages = chain.messages(question, [], context)
+        prompted = time.perf_counter()
+        parts, first = [], None
+        for chunk in llm.stream(messages):
+            if first is None and chunk.content:
+                first = time.perf_counter()
+            parts.append(str(chunk.content))
+        generated = time.perf_counter()
+        chain.verify(question, "".join(parts), context)
+        checked = time.perf_counter()
+        first = first or generated
+        self.steps = {"retrieval": retrieved - started, "prompt": prompted - retrieved, "first_token": first - prompted,
+                      "decoding": generated - first, "grounding": checked - generated}
+        self.ttft = first - started
+        self.tokens = len(llm.tokenizer("".join(parts), add_special_tokens=False)["input_ids"])
+
+
+def run_clients(chain: Any, llm: Any, questions: list[str], clients: int, per_client: int) -> dict[str, Any]:
+    """``clients`` closed-loop clients, ``per_client`` questions each."""
+    results: list[Timed] = []
+    lock = threading.Lock()
+
+    def client(index: int) -> None:
+        time.sleep(random.Random(index).uniform(0, 2.0) if clients > 1 else 0.0)
+        for r in range(per_client):
+            timed = Timed(chain, llm, questions[(index * per_client + r) % len(questions)])
+            with lock:
+                results.append(timed)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    ttfts = [r.ttft for r in results]
+    return {"clients": clients, "questions": len(results), "wall_s": wall,
+            "ttft_p50_s": percentile(ttfts, 0.5), "ttft_p95_s": percentile(ttfts, 0.95),
+            "answer_tok_s": sum(r.tokens for r in results) / wall,
+            "step_median_s": {step: statistics.median(r.steps[step] for r in results) for step in results[0].steps},
+            "step_p95_s": {step: percentile([r.steps[step] for r in results], 0.95) for step in results[0].steps}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, required=True, help="an eval set's folder (corpus.jsonl, queries.jsonl)")
+    parser.add_argument("--embedding-files", type=Path, required=True)
+    parser.add_argument("--chat-files", type=Path, required=True)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--per-client", type=int, default=3)
+    parser.add_argument("--new-tokens", type=int, default=128)
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--smoke", action="store_true",
+                        help="a check of this script on a CPU: a tiny random chat model, the embedder on the CPU")
+    args = parser.parse_args()
+
+    from transformers import AutoTokenizer
+
+    from kb_assistant.embeddings import make_embeddings
+    from kb_assistant.ingestion import Ingestor
+    from kb_assistant.llms.chat_model import LocalChatModel
+    from kb_assistant.llms.specs import get_spec
+    from kb_assistant.qa import build_qa_chain
+    from kb_assistant.retrieval import make_retriever
+
+    work = Path(tempfile.mkdtemp())
+    settings = Settings(persist_dir=work / "vectorstore", kb="bench", embedding_device="cpu" if args.smoke else "cuda",
+                        embedding_model=str(embedding_folder(args.embedding_files, work / "e5")),
+                        english_embedding_model=None)
+    result: dict[str, Any] = {"gpu": "cpu (smoke)" if args.smoke else torch.cuda.get_device_name(0),
+                              "corpus": args.corpus.name}
+    documents = write_corpus(args.corpus / "corpus.jsonl", work / "docs")
+    embeddings = make_embeddings(settings)
+    started = time.perf_counter()
+    report = Ingestor(settings, embeddings).run([work / "docs"])
+    result["ingest"] = {"documents": documents, "chunks": report.chunks_written, "seconds": time.perf_counter() - started}
+    print("ingest", json.dumps(result["ingest"]), flush=True)
+
+    tokenizer = AutoTokenizer.from_pretrained(str(unpacked(args.chat_files, work / "chat")))
+    model = tiny_model(len(tokenizer)) if args.smoke else random_model("qwen2-7b")
+    llm = LocalChatModel(model=model, tokenizer=tokenizer, spec=get_spec("qwen2-7b"),
+                         engine="batched", max_new_tokens=args.new_tokens, temperature=0.0)
+    engine = llm.batching_engine()
+    result["graph_capture_s"] = engine.warm_up()
+    retriever = make_retriever(settings, embeddings)
+    retriever.warm_up()
+    chain = build_qa_chain(retriever, llm, min_relevance=None)
+    questions = [json.loads(line)["text"] for line in (args.corpus / "queries.jsonl").read_text(encoding="utf-8").splitlines()]
+    run_clients(chain, llm, questions[-4:], 1, 2)  # first calls: lazy set-up outside the figures
+    result["one_client"] = run_clients(chain, llm, questions, 1, 5)
+    print("1 client", json.dumps(result["one_client"]), flush=True)
+    result["closed_loop"] = run_clients(chain, llm, questions, args.clients, args.per_client)
+    print(f"{args.clients} clients", json.dumps(result["closed_loop"]), flush=True)
+    engine.close()
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
