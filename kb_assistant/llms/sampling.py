@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
 import torch
 
 
@@ -26,6 +27,38 @@ class Sampling:
 
 
 
+class SeenTokens:
+    """The distinct token ids of a request's prompt and output so far, grown as tokens come (for the repetition
+    penalty: rebuilding them from the whole prompt at every step cost more than the step on a GPU)."""
+
+    def __init__(self) -> None:
+        self._ids = np.empty(256, dtype=np.int64)
+        self._size = 0
+        self._known: set[int] = set()
+        self._read = 0  # tokens of prompt + generated taken in so far
+
+    def update(self, prompt: list[int], generated: list[int]) -> np.ndarray:
+        """The distinct ids of ``prompt + generated`` (both only ever grow)."""
+        if self._read < len(prompt):
+            self._add(prompt[self._read :])
+            self._read = len(prompt)
+        done = self._read - len(prompt)
+        if done < len(generated):
+            self._add(generated[done:])
+            self._read = len(prompt) + len(generated)
+        return self._ids[: self._size]
+
+    def _add(self, tokens: list[int]) -> None:
+        for token in tokens:
+            if token in self._known:
+                continue
+            self._known.add(token)
+            if self._size == len(self._ids):
+                self._ids = np.concatenate([self._ids, np.empty_like(self._ids)])
+            self._ids[self._size] = token
+            self._size += 1
+
+
 class Row(Protocol):
     """What choosing needs of a request: its settings and the tokens it has seen."""
 
@@ -35,29 +68,67 @@ class Row(Protocol):
 
 
 def choose_tokens(logits: torch.Tensor, rows: list[Row]) -> list[int]:
-    """Next token for each of ``rows`` from the matching row of ``logits``."""
-    if all(r.sampling.greedy and not r.sampling.repetition_penalty for r in rows):
-        return logits[: len(rows)].argmax(dim=-1).tolist()
-    chosen = []
-    for index, row in enumerate(rows):
-        scores, settings = logits[index], row.sampling
-        if settings.repetition_penalty and settings.repetition_penalty != 1.0:
-            seen = torch.tensor(row.prompt + row.generated, device=scores.device).unique()
-            picked = scores[seen]
-            penalty = settings.repetition_penalty
-            scores = scores.clone()
-            scores[seen] = torch.where(picked > 0, picked / penalty, picked * penalty)
-        if settings.greedy:
-            chosen.append(int(scores.argmax()))
-            continue
-        scores = scores / float(settings.temperature or 1.0)
-        if settings.top_k:
-            kth = torch.topk(scores, min(settings.top_k, scores.numel())).values[-1]
+    """Next token for each of ``rows`` from the matching row of ``logits``.
+
+    All rows at once, on the logits' device: a few kernels and one read-back a step, whatever the batch (one
+    loop per row with its own read-back took longer than a 32-row decode step on a GPU). A row may carry a
+    :class:`SeenTokens` as ``seen``; otherwise its distinct tokens are collected at each call."""
+    n = len(rows)
+    settings = [r.sampling for r in rows]
+    penalised = [i for i, s in enumerate(settings) if s.repetition_penalty and s.repetition_penalty != 1.0]
+    if not penalised and all(s.greedy for s in settings):
+        return logits[:n].argmax(dim=-1).tolist()
+    scores = logits[:n].float().clone()
+    device = scores.device
+    if penalised:
+        seen = [_seen(rows[i]) for i in penalised]
+        lengths = np.array([len(ids) for ids in seen])
+        where_rows = torch.from_numpy(np.repeat(np.array(penalised), lengths)).to(device)
+        where_tokens = torch.from_numpy(np.concatenate(seen)).to(device)
+        penalty = torch.from_numpy(np.repeat(np.array([settings[i].repetition_penalty for i in penalised],
+                                                      dtype=np.float32), lengths)).to(device)
+        picked = scores[where_rows, where_tokens]
+        scores[where_rows, where_tokens] = torch.where(picked > 0, picked / penalty, picked * penalty)
+    greedy = [s.greedy for s in settings]
+    if all(greedy):
+        return scores.argmax(dim=-1).tolist()
+    # Greedy rows ride along with temperature 1 and no cut-offs: their argmax is taken from these scores
+    temperature = [1.0 if g else float(s.temperature or 1.0) for s, g in zip(settings, greedy, strict=True)]
+    scores = scores / torch.tensor(temperature, device=device)[:, None]
+    vocab = scores.shape[-1]
+    top_k = [0 if g or not s.top_k else min(int(s.top_k), vocab) for s, g in zip(settings, greedy, strict=True)]
+    top_p = [None if g or s.top_p is None or s.top_p >= 1.0 else float(s.top_p)
+             for s, g in zip(settings, greedy, strict=True)]
+    limit = torch.tensor([float("inf") if p is None else p for p in top_p], device=device)[:, None]
+    if all(g or k for g, k in zip(greedy, top_k, strict=True)):
+        # Every sampling row has a top-k (the families' defaults do): the nucleus is cut from those k scores,
+        # already sorted, instead of sorting the whole vocabulary
+        values, indices = torch.topk(scores, max(top_k), dim=-1)
+        beyond = torch.arange(values.shape[-1], device=device)[None] >= torch.tensor(top_k, device=device)[:, None]
+        values = values.masked_fill(beyond & ~torch.tensor(greedy, device=device)[:, None], float("-inf"))
+        if any(p is not None for p in top_p):
+            probabilities = torch.softmax(values, dim=-1)
+            values = values.masked_fill(probabilities.cumsum(dim=-1) - probabilities > limit, float("-inf"))
+        picked = torch.multinomial(torch.softmax(values, dim=-1), 1)
+        sampled = indices.gather(1, picked)[:, 0]
+    else:
+        if any(top_k):
+            largest = torch.topk(scores, max(top_k), dim=-1).values
+            kth = largest.gather(1, torch.tensor([max(k, 1) - 1 for k in top_k], device=device)[:, None])
+            kth = kth.masked_fill(torch.tensor([k == 0 for k in top_k], device=device)[:, None], float("-inf"))
             scores = scores.masked_fill(scores < kth, float("-inf"))
-        if settings.top_p is not None and settings.top_p < 1.0:
-            ordered, order = torch.sort(scores, descending=True)
-            cumulative = torch.softmax(ordered, dim=-1).cumsum(dim=-1)
-            drop = cumulative - torch.softmax(ordered, dim=-1) > settings.top_p
-            scores = scores.scatter(0, order, ordered.masked_fill(drop, float("-inf")))
-        chosen.append(int(torch.multinomial(torch.softmax(scores, dim=-1), 1)))
-    return chosen
+        if any(p is not None for p in top_p):
+            ordered, order = torch.sort(scores, descending=True, dim=-1)
+            probabilities = torch.softmax(ordered, dim=-1)
+            drop = probabilities.cumsum(dim=-1) - probabilities > limit
+            scores = scores.scatter(1, order, ordered.masked_fill(drop, float("-inf")))
+        sampled = torch.multinomial(torch.softmax(scores, dim=-1), 1)[:, 0]
+    chosen = torch.where(torch.tensor(greedy, device=device), scores.argmax(dim=-1), sampled)
+    return chosen.tolist()
+
+
+def _seen(row: Row) -> np.ndarray:
+    tracker = getattr(row, "seen", None)
+    if not isinstance(tracker, SeenTokens):
+        tracker = SeenTokens()
+    return tracker.update(row.prompt, row.generated)
