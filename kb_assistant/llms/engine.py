@@ -32,6 +32,7 @@ import only torch: the benchmarks use them on machines without LangChain.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -44,7 +45,7 @@ import torch
 
 from kb_assistant.llms.kv_decoder import Chunk, SlotDecoder, unsupported_reason
 from kb_assistant.llms.pacing import DecodePacer
-from kb_assistant.llms.sampling import Sampling, choose_tokens
+from kb_assistant.llms.sampling import Sampling, SeenTokens, choose_tokens
 
 __all__ = ["GenerationEngine", "Request", "Sampling", "engine_for", "unsupported_reason"]
 logger = logging.getLogger(__name__)
@@ -73,6 +74,8 @@ class Request:
     """Prompt positions copied from the prefix cache instead of computed."""
     decoding_since: float = float("inf")
     """When its prompt was done and it began decoding."""
+    seen: SeenTokens = field(default_factory=SeenTokens)
+    """Its distinct tokens so far (the repetition penalty's)."""
 
     @property
     def position(self) -> int:
@@ -88,6 +91,30 @@ class Request:
                     raise self.error
                 return
             yield item
+
+    def stream_batches(self, timeout: float | None = None) -> Iterator[list[int]]:
+        """As :meth:`stream`, but each time every token produced since the last: one item per engine step
+        when the reader keeps up, fewer, larger ones when it falls behind."""
+        batch: list[int] = []
+        while True:
+            item = self.tokens.get(timeout=timeout) if not batch else self._next_now()
+            if item is None:  # nothing more queued: hand over what was collected
+                yield batch
+                batch = []
+                continue
+            if item is _END:
+                if batch:
+                    yield batch
+                if self.error is not None:
+                    raise self.error
+                return
+            batch.append(item)
+
+    def _next_now(self) -> Any:
+        try:
+            return self.tokens.get_nowait()
+        except queue.Empty:
+            return None
 
 
 class GenerationEngine:
@@ -177,6 +204,14 @@ class GenerationEngine:
 
     # --- the scheduler -------------------------------------------------------------------------
     def _run(self) -> None:
+        device = self.decoder.device
+        # Its own CUDA stream: on the default one, every kernel of a query embedding (a client thread, same GPU)
+        # queued behind a whole decode step; a RAG server's retrieval took 0.7 s under 32 clients that way
+        stream = torch.cuda.Stream(device) if device.type == "cuda" else None
+        with torch.cuda.stream(stream) if stream is not None else contextlib.nullcontext():
+            self._loop()
+
+    def _loop(self) -> None:
         while not self._closed:
             try:
                 self._admit()

@@ -61,32 +61,49 @@ class StopBuffer:
 
 
 class QueueStreamer(BaseStreamer):
-    """Receives token ids from ``generate`` and puts decoded text pieces on a queue."""
+    """Receives token ids from ``generate`` (or the engine) and puts decoded text pieces on a queue.
+
+    Text is decoded incrementally: each new piece is the text of the last few tokens, decoded with the tokens
+    just before them as context, minus that context's text. Decoding every id so far at every token cost a
+    growing share of the time of long answers, and with 32 streams beside the engine, Python time is what
+    limits streaming (``benchmarks/stream_bench.py``)."""
 
     def __init__(self, tokenizer: Any, out: queue.Queue[Any]) -> None:
         self.tokenizer = tokenizer
         self.out = out
         self.ids: list[int] = []
-        self.emitted = ""
         self.prompt_seen = False
+        self._prefix = 0  # ids[_prefix:_read] were decoded already: the context of the next piece
+        self._read = 0
 
     def put(self, value: Any) -> None:
         if not self.prompt_seen:  # generate() first sends the prompt
             self.prompt_seen = True
             return
-        self.ids.extend(int(i) for i in value.reshape(-1).tolist())
-        text = self.tokenizer.decode(self.ids, skip_special_tokens=True)
+        self.put_ids([int(i) for i in value.reshape(-1).tolist()])
+
+    def put_ids(self, ids: list[int]) -> None:
+        """New token ids (the engine hands over every token it has produced since the last call)."""
+        self.ids.extend(ids)
+        context = self._decode(self._prefix, self._read)
+        text = self._decode(self._prefix, len(self.ids))
         if text.endswith("\ufffd"):  # half of a multi-byte character: wait for the rest
             return
-        if len(text) > len(self.emitted):
-            self.out.put(text[len(self.emitted) :])
-        self.emitted = text
+        if len(text) > len(context) and text.startswith(context):
+            self.out.put(text[len(context) :])
+        elif not text.startswith(context):  # a tokenizer that re-reads its context: fall back to all text
+            self.out.put(self._decode(0, len(self.ids))[len(self._decode(0, self._read)) :])
+        self._prefix, self._read = self._read, len(self.ids)
 
     def end(self) -> None:
-        text = self.tokenizer.decode(self.ids, skip_special_tokens=True)
-        if len(text) > len(self.emitted):
-            self.out.put(text[len(self.emitted) :])
-        self.emitted = text
+        context = self._decode(self._prefix, self._read)
+        text = self._decode(self._prefix, len(self.ids))
+        if len(text) > len(context):
+            self.out.put(text[len(context) :])
+        self._prefix = self._read = len(self.ids)
+
+    def _decode(self, start: int, end: int) -> str:
+        return self.tokenizer.decode(self.ids[start:end], skip_special_tokens=True) if end > start else ""
 
 
 class CancelCriteria(StoppingCriteria):
@@ -124,16 +141,26 @@ def relay(work: Callable[[], None], out: queue.Queue[Any], stops: list[str], can
                     raise ModelError(msg) from None
                 continue
             silent = 0.0
-            if item is DONE:
+            # Everything queued already goes out as one piece: a consumer that fell behind (many streams
+            # at once) catches up in one step instead of paying its per-piece cost for every token.
+            batch = [item]
+            while batch[-1] is not DONE and not isinstance(batch[-1], BaseException):
+                try:
+                    batch.append(out.get_nowait())
+                except queue.Empty:
+                    break
+            last = batch.pop() if batch[-1] is DONE or isinstance(batch[-1], BaseException) else None
+            if batch:
+                safe = buffer.push("".join(batch))
+                if safe:
+                    yield safe
+                if buffer.stopped:
+                    return
+            if last is DONE:
                 break
-            if isinstance(item, BaseException):
-                msg = f"generation failed: {type(item).__name__}: {item}"
-                raise ModelError(msg) from item
-            safe = buffer.push(item)
-            if safe:
-                yield safe
-            if buffer.stopped:
-                return
+            if last is not None:
+                msg = f"generation failed: {type(last).__name__}: {last}"
+                raise ModelError(msg) from last
         rest = buffer.flush()
         if rest:
             yield rest
@@ -156,8 +183,8 @@ def generation_work(model: Any, engine: Any, input_ids: Any, attention: Any, can
             if engine is not None:
                 request = engine.submit(input_ids[0].tolist(), engine_options, cancel)
                 streamer.prompt_seen = True
-                for token in request.stream():
-                    streamer.put(torch.tensor([token]))
+                for tokens in request.stream_batches():
+                    streamer.put_ids(tokens)
                 streamer.end()
                 return
             with torch.inference_mode():

@@ -13,7 +13,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 
 from kb_assistant.errors import ModelError
 from kb_assistant.llms import LocalChatModel
-from kb_assistant.llms.streaming import StopBuffer
+from kb_assistant.llms.streaming import QueueStreamer, StopBuffer
 from tests.tiny_model import tiny_chat_params
 
 
@@ -42,6 +42,32 @@ def test_stop_buffer_catches_stops_split_across_pieces() -> None:
     assert buffer.push("a Hum") == "a "
     assert buffer.push("ble answer") == "Humble answer"  # a false alarm is released
     assert buffer.flush() == ""
+
+
+@pytest.mark.parametrize("packaged", ["qwen2.5-0.5b-instruct", "multilingual-e5-small"])
+def test_streamed_pieces_add_up_to_the_decoded_text(packaged: str) -> None:
+    """Text is decoded a few tokens at a time (byte-level BPE splits characters over tokens; SentencePiece drops
+    a leading space when a piece is decoded alone): the pieces must still add up to the whole text."""
+    import queue
+
+    from transformers import AutoTokenizer
+
+    from kb_assistant.config import Settings
+    from kb_assistant.packaged import resolve_packaged
+
+    tokenizer = AutoTokenizer.from_pretrained(str(resolve_packaged(packaged, Settings().cache_dir)))
+    text = "财务总监周明远的办公室在七号楼十二层 1207 室。 The port is 6006 ✅🙂 — naïve café, 東京!\n  done"
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    for step in (1, 3):  # one token at a time (the model's streamer), or several (an engine reader behind)
+        out: queue.Queue[Any] = queue.Queue()
+        streamer = QueueStreamer(tokenizer, out)
+        streamer.prompt_seen = True
+        for start in range(0, len(ids), step):
+            streamer.put_ids(ids[start : start + step])
+        streamer.end()
+        pieces = [out.get_nowait() for _ in range(out.qsize())]
+        assert "".join(pieces) == tokenizer.decode(ids, skip_special_tokens=True), step
+        assert all("\ufffd" not in piece for piece in pieces)
 
 
 def test_stop_is_honoured_in_generate_and_stream(any_chat: LocalChatModel) -> None:
