@@ -75,6 +75,7 @@ class QueueStreamer(BaseStreamer):
         self.prompt_seen = False
         self._prefix = 0  # ids[_prefix:_read] were decoded already: the context of the next piece
         self._read = 0
+        self._sent = 0  # characters put on the queue so far
 
     def put(self, value: Any) -> None:
         if not self.prompt_seen:  # generate() first sends the prompt
@@ -89,18 +90,23 @@ class QueueStreamer(BaseStreamer):
         text = self._decode(self._prefix, len(self.ids))
         if text.endswith("\ufffd"):  # half of a multi-byte character: wait for the rest
             return
-        if len(text) > len(context) and text.startswith(context):
-            self.out.put(text[len(context) :])
-        elif not text.startswith(context):  # a tokenizer that re-reads its context: fall back to all text
-            self.out.put(self._decode(0, len(self.ids))[len(self._decode(0, self._read)) :])
+        if text.startswith(context):
+            self._send(text[len(context) :])
+        else:  # a tokenizer whose text of the context changes with what follows: all the text, less what was sent
+            self._send(self._decode(0, len(self.ids))[self._sent :])
         self._prefix, self._read = self._read, len(self.ids)
 
     def end(self) -> None:
         context = self._decode(self._prefix, self._read)
         text = self._decode(self._prefix, len(self.ids))
         if len(text) > len(context):
-            self.out.put(text[len(context) :])
+            self._send(text[len(context) :])
         self._prefix = self._read = len(self.ids)
+
+    def _send(self, piece: str) -> None:
+        if piece:
+            self.out.put(piece)
+            self._sent += len(piece)
 
     def _decode(self, start: int, end: int) -> str:
         return self.tokenizer.decode(self.ids[start:end], skip_special_tokens=True) if end > start else ""
