@@ -1,0 +1,64 @@
+"""Top-1 agreement of the engine's weight-only int8 with the real packaged chat model's own weights.
+
+The engine's int8 (``engine_int8``) rounds every linear weight of the decoder layers to int8 with one scale per
+output row (:class:`kb_assistant.llms.int8_weights.Int8Weight`). Random weights say little about what that costs
+a real model (their logits are near-ties), and the real weights cannot travel to the GPU machine; so here the
+packaged chat model (float32, CPU) reads real text teacher-forced twice, with its weights and with them rounded
+as the engine rounds them, and the share of positions whose most likely next token is the same is reported.
+The int8 values are exact in any wider type, so this is the rounding's effect alone; the GPU kernel adds only
+bf16 arithmetic, which the bf16 model has too.
+
+    python benchmarks/int8_agreement.py --texts 40
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def texts(count: int) -> list[str]:
+    """Real passages: Chinese and English reading-comprehension sets of ``../shared/eval``, half each."""
+    found = []
+    for name in ("xquad_zh", "xquad_en"):
+        lines = (REPO.parent / "shared" / "eval" / name / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
+        found += [json.loads(line)["text"] for line in lines[: count // 2]]
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--texts", type=int, default=40)
+    parser.add_argument("--tokens", type=int, default=256, help="positions read per text")
+    args = parser.parse_args()
+
+    from kb_assistant.config import Settings
+    from kb_assistant.llms.int8_weights import Int8Weight
+    from kb_assistant.llms.loading import load_model
+
+    settings = Settings().with_overrides(llm_device_map="cpu", llm_dtype="float32")
+    loaded = load_model(settings.llm_model, settings)
+    model, tokenizer = loaded.model.eval(), loaded.tokenizer
+    batches = [tokenizer(t, return_tensors="pt")["input_ids"][:, : args.tokens] for t in texts(args.texts)]
+    with torch.inference_mode():
+        reference = [model(ids).logits[0].argmax(-1) for ids in batches]
+        for layer in model.model.layers:
+            for linear in [m for m in layer.modules() if isinstance(m, torch.nn.Linear)]:
+                rounded = Int8Weight.quantize(linear.weight)
+                linear.weight.copy_(rounded.values.float() * rounded.scales[:, None])
+        rounded_top = [model(ids).logits[0].argmax(-1) for ids in batches]
+    same = sum(int((a == b).sum()) for a, b in zip(reference, rounded_top, strict=True))
+    total = sum(len(a) for a in reference)
+    print(json.dumps({"model": settings.llm_model, "texts": len(batches), "positions": total,
+                      "top1_agreement": round(same / total, 4)}))
+
+
+if __name__ == "__main__":
+    main()
