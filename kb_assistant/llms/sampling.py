@@ -26,7 +26,6 @@ class Sampling:
         return not self.temperature or self.temperature <= 0
 
 
-
 class SeenTokens:
     """The distinct token ids of a request's prompt and output so far, grown as tokens come (for the repetition
     penalty: rebuilding them from the whole prompt at every step cost more than the step on a GPU)."""
