@@ -100,8 +100,8 @@ def choose_tokens(logits: torch.Tensor, rows: list[Row]) -> list[int]:
              for s, g in zip(settings, greedy, strict=True)]
     limit = torch.tensor([float("inf") if p is None else p for p in top_p], device=device)[:, None]
     if all(g or k for g, k in zip(greedy, top_k, strict=True)):
-        # Every sampling row has a top-k (the families' defaults do): the nucleus is cut from those k scores,
-        # already sorted, instead of sorting the whole vocabulary
+        # Every sampling row has a top-k (three of the four families' defaults do): the nucleus is cut from
+        # those k scores, already sorted, instead of sorting the whole vocabulary
         values, indices = torch.topk(scores, max(top_k), dim=-1)
         beyond = torch.arange(values.shape[-1], device=device)[None] >= torch.tensor(top_k, device=device)[:, None]
         values = values.masked_fill(beyond & ~torch.tensor(greedy, device=device)[:, None], float("-inf"))
