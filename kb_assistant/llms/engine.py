@@ -164,6 +164,7 @@ class GenerationEngine:
         self._waiting: queue.Queue[Request] = queue.Queue()
         self._wake = threading.Event()
         self._closed = False
+        self._stream: Any = None  # the engine thread's CUDA stream (set by that thread)
         self._thread = threading.Thread(target=self._run, name="kb-engine", daemon=True)
         self._thread.start()
 
@@ -205,11 +206,19 @@ class GenerationEngine:
     # --- the scheduler -------------------------------------------------------------------------
     def _run(self) -> None:
         device = self.decoder.device
-        # Its own CUDA stream: on the default one, every kernel of a query embedding (a client thread, same GPU)
-        # queued behind a whole decode step; a RAG server's retrieval took 0.7 s under 32 clients that way
-        stream = torch.cuda.Stream(device) if device.type == "cuda" else None
-        with torch.cuda.stream(stream) if stream is not None else contextlib.nullcontext():
+        # Its own CUDA stream: on the default one, each kernel of a query embedding (a client thread, same GPU)
+        # can queue behind a whole decode step; the RAG bench's retrieval took 0.7 s under 32 clients, most
+        # likely that way (not yet measured with this)
+        self._stream = torch.cuda.Stream(device) if device.type == "cuda" else None
+        self._after_other_work()  # the weights, cache and tables set up on the default stream come first
+        with torch.cuda.stream(self._stream) if self._stream is not None else contextlib.nullcontext():
             self._loop()
+
+    def _after_other_work(self) -> None:
+        """Order the engine's stream after what other threads queued on the default stream (a caller that set
+        up or changed what the engine reads); cheap: an event, no wait on the host."""
+        if self._stream is not None:
+            self._stream.wait_stream(torch.cuda.default_stream(self._stream.device))
 
     def _loop(self) -> None:
         while not self._closed:
@@ -241,6 +250,7 @@ class GenerationEngine:
             if request.cancel.is_set():
                 request.tokens.put(_END)
                 continue
+            self._after_other_work()
             taken = {r.slot for r in self._active} | {r.slot for r in self._prefilling}
             request.slot = max(set(range(self.max_batch)) - taken)  # decoding rows fill from 0 up
             self._prefilling.append(request)
