@@ -16,8 +16,10 @@ values), bf16, 1,000-token prompts, 256 new tokens:
   - ``--packed-baseline``: the burst, the burst under load and the prefix cache again with packed passes
     through PyTorch's operations (the engine before the packed kernels), in the same run;
   - ``--int8``: the engine with weight-only int8 weights (the model's bf16 weights are replaced, so this runs
-    last): batch-1 tokens/s against bf16 in the same run, 32 closed-loop clients, weight memory, and the share
-    of positions where int8's greedy token equals bf16's (teacher-forced on bf16's own greedy text);
+    last): batch-1 tokens/s against bf16 in the same run, its packed pass and decode step times, 32 closed-loop
+    clients (with the scheduler's step log), weight memory, and the share of positions where int8's greedy
+    token equals bf16's (teacher-forced on bf16's own greedy text); decode step times at 1, 8 and 32 rows are
+    measured for bf16 too;
   - ``--prefix N ...``: TTFT of an N-token prompt whose first 80% was seen before (reused from the prefix cache) against a
     cold prompt of the same length, and whether both give the same tokens;
   - ``--limit-gb 24``: the process may use 24 GiB only; 8 concurrent requests of 4,096 tokens each
