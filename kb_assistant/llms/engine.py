@@ -26,8 +26,9 @@ prompt or with one of the ``prefix_rows`` most recent prompts kept in spare cach
 rest. RAG prompts share the system prompt and often the first retrieved chunks, so the copy (microseconds)
 replaces most of the prefill.
 
-This module is the scheduler and sampling; :mod:`kb_assistant.llms.kv_decoder` is the model side. Both
-import only torch: the benchmarks use them on machines without LangChain.
+This module is the scheduler; :mod:`kb_assistant.llms.engine_request` is a request,
+:mod:`kb_assistant.llms.sampling` the token choice, :mod:`kb_assistant.llms.kv_decoder` the model side. All
+import only torch (and numpy): the benchmarks use them on machines without LangChain.
 """
 
 from __future__ import annotations
@@ -37,84 +38,21 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 
+from kb_assistant.llms.engine_request import END, Request
 from kb_assistant.llms.kv_decoder import Chunk, SlotDecoder, unsupported_reason
 from kb_assistant.llms.pacing import DecodePacer
-from kb_assistant.llms.sampling import Sampling, SeenTokens, choose_tokens
+from kb_assistant.llms.sampling import Sampling, choose_tokens
 
 __all__ = ["GenerationEngine", "Request", "Sampling", "engine_for", "unsupported_reason"]
 logger = logging.getLogger(__name__)
-_END = object()
 SETTLED_TOKENS = 16
 """Tokens a request has produced before prompts that came after it must leave it its share of speed."""
-
-
-@dataclass(eq=False)
-class Request:
-    """One generation: its prompt, settings and the queue its token ids arrive on."""
-
-    prompt: list[int]
-    sampling: Sampling
-    cancel: threading.Event = field(default_factory=threading.Event)
-    tokens: queue.Queue[Any] = field(default_factory=queue.Queue)
-    generated: list[int] = field(default_factory=list)
-    submitted_at: float = field(default_factory=time.perf_counter)
-    first_token_at: float | None = None
-    finished_at: float | None = None
-    error: BaseException | None = None
-    slot: int = -1
-    prefilled: int = 0
-    """Prompt positions already in the cache (a reused prefix, then prefilled chunks)."""
-    reused: int = 0
-    """Prompt positions copied from the prefix cache instead of computed."""
-    decoding_since: float = float("inf")
-    """When its prompt was done and it began decoding."""
-    seen: SeenTokens = field(default_factory=SeenTokens)
-    """Its distinct tokens so far (the repetition penalty's)."""
-
-    @property
-    def position(self) -> int:
-        """Where the next token's key/value goes: cached tokens so far."""
-        return len(self.prompt) + len(self.generated) - 1
-
-    def stream(self, timeout: float | None = None) -> Iterator[int]:
-        """Token ids as they are generated; raises what the engine raised for this request."""
-        while True:
-            item = self.tokens.get(timeout=timeout)
-            if item is _END:
-                if self.error is not None:
-                    raise self.error
-                return
-            yield item
-
-    def stream_batches(self, timeout: float | None = None) -> Iterator[list[int]]:
-        """As :meth:`stream`, but each time every token produced since the last: one item per engine step
-        when the reader keeps up, fewer, larger ones when it falls behind."""
-        batch: list[int] = []
-        while True:
-            item = self.tokens.get(timeout=timeout) if not batch else self._next_now()
-            if item is None:  # nothing more queued: hand over what was collected
-                yield batch
-                batch = []
-                continue
-            if item is _END:
-                if batch:
-                    yield batch
-                if self.error is not None:
-                    raise self.error
-                return
-            batch.append(item)
-
-    def _next_now(self) -> Any:
-        try:
-            return self.tokens.get_nowait()
-        except queue.Empty:
-            return None
 
 
 class GenerationEngine:
@@ -248,7 +186,7 @@ class GenerationEngine:
             except queue.Empty:
                 return
             if request.cancel.is_set():
-                request.tokens.put(_END)
+                request.tokens.put(END)
                 continue
             self._after_other_work()
             taken = {r.slot for r in self._active} | {r.slot for r in self._prefilling}
@@ -313,7 +251,7 @@ class GenerationEngine:
         requests that were decoding before the waiting prompts came are to keep their share of speed."""
         for request in [r for r in self._prefilling if r.cancel.is_set()]:
             self._prefilling.remove(request)
-            request.tokens.put(_END)
+            request.tokens.put(END)
         if not self._prefilling:
             return [], [], False
         oldest = min(r.submitted_at for r in self._prefilling)
@@ -390,7 +328,7 @@ class GenerationEngine:
                 self._active[slot] = last
                 self.decoder.move_row(last.slot, slot, last.position + 1)
                 last.slot = slot
-        request.tokens.put(_END)
+        request.tokens.put(END)
 
 
 @dataclass
