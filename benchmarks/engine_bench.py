@@ -50,15 +50,11 @@ from typing import Any
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from clients import percentile, run_threads
 from generate_bench import CONFIGS, copy_bandwidth, random_model, timed_generate
 
 from kb_assistant.llms.engine import GenerationEngine, Sampling
 from kb_assistant.llms.kv_decoder import Chunk, SlotDecoder
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def prompt_ids(length: int, seed: int) -> list[int]:
@@ -104,13 +100,7 @@ def concurrent(engine: GenerationEngine, clients: int, per_client: int, prompt: 
             with lock:
                 requests.append(request)
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - started
+    wall = run_threads(clients, client)
     ttfts = [r.first_token_at - r.submitted_at for r in requests]
     tokens = sum(len(r.generated) for r in requests)
     return {"requests": len(requests), "tokens": tokens, "wall_s": wall, "aggregate_tok_s": tokens / wall,

@@ -42,14 +42,10 @@ from typing import Any
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from clients import percentile, run_threads
 from generate_bench import random_model
 
 from kb_assistant.config import Settings
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def unpacked(folder: Path, work: Path) -> Path:
@@ -133,13 +129,7 @@ def run_clients(chain: Any, llm: Any, questions: list[str], clients: int, per_cl
             with lock:
                 results.append(timed)
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - started
+    wall = run_threads(clients, client)
     ttfts = [r.ttft for r in results]
     return {"clients": clients, "questions": len(results), "wall_s": wall,
             "ttft_p50_s": percentile(ttfts, 0.5), "ttft_p95_s": percentile(ttfts, 0.95),

@@ -22,22 +22,10 @@ import os
 import statistics
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _threads(count: int, body: Any) -> float:
-    started = time.perf_counter()
-    threads = [threading.Thread(target=body, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - started
+from clients import run_threads
 
 
 def measure(clients: int, new: int, sample: bool) -> dict[str, float]:
@@ -72,9 +60,9 @@ def measure(clients: int, new: int, sample: bool) -> dict[str, float]:
         for _ in engine.submit(prompt, Sampling(max_new_tokens=new)).stream():
             pass
 
-    _threads(2, through_stream)  # first calls: lazy set-up
-    result = {"stream_tok_s": clients * new / _threads(clients, through_stream),
-              "engine_alone_tok_s": clients * new / _threads(clients, engine_alone)}
+    run_threads(2, through_stream)  # first calls: lazy set-up
+    result = {"stream_tok_s": clients * new / run_threads(clients, through_stream),
+              "engine_alone_tok_s": clients * new / run_threads(clients, engine_alone)}
     engine.close()
     return result
 
