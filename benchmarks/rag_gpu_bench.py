@@ -36,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -91,30 +92,36 @@ def tiny_model(vocab: int) -> Any:
     return model
 
 
+@dataclass
 class Timed:
-    """One question through the chain's steps, each step's seconds."""
+    """One question's time to first token, seconds of each of the chain's steps, and answer tokens."""
 
-    def __init__(self, chain: Any, llm: Any, question: str) -> None:
-        self.steps: dict[str, float] = {}
-        started = time.perf_counter()
-        docs = chain.retriever.invoke(question)
-        retrieved = time.perf_counter()
-        context = chain.fit_context(docs)
-        messages = chain.messages(question, [], context)
-        prompted = time.perf_counter()
-        parts, first = [], None
-        for chunk in llm.stream(messages):
-            if first is None and chunk.content:
-                first = time.perf_counter()
-            parts.append(str(chunk.content))
-        generated = time.perf_counter()
-        chain.verify(question, "".join(parts), context)
-        checked = time.perf_counter()
-        first = first or generated
-        self.steps = {"retrieval": retrieved - started, "prompt": prompted - retrieved, "first_token": first - prompted,
-                      "decoding": generated - first, "grounding": checked - generated}
-        self.ttft = first - started
-        self.tokens = len(llm.tokenizer("".join(parts), add_special_tokens=False)["input_ids"])
+    ttft: float
+    steps: dict[str, float]
+    tokens: int
+
+
+def ask(chain: Any, llm: Any, question: str) -> Timed:
+    """One question through the chain's steps, each timed."""
+    started = time.perf_counter()
+    docs = chain.retriever.invoke(question)
+    retrieved = time.perf_counter()
+    context = chain.fit_context(docs)
+    messages = chain.messages(question, [], context)
+    prompted = time.perf_counter()
+    parts, first = [], None
+    for chunk in llm.stream(messages):
+        if first is None and chunk.content:
+            first = time.perf_counter()
+        parts.append(str(chunk.content))
+    generated = time.perf_counter()
+    chain.verify(question, "".join(parts), context)
+    checked = time.perf_counter()
+    first = first or generated
+    steps = {"retrieval": retrieved - started, "prompt": prompted - retrieved, "first_token": first - prompted,
+             "decoding": generated - first, "grounding": checked - generated}
+    tokens = len(llm.tokenizer("".join(parts), add_special_tokens=False)["input_ids"])
+    return Timed(first - started, steps, tokens)
 
 
 def run_clients(chain: Any, llm: Any, questions: list[str], clients: int, per_client: int) -> dict[str, Any]:
@@ -125,7 +132,7 @@ def run_clients(chain: Any, llm: Any, questions: list[str], clients: int, per_cl
     def client(index: int) -> None:
         time.sleep(random.Random(index).uniform(0, 2.0) if clients > 1 else 0.0)
         for r in range(per_client):
-            timed = Timed(chain, llm, questions[(index * per_client + r) % len(questions)])
+            timed = ask(chain, llm, questions[(index * per_client + r) % len(questions)])
             with lock:
                 results.append(timed)
 
