@@ -110,3 +110,20 @@ def test_idioms_jieba_tags_as_names_are_not_names() -> None:
     assert strict("值班人员努力争取不漏备份，是一代楷模。") == set()
     # real names stay names: a compound surname, a transliteration, a name jieba finds itself; and organisations
     assert {"司马相如", "罗纳尔多", "王芳", "人民银行"} <= strict("司马相如、罗纳尔多和王芳都去过人民银行。")
+
+
+def test_a_long_run_of_characters_the_dictionary_cannot_cut_is_tagged_without_the_hmm() -> None:
+    """jieba's part-of-speech HMM takes up to 6 ms a character and holds the interpreter the serving engine needs:
+    a garbled answer (150 random characters: 0.9 s) is tagged from the dictionary alone; real sentences keep it
+    (王芳 above is found by the HMM)."""
+    import random
+
+    import jieba.posseg
+
+    from kb_assistant.qa.terms import claimed_terms
+
+    rng = random.Random(0)
+    garbled = "".join(chr(rng.randint(0x4E00, 0x9FA5)) for _ in range(150))
+    dictionary_words = {w.word for w in jieba.posseg.lcut(garbled, HMM=False)}
+    terms = {t.text for t in claimed_terms(garbled) if t.kind == "cjk"}
+    assert terms and terms <= dictionary_words
