@@ -86,8 +86,11 @@ def choose_engine(model: Any, spec: ModelSpec, *, mode: str, max_batch: int, max
         if int8:
             raise ModelError("engine_int8 needs the batching engine: set llm_engine to auto or batched")
         return None
-    from kb_assistant.llms.engine import GenerationEngine, engine_for, unsupported_reason
+    from kb_assistant.llms.engine import GenerationEngine, engine_for, running_engine, unsupported_reason
 
+    built = running_engine(model)
+    if built is not None:
+        return built
     on_cuda = getattr(getattr(model, "device", None), "type", "cpu") == "cuda"
     reason = unsupported_reason(model)
     quantized = bool(getattr(model, "is_quantized", False))

@@ -49,7 +49,7 @@ from kb_assistant.llms.kv_decoder import Chunk, SlotDecoder, unsupported_reason
 from kb_assistant.llms.pacing import DecodePacer
 from kb_assistant.llms.sampling import Sampling, choose_tokens
 
-__all__ = ["GenerationEngine", "Request", "Sampling", "engine_for", "unsupported_reason"]
+__all__ = ["GenerationEngine", "Request", "Sampling", "engine_for", "running_engine", "unsupported_reason"]
 logger = logging.getLogger(__name__)
 SETTLED_TOKENS = 16
 """Tokens a request has produced before prompts that came after it must leave it its share of speed."""
@@ -357,6 +357,13 @@ def _shared_length(first: list[int], second: list[int]) -> int:
 
 _engines: dict[int, GenerationEngine] = {}
 _engines_lock = threading.Lock()
+
+
+def running_engine(model: Any) -> GenerationEngine | None:
+    """The engine built for ``model`` already, or None: a dictionary read, so that each request does not check
+    the model again (the check walks every parameter: 4% of the interpreter's time under 32 clients on the H200)."""
+    engine = _engines.get(id(model))
+    return engine if engine is not None and engine.model is model else None
 
 
 def engine_for(model: Any, factory: Callable[[], GenerationEngine]) -> GenerationEngine:
