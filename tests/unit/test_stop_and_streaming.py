@@ -44,11 +44,19 @@ def test_stop_buffer_catches_stops_split_across_pieces() -> None:
     assert buffer.flush() == ""
 
 
-@pytest.mark.parametrize("packaged", ["qwen2.5-0.5b-instruct", "multilingual-e5-small"])
-def test_streamed_pieces_add_up_to_the_decoded_text(packaged: str) -> None:
+@pytest.mark.parametrize(("packaged", "clean_up"), [
+    ("qwen2.5-0.5b-instruct", False), ("qwen2.5-0.5b-instruct", True), ("multilingual-e5-small", False),
+    pytest.param("multilingual-e5-small", True, marks=pytest.mark.xfail(
+        strict=True, reason="known: the clean-up of ' .' is per piece, so a space and a full stop in two pieces "
+                            "stay apart (Llama 3's tokenizer cleans up)")),
+])
+def test_streamed_pieces_add_up_to_the_decoded_text(packaged: str, clean_up: bool) -> None:
     """Text is decoded a few tokens at a time (byte-level BPE splits characters over tokens; SentencePiece drops
-    a leading space when a piece is decoded alone): the pieces must still add up to the whole text."""
+    a leading space when a piece is decoded alone): the pieces must still add up to the whole text, for real text
+    and for the garble of a broken model (random ids: bytes that never make a character). A tokenizer that cleans
+    up spaces after decoding takes the context-decoding path, the others the tokenizers library's stream."""
     import queue
+    import random
 
     from transformers import AutoTokenizer
 
@@ -56,18 +64,22 @@ def test_streamed_pieces_add_up_to_the_decoded_text(packaged: str) -> None:
     from kb_assistant.packaged import resolve_packaged
 
     tokenizer = AutoTokenizer.from_pretrained(str(resolve_packaged(packaged, Settings().cache_dir)))
-    text = "财务总监周明远的办公室在七号楼十二层 1207 室。 The port is 6006 ✅🙂 — naïve café, 東京!\n  done"
+    tokenizer.clean_up_tokenization_spaces = clean_up
+    text = "财务总监周明远的办公室在七号楼十二层 1207 室。 The port is 6006 ✅🙂 — naïve café, 東京 . Isn 't it?\n  done"
     ids = tokenizer(text, add_special_tokens=False)["input_ids"]
-    for step in (1, 3):  # one token at a time (the model's streamer), or several (an engine reader behind)
-        out: queue.Queue[Any] = queue.Queue()
-        streamer = QueueStreamer(tokenizer, out)
-        streamer.prompt_seen = True
-        for start in range(0, len(ids), step):
-            streamer.put_ids(ids[start : start + step])
-        streamer.end()
-        pieces = [out.get_nowait() for _ in range(out.qsize())]
-        assert "".join(pieces) == tokenizer.decode(ids, skip_special_tokens=True), step
-        assert all("\ufffd" not in piece for piece in pieces)
+    garble = [random.Random(0).randrange(len(tokenizer)) for _ in range(200)]
+    for answer in (ids, garble):
+        for step in (1, 3):  # one token at a time (the model's streamer), or several (an engine reader behind)
+            out: queue.Queue[Any] = queue.Queue()
+            streamer = QueueStreamer(tokenizer, out)
+            streamer.prompt_seen = True
+            for start in range(0, len(answer), step):
+                streamer.put_ids(answer[start : start + step])
+            streamer.end()
+            pieces = [out.get_nowait() for _ in range(out.qsize())]
+            assert "".join(pieces) == tokenizer.decode(answer, skip_special_tokens=True), step
+            if answer is ids:
+                assert all("\ufffd" not in piece for piece in pieces)
 
 
 def test_stop_is_honoured_in_generate_and_stream(any_chat: LocalChatModel) -> None:
