@@ -11,6 +11,7 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from kb_assistant.combined_calls import CombinedCalls
 from kb_assistant.config import Settings
 from kb_assistant.errors import ConfigError, ModelNotFoundError
 from kb_assistant.packaged import is_packaged, resolve_packaged
@@ -95,6 +96,9 @@ class LocalEmbeddings(Embeddings):
             else prompts.get("document", prompts.get("passage", ""))
         )
         self.texts_embedded = 0
+        self.query_batches: CombinedCalls[str, list[float]] = CombinedCalls(
+            lambda queries: self._encode(queries, self.query_prefix))
+        """Queries from concurrent callers, embedded together (``max_batch = 1`` embeds them one by one)."""
 
     def _set_precision(self, wanted: str) -> str:
         if self.device.startswith("cuda"):
@@ -209,8 +213,9 @@ class LocalEmbeddings(Embeddings):
         return self._encode(list(texts), self.document_prefix)
 
     def embed_query(self, text: str) -> list[float]:
-        """Embed a search query (with the model's query prompt, e.g. ``query: `` for e5)."""
-        return self._encode([text], self.query_prefix)[0]
+        """Embed a search query (with the model's query prompt, e.g. ``query: `` for e5). Queries from other
+        threads that arrive while one is embedded are embedded together in the next pass."""
+        return self.query_batches(text)
 
 
 def make_embeddings(settings: Settings) -> LocalEmbeddings:
