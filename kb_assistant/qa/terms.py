@@ -36,14 +36,14 @@ _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CHINESE_NUMERAL = re.compile(r"[零一二三四五六七八九十百千万亿两〇]")
 # A run of Chinese is tagged from jieba's dictionary alone when the stretches that its dictionary leaves as single
-# characters (what jieba's part-of-speech HMM would tag) hold more than 24 characters, or more than 8 that the
+# characters (what jieba's part-of-speech HMM would tag) hold more than 24 characters, or more than 2 that the
 # HMM has never seen. The HMM is Python and holds the interpreter the serving engine needs; it gives an unseen
-# character all 256 states: 16 of them (random characters) cost 0.21 s, 150 cost 0.9 s, and with nothing learnt
-# about them it mostly guesses. None of 35,196 runs of simplified Chinese (xquad_zh, cmrc2018, domainrag) is
-# affected; of traditional Chinese (drcd_dev, whose characters the HMM largely never saw) 4.1% of 10,560 runs are,
-# and a 300-character passage takes 0.38 s instead of 0.68 s (still slow: noted in the README).
+# character all 256 states (8 random characters: up to 0.1 s; 150: 0.9 s), and with nothing learnt about them it
+# only guesses. Runs are tagged in simplified form (see ``_tagged_words``); in the runs of six ../shared/eval
+# corpora (drcd_dev's traditional Chinese among them; 68,041 runs) 3 have more than 2 unseen characters,
+# and no stretch holds more than 16 characters.
 _MODEL_CHARS = 24
-_UNSEEN_CHARS = 8
+_UNSEEN_CHARS = 2
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,30 @@ def _hmm_helps(run: str) -> bool:
     return len(held) <= _MODEL_CHARS and sum(c not in seen for c in held) <= _UNSEEN_CHARS
 
 
+@functools.cache
+def _simplified_table() -> dict[int, str]:
+    """Traditional Chinese characters to simplified ones, character for character (zhconv's table, from
+    MediaWiki's; its entries of one character)."""
+    from zhconv import zhconv
+
+    zhconv.loaddict()
+    return {ord(a): b for a, b in zhconv.zhcdicts["zh2Hans"].items() if len(a) == 1 and len(b) == 1}
+
+
+def _tagged_words(run: str) -> list[tuple[str, str, str]]:
+    """A Chinese run's words as (word as written, simplified, part of speech); call with ``jieba_lock`` held.
+
+    jieba's dictionary and HMM are simplified Chinese: traditional text is cut and tagged in its simplified form
+    (a 300-character drcd_dev passage: 0.38 s -> 12 ms, 52% -> 66% of words found in the dictionary rather than
+    left single) and each word is taken back in the characters the text uses, which the sources use too."""
+    simplified = run.translate(_simplified_table())
+    words, start = [], 0
+    for w in _posseg().lcut(simplified, HMM=_hmm_helps(simplified)):
+        words.append((run[start : start + len(w.word)], w.word, w.flag))
+        start += len(w.word)
+    return words
+
+
 def claimed_terms(text: str) -> list[Term]:
     """The terms of ``text`` a source must contain for the text to be supported by it."""
     text = unicodedata.normalize("NFKC", text)
@@ -139,13 +163,13 @@ def claimed_terms(text: str) -> list[Term]:
     cjk_runs = re.findall(r"[\u3400-\u9fff\uf900-\ufaff]+", text)
     if cjk_runs:
         with jieba_lock:
-            words = [w for run in cjk_runs for w in _posseg().lcut(run, HMM=_hmm_helps(run))]
-        for w in words:
-            if w.word in _STOP_ZH or not _CJK.search(w.word):
+            words = [tagged for run in cjk_runs for tagged in _tagged_words(run)]
+        for word, simplified, flag in words:
+            if simplified in _STOP_ZH or not _CJK.search(word):
                 continue
-            numeric = w.flag == "m" and bool(_CHINESE_NUMERAL.search(w.word))
-            strict = (w.flag.startswith(_STRICT_POS[:4]) and not _phrase_tagged_as_name(w.word, w.flag)) or numeric
-            terms.append(Term(w.word, "cjk", strict, float(len(w.word))))
+            numeric = flag == "m" and bool(_CHINESE_NUMERAL.search(simplified))
+            strict = (flag.startswith(_STRICT_POS[:4]) and not _phrase_tagged_as_name(simplified, flag)) or numeric
+            terms.append(Term(word, "cjk", strict, float(len(word))))
     return terms
 
 

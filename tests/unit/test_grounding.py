@@ -115,18 +115,27 @@ def test_idioms_jieba_tags_as_names_are_not_names() -> None:
 def test_runs_the_hmm_can_only_guess_at_are_tagged_from_the_dictionary() -> None:
     """jieba's part-of-speech HMM takes up to 6 ms a character it has never seen and holds the interpreter the
     serving engine needs: a garbled answer (random characters: 0.21 s for 16, 0.9 s for 150) is tagged from the
-    dictionary alone. Real sentences keep it, traditional Chinese included (it finds 陸特 and 漢斯雷頓)."""
+    dictionary alone."""
     import random
 
     import jieba.posseg
 
-    from kb_assistant.qa.terms import claimed_terms
+    from kb_assistant.qa.terms import _simplified_table, claimed_terms
 
     rng = random.Random(0)
-    for length in (16, 150):
-        garbled = "".join(chr(rng.randint(0x4E00, 0x9FA5)) for _ in range(length))
+    simplified = [c for c in range(0x4E00, 0x9FA6) if c not in _simplified_table()]
+    for length in (40, 150):
+        garbled = "".join(chr(rng.choice(simplified)) for _ in range(length))
         dictionary_words = {w.word for w in jieba.posseg.lcut(garbled, HMM=False)}
         terms = {t.text for t in claimed_terms(garbled) if t.kind == "cjk"}
         assert terms and terms <= dictionary_words
-    strict = {t.text for t in claimed_terms("由德國學者陸特和漢斯雷頓開創。") if t.strict}
-    assert {"陸特", "漢斯雷頓"} <= strict
+
+
+def test_traditional_chinese_is_cut_as_simplified_and_kept_as_written() -> None:
+    """jieba knows simplified Chinese: traditional text is cut in its simplified form (德國 and 學術研究 are
+    dictionary words, 陸特 a name), and the terms stay in the text's own characters, which its sources use."""
+    from kb_assistant.qa.terms import claimed_terms
+
+    terms = {t.text: t.strict for t in claimed_terms("在歐洲，梵語的學術研究由德國學者陸特開創。")}
+    assert {"歐洲", "梵語", "學術研究", "德國", "學者", "陸特", "開創"} <= set(terms)
+    assert terms["陸特"] and terms["德國"] and not terms["學者"]
