@@ -13,8 +13,9 @@ QA chain's own steps, each timed:
   - decoding: the rest of the answer (``--new-tokens`` tokens; random weights never stop early);
   - grounding: the check of the answer against its sources (``verify``: lexical, and the embedding model).
 
-Reported: time to first token end to end (question in, first answer token out) p50 / p95, the median of each
-step, aggregate answer tokens/s; for 1 client (alone) and for ``--clients`` closed-loop clients (each asks its
+Retrieval's parts are timed too (``retrieval.embed_query``, ``.search_dense`` (which includes the embedding),
+``.search_lexical``, ``.chunks``). Reported: time to first token end to end (question in, first answer token out)
+p50 / p95, the median and p95 of each step, aggregate answer tokens/s; for 1 client (alone) and for ``--clients`` closed-loop clients (each asks its
 next question when its answer is checked, starts staggered over 2 s). The relevance gate is off: random
 embeddings would refuse every question before generation.
 
@@ -22,14 +23,20 @@ embeddings would refuse every question before generation.
         --chat-files QWEN_TOKENIZER_DIR --out rag.json
 
 A folder's ``tokenizer.json.gz`` is unpacked first (the files travel to the GPU machine compressed).
+``--serial-queries`` runs the clients again with queries embedded one by one (the code before they were combined)
+as the baseline; ``--switch-intervals`` again at other interpreter switch intervals; ``--gil-profile`` records
+with py-spy which thread holds the interpreter during the closed loop (with random weights the answers are
+garble, which costs the grounding check more than real answers do).
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import gzip
 import json
 import random
+import re
 import shutil
 import statistics
 import sys
@@ -101,8 +108,29 @@ class Timed:
     tokens: int
 
 
+_inner = threading.local()
+
+
+def timed_methods(obj: Any, names: list[str]) -> None:
+    """Wrap ``obj``'s methods ``names`` so that each call's seconds add to the calling thread's ``_inner`` totals
+    (retrieval's parts: the query's embedding, the vector search, the lexical search, the chunk look-up)."""
+    for name in names:
+        method = getattr(obj, name)
+
+        def wrapper(*args: Any, _method: Any = method, _name: str = name, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return _method(*args, **kwargs)
+            finally:
+                totals = _inner.__dict__.setdefault("totals", {})
+                totals[_name] = totals.get(_name, 0.0) + time.perf_counter() - started
+
+        setattr(obj, name, wrapper)
+
+
 def ask(chain: Any, llm: Any, question: str) -> Timed:
     """One question through the chain's steps, each timed."""
+    _inner.totals = {}
     started = time.perf_counter()
     docs = chain.retriever.invoke(question)
     retrieved = time.perf_counter()
@@ -119,7 +147,8 @@ def ask(chain: Any, llm: Any, question: str) -> Timed:
     checked = time.perf_counter()
     first = first or generated
     steps = {"retrieval": retrieved - started, "prompt": prompted - retrieved, "first_token": first - prompted,
-             "decoding": generated - first, "grounding": checked - generated}
+             "decoding": generated - first, "grounding": checked - generated,
+             **{f"retrieval.{name}": seconds for name, seconds in _inner.totals.items()}}
     tokens = len(llm.tokenizer("".join(parts), add_special_tokens=False)["input_ids"])
     return Timed(first - started, steps, tokens)
 
@@ -141,8 +170,47 @@ def run_clients(chain: Any, llm: Any, questions: list[str], clients: int, per_cl
     return {"clients": clients, "questions": len(results), "wall_s": wall,
             "ttft_p50_s": percentile(ttfts, 0.5), "ttft_p95_s": percentile(ttfts, 0.95),
             "answer_tok_s": sum(r.tokens for r in results) / wall,
-            "step_median_s": {step: statistics.median(r.steps[step] for r in results) for step in results[0].steps},
-            "step_p95_s": {step: percentile([r.steps[step] for r in results], 0.95) for step in results[0].steps}}
+            "step_median_s": {step: statistics.median(r.steps.get(step, 0.0) for r in results) for step in results[0].steps},
+            "step_p95_s": {step: percentile([r.steps.get(step, 0.0) for r in results], 0.95) for step in results[0].steps}}
+
+
+def query_profile(embeddings: Any, question: str) -> str:
+    """torch's profile of one query's embedding (CPU and device time by operator)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    plain = []
+    for _ in range(10):
+        started = time.perf_counter()
+        embeddings.embed_query(question)
+        plain.append(time.perf_counter() - started)
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if torch.cuda.is_available() else [])
+    with profile(activities=activities) as prof:
+        started = time.perf_counter()
+        embeddings.embed_query(question)
+        seconds = time.perf_counter() - started
+    table = prof.key_averages().table(sort_by="cpu_time_total", row_limit=25)
+    return (f"one query's embedding: median of 10 {statistics.median(plain) * 1000:.1f} ms, "
+            f"profiled {seconds * 1000:.1f} ms\n{table}")
+
+
+def gil_summary(path: Path, top: int = 25) -> str:
+    """Shares of py-spy's ``--gil`` samples (raw stacks) by thread and by the innermost kb-assistant frame."""
+    threads: collections.Counter[str] = collections.Counter()
+    frames: collections.Counter[str] = collections.Counter()
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        parts = stack.split(";")
+        threads[re.sub(r"\(\d+\)", "", parts[0]).strip()] += int(count)
+        own = [f for f in parts if "kb_assistant" in f or "benchmarks" in f]
+        frames[(own[-1] if own else parts[-1])[:120]] += int(count)
+    total = max(1, sum(threads.values()))
+    lines = [f"{total} samples holding the interpreter; by thread:"]
+    lines += [f"  {n / total:6.1%} {name}" for name, n in threads.most_common(top)]
+    lines.append("by innermost kb-assistant frame:")
+    lines += [f"  {n / total:6.1%} {name}" for name, n in frames.most_common(top)]
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -153,6 +221,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--per-client", type=int, default=3)
     parser.add_argument("--new-tokens", type=int, default=128)
+    parser.add_argument("--switch-intervals", default="",
+                        help="comma-separated: also run the clients at these thread switch intervals (seconds; "
+                             "sys.setswitchinterval; Python's default is 0.005)")
+    parser.add_argument("--serial-queries", action="store_true",
+                        help="also run the clients with queries embedded one by one (the code before), as the baseline")
+    parser.add_argument("--profile-query", action="store_true", help="print torch's profile of one query's embedding")
+    parser.add_argument("--gil-profile", type=Path, default=None,
+                        help="record which thread holds the interpreter during the closed loop with py-spy (raw "
+                             "stacks written to this file; py-spy must be on PATH)")
     parser.add_argument("--out", default=None)
     parser.add_argument("--smoke", action="store_true",
                         help="a check of this script on a CPU: a tiny random chat model, the embedder on the CPU")
@@ -187,14 +264,42 @@ def main() -> None:
     engine = llm.batching_engine()
     result["graph_capture_s"] = engine.warm_up()
     retriever = make_retriever(settings, embeddings)
+    timed_methods(embeddings, ["embed_query"])
+    timed_methods(retriever.kb, ["search_dense", "search_lexical", "chunks"])
     retriever.warm_up()
     chain = build_qa_chain(retriever, llm, min_relevance=None)
     questions = [json.loads(line)["text"] for line in (args.corpus / "queries.jsonl").read_text(encoding="utf-8").splitlines()]
     run_clients(chain, llm, questions[-4:], 1, 2)  # first calls: lazy set-up outside the figures
     result["one_client"] = run_clients(chain, llm, questions, 1, 5)
     print("1 client", json.dumps(result["one_client"]), flush=True)
+    if args.profile_query:
+        print(query_profile(embeddings, questions[0]), flush=True)
+    spy = None
+    if args.gil_profile:
+        import os
+        import subprocess
+
+        spy = subprocess.Popen(["py-spy", "record", "--pid", str(os.getpid()), "--gil", "--threads", "--format",
+                                "raw", "-r", "250", "-o", str(args.gil_profile)])
+        time.sleep(2.0)
     result["closed_loop"] = run_clients(chain, llm, questions, args.clients, args.per_client)
+    if spy is not None:
+        import signal
+
+        spy.send_signal(signal.SIGINT)
+        spy.wait(timeout=60)
+        print(gil_summary(args.gil_profile), flush=True)
+    result["closed_loop"]["query_batches"] = embeddings.query_batches.batches
     print(f"{args.clients} clients", json.dumps(result["closed_loop"]), flush=True)
+    if args.serial_queries:
+        embeddings.query_batches.max_batch = 1
+        result["closed_loop_serial_queries"] = run_clients(chain, llm, questions, args.clients, args.per_client)
+        print(f"{args.clients} clients, queries one by one", json.dumps(result["closed_loop_serial_queries"]), flush=True)
+    for interval in [float(v) for v in args.switch_intervals.split(",") if v]:
+        sys.setswitchinterval(interval)
+        result[f"closed_loop_switch_{interval}"] = run_clients(chain, llm, questions, args.clients, args.per_client)
+        print(f"{args.clients} clients, switch interval {interval}",
+              json.dumps(result[f"closed_loop_switch_{interval}"]), flush=True)
     engine.close()
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=1), encoding="utf-8")
