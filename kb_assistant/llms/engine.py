@@ -144,9 +144,9 @@ class GenerationEngine:
     # --- the scheduler -------------------------------------------------------------------------
     def _run(self) -> None:
         device = self.decoder.device
-        # Its own CUDA stream: on the default one, each kernel of a query embedding (a client thread, same GPU)
-        # can queue behind a whole decode step; the RAG bench's retrieval took 0.7 s under 32 clients, most
-        # likely that way (not yet measured with this)
+        # Its own CUDA stream, so that kernels other threads launch on the default one (query embeddings) need not
+        # queue behind a whole decode step. (It was not what made retrieval slow under 32 RAG clients: that was
+        # the interpreter, README "The whole RAG request on the GPU".)
         self._stream = torch.cuda.Stream(device) if device.type == "cuda" else None
         self._after_other_work()  # the weights, cache and tables set up on the default stream come first
         with torch.cuda.stream(self._stream) if self._stream is not None else contextlib.nullcontext():
