@@ -67,7 +67,8 @@ def test_streamed_pieces_add_up_to_the_decoded_text(packaged: str, clean_up: boo
     tokenizer.clean_up_tokenization_spaces = clean_up
     text = "财务总监周明远的办公室在七号楼十二层 1207 室。 The port is 6006 ✅🙂 — naïve café, 東京 . Isn 't it?\n  done"
     ids = tokenizer(text, add_special_tokens=False)["input_ids"]
-    garble = [random.Random(0).randrange(len(tokenizer)) for _ in range(200)]
+    rng = random.Random(0)
+    garble = [rng.randrange(len(tokenizer)) for _ in range(200)]
     for answer in (ids, garble):
         for step in (1, 3):  # one token at a time (the model's streamer), or several (an engine reader behind)
             out: queue.Queue[Any] = queue.Queue()
