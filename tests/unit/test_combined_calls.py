@@ -7,7 +7,6 @@ import threading
 from typing import Any
 
 import numpy as np
-import pytest
 
 from kb_assistant.combined_calls import CombinedCalls
 
@@ -75,6 +74,12 @@ def test_an_error_reaches_every_caller_of_its_batch_and_later_calls_still_run() 
 
 
 def test_concurrent_queries_get_the_vectors_they_get_one_by_one(embeddings: Any) -> None:
+    """To float rounding; in int8 (on x86 CPUs, after a first large batch) activations share one scale per
+    batch, so a vector depends a little on its batch, as a chunk's does at ingestion: the int8 encoder's own
+    tolerance (cosine 0.99 to float32) applies."""
+    from kb_assistant.int8_encoder import _MIN_COSINE
+
+    least = _MIN_COSINE if embeddings.precision == "int8" else 0.998  # reading it settles int8 where it applies
     questions = ["周明远的办公室在哪里？", "How much does the enterprise license cost?", "备份多久做一次？",
                  "Which port does the server listen on?", "值班电话是多少？", "Who is on call this week?"]
     alone = {q: np.array(embeddings.embed_query(q)) for q in questions}
@@ -83,5 +88,5 @@ def test_concurrent_queries_get_the_vectors_they_get_one_by_one(embeddings: Any)
     assert embeddings.query_batches.batches - before < len(questions)  # some were embedded together
     for question in questions:
         vector = np.array(together[question])
-        assert float(vector @ alone[question]) == pytest.approx(1.0, abs=2e-3)
+        assert float(vector @ alone[question]) >= least
         assert max(questions, key=lambda q: float(vector @ alone[q])) == question
