@@ -15,8 +15,9 @@ QA chain's own steps, each timed:
 
 Retrieval's parts are timed too (``retrieval.embed_query``, ``.search_dense`` (which includes the embedding),
 ``.search_lexical``, ``.chunks``). Reported: time to first token end to end (question in, first answer token out)
-p50 / p95, the median and p95 of each step, aggregate answer tokens/s; for 1 client (alone) and for ``--clients`` closed-loop clients (each asks its
-next question when its answer is checked, starts staggered over 2 s). The relevance gate is off: random
+p50 / p95, the median and p95 of each step, aggregate answer tokens/s; for 1 client (alone) and for
+``--clients`` closed-loop clients (each asks its next question when its answer is checked, starts staggered over
+2 s). The relevance gate is off: random
 embeddings would refuse every question before generation.
 
     python benchmarks/rag_gpu_bench.py --corpus ../shared/eval/xquad_zh --embedding-files E5_DIR \\
@@ -282,18 +283,20 @@ def main() -> None:
         spy = subprocess.Popen(["py-spy", "record", "--pid", str(os.getpid()), "--gil", "--threads", "--format",
                                 "raw", "-r", "250", "-o", str(args.gil_profile)])
         time.sleep(2.0)
+    batches_before = embeddings.query_batches.batches
     result["closed_loop"] = run_clients(chain, llm, questions, args.clients, args.per_client)
+    result["closed_loop"]["query_batches"] = embeddings.query_batches.batches - batches_before
     if spy is not None:
         import signal
 
         spy.send_signal(signal.SIGINT)
         spy.wait(timeout=60)
         print(gil_summary(args.gil_profile), flush=True)
-    result["closed_loop"]["query_batches"] = embeddings.query_batches.batches
     print(f"{args.clients} clients", json.dumps(result["closed_loop"]), flush=True)
     if args.serial_queries:
-        embeddings.query_batches.max_batch = 1
+        combined, embeddings.query_batches.max_batch = embeddings.query_batches.max_batch, 1
         result["closed_loop_serial_queries"] = run_clients(chain, llm, questions, args.clients, args.per_client)
+        embeddings.query_batches.max_batch = combined
         print(f"{args.clients} clients, queries one by one", json.dumps(result["closed_loop_serial_queries"]), flush=True)
     for interval in [float(v) for v in args.switch_intervals.split(",") if v]:
         sys.setswitchinterval(interval)
