@@ -245,8 +245,10 @@ def evaluate(
 
 
 def _ranked_ids(retriever: BaseRetriever, names: dict[str, str], query: str) -> list[str]:
-    """The corpus ids of the retrieved chunks' files, best first."""
-    return [names.get(d.metadata["source"], d.metadata["source"]) for d in retriever.invoke(query)]
+    """The corpus ids of the retrieved chunks' files, best first (a passage's copies right after it: each takes a
+    place in the ranking, as the file it names)."""
+    return [names.get(source, source) for d in retriever.invoke(query)
+            for source in (d.metadata["source"], *d.metadata.get("copies", ()))]
 
 
 def _normalise_answer(text: str) -> str:

@@ -3,7 +3,9 @@ reranking."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import unicodedata
 from typing import Any, Literal
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -141,7 +143,7 @@ class HybridRetriever(BaseRetriever):
                 doc.metadata["sub_query"] = part
             rankings.append(found)
         rankings.append(self._search(query))  # the whole question's best come after each part's best
-        return interleave(rankings, self.k)
+        return interleave([collapse_copies(r) for r in rankings], self.k)
 
     def _search(self, query: str) -> list[Document]:
         """The fused (and reranked) ranking for one query, best first, untruncated."""
@@ -168,17 +170,55 @@ class HybridRetriever(BaseRetriever):
             results.append(doc)
         if self.reranker is not None and results:
             results = rerank(self.reranker, query, results[: self.fetch_k])
-        return results
+        return collapse_copies(results)
+
+
+def _passage_key(text: str) -> str:
+    normalised = "".join(unicodedata.normalize("NFKC", text).split()).lower()
+    return hashlib.blake2b(normalised.encode(), digest_size=16).hexdigest()
+
+
+def collapse_copies(docs: list[Document]) -> list[Document]:
+    """The ranking with each passage once. A chunk whose text is that of a better-ranked one (up to spaces, case
+    and full-width forms: the same file saved twice, a PDF beside its Word original, a page scraped twice) is
+    left out, and its source is added to the kept chunk's ``copies``, so the model's context holds distinct
+    passages and the sources still name every file that says it."""
+    kept: dict[str, Document] = {}
+    out = []
+    for doc in docs:
+        first = kept.setdefault(_passage_key(doc.page_content), doc)
+        if first is doc:
+            out.append(doc)
+        else:
+            _add_copies(first, doc)
+    return out
+
+
+def _add_copies(kept: Document, copy: Document) -> None:
+    """Name ``copy``'s source (and the copies it names) among ``kept``'s copies."""
+    copies = list(kept.metadata.get("copies", []))
+    for source in (copy.metadata.get("source"), *copy.metadata.get("copies", [])):
+        if source and source != kept.metadata.get("source") and source not in copies:
+            copies.append(source)
+    if copies:
+        kept.metadata["copies"] = copies
 
 
 def interleave(rankings: list[list[Document]], k: int) -> list[Document]:
-    """The first of each ranking in turn, then the second of each, ... without repeats, up to ``k``."""
+    """The first of each ranking in turn, then the second of each, ... without repeats (of a chunk, or of a
+    passage: see :func:`collapse_copies`), up to ``k``."""
     merged: dict[str, Document] = {}
+    passages: dict[str, Document] = {}
     for rank in range(max((len(r) for r in rankings), default=0)):
         for ranking in rankings:
             if rank < len(ranking):
                 doc = ranking[rank]
-                merged.setdefault(str(doc.metadata.get("id", doc.id)), doc)
+                key = _passage_key(doc.page_content)
+                if key in passages:
+                    _add_copies(passages[key], doc)
+                    continue
+                passages[key] = doc
+                merged[str(doc.metadata.get("id", doc.id))] = doc
                 if len(merged) == k:
                     return list(merged.values())
     return list(merged.values())

@@ -84,7 +84,8 @@ def _print_sources(sources: list[dict[str, Any]]) -> None:
     if used:
         out.print("\nsources:")
         for s in used:
-            out.print(f"  [{s['number']}] {source_label(s)}", markup=False, soft_wrap=True)
+            copies = f" (also in {', '.join(s['copies'])})" if s.get("copies") else ""
+            out.print(f"  [{s['number']}] {source_label(s)}{copies}", markup=False, soft_wrap=True)
             if s.get("evidence"):
                 out.print(f"      “{s['evidence']}”", style="dim", markup=False, soft_wrap=True)
     elif sources:

@@ -61,6 +61,8 @@ class Source:
     """Whether the verified answer cites this source (False: a closest passage, not used)."""
     evidence: str | None = None
     """The sentence of the snippet that supports the answer."""
+    copies: tuple[str, ...] = ()
+    """Other files that hold the same passage (see :func:`kb_assistant.retrieval.collapse_copies`)."""
 
 
 _SNIPPET = 300
@@ -173,6 +175,7 @@ class QAChain(Runnable[Any, dict[str, Any]]):
                     score=d.metadata.get("score"),
                     used=verdict is None or span is not None,
                     evidence=span.text if span else None,
+                    copies=tuple(d.metadata.get("copies", ())),
                 )
             )
         return out

@@ -19,6 +19,7 @@ function describeSource(source) {
   const parts = [source.source];
   if (source.page) parts.push(`p. ${source.page}`);
   if (source.headings) parts.push(source.headings);
+  if (source.copies && source.copies.length) parts.push(`also in ${source.copies.join(", ")}`);
   return parts.join(" · ");
 }
 
