@@ -3,7 +3,6 @@ reranking."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import unicodedata
 from typing import Any, Literal
@@ -143,7 +142,7 @@ class HybridRetriever(BaseRetriever):
                 doc.metadata["sub_query"] = part
             rankings.append(found)
         rankings.append(self._search(query))  # the whole question's best come after each part's best
-        return interleave([collapse_copies(r) for r in rankings], self.k)
+        return interleave(rankings, self.k)
 
     def _search(self, query: str) -> list[Document]:
         """The fused (and reranked) ranking for one query, best first, untruncated."""
@@ -174,8 +173,7 @@ class HybridRetriever(BaseRetriever):
 
 
 def _passage_key(text: str) -> str:
-    normalised = "".join(unicodedata.normalize("NFKC", text).split()).lower()
-    return hashlib.blake2b(normalised.encode(), digest_size=16).hexdigest()
+    return "".join(unicodedata.normalize("NFKC", text).split()).lower()
 
 
 def collapse_copies(docs: list[Document]) -> list[Document]:
@@ -207,18 +205,16 @@ def _add_copies(kept: Document, copy: Document) -> None:
 def interleave(rankings: list[list[Document]], k: int) -> list[Document]:
     """The first of each ranking in turn, then the second of each, ... without repeats (of a chunk, or of a
     passage: see :func:`collapse_copies`), up to ``k``."""
-    merged: dict[str, Document] = {}
-    passages: dict[str, Document] = {}
+    merged: dict[str, Document] = {}  # by passage: the same chunk found twice has the same text
     for rank in range(max((len(r) for r in rankings), default=0)):
         for ranking in rankings:
             if rank < len(ranking):
                 doc = ranking[rank]
                 key = _passage_key(doc.page_content)
-                if key in passages:
-                    _add_copies(passages[key], doc)
+                if key in merged:
+                    _add_copies(merged[key], doc)
                     continue
-                passages[key] = doc
-                merged[str(doc.metadata.get("id", doc.id))] = doc
+                merged[key] = doc
                 if len(merged) == k:
                     return list(merged.values())
     return list(merged.values())
