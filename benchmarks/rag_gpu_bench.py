@@ -36,10 +36,13 @@ import argparse
 import collections
 import gzip
 import json
+import os
 import random
 import re
 import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -277,9 +280,6 @@ def main() -> None:
         print(query_profile(embeddings, questions[0]), flush=True)
     spy = None
     if args.gil_profile:
-        import os
-        import subprocess
-
         spy = subprocess.Popen(["py-spy", "record", "--pid", str(os.getpid()), "--gil", "--threads", "--format",
                                 "raw", "-r", "250", "-o", str(args.gil_profile)])
         time.sleep(2.0)
@@ -287,8 +287,6 @@ def main() -> None:
     result["closed_loop"] = run_clients(chain, llm, questions, args.clients, args.per_client)
     result["closed_loop"]["query_batches"] = embeddings.query_batches.batches - batches_before
     if spy is not None:
-        import signal
-
         spy.send_signal(signal.SIGINT)
         spy.wait(timeout=60)
         print(gil_summary(args.gil_profile), flush=True)

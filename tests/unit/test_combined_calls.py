@@ -4,6 +4,7 @@ batch, and the real embedding model embeds concurrent queries together as it wou
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import numpy as np
@@ -50,7 +51,7 @@ def test_calls_that_queue_during_a_batch_run_together_and_each_gets_its_own_resu
     results: dict[int, int] = {}
     waiting.start()
     while calls.waiting < 8:  # all eight queued behind the running batch
-        threading.Event().wait(0.01)
+        time.sleep(0.01)
     release.set()
     holder.join(timeout=30)
     waiting.join(timeout=30)
