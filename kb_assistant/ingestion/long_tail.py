@@ -70,8 +70,9 @@ def _table_rows(html: str) -> list[list[str]]:
     return [[cell.get_text(" ", strip=True) for cell in row.find_all(["td", "th"])] for row in soup.find_all("tr")]
 
 
-def elements_to_markdown(elements: Iterable[Any]) -> str:
-    """Unstructured's elements as Markdown: headings by ``category_depth``, tables from ``text_as_html``."""
+def elements_to_markdown(elements: Iterable[Any], headings: bool = True) -> str:
+    """Unstructured's elements as Markdown: headings by ``category_depth`` (plain paragraphs where ``headings`` is
+    false), tables from ``text_as_html``."""
     blocks: list[str] = []
     for element in elements:
         text = (element.text or "").strip()
@@ -82,7 +83,7 @@ def elements_to_markdown(elements: Iterable[Any]) -> str:
             blocks.append(markdown_table(rows) if rows else text)
         elif not text or category in ("PageBreak", "Header", "Footer"):
             continue
-        elif category == "Title":
+        elif category == "Title" and headings:
             depth = getattr(element.metadata, "category_depth", None) or 0
             blocks.append(f"{'#' * (min(int(depth), 5) + 1)} {text}")
         elif category == "ListItem":
@@ -119,7 +120,9 @@ def load(path: Path, data: bytes) -> list[Document]:
         detail = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
         msg = f"not a readable {suffix} file ({detail}); re-save it from the application that made it"
         raise LoaderError(msg) from e
-    text = elements_to_markdown(elements)
-    if suffix in (".eml", ".msg"):
+    mail = suffix in (".eml", ".msg")
+    # A mail's heading is its subject; unstructured calls its short body lines ("各位同事：…", "Hi all,") titles.
+    text = elements_to_markdown(elements, headings=not mail)
+    if mail:
         text = "\n\n".join(part for part in (_mail_header(elements), text) if part)
     return [Document(page_content=clean_text(text), metadata={"format": suffix.lstrip("."), "parser": "unstructured"})]

@@ -1,10 +1,11 @@
-"""The long tail of formats through the `unstructured` extra: an e-mail, and OpenDocument, EPUB, RTF and Org files
+"""The long tail of formats through the `unstructured` extra: an e-mail and an Outlook message, and OpenDocument, EPUB, RTF and Org files
 written by pandoc (as office suites and e-book tools write them), each answering its own question with its headings
 and table header kept; a broken one is reported and skipped while the rest is indexed; without the extra, such files
 are skipped with a line that names it."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,18 @@ def _mail(folder: Path) -> None:
     (folder / "notice.eml").write_bytes(bytes(message))
 
 
+def _outlook_message(folder: Path) -> None:
+    # aspose-email-foss writes .msg files as Outlook saves them (a compound file of MAPI properties).
+    from aspose.email_foss import msg
+
+    message = msg.MapiMessage.create("十二月报销截止提醒", "请各部门于十二月二十日前把本月报销单交到财务部三楼 305 室，逾期转入下月。")
+    message.set_property(msg.PropertyId.SENDER_NAME, "Finance")
+    message.set_property(msg.PropertyId.SENDER_EMAIL_ADDRESS, "finance@example.com")
+    message.set_property(msg.PropertyId.MESSAGE_DELIVERY_TIME, datetime(2026, 12, 2, 1, 30, tzinfo=UTC))
+    message.add_recipient("all@example.com", display_name="All Staff")
+    message.save(str(folder / "reminder.msg"))
+
+
 def _top(settings: Settings, embeddings: Any, question: str) -> list[Any]:
     return make_retriever(settings.with_overrides(top_k=3), embeddings).invoke(question)
 
@@ -68,16 +81,22 @@ def test_mail_and_office_files_answer_with_their_headings_and_tables(tmp_path: P
     docs.mkdir()
     _write_books(docs)
     _mail(docs)
+    _outlook_message(docs)
     (docs / "broken.odt").write_bytes(b"PK\x03\x04 not really a zip archive")
 
     report = ingest([docs], settings, embeddings=embeddings)
     by_source = {o.source: o for o in report.outcomes}
     assert by_source["broken.odt"].status == "failed" and "not a readable .odt file" in by_source["broken.odt"].reason
-    assert {s for s, o in by_source.items() if o.status == "added"} == {f"book{s}" for s in BOOKS} | {"notice.eml"}
+    assert {s for s, o in by_source.items() if o.status == "added"} == {f"book{s}" for s in BOOKS} | {"notice.eml", "reminder.msg"}
 
     mail = _top(settings, embeddings, "机房什么时候搬迁，搬到哪里？")[0]
     assert mail.metadata["source"] == "notice.eml" and "七号楼地下一层" in mail.page_content
     assert "机房搬迁通知" in mail.page_content and "ops@example.com" in mail.page_content  # subject and sender kept
+    assert mail.metadata["headings"] == "机房搬迁通知"  # the subject, not a line of the body
+    reminder = _top(settings, embeddings, "本月报销单最晚哪天交，交到哪里？")[0]
+    assert reminder.metadata["source"] == "reminder.msg" and "三楼 305 室" in reminder.page_content
+    assert "十二月报销截止提醒" in reminder.page_content and "finance@example.com" in reminder.page_content
+    assert reminder.metadata["headings"] == "十二月报销截止提醒"
 
     backup = _top(settings, embeddings, "数据库备份保留多久？")[0]
     assert backup.metadata["source"] == "book.odt" and "三十天" in backup.page_content
