@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     html_main_content: bool = True
     """Keep only the main content of whole web pages (saved pages, intranet exports): their menus, footers and
     link lists are dropped by trafilatura before splitting. Fragments and bare HTML documents are read whole."""
+    file_titles: bool = True
+    """Chunks with no heading above them (plain text, PDF pages, slides) begin with the title the file's name
+    gives ("2020中法学院招生简章.pdf"), so search reads what the whole document is about; names that say nothing
+    (numbers, hashes, "scan0001", "新建文本文档") give none."""
     max_file_mb: float = Field(default=100.0, gt=0)
     """Files larger than this are reported and skipped."""
     lock_timeout: float = Field(default=0.0, ge=0)

@@ -20,6 +20,7 @@ from kb_assistant.ingestion.discovery import FoundFile, display_name, valid_name
 from kb_assistant.ingestion.loaders import LoadOptions, load_bytes, unsupported_reason
 from kb_assistant.ingestion.splitting import TokenCounter, split_documents
 from kb_assistant.ingestion.status import FileOutcome
+from kb_assistant.ingestion.titles import file_title
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,8 @@ class ReadOptions:
     chunk_overlap: int
     max_bytes: float
     kb: str
+    file_titles: bool = True
+    """Chunks with no heading above them begin with the title their file's name gives (``titles``)."""
     search_tokens: bool = False
     """Also split each chunk into the lexical index's search tokens (in worker processes, where it runs in
     parallel; the ingesting process would compute the same tokens one chunk at a time)."""
@@ -83,8 +86,9 @@ class FileReader:
               on_page: Callable[[int, int], None] | None = None) -> list[Document]:
         """Load and split one file's bytes into chunks."""
         load = self.options.load if on_page is None else dataclasses.replace(self.options.load, on_page=on_page)
+        title = file_title(found.source) if self.options.file_titles else None
         chunks = split_documents(load_bytes(found.path, data, load), self.counter, self.options.chunk_size,
-                                 self.options.chunk_overlap)
+                                 self.options.chunk_overlap, title)
         for index, chunk in enumerate(chunks):
             chunk.metadata.update(source=found.source, path=str(found.path), file_hash=sha256, chunk_index=index,
                                   kb=self.options.kb)

@@ -106,7 +106,8 @@ class Ingestor:
             self.store.collection(embeddings)
         load = LoadOptions(ocr=settings.ocr, ocr_dpi=settings.ocr_dpi, html_main_content=settings.html_main_content)
         options = ReadOptions(load=load, chunk_size=min(settings.chunk_size, embeddings.max_tokens),
-                              chunk_overlap=settings.chunk_overlap, max_bytes=settings.max_file_mb * 2**20,
+                              chunk_overlap=settings.chunk_overlap, file_titles=settings.file_titles,
+                              max_bytes=settings.max_file_mb * 2**20,
                               kb=settings.kb)
         self.reader = FileReader(options, TokenCounter(embeddings.tokenizer))
 

@@ -4,7 +4,8 @@ Text is cut into sentences (。！？；… and English .!? followed by a space,
 sentences are packed into chunks of at most ``chunk_size`` tokens of the embedding model, so the model
 never silently truncates a chunk. A sentence longer than a chunk is cut at clause marks (，、：,:), and
 only as a last resort at token boundaries. Markdown headings become a ``headings`` path that is also
-written at the top of each chunk, which helps retrieval find a section by its title. A Markdown table is cut
+written at the top of each chunk, which helps retrieval find a section by its title; a chunk with no heading above
+it begins with its file's title instead, where the file's name gives one (``titles``). A Markdown table is cut
 between rows, never inside one, and every piece repeats the table's header row (``tables.table_blocks``).
 """
 
@@ -193,8 +194,10 @@ def split_documents(
     counter: TokenCounter,
     chunk_size: int,
     chunk_overlap: int,
+    title: str | None = None,
 ) -> list[Document]:
-    """Split loaded documents into chunks; metadata is copied and ``headings`` added for Markdown-like text."""
+    """Split loaded documents into chunks; metadata is copied and ``headings`` added for Markdown-like text.
+    Chunks with no heading above them begin with ``title`` (the file's, ``titles.file_title``) where given."""
     packer = ChunkPacker(counter, chunk_size, chunk_overlap)
     rows = ChunkPacker(counter, chunk_size, 0)  # table rows: no overlap, the header is repeated instead
     chunks: list[Document] = []
@@ -204,11 +207,11 @@ def split_documents(
         else:
             sections = [([], doc.page_content)]
         for headings, body in sections:
-            header = " > ".join(headings)
+            header = " > ".join(headings) or title or ""
             header_tokens = counter.count([header + "\n"])[0] if header else 0
             budget = max(chunk_size - header_tokens, chunk_size // 2)
             if header_tokens > chunk_size // 2:  # absurdly long heading path: keep only the last heading
-                header = headings[-1][:200]
+                header = (headings[-1] if headings else header)[:200]
                 header_tokens = counter.count([header + "\n"])[0]
                 budget = max(chunk_size - header_tokens, 16)
             for kind, part, caption in table_blocks(body):
@@ -219,7 +222,7 @@ def split_documents(
                 for piece in pieces:
                     text = f"{header}\n{piece}" if header else piece
                     metadata = dict(doc.metadata)
-                    if header:
+                    if headings:
                         metadata["headings"] = header
                     chunks.append(Document(page_content=text, metadata=metadata))
     return chunks

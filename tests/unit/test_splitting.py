@@ -8,6 +8,7 @@ import pytest
 from langchain_core.documents import Document
 
 from kb_assistant.ingestion.splitting import ChunkPacker, TokenCounter, markdown_sections, split_documents
+from kb_assistant.ingestion.titles import file_title
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +96,34 @@ def test_counts_stay_true_after_the_model_embeds(embeddings: object) -> None:
     embeddings.embed_documents(texts)  # type: ignore[attr-defined]
     assert counter.count(texts) == before
     assert before[0] < 10
+
+
+@pytest.mark.parametrize(("name", "title"), [
+    ("2020中法学院招生简章.pdf", "2020中法学院招生简章"),
+    ("sub/dir/会议纪要-2024-03-01.txt", "会议纪要 2024-03-01"),
+    ("员工手册 - 副本.docx", "员工手册"),
+    ("Q3 sales report (1).pptx", "Q3 sales report"),
+    ("Super_Bowl_50.txt", "Super Bowl 50"),
+    ("README.md", "README"),
+    ("hr policy.txt", "hr policy"),
+])
+def test_a_file_name_that_says_what_the_file_is_gives_its_title(name: str, title: str) -> None:
+    assert file_title(name) == title
+
+
+@pytest.mark.parametrize("name", [
+    "scan0001.pdf", "IMG_20240101_1234.jpg", "Document1.docx", "新建文本文档 (2).txt", "扫描件001.pdf",
+    "a3f9e1c2d4.txt", "xq-000-00.md", "rgb-eb1b7a8f40b8.md", "page-000.md", "faq.md",
+])
+def test_a_name_that_says_nothing_gives_no_title(name: str) -> None:
+    assert file_title(name) is None
+
+
+def test_chunks_without_a_heading_begin_with_the_file_title(counter: TokenCounter) -> None:
+    text = Document(page_content="报名截止日期为六月十五日。", metadata={"format": "text"})
+    markdown = Document(page_content="前言没有标题。\n\n# 报名\n\n六月十五日截止。", metadata={"format": "markdown"})
+    plain, preface, section = split_documents([text, markdown], counter, 120, 20, title="2020年招生简章")
+    assert plain.page_content == "2020年招生简章\n报名截止日期为六月十五日。"
+    assert "headings" not in plain.metadata  # the title is the file's name, which sources already show
+    assert preface.page_content.startswith("2020年招生简章\n前言没有标题。")
+    assert section.page_content.startswith("报名\n") and section.metadata["headings"] == "报名"  # a heading wins
