@@ -23,6 +23,7 @@ _GENERIC = {
     "wechat", "whatsapp", "mmexport", "version", "ver", "rev", "chunk", "part", "sheet", "book", "slide", "slides",
     "新建文本文档", "新建文档", "新建", "未命名", "未命名文档", "文档", "副本", "扫描件", "扫描", "图片", "截图", "附件", "文件",
 }
+_GENERIC_CJK = sorted((g for g in _GENERIC if _CJK.search(g)), key=len, reverse=True)  # longest first
 
 
 def file_title(source: str) -> str | None:
@@ -41,7 +42,7 @@ def _says_something(title: str) -> bool:
     for word in title.split():
         if _CJK.search(word):
             rest = word
-            for generic in sorted((g for g in _GENERIC if _CJK.search(g)), key=len, reverse=True):
+            for generic in _GENERIC_CJK:
                 rest = rest.replace(generic, "")
             if len(_CJK.findall(rest)) >= 2:
                 return True
