@@ -63,10 +63,6 @@ def _engine() -> Any:
                 # character error rate on typeset Chinese (benchmarks/documents_bench.py).
                 "Det.limit_type": "max",
                 "Det.limit_side_len": 1280,
-                # Boxes grown 2.0x their text's margin instead of 1.6x: lines reach recognition shorter (scaled to
-                # 48 px high), 7-11% faster pages at the same error rate (typeset prose 0.11%; the textbook's
-                # pages 15.7% against 15.9%: its formulas), measured side by side on 7 and 12 pages at 200 dpi.
-                "Det.unclip_ratio": 2.0,
             })
         return _ENGINE
 
