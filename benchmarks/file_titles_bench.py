@@ -26,7 +26,14 @@ from typing import Any
 
 from kb_assistant.config import Settings, apply_offline_env
 from kb_assistant.embeddings import make_embeddings
-from kb_assistant.evaluation import EvalDataset, doc_filename, load_dataset, retrieval_metrics, write_corpus
+from kb_assistant.evaluation import (
+    EvalDataset,
+    doc_filename,
+    load_dataset,
+    ranked_ids,
+    retrieval_metrics,
+    write_corpus,
+)
 from kb_assistant.ingestion import ingest
 from kb_assistant.retrieval import make_retriever
 
@@ -53,10 +60,7 @@ def write_named(dataset: EvalDataset, folder: Path) -> dict[str, str]:
 def measure(dataset: EvalDataset, corpus: Path, names: dict[str, str], settings: Settings, embeddings: Any) -> dict[str, float]:
     report = ingest([corpus], settings, embeddings=embeddings)
     retriever = make_retriever(settings.with_overrides(top_k=40, fetch_k=max(settings.fetch_k, 40)), embeddings)
-    rankings = {}
-    for query in dataset.queries:
-        ids = [names.get(s, s) for d in retriever.invoke(query["text"]) for s in (d.metadata["source"], *d.metadata.get("copies", ()))]
-        rankings[query["id"]] = list(dict.fromkeys(ids))[:10]
+    rankings = {q["id"]: list(dict.fromkeys(ranked_ids(retriever, names, q["text"])))[:10] for q in dataset.queries}
     metrics = retrieval_metrics(rankings, dataset.qrels)
     return {"recall@5": round(metrics["recall@5"], 3), "ndcg@10": round(metrics["ndcg@10"], 3), "chunks": report.chunks_written}
 

@@ -19,6 +19,7 @@ import argparse
 import gzip
 import hashlib
 import json
+import os
 import sys
 import tempfile
 import time
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from clients import step_totals, timed_methods
 from rag_gpu_bench import embedding_folder
 
 from kb_assistant.config import Settings
@@ -49,42 +51,24 @@ def write_documents(corpora: list[Path], folder: Path, limit: int | None) -> int
     return len(lines)
 
 
-class StepTimer:
-    """Wall time spent inside some methods of some objects (the ingesting thread's own calls)."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-
-    def wrap(self, obj: Any, name: str, label: str) -> None:
-        method = getattr(obj, name)
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return method(*args, **kwargs)
-            finally:
-                self.seconds[label] = self.seconds.get(label, 0.0) + time.perf_counter() - started
-
-        setattr(obj, name, timed)
-
-
 def ingest_once(settings: Settings, embeddings: Any, docs: Path) -> dict[str, Any]:
     """Ingest ``docs`` into a fresh KB with these settings; chunks/s and the time by step."""
     from kb_assistant.ingestion import Ingestor
     from kb_assistant.kb import KBStore
 
     store = KBStore(settings)
-    timer = StepTimer()
-    timer.wrap(embeddings, "embed_documents", "embed_s")
-    timer.wrap(store, "write_files", "write_s")
+    timed_methods(embeddings, ["embed_documents"])
+    timed_methods(store, ["write_files"])
+    step_totals(reset=True)
     try:
         started = time.perf_counter()
         report = Ingestor(settings, embeddings, store).run([docs])
         seconds = time.perf_counter() - started
     finally:
         del embeddings.embed_documents  # the instance attribute goes; the class's method is back
-    steps = {k: round(v, 2) for k, v in timer.seconds.items()}
-    steps["other_s"] = round(seconds - sum(timer.seconds.values()), 2)
+    totals = step_totals()
+    steps = {"embed_s": round(totals.get("embed_documents", 0.0), 2), "write_s": round(totals.get("write_files", 0.0), 2),
+             "other_s": round(seconds - sum(totals.values()), 2)}
     return {"chunks": report.chunks_written, "seconds": round(seconds, 2),
             "chunks_per_s": round(report.chunks_written / seconds, 1), **steps}
 
@@ -119,7 +103,7 @@ def main() -> None:
     ingest_once(settings.with_overrides(kb="warm"), embeddings, warm)
     result: dict[str, Any] = {
         "device": torch.cuda.get_device_name(0) if args.device == "cuda" else args.device,
-        "cores": len(__import__("os").sched_getaffinity(0)), "documents": documents, "runs": [],
+        "cores": len(os.sched_getaffinity(0)), "documents": documents, "runs": [],
     }
     for group in args.group_files:
         for workers in args.workers:

@@ -54,7 +54,7 @@ from typing import Any
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from clients import percentile, run_threads
+from clients import percentile, run_threads, step_totals, timed_methods
 from generate_bench import random_model
 
 from kb_assistant.config import Settings
@@ -112,29 +112,9 @@ class Timed:
     tokens: int
 
 
-_inner = threading.local()
-
-
-def timed_methods(obj: Any, names: list[str]) -> None:
-    """Wrap ``obj``'s methods ``names`` so that each call's seconds add to the calling thread's ``_inner`` totals
-    (retrieval's parts: the query's embedding, the vector search, the lexical search, the chunk look-up)."""
-    for name in names:
-        method = getattr(obj, name)
-
-        def wrapper(*args: Any, _method: Any = method, _name: str = name, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return _method(*args, **kwargs)
-            finally:
-                totals = _inner.__dict__.setdefault("totals", {})
-                totals[_name] = totals.get(_name, 0.0) + time.perf_counter() - started
-
-        setattr(obj, name, wrapper)
-
-
 def ask(chain: Any, llm: Any, question: str) -> Timed:
     """One question through the chain's steps, each timed."""
-    _inner.totals = {}
+    step_totals(reset=True)
     started = time.perf_counter()
     docs = chain.retriever.invoke(question)
     retrieved = time.perf_counter()
@@ -152,7 +132,7 @@ def ask(chain: Any, llm: Any, question: str) -> Timed:
     first = first or generated
     steps = {"retrieval": retrieved - started, "prompt": prompted - retrieved, "first_token": first - prompted,
              "decoding": generated - first, "grounding": checked - generated,
-             **{f"retrieval.{name}": seconds for name, seconds in _inner.totals.items()}}
+             **{f"retrieval.{name}": seconds for name, seconds in step_totals().items()}}
     tokens = len(llm.tokenizer("".join(parts), add_special_tokens=False)["input_ids"])
     return Timed(first - started, steps, tokens)
 

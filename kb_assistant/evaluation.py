@@ -152,7 +152,7 @@ def _ours(
     for recipe in recipes:
         mode = {"default": settings.retrieval_mode, "dense": "dense", "bm25": "bm25"}[recipe]
         retriever = make_retriever(settings.with_overrides(retrieval_mode=mode, top_k=40, fetch_k=max(settings.fetch_k, 40)), embeddings)
-        rankings, latency = _rank_all(dataset, functools.partial(_ranked_ids, retriever, names))
+        rankings, latency = _rank_all(dataset, functools.partial(ranked_ids, retriever, names))
         metrics = retrieval_metrics(rankings, dataset.qrels) | {"latency_ms": round(latency * 1000, 1)}
         failed = [f"{o.source}: {o.reason}" for o in report.failed]
         results.append(RecipeResult(recipe, metrics, ingest_seconds, report.chunks_written, failed))
@@ -244,7 +244,7 @@ def evaluate(
     }
 
 
-def _ranked_ids(retriever: BaseRetriever, names: dict[str, str], query: str) -> list[str]:
+def ranked_ids(retriever: BaseRetriever, names: dict[str, str], query: str) -> list[str]:
     """The corpus ids of the retrieved chunks' files, best first (a passage's copies right after it: each takes a
     place in the ranking, as the file it names)."""
     return [names.get(source, source) for d in retriever.invoke(query)
