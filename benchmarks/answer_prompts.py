@@ -9,6 +9,7 @@ prompt tokens and seconds per answer. Variants: current, example, user_context, 
 
     python benchmarks/answer_prompts.py /tmp/xquad_zh.json --variants current,example --kinds answerable
     python benchmarks/answer_prompts.py /tmp/xquad_zh.json --llm-model packaged:qwen2.5-coder-1.5b-instruct
+    python benchmarks/answer_prompts.py /tmp/xquad_zh.json --passages 1
 """
 
 from __future__ import annotations
@@ -168,6 +169,7 @@ def main() -> None:
     parser.add_argument("--variants", default="current")
     parser.add_argument("--kinds", default="answerable,hard_negative")
     parser.add_argument("--limit", type=int, default=None, help="questions per kind")
+    parser.add_argument("--passages", type=int, default=None, help="give the model only the first N passages")
     parser.add_argument("--llm-model", default=None, help="another chat model (default: the settings' one)")
     parser.add_argument("--llm-dtype", default="auto")
     parser.add_argument("--out", type=Path, default=None, help="write every draft and verdict here (JSON lines)")
@@ -191,7 +193,7 @@ def main() -> None:
             figures: dict[str, list[float]] = {}
             for r in rows:
                 question = r.get("standalone") or r["question"]
-                docs = documents(r)
+                docs = documents(r)[: args.passages]
                 messages = build(chain, embeddings, question, docs)
                 started = time.perf_counter()
                 response = llm.invoke(messages)
