@@ -140,9 +140,9 @@ class StepLog:
         self._account = self.pacer.account
         self.pacer.account = self._record  # type: ignore[method-assign]
 
-    def _record(self, seconds: float, prompt_tokens: int, paced: bool) -> None:
-        self._account(seconds, prompt_tokens, paced)
-        self.steps.append((seconds, prompt_tokens, paced, self.pacer.decode_seconds or 0.0))
+    def _record(self, seconds: float, prompt_tokens: int, rows: int, paced_rows: int) -> None:
+        self._account(seconds, prompt_tokens, rows, paced_rows)
+        self.steps.append((seconds, prompt_tokens, bool(paced_rows), self.pacer.decode_seconds or 0.0))
 
     def summary(self) -> dict[str, Any]:
         del self.pacer.account  # the class's method again
@@ -152,6 +152,7 @@ class StepLog:
         return {"passes": len(passes), "paced_passes": sum(s[2] for s in passes), "decode_steps": len(decodes),
                 "paced_decode_steps": sum(not s[1] for s in paced), "paced_s": sum(s[0] for s in paced),
                 "yardstick_ms": 1000 * (paced[0][3] if paced else 0.0),
+                "yardstick_ms_mean": 1000 * sum(s[3] for s in paced) / max(1, len(paced)),
                 # the share the engine counts: a token per paced step against the speed before, over the paced time
                 "engine_share": len(paced) * (paced[0][3] if paced else 0.0) / max(1e-9, sum(s[0] for s in paced)),
                 "pass_ms_mean": 1000 * sum(s[0] for s in passes) / max(1, len(passes)),

@@ -191,6 +191,7 @@ class GenerationEngine:
             self._after_other_work()
             taken = {r.slot for r in self._active} | {r.slot for r in self._prefilling}
             request.slot = max(set(range(self.max_batch)) - taken)  # decoding rows fill from 0 up
+            request.rows_before = len(self._active)
             self._prefilling.append(request)
             self._reuse_prefix(request)
 
@@ -215,8 +216,8 @@ class GenerationEngine:
     def _step(self) -> None:
         started = time.perf_counter()
         decoding = list(self._active)
-        chunks, owners, paced = self._plan_chunks()
-        if paced and self.pacer.owes():
+        chunks, owners, paced_rows = self._plan_chunks()
+        if paced_rows and self.pacer.owes():
             chunks, owners = [], []  # a decode step for the requests that came first
         tokens = [r.generated[-1] for r in decoding]
         positions = [r.position for r in decoding]
@@ -235,7 +236,7 @@ class GenerationEngine:
             request.prefilled += len(chunk.tokens)
             self.prefilled_tokens += len(chunk.tokens)
         chosen = choose_tokens(logits, decoding + [r for r, c in zip(owners, chunks, strict=True) if c.last])
-        self.pacer.step(started, time.perf_counter(), sum(len(c.tokens) for c in chunks), paced)
+        self.pacer.step(started, time.perf_counter(), sum(len(c.tokens) for c in chunks), len(decoding), paced_rows)
         for request, token in zip(decoding, chosen, strict=False):
             self._accept(request, token)
         finished = [r for r, c in zip(owners, chunks, strict=True) if c.last]
@@ -246,18 +247,20 @@ class GenerationEngine:
             else:
                 self._remember_prefix(request)
 
-    def _plan_chunks(self) -> tuple[list[Chunk], list[Request], bool]:
-        """The prompt pieces of the next packed pass, oldest first, within the token budget; and whether
-        requests that were decoding before the waiting prompts came are to keep their share of speed."""
+    def _plan_chunks(self) -> tuple[list[Chunk], list[Request], int]:
+        """The prompt pieces of the next packed pass, oldest first, within the token budget; and, when requests
+        that were decoding before the waiting prompts came are to keep their share of speed, how many rows
+        decoded when the oldest of those prompts came (their speed is a step's time at that many; 0: none)."""
         for request in [r for r in self._prefilling if r.cancel.is_set()]:
             self._prefilling.remove(request)
             request.tokens.put(END)
         if not self._prefilling:
-            return [], [], False
-        oldest = min(r.submitted_at for r in self._prefilling)
-        paced = any(r.decoding_since < oldest and len(r.generated) >= SETTLED_TOKENS for r in self._active)
+            return [], [], 0
+        oldest = min(self._prefilling, key=lambda r: r.submitted_at)
+        earlier = any(r.decoding_since < oldest.submitted_at and len(r.generated) >= SETTLED_TOKENS for r in self._active)
+        paced_rows = max(1, oldest.rows_before) if earlier else 0
         # the pass, decoding rows included, at most prefill_chunk tokens: a size the model side has a graph for
-        budget = max(self.prefill_chunk // 2, self.prefill_chunk - len(self._active)) if paced else self.prefill_tokens
+        budget = max(self.prefill_chunk // 2, self.prefill_chunk - len(self._active)) if paced_rows else self.prefill_tokens
         chunks, owners = [], []
         for request in self._prefilling:
             if budget <= 0:
@@ -267,7 +270,7 @@ class GenerationEngine:
             chunks.append(Chunk(request.slot, piece, request.prefilled, request.prefilled + take == len(request.prompt)))
             owners.append(request)
             budget -= take
-        return chunks, owners, paced
+        return chunks, owners, paced_rows
 
     def _start_decoding(self, request: Request) -> None:
         """Move a fully prefilled request into the contiguous decoding rows and keep its prompt for reuse."""

@@ -36,6 +36,8 @@ class Request:
     """Prompt positions copied from the prefix cache instead of computed."""
     decoding_since: float = float("inf")
     """When its prompt was done and it began decoding."""
+    rows_before: int = 0
+    """Requests decoding when it was admitted: their speed then is what pacing keeps a share of."""
     seen: SeenTokens = field(default_factory=SeenTokens)
     """Its distinct tokens so far (the repetition penalty's)."""
 

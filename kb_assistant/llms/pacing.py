@@ -2,10 +2,15 @@
 
 While such requests decode and prompts wait behind them, the engine alternates prompt pieces with decode steps.
 Each step gives every decoding request one token; a pass over a prompt piece takes several decode steps' time.
-The pacer counts, in tokens, what the earlier requests got beyond ``share`` of their speed before the prompts
-came (a credit), and the engine puts a decode step in whenever the credit is below zero. Their speed before is
-the median of the last decode steps: the steps while a burst is being submitted run slow, and a moving average
-took them in (on an H200 it rose from 4.8 to 6.0 ms and the decoders kept 40%, not 50%).
+The pacer counts, in tokens, what the earlier requests got beyond ``share`` of their speed (a credit), and the
+engine puts a decode step in whenever the credit is below zero.
+
+Their speed is a decode step's time at as many rows as decoded when the oldest waiting prompt came, measured
+while no prompt waited: the median of the recent such steps of that batch size's graph. It guards against two
+things seen on an H200: the steps while a burst is being submitted run slow (a moving average took them in,
+rose from 4.8 to 6.0 ms, and the decoders kept 40%, not 50%); and a step's time grows with the batch (int8:
+3.4 ms at 1 row, 5.1 ms at 32), so one yardstick for every batch, measured while few requests decoded, made
+32 closed-loop clients' decode steps pay back a quarter of a token each and their prompts wait seconds.
 """
 
 from __future__ import annotations
@@ -13,47 +18,73 @@ from __future__ import annotations
 import statistics
 from collections import deque
 
+from kb_assistant.llms.kv_decoder import BATCH_BUCKETS
+
 BACK_TO_BACK = 0.01
 """A step that starts within this many seconds of the last one's end counts its time from that end: the
 scheduler's own time between steps is the decoders' wait too."""
+_KEPT = 32
+"""Decode steps kept per batch size for the median."""
+
+
+def batch_bucket(rows: int) -> int:
+    """The decode graph's batch size for this many rows (steps of one bucket take about the same time)."""
+    return next((b for b in BATCH_BUCKETS if rows <= b), rows)
 
 
 class DecodePacer:
-    """The credit of the requests decoding before the waiting prompts, and the decode-step time it is measured
+    """The credit of the requests decoding before the waiting prompts, and the decode-step times it is measured
     against. ``share`` is kept between 0.05 and 1."""
 
     def __init__(self, share: float) -> None:
         self.share = min(max(share, 0.05), 1.0)
         self.credit = 0.0
         """Tokens the earlier requests got beyond ``share`` of their speed since prompts came to wait behind them."""
-        self._times: deque[float] = deque(maxlen=32)
+        self.paced_rows = 1
+        """Rows decoding when the oldest waiting prompt came (the last paced step's): the yardstick's batch size."""
+        self._times: dict[int, deque[float]] = {}
         self._last_end = 0.0
+
+    def yardstick(self, rows: int) -> float | None:
+        """A decode step's time at ``rows`` rows while no prompt waits: the median of the recent ones of its
+        batch size, else of the nearest batch size measured (the smaller on a tie); None before any."""
+        if not self._times:
+            return None
+        wanted = batch_bucket(rows)
+        nearest = min(self._times, key=lambda b: (abs(b.bit_length() - wanted.bit_length()), abs(b - wanted), b))
+        return statistics.median(self._times[nearest])
 
     @property
     def decode_seconds(self) -> float | None:
-        """A decode step's time before the prompts came (the median of the recent ones); None before any."""
-        return statistics.median(self._times) if self._times else None
+        """The yardstick for the requests that came before the waiting prompts; None before any decode step."""
+        return self.yardstick(self.paced_rows)
 
     def owes(self) -> bool:
         """Whether the next step, while prompts wait behind earlier requests, must be a decode step for them."""
         return self.credit < 0 or self.decode_seconds is None
 
-    def step(self, started: float, ended: float, prompt_tokens: int, paced: bool) -> None:
+    def step(self, started: float, ended: float, prompt_tokens: int, rows: int, paced_rows: int) -> None:
         """Account for a step that ran from ``started`` to ``ended`` with ``prompt_tokens`` prompt tokens (0 for a
-        decode step); ``paced`` when prompts waited behind earlier decoding requests."""
+        decode step) and ``rows`` decoding rows. ``paced_rows``: 0 when no prompt waits behind a request that
+        was decoding before it came; else how many rows decoded when the oldest waiting prompt came."""
         back_to_back = started - self._last_end < BACK_TO_BACK
-        self.account(ended - (self._last_end if back_to_back else started), prompt_tokens, paced)
+        self.account(ended - (self._last_end if back_to_back else started), prompt_tokens, rows, paced_rows)
         self._last_end = ended
 
-    def account(self, seconds: float, prompt_tokens: int, paced: bool) -> None:
-        """Decode steps set the yardstick; while paced, each step adds its token less what ``share`` of the
-        earlier speed asks for its time."""
-        yardstick = self.decode_seconds
-        # decode steps before the prompts came (the first one measured, whatever it is), not a graph's capture
-        if not prompt_tokens and (yardstick is None or (not paced and seconds < 3 * yardstick)):
-            self._times.append(seconds)
-            yardstick = self.decode_seconds
-        if not paced or yardstick is None:
+    def account(self, seconds: float, prompt_tokens: int, rows: int, paced_rows: int) -> None:
+        """Decode steps while no prompt waits set their batch size's yardstick; while earlier requests are paced,
+        each step adds their token less what ``share`` of their speed at ``paced_rows`` rows asks for its time."""
+        if not prompt_tokens and rows:
+            # the first decode step measured, whatever it is; then steps while no prompt waits that are not a
+            # graph's capture (3x the nearest batch size's time)
+            reference = self.yardstick(rows)
+            if reference is None or (not paced_rows and seconds < 3 * reference):
+                self._times.setdefault(batch_bucket(rows), deque(maxlen=_KEPT)).append(seconds)
+        if not paced_rows:
             self.credit = 0.0
+            return
+        self.paced_rows = paced_rows
+        yardstick = self.decode_seconds
+        if yardstick is None:
             return
         self.credit = min(1.0, self.credit + 1.0 - self.share * seconds / yardstick)

@@ -247,30 +247,57 @@ def test_prompts_behind_earlier_decoders_come_in_pieces_with_decode_steps_betwee
     for slot, request in enumerate(burst, start=1):
         request.slot = slot
     engine._active, engine._prefilling = [earlier], list(burst)
-    chunks, owners, paced = engine._plan_chunks()
-    assert paced and sum(len(c.tokens) for c in chunks) == 40 - 1  # one prompt piece: the pass is prefill_chunk
+    chunks, owners, paced_rows = engine._plan_chunks()
+    assert paced_rows == 1 and sum(len(c.tokens) for c in chunks) == 40 - 1  # one piece: the pass is prefill_chunk
+    burst[0].rows_before = 3  # the earlier requests' speed: a step at the rows that decoded when the burst came
+    assert engine._plan_chunks()[2] == 3
     assert owners == [burst[0]] and not chunks[0].last
     # A request that began decoding after the burst came (it came with it), or that has only its first few
     # tokens, is not held to its speed: the burst's prompts are prefilled whole, up to prefill_tokens.
     for since, generated in ((3.5, SETTLED_TOKENS), (2.0, SETTLED_TOKENS - 1)):
         earlier.decoding_since, earlier.generated = since, [9] * generated
-        chunks, owners, paced = engine._plan_chunks()
-        assert not paced and [len(c.tokens) for c in chunks] == [90, 90] and all(c.last for c in chunks)
+        chunks, owners, paced_rows = engine._plan_chunks()
+        assert paced_rows == 0 and [len(c.tokens) for c in chunks] == [90, 90] and all(c.last for c in chunks)
     # Share 0.5 and a pass five decode steps long: the earlier request is owed 1.5 tokens, so the next three
     # steps are decode steps, then a pass may run again.
     pacer = engine.pacer
     for seconds in [0.01] * 5 + [0.05]:  # the median: one slow step does not move it
-        pacer.account(seconds, 0, False)
+        pacer.account(seconds, 0, 1, 0)
     assert pacer.share == 0.5 and pacer.decode_seconds == pytest.approx(0.01)
-    pacer.account(0.05, 39, True)
+    pacer.account(0.05, 39, 1, 1)
     assert pacer.credit == pytest.approx(-1.5) and pacer.owes()
     owed = []
     while pacer.owes():
-        pacer.account(0.01, 0, True)
+        pacer.account(0.01, 0, 1, 1)
         owed.append("decode")
     assert owed == ["decode"] * 3
-    pacer.account(0.01, 0, False)  # no prompt waits: nothing is owed any more
+    pacer.account(0.01, 0, 1, 0)  # no prompt waits: nothing is owed any more
     assert pacer.credit == 0.0
+
+
+def test_each_batch_size_is_paced_against_its_own_decode_step_time() -> None:
+    """Requests that were 30 when a prompt came are paced against a 32-row step's time, not a lone request's
+    (int8 on an H200: 3.4 against 5.1 ms); steps slowed while prompts wait do not move a yardstick."""
+    from kb_assistant.llms.pacing import DecodePacer
+
+    pacer = DecodePacer(0.5)
+    for _ in range(8):
+        pacer.account(0.0034, 0, 1, 0)
+        pacer.account(0.0051, 0, 32, 0)
+    assert pacer.yardstick(1) == pytest.approx(0.0034) and pacer.yardstick(30) == pytest.approx(0.0051)
+    assert pacer.yardstick(24) == pytest.approx(0.0051) and pacer.yardstick(2) == pytest.approx(0.0034)  # nearest
+    # A 35 ms prompt pass (which gives the 30 earlier requests one token) leaves them owed 2.4 tokens; each
+    # 32-row decode step pays back half a token: 5 steps. Against the lone request's 3.4 ms it would be 4.1
+    # tokens at a quarter each: 17 steps before the next prompt pass.
+    pacer.account(0.035, 1000, 30, 30)
+    owed = 0
+    while pacer.owes():
+        pacer.account(0.0051, 0, 31, 30)
+        owed += 1
+    assert owed == 5
+    for _ in range(40):  # slow decode steps while prompts wait are not the requests' speed
+        pacer.account(0.009, 0, 31, 30)
+    assert pacer.yardstick(31) == pytest.approx(0.0051)
 
 
 def test_decode_steps_between_prompt_pieces_leave_the_prompts_intact(model: Any) -> None:
