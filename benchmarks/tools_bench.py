@@ -279,8 +279,10 @@ def main() -> None:
     parser.add_argument("--choices", default="auto,any", help="tool_choice values to score")
     parser.add_argument("--select-tools", type=int, default=0, metavar="K",
                         help="offer each call only the K tools nearest the request (EmbeddingToolSelector); 0: all")
+    parser.add_argument("--max-new-tokens", type=int, default=128,
+                        help="a generation's limit (128: the tables' runs; the settings' default is 512)")
     args = parser.parse_args()
-    chat = LocalChatModel.from_pretrained(args.llm_model, Settings(), temperature=0, max_new_tokens=128)
+    chat = LocalChatModel.from_pretrained(args.llm_model, Settings(), temperature=0, max_new_tokens=args.max_new_tokens)
     selector = None
     if args.select_tools:
         from kb_assistant.embeddings import make_embeddings

@@ -5,12 +5,13 @@ Each step gives every decoding request one token; a pass over a prompt piece tak
 The pacer counts, in tokens, what the earlier requests got beyond ``share`` of their speed (a credit), and the
 engine puts a decode step in whenever the credit is below zero.
 
-Their speed is a decode step's time at as many rows as decoded when the oldest waiting prompt came, measured
-while no prompt waited: the median of the recent such steps of that batch size's graph. It guards against two
-things seen on an H200: the steps while a burst is being submitted run slow (a moving average took them in,
-rose from 4.8 to 6.0 ms, and the decoders kept 40%, not 50%); and a step's time grows with the batch (int8:
-3.4 ms at 1 row, 5.1 ms at 32), so one yardstick for every batch, measured while few requests decoded, made
-32 closed-loop clients' decode steps pay back a quarter of a token each and their prompts wait seconds.
+Their speed is a decode step's time at as many rows as decoded when the oldest waiting prompt came: the median
+of the recent decode steps of that batch size's graph. It guards against two things seen on an H200: the steps
+while a burst is being submitted run slow (a moving average took them in, rose from 4.8 to 6.0 ms, and the
+decoders kept 40%, not 50%; a median of 32 steps per batch size does not move for a few); and a step's time
+grows with the batch (int8: 3.5 ms at 1 row, 5.1 ms at 32), so one yardstick for every batch, measured while
+few requests decoded, made 32 closed-loop clients' decode steps pay back a quarter of a token each and their
+prompts wait 1.6 s (TTFT p50).
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ class DecodePacer:
         self._last_end = 0.0
 
     def yardstick(self, rows: int) -> float | None:
-        """A decode step's time at ``rows`` rows while no prompt waits: the median of the recent ones of its
-        batch size, else of the nearest batch size measured (the smaller on a tie); None before any."""
+        """A decode step's time at ``rows`` rows: the median of the recent ones of its batch size, else of the
+        nearest batch size measured (the smaller on a tie); None before any."""
         if not self._times:
             return None
         wanted = batch_bucket(rows)
@@ -72,13 +73,14 @@ class DecodePacer:
         self._last_end = ended
 
     def account(self, seconds: float, prompt_tokens: int, rows: int, paced_rows: int) -> None:
-        """Decode steps while no prompt waits set their batch size's yardstick; while earlier requests are paced,
-        each step adds their token less what ``share`` of their speed at ``paced_rows`` rows asks for its time."""
+        """Decode steps set their batch size's yardstick; while earlier requests are paced, each step adds their
+        token less what ``share`` of their speed at ``paced_rows`` rows asks for its time."""
         if not prompt_tokens and rows:
-            # the first decode step measured, whatever it is; then steps while no prompt waits that are not a
-            # graph's capture (3x the nearest batch size's time)
+            # the first decode step measured, whatever it is; then any that is not a graph's capture (3x the
+            # nearest batch size's time). Steps while prompts wait count too: when prompts come faster than they
+            # are served, no step is free of them, and a batch size's time would never be measured.
             reference = self.yardstick(rows)
-            if reference is None or (not paced_rows and seconds < 3 * reference):
+            if reference is None or seconds < 3 * reference:
                 self._times.setdefault(batch_bucket(rows), deque(maxlen=_KEPT)).append(seconds)
         if not paced_rows:
             self.credit = 0.0

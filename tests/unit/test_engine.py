@@ -277,7 +277,7 @@ def test_prompts_behind_earlier_decoders_come_in_pieces_with_decode_steps_betwee
 
 def test_each_batch_size_is_paced_against_its_own_decode_step_time() -> None:
     """Requests that were 30 when a prompt came are paced against a 32-row step's time, not a lone request's
-    (int8 on an H200: 3.4 against 5.1 ms); steps slowed while prompts wait do not move a yardstick."""
+    (int8 on an H200: 3.5 against 5.1 ms); a few slowed steps do not move a yardstick."""
     from kb_assistant.llms.pacing import DecodePacer
 
     pacer = DecodePacer(0.5)
@@ -295,9 +295,15 @@ def test_each_batch_size_is_paced_against_its_own_decode_step_time() -> None:
         pacer.account(0.0051, 0, 31, 30)
         owed += 1
     assert owed == 5
-    for _ in range(40):  # slow decode steps while prompts wait are not the requests' speed
+    for _ in range(10):  # a few slow steps (a burst being submitted) do not move the median
         pacer.account(0.009, 0, 31, 30)
+    pacer.account(0.5, 0, 31, 30)  # nor does a graph's capture
     assert pacer.yardstick(31) == pytest.approx(0.0051)
+    # Prompts that come faster than they are served: no step is free of them, yet a batch size never seen
+    # before gets its own time from the steps that ran at it.
+    for _ in range(5):
+        pacer.account(0.0042, 0, 12, 12)
+    assert pacer.yardstick(12) == pytest.approx(0.0042)
 
 
 def test_decode_steps_between_prompt_pieces_leave_the_prompts_intact(model: Any) -> None:
