@@ -41,17 +41,21 @@ def convert_gguf(gguf_path: Path, target: Path) -> None:
     config.dtype = torch.float32
     with torch.device("meta"):  # only for the GGUF -> transformers parameter names
         names = AutoModelForCausalLM.from_config(config)
-    tensors: dict[str, Any] = load_gguf_checkpoint(str(gguf_path), return_tensors=True, model_to_load=names)["tensors"]
+    tensors: dict[str, Any] = load_gguf_checkpoint(
+        str(gguf_path), return_tensors=True, model_to_load=names, torch_dtype=torch.float32
+    )["tensors"]
     wanted = set(names.state_dict())
     if getattr(config, "tie_word_embeddings", False):
-        tensors.pop("lm_head.weight", None)  # the embedding matrix is the output layer too
-        wanted.discard("lm_head.weight")
+        wanted.discard("lm_head.weight")  # the embedding matrix is the output layer too
     missing = wanted - set(tensors)
     if missing:
-        msg = f"{gguf_path.name}: no weights for {sorted(missing)[:3]}…; the GGUF does not fit its own config"
+        msg = (f"{gguf_path.name}: no weights for {sorted(missing)[:3]}…; this GGUF does not fit its own config "
+               "and cannot be converted: set llm_model to another model")
         raise ValueError(msg)
+    for key in set(tensors) - wanted:
+        del tensors[key]
     target.mkdir(parents=True, exist_ok=True)
-    _save_shards({k: v.to(torch.float32).contiguous() for k, v in tensors.items() if k in wanted}, target)
+    _save_shards(tensors, target)
     config.architectures = [type(names).__name__]
     config.save_pretrained(str(target))
     GenerationConfig.from_model_config(config).save_pretrained(str(target))
@@ -60,7 +64,7 @@ def convert_gguf(gguf_path: Path, target: Path) -> None:
 
 def _save_shards(tensors: dict[str, Any], target: Path) -> None:
     """Save as ``model-0000i-of-0000n.safetensors`` files of about ``SHARD_BYTES`` with transformers' index,
-    dropping each shard's tensors once written."""
+    taking each shard's tensors out of ``tensors`` (so their memory goes once written)."""
     from safetensors.torch import save_file
 
     shards: list[list[str]] = [[]]
@@ -76,7 +80,7 @@ def _save_shards(tensors: dict[str, Any], target: Path) -> None:
     weight_map = {}
     for i, keys in enumerate(shards, start=1):
         file = f"model-{i:05d}-of-{len(shards):05d}.safetensors"
-        save_file({k: tensors.pop(k) for k in keys}, str(target / file), metadata={"format": "pt"})
+        save_file({k: tensors.pop(k).contiguous() for k in keys}, str(target / file), metadata={"format": "pt"})
         weight_map.update(dict.fromkeys(keys, file))
     index = {"metadata": {"total_size": total}, "weight_map": weight_map}
     (target / "model.safetensors.index.json").write_text(json.dumps(index, indent=2))
