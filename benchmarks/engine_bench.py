@@ -153,8 +153,8 @@ class StepLog:
                 "paced_decode_steps": sum(not s[1] for s in paced), "paced_s": sum(s[0] for s in paced),
                 "yardstick_ms": 1000 * (paced[0][3] if paced else 0.0),
                 "yardstick_ms_mean": 1000 * sum(s[3] for s in paced) / max(1, len(paced)),
-                # the share the engine counts: a token per paced step against the speed before, over the paced time
-                "engine_share": len(paced) * (paced[0][3] if paced else 0.0) / max(1e-9, sum(s[0] for s in paced)),
+                # the share the engine counts: a token per paced step at each step's yardstick, over the paced time
+                "engine_share": sum(s[3] for s in paced) / max(1e-9, sum(s[0] for s in paced)),
                 "pass_ms_mean": 1000 * sum(s[0] for s in passes) / max(1, len(passes)),
                 "pass_tokens_mean": sum(s[1] for s in passes) / max(1, len(passes)),
                 "decode_ms_mean": 1000 * sum(s[0] for s in decodes) / max(1, len(decodes))}
