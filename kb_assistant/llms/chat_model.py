@@ -281,12 +281,9 @@ class LocalChatModel(BaseChatModel):
         streamer = QueueStreamer(self.tokenizer, out)
 
         engine = self.batching_engine()
-        # The batching engine samples for many requests at once and takes no per-request grammar yet: its tool
-        # calls and JSON are parsed, not constrained (README, "Tools and structured output").
-        constraint = None if engine is not None else self._output_constraint(
-            tools, overrides, bare_parallel=not after_tool_result(messages))
+        constraint = self._output_constraint(tools, overrides, bare_parallel=not after_tool_result(messages))
         extra: dict[str, Any] = {}
-        if constraint is not None:
+        if constraint is not None and engine is None:
             from transformers import LogitsProcessorList
 
             extra["logits_processor"] = LogitsProcessorList([constraint])
@@ -299,7 +296,8 @@ class LocalChatModel(BaseChatModel):
         eos = self._eos_ids()
         options = {} if engine is not None else {**extra, **generate_kwargs(sampling, eos, self.tokenizer.pad_token_id)}
         work = generation_work(self.model, engine, input_ids, attention, cancel, streamer, out, options,
-                               engine_sampling(sampling, eos) if engine is not None else None)
+                               engine_sampling(sampling, eos, constraint.constraint if constraint else None)
+                               if engine is not None else None)
         outer = cancel_event()  # set when the caller (an HTTP client) has gone
         lock = None if engine is not None else lock_for(self.model)
         if lock is not None and not acquire_unless_cancelled(lock, outer):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -131,8 +132,13 @@ def json_grammar(schema: dict[str, Any] | None) -> str:
     return llguidance.LLMatcher.grammar_from_json_schema(json.dumps(compact(schema or {"type": "object"})))
 
 
-class GrammarLogitsProcessor:
-    """A ``transformers`` logits processor that lets through only the tokens the grammar allows (batch of one)."""
+class GrammarConstraint:
+    """One request's grammar: which tokens may come next, as a packed bitmask (bit ``t % 32`` of word ``t // 32``).
+
+    Used by the batching engine (``Sampling.constraint``: it asks for the mask of every constrained row at each
+    step, given the tokens the row has produced) and, through :class:`GrammarLogitsProcessor`, by ``generate``.
+    Once the grammar is complete (or broken), only the end-of-sequence token is allowed.
+    """
 
     def __init__(self, grammar: str, guidance: Any) -> None:
         import llguidance
@@ -142,22 +148,69 @@ class GrammarLogitsProcessor:
             raise ValueError(self.matcher.get_error())
         self.vocab = int(guidance.vocab_size)
         self.eos = int(guidance.eos_token)
-        self.started = False
-        self.mask = np.zeros((self.vocab + 31) // 32, dtype=np.int32)
+        self.consumed = 0
+        self._words = np.zeros((self.vocab + 31) // 32, dtype=np.int32)
+        self._end_only = np.zeros_like(self._words)
+        self._end_only[self.eos // 32] = np.int32(np.uint32(1 << (self.eos % 32)).view(np.int32))
+
+    def allowed(self, generated: Sequence[int]) -> np.ndarray:
+        """The tokens allowed after ``generated`` (this request's output so far, which only grows)."""
+        if not self._advance(generated):
+            return self._end_only
+        self.matcher.unsafe_compute_mask_ptr(self._words.ctypes.data, self._words.nbytes)
+        return self._words
+
+    @classmethod
+    def allowed_batch(cls, constraints: Sequence[GrammarConstraint], generated: Sequence[Sequence[int]]) -> np.ndarray:
+        """:meth:`allowed` for several requests at once (one row each), their masks computed in parallel
+        threads: one at a time, eight constrained rows would add eight masks' time to every decode step."""
+        masks = np.empty((len(constraints), len(constraints[0]._words)), dtype=np.int32)
+        live = []
+        for row, (constraint, tokens) in enumerate(zip(constraints, generated, strict=True)):
+            if constraint._advance(tokens):
+                live.append((constraint.matcher, row))
+            else:
+                masks[row] = constraint._end_only
+        if live:
+            _executor().unsafe_compute_mask_ptr(live, masks.ctypes.data, masks.shape[1] * 4, len(constraints))
+        return masks
+
+    def _advance(self, generated: Sequence[int]) -> bool:
+        """Take in the tokens produced since the last call; False once the grammar is complete or broken."""
+        for token in generated[self.consumed :]:
+            self.matcher.consume_token(int(token))
+        self.consumed = len(generated)
+        return not (self.matcher.is_error() or self.matcher.is_stopped())
+
+
+_executors: list[Any] = []
+
+
+def _executor() -> Any:
+    """llguidance's thread pool for computing several masks at once (one per process)."""
+    import llguidance
+
+    with _tokenizers_guard:
+        if not _executors:
+            _executors.append(llguidance.LLExecutor())
+        return _executors[0]
+
+
+class GrammarLogitsProcessor:
+    """A ``transformers`` logits processor that lets through only the tokens the grammar allows (batch of one)."""
+
+    def __init__(self, grammar: str, guidance: Any) -> None:
+        self.constraint = GrammarConstraint(grammar, guidance)
+        self.prompt_length: int | None = None
 
     def __call__(self, input_ids: Any, scores: Any) -> Any:
         import torch
 
-        if self.started:
-            self.matcher.consume_token(int(input_ids[0, -1]))
-        self.started = True
-        if self.matcher.is_error() or self.matcher.is_stopped():
-            allowed = torch.zeros(scores.shape[-1], dtype=torch.bool)
-            allowed[self.eos] = True
-        else:
-            self.matcher.unsafe_compute_mask_ptr(self.mask.ctypes.data, self.mask.nbytes)
-            bits = np.unpackbits(self.mask.view(np.uint8), bitorder="little")[: self.vocab].astype(bool)
-            allowed = torch.zeros(scores.shape[-1], dtype=torch.bool)
-            width = min(self.vocab, scores.shape[-1])
-            allowed[:width] = torch.from_numpy(bits[:width])
+        if self.prompt_length is None:
+            self.prompt_length = int(input_ids.shape[1])
+        words = self.constraint.allowed(input_ids[0, self.prompt_length :].tolist())
+        bits = np.unpackbits(words.view(np.uint8), bitorder="little")[: self.constraint.vocab].astype(bool)
+        allowed = torch.zeros(scores.shape[-1], dtype=torch.bool)
+        width = min(self.constraint.vocab, scores.shape[-1])
+        allowed[:width] = torch.from_numpy(bits[:width])
         return scores.masked_fill(~allowed.to(scores.device), float("-inf"))

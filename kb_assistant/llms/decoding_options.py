@@ -61,8 +61,9 @@ def generate_kwargs(sampling: Mapping[str, Any], eos: list[int], pad_token_id: i
     return kwargs
 
 
-def engine_sampling(sampling: Mapping[str, Any], eos: list[int]) -> Any:
-    """``sampling`` as the batching engine's :class:`~kb_assistant.llms.engine.Sampling`."""
+def engine_sampling(sampling: Mapping[str, Any], eos: list[int], constraint: Any = None) -> Any:
+    """``sampling`` as the batching engine's :class:`~kb_assistant.llms.engine.Sampling`, with the request's
+    grammar (a :class:`~kb_assistant.llms.constrained.GrammarConstraint`) when it has one."""
     from kb_assistant.llms.engine import Sampling
 
     temperature = sampling.get("temperature")
@@ -73,6 +74,7 @@ def engine_sampling(sampling: Mapping[str, Any], eos: list[int]) -> Any:
         top_k=sampling.get("top_k"),
         repetition_penalty=sampling.get("repetition_penalty"),
         eos_token_ids=tuple(eos),
+        constraint=constraint,
     )
 
 

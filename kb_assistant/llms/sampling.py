@@ -1,8 +1,10 @@
 """Choosing each request's next token in a batch: argmax for greedy rows, else repetition penalty,
-temperature, top-k and top-p sampling. Used by :mod:`kb_assistant.llms.engine`."""
+temperature, top-k and top-p sampling; rows with a grammar choose only among the tokens it allows. Used by
+:mod:`kb_assistant.llms.engine`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -10,9 +12,18 @@ import numpy as np
 import torch
 
 
+class TokenConstraint(Protocol):
+    """What may come next in a request's output (a grammar: :class:`kb_assistant.llms.constrained.GrammarConstraint`)."""
+
+    def allowed(self, generated: Sequence[int]) -> np.ndarray:
+        """The tokens allowed after ``generated``, as int32 words: token ``t`` is bit ``t % 32`` of word ``t // 32``."""
+        ...
+
+
 @dataclass
 class Sampling:
-    """Per-request decoding settings; temperature 0 (or None) is greedy."""
+    """Per-request decoding settings; temperature 0 (or None) is greedy. ``constraint``: only the tokens it
+    allows are chosen (tool calls and JSON that always parse)."""
 
     max_new_tokens: int = 256
     temperature: float | None = None
@@ -20,6 +31,7 @@ class Sampling:
     top_k: int | None = None
     repetition_penalty: float | None = None
     eos_token_ids: tuple[int, ...] = ()
+    constraint: TokenConstraint | None = None
 
     @property
     def greedy(self) -> bool:
@@ -75,10 +87,13 @@ def choose_tokens(logits: torch.Tensor, rows: list[Row]) -> list[int]:
     n = len(rows)
     settings = [r.sampling for r in rows]
     penalised = [i for i, s in enumerate(settings) if s.repetition_penalty and s.repetition_penalty != 1.0]
-    if not penalised and all(s.greedy for s in settings):
+    constrained = [i for i, s in enumerate(settings) if s.constraint is not None]
+    if not penalised and not constrained and all(s.greedy for s in settings):
         return logits[:n].argmax(dim=-1).tolist()
     scores = logits[:n].float().clone()
     device = scores.device
+    if constrained:
+        _mask_disallowed(scores, constrained, [rows[i] for i in constrained])
     if penalised:
         seen = [_seen(rows[i]) for i in penalised]
         lengths = np.array([len(ids) for ids in seen])
@@ -124,6 +139,30 @@ def choose_tokens(logits: torch.Tensor, rows: list[Row]) -> list[int]:
         sampled = torch.multinomial(torch.softmax(scores, dim=-1), 1)[:, 0]
     chosen = torch.where(torch.tensor(greedy, device=device), scores.argmax(dim=-1), sampled)
     return chosen.tolist()
+
+
+_BITS: dict[torch.device, torch.Tensor] = {}
+
+
+def _mask_disallowed(scores: torch.Tensor, indices: list[int], rows: list[Row]) -> None:
+    """Set to -inf the scores of tokens each constrained row's grammar does not allow next (in place). The
+    masks travel packed (152k tokens are 19 KB of words per row) and are unpacked on the scores' device."""
+    constraints = [r.sampling.constraint for r in rows]
+    kind = type(constraints[0])
+    if len(rows) > 1 and hasattr(kind, "allowed_batch") and all(type(c) is kind for c in constraints):
+        words = kind.allowed_batch(constraints, [r.generated for r in rows])  # several masks at once
+    else:
+        words = np.stack([c.allowed(r.generated) for c, r in zip(constraints, rows, strict=True)])  # type: ignore[union-attr]
+    packed = torch.from_numpy(words).to(scores.device, non_blocking=False)
+    shifts = _BITS.get(scores.device)
+    if shifts is None:
+        shifts = _BITS.setdefault(scores.device, torch.arange(32, dtype=torch.int32, device=scores.device))
+    allowed = ((packed[:, :, None] >> shifts) & 1).reshape(len(rows), -1).bool()
+    width = min(allowed.shape[1], scores.shape[1])
+    keep = torch.zeros((len(rows), scores.shape[1]), dtype=torch.bool, device=scores.device)
+    keep[:, :width] = allowed[:, :width]  # logits past the tokenizer's vocabulary (padding rows) never come
+    where = torch.tensor(indices, device=scores.device)
+    scores[where] = scores[where].masked_fill(~keep, float("-inf"))
 
 
 def _seen(row: Row) -> np.ndarray:

@@ -6,6 +6,7 @@ Runs on the GPU machine without LangChain: ``python -m pytest --noconftest tests
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 import torch
@@ -88,3 +89,35 @@ def test_int8_engine_with_graphs_computes_what_the_widened_model_does() -> None:
     from tests.unit.test_engine import test_int8_weights_compute_what_their_dequantised_weights_compute as check
 
     check(device="cuda")
+
+
+def test_grammars_hold_their_requests_in_graph_steps_and_leave_the_others_alone(tmp_path: Any) -> None:
+    """Tool calls and JSON through the engine on CUDA: each constrained request's output parses and matches its
+    schema whatever the (random) weights, and a free request decoding in the same steps is what it is alone."""
+    import json
+
+    from kb_assistant.llms.constrained import GrammarConstraint, guidance_tokenizer, json_grammar
+    from tests.tiny_model import build_tiny_model
+
+    model, tokenizer = build_tiny_model(tmp_path / "tiny")
+    model = model.cuda()
+    eos = [tokenizer.convert_tokens_to_ids("<|im_end|>")]
+    guidance = guidance_tokenizer(tokenizer, eos)
+    schema = {"type": "object", "properties": {"pick": {"enum": ["a", "b"]}, "n": {"type": "integer", "minimum": 0, "maximum": 99}},
+              "required": ["pick", "n"], "additionalProperties": False}
+    grammar = json_grammar(schema)
+    engine = GenerationEngine(model, max_batch=8, max_len=512)
+    assert engine.decoder.cuda_graphs
+    try:
+        prompt = tokenizer("Hello world, how are you today?")["input_ids"]
+        alone = engine.generate(prompt, Sampling(max_new_tokens=60))
+        free = engine.submit(prompt, Sampling(max_new_tokens=60))
+        constrained = [engine.submit(prompt[: 4 + i], Sampling(max_new_tokens=60, eos_token_ids=tuple(eos), temperature=1.0,
+                                                                constraint=GrammarConstraint(grammar, guidance)))
+                       for i in range(4)]
+        assert list(free.stream(timeout=300)) == alone
+        for request in constrained:
+            value = json.loads(tokenizer.decode([t for t in request.stream(timeout=300) if t not in eos]))
+            assert value["pick"] in ("a", "b") and isinstance(value["n"], int)
+    finally:
+        engine.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -101,12 +102,20 @@ class Verdict(BaseModel):
     mood: str
 
 
-def test_a_random_model_still_calls_the_bound_tool_with_valid_arguments() -> None:
-    """The grammar, not the (random) weights, guarantees the call's shape: the tool's name and typed arguments."""
-    chat = LocalChatModel(**{**_tiny_params(), "max_new_tokens": 200})
-    schema = {"type": "object", "properties": {"color": {"enum": ["red", "blue"]}, "coats": {"enum": [1, 2]},
+PAINT_SCHEMA = {"type": "object", "properties": {"color": {"enum": ["red", "blue"]}, "coats": {"enum": [1, 2]},
                                                "glossy": {"type": "boolean"}}, "required": ["color", "coats", "glossy"]}
-    spec = {"type": "function", "function": {"name": "paint", "description": "Paint.", "parameters": schema}}
+PAINT_SPEC = {"type": "function", "function": {"name": "paint", "description": "Paint.", "parameters": PAINT_SCHEMA}}
+CHOICE_SCHEMA = {"title": "Choice", "type": "object", "properties": {"pick": {"enum": ["a", "b"]}, "sure": {"type": "boolean"}},
+                 "required": ["pick", "sure"]}
+
+
+# "batched": the generation engine (on the CPU here; tests/gpu runs it on CUDA) takes each request's grammar too
+@pytest.mark.parametrize("engine", ["plain", "batched"])
+def test_a_random_model_still_calls_the_bound_tool_with_valid_arguments(engine: str) -> None:
+    """The grammar, not the (random) weights, guarantees the call's shape: the tool's name and typed arguments."""
+    chat = LocalChatModel(**{**_tiny_params(), "max_new_tokens": 200, "engine": engine})
+    assert (chat.batching_engine() is not None) == (engine == "batched")
+    spec = PAINT_SPEC
     message = chat.bind_tools([spec], tool_choice="any", parallel_tool_calls=False).invoke("Paint it.")
     assert message.tool_calls and message.tool_calls[0]["name"] == "paint"
     args = message.tool_calls[0]["args"]
@@ -119,14 +128,34 @@ def test_a_random_model_still_calls_the_bound_tool_with_valid_arguments() -> Non
     assert merged is not None and len(merged.tool_calls) == 1 and merged.tool_calls[0]["name"] == "paint"
 
 
-def test_a_random_model_writes_json_valid_for_the_schema() -> None:
-    chat = LocalChatModel(**{**_tiny_params(), "max_new_tokens": 200})
-    schema = {"title": "Choice", "type": "object", "properties": {"pick": {"enum": ["a", "b"]}, "sure": {"type": "boolean"}},
-              "required": ["pick", "sure"]}
-    result = chat.with_structured_output(schema, method="json_schema").invoke("Pick one.")
+@pytest.mark.parametrize("engine", ["plain", "batched"])
+def test_a_random_model_writes_json_valid_for_the_schema(engine: str) -> None:
+    chat = LocalChatModel(**{**_tiny_params(), "max_new_tokens": 200, "engine": engine})
+    result = chat.with_structured_output(CHOICE_SCHEMA, method="json_schema").invoke("Pick one.")
     assert result["pick"] in ("a", "b") and isinstance(result["sure"], bool)
     raw = chat.bind(response_format={"type": "json_object"}).invoke("Anything.").content
     assert isinstance(json.loads(raw), dict)
+
+
+def test_the_engine_keeps_each_request_of_a_batch_to_its_own_grammar() -> None:
+    """Requests decoded in the same steps: a call, sampled JSON and free text. Each grammar masks only its own
+    row, so the free text is what that request writes alone."""
+    params = {**_tiny_params(), "max_new_tokens": 120, "engine": "batched"}
+    chat = LocalChatModel(**params)
+    sampled = LocalChatModel(**{**params, "temperature": 1.0, "top_k": 50})  # the same model: the same engine
+    assert chat.batching_engine() is sampled.batching_engine() is not None
+    alone = chat.invoke("Tell me something.").content
+    jobs = {
+        "call": lambda: chat.bind_tools([PAINT_SPEC], tool_choice="any", parallel_tool_calls=False).invoke("Paint it."),
+        "json": lambda: sampled.with_structured_output(CHOICE_SCHEMA, method="json_schema").invoke("Pick."),
+        "text": lambda: chat.invoke("Tell me something."),
+    }
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        futures = {name: pool.submit(job) for name, job in jobs.items()}
+        results = {name: f.result(timeout=300) for name, f in futures.items()}
+    assert results["call"].tool_calls[0]["name"] == "paint" and paint.invoke(results["call"].tool_calls[0]["args"])
+    assert results["json"]["pick"] in ("a", "b") and isinstance(results["json"]["sure"], bool)
+    assert results["text"].content == alone
 
 
 def test_tool_results_go_back_into_the_next_turn() -> None:
