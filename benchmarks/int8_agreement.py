@@ -6,9 +6,11 @@ a real model (their logits are near-ties), and the real weights cannot travel to
 packaged chat model (float32, CPU) reads real text teacher-forced twice, with its weights and with them rounded
 as the engine rounds them, and the share of positions whose most likely next token is the same is reported.
 The int8 values are exact in any wider type, so this is the rounding's effect alone; the GPU kernel adds only
-bf16 arithmetic, which the bf16 model has too.
+bf16 arithmetic, which the bf16 model has too. As the yardstick, the same run reports how often the model in
+bfloat16 (what the engine runs unquantised) agrees with its float32 self, and int8 weights in bfloat16 against
+the bfloat16 model.
 
-    python benchmarks/int8_agreement.py --texts 40
+    python benchmarks/int8_agreement.py --texts 40 [--llm-model packaged:qwen2.5-coder-1.5b-instruct]
 """
 
 from __future__ import annotations
@@ -37,27 +39,39 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--texts", type=int, default=40)
     parser.add_argument("--tokens", type=int, default=256, help="positions read per text")
+    parser.add_argument("--llm-model", default=None, help="another packaged chat model (default: the settings' one)")
     args = parser.parse_args()
 
     from kb_assistant.config import Settings
     from kb_assistant.llms.int8_weights import Int8Weight
     from kb_assistant.llms.loading import load_model
 
-    settings = Settings().with_overrides(llm_device_map="cpu", llm_dtype="float32")
+    overrides = {"llm_model": args.llm_model} if args.llm_model else {}
+    settings = Settings().with_overrides(llm_device_map="cpu", llm_dtype="float32", **overrides)
     loaded = load_model(settings.llm_model, settings)
     model, tokenizer = loaded.model.eval(), loaded.tokenizer
     batches = [tokenizer(t, return_tensors="pt")["input_ids"][:, : args.tokens] for t in texts(args.texts)]
-    with torch.inference_mode():
-        reference = [model(ids).logits[0].argmax(-1) for ids in batches]
-        for layer in model.model.layers:
-            for linear in [m for m in layer.modules() if isinstance(m, torch.nn.Linear)]:
-                rounded = Int8Weight.quantize(linear.weight)
-                linear.weight.copy_(rounded.values.float() * rounded.scales[:, None])
-        rounded_top = [model(ids).logits[0].argmax(-1) for ids in batches]
-    same = sum(int((a == b).sum()) for a, b in zip(reference, rounded_top, strict=True))
-    total = sum(len(a) for a in reference)
-    print(json.dumps({"model": settings.llm_model, "texts": len(batches), "positions": total,
-                      "top1_agreement": round(same / total, 4)}))
+    linears = [m for layer in model.model.layers for m in layer.modules() if isinstance(m, torch.nn.Linear)]
+    own = [linear.weight.detach().clone() for linear in linears]
+
+    def top(dtype: torch.dtype, int8: bool) -> list[torch.Tensor]:
+        with torch.inference_mode():
+            model.to(dtype)
+            for linear, weight in zip(linears, own, strict=True):
+                rounded = Int8Weight.quantize(weight) if int8 else None
+                linear.weight.copy_(weight if rounded is None else rounded.values.float() * rounded.scales[:, None])
+            return [model(ids).logits[0].argmax(-1) for ids in batches]
+
+    def agreement(first: list[torch.Tensor], second: list[torch.Tensor]) -> float:
+        same = sum(int((a == b).sum()) for a, b in zip(first, second, strict=True))
+        return round(same / sum(len(a) for a in first), 4)
+
+    reference, rounded_top = top(torch.float32, False), top(torch.float32, True)
+    bf16, bf16_int8 = top(torch.bfloat16, False), top(torch.bfloat16, True)
+    print(json.dumps({"model": settings.llm_model, "texts": len(batches), "positions": sum(len(a) for a in reference),
+                      "top1_agreement": agreement(reference, rounded_top),
+                      "bf16_vs_float32": agreement(reference, bf16),
+                      "int8_in_bf16_vs_bf16": agreement(bf16, bf16_int8)}))
 
 
 if __name__ == "__main__":
