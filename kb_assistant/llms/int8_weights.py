@@ -3,7 +3,8 @@
 Decoding one token reads every weight once, so at small batches speed is weight bytes over memory bandwidth:
 int8 weights halve the bytes of bf16 ones. The kernel reads int8 tiles, widens them to bf16 in registers and
 multiplies on the tensor cores with an fp32 accumulator; the scale is applied once per output. Decode steps
-(up to 64 rows) and prompt passes (more) use the same kernel with tiles tuned for each. Without CUDA
+(up to 64 rows) and prompt passes (more) use the same kernel with tiles tuned for each; a single row (batch 1)
+goes through a plain multiply-and-sum kernel over wide slices, which reads most matrices faster. Without CUDA
 or Triton (the CPU tests) the same numbers come from widening the whole matrix, which is slow but exact to
 the same rounding.
 """
@@ -26,6 +27,11 @@ except ImportError:  # pragma: no cover - depends on the install
 KERNEL_ROWS = 64
 """Up to this many rows (decode steps) the int8 kernel runs with tiles for few rows; longer inputs (prompt
 passes) run it with large tiles."""
+
+GEMV_MAX_OUTPUTS = 16384
+"""Matrices with at least this many outputs (a model's fused gate and up projections) have tiles enough to fill the
+GPU either way, and the tensor-core tiles read them faster at batch 1 (Qwen2-7B's 37,888 x 3,584: 3.56 against
+3.29 TB/s on an H200)."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,7 @@ if triton is not None:
         tl.store(out_ptrs, acc.to(out_ptr.dtype.element_ty), mask=(offs_m[:, None] < M) & (offs_n[None, :] < N))
 
     _int8_matmul_tuned = triton.autotune(configs=_configs(), key=["BLOCK_M", "N", "K", "IEEE"])(_int8_matmul)
+    _int8_matmul_wide = triton.autotune(configs=_wide_configs(), key=["ROWS", "N", "K", "IEEE"])(_int8_matmul)
 
     def _gemv_configs() -> list[Any]:
         return [
@@ -193,13 +200,7 @@ if triton is not None:
         scales = tl.load(s_ptr + offs_n, mask=n_ok, other=0.0)
         total = tl.sum(acc, axis=1) * scales
         tl.store(out_ptr + offs_n, total.to(out_ptr.dtype.element_ty), mask=n_ok)
-    _int8_matmul_wide = triton.autotune(configs=_wide_configs(), key=["ROWS", "N", "K", "IEEE"])(_int8_matmul)
 
-
-GEMV_MAX_OUTPUTS = 16384
-"""Matrices with at least this many outputs (a model's fused gate and up projections) have tiles enough to fill the
-GPU either way, and the tensor-core tiles read them faster at batch 1 (Qwen2-7B's 37,888 x 3,584: 3.56 against
-3.29 TB/s on an H200)."""
 
 WIDEST_CLASS = 1024
 """Row classes stop here: larger passes (compute-bound, rare) use its tuning rather than tuning while serving."""

@@ -153,7 +153,7 @@ def _mask_disallowed(scores: torch.Tensor, indices: list[int], rows: list[Row]) 
         words = kind.allowed_batch(constraints, [r.generated for r in rows])  # several masks at once
     else:
         words = np.stack([c.allowed(r.generated) for c, r in zip(constraints, rows, strict=True)])  # type: ignore[union-attr]
-    packed = torch.from_numpy(words).to(scores.device, non_blocking=False)
+    packed = torch.from_numpy(words).to(scores.device)
     shifts = _BITS.get(scores.device)
     if shifts is None:
         shifts = _BITS.setdefault(scores.device, torch.arange(32, dtype=torch.int32, device=scores.device))
