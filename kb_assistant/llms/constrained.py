@@ -7,6 +7,7 @@ SGLang's and llama.cpp's structured output) computes a mask in tens of microseco
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Sequence
@@ -183,17 +184,12 @@ class GrammarConstraint:
         return not (self.matcher.is_error() or self.matcher.is_stopped())
 
 
-_executors: list[Any] = []
-
-
+@functools.cache
 def _executor() -> Any:
     """llguidance's thread pool for computing several masks at once (one per process)."""
     import llguidance
 
-    with _tokenizers_guard:
-        if not _executors:
-            _executors.append(llguidance.LLExecutor())
-        return _executors[0]
+    return llguidance.LLExecutor()
 
 
 class GrammarLogitsProcessor:
