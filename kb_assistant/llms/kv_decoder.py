@@ -23,7 +23,7 @@ from torch.nn.attention.bias import causal_lower_right
 
 from kb_assistant.llms import decode_kernels, decode_steps, int8_weights, packed_steps
 from kb_assistant.llms.fused_weights import fuse_layers, to_int8
-from kb_assistant.llms.int8_weights import linear
+from kb_assistant.llms.int8_weights import Int8Head, Int8Weight, linear
 
 logger = logging.getLogger(__name__)
 LENGTH_STEP = 512
@@ -117,6 +117,10 @@ class SlotDecoder:
             if self.fused is None:
                 raise ValueError("int8 engine weights need plain linear layers (this model is quantised already)")
             self.fused = to_int8(self.fused, self.layers)
+            head = model.lm_head
+            self.lm_head = Int8Head(Int8Weight.quantize(head.weight.data), head.bias)
+            if head.weight is not inner.embed_tokens.weight:  # a tied one still looks up the input tokens
+                head.weight.data = head.weight.data.new_empty(0)
             if self.device.type == "cuda":
                 torch.cuda.empty_cache()  # the freed bf16 weights become KV cache room
         budget = kv_cache_bytes if kv_cache_bytes is not None else self._default_kv_budget()

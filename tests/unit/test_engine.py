@@ -202,7 +202,8 @@ def test_long_prompts_are_prefilled_in_chunks_while_others_decode(model: Any) ->
 def test_int8_weights_compute_what_their_dequantised_weights_compute(device: str = "cpu") -> None:
     from kb_assistant.llms.int8_weights import Int8Weight
 
-    # The reference: the same model with every linear weight rounded to int8 x its row scale, in float32.
+    # The reference: the same model with every linear weight (the output layer's too) rounded to int8 x its row
+    # scale, in float32.
     rounded = random_model("qwen2").to(device)
     with torch.no_grad():
         for layer in rounded.model.layers:
@@ -210,6 +211,8 @@ def test_int8_weights_compute_what_their_dequantised_weights_compute(device: str
                            layer.mlp.gate_proj, layer.mlp.up_proj, layer.mlp.down_proj):
                 q = Int8Weight.quantize(module.weight)
                 module.weight.copy_(q.values.float() * q.scales[:, None])
+        q = Int8Weight.quantize(rounded.lm_head.weight)  # the output layer too; the input embedding stays
+        rounded.lm_head.weight = torch.nn.Parameter(q.values.float() * q.scales[:, None])
     prompts = ([5, 6, 7, 8], list(range(20, 80)))
     expected = [reference(rounded, p, 16) for p in prompts]
     quantised = random_model("qwen2").to(device)
@@ -217,6 +220,10 @@ def test_int8_weights_compute_what_their_dequantised_weights_compute(device: str
     try:
         assert quantised.model.layers[0].mlp.down_proj.weight.numel() == 0  # the float copies are gone
         assert [engine.generate(p, Sampling(max_new_tokens=16)) for p in prompts] == expected
+        hidden = torch.randn(3, rounded.config.hidden_size, device=device)
+        with torch.no_grad():  # the output layer's logits are the rounded ones, not the model's own
+            assert torch.allclose(engine.decoder.lm_head(hidden), rounded.lm_head(hidden), atol=1e-4)
+            assert not torch.allclose(engine.decoder.lm_head(hidden), quantised.lm_head(hidden), atol=1e-4)
     finally:
         engine.close()
 
