@@ -1,7 +1,7 @@
 """Top-1 agreement of the engine's weight-only int8 with the real packaged chat model's own weights.
 
-The engine's int8 (``engine_int8``) rounds every linear weight of the decoder layers to int8 with one scale per
-output row (:class:`kb_assistant.llms.int8_weights.Int8Weight`). Random weights say little about what that costs
+The engine's int8 (``engine_int8``) rounds every linear weight of the decoder layers, and the output layer, to int8
+with one scale per output row (:class:`kb_assistant.llms.int8_weights.Int8Weight`). Random weights say little about what that costs
 a real model (their logits are near-ties), and the real weights cannot travel to the GPU machine; so here the
 packaged chat model (float32, CPU) reads real text teacher-forced twice, with its weights and with them rounded
 as the engine rounds them, and the share of positions whose most likely next token is the same is reported.
@@ -52,6 +52,9 @@ def main() -> None:
     model, tokenizer = loaded.model.eval(), loaded.tokenizer
     batches = [tokenizer(t, return_tensors="pt")["input_ids"][:, : args.tokens] for t in texts(args.texts)]
     linears = [m for layer in model.model.layers for m in layer.modules() if isinstance(m, torch.nn.Linear)]
+    if model.lm_head.weight is model.model.embed_tokens.weight:  # tied: the engine rounds the output layer alone
+        model.lm_head.weight = torch.nn.Parameter(model.lm_head.weight.detach().clone())
+    linears.append(model.lm_head)
     own = [linear.weight.detach().clone() for linear in linears]
 
     def top(dtype: torch.dtype, int8: bool) -> list[torch.Tensor]:
