@@ -15,7 +15,9 @@ After the model has answered, each sentence is checked against the chunks the mo
 Unsupported sentences are dropped. Each ``[n]`` is checked: a citation of a chunk that does not support the
 sentence is replaced by one that does. When nothing is left (or the model gave nothing, or only markers),
 the best sentence of the chunks that answers the question is quoted instead ("根据资料[1]：……"); when no
-sentence does, the answer is the refusal.
+sentence does, the answer is the refusal. The quote also replaces supported sentences whose evidence is
+clearly less about the question than it (``min_quote_gain``): a true fact from the sentence next to the one
+that answers is still a wrong answer.
 """
 
 from __future__ import annotations
@@ -161,6 +163,8 @@ class GroundingCheck:
         lexical_relevance_enough: float = 0.6,
         lexical_relevance_enough_en: float = 0.45,
         min_quote_relevance: float = 0.6,
+        min_quote_gain: float | None = 0.1,
+        min_quote_similarity_gain: float = 0.02,
     ) -> None:
         self.embeddings = embeddings
         self.min_coverage = min_coverage
@@ -171,6 +175,8 @@ class GroundingCheck:
         self.lexical_relevance_enough = lexical_relevance_enough
         self.lexical_relevance_enough_en = lexical_relevance_enough_en
         self.min_quote_relevance = min_quote_relevance
+        self.min_quote_gain = min_quote_gain
+        self.min_quote_similarity_gain = min_quote_similarity_gain
 
     def check(self, question: str, answer: str, passages: Sequence[Passage]) -> Verdict:
         """Verify ``answer`` to ``question`` against ``passages`` (source n is ``passages[n-1]``)."""
@@ -185,14 +191,20 @@ class GroundingCheck:
         for claim in claims:
             self._check_claim(claim, asked, asked_index, passages, indexes, sentences, corrections, about)
         kept = [c for c in claims if c.kept]
-        if kept:
+        scores = _sentence_scores(question, passages, sentences, everywhere)
+        quote = self._quote(scores)
+        if kept and not self._quote_answers_better(question, kept, scores, quote):
             return Verdict(_compose(kept, question), "answered", claims, corrections,
                            {c.evidence.number: c.evidence for c in kept if c.evidence})
-        quote = self.best_quote(question, passages, sentences, everywhere)
+        if kept:
+            for claim in kept:
+                claim.kept, claim.reason = False, "rests on a sentence less about the question than the quote"
+            corrections.append("the answer rested on a sentence less about the question than another; quoted that")
         if quote is not None and not (is_refusal(answer) and quote[1] < 1.0):
             span = quote[0]
             text = QUOTE[language_of(question)].format(n=span.number, quote=span.text.strip())
-            corrections.append("no sentence of the answer was supported; quoted the source instead")
+            if not kept:
+                corrections.append("no sentence of the answer was supported; quoted the source instead")
             return Verdict(text, "extractive", claims, corrections, {span.number: span})
         return Verdict(NOT_FOUND[language_of(question)], "refused", claims, corrections, {})
 
@@ -290,34 +302,39 @@ class GroundingCheck:
         """The sentence of the passages that best answers the question, with its relevance; None when none
         reaches ``min_quote_relevance`` or every candidate only repeats the question. ``sentences`` and
         ``indexes`` (of each passage's headings and text) are computed when not given."""
-        indexes = indexes if indexes is not None else [TermIndex.of(f"{p.context}\n{p.text}") for p in passages]
-        asked = specific_terms(claimed_terms(question), indexes)
-        if not asked:
-            return None
-        asked_index = TermIndex.of(question)
-        sentences = sentences if sentences is not None else [split_sentences(p.text) for p in passages]
+        return self._quote(_sentence_scores(question, passages, sentences, indexes))
+
+    def _quote(self, scores: dict[tuple[int, int], tuple[Span, float, bool]]) -> tuple[Span, float] | None:
         best: tuple[Span, float] | None = None
-        total = sum(t.weight for t in asked)
-        if total <= 0:
-            return None
-        for i, passage in enumerate(passages):
-            context = TermIndex.of(passage.context)
-            previous: tuple[str, int, int] | None = None
-            for text, start, end in sentences[i]:
-                candidate = (text, start, end)
-                if any(not asked_index.has(t) for t in claimed_terms(text)):  # not a heading or an echo
-                    alone, joined = TermIndex.of(text), TermIndex.of(f"{previous[0]} {text}" if previous else text)
-                    score = sum(t.weight for t in asked if alone.has(t) or context.has(t)) / total
-                    with_previous = sum(t.weight for t in asked if joined.has(t) or context.has(t)) / total
-                    if previous and with_previous > score:  # "他负责……" needs the sentence that names him
-                        candidate = (passage.text[previous[1] : end], previous[1], end)
-                        score = with_previous
-                    if best is None or score > best[1]:
-                        best = (Span(i + 1, *candidate), score)
-                previous = (text, start, end)
+        for span, score, quotable in scores.values():  # in passage and sentence order: the first of equals wins
+            if quotable and (best is None or score > best[1]):
+                best = (span, score)
         if best is None or best[1] < self.min_quote_relevance:
             return None
         return best
+
+    def _quote_answers_better(self, question: str, kept: list[Claim],
+                              scores: dict[tuple[int, int], tuple[Span, float, bool]],
+                              quote: tuple[Span, float] | None) -> bool:
+        """Whether the kept sentences rest on evidence that is clearly less about the question than the best
+        quote, both in the question's weighted terms (``min_quote_gain``) and in the embedding model's
+        query-passage similarity (``min_quote_similarity_gain``); never without an embedding model. The small
+        model's most common error is the wrong span of the right passage ("不平等会在1914年至1945年减少", from the
+        sentence before the one that answers). Terms alone would also quote a sentence that names the
+        question's subject over the one that answers it ("崇陵位于……" for "崇陵墓道有多长？")."""
+        if quote is None or self.min_quote_gain is None or self.embeddings is None:
+            return False
+        evidence = [scores[key] for key in {(c.evidence.number, c.evidence.start) for c in kept if c.evidence}
+                    if key in scores]
+        if not evidence or quote[1] - max(score for _, score, _ in evidence) < self.min_quote_gain:
+            return False
+        import numpy as np
+
+        query = np.asarray(self.embeddings.embed_query(question), dtype=np.float32)
+        texts = [quote[0].text] + [span.text for span, _, _ in evidence]
+        vectors = np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
+        similarity = vectors @ query / (np.linalg.norm(vectors, axis=1) * np.linalg.norm(query) + 1e-12)
+        return bool(similarity[0] - similarity[1:].max() >= self.min_quote_similarity_gain)
 
 
 class _About:
@@ -357,6 +374,40 @@ def specific_terms(terms: list[Term], indexes: list[TermIndex]) -> list[Term]:
         local = math.log((n + 1) / (df + 0.5))
         weighted.append(dataclasses.replace(term, weight=general_idf(term) * local))
     return weighted
+
+
+def _sentence_scores(
+    question: str,
+    passages: Sequence[Passage],
+    sentences: list[list[tuple[str, int, int]]] | None = None,
+    indexes: list[TermIndex] | None = None,
+) -> dict[tuple[int, int], tuple[Span, float, bool]]:
+    """Each passage sentence's share of the question's weighted terms (``specific_terms``) found in it or the
+    passage's headings, by (source number, sentence start): the span (the sentence, or it with the sentence
+    before when that holds more: "他负责……" needs the sentence that names him), its share, and whether it may
+    be quoted (it says something the question does not). Empty when the question has no weighted terms."""
+    indexes = indexes if indexes is not None else [TermIndex.of(f"{p.context}\n{p.text}") for p in passages]
+    asked = specific_terms(claimed_terms(question), indexes)
+    total = sum(t.weight for t in asked)
+    if not asked or total <= 0:
+        return {}
+    asked_index = TermIndex.of(question)
+    sentences = sentences if sentences is not None else [split_sentences(p.text) for p in passages]
+    scores: dict[tuple[int, int], tuple[Span, float, bool]] = {}
+    for i, passage in enumerate(passages):
+        context = TermIndex.of(passage.context)
+        previous: tuple[str, int, int] | None = None
+        for text, start, end in sentences[i]:
+            alone, joined = TermIndex.of(text), TermIndex.of(f"{previous[0]} {text}" if previous else text)
+            score = sum(t.weight for t in asked if alone.has(t) or context.has(t)) / total
+            span = Span(i + 1, text, start, end)
+            with_previous = sum(t.weight for t in asked if joined.has(t) or context.has(t)) / total
+            if previous and with_previous > score:
+                span, score = Span(i + 1, passage.text[previous[1] : end], previous[1], end), with_previous
+            quotable = any(not asked_index.has(t) for t in claimed_terms(text))  # not a heading or an echo
+            scores[(i + 1, start)] = (span, score, quotable)
+            previous = (text, start, end)
+    return scores
 
 
 def _best_span(terms: list[Term], number: int, sentences: list[tuple[str, int, int]]) -> Span:

@@ -139,3 +139,27 @@ def test_traditional_chinese_is_cut_as_simplified_and_kept_as_written() -> None:
     terms = {t.text: t.strict for t in claimed_terms("在歐洲，梵語的學術研究由德國學者陸特開創。")}
     assert {"歐洲", "梵語", "學術研究", "德國", "學者", "陸特", "開創"} <= set(terms)
     assert terms["陸特"] and terms["德國"] and not terms["學者"]
+
+
+def test_an_answer_from_the_wrong_sentence_of_the_right_passage_becomes_the_quote_that_answers(
+    embeddings: object,
+) -> None:
+    # The small model's most common miss: a supported fact from a sentence next to the one that answers.
+    check = GroundingCheck(embeddings)
+    passages = [Passage("1914年至1945年间，两次世界大战使收入差距大幅缩小。库兹涅茨曲线表明，随着经济的发展，"
+                        "不平等先增加，然后减少。", "经济学 > 不平等")]
+    question = "库兹涅茨曲线表明，随着经济的发展，不平等会在什么之后减少？"
+    wrong = check.check(question, "不平等会在1914年至1945年减少[1]。", passages)
+    assert wrong.status == "extractive" and "先增加" in wrong.answer and "1914" not in wrong.answer
+    assert wrong.claims[0].kept is False and "less about the question" in wrong.claims[0].reason
+    right = check.check(question, "不平等先增加，然后减少[1]。", passages)
+    assert right.status == "answered" and right.answer == "不平等先增加，然后减少[1]。"
+    assert GroundingCheck().check(question, "不平等会在1914年至1945年减少[1]。", passages).status == "answered"
+
+
+def test_an_answer_from_a_sentence_that_does_not_repeat_the_subject_stays(embeddings: object) -> None:
+    # The sentence that answers need not name what the question asks about; the one that names it is no answer.
+    passages = [Passage("崇陵位于河北易县的清西陵，是光绪帝的陵墓。墓道宽4.6米，全长13.23米，成三十度斜坡向北延伸。",
+                        "崇陵")]
+    verdict = GroundingCheck(embeddings).check("崇陵墓道有多长？", "崇陵墓道全长13.23米[1]。", passages)
+    assert verdict.status == "answered" and "13.23米" in verdict.answer
