@@ -159,7 +159,10 @@ def test_an_answer_from_the_wrong_sentence_of_the_right_passage_becomes_the_quot
 
 def test_an_answer_from_a_sentence_that_does_not_repeat_the_subject_stays(embeddings: object) -> None:
     # The sentence that answers need not name what the question asks about; the one that names it is no answer.
-    passages = [Passage("崇陵位于河北易县的清西陵，是光绪帝的陵墓。墓道宽4.6米，全长13.23米，成三十度斜坡向北延伸。",
-                        "崇陵")]
+    passages = [Passage("崇陵位于河北易县的清西陵，是光绪帝的陵墓，在清泰陵东北五公里的金龙峪。崇陵于1909年开工，1915年完工。"
+                        "墓道宽4.6米，全长13.23米，成三十度斜坡向北延伸至墓室。", "崇陵")]
     verdict = GroundingCheck(embeddings).check("崇陵墓道有多长？", "崇陵墓道全长13.23米[1]。", passages)
     assert verdict.status == "answered" and "13.23米" in verdict.answer
+    # by the question's terms alone the first sentence would be quoted instead: meaning must agree
+    terms_alone = GroundingCheck(embeddings, min_quote_similarity_gain=float("-inf"))
+    assert terms_alone.check("崇陵墓道有多长？", "崇陵墓道全长13.23米[1]。", passages).status == "extractive"
