@@ -1,10 +1,11 @@
 """Top-1 agreement of the engine's weight-only int8 with the real packaged chat model's own weights.
 
-The engine's int8 (``engine_int8``) rounds every linear weight of the decoder layers, and the output layer, to int8
-with one scale per output row (:class:`kb_assistant.llms.int8_weights.Int8Weight`). Random weights say little about what that costs
-a real model (their logits are near-ties), and the real weights cannot travel to the GPU machine; so here the
-packaged chat model (float32, CPU) reads real text teacher-forced twice, with its weights and with them rounded
-as the engine rounds them, and the share of positions whose most likely next token is the same is reported.
+The engine's int8 (``engine_int8``) rounds every linear weight of the decoder layers, and the output layer, to
+int8 with one scale per output row (:class:`kb_assistant.llms.int8_weights.Int8Weight`). Random weights say little
+about what that costs a real model (their logits are near-ties), and the real weights cannot travel to the GPU
+machine; so here the packaged chat model (float32, CPU) reads real text teacher-forced twice, with its weights
+and with them rounded as the engine rounds them, and the share of positions whose most likely next token is the
+same is reported.
 The int8 values are exact in any wider type, so this is the rounding's effect alone; the GPU kernel adds only
 bf16 arithmetic, which the bf16 model has too. As the yardstick, the same run reports how often the model in
 bfloat16 (what the engine runs unquantised) agrees with its float32 self, and int8 weights in bfloat16 against
