@@ -137,7 +137,7 @@ def _focused(chain: Any, embeddings: Any, question: str, docs: list[Document]) -
     neighbours (a shorter prompt)."""
     import numpy as np
 
-    from kb_assistant.qa.grounding import split_sentences
+    from kb_assistant.qa.answer_text import split_sentences
 
     query = np.asarray(embeddings.embed_query(question))
     sentences = [split_sentences(d.page_content) for d in docs]

@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 
 from kb_assistant.evaluation import answer_scores
-from kb_assistant.qa.grounding import GroundingCheck, Passage, is_refusal
+from kb_assistant.qa.answer_text import is_refusal
+from kb_assistant.qa.grounding import GroundingCheck, Passage
 from kb_assistant.qa.prompts import language_of
 
 

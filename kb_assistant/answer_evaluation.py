@@ -110,7 +110,7 @@ def _record(
     texts: dict[str, str],
 ) -> dict[str, Any]:
     from kb_assistant.qa import source_label
-    from kb_assistant.qa.grounding import cited_numbers, is_marker_only
+    from kb_assistant.qa.answer_text import cited_numbers, is_marker_only
 
     sources = result["sources"]
     cited_docs = []

@@ -31,7 +31,8 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.runnables.config import ensure_config
 
 from kb_assistant.config import Settings
-from kb_assistant.qa.grounding import GroundingCheck, Passage, Verdict, is_marker_only, without_markers
+from kb_assistant.qa.answer_text import is_marker_only, without_markers
+from kb_assistant.qa.grounding import GroundingCheck, Passage, Verdict
 from kb_assistant.qa.prompts import (
     ANSWER_SYSTEM,
     GENERAL,

@@ -23,32 +23,23 @@ that answers is still a wrong answer.
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from kb_assistant.qa.answer_text import MARKER, TRAILING, cited_numbers, is_refusal, split_sentences
+from kb_assistant.qa.evidence import (
+    Passage,
+    Span,
+    best_span,
+    relevance_window,
+    sentence_scores,
+)
 from kb_assistant.qa.prompts import NOT_FOUND, QUOTE, language_of
 from kb_assistant.qa.terms import Term, TermIndex, claimed_terms, coverage, general_idf, normalise
 
-# [1], [1, 2], [1][2], 【1】, [资料1], [source 1]
-_MARKER = re.compile(r"[\[【]\s*(?:资料|来源|source|context)?\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]】]", re.I)
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)(?=\s)|\n+")
-_TRAILING = "。.!?！？；;，,：: "
-_REFUSALS = ("没有找到相关信息", "没有相关信息", "无法回答", "does not contain", "no information", "not mentioned")
-
 Status = Literal["answered", "extractive", "refused"]
-
-
-@dataclass(frozen=True)
-class Span:
-    """A sentence of source ``number`` (1-based) that supports a claim, with its character offsets."""
-
-    number: int
-    text: str
-    start: int
-    end: int
 
 
 @dataclass
@@ -84,64 +75,21 @@ class Verdict:
         return sorted(self.evidence)
 
 
-@dataclass(frozen=True)
-class Passage:
-    """A chunk given to the model, as the check reads it."""
-
-    text: str
-    context: str = ""
-    """Headings or file name: words a claim may take from where the chunk sits."""
-
-
-def split_sentences(text: str) -> list[tuple[str, int, int]]:
-    """Sentences of ``text`` with their offsets (Chinese and English punctuation, line breaks)."""
-    out, start = [], 0
-    for match in _SENTENCE_END.finditer(text):
-        end = match.start()
-        if end > start:
-            out.append((text[start:end], start, end))
-        start = match.end()
-    if start < len(text):
-        out.append((text[start:], start, len(text)))
-    return [(s.strip(), a + len(s) - len(s.lstrip()), b) for s, a, b in out if s.strip()]
-
-
 def _claims(answer: str) -> list[Claim]:
     """The answer's sentences; a marker that opens a piece belongs to the sentence before it ("…。[1]")."""
     claims: list[Claim] = []
     for sentence, _, _ in split_sentences(answer):
-        leading = re.match(r"^(?:\s*" + _MARKER.pattern + r")+", sentence, re.I)
+        leading = re.match(r"^(?:\s*" + MARKER.pattern + r")+", sentence, re.I)
         if leading and claims:
             claims[-1].cited += cited_numbers(leading.group(0))
             sentence = sentence[leading.end() :]
         cited = cited_numbers(sentence)
-        text = _MARKER.sub("", sentence).strip()
-        if text.strip(_TRAILING):
+        text = MARKER.sub("", sentence).strip()
+        if text.strip(TRAILING):
             claims.append(Claim(text, cited))
         elif claims:
             claims[-1].cited += cited
     return claims
-
-
-def cited_numbers(text: str) -> list[int]:
-    """The source numbers ``text`` cites, in order ([1], [1, 2], 【1】, [资料1] ...)."""
-    return [int(n) for group in _MARKER.findall(text) for n in re.split(r"[,，、\s]+", group) if n]
-
-
-def without_markers(text: str) -> str:
-    """``text`` with its citation markers ("[1]", "【资料2】") taken out."""
-    return _MARKER.sub("", text)
-
-
-def is_marker_only(answer: str) -> bool:
-    """True for an empty answer or one of citation markers and punctuation only."""
-    return not re.sub(r"[\W_]+", "", _MARKER.sub("", answer))
-
-
-def is_refusal(answer: str) -> bool:
-    """Whether the model said the sources do not hold the answer."""
-    lowered = answer.lower()
-    return any(r in lowered for r in _REFUSALS) or any(n.lower() in lowered for n in NOT_FOUND.values())
 
 
 class GroundingCheck:
@@ -191,7 +139,9 @@ class GroundingCheck:
         for claim in claims:
             self._check_claim(claim, asked, asked_index, passages, indexes, sentences, corrections, about)
         kept = [c for c in claims if c.kept]
-        scores = _sentence_scores(question, passages, sentences, everywhere)
+        # sentences are scored for a quote, or for the rule that may replace a kept answer by one
+        replaceable = self.min_quote_gain is not None and self.embeddings is not None
+        scores = sentence_scores(question, passages, sentences, everywhere) if not kept or replaceable else {}
         quote = self._quote(scores)
         if kept and not self._quote_answers_better(question, kept, scores, quote):
             return Verdict(_compose(kept, question), "answered", claims, corrections,
@@ -225,7 +175,7 @@ class GroundingCheck:
         if not new:
             claim.reason = "says nothing the question does not"
             return
-        said = normalise(claim.text).strip(_TRAILING)
+        said = normalise(claim.text).strip(TRAILING)
         if any(said and said in normalise(p.context) for p in passages):
             claim.reason = "names a source's headings, not an answer"
             return
@@ -244,8 +194,8 @@ class GroundingCheck:
         cited = [n for n in claim.cited if 1 <= n <= len(passages)]
         support_numbers = [i + 1 for i in support]
         best = next((n for n in cited if n in support_numbers), support_numbers[0])
-        span = _best_span(terms, best, sentences[best - 1])
-        claim.relevance, claim.window = _relevance(asked, span, passages[best - 1], sentences[best - 1])
+        span = best_span(terms, best, sentences[best - 1])
+        claim.relevance, claim.window = relevance_window(asked, span, passages[best - 1], sentences[best - 1])
         if not self._about_the_question(claim, about):
             claim.reason = f"its source is not about the question (relevance {claim.relevance:.2f})"
             return
@@ -302,7 +252,7 @@ class GroundingCheck:
         """The sentence of the passages that best answers the question, with its relevance; None when none
         reaches ``min_quote_relevance`` or every candidate only repeats the question. ``sentences`` and
         ``indexes`` (of each passage's headings and text) are computed when not given."""
-        return self._quote(_sentence_scores(question, passages, sentences, indexes))
+        return self._quote(sentence_scores(question, passages, sentences, indexes))
 
     def _quote(self, scores: dict[tuple[int, int], tuple[Span, float, bool]]) -> tuple[Span, float] | None:
         best: tuple[Span, float] | None = None
@@ -322,7 +272,7 @@ class GroundingCheck:
         model's most common error is the wrong span of the right passage ("不平等会在1914年至1945年减少", from the
         sentence before the one that answers). Terms alone would also quote a sentence that names the
         question's subject over the one that answers it ("崇陵位于……" for "崇陵墓道有多长？")."""
-        if quote is None or self.min_quote_gain is None or self.embeddings is None:
+        if quote is None or self.min_quote_gain is None:
             return False
         evidence = [scores[key] for key in {(c.evidence.number, c.evidence.start) for c in kept if c.evidence}
                     if key in scores]
@@ -363,78 +313,11 @@ class _About:
         return self.embeddings is not None and self.threshold is not None
 
 
-def specific_terms(terms: list[Term], indexes: list[TermIndex]) -> list[Term]:
-    """The question's terms weighted by how informative they are in general (jieba's IDF table) and how rare
-    among the passages: the topic every passage shares says little; the word only the answer's passage holds,
-    or that none holds (the CEO nobody names), says most."""
-    n = len(indexes)
-    weighted = []
-    for term in terms:
-        df = sum(index.has(term) for index in indexes)
-        local = math.log((n + 1) / (df + 0.5))
-        weighted.append(dataclasses.replace(term, weight=general_idf(term) * local))
-    return weighted
-
-
-def _sentence_scores(
-    question: str,
-    passages: Sequence[Passage],
-    sentences: list[list[tuple[str, int, int]]] | None = None,
-    indexes: list[TermIndex] | None = None,
-) -> dict[tuple[int, int], tuple[Span, float, bool]]:
-    """Each passage sentence's share of the question's weighted terms (``specific_terms``) found in it or the
-    passage's headings, by (source number, sentence start): the span (the sentence, or it with the sentence
-    before when that holds more: "他负责……" needs the sentence that names him), its share, and whether it may
-    be quoted (it says something the question does not). Empty when the question has no weighted terms."""
-    indexes = indexes if indexes is not None else [TermIndex.of(f"{p.context}\n{p.text}") for p in passages]
-    asked = specific_terms(claimed_terms(question), indexes)
-    total = sum(t.weight for t in asked)
-    if not asked or total <= 0:
-        return {}
-    asked_index = TermIndex.of(question)
-    sentences = sentences if sentences is not None else [split_sentences(p.text) for p in passages]
-    scores: dict[tuple[int, int], tuple[Span, float, bool]] = {}
-    for i, passage in enumerate(passages):
-        context = TermIndex.of(passage.context)
-        previous: tuple[str, int, int] | None = None
-        for text, start, end in sentences[i]:
-            alone, joined = TermIndex.of(text), TermIndex.of(f"{previous[0]} {text}" if previous else text)
-            score = sum(t.weight for t in asked if alone.has(t) or context.has(t)) / total
-            span = Span(i + 1, text, start, end)
-            with_previous = sum(t.weight for t in asked if joined.has(t) or context.has(t)) / total
-            if previous and with_previous > score:
-                span, score = Span(i + 1, passage.text[previous[1] : end], previous[1], end), with_previous
-            quotable = any(not asked_index.has(t) for t in claimed_terms(text))  # not a heading or an echo
-            scores[(i + 1, start)] = (span, score, quotable)
-            previous = (text, start, end)
-    return scores
-
-
-def _best_span(terms: list[Term], number: int, sentences: list[tuple[str, int, int]]) -> Span:
-    """The sentence of the source that holds the most of the claim's terms."""
-    best, best_score = sentences[0] if sentences else ("", 0, 0), -1.0
-    for sentence in sentences:
-        score = coverage(terms, TermIndex.of(sentence[0]))
-        if score > best_score:
-            best, best_score = sentence, score
-    return Span(number, *best)
-
-
-def _relevance(
-    asked: list[Term], span: Span, passage: Passage, sentences: list[tuple[str, int, int]]
-) -> tuple[float, str]:
-    """Share of the question's terms found in the supporting sentence, its neighbours and the chunk's headings;
-    and that text."""
-    position = next((i for i, s in enumerate(sentences) if s[1] == span.start), 0)
-    window = f"{passage.context}\n" + " ".join(s[0] for s in sentences[max(position - 1, 0) : position + 2])
-    return coverage(asked, TermIndex.of(window)), window
-
-
 def _compose(claims: list[Claim], question: str) -> str:
     """Kept sentences with their citations before the closing punctuation."""
     parts = []
     for claim in claims:
-        body = claim.text.rstrip(_TRAILING)
+        body = claim.text.rstrip(TRAILING)
         end = claim.text[len(body) :].strip() or ("。" if language_of(question) == "zh" else ".")
         marks = "".join(f"[{n}]" for n in dict.fromkeys(claim.cited))
         space = " " if marks and language_of(question) == "en" else ""

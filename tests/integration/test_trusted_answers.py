@@ -14,7 +14,7 @@ from kb_assistant.config import Settings
 from kb_assistant.ingestion import ingest
 from kb_assistant.llms import LocalChatModel
 from kb_assistant.qa import build_qa_chain
-from kb_assistant.qa.grounding import is_marker_only
+from kb_assistant.qa.answer_text import is_marker_only
 from kb_assistant.retrieval import make_retriever
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from kb_assistant.qa.grounding import GroundingCheck, Passage, is_marker_only, split_sentences
+from kb_assistant.qa.answer_text import is_marker_only, split_sentences
+from kb_assistant.qa.grounding import GroundingCheck, Passage
 
 HANDBOOK = [
     Passage("财务总监周明远的办公室在七号楼十二层 1207 室，分机号 8123。他负责预算审批和报销。", "员工手册 > 联系人"),

@@ -1,0 +1,99 @@
+"""Where an answer's evidence lies in the passages given to the model: the passages and the spans of them, the
+question's terms weighted by how informative they are there, and how much of them each sentence holds (what
+the grounding check's quote and relevance rules read)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kb_assistant.qa.answer_text import split_sentences
+from kb_assistant.qa.terms import Term, TermIndex, claimed_terms, coverage, general_idf
+
+
+@dataclass(frozen=True)
+class Span:
+    """A sentence of source ``number`` (1-based) that supports a claim, with its character offsets."""
+
+    number: int
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A chunk given to the model, as the check reads it."""
+
+    text: str
+    context: str = ""
+    """Headings or file name: words a claim may take from where the chunk sits."""
+
+
+def specific_terms(terms: list[Term], indexes: list[TermIndex]) -> list[Term]:
+    """The question's terms weighted by how informative they are in general (jieba's IDF table) and how rare
+    among the passages: the topic every passage shares says little; the word only the answer's passage holds,
+    or that none holds (the CEO nobody names), says most."""
+    n = len(indexes)
+    weighted = []
+    for term in terms:
+        df = sum(index.has(term) for index in indexes)
+        local = math.log((n + 1) / (df + 0.5))
+        weighted.append(dataclasses.replace(term, weight=general_idf(term) * local))
+    return weighted
+
+
+def sentence_scores(
+    question: str,
+    passages: Sequence[Passage],
+    sentences: list[list[tuple[str, int, int]]] | None = None,
+    indexes: list[TermIndex] | None = None,
+) -> dict[tuple[int, int], tuple[Span, float, bool]]:
+    """Each passage sentence's share of the question's weighted terms (``specific_terms``) found in it or the
+    passage's headings, by (source number, sentence start): the span (the sentence, or it with the sentence
+    before when that holds more: "他负责……" needs the sentence that names him), its share, and whether it may
+    be quoted (it says something the question does not). Empty when the question has no weighted terms."""
+    indexes = indexes if indexes is not None else [TermIndex.of(f"{p.context}\n{p.text}") for p in passages]
+    asked = specific_terms(claimed_terms(question), indexes)
+    total = sum(t.weight for t in asked)
+    if not asked or total <= 0:
+        return {}
+    asked_index = TermIndex.of(question)
+    sentences = sentences if sentences is not None else [split_sentences(p.text) for p in passages]
+    scores: dict[tuple[int, int], tuple[Span, float, bool]] = {}
+    for i, passage in enumerate(passages):
+        context = TermIndex.of(passage.context)
+        previous: tuple[str, int, int] | None = None
+        for text, start, end in sentences[i]:
+            alone, joined = TermIndex.of(text), TermIndex.of(f"{previous[0]} {text}" if previous else text)
+            score = sum(t.weight for t in asked if alone.has(t) or context.has(t)) / total
+            span = Span(i + 1, text, start, end)
+            with_previous = sum(t.weight for t in asked if joined.has(t) or context.has(t)) / total
+            if previous and with_previous > score:
+                span, score = Span(i + 1, passage.text[previous[1] : end], previous[1], end), with_previous
+            quotable = any(not asked_index.has(t) for t in claimed_terms(text))  # not a heading or an echo
+            scores[(i + 1, start)] = (span, score, quotable)
+            previous = (text, start, end)
+    return scores
+
+
+def best_span(terms: list[Term], number: int, sentences: list[tuple[str, int, int]]) -> Span:
+    """The sentence of the source that holds the most of the claim's terms."""
+    best, best_score = sentences[0] if sentences else ("", 0, 0), -1.0
+    for sentence in sentences:
+        score = coverage(terms, TermIndex.of(sentence[0]))
+        if score > best_score:
+            best, best_score = sentence, score
+    return Span(number, *best)
+
+
+def relevance_window(
+    asked: list[Term], span: Span, passage: Passage, sentences: list[tuple[str, int, int]]
+) -> tuple[float, str]:
+    """Share of the question's terms found in the supporting sentence, its neighbours and the chunk's headings;
+    and that text."""
+    position = next((i for i, s in enumerate(sentences) if s[1] == span.start), 0)
+    window = f"{passage.context}\n" + " ".join(s[0] for s in sentences[max(position - 1, 0) : position + 2])
+    return coverage(asked, TermIndex.of(window)), window
