@@ -9,7 +9,7 @@ values); the English index is off. Each run reports chunks/s and where the inges
 embedding (``embed_documents``), writing (``KBStore.write_files``: Chroma, records, the lexical index) and the
 rest (waiting on the readers, bookkeeping). A warm-up ingest of a few files comes first.
 
-    python benchmarks/ingest_gpu_bench.py corpus/*.jsonl.gz --embedding-files e5/ --workers 0 8 --group-files 32 128
+    python benchmarks/ingest_gpu_bench.py corpus/*.jsonl.gz --embedding-files e5/ --workers 0 8 --group-files 32 0
     python benchmarks/ingest_gpu_bench.py ../shared/eval/xquad_zh/corpus.jsonl --embedding-files E5 --device cpu --smoke
 """
 
@@ -80,8 +80,9 @@ def main() -> None:
                         help="e5-small's config and tokenizer files (random weights are made beside them)")
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--workers", type=int, nargs="+", default=[0, 8])
-    parser.add_argument("--group-files", type=int, nargs="+", default=[32],
-                        help="files embedded and written together (the setting ingest_group_files)")
+    parser.add_argument("--group-files", type=int, nargs="+", default=[0],
+                        help="files embedded and written together (the setting ingest_group_files; 0: sized by time, "
+                             "the default); repeat values to alternate")
     parser.add_argument("--limit", type=int, default=None, help="at most this many documents")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--smoke", action="store_true", help="a check of this script: 300 documents")
@@ -105,16 +106,16 @@ def main() -> None:
         "device": torch.cuda.get_device_name(0) if args.device == "cuda" else args.device,
         "cores": len(os.sched_getaffinity(0)), "documents": documents, "runs": [],
     }
-    for group in args.group_files:
+    for i, group in enumerate(args.group_files):
         for workers in args.workers:
-            run = ingest_once(settings.with_overrides(kb=f"w{workers}g{group}", ingest_workers=workers,
-                                                      ingest_group_files=group), embeddings, work / "docs")
+            run = ingest_once(settings.with_overrides(kb=f"w{workers}g{group}r{i}", ingest_workers=workers,
+                                                      ingest_group_files=group or None), embeddings, work / "docs")
             run = {"workers": workers, "group_files": group, **run}
             result["runs"].append(run)
             print(json.dumps(run), flush=True)
     from kb_assistant.kb import KBStore
 
-    last = settings.with_overrides(kb=f"w{args.workers[-1]}g{args.group_files[-1]}")
+    last = settings.with_overrides(kb=f"w{args.workers[-1]}g{args.group_files[-1]}r{len(args.group_files) - 1}")
     texts = KBStore(last).collection(embeddings).get(include=["documents"])["documents"]
     started = time.perf_counter()
     embeddings.embed_documents(texts)  # the embedder alone on the same chunks, in one call

@@ -68,8 +68,9 @@ class Settings(BaseSettings):
     """Chunk size in embedding-model tokens."""
     chunk_overlap: int = Field(default=40, ge=0)
     """Overlap between neighbouring chunks, in tokens (whole sentences)."""
-    ingest_group_files: int = Field(default=32, ge=1)
-    """Files read, embedded (one length-sorted batch) and indexed together."""
+    ingest_group_files: int | None = Field(default=None, ge=1)
+    """Files read, embedded (one length-sorted batch) and indexed together. None: as many as the machine embeds
+    and writes in about 2 s (64-4,096 chunks), since each group's write has a fixed cost of ~0.1-0.2 s."""
     ingest_workers: int | None = Field(default=None, ge=0)
     """Processes that read, parse, split and tokenise files while the embedding model works on the ones read
     (runs of at least two groups of files). None: one per core beyond two, at most 8; 0: read in the ingesting

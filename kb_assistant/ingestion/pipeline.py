@@ -8,7 +8,6 @@ import dataclasses
 import logging
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -18,6 +17,7 @@ from langchain_core.embeddings import Embeddings
 from kb_assistant.config import Settings
 from kb_assistant.ingestion.discovery import FoundFile, discover_files, display_name
 from kb_assistant.ingestion.file_reader import FileReader, ReadOptions, ReadResult
+from kb_assistant.ingestion.grouping import GroupSizer
 from kb_assistant.ingestion.loaders import LoadOptions
 from kb_assistant.ingestion.splitting import TokenCounter
 from kb_assistant.ingestion.status import FileOutcome, IngestReport
@@ -78,20 +78,21 @@ class _PrimedEmbeddings(Embeddings):
         return self.inner.embed_query(text)
 
 
+_WORKERS_FROM_FILES = 64
+"""Runs of fewer files are read in the ingesting process (starting a worker costs about a second)."""
+_READ_AHEAD_FILES = 64
+"""Files the workers read ahead of the embedding model at least (more once groups hold more)."""
+
+
 def ingest_workers(settings: Settings, files: int) -> int:
     """Worker processes that read files for this run: none for a few files (starting one costs about a
     second), else the setting, by default one per core beyond the two the embedding model keeps busy, at most 8
     (on 16 cores, 8 read 1,875 chunks/s and 15 read 1,517: the ingesting process takes their results one by one)."""
-    if files < 2 * settings.ingest_group_files:
+    if files < (2 * settings.ingest_group_files if settings.ingest_group_files else _WORKERS_FROM_FILES):
         return 0
     if settings.ingest_workers is not None:
         return settings.ingest_workers
     return max(0, min((os.cpu_count() or 1) - 2, 8))
-
-
-def _groups(items: list[FoundFile], size: int) -> Iterator[list[FoundFile]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 class Ingestor:
@@ -173,7 +174,7 @@ class Ingestor:
         started = time.perf_counter()
         report = IngestReport(kb=self.settings.kb)
         progress.files_found(len(found))
-        group_size = self.settings.ingest_group_files
+        sizer = GroupSizer(self.settings.ingest_group_files)
         with self.store.write_lock(wait):
             self.cache = _PrimedEmbeddings(self.embeddings)
             self.store.collection(self.embeddings, create=True)  # creates the collection, checks the model
@@ -182,21 +183,32 @@ class Ingestor:
             self.store.lexical_index()  # caught up with the change log before this run adds to it
             workers = ingest_workers(self.settings, len(found))
             # The next group is read (by the workers) while this one is embedded and indexed.
-            with ReadAhead(self.reader, workers, window=2 * group_size,
+            with ReadAhead(self.reader, workers, window=2 * (self.settings.ingest_group_files or _READ_AHEAD_FILES),
                            on_pages=getattr(progress, "pages_read", None)) as ahead:
                 reads = ahead.results((f, r.sha256 if (r := known.get(str(f.path))) else None) for f in found)
-                for group in _groups(found, group_size):
-                    prepared = [self._outcome(next(reads), known.get(str(f.path))) for f in group]
+                left = len(found)
+                while left:
+                    prepared: list[FileOutcome | ReadResult] = []
+                    chunks = 0
+                    while left and not sizer.full(len(prepared), chunks):
+                        read = next(reads)
+                        left -= 1
+                        prepared.append(self._outcome(read, known.get(str(read.found.path))))
+                        chunks += len(read.chunks) if isinstance(prepared[-1], ReadResult) else 0
+                    if not self.settings.ingest_group_files:  # two groups ahead, as groups grow
+                        ahead.window = max(ahead.window, 2 * len(prepared))
                     # Embed the chunks of every new file in the group in one length-sorted batch: per-file calls
                     # of a few chunks each would leave the model starved. Changed files are left to index(),
                     # which embeds only their chunks that really changed.
                     pending = [(p, known.get(str(p.found.path))) for p in prepared if isinstance(p, ReadResult)]
+                    group_started = time.perf_counter()
                     self.cache.prime([c.page_content for p, k in pending if k is None for c in p.chunks])
                     before = self.written
                     # the workers' search tokens, taken by the lexical index as it indexes these chunks
                     with known_tokens({c.page_content: t for p, _ in pending if p.tokens
                                        for c, t in zip(p.chunks, p.tokens, strict=True)}):
                         committed = iter(self._commit(pending))
+                    sizer.observe(chunks, time.perf_counter() - group_started)
                     outcomes = [next(committed) if isinstance(p, ReadResult) else p for p in prepared]
                     progress.chunks_written(self.written - before)
                     for outcome in outcomes:

@@ -43,6 +43,9 @@ if TYPE_CHECKING:
     from kb_assistant.embeddings import LocalEmbeddings
     from kb_assistant.kb.lexical import LexicalIndex
 
+_MAX_WRITE = 4096
+"""Chunks in one Chroma write at most (a local Chroma takes up to 5,461)."""
+
 
 class KBStore:
     """One knowledge base. ``embeddings`` (its model) is needed to create it and to search it densely."""
@@ -167,7 +170,8 @@ class KBStore:
             cleanup="incremental",
             source_id_key=lambda d: str(d.metadata["path"]),
             key_encoder="sha256",
-            batch_size=256,
+            # one Chroma write for the whole group: each costs ~0.1 s whatever its size
+            batch_size=min(max(len(chunks), 1), _MAX_WRITE),
         )
         self.records.save_files(records)
         self.sync(english=False)
