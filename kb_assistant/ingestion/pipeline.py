@@ -81,7 +81,7 @@ class _PrimedEmbeddings(Embeddings):
 _WORKERS_FROM_FILES = 64
 """Runs of fewer files are read in the ingesting process (starting a worker costs about a second)."""
 _READ_AHEAD_FILES = 64
-"""Files the workers read ahead of the embedding model at least (more once groups hold more)."""
+"""Files the workers read ahead of the embedding model at least (two groups' worth once groups hold more)."""
 
 
 def ingest_workers(settings: Settings, files: int) -> int:
@@ -183,7 +183,8 @@ class Ingestor:
             self.store.lexical_index()  # caught up with the change log before this run adds to it
             workers = ingest_workers(self.settings, len(found))
             # The next group is read (by the workers) while this one is embedded and indexed.
-            with ReadAhead(self.reader, workers, window=2 * (self.settings.ingest_group_files or _READ_AHEAD_FILES),
+            fixed = self.settings.ingest_group_files
+            with ReadAhead(self.reader, workers, window=2 * fixed if fixed else _READ_AHEAD_FILES,
                            on_pages=getattr(progress, "pages_read", None)) as ahead:
                 reads = ahead.results((f, r.sha256 if (r := known.get(str(f.path))) else None) for f in found)
                 left = len(found)
@@ -195,7 +196,7 @@ class Ingestor:
                         left -= 1
                         prepared.append(self._outcome(read, known.get(str(read.found.path))))
                         chunks += len(read.chunks) if isinstance(prepared[-1], ReadResult) else 0
-                    if not self.settings.ingest_group_files:  # two groups ahead, as groups grow
+                    if not fixed:  # two groups ahead, as groups grow
                         ahead.window = max(ahead.window, 2 * len(prepared))
                     # Embed the chunks of every new file in the group in one length-sorted batch: per-file calls
                     # of a few chunks each would leave the model starved. Changed files are left to index(),
