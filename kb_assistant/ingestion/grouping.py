@@ -26,7 +26,6 @@ class GroupSizer:
     ``ingest_group_files`` setting); None sizes groups by time."""
 
     def __init__(self, files: int | None = None) -> None:
-        self.fixed_files = files
         self.chunks = MIN_CHUNKS if files is None else None
         self.max_files = files or MAX_FILES
 

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from kb_assistant.kb.lexical import LexicalIndex
 
 _MAX_WRITE = 4096
-"""Chunks in one Chroma write at most (a local Chroma takes up to 5,461)."""
+"""Chunks in one Chroma write at most (a local Chroma takes up to 5,461; a server may take fewer, and says so)."""
 
 
 class KBStore:
@@ -171,7 +171,7 @@ class KBStore:
             source_id_key=lambda d: str(d.metadata["path"]),
             key_encoder="sha256",
             # one Chroma write for the whole group: each costs ~0.1 s whatever its size
-            batch_size=min(max(len(chunks), 1), _MAX_WRITE),
+            batch_size=min(max(len(chunks), 1), _MAX_WRITE, self.client.get_max_batch_size()),
         )
         self.records.save_files(records)
         self.sync(english=False)
