@@ -21,6 +21,8 @@ class Span:
     text: str
     start: int
     end: int
+    answers_asked: bool = False
+    """The span is a question the document asks itself and the sentence after it, as FAQs are written."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,9 @@ def sentence_scores(
             span = Span(i + 1, text, start, end)
             with_previous = sum(t.weight for t in asked if joined.has(t) or context.has(t)) / total
             if previous and with_previous > score:
-                span, score = Span(i + 1, passage.text[previous[1] : end], previous[1], end), with_previous
+                span = Span(i + 1, passage.text[previous[1] : end], previous[1], end,
+                            answers_asked=previous[0].endswith(("?", "？")))
+                score = with_previous
             quotable = any(not asked_index.has(t) for t in claimed_terms(text))  # not a heading or an echo
             scores[(i + 1, start)] = (span, score, quotable)
             previous = (text, start, end)

