@@ -436,7 +436,7 @@ def main() -> None:
     parser.add_argument("--new-tokens", type=int, default=256)
     parser.add_argument("--limit-gb", type=float, default=None, help="only the memory-limit run, at this many GiB")
     parser.add_argument("--skip-plain", action="store_true")
-    parser.add_argument("--decode-shares", type=float, nargs="*", default=[0.5],
+    parser.add_argument("--decode-shares", type=float, nargs="*", default=[0.55],
                         help="engine decode_share values for the burst under load (the first is kept after)")
     parser.add_argument("--packed-baseline", action="store_true",
                         help="also measure bursts and the prefix cache with packed passes through PyTorch's operations")

@@ -98,7 +98,7 @@ class LocalChatModel(BaseChatModel):
     """Recent prompts kept in spare cache rows for prefix reuse."""
     engine_prefill_chunk: int = 1024
     """The most prompt tokens a prefill pass takes while other requests decode."""
-    engine_decode_share: float = 0.5
+    engine_decode_share: float = 0.55
     """The share of their speed decoding requests keep while later prompts are prefilled."""
     engine_int8: bool = False
     """Weight-only int8 weights in the engine (replaces the model's bf16 linear weights)."""

@@ -79,7 +79,7 @@ def engine_sampling(sampling: Mapping[str, Any], eos: list[int], constraint: Any
 
 
 def choose_engine(model: Any, spec: ModelSpec, *, mode: str, max_batch: int, max_len: int, prefix_rows: int,
-                  prefill_chunk: int, int8: bool, decode_share: float = 0.5) -> Any:
+                  prefill_chunk: int, int8: bool, decode_share: float = 0.55) -> Any:
     """The model's shared :class:`~kb_assistant.llms.engine.GenerationEngine` (built at the first call), or None
     for plain ``generate``. ``mode`` auto takes the engine on CUDA for models it runs, unquantised; ``batched``
     insists on it. ``int8`` needs the engine: asking for it where the engine cannot run is an error that says

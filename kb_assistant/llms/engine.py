@@ -79,7 +79,7 @@ class GenerationEngine:
         prefix_rows: int = 4,
         prefill_tokens: int | None = None,
         prefill_chunk: int = 1024,
-        decode_share: float = 0.5,
+        decode_share: float = 0.55,
         min_prefix: int = 32,
         int8: bool = False,
     ) -> None:

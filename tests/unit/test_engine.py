@@ -246,7 +246,8 @@ def test_int8_engine_weights_through_the_chat_model() -> None:
 
 
 def test_prompts_behind_earlier_decoders_come_in_pieces_with_decode_steps_between(model: Any) -> None:
-    engine = GenerationEngine(model, max_batch=8, max_len=256, prefix_rows=0, prefill_tokens=200, prefill_chunk=40)
+    engine = GenerationEngine(model, max_batch=8, max_len=256, prefix_rows=0, prefill_tokens=200, prefill_chunk=40,
+                              decode_share=0.5)
     engine.close()  # the scheduler's state is driven by hand below
     earlier = Request([5] * 10, Sampling(max_new_tokens=50), submitted_at=1.0)
     earlier.decoding_since, earlier.slot, earlier.generated = 2.0, 0, [9] * SETTLED_TOKENS
