@@ -171,11 +171,17 @@ class KBStore:
             source_id_key=lambda d: str(d.metadata["path"]),
             key_encoder="sha256",
             # one Chroma write for the whole group: each costs ~0.1 s whatever its size
-            batch_size=min(max(len(chunks), 1), _MAX_WRITE, self.client.get_max_batch_size()),
+            batch_size=min(max(len(chunks), 1), self._max_write()),
         )
         self.records.save_files(records)
         self.sync(english=False)
         return dict(result)
+
+    def _max_write(self) -> int:
+        """Chunks in one Chroma write: ``_MAX_WRITE``, or fewer where the server says it takes fewer (a server
+        that says nothing answers -1)."""
+        limit = self.client.get_max_batch_size()
+        return min(_MAX_WRITE, limit) if limit > 0 else _MAX_WRITE
 
     def remove_sources(self, paths: list[str]) -> int:
         """Delete every chunk of these files (absolute paths) and their records; both side indexes follow.
