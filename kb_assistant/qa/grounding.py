@@ -17,7 +17,8 @@ sentence is replaced by one that does. When nothing is left (or the model gave n
 the best sentence of the chunks that answers the question is quoted instead ("根据资料[1]：……"); when no
 sentence does, the answer is the refusal. The quote also replaces supported sentences whose evidence is
 clearly less about the question than it (``min_quote_gain``): a true fact from the sentence next to the one
-that answers is still a wrong answer.
+that answers is still a wrong answer. An FAQ's answer to its own question replaces them when it holds any more of
+the question's terms.
 """
 
 from __future__ import annotations
