@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from kb_assistant.qa.prompts import NOT_FOUND
@@ -11,21 +12,86 @@ MARKER = re.compile(r"[\[【]\s*(?:资料|来源|source|context)?\s*(\d{1,2}(?:\
 """A citation marker: [1], [1, 2], 【1】, [资料1], [source 1] (each of [1][2] alone)."""
 TRAILING = "。.!?！？；;，,：: "
 """Punctuation a sentence may end with."""
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)(?=\s)|\n+")
+_SENTENCE_END = re.compile(
+    r"(?<=[。！？；;])(?![”’」』）\"'])|(?<=[。！？；;][”’」』）\"'])"  # a closing quote stays with its sentence
+    r"|(?<=[!?])(?![”’」』）\"')\]])(?![ \t]+[a-z])|(?<=[!?][”’」』）\"')\]])(?![ \t]+[a-z])"  # 'such as "why?" are'
+    r"|(?<=\.)(?=\s)"
+)
+_HARD_BREAK = re.compile(r"\n(?:[ \t]*\n)+|\n(?=[ \t]*(?:[-*+•>#|]|\d{1,3}[.)、]\s|```|$))")
+"""A line break that ends a sentence even without punctuation: a blank line, or one before a list item, a
+heading, a quote, a table row or a code fence. Any other single line break is a hard wrap inside a paragraph."""
+_WRAP = re.compile(r"[ \t]*\n[ \t]*")
+_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 _REFUSALS = ("没有找到相关信息", "没有相关信息", "无法回答", "does not contain", "no information", "not mentioned")
 
 
 def split_sentences(text: str) -> list[tuple[str, int, int]]:
-    """Sentences of ``text`` with their offsets (Chinese and English punctuation, line breaks)."""
-    out, start = [], 0
-    for match in _SENTENCE_END.finditer(text):
-        end = match.start()
-        if end > start:
-            out.append((text[start:end], start, end))
-        start = match.end()
-    if start < len(text):
-        out.append((text[start:], start, len(text)))
-    return [(s.strip(), a + len(s) - len(s.lstrip()), b) for s, a, b in out if s.strip()]
+    """Sentences of ``text`` with their offsets (Chinese and English punctuation, paragraph and list breaks).
+
+    A line break inside a paragraph (text wrapped at a fixed width, as Markdown and mails are) does not end a
+    sentence; in the sentence's text it reads as a space (none between Chinese characters). A line that is a
+    heading or a title ends where the line does."""
+    out: list[tuple[str, int, int]] = []
+    starts = [0, *(cut + 1 for cut in hard_breaks(text))]
+    for begin, end in zip(starts, [*(s - 1 for s in starts[1:]), len(text)], strict=True):
+        block, start = text[begin:end], 0
+        for match in _SENTENCE_END.finditer(block):
+            out.append((block[start : match.start()], begin + start))
+            start = match.end()
+        out.append((block[start:], begin + start))
+    sentences = []
+    for piece, at in out:
+        stripped = piece.strip()
+        if stripped:
+            at += len(piece) - len(piece.lstrip())
+            sentences.append((unwrap(stripped), at, at + len(stripped)))
+    return sentences
+
+
+def unwrap(text: str) -> str:
+    """``text`` with every line break read as a wrap: a space between words, nothing between Chinese characters."""
+    return _WRAP.sub(lambda m: _joint(text, m.start(), m.end()), text)
+
+
+def unwrap_paragraphs(text: str) -> str:
+    """``text`` with the line breaks inside its sentences undone, every other one kept (paragraphs, lists, an
+    FAQ's question on its line): what a reader sees. A small model copies a wrapped sentence only up to the
+    line's end ("她的办公室在 B 座" where the file goes on "1207 室" on the next line)."""
+    hard = set(hard_breaks(text))
+
+    def joint(match: re.Match[str]) -> str:
+        ends_sentence = match.start() > 0 and text[match.start() - 1] in "。！？!?.;；:："
+        if ends_sentence or any(i in hard for i in range(match.start(), match.end())):
+            return "\n"
+        return _joint(text, match.start(), match.end())
+
+    return _WRAP.sub(joint, text)
+
+
+def hard_breaks(text: str) -> list[int]:
+    """Positions of the line breaks that end a sentence even without punctuation: each of a blank line's, one
+    before a list item, a heading, a quote, a table row or a code fence, and one after a heading or a title
+    (``_is_title``). Any other line break is a wrap inside a paragraph."""
+    cuts = {i for m in _HARD_BREAK.finditer(text) for i in range(m.start(), m.end()) if text[i] == "\n"}
+    lines, start = [], 0
+    for line in text.split("\n"):
+        lines.append((start + len(line), line.strip()))
+        start += len(line) + 1
+    for (end, line), (_, following) in itertools.pairwise(lines):
+        if line.startswith("#") or _is_title(line, following):
+            cuts.add(end)
+    return sorted(cuts)
+
+
+def _joint(text: str, start: int, end: int) -> str:
+    before, after = text[start - 1 : start], text[end : end + 1]
+    return "" if _CJK.match(before) and _CJK.match(after) else " "
+
+
+def _is_title(line: str, following: str) -> bool:
+    """A line that is not wrapped text: no punctuation at its end and well short of the line after it (a wrapped
+    paragraph's lines are about as long as each other)."""
+    return bool(line) and not line.endswith(tuple(",，、;；:：-")) and len(line) < 0.6 * len(following)
 
 
 def cited_numbers(text: str) -> list[int]:

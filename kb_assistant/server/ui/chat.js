@@ -23,17 +23,27 @@ function describeSource(source) {
   return parts.join(" · ");
 }
 
+// Where `needle` is in `text`, whatever the line breaks and spaces between its characters: the evidence is the
+// sentence with its hard line wraps undone, the snippet the chunk as written. [start, end] or null.
+function findLoosely(text, needle) {
+  const chars = Array.from(needle.replace(/\s+/g, ""));
+  if (!chars.length) return null;
+  const pattern = new RegExp(chars.map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("\\s*"), "u");
+  const match = pattern.exec(text);
+  return match ? [match.index, match.index + match[0].length] : null;
+}
+
 // The snippet as text nodes, with the sentence that supports the answer in <mark> (no HTML is parsed).
 function snippetWithEvidence(source) {
   const snippet = el("span", { class: "snippet" });
-  const at = source.evidence ? source.snippet.indexOf(source.evidence) : -1;
-  if (at < 0) {
+  const at = source.evidence ? findLoosely(source.snippet, source.evidence) : null;
+  if (!at) {
     snippet.append(source.snippet);
     return snippet;
   }
-  snippet.append(source.snippet.slice(0, at),
-    el("mark", { class: "evidence", title: "This sentence supports the answer" }, source.evidence),
-    source.snippet.slice(at + source.evidence.length));
+  snippet.append(source.snippet.slice(0, at[0]),
+    el("mark", { class: "evidence", title: "This sentence supports the answer" }, source.snippet.slice(at[0], at[1])),
+    source.snippet.slice(at[1]));
   return snippet;
 }
 
