@@ -91,7 +91,12 @@ def _joint(text: str, start: int, end: int) -> str:
 def _is_title(line: str, following: str) -> bool:
     """A line that is not wrapped text: no punctuation at its end and well short of the line after it (a wrapped
     paragraph's lines are about as long as each other)."""
-    return bool(line) and not line.endswith(tuple(",，、;；:：-")) and len(line) < 0.6 * len(following)
+    return bool(line) and not line.endswith(tuple(",，、;；:：-")) and _width(line) < 0.6 * _width(following)
+
+
+def _width(line: str) -> int:
+    """Columns the line takes: a Chinese character two, as wrapping tools count them."""
+    return len(line) + len(_CJK.findall(line))
 
 
 def cited_numbers(text: str) -> list[int]:
