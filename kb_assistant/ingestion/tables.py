@@ -167,6 +167,48 @@ def read_legacy_workbook(path: Path, data: bytes) -> list[tuple[str, str]]:
     return sheets
 
 
+def _visual_lines(block: dict[str, Any]) -> list[tuple[float, float, str]]:
+    """A text block's lines as printed: PyMuPDF's lines that sit beside each other (a heading's number and its
+    words) joined with a space; (top, bottom, text) each."""
+    lines: list[tuple[float, float, str]] = []
+    for line in block.get("lines", []):
+        text = "".join(span.get("text", "") for span in line.get("spans", [])).strip()
+        if not text:
+            continue
+        top, bottom = line["bbox"][1], line["bbox"][3]
+        if lines and top < lines[-1][1] - 0.5 * (lines[-1][1] - lines[-1][0]):
+            lines[-1] = (lines[-1][0], max(lines[-1][1], bottom), f"{lines[-1][2]} {text}")
+        else:
+            lines.append((top, bottom, text))
+    return lines
+
+
+def _paragraphs_text(blocks: list[dict[str, Any]]) -> str:
+    """Text blocks in reading order, a blank line between paragraphs. Some PDFs make every printed line a block
+    of its own (the pumpkin book does), which read as one paragraph a line, so a sentence was cut at each line's
+    end: a one-line block as wide as the next block goes on in it when that starts within a line's height below."""
+    out: list[str] = []
+    previous: list[tuple[float, float, str]] = []
+    previous_right = 0.0
+    for block in blocks:
+        lines = _visual_lines(block) if block.get("type") == 0 else []
+        if not lines:
+            continue
+        left, right = block["bbox"][0], block["bbox"][2]
+        if previous:
+            top, (last_top, last_bottom, _) = lines[0][0], previous[-1]
+            height = last_bottom - last_top
+            if abs(top - last_top) < 0.5 * height:  # beside the previous block's last line (not a column beside it)
+                out.append(" ")
+            elif len(previous) == 1 and top - last_bottom < height and previous_right >= right - 0.1 * (right - left):
+                out.append("\n")  # a full line (not a heading) with the next line just below it
+            else:
+                out.append("\n\n")
+        out.append("\n".join(line[2] for line in lines))
+        previous, previous_right = lines, right
+    return "".join(out) + "\n" if out else ""
+
+
 def pdf_page_text(page: Any) -> str:
     """A PDF page's text in reading order with each ruled table written as a Markdown table in its place (the
     words inside a table's box are not repeated as loose text)."""
@@ -179,7 +221,7 @@ def pdf_page_text(page: Any) -> str:
         except Exception:  # noqa: BLE001 - a table finder failure must not cost the page its text
             tables = []
     if not tables:
-        return str(page.get_text("text", sort=True))
+        return _paragraphs_text(page.get_text("dict", sort=True)["blocks"])
     boxes = [pymupdf.Rect(t.bbox) for t in tables]
     parts: list[tuple[float, str]] = []
     for x0, y0, x1, y1, text, _, kind in page.get_text("blocks", sort=True):

@@ -1,5 +1,6 @@
 """Documents as people have them: a scanned page and a photo read by OCR, tables that keep their header in every
-chunk, a workbook with two sheets and a merged cell, and files with no text skipped rather than failed."""
+chunk, a workbook with two sheets and a merged cell, files with no text skipped rather than failed, and a PDF whose
+lines are blocks of their own read in whole sentences."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from PIL import Image, ImageDraw, ImageFont
 
 from kb_assistant.config import Settings
 from kb_assistant.ingestion import ingest
+from kb_assistant.ingestion.loaders import load_bytes
+from kb_assistant.qa.answer_text import split_sentences
 from kb_assistant.retrieval import make_retriever
+from tests.conftest import shared_path
 
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")  # installed by `make browser` with Chromium
 MEMO = [
@@ -164,3 +168,16 @@ def test_files_with_no_text_are_skipped_not_failed(tmp_path: Path, settings: Set
     again = ingest([docs], settings, embeddings=embeddings)
     assert again.ok and {o.source: o.status for o in again.outcomes}["guide.html"] == "skipped"
     assert all(d.metadata["source"] != "guide.html" for d in _top(settings, embeddings, "Which port does the service listen on?"))
+
+
+def test_a_pdf_that_prints_each_line_as_a_block_keeps_its_sentences_whole() -> None:
+    # The pumpkin book makes every printed line a text block of its own; read as one paragraph a line, its
+    # sentences were cut at each line's end, in the chunks, in the quotes and in what the model was given.
+    book = shared_path("corpora", "llm_universe_kb", "knowledge_db", "pumkin_book", "pumpkin_book.pdf")
+    page = next(d for d in load_bytes(book, book.read_bytes()) if d.metadata["page"] == 21).page_content
+    sentences = [s for s, _, _ in split_sentences(page)]
+    assert ("从“宏”和“微”的计算方式可以看出，“宏”没有考虑每个类别下的的样本数量，所以平等看待每个类别，因此会受到高P 和高R "
+            "类别的影响，而“微”则考虑到了每个类别的样本数量，因为样本数量多的类相应的TP、FP、TN、FN 也会占比更多，所以在各类"
+            "别样本数量极度不平衡的情况下，数量较多的类别会主导最终结果。") in sentences
+    assert "2.3.7 式(2.18) 和式(2.19) 的解释" in page.splitlines()  # a heading's number and words on one line
+    assert "\n\n式(2.14) 的macro-F1" in page  # and paragraphs still apart
