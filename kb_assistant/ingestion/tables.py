@@ -221,7 +221,8 @@ def pdf_page_text(page: Any) -> str:
         except Exception:  # noqa: BLE001 - a table finder failure must not cost the page its text
             tables = []
     if not tables:
-        return _paragraphs_text(page.get_text("dict", sort=True)["blocks"])
+        # the plain-text flags: "dict" would otherwise carry every picture's bytes
+        return _paragraphs_text(page.get_text("dict", sort=True, flags=pymupdf.TEXTFLAGS_TEXT)["blocks"])
     boxes = [pymupdf.Rect(t.bbox) for t in tables]
     parts: list[tuple[float, str]] = []
     for x0, y0, x1, y1, text, _, kind in page.get_text("blocks", sort=True):
