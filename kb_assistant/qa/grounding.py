@@ -287,7 +287,7 @@ class GroundingCheck:
         if not evidence:
             return False
         gain = quote[1] - max(score for _, score, _ in evidence)
-        if quote[0].answers_asked and (gain > 0 or (gain == 0 and quote[1] >= 1.0)):
+        if quote[0].answers_asked and (gain > 0 or (abs(gain) < 1e-9 and quote[1] >= 1.0 - 1e-9)):
             # the FAQ's question asks all that was asked: its answer is the answer, unless it is already used
             return not any(span.number == quote[0].number and quote[0].start <= span.start < quote[0].end
                            for span, _, _ in evidence)
