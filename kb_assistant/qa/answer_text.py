@@ -31,14 +31,13 @@ def split_sentences(text: str) -> list[tuple[str, int, int]]:
     A line break inside a paragraph (text wrapped at a fixed width, as Markdown and mails are) does not end a
     sentence; in the sentence's text it reads as a space (none between Chinese characters). A line that is a
     heading or a title ends where the line does."""
-    out: list[tuple[str, int, int]] = []
-    starts = [0, *(cut + 1 for cut in hard_breaks(text))]
-    for begin, end in zip(starts, [*(s - 1 for s in starts[1:]), len(text)], strict=True):
-        block, start = text[begin:end], 0
-        for match in _SENTENCE_END.finditer(block):
-            out.append((block[start : match.start()], begin + start))
+    out: list[tuple[str, int]] = []
+    for cut, end in itertools.pairwise([-1, *hard_breaks(text), len(text)]):
+        start = cut + 1
+        for match in _SENTENCE_END.finditer(text, start, end):
+            out.append((text[start : match.start()], start))
             start = match.end()
-        out.append((block[start:], begin + start))
+        out.append((text[start:end], start))
     sentences = []
     for piece, at in out:
         stripped = piece.strip()

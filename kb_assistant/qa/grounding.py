@@ -24,6 +24,7 @@ more of the question's terms, or all of them.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -260,7 +261,7 @@ class GroundingCheck:
         # in passage and sentence order: the first of equals wins, unless a later one answers its own question
         for span, score, quotable in scores.values():
             if quotable and (best is None or score > best[1]
-                             or (score == best[1] and span.answers_asked and not best[0].answers_asked)):
+                             or (_equal(score, best[1]) and span.answers_asked and not best[0].answers_asked)):
                 best = (span, score)
         if best is None or best[1] < self.min_quote_relevance:
             return None
@@ -287,7 +288,7 @@ class GroundingCheck:
         if not evidence:
             return False
         gain = quote[1] - max(score for _, score, _ in evidence)
-        if quote[0].answers_asked and (gain > 0 or (abs(gain) < 1e-9 and quote[1] >= 1.0 - 1e-9)):
+        if quote[0].answers_asked and (gain > 1e-9 or (_equal(gain, 0.0) and _equal(quote[1], 1.0))):
             # the FAQ's question asks all that was asked: its answer is the answer, unless it is already used
             return not any(span.number == quote[0].number and quote[0].start <= span.start < quote[0].end
                            for span, _, _ in evidence)
@@ -300,6 +301,11 @@ class GroundingCheck:
         vectors = np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
         similarity = vectors @ query / (np.linalg.norm(vectors, axis=1) * np.linalg.norm(query) + 1e-12)
         return bool(similarity[0] - similarity[1:].max() >= self.min_quote_similarity_gain)
+
+
+def _equal(a: float, b: float) -> bool:
+    """Equal shares: the same weights summed in another order differ in the last bits."""
+    return math.isclose(a, b, abs_tol=1e-9)
 
 
 class _About:
