@@ -19,7 +19,7 @@ values), bf16, 1,000-token prompts, 256 new tokens:
     last): batch-1 tokens/s against bf16 in the same run, its packed pass and decode step times, 32 closed-loop
     clients (with the scheduler's step log), weight memory, and the share of positions where int8's greedy
     token equals bf16's (teacher-forced on bf16's own greedy text); decode step times at 1, 8 and 32 rows are
-    measured for bf16 too;
+    measured for bf16 too; ``--int8 --batch-one`` measures batch 1 and the agreement alone (a few minutes);
   - ``--prefix N ...``: TTFT of an N-token prompt whose first 80% was seen before (reused from the prefix cache) against a
     cold prompt of the same length, and whether both give the same tokens;
   - ``--limit-gb 24``: the process may use 24 GiB only; 8 concurrent requests of 4,096 tokens each
@@ -269,7 +269,8 @@ def forced_argmax(decoder: SlotDecoder, prompt: list[int], continuation: list[in
     return chosen
 
 
-def bench_int8(model: Any, bandwidth: float, prompt: int, new: int, bf16_b1: float) -> dict[str, Any]:
+def bench_int8(model: Any, bandwidth: float, prompt: int, new: int, bf16_b1: float,
+               batch_one: bool = False) -> dict[str, Any]:
     """Weight-only int8 against bf16 on the same model; replaces the model's bf16 weights."""
     prompts = [prompt_ids(200, 300 + seed) for seed in range(3)]
     reference = SlotDecoder(model, max_batch=1, max_len=1024)
@@ -285,23 +286,27 @@ def bench_int8(model: Any, bandwidth: float, prompt: int, new: int, bf16_b1: flo
     engine.warm_up(prompt + new + 1)
     engine_b1(engine, prompt, 16)
     b1 = engine_b1(engine, prompt, new)
-    passes = pass_times(engine.decoder)
-    steps = step_times(engine.decoder, (1, 8, 32), prompt)
     int8_bytes = sum(w.nbytes for layer in engine.decoder.fused for w in (layer.qkv, layer.out, layer.gate_up, layer.down))
     other = sum(p.numel() * p.element_size() for p in model.parameters())  # embeddings, norms, LM head (bf16)
     result = {"weights_gb_int8": (int8_bytes + other) / 1e9, "kv_cache_gb": engine.kv_cache_bytes / 1e9,
               "bound_tok_s": bandwidth / (int8_bytes + other), "engine_b1": b1,
               "speedup_vs_bf16_b1": b1["decode_tok_s_per_seq"] / bf16_b1,
-              "greedy_agreement_with_bf16": agree / total, "pass_ms": passes, "decode_step_ms": steps}
+              "greedy_agreement_with_bf16": agree / total}
+    result["share_of_bound"] = b1["decode_tok_s_per_seq"] / result["bound_tok_s"]
+    if batch_one:
+        engine.close()
+        return result
+    result["pass_ms"] = pass_times(engine.decoder)
+    result["decode_step_ms"] = step_times(engine.decoder, (1, 8, 32), prompt)
     log = StepLog(engine)
     result["closed_loop32"] = {**concurrent(engine, 32, 3, prompt, new, 2.0), "steps": log.summary()}
-    result["share_of_bound"] = b1["decode_tok_s_per_seq"] / result["bound_tok_s"]
     engine.close()
     return result
 
 
 def bench_model(name: str, bandwidth: float, prompt: int, new: int, skip_plain: bool, peak: float,
-                shares: list[float], prefix: list[int], int8: bool = False, baseline: bool = False) -> dict[str, Any]:
+                shares: list[float], prefix: list[int], int8: bool = False, baseline: bool = False,
+                batch_one: bool = False) -> dict[str, Any]:
     torch.cuda.empty_cache()
     torch.cuda.reset_peak_memory_stats()
     model = random_model(name)
@@ -320,6 +325,13 @@ def bench_model(name: str, bandwidth: float, prompt: int, new: int, skip_plain: 
     b1["share_of_bound"] = b1["decode_tok_s_per_seq"] / result["bound_tok_s"]
     result["engine_b1"] = b1
     print(name, "engine b1", json.dumps(b1), flush=True)
+    if batch_one:
+        engine.close()
+        del engine
+        if int8:
+            result["int8"] = bench_int8(model, bandwidth, prompt, new, b1["decode_tok_s_per_seq"], batch_one=True)
+            print(name, "int8", json.dumps(result["int8"]), flush=True)
+        return result
     result["decode_step_ms"] = step_times(engine.decoder, (1, 8, 32), prompt)
     print(name, "decode step ms by batch", json.dumps(result["decode_step_ms"]), flush=True)
     result["agreement"] = agreement(model, engine)
@@ -441,6 +453,7 @@ def main() -> None:
     parser.add_argument("--packed-baseline", action="store_true",
                         help="also measure bursts and the prefix cache with packed passes through PyTorch's operations")
     parser.add_argument("--int8", action="store_true", help="also measure weight-only int8 (runs last)")
+    parser.add_argument("--batch-one", action="store_true", help="only batch 1 (and int8's agreement with bf16)")
     parser.add_argument("--prefix", type=int, nargs="*", default=[], metavar="TOKENS",
                         help="measure the prefix cache with prompts of these lengths")
     parser.add_argument("--embeddings", type=Path, default=None, help="folder with the embedding model's config + tokenizer")
@@ -464,7 +477,7 @@ def main() -> None:
             bandwidth = report["copy_bandwidth_tb_s"] * 1e12
             report["results"].append(bench_model(name, bandwidth, args.prompt_tokens, args.new_tokens, args.skip_plain,
                                                  report["matmul_peak_tflops"] * 1e12, args.decode_shares, args.prefix,
-                                                 args.int8, args.packed_baseline))
+                                                 args.int8, args.packed_baseline, args.batch_one))
         if args.out:
             Path(args.out).write_text(json.dumps(report, indent=2))
     if args.embeddings:
@@ -472,7 +485,16 @@ def main() -> None:
     if args.out:
         Path(args.out).write_text(json.dumps(report, indent=2))
     for r in report["results"]:
-        if "engine_b1" in r:
+        if "engine_b1" in r and "closed_loop32" not in r:  # --batch-one
+            e = r["engine_b1"]
+            print(f"{r['model']}: engine b1 {e['decode_tok_s_per_seq']:.1f} tok/s = {e['share_of_bound']:.0%} of "
+                  f"{r['bound_tok_s']:.0f}")
+            if "int8" in r:
+                x = r["int8"]
+                print(f"  int8: b1 {x['engine_b1']['decode_tok_s_per_seq']:.1f} tok/s = {x['speedup_vs_bf16_b1']:.2f}x "
+                      f"bf16 ({x['share_of_bound']:.0%} of {x['bound_tok_s']:.0f}); weights {x['weights_gb_int8']:.1f} "
+                      f"GB; greedy agreement {x['greedy_agreement_with_bf16']:.1%}")
+        elif "engine_b1" in r:
             e, plain = r["engine_b1"], r.get("plain_b1", {})
             c = r["closed_loop32"]
             print(f"{r['model']}: plain b1 {plain.get('decode_tok_s_per_seq', 0):.1f} tok/s; engine b1 "

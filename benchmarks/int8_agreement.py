@@ -1,7 +1,7 @@
 """Top-1 agreement of the engine's weight-only int8 with the real packaged chat model's own weights.
 
 The engine's int8 (``engine_int8``) rounds every linear weight of the decoder layers, and the output layer, to
-int8 with one scale per output row (:class:`kb_assistant.llms.int8_weights.Int8Weight`). Random weights say little
+int8 with one scale per 128 columns of each row (:class:`kb_assistant.llms.int8_weights.Int8Weight`). Random weights say little
 about what that costs a real model (their logits are near-ties), and the real weights cannot travel to the GPU
 machine; so here the packaged chat model (float32, CPU) reads real text teacher-forced twice, with its weights
 and with them rounded as the engine rounds them, and the share of positions whose most likely next token is the
@@ -62,8 +62,7 @@ def main() -> None:
         with torch.inference_mode():
             model.to(dtype)
             for linear, weight in zip(linears, own, strict=True):
-                rounded = Int8Weight.quantize(weight) if int8 else None
-                linear.weight.copy_(weight if rounded is None else rounded.values.float() * rounded.scales[:, None])
+                linear.weight.copy_(Int8Weight.quantize(weight).dequantize() if int8 else weight)
             return [model(ids).logits[0].argmax(-1) for ids in batches]
 
     def agreement(first: list[torch.Tensor], second: list[torch.Tensor]) -> float:

@@ -1,12 +1,13 @@
-"""Weight-only int8 for the generation engine: per-output-channel scales, a Triton kernel on CUDA.
+"""Weight-only int8 for the generation engine: one scale per 128 columns of each row, a Triton kernel on CUDA.
 
 Decoding one token reads every weight once, so at small batches speed is weight bytes over memory bandwidth:
-int8 weights halve the bytes of bf16 ones. The kernel reads int8 tiles, widens them to bf16 in registers and
-multiplies on the tensor cores with an fp32 accumulator; the scale is applied once per output. Decode steps
-(up to 64 rows) and prompt passes (more) use the same kernel with tiles tuned for each; a single row (batch 1)
-goes through a plain multiply-and-sum kernel over wide slices, which reads most matrices faster. Without CUDA
-or Triton (the CPU tests) the same numbers come from widening the whole matrix, which is slow but exact to
-the same rounding.
+int8 weights halve the bytes of bf16 ones. Each row is rounded in groups of :data:`GROUP` columns, each group
+with its own scale (a row's largest weight no longer sets the step for all its columns), which costs one float32
+per 128 int8 values (3% more bytes). The kernel reads int8 tiles, widens them to bf16 in registers and multiplies
+on the tensor cores with an fp32 accumulator; each group's sum is scaled once. Decode steps (up to 64 rows) and
+prompt passes (more) use the same kernel with tiles tuned for each; a single row (batch 1) goes through a plain
+multiply-and-sum kernel over wide slices, which reads most matrices faster. Without CUDA or Triton (the CPU
+tests) the same numbers come from widening the whole matrix, which is slow but exact to the same rounding.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ except ImportError:  # pragma: no cover - depends on the install
     triton = None
 
 
+GROUP = 128
+"""Columns of a row that share one scale. On the packaged Qwen2.5 0.5B model (`benchmarks/int8_agreement.py`,
+6,125 positions) one scale per row agreed with the model's own top-1 token 0.967 of the time, one per 128 columns
+0.9825 (the model in bfloat16: 0.978)."""
+
 KERNEL_ROWS = 64
 """Up to this many rows (decode steps) the int8 kernel runs with tiles for few rows; longer inputs (prompt
 passes) run it with large tiles."""
@@ -33,20 +39,42 @@ GEMV_MAX_OUTPUTS = 16384
 GPU either way, and the tensor-core tiles read them faster at batch 1 (Qwen2-7B's 37,888 x 3,584: 3.56 against
 3.29 TB/s on an H200)."""
 
+SCALE_DTYPE = torch.float32
+"""How the scales are stored."""
+
+_QUANTIZE_ROWS = 4096
+"""Rows rounded at a time: the float32 copy of the output layer of a 7B model (2.2 GB) would not fit beside the
+model on a 24 GB card."""
+
 
 @dataclass(frozen=True)
 class Int8Weight:
-    """A linear layer's weight as int8 rows (``out_features x in_features``) and one scale per row."""
+    """A linear layer's weight as int8 rows (``out_features x in_features``) and the scales of their column
+    groups, laid out ``groups x out_features`` so that a tile of rows reads its scales contiguously."""
 
     values: torch.Tensor
     scales: torch.Tensor
 
     @classmethod
     def quantize(cls, weight: torch.Tensor) -> Int8Weight:
-        """Symmetric per-row quantisation: each row's largest magnitude maps to 127."""
-        scales = weight.float().abs().amax(dim=1).clamp(min=1e-8) / 127.0
-        values = torch.round(weight.float() / scales[:, None]).clamp(-127, 127).to(torch.int8)
-        return cls(values.contiguous(), scales.to(torch.float32).contiguous())
+        """Symmetric rounding in groups of :data:`GROUP` columns: each group's largest magnitude maps to 127."""
+        rows, columns = weight.shape
+        groups = -(-columns // GROUP)
+        values = torch.empty((rows, columns), dtype=torch.int8, device=weight.device)
+        scales = torch.empty((rows, groups), dtype=SCALE_DTYPE, device=weight.device)
+        for start in range(0, rows, _QUANTIZE_ROWS):
+            part = weight[start : start + _QUANTIZE_ROWS].float()
+            grouped = F.pad(part, (0, groups * GROUP - columns)).view(len(part), groups, GROUP)
+            step = (grouped.abs().amax(dim=2).clamp(min=1e-8) / 127.0).to(SCALE_DTYPE)
+            rounded = torch.round(grouped / step.float()[:, :, None]).clamp(-127, 127).to(torch.int8)
+            values[start : start + len(part)] = rounded.view(len(part), -1)[:, :columns]
+            scales[start : start + len(part)] = step
+        return cls(values.contiguous(), scales.t().contiguous())
+
+    def dequantize(self) -> torch.Tensor:
+        """The rounded weight in float32 (what the kernels compute with, widened)."""
+        columns = self.values.shape[1]
+        return self.values.float() * self.scales.float().t().repeat_interleave(GROUP, dim=1)[:, :columns]
 
     @property
     def shape(self) -> torch.Size:
@@ -54,7 +82,7 @@ class Int8Weight:
 
     @property
     def nbytes(self) -> int:
-        return self.values.numel() + self.scales.numel() * 4
+        return self.values.numel() + self.scales.numel() * self.scales.element_size()
 
 
 @dataclass(frozen=True)
@@ -74,11 +102,11 @@ def linear(x: torch.Tensor, weight: torch.Tensor | Int8Weight, bias: torch.Tenso
     if not isinstance(weight, Int8Weight):
         return F.linear(x, weight, bias)
     if x.is_cuda and triton is not None:
-        out = _triton_linear(x, weight)
-    elif x.is_cuda:
-        out = (F.linear(x, weight.values.to(x.dtype)).float() * weight.scales).to(x.dtype)
+        return _triton_linear(x, weight, bias)  # the bias added in the kernel: no pass of its own
+    if x.is_cuda:
+        out = F.linear(x, weight.dequantize().to(x.dtype))
     else:
-        out = (F.linear(x.float(), weight.values.float()) * weight.scales).to(x.dtype)
+        out = F.linear(x.float(), weight.dequantize()).to(x.dtype)
     return out + bias if bias is not None else out
 
 
@@ -91,7 +119,7 @@ def available() -> str | None:
     return None
 
 
-def _triton_linear(x: torch.Tensor, weight: Int8Weight) -> torch.Tensor:
+def _triton_linear(x: torch.Tensor, weight: Int8Weight, bias: torch.Tensor | None) -> torch.Tensor:
     shape = x.shape
     rows = x.reshape(-1, shape[-1])
     if not rows.is_contiguous():
@@ -99,6 +127,8 @@ def _triton_linear(x: torch.Tensor, weight: Int8Weight) -> torch.Tensor:
     m, k = rows.shape
     n = weight.values.shape[0]
     out = torch.empty((m, n), dtype=x.dtype, device=x.device)
+    b = out if bias is None else bias  # any pointer when there is none
+    extra = {"HAS_BIAS": bias is not None, "GROUP": GROUP}
     grid = lambda meta: (triton.cdiv(m, meta["BLOCK_M"]), triton.cdiv(n, meta["BLOCK_N"]))
     # float32 inputs multiply in full precision (the tests compare against float32), not TF32
     ieee = x.dtype == torch.float32
@@ -106,21 +136,23 @@ def _triton_linear(x: torch.Tensor, weight: Int8Weight) -> torch.Tensor:
         # Prompt passes: compute-bound, large tiles. Widening the matrix for cuBLAS instead cost ~20 ms a pass
         # of Qwen2-7B on an H200 (27 against 7.6 ms for 200 tokens after 800 cached); tuned per shape and size
         # class (the rows change with every pass)
-        _int8_matmul_wide[grid](rows, weight.values, weight.scales, out, m, n, k, ROWS=_row_class(m), IEEE=ieee)
+        _int8_matmul_wide[grid](rows, weight.values, weight.scales, out, b, m, n, k, ROWS=_row_class(m), IEEE=ieee,
+                                 **extra)
         return out.reshape(*shape[:-1], n)
     if m == 1 and n * k >= 2**22 and n < GEMV_MAX_OUTPUTS and not ieee:
         # Batch 1: a product with one row reads the matrix once and does little else; a plain multiply-and-sum
         # over wide int8 slices reads closer to the bandwidth than 16-row tensor-core tiles of which 15 are empty
         # (H200, Qwen2-7B's matrices: q/k/v 2.66 against 1.61 TB/s, out 2.45 / 1.61, down 2.62 / 1.99)
         _int8_gemv[lambda meta: (triton.cdiv(n, meta["BLOCK_N"]),)](
-            rows, weight.values, weight.scales, out, n, k)
+            rows, weight.values, weight.scales, out, b, n, k, **extra)
         return out.reshape(*shape[:-1], n)
     block_m = 16 if m <= 16 else 32 if m <= 32 else 64
     if n * k >= 2**22:  # a model's matrices: tuned once per shape
-        _int8_matmul_tuned[grid](rows, weight.values, weight.scales, out, m, n, k, BLOCK_M=block_m, IEEE=ieee, ROWS=0)
+        _int8_matmul_tuned[grid](rows, weight.values, weight.scales, out, b, m, n, k, BLOCK_M=block_m, IEEE=ieee, ROWS=0,
+                                 **extra)
     else:  # small ones (tests, tiny models) skip tuning, which compiles every candidate
-        _int8_matmul[grid](rows, weight.values, weight.scales, out, m, n, k, BLOCK_M=block_m, BLOCK_N=32, BLOCK_K=64,
-                           IEEE=ieee, ROWS=0)
+        _int8_matmul[grid](rows, weight.values, weight.scales, out, b, m, n, k, BLOCK_M=block_m, BLOCK_N=32, BLOCK_K=64,
+                           IEEE=ieee, ROWS=0, **extra)
     return out.reshape(*shape[:-1], n)
 
 
@@ -145,34 +177,53 @@ if triton is not None:
             ]
         ]
 
+    @triton.jit
+    def _tile_product(x_ptr, w_ptr, offs_m, offs_n, k0, acc, M, N: tl.constexpr, K: tl.constexpr,
+                      WIDTH: tl.constexpr, IEEE: tl.constexpr):
+        # acc + x[:, k0:k0+WIDTH] @ w[:, k0:k0+WIDTH].T, the int8 tile widened to x's type
+        offs_k = k0 + tl.arange(0, WIDTH)
+        k_ok = offs_k < K
+        x = tl.load(x_ptr + offs_m[:, None] * K + offs_k[None, :], mask=(offs_m[:, None] < M) & k_ok[None, :],
+                    other=0.0)
+        w = tl.load(w_ptr + offs_n[None, :] * K + offs_k[:, None], mask=(offs_n[None, :] < N) & k_ok[:, None],
+                    other=0)
+        if IEEE:
+            return tl.dot(x, w.to(x.dtype), acc, input_precision="ieee")
+        return tl.dot(x, w.to(x.dtype), acc)
+
     # Rows vary with every pass: not specialised on, so no pass size compiles the kernel again
     @triton.jit(do_not_specialize=["M", "ROWS"])
-    def _int8_matmul(x_ptr, w_ptr, s_ptr, out_ptr, M, N: tl.constexpr, K: tl.constexpr,
-                     BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr,
-                     IEEE: tl.constexpr, ROWS):
+    def _int8_matmul(x_ptr, w_ptr, s_ptr, out_ptr, b_ptr, M, N: tl.constexpr, K: tl.constexpr,
+                     BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, GROUP: tl.constexpr,
+                     HAS_BIAS: tl.constexpr, IEEE: tl.constexpr, ROWS):
         # N and K are the weight's shape: a few values per model, so compiled in (known loop bounds). ROWS is
-        # only the tuning key of prompt passes.
+        # only the tuning key of prompt passes. Each group's product is summed apart and scaled once: tiles
+        # wider than a group take one product per group, narrower ones accumulate a group's products first.
         pid_m, pid_n = tl.program_id(0), tl.program_id(1)
         offs_m = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
         offs_n = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
-        offs_k = tl.arange(0, BLOCK_K)
-        x_ptrs = x_ptr + offs_m[:, None] * K + offs_k[None, :]
-        w_ptrs = w_ptr + offs_n[None, :] * K + offs_k[:, None]
+        n_ok = offs_n < N
         acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)
-        for start in range(0, K, BLOCK_K):
-            k_ok = (start + offs_k) < K
-            x = tl.load(x_ptrs, mask=(offs_m[:, None] < M) & k_ok[None, :], other=0.0)
-            w = tl.load(w_ptrs, mask=(offs_n[None, :] < N) & k_ok[:, None], other=0)
-            if IEEE:
-                acc += tl.dot(x, w.to(x.dtype), input_precision="ieee")
-            else:
-                acc += tl.dot(x, w.to(x.dtype))
-            x_ptrs += BLOCK_K
-            w_ptrs += BLOCK_K
-        scales = tl.load(s_ptr + offs_n, mask=offs_n < N, other=0.0)
-        acc = acc * scales[None, :]
+        if BLOCK_K >= GROUP:
+            for start in range(0, K, BLOCK_K):
+                for j in tl.static_range(BLOCK_K // GROUP):
+                    k0 = start + j * GROUP
+                    part = _tile_product(x_ptr, w_ptr, offs_m, offs_n, k0,
+                                         tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32), M, N, K, GROUP, IEEE)
+                    scales = tl.load(s_ptr + (k0 // GROUP) * N + offs_n, mask=n_ok & (k0 < K), other=0.0)
+                    acc += part * scales.to(tl.float32)[None, :]
+        else:
+            for start in range(0, K, GROUP):
+                part = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)
+                for j in tl.static_range(GROUP // BLOCK_K):
+                    part = _tile_product(x_ptr, w_ptr, offs_m, offs_n, start + j * BLOCK_K, part, M, N, K,
+                                         BLOCK_K, IEEE)
+                scales = tl.load(s_ptr + (start // GROUP) * N + offs_n, mask=n_ok, other=0.0)
+                acc += part * scales.to(tl.float32)[None, :]
+        if HAS_BIAS:
+            acc += tl.load(b_ptr + offs_n, mask=n_ok, other=0.0).to(tl.float32)[None, :]
         out_ptrs = out_ptr + offs_m[:, None] * N + offs_n[None, :]
-        tl.store(out_ptrs, acc.to(out_ptr.dtype.element_ty), mask=(offs_m[:, None] < M) & (offs_n[None, :] < N))
+        tl.store(out_ptrs, acc.to(out_ptr.dtype.element_ty), mask=(offs_m[:, None] < M) & n_ok[None, :])
 
     _int8_matmul_tuned = triton.autotune(configs=_configs(), key=["BLOCK_M", "N", "K", "IEEE"])(_int8_matmul)
     _int8_matmul_wide = triton.autotune(configs=_wide_configs(), key=["ROWS", "N", "K", "IEEE"])(_int8_matmul)
@@ -189,28 +240,37 @@ if triton is not None:
     @triton.autotune(configs=_gemv_configs(), key=["N", "K"])
     @triton.heuristics({"EVEN_K": lambda args: args["K"] % args["BLOCK_K"] == 0})
     @triton.jit
-    def _int8_gemv(x_ptr, w_ptr, s_ptr, out_ptr, N: tl.constexpr, K: tl.constexpr,
-                   BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, EVEN_K: tl.constexpr):
+    def _int8_gemv(x_ptr, w_ptr, s_ptr, out_ptr, b_ptr, N: tl.constexpr, K: tl.constexpr, BLOCK_N: tl.constexpr,
+                   BLOCK_K: tl.constexpr, GROUP: tl.constexpr, HAS_BIAS: tl.constexpr, EVEN_K: tl.constexpr):
         # One input row: each program sums BLOCK_N rows of the matrix against it, BLOCK_K int8 columns at a time
-        # (contiguous in memory: wide loads), in fp32; the row sums are taken once at the end.
+        # (contiguous in memory: wide loads) seen as BLOCK_K // GROUP groups, in fp32; each group's sum is
+        # scaled as it is taken.
+        GROUPS: tl.constexpr = BLOCK_K // GROUP
         pid = tl.program_id(0)
         offs_n = pid * BLOCK_N + tl.arange(0, BLOCK_N)
-        offs_k = tl.arange(0, BLOCK_K)
+        offs_g = tl.arange(0, GROUPS)
+        offs_k = offs_g[:, None] * GROUP + tl.arange(0, GROUP)[None, :]
         n_ok = offs_n < N
-        w_ptrs = w_ptr + offs_n[:, None] * K + offs_k[None, :]
-        acc = tl.zeros((BLOCK_N, BLOCK_K), dtype=tl.float32)
+        w_ptrs = w_ptr + offs_n[:, None, None] * K + offs_k[None, :, :]
+        s_ptrs = s_ptr + offs_g[None, :] * N + offs_n[:, None]
+        acc = tl.zeros((BLOCK_N, GROUPS), dtype=tl.float32)
         for start in range(0, K, BLOCK_K):
             if EVEN_K:
                 x = tl.load(x_ptr + start + offs_k)
-                w = tl.load(w_ptrs, mask=n_ok[:, None], other=0)
+                w = tl.load(w_ptrs, mask=n_ok[:, None, None], other=0)
+                scales = tl.load(s_ptrs, mask=n_ok[:, None], other=0.0)
             else:
                 k_ok = (start + offs_k) < K
                 x = tl.load(x_ptr + start + offs_k, mask=k_ok, other=0.0)
-                w = tl.load(w_ptrs, mask=n_ok[:, None] & k_ok[None, :], other=0)
-            acc += w.to(tl.float32) * x.to(tl.float32)[None, :]
+                w = tl.load(w_ptrs, mask=n_ok[:, None, None] & k_ok[None, :, :], other=0)
+                g_ok = (start + offs_g * GROUP) < K
+                scales = tl.load(s_ptrs, mask=n_ok[:, None] & g_ok[None, :], other=0.0)
+            acc += tl.sum(w.to(tl.float32) * x.to(tl.float32)[None, :, :], axis=2) * scales.to(tl.float32)
             w_ptrs += BLOCK_K
-        scales = tl.load(s_ptr + offs_n, mask=n_ok, other=0.0)
-        total = tl.sum(acc, axis=1) * scales
+            s_ptrs += GROUPS * N
+        total = tl.sum(acc, axis=1)
+        if HAS_BIAS:
+            total += tl.load(b_ptr + offs_n, mask=n_ok, other=0.0).to(tl.float32)
         tl.store(out_ptr + offs_n, total.to(out_ptr.dtype.element_ty), mask=n_ok)
 
 

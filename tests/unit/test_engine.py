@@ -199,20 +199,36 @@ def test_long_prompts_are_prefilled_in_chunks_while_others_decode(model: Any) ->
         engine.close()
 
 
+def test_int8_rounding_keeps_small_weights_beside_a_large_one_in_the_same_row() -> None:
+    """One scale per 128 columns: an outlier sets the step of its own group only, so the other groups of its row
+    keep their small weights (one scale per row rounded them all to zero)."""
+    from kb_assistant.llms.int8_weights import GROUP, Int8Weight
+
+    torch.manual_seed(0)
+    weight = torch.randn(8, 3 * GROUP + 40) * 0.01  # a last group of 40 columns
+    weight[2, 5] = 4.0
+    rounded = Int8Weight.quantize(weight)
+    assert rounded.values.dtype == torch.int8 and rounded.scales.shape == (4, 8)
+    error = (rounded.dequantize() - weight).abs()
+    steps = rounded.scales.t().repeat_interleave(GROUP, dim=1)[:, : weight.shape[1]]
+    assert bool((error <= steps / 2 + 1e-7).all())  # every weight within half its group's step
+    assert float(error[2, GROUP:].max()) < 1e-3  # the outlier's row beyond its group: 4.0 / 127 would be 0.03
+    assert float(rounded.dequantize()[2, 5]) == pytest.approx(4.0)
+
+
 def test_int8_weights_compute_what_their_dequantised_weights_compute(device: str = "cpu") -> None:
     from kb_assistant.llms.int8_weights import Int8Weight
 
-    # The reference: the same model with every linear weight (the output layer's too) rounded to int8 x its row
-    # scale, in float32.
+    # The reference: the same model with every linear weight (the output layer's too) rounded to int8 x its
+    # group's scale, in float32.
     rounded = random_model("qwen2").to(device)
     with torch.no_grad():
         for layer in rounded.model.layers:
             for module in (layer.self_attn.q_proj, layer.self_attn.k_proj, layer.self_attn.v_proj, layer.self_attn.o_proj,
                            layer.mlp.gate_proj, layer.mlp.up_proj, layer.mlp.down_proj):
-                q = Int8Weight.quantize(module.weight)
-                module.weight.copy_(q.values.float() * q.scales[:, None])
-        q = Int8Weight.quantize(rounded.lm_head.weight)  # the output layer too; the input embedding stays
-        rounded.lm_head.weight = torch.nn.Parameter(q.values.float() * q.scales[:, None])
+                module.weight.copy_(Int8Weight.quantize(module.weight).dequantize())
+        # the output layer too; the input embedding stays
+        rounded.lm_head.weight = torch.nn.Parameter(Int8Weight.quantize(rounded.lm_head.weight).dequantize())
     prompts = ([5, 6, 7, 8], list(range(20, 80)))
     expected = [reference(rounded, p, 16) for p in prompts]
     quantised = random_model("qwen2").to(device)
