@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kb_assistant.cjk import is_chinese
 from kb_assistant.config import Settings
 from kb_assistant.errors import ConfigError
 
@@ -265,7 +266,7 @@ def answer_scores(prediction: str, answers: list[str]) -> dict[str, float]:
         gold = _normalise_answer(answer)
         if not gold:
             continue
-        cjk = bool(re.search(r"[\u4e00-\u9fff]", gold))
+        cjk = is_chinese(gold)
         p_tokens = list(pred.replace(" ", "")) if cjk else pred.split()
         g_tokens = list(gold.replace(" ", "")) if cjk else gold.split()
         common = sum(min(p_tokens.count(t), g_tokens.count(t)) for t in set(g_tokens))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from kb_assistant.cjk import is_chinese
 from kb_assistant.kb.tokens import jieba_lock, jieba_module
 
 _CONJUNCTIONS = frozenset({"和", "及", "与", "以及", "、", "跟", "或"})
@@ -35,7 +36,7 @@ def question_parts(question: str) -> list[str]:
     text = question.strip()
     if not text:
         return [question]
-    if not re.search(r"[\u4e00-\u9fff]", text):
+    if not is_chinese(text):
         return _english_parts(text)
     parts: list[str] = []
     for piece in _questions(text):

@@ -10,17 +10,16 @@ order: boxes whose heights overlap form a line, lines run top to bottom, boxes i
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from typing import Any
 
+from kb_assistant.cjk import WIDE
 from kb_assistant.errors import LoaderError
 
 logger = logging.getLogger(__name__)
 
 _ENGINE: Any = None
 _ENGINE_LOCK = threading.Lock()
-_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 MIN_SCORE = 0.5
 """Recognised text below this confidence is dropped (RapidOCR's own default)."""
 
@@ -109,7 +108,7 @@ def _join_line(line: list[tuple[float, float, float, str]]) -> str:
     out = ""
     for _, _, _, text in line:
         # Chinese runs on without spaces; a space only between two non-CJK ends.
-        if out and not (_CJK.match(out[-1]) or _CJK.match(text[0])):
+        if out and not (WIDE.match(out[-1]) or WIDE.match(text[0])):
             out += " "
         out += text.strip()
     return out

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
+from kb_assistant.cjk import HAN
+
 _SEPARATORS = re.compile(r"[_\s.+~=]+|(?<![A-Za-z0-9])-|-(?![A-Za-z0-9])|(?<=[A-Za-z])-(?=\d)|(?<=\d)-(?=[A-Za-z])")
 _COPY_MARK = re.compile(r"(\s*(\(\d+\)|（\d+）|\[\d+\]|-?\s*副本\d*|\s-\s?copy(\s\d+)?|\scopy(\s\d+)?))+$", re.IGNORECASE)
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _GENERIC = {
     "scan", "scanned", "img", "image", "pic", "picture", "photo", "dsc", "dscn", "dcim", "screenshot", "screen", "shot",
@@ -23,7 +24,7 @@ _GENERIC = {
     "wechat", "whatsapp", "mmexport", "version", "ver", "rev", "chunk", "part", "sheet", "book", "slide", "slides",
     "新建文本文档", "新建文档", "新建", "未命名", "未命名文档", "文档", "副本", "扫描件", "扫描", "图片", "截图", "附件", "文件",
 }
-_GENERIC_CJK = sorted((g for g in _GENERIC if _CJK.search(g)), key=len, reverse=True)  # longest first
+_GENERIC_CJK = sorted((g for g in _GENERIC if HAN.search(g)), key=len, reverse=True)  # longest first
 
 
 def file_title(source: str) -> str | None:
@@ -40,11 +41,11 @@ def _says_something(title: str) -> bool:
     (a hash, a camera counter) counts for nothing, and one of fewer than four letters is not enough alone."""
     meaningful = []
     for word in title.split():
-        if _CJK.search(word):
+        if HAN.search(word):
             rest = word
             for generic in _GENERIC_CJK:
                 rest = rest.replace(generic, "")
-            if len(_CJK.findall(rest)) >= 2:
+            if len(HAN.findall(rest)) >= 2:
                 return True
             continue
         if any(c.isdigit() for c in word):

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kb_assistant.cjk import EAST_ASIAN
 from kb_assistant.config import Settings
 from kb_assistant.errors import KBError
 from kb_assistant.kb.client import delete_ids, get_by_paths, scan, where_in
@@ -29,14 +30,13 @@ logger = logging.getLogger(__name__)
 
 COLLECTION_PREFIX = "kben_"
 _LATIN = re.compile(r"[A-Za-z]")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _BATCH = 1000
 
 
 def is_english(text: str) -> bool:
     """Mostly Latin letters: at least 10 for every CJK character (a CJK character carries about a word)."""
     latin = len(_LATIN.findall(text))
-    return latin > 0 and latin >= 10 * len(_CJK.findall(text))
+    return latin > 0 and latin >= 10 * len(EAST_ASIAN.findall(text))
 
 
 def english_collection_name(kb: str) -> str:

@@ -16,19 +16,18 @@ one). The result of that call is already in the conversation, so the repeat cann
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.messages.ai import add_usage
 
+from kb_assistant.cjk import is_chinese
 from kb_assistant.llms.structured import parse_tool_choice
 
 Generate = Callable[[list[BaseMessage], dict[str, Any]], AIMessage]
 """Generate one message for these messages and call keywords (tools, tool_choice…)."""
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _RESULTS_PROMPT = {
     "en": "{question}\n\nResults of the tools called for this question:\n{results}\n\n"
           "Answer the question in words, using these results.",
@@ -105,7 +104,7 @@ def results_question(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
         if isinstance(m, ToolMessage):
             call = calls.get(m.tool_call_id) or {"name": m.name or "tool", "args": {}}
             lines.append(f"- {call['name']}({json.dumps(call['args'], ensure_ascii=False)}): {m.text}")
-    template = _RESULTS_PROMPT["zh" if _CJK.search(question) else "en"]
+    template = _RESULTS_PROMPT["zh" if is_chinese(question) else "en"]
     asked = HumanMessage(template.format(question=question, results="\n".join(lines)))
     earlier = [m for m in messages[: max(start - 1, 0)] if not isinstance(m, (ToolMessage, SystemMessage))
                and not (isinstance(m, AIMessage) and m.tool_calls)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import re
 
+from kb_assistant.cjk import WIDE
 from kb_assistant.qa.prompts import NOT_FOUND
 
 MARKER = re.compile(r"[\[【]\s*(?:资料|来源|source|context)?\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]】]", re.I)
@@ -21,7 +22,6 @@ _HARD_BREAK = re.compile(r"\n(?:[ \t]*\n)+|\n(?=[ \t]*(?:[-*+•>#|]|\d{1,3}[.)�
 """A line break that ends a sentence even without punctuation: a blank line, or one before a list item, a
 heading, a quote, a table row or a code fence. Any other single line break is a hard wrap inside a paragraph."""
 _WRAP = re.compile(r"[ \t]*\n[ \t]*")
-_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 _REFUSALS = ("没有找到相关信息", "没有相关信息", "无法回答", "does not contain", "no information", "not mentioned")
 
 
@@ -84,7 +84,7 @@ def hard_breaks(text: str) -> list[int]:
 
 def _joint(text: str, start: int, end: int) -> str:
     before, after = text[start - 1 : start], text[end : end + 1]
-    return "" if _CJK.match(before) and _CJK.match(after) else " "
+    return "" if WIDE.match(before) and WIDE.match(after) else " "
 
 
 def _is_title(line: str, following: str) -> bool:
@@ -95,7 +95,7 @@ def _is_title(line: str, following: str) -> bool:
 
 def _width(line: str) -> int:
     """Columns the line takes: a Chinese character two, as wrapping tools count them."""
-    return len(line) + len(_CJK.findall(line))
+    return len(line) + len(WIDE.findall(line))
 
 
 def cited_numbers(text: str) -> list[int]:

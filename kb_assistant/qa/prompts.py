@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+from kb_assistant.cjk import is_chinese
 
 ANSWER_SYSTEM = {
     "zh": (
@@ -54,7 +54,7 @@ _REFERS_BACK = re.compile(
 
 def language_of(text: str) -> str:
     """'zh' when the text has Chinese characters, else 'en'."""
-    return "zh" if _CJK.search(text) else "en"
+    return "zh" if is_chinese(text) else "en"
 
 
 def refers_back(question: str) -> bool:

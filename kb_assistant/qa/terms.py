@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from kb_assistant.cjk import HAN, HAN_RUNS
 from kb_assistant.kb.tokens import english_stem, jieba_lock, jieba_module
 
 # Function words and question words: they say nothing a source could support or contradict.
@@ -33,7 +34,6 @@ _STOP_EN = frozenset(
 _STRICT_POS = ("nr", "ns", "nt", "nz", "m")
 _NUMBER = re.compile(r"\d+(?:[.:]\d+)*")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CHINESE_NUMERAL = re.compile(r"[零一二三四五六七八九十百千万亿两〇]")
 # A run of Chinese is tagged from jieba's dictionary alone when the stretches that its dictionary leaves as single
 # characters (what jieba's part-of-speech HMM would tag) hold more than 24 characters, or more than 2 that the
@@ -160,12 +160,12 @@ def claimed_terms(text: str) -> list[Term]:
         # a name, an acronym or a code; a capital that only opens a sentence says nothing
         strict = any(c.isdigit() for c in word) or word.isupper() or (word[0].isupper() and not opens_sentence)
         terms.append(Term(stem(lower), "latin", strict, 3.0))
-    cjk_runs = re.findall(r"[\u3400-\u9fff\uf900-\ufaff]+", text)
+    cjk_runs = HAN_RUNS.findall(text)
     if cjk_runs:
         with jieba_lock:
             words = [tagged for run in cjk_runs for tagged in _tagged_words(run)]
         for word, simplified, flag in words:
-            if simplified in _STOP_ZH or not _CJK.search(word):
+            if simplified in _STOP_ZH or not HAN.search(word):
                 continue
             numeric = flag == "m" and bool(_CHINESE_NUMERAL.search(simplified))
             strict = (flag.startswith(_STRICT_POS[:4]) and not _phrase_tagged_as_name(simplified, flag)) or numeric
