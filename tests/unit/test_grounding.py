@@ -250,3 +250,16 @@ def test_a_question_inside_quotes_does_not_end_the_sentence_and_closing_quotes_s
     assert [s for s, _, _ in split_sentences(text)] == [
         'Follow-up questions such as "and its default port?" are understood.', "他说：“好。”", "然后走了。",
     ]
+
+
+def test_question_words_are_not_terms_a_source_must_hold(check: GroundingCheck) -> None:
+    """"何年", "哪位", "几月" are what a question asks, not what a source says: weighted as the rarest terms, they kept
+    the sentence that answers below a quote's share, and the wrong year was refused instead of corrected."""
+    from kb_assistant.qa.terms import claimed_terms
+
+    asked = {t.text for t in claimed_terms("承久之亂於何年爆發？哪位上皇下達了院宣？几月结束？")}
+    assert {"何年", "哪位", "几月"}.isdisjoint(asked) and {"爆發", "上皇"} <= asked
+    assert "几乎" in {t.text for t in claimed_terms("几乎所有人都同意。")}
+    passages = [Passage("香港天文台成立於1883年，負責監測天氣及發出颱風警告。", "香港天文台")]
+    verdict = check.check("香港天文台成立於何年?", "成立於1900年[1]。", passages)
+    assert verdict.status == "extractive" and "1883" in verdict.answer and "1900" not in verdict.answer
