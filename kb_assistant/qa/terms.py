@@ -27,18 +27,18 @@ _STOP_ZH = frozenset(
 # them, so as terms they took a large share of a question's weight (weighted by rarity) and no sentence could
 # reach a quote's share ("承久之亂於何年爆發?": 0.29 for the sentence that answers it).
 _ASKING_ZH = frozenset(
-    "何年 何月 何日 何处 何人 何种 何为 何故 何者 何物 何以 何方 为何 有何 为啥 甚么 什么样 怎么样 干什么 由谁来 第几 第几名".split()
+    "何年 何月 何日 何处 何人 何种 何为 何故 何者 何物 何事 何以 何方 为何 有何 为啥 甚么 什么样 怎么样 干什么 由谁来".split()
 )
 _NOT_ASKING_ZH = ("几乎", "几何", "几率", "几内亚", "哪吒")
 
 
 def _asks(simplified: str) -> bool:
-    """Whether a Chinese word (simplified) only asks: a stop word, an interrogative, or 哪/几 with a measure."""
+    """Whether a Chinese word (simplified) only asks: a stop word, an interrogative, or 哪/几/第几 with a measure."""
     if simplified in _STOP_ZH or simplified in _ASKING_ZH:
         return True
     if simplified.startswith(_NOT_ASKING_ZH):
         return False
-    return simplified.startswith("哪") or (simplified.startswith("几") and len(simplified) <= 3)
+    return simplified.startswith(("哪", "第几")) or (simplified.startswith("几") and len(simplified) <= 3)
 
 
 _STOP_EN = frozenset(
