@@ -3,7 +3,9 @@
 - **answerable**: the sampled questions, asked of the KB built from the whole corpus minus a held-out part;
   only questions whose gold documents all stayed in are asked.
 - **hard negatives**: questions whose gold documents were all held out (a seeded 20% of the corpus): the
-  same topics are in the KB, the answer is not. They must be refused.
+  same topics are in the KB, the answer is not. They must be refused. Reading-comprehension sets repeat some facts
+  in several passages, so ``hard_negative_answered_right`` counts those answered with a gold answer anyway (from
+  a passage that stayed in): answered, but not invented.
 - **easy negatives**: questions of another dataset. They must be refused.
 
 Per kind: gold answer contained, token F1, exact match, empty-or-marker-only rate (of the model's draft and of
@@ -158,6 +160,9 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, float]:
         out[f"{kind}_questions"] = n
         out[f"{kind}_refused"] = round(sum(r["status"] == "refused" for r in rows) / n, 4)
         out[f"{kind}_seconds"] = round(sum(r["seconds"] for r in rows) / n, 2)
+        if kind == "hard_negative":
+            right = sum(r["status"] != "refused" and r["scores"].get("contains", 0.0) > 0 for r in rows)
+            out["hard_negative_answered_right"] = round(right / n, 4)
         if kind != "answerable":
             continue
         for key in ("contains", "f1", "exact_match"):
