@@ -49,6 +49,13 @@ _STOP_EN = frozenset(
     "has have had having according source sources context knowledge base document documents based information "
     "provided mentioned stated given text passage".split()
 )
+# The word after "how" / "what" / "which" that says what is asked ("How long ago…", "In what year…"): a source
+# answers with a number or a date, not with the word.
+_ASKING_EN = {
+    "how": frozenset("long old far big tall large often soon early late fast high deep wide heavy".split()),
+    "what": frozenset("year years kind type sort".split()),
+    "which": frozenset("year years kind type sort".split()),
+}
 _STRICT_POS = ("nr", "ns", "nt", "nz", "m")
 _NUMBER = re.compile(r"\d+(?:[.:]\d+)*")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")
@@ -170,9 +177,12 @@ def claimed_terms(text: str) -> list[Term]:
     for number in _NUMBER.findall(re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)):
         terms.append(Term(number, "number", True, max(len(number), 2)))
     stem = english_stem()
+    previous = ""
     for match in _LATIN.finditer(text):
         word, lower = match.group(0), match.group(0).lower()
-        if lower in _STOP_EN or len(lower) < 2:
+        asks = lower in _ASKING_EN.get(previous, ())
+        previous = lower
+        if lower in _STOP_EN or len(lower) < 2 or asks:
             continue
         opens_sentence = not text[: match.start()].rstrip() or text[: match.start()].rstrip()[-1] in ".!?。！？\n"
         # a name, an acronym or a code; a capital that only opens a sentence says nothing

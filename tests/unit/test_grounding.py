@@ -260,6 +260,9 @@ def test_question_words_are_not_terms_a_source_must_hold(check: GroundingCheck) 
     asked = {t.text for t in claimed_terms("承久之亂於何年爆發？哪位上皇下達了院宣？几月结束？")}
     assert {"何年", "哪位", "几月"}.isdisjoint(asked) and {"爆發", "上皇"} <= asked
     assert "几乎" in {t.text for t in claimed_terms("几乎所有人都同意。")}
+    english = {t.text for t in claimed_terms("How long ago did the river form, and in what year was it named?")}
+    assert {"long", "year"}.isdisjoint(english) and {"river", "form"} <= english
+    assert "long" in {t.text for t in claimed_terms("The Nile is a long river.")}
     passages = [Passage("香港天文台成立於1883年，負責監測天氣及發出颱風警告。", "香港天文台")]
     verdict = check.check("香港天文台成立於何年?", "成立於1900年[1]。", passages)
     assert verdict.status == "extractive" and "1883" in verdict.answer and "1900" not in verdict.answer
