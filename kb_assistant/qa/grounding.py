@@ -60,6 +60,12 @@ class Claim:
     reason: str = ""
 
 
+_ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:what|which) year\b", re.IGNORECASE)
+_SAYS_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)|年|\b\d{1,4}\s*(?:BC|AD|BCE|CE)\b", re.IGNORECASE)
+"""A question that asks which year is answered by a sentence with a four-digit number or 年 in it ("同年", "咸丰十年",
+"in 1857"); "捐赠了 233 幅画作" does not say when."""
+
+
 @dataclass
 class Verdict:
     """The verified answer: what users are shown, and why."""
@@ -141,6 +147,11 @@ class GroundingCheck:
         for claim in claims:
             self._check_claim(claim, asked, asked_index, passages, indexes, sentences, corrections, about)
         kept = [c for c in claims if c.kept]
+        if kept and _ASKS_YEAR.search(question) and not any(_SAYS_YEAR.search(c.text) for c in kept):
+            for claim in kept:  # every word may be in the source, but it does not say when
+                claim.kept, claim.reason = False, "the question asks which year; the answer names none"
+            corrections.append("the answer named no year for a question that asks which year")
+            kept = []
         # sentences are scored for a quote, or for the rule that may replace a kept answer by one
         replaceable = self.min_quote_gain is not None and self.embeddings is not None
         scores = sentence_scores(question, passages, sentences, everywhere) if not kept or replaceable else {}

@@ -266,3 +266,17 @@ def test_question_words_are_not_terms_a_source_must_hold(check: GroundingCheck) 
     passages = [Passage("香港天文台成立於1883年，負責監測天氣及發出颱風警告。", "香港天文台")]
     verdict = check.check("香港天文台成立於何年?", "成立於1900年[1]。", passages)
     assert verdict.status == "extractive" and "1883" in verdict.answer and "1900" not in verdict.answer
+
+
+def test_an_answer_that_names_no_year_does_not_answer_which_year(check: GroundingCheck) -> None:
+    """Every word of "捐赠了 233 幅画作" is in the source, but the question asks which year: the sentence with the
+    year is quoted instead. An answer with its year is kept."""
+    passages = [Passage("在 1857 年，约翰·希普尚克斯向美术馆捐赠了 233 幅画作，主要来自英国当代艺术家。", "美术馆")]
+    question = "约翰·希普尚克斯在哪一年捐赠了大量的画作？"
+    verdict = check.check(question, "约翰·希普尚克斯捐赠了 233 幅画作[1]。", passages)
+    assert verdict.status == "extractive" and "1857" in verdict.answer
+    assert "names none" in verdict.claims[0].reason
+    assert check.check(question, "他在 1857 年捐赠了画作[1]。", passages).status == "answered"
+    english = [Passage("In 1857 John Sheepshanks donated 233 paintings to the museum.", "Museum")]
+    verdict = check.check("In what year did Sheepshanks donate paintings?", "He donated 233 paintings[1].", english)
+    assert verdict.status == "extractive" and "1857" in verdict.answer
