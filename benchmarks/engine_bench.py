@@ -490,10 +490,7 @@ def main() -> None:
             print(f"{r['model']}: engine b1 {e['decode_tok_s_per_seq']:.1f} tok/s = {e['share_of_bound']:.0%} of "
                   f"{r['bound_tok_s']:.0f}")
             if "int8" in r:
-                x = r["int8"]
-                print(f"  int8: b1 {x['engine_b1']['decode_tok_s_per_seq']:.1f} tok/s = {x['speedup_vs_bf16_b1']:.2f}x "
-                      f"bf16 ({x['share_of_bound']:.0%} of {x['bound_tok_s']:.0f}); weights {x['weights_gb_int8']:.1f} "
-                      f"GB; greedy agreement {x['greedy_agreement_with_bf16']:.1%}")
+                print(int8_summary(r["int8"]))
         elif "engine_b1" in r:
             e, plain = r["engine_b1"], r.get("plain_b1", {})
             c = r["closed_loop32"]
@@ -514,11 +511,17 @@ def main() -> None:
                     print(f"    prefix, {x['prompt_tokens']}-token prompt: TTFT {x['cached_ttft_s'] * 1000:.1f} ms cached vs "
                           f"{x['cold_ttft_s'] * 1000:.1f} ms cold ({x['ratio']:.0%}); identical {x['identical_outputs']}")
             if "int8" in r:
-                x = r["int8"]
-                print(f"  int8: b1 {x['engine_b1']['decode_tok_s_per_seq']:.1f} tok/s = {x['speedup_vs_bf16_b1']:.2f}x bf16 "
-                      f"({x['share_of_bound']:.0%} of {x['bound_tok_s']:.0f}); weights {x['weights_gb_int8']:.1f} GB; "
-                      f"greedy agreement {x['greedy_agreement_with_bf16']:.1%}; 32 clients "
-                      f"{x['closed_loop32']['aggregate_tok_s']:.0f} tok/s")
+                print(int8_summary(r["int8"]))
+
+
+def int8_summary(x: dict[str, Any]) -> str:
+    """The int8 run's line of the summary (32 closed-loop clients only where they ran: not with --batch-one)."""
+    line = (f"  int8: b1 {x['engine_b1']['decode_tok_s_per_seq']:.1f} tok/s = {x['speedup_vs_bf16_b1']:.2f}x bf16 "
+            f"({x['share_of_bound']:.0%} of {x['bound_tok_s']:.0f}); weights {x['weights_gb_int8']:.1f} GB; "
+            f"greedy agreement {x['greedy_agreement_with_bf16']:.1%}")
+    if "closed_loop32" in x:
+        line += f"; 32 clients {x['closed_loop32']['aggregate_tok_s']:.0f} tok/s"
+    return line
 
 
 if __name__ == "__main__":

@@ -28,7 +28,8 @@ except ImportError:  # pragma: no cover - depends on the install
 GROUP = 128
 """Columns of a row that share one scale. On the packaged Qwen2.5 0.5B model (`benchmarks/int8_agreement.py`,
 6,125 positions) one scale per row agreed with the model's own top-1 token 0.967 of the time, one per 128 columns
-0.9825 (the model in bfloat16: 0.976-0.978)."""
+0.9825 (the model in bfloat16: 0.976-0.978). The scales are float32: in bfloat16 they made no step faster on an
+H200 (what costs is the per-group work, not the scale bytes) and agreed a little less (0.9819)."""
 
 KERNEL_ROWS = 64
 """Up to this many rows (decode steps) the int8 kernel runs with tiles for few rows; longer inputs (prompt
@@ -38,10 +39,6 @@ GEMV_MAX_OUTPUTS = 16384
 """Matrices with at least this many outputs (a model's fused gate and up projections) have tiles enough to fill the
 GPU either way, and the tensor-core tiles read them faster at batch 1 (Qwen2-7B's 37,888 x 3,584: 3.56 against
 3.29 TB/s on an H200)."""
-
-SCALE_DTYPE = torch.float32
-"""How the scales are stored. bfloat16 scales made no step faster on an H200 (what costs is the per-group work,
-not the scale bytes) and agreed a little less (0.9819 on the 0.5B)."""
 
 _QUANTIZE_ROWS = 4096
 """Rows rounded at a time: the float32 copy of the output layer of a 7B model (2.2 GB) would not fit beside the
@@ -62,12 +59,12 @@ class Int8Weight:
         rows, columns = weight.shape
         groups = -(-columns // GROUP)
         values = torch.empty((rows, columns), dtype=torch.int8, device=weight.device)
-        scales = torch.empty((rows, groups), dtype=SCALE_DTYPE, device=weight.device)
+        scales = torch.empty((rows, groups), dtype=torch.float32, device=weight.device)
         for start in range(0, rows, _QUANTIZE_ROWS):
             part = weight[start : start + _QUANTIZE_ROWS].float()
             grouped = F.pad(part, (0, groups * GROUP - columns)).view(len(part), groups, GROUP)
-            step = (grouped.abs().amax(dim=2).clamp(min=1e-8) / 127.0).to(SCALE_DTYPE)
-            rounded = torch.round(grouped / step.float()[:, :, None]).clamp(-127, 127).to(torch.int8)
+            step = grouped.abs().amax(dim=2).clamp(min=1e-8) / 127.0
+            rounded = torch.round(grouped / step[:, :, None]).clamp(-127, 127).to(torch.int8)
             values[start : start + len(part)] = rounded.view(len(part), -1)[:, :columns]
             scales[start : start + len(part)] = step
         return cls(values.contiguous(), scales.t().contiguous())
@@ -75,7 +72,7 @@ class Int8Weight:
     def dequantize(self) -> torch.Tensor:
         """The rounded weight in float32 (what the kernels compute with, widened)."""
         columns = self.values.shape[1]
-        return self.values.float() * self.scales.float().t().repeat_interleave(GROUP, dim=1)[:, :columns]
+        return self.values.float() * self.scales.t().repeat_interleave(GROUP, dim=1)[:, :columns]
 
     @property
     def shape(self) -> torch.Size:
@@ -83,7 +80,7 @@ class Int8Weight:
 
     @property
     def nbytes(self) -> int:
-        return self.values.numel() + self.scales.numel() * self.scales.element_size()
+        return self.values.numel() + self.scales.numel() * 4
 
 
 @dataclass(frozen=True)
