@@ -12,12 +12,15 @@ work per kernel and PyTorch's general kernels cost more than the work:
 
 They read the current positions from device memory, so they run inside the captured decode graphs. Elsewhere
 (CPU, no Triton, a head size that is not a power of two) ``available`` says no and the engine keeps PyTorch's
-operations. Float32 inputs multiply in full precision (the CPU-equal tests), not TF32.
+operations. Float32 inputs multiply in full precision (the CPU-equal tests), not TF32. On Hopper and later they are
+launched as dependent (:mod:`dependent_launch`): each starts while the kernel before it finishes.
 """
 
 from __future__ import annotations
 
 import torch
+
+from kb_assistant.llms import dependent_launch
 
 try:  # Triton ships with CUDA builds of torch; the CPU wheel has none
     import triton
@@ -48,11 +51,13 @@ def rope_and_cache(
     theirs is written to the cache."""
     rows, _, dim = qkv.shape
     queries = torch.empty((rows, heads, dim), dtype=qkv.dtype, device=qkv.device)
+    pdl = dependent_launch.enabled(qkv.device)
     _rope_and_cache[(rows, heads + 2 * kv_heads)](
         qkv, cos, sin_signed, positions, queries, k_cache, v_cache,
         positions if cache_rows is None else cache_rows, positions if count is None else count,
         qkv.stride(0), qkv.stride(1), cos.stride(0), k_cache.stride(0), k_cache.stride(1), k_cache.stride(2),
         HEADS=heads, KV_HEADS=kv_heads, D=dim, HAS_ROWS=cache_rows is not None, HAS_COUNT=count is not None,
+        PDL=pdl, launch_pdl=pdl,
     )
     return queries
 
@@ -72,15 +77,18 @@ def decode_attention(
     sums = torch.empty_like(maxima)
     partial = torch.empty((rows, kv_heads, slices, group_pad, dim), dtype=torch.float32, device=queries.device)
     ieee = queries.dtype == torch.float32
+    pdl = dependent_launch.enabled(queries.device)
     _attend_slice[(rows, kv_heads, slices)](
         queries, k_cache, v_cache, positions, maxima, sums, partial,
         queries.stride(0), queries.stride(1), queries.stride(2),
         k_cache.stride(0), k_cache.stride(1), k_cache.stride(2), scale,
         G=group, G_PAD=group_pad, D=dim, PER_SLICE=per_slice, BLOCK=BLOCK_N, SLICES=slices, IEEE=ieee,
+        PDL=pdl, launch_pdl=pdl,
     )
     out = torch.empty((rows, kv_heads, group, dim), dtype=queries.dtype, device=queries.device)
     _combine_slices[(rows, kv_heads * group)](maxima, sums, partial, out, G=group, G_PAD=group_pad, D=dim,
-                                              SLICES=slices, SLICES_PAD=max(2, triton.next_power_of_2(slices)))
+                                              SLICES=slices, SLICES_PAD=max(2, triton.next_power_of_2(slices)),
+                                              PDL=pdl, launch_pdl=pdl)
     return out
 
 
@@ -89,7 +97,9 @@ def add_rms_norm(x: torch.Tensor, delta: torch.Tensor, weight: torch.Tensor, eps
     one kernel instead of an add and a norm. ``x`` and ``delta`` are contiguous rows x hidden."""
     rows, hidden = x.shape
     normed = torch.empty_like(x)
-    _add_rms_norm[(rows,)](x, delta, weight, normed, eps, N=hidden, BLOCK=triton.next_power_of_2(hidden))
+    pdl = dependent_launch.enabled(x.device)
+    _add_rms_norm[(rows,)](x, delta, weight, normed, eps, N=hidden, BLOCK=triton.next_power_of_2(hidden), PDL=pdl,
+                           launch_pdl=pdl)
     return normed
 
 
@@ -97,17 +107,28 @@ def silu_mul(gate_up: torch.Tensor) -> torch.Tensor:
     """``silu(gate) * up`` of the fused gate/up product's two halves (rows x 2n -> rows x n), in one kernel."""
     rows, double = gate_up.shape
     out = torch.empty((rows, double // 2), dtype=gate_up.dtype, device=gate_up.device)
-    _silu_mul[(rows, triton.cdiv(double // 2, 1024))](gate_up, out, N=double // 2, BLOCK=1024)
+    pdl = dependent_launch.enabled(gate_up.device)
+    _silu_mul[(rows, triton.cdiv(double // 2, 1024))](gate_up, out, N=double // 2, BLOCK=1024, PDL=pdl,
+                                                       launch_pdl=pdl)
     return out
 
 
 if triton is not None:
 
     @triton.jit
+    def wait_for_previous(PDL: tl.constexpr):
+        """In a kernel launched as dependent: wait until the kernel before has finished and its writes are
+        visible, then let the next kernel launch (it waits in turn before reading what this one writes)."""
+        if PDL:
+            tl.extra.cuda.gdc_wait()
+            tl.extra.cuda.gdc_launch_dependents()
+
+    @triton.jit
     def _rope_and_cache(qkv_ptr, cos_ptr, sin_ptr, pos_ptr, q_ptr, k_ptr, v_ptr, rows_ptr, count_ptr,
                         s_row, s_head, s_table, s_cache_row, s_cache_head, s_cache_pos,
                         HEADS: tl.constexpr, KV_HEADS: tl.constexpr, D: tl.constexpr, HAS_ROWS: tl.constexpr,
-                        HAS_COUNT: tl.constexpr):
+                        HAS_COUNT: tl.constexpr, PDL: tl.constexpr):
+        wait_for_previous(PDL)
         row, head = tl.program_id(0), tl.program_id(1)
         d = tl.arange(0, D)
         if HAS_COUNT:  # padding tokens (from count on) write nothing
@@ -138,7 +159,8 @@ if triton is not None:
     def _attend_slice(q_ptr, k_ptr, v_ptr, pos_ptr, max_ptr, sum_ptr, part_ptr,
                       s_q_row, s_q_head, s_q_group, s_row, s_head, s_pos, scale,
                       G: tl.constexpr, G_PAD: tl.constexpr, D: tl.constexpr, PER_SLICE: tl.constexpr,
-                      BLOCK: tl.constexpr, SLICES: tl.constexpr, IEEE: tl.constexpr):
+                      BLOCK: tl.constexpr, SLICES: tl.constexpr, IEEE: tl.constexpr, PDL: tl.constexpr):
+        wait_for_previous(PDL)
         row, head, piece = tl.program_id(0), tl.program_id(1), tl.program_id(2)
         g = tl.arange(0, G_PAD)
         d = tl.arange(0, D)
@@ -178,8 +200,9 @@ if triton is not None:
     @triton.jit
     def _combine_slices(max_ptr, sum_ptr, part_ptr, out_ptr,
                         G: tl.constexpr, G_PAD: tl.constexpr, D: tl.constexpr, SLICES: tl.constexpr,
-                        SLICES_PAD: tl.constexpr):
+                        SLICES_PAD: tl.constexpr, PDL: tl.constexpr):
         # one program per query head: its slices' partial results in one load, weighted by their maxima
+        wait_for_previous(PDL)
         row, head = tl.program_id(0), tl.program_id(1)
         kv_heads = tl.num_programs(1) // G
         kv_head, g = head // G, head % G
@@ -195,8 +218,10 @@ if triton is not None:
         tl.store(out_ptr + (row * tl.num_programs(1) + head) * D + d, out.to(out_ptr.dtype.element_ty))
 
     @triton.jit
-    def _add_rms_norm(x_ptr, delta_ptr, w_ptr, normed_ptr, eps, N: tl.constexpr, BLOCK: tl.constexpr):
+    def _add_rms_norm(x_ptr, delta_ptr, w_ptr, normed_ptr, eps, N: tl.constexpr, BLOCK: tl.constexpr,
+                      PDL: tl.constexpr):
         # x += delta (rounded to x's type, as the separate add did), then the RMS norm of the new x
+        wait_for_previous(PDL)
         row = tl.program_id(0)
         i = tl.arange(0, BLOCK)
         inside = i < N
@@ -209,7 +234,8 @@ if triton is not None:
         tl.store(normed_ptr + row * N + i, (value * scale * weight).to(x.dtype), mask=inside)
 
     @triton.jit
-    def _silu_mul(gate_up_ptr, out_ptr, N: tl.constexpr, BLOCK: tl.constexpr):
+    def _silu_mul(gate_up_ptr, out_ptr, N: tl.constexpr, BLOCK: tl.constexpr, PDL: tl.constexpr):
+        wait_for_previous(PDL)
         row, block = tl.program_id(0), tl.program_id(1)
         i = block * BLOCK + tl.arange(0, BLOCK)
         inside = i < N

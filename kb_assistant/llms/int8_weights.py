@@ -18,6 +18,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from kb_assistant.llms import dependent_launch
+
 try:  # Triton ships with CUDA builds of torch; the CPU wheel has none
     import triton
     import triton.language as tl
@@ -126,7 +128,8 @@ def _triton_linear(x: torch.Tensor, weight: Int8Weight, bias: torch.Tensor | Non
     n = weight.values.shape[0]
     out = torch.empty((m, n), dtype=x.dtype, device=x.device)
     b = out if bias is None else bias  # any pointer when there is none
-    extra = {"HAS_BIAS": bias is not None, "GROUP": GROUP}
+    pdl = dependent_launch.enabled(x.device)
+    extra = {"HAS_BIAS": bias is not None, "GROUP": GROUP, "PDL": pdl, "launch_pdl": pdl}
     grid = lambda meta: (triton.cdiv(m, meta["BLOCK_M"]), triton.cdiv(n, meta["BLOCK_N"]))
     # float32 inputs multiply in full precision (the tests compare against float32), not TF32
     ieee = x.dtype == torch.float32
@@ -155,6 +158,7 @@ def _triton_linear(x: torch.Tensor, weight: Int8Weight, bias: torch.Tensor | Non
 
 
 if triton is not None:
+    from kb_assistant.llms.decode_kernels import wait_for_previous
 
     def _configs() -> list[Any]:
         return [
@@ -193,10 +197,11 @@ if triton is not None:
     @triton.jit(do_not_specialize=["M", "ROWS"])
     def _int8_matmul(x_ptr, w_ptr, s_ptr, out_ptr, b_ptr, M, N: tl.constexpr, K: tl.constexpr,
                      BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, GROUP: tl.constexpr,
-                     HAS_BIAS: tl.constexpr, IEEE: tl.constexpr, ROWS):
+                     HAS_BIAS: tl.constexpr, IEEE: tl.constexpr, PDL: tl.constexpr, ROWS):
         # N and K are the weight's shape: a few values per model, so compiled in (known loop bounds). ROWS is
         # only the tuning key of prompt passes. Each group's product is summed apart and scaled once: tiles
         # wider than a group take one product per group, narrower ones accumulate a group's products first.
+        wait_for_previous(PDL)
         pid_m, pid_n = tl.program_id(0), tl.program_id(1)
         offs_m = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
         offs_n = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
@@ -235,14 +240,37 @@ if triton is not None:
             ]
         ]
 
+    @triton.jit
+    def _gemv_slice_weights(w_ptrs, s_ptrs, start, n_ok, offs_g, offs_k, K: tl.constexpr, GROUP: tl.constexpr,
+                            EVEN_K: tl.constexpr):
+        # the int8 slice at column ``start`` of the program's rows, and its groups' scales
+        if EVEN_K:
+            w = tl.load(w_ptrs, mask=n_ok[:, None, None], other=0)
+            scales = tl.load(s_ptrs, mask=n_ok[:, None], other=0.0)
+        else:
+            w = tl.load(w_ptrs, mask=n_ok[:, None, None] & ((start + offs_k) < K)[None, :, :], other=0)
+            scales = tl.load(s_ptrs, mask=n_ok[:, None] & ((start + offs_g * GROUP) < K)[None, :], other=0.0)
+        return w, scales
+
+    @triton.jit
+    def _gemv_slice_sums(x_ptr, w, scales, start, offs_k, K: tl.constexpr, EVEN_K: tl.constexpr):
+        # each row's sum over each group of the slice, scaled
+        if EVEN_K:
+            x = tl.load(x_ptr + start + offs_k)
+        else:
+            x = tl.load(x_ptr + start + offs_k, mask=(start + offs_k) < K, other=0.0)
+        return tl.sum(w.to(tl.float32) * x.to(tl.float32)[None, :, :], axis=2) * scales.to(tl.float32)
+
     @triton.autotune(configs=_gemv_configs(), key=["N", "K"])
     @triton.heuristics({"EVEN_K": lambda args: args["K"] % args["BLOCK_K"] == 0})
     @triton.jit
     def _int8_gemv(x_ptr, w_ptr, s_ptr, out_ptr, b_ptr, N: tl.constexpr, K: tl.constexpr, BLOCK_N: tl.constexpr,
-                   BLOCK_K: tl.constexpr, GROUP: tl.constexpr, HAS_BIAS: tl.constexpr, EVEN_K: tl.constexpr):
+                   BLOCK_K: tl.constexpr, GROUP: tl.constexpr, HAS_BIAS: tl.constexpr, EVEN_K: tl.constexpr,
+                   PDL: tl.constexpr):
         # One input row: each program sums BLOCK_N rows of the matrix against it, BLOCK_K int8 columns at a time
         # (contiguous in memory: wide loads) seen as BLOCK_K // GROUP groups, in fp32; each group's sum is
-        # scaled as it is taken.
+        # scaled as it is taken. The first slice of weights is read before waiting for the kernel before (no
+        # kernel writes weights), so a dependent launch overlaps it with that kernel's end.
         GROUPS: tl.constexpr = BLOCK_K // GROUP
         pid = tl.program_id(0)
         offs_n = pid * BLOCK_N + tl.arange(0, BLOCK_N)
@@ -251,21 +279,14 @@ if triton is not None:
         n_ok = offs_n < N
         w_ptrs = w_ptr + offs_n[:, None, None] * K + offs_k[None, :, :]
         s_ptrs = s_ptr + offs_g[None, :] * N + offs_n[:, None]
-        acc = tl.zeros((BLOCK_N, GROUPS), dtype=tl.float32)
-        for start in range(0, K, BLOCK_K):
-            if EVEN_K:
-                x = tl.load(x_ptr + start + offs_k)
-                w = tl.load(w_ptrs, mask=n_ok[:, None, None], other=0)
-                scales = tl.load(s_ptrs, mask=n_ok[:, None], other=0.0)
-            else:
-                k_ok = (start + offs_k) < K
-                x = tl.load(x_ptr + start + offs_k, mask=k_ok, other=0.0)
-                w = tl.load(w_ptrs, mask=n_ok[:, None, None] & k_ok[None, :, :], other=0)
-                g_ok = (start + offs_g * GROUP) < K
-                scales = tl.load(s_ptrs, mask=n_ok[:, None] & g_ok[None, :], other=0.0)
-            acc += tl.sum(w.to(tl.float32) * x.to(tl.float32)[None, :, :], axis=2) * scales.to(tl.float32)
+        w, scales = _gemv_slice_weights(w_ptrs, s_ptrs, 0, n_ok, offs_g, offs_k, K, GROUP, EVEN_K)
+        wait_for_previous(PDL)
+        acc = _gemv_slice_sums(x_ptr, w, scales, 0, offs_k, K, EVEN_K)
+        for start in range(BLOCK_K, K, BLOCK_K):
             w_ptrs += BLOCK_K
             s_ptrs += GROUPS * N
+            w, scales = _gemv_slice_weights(w_ptrs, s_ptrs, start, n_ok, offs_g, offs_k, K, GROUP, EVEN_K)
+            acc += _gemv_slice_sums(x_ptr, w, scales, start, offs_k, K, EVEN_K)
         total = tl.sum(acc, axis=1)
         if HAS_BIAS:
             total += tl.load(b_ptr + offs_n, mask=n_ok, other=0.0).to(tl.float32)
