@@ -19,7 +19,11 @@ slots and runs one of two kinds of step:
   milliseconds apart still count as one burst;
 - otherwise a decode step: one token for every decoding request. Decoding slots are kept contiguous (a
   finished request's slot takes the last one's cache), so the step is one captured graph for the batch bucket
-  >= n and the cache length bucket >= the longest request.
+  >= n and the cache length bucket >= the longest request. When every decoding request is greedy (and nothing
+  waits), each step's tokens become the next step's inputs on the GPU and the next step is queued before the
+  host reads them (``overlap_steps``): the host's work for a token (reading it, streaming it, choosing the next
+  step) runs while the GPU computes the next one instead of between the two. A request that ends (an EOS token,
+  a cancel) leaves one step computed for nothing, whose tokens are dropped.
 
 Prefix cache: a new prompt copies the keys/values of the longest prefix it shares with a running request's
 prompt or with one of the ``prefix_rows`` most recent prompts kept in spare cache rows, and prefills only the
@@ -66,6 +70,7 @@ class GenerationEngine:
     decode steps between the passes to keep them at ``decode_share`` of their speed.
     ``cuda_graphs`` defaults to on for CUDA models. ``int8`` replaces the model's linear weights with
     weight-only int8 ones (see :mod:`kb_assistant.llms.int8_weights`); the model then runs only here.
+    ``overlap_steps`` (default: on CUDA) queues each greedy decode step before the last one's tokens are read.
     """
 
     def __init__(
@@ -82,6 +87,7 @@ class GenerationEngine:
         decode_share: float = 0.55,
         min_prefix: int = 32,
         int8: bool = False,
+        overlap_steps: bool | None = None,
     ) -> None:
         self.model = model
         self.decoder = SlotDecoder(model, max_batch=max_batch, max_len=max_len, kv_cache_bytes=kv_cache_bytes,
@@ -92,10 +98,16 @@ class GenerationEngine:
         self.prefill_chunk = max(1, min(prefill_chunk, self.prefill_tokens))
         self.pacer = DecodePacer(decode_share)
         self.min_prefix = max(1, min_prefix)
+        self.overlap_steps = self.decoder.device.type == "cuda" if overlap_steps is None else overlap_steps
+        self._ahead: _StepAhead | None = None  # a queued greedy step whose tokens the host has not read
+        self._changes = 0  # counts changes to the decoding rows: a step queued before one is dropped
+        self._read_buffers = _ReadBuffers(self.max_batch, self.decoder.device)
         self.reused_tokens = 0
         """Prompt tokens served from the prefix cache since the engine started."""
         self.prefilled_tokens = 0
         """Prompt tokens computed since the engine started."""
+        self.steps_ahead = 0
+        """Decode steps queued on the GPU's own choice of their input tokens (see ``overlap_steps``)."""
         self._prefixes: list[_Prefix] = [_Prefix(self.max_batch + row) for row in range(self.decoder.prefix_rows)]
         self._active: list[Request] = []
         self._prefilling: list[Request] = []
@@ -169,6 +181,7 @@ class GenerationEngine:
                 self._step()
             except BaseException as error:  # every running request learns why; the engine carries on
                 logger.exception("generation step failed")
+                self._ahead = None
                 for request in list(self._active) + list(self._prefilling):
                     self._finish(request, error)
         closed = RuntimeError("the generation engine was closed")
@@ -215,6 +228,14 @@ class GenerationEngine:
     @torch.inference_mode()
     def _step(self) -> None:
         started = time.perf_counter()
+        if self._ahead is not None and not self._may_step_ahead():
+            self._read_ahead(self._ahead)  # its tokens first; the rows may change after
+            self._ahead = None
+            if not self._active and not self._prefilling:
+                return
+        if self._may_step_ahead():
+            self._step_ahead(started)
+            return
         decoding = list(self._active)
         chunks, owners, paced_rows = self._plan_chunks()
         if paced_rows and self.pacer.owes():
@@ -246,6 +267,50 @@ class GenerationEngine:
                 self._start_decoding(request)
             else:
                 self._remember_prefix(request)
+
+    def _may_step_ahead(self) -> bool:
+        """Whether the next decode step may be queued before the host reads the current one's tokens: every
+        decoding request is plain greedy, no prompt waits, and none surely ends with the token in flight."""
+        decoding = self._active
+        if not self.overlap_steps or not decoding or self._prefilling or not self._waiting.empty():
+            return False
+        if not all(r.sampling.plain_greedy for r in decoding):
+            return False
+        ahead = self._ahead
+        if ahead is None:
+            return True
+        if ahead.changes != self._changes:
+            return False
+        # the token in flight is its last: the step after it would be computed for nothing
+        return all(len(r.generated) + 1 < r.sampling.max_new_tokens and r.position + 1 < self.max_len
+                   and not r.cancel.is_set() for r in decoding)
+
+    def _step_ahead(self, started: float) -> None:
+        """Queue a greedy decode step whose inputs are the tokens of the step in flight (on the GPU), then read
+        and hand out those tokens while it runs. The first step of a run takes its inputs from the host."""
+        decoding = list(self._active)
+        previous = self._ahead
+        if previous is None:
+            logits = self.decoder.decode([r.generated[-1] for r in decoding], [r.position for r in decoding])
+        else:
+            logits = self.decoder.decode_chained([r.position + 1 for r in decoding])
+            self.steps_ahead += 1
+        chosen = self.decoder.chain_greedy(logits)
+        self._ahead = _StepAhead(decoding, *self._read_buffers.start(chosen), self._changes)
+        if previous is None:
+            return
+        self._read_ahead(previous)
+        self.pacer.step(started, time.perf_counter(), 0, len(decoding), 0)
+        if self._ahead.changes != self._changes:  # a request ended: the step just queued is dropped
+            self._ahead = None
+
+    def _read_ahead(self, ahead: _StepAhead) -> None:
+        """Wait for a queued step's tokens and hand them to its requests."""
+        if ahead.ready is not None:
+            ahead.ready.synchronize()
+        tokens = ahead.tokens[: len(ahead.requests)].tolist()
+        for request, token in zip(ahead.requests, tokens, strict=True):
+            self._accept(request, token)
 
     def _plan_chunks(self) -> tuple[list[Chunk], list[Request], int]:
         """The prompt pieces of the next packed pass, oldest first, within the token budget; and, when requests
@@ -286,6 +351,7 @@ class GenerationEngine:
                 self.decoder.move_row(request.slot, target, request.prefilled)
             request.slot = target
         self._active.append(request)
+        self._changes += 1
         self._remember_prefix(request)
 
     def _remember_prefix(self, request: Request) -> None:
@@ -325,6 +391,7 @@ class GenerationEngine:
         if request in self._prefilling:
             self._prefilling.remove(request)
         if request in self._active:
+            self._changes += 1
             slot = request.slot
             last = self._active.pop()
             if last is not request:
@@ -332,6 +399,40 @@ class GenerationEngine:
                 self.decoder.move_row(last.slot, slot, last.position + 1)
                 last.slot = slot
         request.tokens.put(END)
+
+
+@dataclass
+class _StepAhead:
+    """A greedy decode step queued before the host read the tokens of the one before it."""
+
+    requests: list[Request]
+    tokens: torch.Tensor
+    """Where its tokens arrive on the host."""
+    ready: Any
+    """A CUDA event recorded after their copy (None on the CPU, where the copy is done at once)."""
+    changes: int
+    """The engine's count of changes to the decoding rows when it was queued."""
+
+
+class _ReadBuffers:
+    """Two page-locked host buffers that queued steps' tokens are copied into in turn, without waiting: one is
+    read while the next step's copy goes into the other."""
+
+    def __init__(self, size: int, device: torch.device) -> None:
+        self.cuda = device.type == "cuda"
+        self._buffers = [torch.empty(size, dtype=torch.long, pin_memory=self.cuda) for _ in range(2)]
+        self._next = 0
+
+    def start(self, tokens: torch.Tensor) -> tuple[torch.Tensor, Any]:
+        """Start copying ``tokens`` to the host; returns the buffer and the event that says they are there."""
+        buffer = self._buffers[self._next]
+        self._next = 1 - self._next
+        buffer[: len(tokens)].copy_(tokens, non_blocking=self.cuda)
+        if not self.cuda:
+            return buffer, None
+        ready = torch.cuda.Event()
+        ready.record()
+        return buffer, ready
 
 
 @dataclass

@@ -173,6 +173,26 @@ class SlotDecoder:
         return self._decode_step(batch, length)[:count]
 
     @torch.inference_mode()
+    def chain_greedy(self, logits: torch.Tensor) -> torch.Tensor:
+        """Make the argmax of each row of ``logits`` (rows ``0..n-1`` of a :meth:`decode`) that row's next input,
+        one position on, on the device; returns the tokens (on the device). The next step can then be queued with
+        :meth:`decode_chained` before the host has read them."""
+        count = logits.shape[0]
+        chosen = logits.argmax(dim=-1)
+        self.step_tokens[:count].copy_(chosen)
+        self.step_positions[:count] += 1
+        return chosen
+
+    @torch.inference_mode()
+    def decode_chained(self, positions: list[int]) -> torch.Tensor:
+        """Logits of the next token for the rows of the last :meth:`decode`, whose inputs :meth:`chain_greedy`
+        set on the device; ``positions`` (each one past the last step's) only choose the step's graph."""
+        count = len(positions)
+        batch = next((b for b in BATCH_BUCKETS if count <= b <= self.max_batch), self.max_batch)
+        length = min(self.max_len, -(-(max(positions) + 1) // LENGTH_STEP) * LENGTH_STEP)
+        return self._decode_step(batch, length)[:count]
+
+    @torch.inference_mode()
     def forward_packed(self, decode_count: int, tokens: list[int], positions: list[int], chunks: list[Chunk]) -> torch.Tensor:
         """One pass over the decoding rows ``0..decode_count-1`` (``tokens[i]`` at ``positions[i]``, as in
         :meth:`decode`) and the prompt ``chunks``, all tokens through each weight matrix together.

@@ -37,6 +37,11 @@ class Sampling:
     def greedy(self) -> bool:
         return not self.temperature or self.temperature <= 0
 
+    @property
+    def plain_greedy(self) -> bool:
+        """Greedy with nothing applied to the logits first: the token is their argmax."""
+        return self.greedy and self.constraint is None and (not self.repetition_penalty or self.repetition_penalty == 1.0)
+
 
 class SeenTokens:
     """The distinct token ids of a request's prompt and output so far, grown as tokens come (for the repetition
@@ -88,7 +93,7 @@ def choose_tokens(logits: torch.Tensor, rows: list[Row]) -> list[int]:
     settings = [r.sampling for r in rows]
     penalised = [i for i, s in enumerate(settings) if s.repetition_penalty and s.repetition_penalty != 1.0]
     constrained = [i for i, s in enumerate(settings) if s.constraint is not None]
-    if not penalised and not constrained and all(s.greedy for s in settings):
+    if all(s.plain_greedy for s in settings):
         return logits[:n].argmax(dim=-1).tolist()
     scores = logits[:n].float().clone()
     device = scores.device

@@ -46,8 +46,13 @@ def model(request: pytest.FixtureRequest) -> Any:
     return random_model(request.param)
 
 
-def test_greedy_matches_generate_alone_and_batched(model: Any) -> None:
-    engine = GenerationEngine(model, max_batch=4, max_len=256)
+OVERLAP = pytest.mark.parametrize("overlap", [False, True], ids=["step_by_step", "steps_ahead"])
+"""Greedy steps queued before their tokens are read (the default on CUDA) must give the same tokens."""
+
+
+@OVERLAP
+def test_greedy_matches_generate_alone_and_batched(model: Any, overlap: bool) -> None:
+    engine = GenerationEngine(model, max_batch=4, max_len=256, overlap_steps=overlap)
     try:
         generator = torch.Generator().manual_seed(2)
         prompts = [torch.randint(5, 300, (n,), generator=generator).tolist() for n in (7, 31, 64, 3, 120)]
@@ -62,13 +67,15 @@ def test_greedy_matches_generate_alone_and_batched(model: Any) -> None:
         for t in threads:
             t.join(timeout=120)
         assert [results[i] for i in range(len(prompts))] == expected
+        assert (engine.steps_ahead > 24) == overlap
     finally:
         engine.close()
 
 
+@OVERLAP
 @pytest.mark.parametrize("layout", ["fused", "modules"])
-def test_requests_of_different_lengths_share_steps(model: Any, layout: str) -> None:
-    engine = GenerationEngine(model, max_batch=8, max_len=256)
+def test_requests_of_different_lengths_share_steps(model: Any, layout: str, overlap: bool) -> None:
+    engine = GenerationEngine(model, max_batch=8, max_len=256, overlap_steps=overlap)
     assert engine.decoder.fused is not None  # plain Linear layers: q/k/v and gate/up fused
     if layout == "modules":
         engine.decoder.fused = None  # the path for quantised layers: the model's own modules
@@ -83,8 +90,9 @@ def test_requests_of_different_lengths_share_steps(model: Any, layout: str) -> N
         engine.close()
 
 
-def test_eos_cancel_and_limits(model: Any) -> None:
-    engine = GenerationEngine(model, max_batch=2, max_len=64)
+@OVERLAP
+def test_eos_cancel_and_limits(model: Any, overlap: bool) -> None:
+    engine = GenerationEngine(model, max_batch=2, max_len=64, overlap_steps=overlap)
     try:
         prompt = [5, 6, 7, 8]
         full = reference(model, prompt, 10)
@@ -172,9 +180,10 @@ def test_a_shared_prefix_is_reused_and_the_output_is_that_of_a_cold_run(model: A
         engine.close()
 
 
-def test_long_prompts_are_prefilled_in_chunks_while_others_decode(model: Any) -> None:
+@OVERLAP
+def test_long_prompts_are_prefilled_in_chunks_while_others_decode(model: Any, overlap: bool) -> None:
     # Passes of at most eight tokens (the decoding row and seven prompt tokens) with decode steps between them.
-    engine = GenerationEngine(model, max_batch=4, max_len=256, prefix_rows=0, prefill_chunk=8)
+    engine = GenerationEngine(model, max_batch=4, max_len=256, prefix_rows=0, prefill_chunk=8, overlap_steps=overlap)
     accepted: list[tuple[Any, float]] = []  # stamped on the engine thread, as each token is taken
     take = engine._accept
     engine._accept = lambda request, token: (accepted.append((request, time.perf_counter())), take(request, token))[1]
