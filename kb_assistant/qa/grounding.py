@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from kb_assistant.kb.tokens import english_stem
 from kb_assistant.qa.answer_text import MARKER, TRAILING, cited_numbers, is_refusal, split_sentences
 from kb_assistant.qa.evidence import (
     Passage,
@@ -64,6 +65,43 @@ _ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:what|
 _SAYS_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)|年|\b\d{1,4}\s*(?:BC|AD|BCE|CE)\b", re.IGNORECASE)
 """A question that asks which year is answered by a sentence with a four-digit number or 年 in it ("同年", "咸丰十年",
 "in 1857"); "捐赠了 233 幅画作" does not say when."""
+_ASKS_WHO = re.compile(r"谁|哪位|何人|\bwho(?:m|se)?\b", re.IGNORECASE)
+_ASKS_NUMBER = re.compile(
+    r"多少|(?<![近这前])几[个位次年月天岁名人条种件座所家项倍层届]|多[大长高远久重宽深]"
+    r"|\bhow (?:many|much|long|old|far|tall|large|big|high)\b|\bwhat (?:percentage|proportion|number)\b",
+    re.IGNORECASE,
+)
+_NUMERAL = re.compile(r"[零一二三四五六七八九十百千万亿两〇]")
+_NUMBER_WORD = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?"
+    r"|thousands?|millions?|billions?|dozens?|half)\b",
+    re.IGNORECASE,
+)
+
+
+def _unnamed_answer(question: str, kept: list[str]) -> str | None:
+    """What ``question`` asks for that ``kept`` (the answer's supported sentences) does not name, if anything: a
+    year for "which year", a number for "how many", a name for "who" (a number or name not in the question).
+    The 0.5B model answers "第一位获得诺贝尔和平奖的美国黑人是谁？" with "…是在这座教堂受浸", every word in its source."""
+    if _ASKS_YEAR.search(question):
+        return None if any(_SAYS_YEAR.search(text) for text in kept) else "year"
+    who, number = _ASKS_WHO.search(question), _ASKS_NUMBER.search(question)
+    if not (who or number):
+        return None
+    known = {t.text for t in claimed_terms(question)}
+    new = [t for text in kept for t in claimed_terms(text) if t.text not in known]
+    if number:
+        named = any(t.kind == "number" or (t.strict and _NUMERAL.search(t.text)) for t in new)
+        return None if named or any(_NUMBER_WORD.search(text) for text in kept) else "number"
+    capitalised = _capitalised(kept)
+    return None if any(t.strict or t.text in capitalised for t in new) else "name"
+
+
+def _capitalised(texts: list[str]) -> set[str]:
+    """The stems of English words written with a capital ("Tesla founded it": a name, though it opens the
+    sentence)."""
+    stem = english_stem()
+    return {stem(word.lower()) for text in texts for word in re.findall(r"\b[A-Z][A-Za-z]*", text)}
 
 
 @dataclass
@@ -87,7 +125,7 @@ def _claims(answer: str) -> list[Claim]:
     """The answer's sentences; a marker that opens a piece belongs to the sentence before it ("…。[1]")."""
     claims: list[Claim] = []
     for sentence, _, _ in split_sentences(answer):
-        leading = re.match(r"^(?:\s*" + MARKER.pattern + r")+", sentence, re.I)
+        leading = re.match(r"^(?:\s*" + MARKER.pattern + r")+", sentence, re.IGNORECASE)
         if leading and claims:
             claims[-1].cited += cited_numbers(leading.group(0))
             sentence = sentence[leading.end() :]
@@ -147,10 +185,11 @@ class GroundingCheck:
         for claim in claims:
             self._check_claim(claim, asked, asked_index, passages, indexes, sentences, corrections, about)
         kept = [c for c in claims if c.kept]
-        if kept and _ASKS_YEAR.search(question) and not any(_SAYS_YEAR.search(c.text) for c in kept):
-            for claim in kept:  # every word may be in the source, but it does not say when
-                claim.kept, claim.reason = False, "the question asks which year; the answer names none"
-            corrections.append("the answer named no year for a question that asks which year")
+        missing = _unnamed_answer(question, [c.text for c in kept]) if kept else None
+        if missing:
+            for claim in kept:  # every word may be in the source, but it does not say what is asked
+                claim.kept, claim.reason = False, f"the question asks for a {missing}; the answer names none"
+            corrections.append(f"the answer named no {missing} for a question that asks for one")
             kept = []
         # sentences are scored for a quote, or for the rule that may replace a kept answer by one
         replaceable = self.min_quote_gain is not None and self.embeddings is not None

@@ -280,3 +280,22 @@ def test_an_answer_that_names_no_year_does_not_answer_which_year(check: Groundin
     english = [Passage("In 1857 John Sheepshanks donated 233 paintings to the museum.", "Museum")]
     verdict = check.check("In what year did Sheepshanks donate paintings?", "He donated 233 paintings[1].", english)
     assert verdict.status == "extractive" and "1857" in verdict.answer
+
+
+def test_an_answer_must_name_who_or_how_many_when_asked(check: GroundingCheck) -> None:
+    """The 0.5B model answered "第一位获得诺贝尔和平奖的美国黑人是谁？" with "…是在这座教堂受浸", every word in its
+    source and no name: the sentence that names him is quoted. "How much" wants a number; a name or a number
+    already in the question does not count, one the answer adds does."""
+    passages = [Passage("拉尔夫·本奇，后来成为第一位获得诺贝尔和平奖的美国黑人，就是在这座教堂受浸。教堂建于1910年。", "教堂")]
+    question = "第一位获得诺贝尔和平奖的美国黑人是谁？"
+    verdict = check.check(question, "第一位获得诺贝尔和平奖的美国黑人是在这座教堂受浸[1]。", passages)
+    assert verdict.status == "extractive" and "拉尔夫·本奇" in verdict.answer
+    assert "asks for a name" in verdict.claims[0].reason
+    assert check.check(question, "是拉尔夫·本奇[1]。", passages).status == "answered"
+    english = [Passage("Ralph Bunche was baptised in this church. The church seats 1,200 people and was built "
+                       "of stone.", "Church")]
+    assert check.check("Who was baptised in this church?", "Bunche was baptised in this church [1].",
+                       english).status == "answered"  # a capital that opens the sentence is still a name
+    verdict = check.check("How many people does the church seat?", "The church seats people [1].", english)
+    assert verdict.status == "extractive" and "1,200" in verdict.answer
+    assert check.check("How many people does the church seat?", "It seats 1,200 people [1].", english).status == "answered"
