@@ -101,6 +101,18 @@ def test_sentences_keep_their_offsets() -> None:
     ]
 
 
+def test_an_initial_or_a_title_does_not_end_a_sentence(check: GroundingCheck) -> None:
+    """The 0.5B model answered "The CEO of Lego in 2021 is Niels B. Christiansen.": split after "B.", the answer
+    was shown as "…is Niels B [2]." and "Christiansen." was dropped as a sentence of its own."""
+    text = "The CEO is Niels B. Christiansen. Dr. Smith met Mr. Jones in the U.S. in 2017. It ends here."
+    assert [s for s, _, _ in split_sentences(text)] == [
+        "The CEO is Niels B. Christiansen.", "Dr. Smith met Mr. Jones in the U.S. in 2017.", "It ends here.",
+    ]
+    passages = [Passage("Niels B. Christiansen has been the CEO of the Lego Group since 2017.", "Lego")]
+    verdict = check.check("Who is the CEO of Lego?", "The CEO of Lego is Niels B. Christiansen [1].", passages)
+    assert verdict.status == "answered" and "Niels B. Christiansen" in verdict.answer
+
+
 def test_idioms_jieba_tags_as_names_are_not_names() -> None:
     from kb_assistant.qa.terms import claimed_terms
 
