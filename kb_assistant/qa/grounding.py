@@ -65,7 +65,12 @@ _ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:what|
 _SAYS_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)|年|\b\d{1,4}\s*(?:BC|AD|BCE|CE)\b", re.IGNORECASE)
 """A question that asks which year is answered by a sentence with a four-digit number or 年 in it ("同年", "咸丰十年",
 "in 1857"); "捐赠了 233 幅画作" does not say when."""
-_ASKS_WHO = re.compile(r"谁|哪位|何人|\bwho(?:m|se)?\b", re.IGNORECASE)
+_ASKS_WHO = re.compile(
+    r"谁|哪位|何人|(?:什么|哪个|哪家|哪所|哪一个?)(?:机构|组织|公司|单位|学校|大学|国家|城市|地区)"
+    r"|\bwho(?:m|se)?\b|\b(?:which|what) (?:company|organi[sz]ation|country|city|university|school|agency|team)\b",
+    re.IGNORECASE,
+)
+"""Questions answered by a name: of a person, or of an institution or a place ("药房技术员必须在什么机构注册?")."""
 _ASKS_NUMBER = re.compile(
     r"多少|(?<![近这前])几[个位次年月天岁名人条种件座所家项倍层届]|多[大长高远久重宽深]"
     r"|\bhow (?:many|much|long|old|far|tall|large|big|high)\b|\bwhat (?:percentage|proportion|number)\b",
@@ -81,7 +86,8 @@ _NUMBER_WORD = re.compile(
 
 def _unnamed_answer(question: str, kept: list[str]) -> str | None:
     """What ``question`` asks for that ``kept`` (the answer's supported sentences) does not name, if anything: a
-    year for "which year", a number for "how many", a name for "who" (a number or name not in the question).
+    year for "which year", a number for "how many", a name for "who" or "which institution" (a number or name not in
+    the question).
     The 0.5B model answers "第一位获得诺贝尔和平奖的美国黑人是谁？" with "…是在这座教堂受浸", every word in its source."""
     if _ASKS_YEAR.search(question):
         return None if any(_SAYS_YEAR.search(text) for text in kept) else "year"
