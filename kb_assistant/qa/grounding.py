@@ -76,7 +76,10 @@ _ASKS_NUMBER = re.compile(
     r"|\bhow (?:many|much|long|old|far|tall|large|big|high)\b|\bwhat (?:percentage|proportion|number)\b",
     re.IGNORECASE,
 )
-_NUMERAL = re.compile(r"[零一二三四五六七八九十百千万亿两〇]")
+_CHINESE_QUANTITY = re.compile(
+    r"[零一二三四五六七八九十百千万亿两〇]+[个年月日天周岁名人条种件座所家项倍层届次位分秒元米吨]|[零一二三四五六七八九十百千万亿两〇]{2,}"
+)
+"""A number in Chinese characters ("五年", "三百"): jieba tags "五年" as a time word, not a numeral."""
 _NUMBER_WORD = re.compile(
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?"
     r"|thousands?|millions?|billions?|dozens?|half)\b",
@@ -97,7 +100,8 @@ def _unnamed_answer(question: str, kept: list[str]) -> str | None:
     known = {t.text for t in claimed_terms(question)}
     new = [t for text in kept for t in claimed_terms(text) if t.text not in known]
     if number:
-        named = any(t.kind == "number" or (t.strict and _NUMERAL.search(t.text)) for t in new)
+        named = any(t.kind == "number" for t in new)
+        named = named or any(q not in question for text in kept for q in _CHINESE_QUANTITY.findall(text))
         return None if named or any(_NUMBER_WORD.search(text) for text in kept) else "number"
     capitalised = _capitalised(kept)
     return None if any(t.strict or t.text in capitalised for t in new) else "name"

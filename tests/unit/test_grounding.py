@@ -311,6 +311,9 @@ def test_an_answer_must_name_who_or_how_many_when_asked(check: GroundingCheck) -
     verdict = check.check("How many people does the church seat?", "The church seats people [1].", english)
     assert verdict.status == "extractive" and "1,200" in verdict.answer
     assert check.check("How many people does the church seat?", "It seats 1,200 people [1].", english).status == "answered"
+    brochure = [Passage("声乐（美声）专业方向学制五年，在音乐学院上课。", "招生简章")]
+    assert check.check("声乐（美声）专业方向的学制是几年？", "声乐（美声）专业方向的学制是五年[1]。",
+                       brochure).status == "answered"  # jieba tags 五年 as a time word: still a number
     # an institution is asked for: a sentence that names none does not answer, though every word is in the source
     pharmacy = [Passage("药房技术员在新的角色上更依赖于自动化来协助他们处理病人的处方和安全问题。", "药房")]
     verdict = check.check("药房技术员必须在什么机构注册?", "药房技术员必须在新的角色上更依赖于自动化[1]。", pharmacy)
