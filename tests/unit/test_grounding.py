@@ -280,41 +280,43 @@ def test_question_words_are_not_terms_a_source_must_hold(check: GroundingCheck) 
     assert verdict.status == "extractive" and "1883" in verdict.answer and "1900" not in verdict.answer
 
 
-def test_an_answer_that_names_no_year_does_not_answer_which_year(check: GroundingCheck) -> None:
-    """Every word of "捐赠了 233 幅画作" is in the source, but the question asks which year: the sentence with the
-    year is quoted instead. An answer with its year is kept."""
-    passages = [Passage("在 1857 年，约翰·希普尚克斯向美术馆捐赠了 233 幅画作，主要来自英国当代艺术家。", "美术馆")]
-    question = "约翰·希普尚克斯在哪一年捐赠了大量的画作？"
-    verdict = check.check(question, "约翰·希普尚克斯捐赠了 233 幅画作[1]。", passages)
-    assert verdict.status == "extractive" and "1857" in verdict.answer
-    assert "names none" in verdict.claims[0].reason
-    assert check.check(question, "他在 1857 年捐赠了画作[1]。", passages).status == "answered"
-    english = [Passage("In 1857 John Sheepshanks donated 233 paintings to the museum.", "Museum")]
-    verdict = check.check("In what year did Sheepshanks donate paintings?", "He donated 233 paintings[1].", english)
-    assert verdict.status == "extractive" and "1857" in verdict.answer
+_SHEEPSHANKS_ZH = "在 1857 年，约翰·希普尚克斯向美术馆捐赠了 233 幅画作，主要来自英国当代艺术家。"
+_SHEEPSHANKS_EN = "In 1857 John Sheepshanks donated 233 paintings to the museum."
+_BUNCHE_ZH = "拉尔夫·本奇，后来成为第一位获得诺贝尔和平奖的美国黑人，就是在这座教堂受浸。教堂建于1910年。"
+_BUNCHE_EN = "Ralph Bunche was baptised in this church. The church seats 1,200 people and was built of stone."
+_PHARMACY = "药房技术员在新的角色上更依赖于自动化来协助他们处理病人的处方和安全问题。"
 
 
-def test_an_answer_must_name_who_or_how_many_when_asked(check: GroundingCheck) -> None:
-    """The 0.5B model answered "第一位获得诺贝尔和平奖的美国黑人是谁？" with "…是在这座教堂受浸", every word in its
-    source and no name: the sentence that names him is quoted. "How much" wants a number; a name or a number
-    already in the question does not count, one the answer adds does."""
-    passages = [Passage("拉尔夫·本奇，后来成为第一位获得诺贝尔和平奖的美国黑人，就是在这座教堂受浸。教堂建于1910年。", "教堂")]
-    question = "第一位获得诺贝尔和平奖的美国黑人是谁？"
-    verdict = check.check(question, "第一位获得诺贝尔和平奖的美国黑人是在这座教堂受浸[1]。", passages)
-    assert verdict.status == "extractive" and "拉尔夫·本奇" in verdict.answer
-    assert "asks for a name" in verdict.claims[0].reason
-    assert check.check(question, "是拉尔夫·本奇[1]。", passages).status == "answered"
-    english = [Passage("Ralph Bunche was baptised in this church. The church seats 1,200 people and was built "
-                       "of stone.", "Church")]
-    assert check.check("Who was baptised in this church?", "Bunche was baptised in this church [1].",
-                       english).status == "answered"  # a capital that opens the sentence is still a name
-    verdict = check.check("How many people does the church seat?", "The church seats people [1].", english)
-    assert verdict.status == "extractive" and "1,200" in verdict.answer
-    assert check.check("How many people does the church seat?", "It seats 1,200 people [1].", english).status == "answered"
-    brochure = [Passage("声乐（美声）专业方向学制五年，在音乐学院上课。", "招生简章")]
-    assert check.check("声乐（美声）专业方向的学制是几年？", "声乐（美声）专业方向的学制是五年[1]。",
-                       brochure).status == "answered"  # jieba tags 五年 as a time word: still a number
-    # an institution is asked for: a sentence that names none does not answer, though every word is in the source
-    pharmacy = [Passage("药房技术员在新的角色上更依赖于自动化来协助他们处理病人的处方和安全问题。", "药房")]
-    verdict = check.check("药房技术员必须在什么机构注册?", "药房技术员必须在新的角色上更依赖于自动化[1]。", pharmacy)
-    assert verdict.status != "answered" and "asks for a name" in verdict.claims[0].reason
+@pytest.mark.parametrize(("source", "question", "answer", "kind", "quoted"), [
+    # every word of the answer is in the source, but it does not say what is asked: the sentence that does is quoted
+    (_SHEEPSHANKS_ZH, "约翰·希普尚克斯在哪一年捐赠了大量的画作？", "约翰·希普尚克斯捐赠了 233 幅画作[1]。", "year", "1857"),
+    (_SHEEPSHANKS_EN, "In what year did Sheepshanks donate paintings?", "He donated 233 paintings[1].", "year", "1857"),
+    # the 0.5B model's answer to "…是谁？", a name already in the question not counting
+    (_BUNCHE_ZH, "第一位获得诺贝尔和平奖的美国黑人是谁？", "第一位获得诺贝尔和平奖的美国黑人是在这座教堂受浸[1]。", "name",
+     "拉尔夫·本奇"),
+    (_BUNCHE_EN, "How many people does the church seat?", "The church seats people and was built of stone [1].", "number",
+     "1,200"),
+    # an institution is asked for and no sentence names one: refused
+    (_PHARMACY, "药房技术员必须在什么机构注册?", "药房技术员必须在新的角色上更依赖于自动化[1]。", "name", None),
+])
+def test_an_answer_that_names_nothing_asked_for_is_not_kept(
+    check: GroundingCheck, source: str, question: str, answer: str, kind: str, quoted: str | None
+) -> None:
+    verdict = check.check(question, answer, [Passage(source, "资料")])
+    assert f"asks for a {kind}; the answer names none" in verdict.claims[0].reason
+    if quoted is None:
+        assert verdict.status == "refused"
+    else:
+        assert verdict.status == "extractive" and quoted in verdict.answer
+
+
+@pytest.mark.parametrize(("source", "question", "answer"), [
+    (_SHEEPSHANKS_ZH, "约翰·希普尚克斯在哪一年捐赠了大量的画作？", "他在 1857 年捐赠了画作[1]。"),
+    (_BUNCHE_ZH, "第一位获得诺贝尔和平奖的美国黑人是谁？", "是拉尔夫·本奇[1]。"),
+    (_BUNCHE_EN, "Who was baptised in this church?", "Bunche was baptised in this church [1]."),  # a capital that opens the sentence
+    (_BUNCHE_EN, "How many people does the church seat?", "It seats 1,200 people [1]."),
+    # jieba tags 五年 as a time word: still a number
+    ("声乐（美声）专业方向学制五年，在音乐学院上课。", "声乐（美声）专业方向的学制是几年？", "声乐（美声）专业方向的学制是五年[1]。"),
+])
+def test_an_answer_that_names_what_is_asked_is_kept(check: GroundingCheck, source: str, question: str, answer: str) -> None:
+    assert check.check(question, answer, [Passage(source, "资料")]).status == "answered"

@@ -1,0 +1,65 @@
+"""What a question asks for (a year, a number, a name) and whether an answer's sentences give it.
+
+The grounding check keeps a sentence whose words are all in its source; that is not yet an answer. The 0.5B model
+answers "第一位获得诺贝尔和平奖的美国黑人是谁？" with "…是在这座教堂受浸" and "约翰·希普尚克斯在哪一年捐赠了大量的画作？" with
+"…捐赠了 233 幅画作", every word in the source and nothing asked for: :func:`unnamed_answer` says so, and the check quotes
+the source's sentence instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kb_assistant.kb.tokens import english_stem
+from kb_assistant.qa.terms import claimed_terms
+
+_ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:what|which) year\b", re.IGNORECASE)
+_SAYS_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)|年|\b\d{1,4}\s*(?:BC|AD|BCE|CE)\b", re.IGNORECASE)
+"""A question that asks which year is answered by a sentence with a four-digit number or 年 in it ("同年", "咸丰十年",
+"in 1857"); "捐赠了 233 幅画作" does not say when."""
+_ASKS_WHO = re.compile(
+    r"谁|哪位|何人|(?:什么|哪个|哪家|哪所|哪一个?)(?:机构|组织|公司|单位|学校|大学|国家|城市|地区)"
+    r"|\bwho(?:m|se)?\b|\b(?:which|what) (?:company|organi[sz]ation|country|city|university|school|agency|team)\b",
+    re.IGNORECASE,
+)
+"""Questions answered by a name: of a person, or of an institution or a place ("药房技术员必须在什么机构注册?")."""
+_ASKS_NUMBER = re.compile(
+    r"多少|(?<![近这前])几[个位次年月天岁名人条种件座所家项倍层届]|多[大长高远久重宽深]"
+    r"|\bhow (?:many|much|long|old|far|tall|large|big|high)\b|\bwhat (?:percentage|proportion|number)\b",
+    re.IGNORECASE,
+)
+_CHINESE_QUANTITY = re.compile(
+    r"[零一二三四五六七八九十百千万亿两〇]+[个年月日天周岁名人条种件座所家项倍层届次位分秒元米吨]|[零一二三四五六七八九十百千万亿两〇]{2,}"
+)
+"""A number in Chinese characters ("五年", "三百"): jieba tags "五年" as a time word, not a numeral."""
+_NUMBER_WORD = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?"
+    r"|thousands?|millions?|billions?|dozens?|half)\b",
+    re.IGNORECASE,
+)
+
+
+def unnamed_answer(question: str, kept: list[str]) -> str | None:
+    """What ``question`` asks for that ``kept`` (the answer's supported sentences) does not name, if anything: a
+    year for "which year", a number for "how many", a name for "who" or "which institution" (a number or name not in
+    the question)."""
+    if _ASKS_YEAR.search(question):
+        return None if any(_SAYS_YEAR.search(text) for text in kept) else "year"
+    who, number = _ASKS_WHO.search(question), _ASKS_NUMBER.search(question)
+    if not (who or number):
+        return None
+    known = {t.text for t in claimed_terms(question)}
+    new = [t for text in kept for t in claimed_terms(text) if t.text not in known]
+    if number:
+        named = any(t.kind == "number" for t in new)
+        named = named or any(q not in question for text in kept for q in _CHINESE_QUANTITY.findall(text))
+        return None if named or any(_NUMBER_WORD.search(text) for text in kept) else "number"
+    capitalised = _capitalised(kept)
+    return None if any(t.strict or t.text in capitalised for t in new) else "name"
+
+
+def _capitalised(texts: list[str]) -> set[str]:
+    """The stems of English words written with a capital ("Tesla founded it": a name, though it opens the
+    sentence)."""
+    stem = english_stem()
+    return {stem(word.lower()) for text in texts for word in re.findall(r"\b[A-Z][A-Za-z]*", text)}
