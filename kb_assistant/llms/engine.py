@@ -31,7 +31,8 @@ rest. RAG prompts share the system prompt and often the first retrieved chunks, 
 replaces most of the prefill.
 
 This module is the scheduler; :mod:`kb_assistant.llms.engine_request` is a request,
-:mod:`kb_assistant.llms.sampling` the token choice, :mod:`kb_assistant.llms.kv_decoder` the model side. All
+:mod:`kb_assistant.llms.sampling` the token choice, :mod:`kb_assistant.llms.kv_decoder` the model side,
+:mod:`kb_assistant.llms.prefix_rows` the kept prompts, :mod:`kb_assistant.llms.steps_ahead` the queued steps. All
 import only torch (and numpy): the benchmarks use them on machines without LangChain.
 """
 
@@ -43,7 +44,6 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -51,7 +51,9 @@ import torch
 from kb_assistant.llms.engine_request import END, Request
 from kb_assistant.llms.kv_decoder import Chunk, SlotDecoder, unsupported_reason
 from kb_assistant.llms.pacing import DecodePacer
+from kb_assistant.llms.prefix_rows import PrefixRows
 from kb_assistant.llms.sampling import Sampling, choose_tokens
+from kb_assistant.llms.steps_ahead import QueuedStep, StepsAhead
 
 __all__ = ["GenerationEngine", "Request", "Sampling", "engine_for", "running_engine", "unsupported_reason"]
 logger = logging.getLogger(__name__)
@@ -99,16 +101,13 @@ class GenerationEngine:
         self.pacer = DecodePacer(decode_share)
         self.min_prefix = max(1, min_prefix)
         self.overlap_steps = self.decoder.device.type == "cuda" if overlap_steps is None else overlap_steps
-        self._ahead: _StepAhead | None = None  # a queued greedy step whose tokens the host has not read
+        self._ahead = StepsAhead(self.decoder)
         self._changes = 0  # counts changes to the decoding rows: a step queued before one is dropped
-        self._read_buffers = _ReadBuffers(self.max_batch, self.decoder.device)
         self.reused_tokens = 0
         """Prompt tokens served from the prefix cache since the engine started."""
         self.prefilled_tokens = 0
         """Prompt tokens computed since the engine started."""
-        self.steps_ahead = 0
-        """Decode steps queued on the GPU's own choice of their input tokens (see ``overlap_steps``)."""
-        self._prefixes: list[_Prefix] = [_Prefix(self.max_batch + row) for row in range(self.decoder.prefix_rows)]
+        self._prefixes = PrefixRows(self.max_batch, self.decoder.prefix_rows)
         self._active: list[Request] = []
         self._prefilling: list[Request] = []
         self._waiting: queue.Queue[Request] = queue.Queue()
@@ -138,6 +137,11 @@ class GenerationEngine:
     def generate(self, prompt: list[int], sampling: Sampling) -> list[int]:
         """Blocking: the generated token ids."""
         return list(self.submit(prompt, sampling).stream())
+
+    @property
+    def steps_ahead(self) -> int:
+        """Decode steps queued on the GPU's own choice of their input tokens (see ``overlap_steps``)."""
+        return self._ahead.chained
 
     @property
     def active(self) -> int:
@@ -181,7 +185,7 @@ class GenerationEngine:
                 self._step()
             except BaseException as error:  # every running request learns why; the engine carries on
                 logger.exception("generation step failed")
-                self._ahead = None
+                self._ahead.take()
                 for request in list(self._active) + list(self._prefilling):
                     self._finish(request, error)
         closed = RuntimeError("the generation engine was closed")
@@ -209,28 +213,19 @@ class GenerationEngine:
             self._reuse_prefix(request)
 
     def _reuse_prefix(self, request: Request) -> None:
-        sources = [(r.prompt, r.slot) for r in self._active]
-        sources += [(p.tokens, p.row) for p in self._prefixes if p.tokens]
-        best, row = 0, -1
-        for tokens, source_row in sources:
-            shared = _shared_length(tokens, request.prompt)
-            if shared > best:
-                best, row = shared, source_row
+        best, row = self._prefixes.longest(request.prompt, [(r.prompt, r.slot) for r in self._active])
         best = min(best, len(request.prompt) - 1)  # the last prompt token is always computed: its logits
         if best >= self.min_prefix:
             self.decoder.move_row(row, request.slot, best)
             request.prefilled = request.reused = best
             self.reused_tokens += best
-            for prefix in self._prefixes:
-                if prefix.row == row:
-                    prefix.used_at = time.perf_counter()
+            self._prefixes.used(row)
 
     @torch.inference_mode()
     def _step(self) -> None:
         started = time.perf_counter()
-        if self._ahead is not None and not self._may_step_ahead():
-            self._read_ahead(self._ahead)  # its tokens first; the rows may change after
-            self._ahead = None
+        if self._ahead.pending is not None and not self._may_step_ahead():
+            self._hand_out(self._ahead.take())  # its tokens first; the rows may change after
             if not self._active and not self._prefilling:
                 return
         if self._may_step_ahead():
@@ -276,7 +271,7 @@ class GenerationEngine:
             return False
         if not all(r.sampling.plain_greedy for r in decoding):
             return False
-        ahead = self._ahead
+        ahead = self._ahead.pending
         if ahead is None:
             return True
         if ahead.changes != self._changes:
@@ -286,30 +281,18 @@ class GenerationEngine:
                    and not r.cancel.is_set() for r in decoding)
 
     def _step_ahead(self, started: float) -> None:
-        """Queue a greedy decode step whose inputs are the tokens of the step in flight (on the GPU), then read
-        and hand out those tokens while it runs. The first step of a run takes its inputs from the host."""
-        decoding = list(self._active)
-        previous = self._ahead
-        if previous is None:
-            logits = self.decoder.decode([r.generated[-1] for r in decoding], [r.position for r in decoding])
-        else:
-            logits = self.decoder.decode_chained([r.position + 1 for r in decoding])
-            self.steps_ahead += 1
-        chosen = self.decoder.chain_greedy(logits)
-        self._ahead = _StepAhead(decoding, *self._read_buffers.start(chosen), self._changes)
+        """Queue a greedy decode step on the tokens of the one in flight, then hand those out while it runs."""
+        previous = self._ahead.queue(list(self._active), self._changes)
         if previous is None:
             return
-        self._read_ahead(previous)
-        self.pacer.step(started, time.perf_counter(), 0, len(decoding), 0)
-        if self._ahead.changes != self._changes:  # a request ended: the step just queued is dropped
-            self._ahead = None
+        self._hand_out(previous)
+        self.pacer.step(started, time.perf_counter(), 0, len(previous.requests), 0)
+        if self._ahead.pending is not None and self._ahead.pending.changes != self._changes:
+            self._ahead.take()  # a request ended: the step just queued is dropped
 
-    def _read_ahead(self, ahead: _StepAhead) -> None:
-        """Wait for a queued step's tokens and hand them to its requests."""
-        if ahead.ready is not None:
-            ahead.ready.synchronize()
-        tokens = ahead.tokens[: len(ahead.requests)].tolist()
-        for request, token in zip(ahead.requests, tokens, strict=True):
+    def _hand_out(self, step: QueuedStep) -> None:
+        """Wait for a queued step's tokens and give them to its requests."""
+        for request, token in zip(step.requests, step.read(), strict=True):
             self._accept(request, token)
 
     def _plan_chunks(self) -> tuple[list[Chunk], list[Request], int]:
@@ -355,19 +338,8 @@ class GenerationEngine:
         self._remember_prefix(request)
 
     def _remember_prefix(self, request: Request) -> None:
-        if not self._prefixes or len(request.prompt) < self.min_prefix:
-            return
-        for prefix in self._prefixes:
-            if prefix.tokens is not None and _shared_length(prefix.tokens, request.prompt) >= len(prefix.tokens):
-                if len(prefix.tokens) >= len(request.prompt):
-                    prefix.used_at = time.perf_counter()
-                    return  # already kept, as long or longer
-                target = prefix  # a longer version of a kept prompt replaces it
-                break
-        else:
-            target = min(self._prefixes, key=lambda p: p.used_at)
-        self.decoder.move_row(request.slot, target.row, len(request.prompt))
-        target.tokens, target.used_at = list(request.prompt), time.perf_counter()
+        if len(request.prompt) >= self.min_prefix:
+            self._prefixes.remember(request.prompt, request.slot, self.decoder.move_row)
 
     def _accept(self, request: Request, token: int) -> None:
         if request.cancel.is_set():
@@ -399,64 +371,6 @@ class GenerationEngine:
                 self.decoder.move_row(last.slot, slot, last.position + 1)
                 last.slot = slot
         request.tokens.put(END)
-
-
-@dataclass
-class _StepAhead:
-    """A greedy decode step queued before the host read the tokens of the one before it."""
-
-    requests: list[Request]
-    tokens: torch.Tensor
-    """Where its tokens arrive on the host."""
-    ready: Any
-    """A CUDA event recorded after their copy (None on the CPU, where the copy is done at once)."""
-    changes: int
-    """The engine's count of changes to the decoding rows when it was queued."""
-
-
-class _ReadBuffers:
-    """Two page-locked host buffers that queued steps' tokens are copied into in turn, without waiting: one is
-    read while the next step's copy goes into the other."""
-
-    def __init__(self, size: int, device: torch.device) -> None:
-        self.cuda = device.type == "cuda"
-        self._buffers = [torch.empty(size, dtype=torch.long, pin_memory=self.cuda) for _ in range(2)]
-        self._next = 0
-
-    def start(self, tokens: torch.Tensor) -> tuple[torch.Tensor, Any]:
-        """Start copying ``tokens`` to the host; returns the buffer and the event that says they are there."""
-        buffer = self._buffers[self._next]
-        self._next = 1 - self._next
-        buffer[: len(tokens)].copy_(tokens, non_blocking=self.cuda)
-        if not self.cuda:
-            return buffer, None
-        ready = torch.cuda.Event()
-        ready.record()
-        return buffer, ready
-
-
-@dataclass
-class _Prefix:
-    """A spare cache row holding a recent prompt's keys/values."""
-
-    row: int
-    tokens: list[int] | None = None
-    used_at: float = 0.0
-
-
-def _shared_length(first: list[int], second: list[int]) -> int:
-    """How many leading tokens two prompts share."""
-    limit = min(len(first), len(second))
-    if first[:limit] == second[:limit]:
-        return limit
-    low, high = 0, limit  # first[:low] == second[:low] holds; first[:high] != second[:high]
-    while high - low > 1:
-        middle = (low + high) // 2
-        if first[:middle] == second[:middle]:
-            low = middle
-        else:
-            high = middle
-    return low
 
 
 _engines: dict[int, GenerationEngine] = {}
