@@ -160,8 +160,7 @@ class SlotDecoder:
     def decode(self, tokens: list[int], positions: list[int]) -> torch.Tensor:
         """Logits of the next token for rows ``0..len(tokens)-1``: row i holds ``tokens[i]`` at ``positions[i]``."""
         count = len(tokens)
-        batch = next((b for b in BATCH_BUCKETS if count <= b <= self.max_batch), self.max_batch)
-        length = min(self.max_len, -(-(max(positions) + 1) // LENGTH_STEP) * LENGTH_STEP)
+        batch, length = self._graph_key(count, positions)
         padding = [0] * (batch - count)
         # Rows past the decoding ones may hold prompts being prefilled (decode steps run between their pieces):
         # the Triton step writes nothing for padding rows; PyTorch's steps write their key/value at the cache's
@@ -187,10 +186,12 @@ class SlotDecoder:
     def decode_chained(self, positions: list[int]) -> torch.Tensor:
         """Logits of the next token for the rows of the last :meth:`decode`, whose inputs :meth:`chain_greedy`
         set on the device; ``positions`` (each one past the last step's) only choose the step's graph."""
-        count = len(positions)
+        return self._decode_step(*self._graph_key(len(positions), positions))[: len(positions)]
+
+    def _graph_key(self, count: int, positions: list[int]) -> tuple[int, int]:
+        """The decode graph for ``count`` rows at ``positions``: the batch bucket and the cache length bucket."""
         batch = next((b for b in BATCH_BUCKETS if count <= b <= self.max_batch), self.max_batch)
-        length = min(self.max_len, -(-(max(positions) + 1) // LENGTH_STEP) * LENGTH_STEP)
-        return self._decode_step(batch, length)[:count]
+        return batch, min(self.max_len, -(-(max(positions) + 1) // LENGTH_STEP) * LENGTH_STEP)
 
     @torch.inference_mode()
     def forward_packed(self, decode_count: int, tokens: list[int], positions: list[int], chunks: list[Chunk]) -> torch.Tensor:
