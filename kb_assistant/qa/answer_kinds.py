@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from kb_assistant.kb.tokens import english_stem
-from kb_assistant.qa.terms import claimed_terms
+from kb_assistant.qa.terms import Term, claimed_terms
 
 _ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:what|which) year\b", re.IGNORECASE)
 _SAYS_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)|年|\b\d{1,4}\s*(?:BC|AD|BCE|CE)\b", re.IGNORECASE)
@@ -39,16 +39,16 @@ _NUMBER_WORD = re.compile(
 )
 
 
-def unnamed_answer(question: str, kept: list[str]) -> str | None:
+def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | None:
     """What ``question`` asks for that ``kept`` (the answer's supported sentences) does not name, if anything: a
     year for "which year", a number for "how many", a name for "who" or "which institution" (a number or name not in
-    the question)."""
+    the question: ``asked`` are its terms)."""
     if _ASKS_YEAR.search(question):
         return None if any(_SAYS_YEAR.search(text) for text in kept) else "year"
     who, number = _ASKS_WHO.search(question), _ASKS_NUMBER.search(question)
     if not (who or number):
         return None
-    known = {t.text for t in claimed_terms(question)}
+    known = {t.text for t in asked}
     new = [t for text in kept for t in claimed_terms(text) if t.text not in known]
     if number:
         named = any(t.kind == "number" for t in new)

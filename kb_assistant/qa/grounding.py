@@ -142,7 +142,7 @@ class GroundingCheck:
         for claim in claims:
             self._check_claim(claim, asked, asked_index, passages, indexes, sentences, corrections, about)
         kept = [c for c in claims if c.kept]
-        missing = unnamed_answer(question, [c.text for c in kept]) if kept else None
+        missing = unnamed_answer(question, [c.text for c in kept], asked) if kept else None
         if missing:
             for claim in kept:  # every word may be in the source, but it does not say what is asked
                 claim.kept, claim.reason = False, f"the question asks for a {missing}; the answer names none"
