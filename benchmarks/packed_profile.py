@@ -40,16 +40,16 @@ def time_attention(decoder: SlotDecoder, queries: torch.Tensor, decode: int, pie
     from triton.testing import do_bench
 
     block_m, block_n, warps, stages = setting
-    packed_kernels.BLOCK_M, packed_kernels.BLOCK_N = block_m, block_n
+    packed_kernels.BLOCK_N = block_n
     packed_kernels.LAUNCH.update(num_warps=warps, num_stages=stages)
-    table = packed_kernels.block_table(decode, pieces)
+    table = packed_kernels.block_table(decode, pieces, block_m)
     for i, position in enumerate(positions):
         table[i][3] = position
     table_t = torch.tensor(table, dtype=torch.int32, device=queries.device)
     k_cache, v_cache = decoder.k_cache[0], decoder.v_cache[0]
 
     def call() -> torch.Tensor:
-        return packed_kernels.packed_attention(queries, k_cache, v_cache, table_t, decoder.scale)
+        return packed_kernels.packed_attention(queries, k_cache, v_cache, table_t, decoder.scale, block_m)
 
     return do_bench(call, warmup=25, rep=100) * 1000, call()
 
@@ -61,10 +61,10 @@ def attention_sweep(decoder: SlotDecoder) -> None:
     decoder.k_cache[0].normal_()
     decoder.v_cache[0].normal_()
     shipped = (packed_kernels.BLOCK_M, packed_kernels.BLOCK_N, dict(packed_kernels.LAUNCH))
-    shipped_setting = (shipped[0], shipped[1], shipped[2]["num_warps"], shipped[2]["num_stages"])
     cases = {"4 decode + 200 @800": (4, [(5, 800, 200)], [1000, 1001, 1002, 1003]), "cold 1000": (0, [(5, 0, 1000)], [])}
     for name, (decode, pieces, positions) in cases.items():
         tokens = decode + sum(size for _, _, size in pieces)
+        shipped_setting = (packed_kernels.block_rows(tokens), shipped[1], shipped[2]["num_warps"], shipped[2]["num_stages"])
         queries = torch.randn(tokens, decoder.heads, decoder.head_dim, dtype=decoder.dtype, device=decoder.device)
         _, expected = time_attention(decoder, queries, decode, pieces, positions, shipped_setting)
         results = []
@@ -79,7 +79,7 @@ def attention_sweep(decoder: SlotDecoder) -> None:
         for micros, setting, error in results[:8] + [r for r in results if r[1] == shipped_setting]:
             print(f"attention {name}: M {setting[0]} N {setting[1]} warps {setting[2]} stages {setting[3]}: "
                   f"{micros:.1f} us a layer (max diff {error:.3g})", flush=True)
-    packed_kernels.BLOCK_M, packed_kernels.BLOCK_N = shipped[0], shipped[1]
+    packed_kernels.BLOCK_N = shipped[1]
     packed_kernels.LAUNCH.update(shipped[2])
 
 
@@ -115,18 +115,18 @@ def main() -> None:
             print(f"{name}: " + ", ".join(line), flush=True)
         decoder.packed, packed.graphs_on = packed, False
         # Whole eager passes: the kernel alone (the sweep) starts from a flushed cache, a pass does not.
-        shipped = (packed_kernels.BLOCK_M, dict(packed_kernels.LAUNCH))
+        shipped = (packed_kernels.BLOCK_M, packed_kernels.SMALL_BLOCK_M, dict(packed_kernels.LAUNCH))
         for block_m in (8, 16):
             for warps in (4, 8):
                 for stages in (1, 2, 3):
-                    packed_kernels.BLOCK_M = block_m
+                    packed_kernels.BLOCK_M = packed_kernels.SMALL_BLOCK_M = block_m
                     packed_kernels.LAUNCH.update(num_warps=warps, num_stages=stages)
                     times = [timed(lambda c=c: decoder.forward_packed(*c)) for c in
                              (cases["4 decode + 200 @800"], cases["4 x 1000 @0 (eager)"])]
                     print(f"attention M {block_m} warps {warps} stages {stages}: 4 decode + 200 @800 {times[0]:.2f} ms, "
                           f"4 x 1000 {times[1]:.2f} ms", flush=True)
-        packed_kernels.BLOCK_M = shipped[0]
-        packed_kernels.LAUNCH.update(shipped[1])
+        packed_kernels.BLOCK_M, packed_kernels.SMALL_BLOCK_M = shipped[0], shipped[1]
+        packed_kernels.LAUNCH.update(shipped[2])
         from torch.profiler import ProfilerActivity, profile
         for name in ("4 decode + 200 @800", "4 x 1000 @0 (eager)"):
             decoder.forward_packed(*cases[name])

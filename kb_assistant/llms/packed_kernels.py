@@ -21,36 +21,45 @@ if triton is not None:
 
 BLOCK_M = 16
 """Query tokens of one prompt piece a program takes (with all query heads of one key/value head)."""
+SMALL_PASS = 256
+"""Passes of at most this many tokens take ``SMALL_BLOCK_M`` tokens a program: twice the programs, where a few
+hundred tokens would otherwise leave most of the GPU's multiprocessors idle (a prompt whose start was cached)."""
+SMALL_BLOCK_M = 8
 BLOCK_N = 64
 """Cached positions a program reads per iteration."""
 LAUNCH = {"num_warps": 8, "num_stages": 2}
 """Warps and software-pipeline stages of the attention kernel (``benchmarks/packed_profile.py`` compares)."""
 
 
+def block_rows(tokens: int) -> int:
+    """Query tokens a program takes in a pass of ``tokens`` tokens (a graph's bucket size, or the eager pass's)."""
+    return SMALL_BLOCK_M if tokens <= SMALL_PASS else BLOCK_M
+
+
 def table_capacity(tokens: int, rows: int) -> int:
     """Entries a pass of ``tokens`` tokens over at most ``rows`` cache rows can need: each piece adds at most one
     partial block, each decoding token is a block of its own."""
-    return -(-tokens // BLOCK_M) + 2 * rows
+    return -(-tokens // block_rows(tokens)) + 2 * rows
 
 
-def block_table(decode_count: int, pieces: list[tuple[int, int, int]]) -> list[list[int]]:
+def block_table(decode_count: int, pieces: list[tuple[int, int, int]], block_m: int = BLOCK_M) -> list[list[int]]:
     """The work list of a pass: ``[first token in the pass, tokens, cache row, position of the first]`` for each
-    block. Decoding rows come first (token i is row i's next token; its position is filled in by the caller),
-    then the ``pieces`` as ``(cache row, first position, tokens)`` in pass order."""
+    block of at most ``block_m`` tokens. Decoding rows come first (token i is row i's next token; its position is
+    filled in by the caller), then the ``pieces`` as ``(cache row, first position, tokens)`` in pass order."""
     table = [[i, 1, i, -1] for i in range(decode_count)]
     offset = decode_count
     for row, start, size in pieces:
-        for first in range(0, size, BLOCK_M):
-            table.append([offset + first, min(BLOCK_M, size - first), row, start + first])
+        for first in range(0, size, block_m):
+            table.append([offset + first, min(block_m, size - first), row, start + first])
         offset += size
     return table
 
 
 def packed_attention(queries: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor, table: torch.Tensor,
-                     scale: float) -> torch.Tensor:
+                     scale: float, block_m: int = BLOCK_M) -> torch.Tensor:
     """Causal attention of ``queries`` (tokens x heads x head_dim, already rotated) to cache rows, as ``table``
-    (blocks x 4, int32, see :func:`block_table`; unused entries all zero) says. Tokens in no block are left
-    unwritten (padding)."""
+    (blocks x 4, int32, see :func:`block_table`, built with the same ``block_m``; unused entries all zero) says.
+    Tokens in no block are left unwritten (padding)."""
     _, heads, dim = queries.shape
     kv_heads = k_cache.shape[1]
     group = heads // kv_heads
@@ -58,7 +67,7 @@ def packed_attention(queries: torch.Tensor, k_cache: torch.Tensor, v_cache: torc
     _packed_attention[(table.shape[0], kv_heads)](
         queries, k_cache, v_cache, table, out,
         queries.stride(0), queries.stride(1), k_cache.stride(0), k_cache.stride(1), k_cache.stride(2), scale,
-        G=group, G_PAD=triton.next_power_of_2(group), D=dim, BLOCK_M=BLOCK_M, BLOCK_N=BLOCK_N,
+        G=group, G_PAD=triton.next_power_of_2(group), D=dim, BLOCK_M=block_m, BLOCK_N=BLOCK_N,
         IEEE=queries.dtype == torch.float32, **LAUNCH,
     )
     return out

@@ -20,9 +20,11 @@ from tests.gpu.test_decode_kernels import _generated, _model
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")]
 
 
+@pytest.mark.parametrize("block_m", [packed_kernels.SMALL_BLOCK_M, packed_kernels.BLOCK_M])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
 @pytest.mark.parametrize(("heads", "kv_heads", "dim"), [(28, 4, 128), (32, 8, 128), (14, 2, 16)])
-def test_packed_attention_computes_what_pytorch_does(dtype: torch.dtype, heads: int, kv_heads: int, dim: int) -> None:
+def test_packed_attention_computes_what_pytorch_does(dtype: torch.dtype, heads: int, kv_heads: int, dim: int,
+                                                     block_m: int) -> None:
     torch.manual_seed(0)
     device = torch.device("cuda")
     assert decode_kernels.available(dim, device)
@@ -32,14 +34,14 @@ def test_packed_attention_computes_what_pytorch_does(dtype: torch.dtype, heads: 
     # starts after 300 cached positions (33 tokens: two full blocks and a partial one).
     decode_positions = [700, 0]
     pieces = [(4, 0, 50), (5, 300, 33)]
-    table = packed_kernels.block_table(len(decode_positions), pieces)
+    table = packed_kernels.block_table(len(decode_positions), pieces, block_m)
     for i, position in enumerate(decode_positions):
         table[i][3] = position
     tokens = len(decode_positions) + sum(size for _, _, size in pieces)
     padded = torch.zeros(packed_kernels.table_capacity(tokens, 6), 4, dtype=torch.long)
     padded[: len(table)] = torch.tensor(table)
     queries = torch.randn(tokens + 5, heads, dim, device=device, dtype=dtype)  # 5 padding tokens at the end
-    out = packed_kernels.packed_attention(queries, k_cache, v_cache, padded.to(device), dim**-0.5)
+    out = packed_kernels.packed_attention(queries, k_cache, v_cache, padded.to(device), dim**-0.5, block_m)
 
     owners = [(i, p) for i, p in enumerate(decode_positions)]
     owners += [(row, start + j) for row, start, size in pieces for j in range(size)]
