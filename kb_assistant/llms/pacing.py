@@ -26,6 +26,9 @@ BACK_TO_BACK = 0.01
 scheduler's own time between steps is the decoders' wait too."""
 _KEPT = 32
 """Decode steps kept per batch size for the median."""
+_OUTLIERS = 3
+"""Steps in a row 3x slower than the median that mean the median is wrong, not that they are captures: the
+batch size's times start again from them."""
 
 
 def batch_bucket(rows: int) -> int:
@@ -44,6 +47,7 @@ class DecodePacer:
         self.paced_rows = 1
         """Rows decoding when the oldest waiting prompt came (the last paced step's): the yardstick's batch size."""
         self._times: dict[int, deque[float]] = {}
+        self._slow: dict[int, list[float]] = {}
         self._last_end = 0.0
 
     def yardstick(self, rows: int) -> float | None:
@@ -79,9 +83,17 @@ class DecodePacer:
             # the first decode step measured, whatever it is; then any that is not a graph's capture (3x the
             # nearest batch size's time). Steps while prompts wait count too: when prompts come faster than they
             # are served, no step is free of them, and a batch size's time would never be measured.
-            reference = self.yardstick(rows)
+            # A first step timed wrong (too short) must not make every later one look like a capture.
+            reference, bucket = self.yardstick(rows), batch_bucket(rows)
             if reference is None or seconds < 3 * reference:
-                self._times.setdefault(batch_bucket(rows), deque(maxlen=_KEPT)).append(seconds)
+                self._times.setdefault(bucket, deque(maxlen=_KEPT)).append(seconds)
+                self._slow.pop(bucket, None)
+            else:
+                slow = self._slow.setdefault(bucket, [])
+                slow.append(seconds)
+                if len(slow) >= _OUTLIERS:
+                    self._times[bucket] = deque(slow, maxlen=_KEPT)
+                    del self._slow[bucket]
         if not paced_rows:
             self.credit = 0.0
             return

@@ -9,6 +9,7 @@ decides when this is safe (:meth:`GenerationEngine._may_step_ahead`) and drops a
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,9 @@ class QueuedStep:
     """A CUDA event recorded after their copy (None on the CPU, where the copy is done at once)."""
     changes: int
     """The engine's count of changes to the decoding rows when it was queued."""
+    queued_at: float
+    """``time.perf_counter()`` just before it was queued: the GPU ran it from then, or from when the step before
+    it ended if that was later (what the engine's pacer measures decode steps by)."""
 
     def read(self) -> list[int]:
         """Wait for the step's tokens: one for each of its requests."""
@@ -55,6 +59,7 @@ class StepsAhead:
         """Queue a greedy step for ``requests`` (the decoding rows, in order): its inputs are the pending step's
         tokens, on the GPU, or when none is pending the requests' last tokens. Returns the step that was pending."""
         previous = self.pending
+        queued_at = time.perf_counter()
         if previous is None:
             logits = self.decoder.decode([r.generated[-1] for r in requests], [r.position for r in requests])
         else:
@@ -68,7 +73,7 @@ class StepsAhead:
         if self._cuda:
             ready = torch.cuda.Event()
             ready.record()
-        self.pending = QueuedStep(requests, buffer, ready, changes)
+        self.pending = QueuedStep(requests, buffer, ready, changes, queued_at)
         return previous
 
     def take(self) -> QueuedStep | None:

@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from kb_assistant.llms.engine import SETTLED_TOKENS, GenerationEngine, Request, Sampling, unsupported_reason
+from kb_assistant.llms.steps_ahead import QueuedStep
 
 
 def random_model(kind: str) -> Any:
@@ -337,6 +338,46 @@ def test_each_batch_size_is_paced_against_its_own_decode_step_time() -> None:
     for _ in range(5):
         pacer.account(0.0042, 0, 12, 12)
     assert pacer.yardstick(12) == pytest.approx(0.0042)
+
+
+def test_a_decode_step_timed_too_short_does_not_stay_the_yardstick() -> None:
+    """A step once timed from the call that handed it out, not from its queueing (0.3 ms on an H200 against a
+    4.6 ms step), made every later step look 3x too slow, dropped as a graph's capture: prompts then waited
+    seconds behind four decoding requests. Steps that keep coming 3x slower replace such a time; one does not."""
+    from kb_assistant.llms.pacing import DecodePacer
+
+    pacer = DecodePacer(0.5)
+    pacer.account(0.0003, 0, 4, 0)
+    pacer.account(0.0046, 0, 4, 0)  # one or two such steps may be captures
+    pacer.account(0.0046, 0, 4, 0)
+    assert pacer.yardstick(4) == pytest.approx(0.0003)
+    pacer.account(0.0046, 0, 4, 0)
+    assert pacer.yardstick(4) == pytest.approx(0.0046)
+    pacer.account(0.0046, 0, 4, 0)
+    pacer.account(0.02, 0, 4, 0)  # a capture in between does not count
+    pacer.account(0.0046, 0, 4, 0)
+    assert pacer.yardstick(4) == pytest.approx(0.0046)
+
+
+def test_steps_queued_ahead_are_timed_from_their_queueing(model: Any) -> None:
+    """What the pacer is given for a queued step runs from when it was queued, however little of it the host
+    waited for when handing its tokens out (on a GPU the step runs while the host does other work)."""
+    engine = GenerationEngine(model, max_batch=2, max_len=128, overlap_steps=True)
+    given: list[tuple[float, int, int]] = []
+    account = engine.pacer.account
+
+    def recorded(seconds: float, prompt_tokens: int, rows: int, paced_rows: int) -> None:
+        given.append((seconds, prompt_tokens, rows))
+        account(seconds, prompt_tokens, rows, paced_rows)
+
+    engine.pacer.account = recorded  # type: ignore[method-assign]
+    try:
+        request = Request([5, 6, 7, 8], Sampling(max_new_tokens=10))
+        step = QueuedStep([request], torch.tensor([9]), None, 0, time.perf_counter() - 0.25)
+        engine._hand_out(step)  # its tokens are there at once: the host waited for none of its 0.25 s
+        assert request.generated == [9] and given and given[-1][1:] == (0, 1) and given[-1][0] >= 0.25
+    finally:
+        engine.close()
 
 
 def test_decode_steps_between_prompt_pieces_leave_the_prompts_intact(model: Any) -> None:
