@@ -36,6 +36,7 @@ ROPE_TOKENS = 16
 """Tokens one rotary/cache program takes in a pass of more than ``ROPE_ONE_BY_ONE`` tokens (a prompt piece): one
 program per token and head made a cold 1,000-token prompt's rotary kernels 1.3 ms of its 22 (Qwen2-7B, H200)."""
 ROPE_ONE_BY_ONE = 32
+"""Passes of at most this many tokens (decode steps: one token a row) take one token a rotary/cache program."""
 
 
 def available(head_dim: int, device: torch.device) -> bool:
