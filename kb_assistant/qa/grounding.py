@@ -53,6 +53,8 @@ class Claim:
     cited: list[int]
     support: list[int] = field(default_factory=list)
     evidence: Span | None = None
+    joint_evidence: Span | None = None
+    """The second passage's sentence, when the claim's words are held by two passages together."""
     relevance: float = 0.0
     """Weighted share of the question's terms found around the evidence (see ``specific_terms``)."""
     window: str = ""
@@ -116,8 +118,10 @@ class GroundingCheck:
         min_quote_relevance: float = 0.6,
         min_quote_gain: float | None = 0.1,
         min_quote_similarity_gain: float = 0.02,
+        two_passage_support: bool = True,
     ) -> None:
         self.embeddings = embeddings
+        self.two_passage_support = two_passage_support
         self.min_coverage = min_coverage
         self.min_similarity = min_similarity
         self.min_relevance = min_relevance
@@ -154,7 +158,7 @@ class GroundingCheck:
         quote = self._quote(scores)
         if kept and not self._quote_answers_better(question, kept, scores, quote):
             return Verdict(_compose(kept, question), "answered", claims, corrections,
-                           {c.evidence.number: c.evidence for c in kept if c.evidence})
+                           {s.number: s for c in kept for s in (c.joint_evidence, c.evidence) if s})
         if kept:
             for claim in kept:
                 claim.kept, claim.reason = False, "rests on a sentence less about the question than the quote"
@@ -196,25 +200,56 @@ class GroundingCheck:
         if not support and self.embeddings is not None:
             near = [i for i, missing, cov in scored if not missing and cov >= self.min_coverage / 2]
             support = self._close_in_meaning(claim.text, near, sentences)
+        together = False
+        if not support and self.two_passage_support:
+            support = self._two_passages(new, indexes)
+            together = bool(support)
         if not support:
             strict = next((m for _, m, _ in scored if m), None)
             claim.reason = f"not in the sources: {', '.join(strict[:3])}" if strict else "not supported by the sources"
             return
         cited = [n for n in claim.cited if 1 <= n <= len(passages)]
         support_numbers = [i + 1 for i in support]
+        if together:  # the passage that holds more of the claim's words carries the evidence
+            support_numbers.sort(key=lambda n: -coverage(new, indexes[n - 1]))
         best = next((n for n in cited if n in support_numbers), support_numbers[0])
         span = best_span(terms, best, sentences[best - 1])
         claim.relevance, claim.window = relevance_window(asked, span, passages[best - 1], sentences[best - 1])
+        if together:  # a two-part question's words are split between the two passages as well
+            other = next(n for n in support_numbers if n != best)
+            own = [t for t in terms if not indexes[best - 1].has(t)] or terms  # what only the second one says
+            claim.joint_evidence = best_span(own, other, sentences[other - 1])
+            window = relevance_window(asked, claim.joint_evidence, passages[other - 1], sentences[other - 1])[1]
+            claim.window += "\n" + window
+            claim.relevance = coverage(asked, TermIndex.of(claim.window))
         if not self._about_the_question(claim, about):
             claim.reason = f"its source is not about the question (relevance {claim.relevance:.2f})"
             return
         claim.support, claim.evidence, claim.kept = support_numbers, span, True
         wrong = [n for n in claim.cited if n not in support_numbers]
         if wrong or not claim.cited:
-            corrections.append(
-                f"cited [{best}] instead of {', '.join(f'[{n}]' for n in wrong)}" if wrong else f"added [{best}]"
-            )
-        claim.cited = [best]
+            marks = "".join(f"[{n}]" for n in (support_numbers if together else [best]))
+            corrections.append(f"cited {marks} instead of {', '.join(f'[{n}]' for n in wrong)}" if wrong else f"added {marks}")
+        claim.cited = support_numbers if together else [best]
+
+    def _two_passages(self, new: list[Term], indexes: list[TermIndex]) -> list[int]:
+        """Two passages that hold a claim's words together where neither holds them alone ("it stores them in a
+        Chroma database in `vectorstore/`", from the overview and the configuration section): each must hold a
+        word of the claim the other lacks, and together every strict word and ``min_coverage`` of the rest."""
+        strict = [t for t in new if t.strict]
+        for i, first in enumerate(indexes):
+            for j in range(i + 1, len(indexes)):
+                second = indexes[j]
+                if any(not (first.has(t) or second.has(t)) for t in strict):
+                    continue
+                if not (any(first.has(t) and not second.has(t) for t in new)
+                        and any(second.has(t) and not first.has(t) for t in new)):
+                    continue
+                weight = sum(t.weight for t in new)
+                held = sum(t.weight for t in new if first.has(t) or second.has(t))
+                if weight and held / weight >= self.min_coverage:
+                    return [i, j]
+        return []
 
     def _about_the_question(self, claim: Claim, about: _About) -> bool:
         """The evidence is about the question: enough of its informative words are there (``min_relevance``)

@@ -320,3 +320,42 @@ def test_an_answer_that_names_nothing_asked_for_is_not_kept(
 ])
 def test_an_answer_that_names_what_is_asked_is_kept(check: GroundingCheck, source: str, question: str, answer: str) -> None:
     assert check.check(question, answer, [Passage(source, "资料")]).status == "answered"
+
+
+GDP = [
+    Passage("2021年香港GDP实质增长6.4%，扭转了此前两年的跌势。", "经济 > 香港"),
+    Passage("澳门2021年GDP实质增长18%，主要受惠于旅游业复苏。", "经济 > 澳门"),
+]
+STORE = [
+    Passage("kb-assistant reads a folder of documents, embeds the chunks with a local model and stores them in a "
+            "persistent Chroma database.", "guide"),
+    Passage("Settings come from kb-assistant.toml and KB_* variables. The vector store lives in `vectorstore/` unless "
+            "persist_dir says otherwise.", "guide > Configuration"),
+]
+
+
+@pytest.mark.parametrize(
+    ("passages", "question", "answer", "shown", "second"),
+    [
+        (GDP, "2021年香港和澳门的GDP增长率分别是多少？", "2021年香港和澳门的GDP分别增长6.4%和18%。",
+         "2021年香港和澳门的GDP分别增长6.4%和18%[1][2]。", "18%"),
+        (STORE, "Which vector database does it use and where is it stored?",
+         "It uses a Chroma database stored in `vectorstore/`.", "It uses a Chroma database stored in `vectorstore/` [1][2].",
+         "`vectorstore/`"),
+    ],
+)
+def test_a_sentence_that_two_passages_support_together_is_kept_citing_both(
+    check: GroundingCheck, passages: list[Passage], question: str, answer: str, shown: str, second: str
+) -> None:
+    """A two-part question answered in one sentence, each part from its own passage (the sample KB's "Which vector
+    database does it use and where is it stored?" was quoted instead of answered)."""
+    verdict = check.check(question, answer, passages)
+    assert verdict.status == "answered" and verdict.answer == shown
+    assert verdict.used == [1, 2]  # both listed as used, each with the sentence that says its part
+    assert second in verdict.evidence[2].text and second not in verdict.evidence[1].text
+
+
+def test_two_passages_do_not_support_a_number_neither_holds(check: GroundingCheck) -> None:
+    verdict = check.check("2021年香港和澳门的GDP增长率分别是多少？", "2021年香港和澳门的GDP分别增长6.4%和21%。", GDP)
+    assert verdict.status != "answered" and "21%" not in verdict.answer
+    assert "21" in verdict.claims[0].reason
