@@ -5,7 +5,8 @@ After the model has answered, each sentence is checked against the chunks the mo
 - its *strict* terms (numbers, names, places, organisations, alphanumeric words) that the question does not
   already contain must all be found in a chunk, and most of its other new terms too (``min_coverage``), or,
   when the strict terms are found, the sentence must be close in meaning to a sentence of the chunk
-  (``min_similarity``, with the embedding model the KB already loaded);
+  (``min_similarity``, with the embedding model the KB already loaded), or two chunks must hold them together,
+  each holding a word the other lacks (a two-part question answered in one sentence; both are cited);
 - the passage that supports it must be about the question: a share (``min_relevance``) of the question's
   terms, weighted by how informative they are, is found around the supporting sentence, and that text is
   close to the question in meaning (``min_semantic_relevance``, the embedding model's query-passage
@@ -102,6 +103,8 @@ class GroundingCheck:
 
     The defaults were chosen with ``benchmarks/grounding_sweep.py`` on kept answers of xquad_zh and
     cmrc2018_dev (README, "Answer quality"); ``min_semantic_relevance`` is a multilingual-e5 similarity.
+    ``two_passage_support``: a sentence no passage holds alone may be held by two together (each holding a
+    word of it the other lacks); it cites both.
     """
 
     def __init__(
@@ -228,9 +231,9 @@ class GroundingCheck:
         claim.support, claim.evidence, claim.kept = support_numbers, span, True
         wrong = [n for n in claim.cited if n not in support_numbers]
         if wrong or not claim.cited:
-            marks = "".join(f"[{n}]" for n in (support_numbers if together else [best]))
+            marks = "".join(f"[{n}]" for n in (sorted(support_numbers) if together else [best]))
             corrections.append(f"cited {marks} instead of {', '.join(f'[{n}]' for n in wrong)}" if wrong else f"added {marks}")
-        claim.cited = support_numbers if together else [best]
+        claim.cited = sorted(support_numbers) if together else [best]
 
     def _two_passages(self, new: list[Term], indexes: list[TermIndex]) -> list[int]:
         """Two passages that hold a claim's words together where neither holds them alone ("it stores them in a
