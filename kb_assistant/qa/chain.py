@@ -77,6 +77,11 @@ def _snippet(text: str, start: int | None = None, end: int | None = None) -> str
     return ("…" if begin else "") + text[begin : max(end, begin + _SNIPPET)]
 
 
+def _same_text(text: str) -> str:
+    """``text`` without spaces, punctuation or case: for telling whether two questions are the same."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
 def _normalise_input(value: Any) -> tuple[str, History]:
     if isinstance(value, str):
         return value, []
@@ -135,6 +140,11 @@ class QAChain(Runnable[Any, dict[str, Any]]):
         rewritten = without_markers(str(self.llm.invoke([HumanMessage(prompt)], config=config).content)).strip()
         rewritten = rewritten.splitlines()[0].strip() if rewritten else ""
         logger.info("rewrote %r -> %r", question, rewritten)
+        earlier = {_same_text(q) for q, _ in history}
+        if _same_text(rewritten) in earlier and _same_text(rewritten) != _same_text(question):
+            # the small model sometimes answers the rewrite with an earlier question: that would be answered again
+            logger.info("the rewrite repeated an earlier question; %r is asked as it is", question)
+            return question
         return rewritten or question
 
     def fit_context(self, docs: list[Document]) -> list[Document]:
