@@ -142,7 +142,7 @@ class QAChain(Runnable[Any, dict[str, Any]]):
         logger.info("rewrote %r -> %r", question, rewritten)
         earlier = {_same_text(q) for q, _ in history}
         if _same_text(rewritten) in earlier and _same_text(rewritten) != _same_text(question):
-            # the small model sometimes answers the rewrite with an earlier question: that would be answered again
+            # the small model sometimes "rewrites" a follow-up as an earlier question, which would be answered again
             logger.info("the rewrite repeated an earlier question; %r is asked as it is", question)
             return question
         return rewritten or question

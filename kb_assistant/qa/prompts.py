@@ -48,7 +48,7 @@ REWRITE = {
 _REFERS_BACK = re.compile(
     # 其 and 该 as pronouns, not inside 其他/其中/其实/其次/其余/尤其/极其/与其/应该 ("绑定到其他地址时…" asks
     # nothing of the past)
-    r"(它|(?<!其)他|她|它们|他们|这个|那个|这些|那些|(?<![应])该|(?<![尤极与])其(?![他中次余]|实(?!现))|上述|前者|后者|这|那|呢[？?]?$)"
+    r"(它|(?<!其)他|她|它们|他们|这个|那个|这些|那些|(?<!应)该|(?<![尤极与])其(?![他中次余]|实(?!现))|上述|前者|后者|这|那|呢[？?]?$)"
     r"|\b(it|its|they|them|their|this|that|these|those|he|she|his|her|the same|above|former|latter)\b",
     re.IGNORECASE,
 )
