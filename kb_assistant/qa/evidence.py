@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -73,7 +74,7 @@ def sentence_scores(
             score = sum(t.weight for t in asked if alone.has(t) or context.has(t)) / total
             span = Span(i + 1, text, start, end)
             with_previous = sum(t.weight for t in asked if joined.has(t) or context.has(t)) / total
-            if previous and with_previous > score:
+            if previous and with_previous > score and (previous[0].rstrip().endswith(("?", "？")) or _may_lean_back(text)):
                 span = Span(i + 1, unwrap(passage.text[previous[1] : end]), previous[1], end,
                             answers_asked=previous[0].endswith(("?", "？")))
                 score = with_previous
@@ -81,6 +82,23 @@ def sentence_scores(
             scores[(i + 1, start)] = (span, score, quotable)
             previous = (text, start, end)
     return scores
+
+
+_SUBJECT_OF_BEFORE = re.compile(
+    r"^\W*(he|she|it|its|they|their|them|his|her|this|these|those|that|such|there|here|the latter|the former)\b",
+    re.IGNORECASE,
+)
+
+
+def _may_lean_back(sentence: str) -> bool:
+    """Whether a sentence may take its subject from the one before it (an FAQ's answer always may take its
+    question). An English one only when it opens with a pronoun ("He was…"): "A file that cannot be read … is
+    skipped" had taken the score of the sentence before it (`--prune` removes the chunks of deleted files), so a
+    draft pasted from it passed as that answer. A Chinese one always: its subject is often left out altogether
+    ("负责预算审批和报销。")."""
+    if re.search(r"[\u3400-\u9fff]", sentence):
+        return True
+    return bool(_SUBJECT_OF_BEFORE.match(sentence))
 
 
 SHORT_SENTENCE = 6

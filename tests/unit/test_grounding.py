@@ -379,3 +379,30 @@ def test_an_answer_whose_last_clause_is_dropped_ends_as_a_sentence(check: Ground
                           "No. Everything runs on your machine; it uploads nothing to OpenAI.", FAQ)
     assert verdict.answer == "No. Everything runs on your machine [1]."
     assert "openai" in verdict.claims[1].reason
+
+
+INGESTING = [Passage(
+    "Run `python -m kb_assistant ingest docs/` to index a folder. Re-running the same command is cheap: unchanged "
+    "files are skipped by their SHA-256 hash, changed files have their chunks replaced, and `--prune` removes the "
+    "chunks of files that were deleted from the folder. A file that cannot be read, such as an encrypted PDF, is "
+    "reported with its reason and skipped; the other files are still indexed.", "guide > Ingesting documents")]
+
+
+def test_an_english_sentence_after_the_answer_does_not_pass_as_it(embeddings: object) -> None:
+    """"And how do I remove chunks of deleted files?" drew the sentence about unreadable files, pasted: it had been
+    scored together with the sentence before it (the one that answers), so the quote was judged already used."""
+    check = GroundingCheck(embeddings)
+    question = "How do I remove the chunks of deleted files?"
+    pasted = check.check(question, "A file that cannot be read, such as an encrypted PDF, is reported with its reason "
+                                   "and skipped.", INGESTING)
+    assert pasted.status == "extractive" and "--prune" in pasted.answer
+    right = check.check(question, "Re-run the ingest command with `--prune` [1].", INGESTING)
+    assert right.status == "answered" and "--prune" in right.answer
+
+
+def test_an_english_sentence_that_opens_with_a_pronoun_still_takes_the_subject_before_it(embeddings: object) -> None:
+    check = GroundingCheck(embeddings)
+    passages = [Passage("Zhou Mingyuan is the finance director of the company. He approves budgets and expense "
+                        "claims. The office is on the twelfth floor.", "handbook > contacts")]
+    verdict = check.check("What does Zhou Mingyuan approve?", "He approves budgets and expense claims [1].", passages)
+    assert verdict.status == "answered" and "budgets and expense claims" in verdict.answer
