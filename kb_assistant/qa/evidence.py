@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kb_assistant.cjk import HAN
 from kb_assistant.qa.answer_text import split_sentences, unwrap
 from kb_assistant.qa.terms import Term, TermIndex, claimed_terms, coverage, general_idf
 
@@ -96,7 +97,7 @@ def _may_lean_back(sentence: str) -> bool:
     skipped" had taken the score of the sentence before it (`--prune` removes the chunks of deleted files), so a
     draft pasted from it passed as that answer. A Chinese one always: its subject is often left out altogether
     ("负责预算审批和报销。")."""
-    if re.search(r"[\u3400-\u9fff]", sentence):
+    if HAN.search(sentence):
         return True
     return bool(_SUBJECT_OF_BEFORE.match(sentence))
 
