@@ -240,6 +240,7 @@ class GroundingCheck:
         Chroma database in `vectorstore/`", from the overview and the configuration section): each must hold a
         word of the claim the other lacks, and together every strict word and ``min_coverage`` of the rest."""
         strict = [t for t in new if t.strict]
+        weight = sum(t.weight for t in new)
         for i, first in enumerate(indexes):
             for j in range(i + 1, len(indexes)):
                 second = indexes[j]
@@ -248,7 +249,6 @@ class GroundingCheck:
                 if not (any(first.has(t) and not second.has(t) for t in new)
                         and any(second.has(t) and not first.has(t) for t in new)):
                     continue
-                weight = sum(t.weight for t in new)
                 held = sum(t.weight for t in new if first.has(t) or second.has(t))
                 if weight and held / weight >= self.min_coverage:
                     return [i, j]

@@ -406,3 +406,11 @@ def test_an_english_sentence_that_opens_with_a_pronoun_still_takes_the_subject_b
                         "claims. The office is on the twelfth floor.", "handbook > contacts")]
     verdict = check.check("What does Zhou Mingyuan approve?", "He approves budgets and expense claims [1].", passages)
     assert verdict.status == "answered" and "budgets and expense claims" in verdict.answer
+
+
+def test_a_one_word_reply_does_not_hide_the_faq_question_before_it(check: GroundingCheck) -> None:
+    passages = [Passage("Does kb-assistant keep a copy of my files?\nYes. It stores their chunks in `vectorstore/` until "
+                        "they are pruned.", "faq.txt")]
+    verdict = check.check("Does kb-assistant keep a copy of my files?",
+                          "It stores their chunks in `vectorstore/` until they are pruned.", passages)
+    assert verdict.status == "answered" and "`vectorstore/`" in verdict.answer
