@@ -62,6 +62,9 @@ class Claim:
     """The evidence with its neighbouring sentences: what relevance is measured on."""
     kept: bool = False
     reason: str = ""
+    breaks_before: str = ""
+    """The line breaks between this sentence and the one before it in the answer: a list or paragraphs keep
+    their layout when the verified answer is put together."""
 
 
 @dataclass
@@ -84,7 +87,9 @@ class Verdict:
 def _claims(answer: str) -> list[Claim]:
     """The answer's sentences; a marker that opens a piece belongs to the sentence before it ("…。[1]")."""
     claims: list[Claim] = []
-    for sentence, _, _ in split_sentences(answer):
+    previous_end = 0
+    for sentence, start, end in split_sentences(answer):
+        gap, previous_end = answer[previous_end:start], end
         leading = re.match(r"^(?:\s*" + MARKER.pattern + r")+", sentence, re.IGNORECASE)
         if leading and claims:
             claims[-1].cited += cited_numbers(leading.group(0))
@@ -92,7 +97,8 @@ def _claims(answer: str) -> list[Claim]:
         cited = cited_numbers(sentence)
         text = MARKER.sub("", sentence).strip()
         if text.strip(TRAILING):
-            claims.append(Claim(text, cited))
+            breaks = "\n\n" if gap.count("\n") > 1 else "\n" if "\n" in gap else ""
+            claims.append(Claim(text, cited, breaks_before=breaks if claims else ""))
         elif claims:
             claims[-1].cited += cited
     return claims
@@ -160,8 +166,7 @@ class GroundingCheck:
         scores = sentence_scores(question, passages, sentences, everywhere) if not kept or replaceable else {}
         quote = self._quote(scores)
         if kept and not self._quote_answers_better(question, kept, scores, quote):
-            return Verdict(_compose(kept, question), "answered", claims, corrections,
-                           {s.number: s for c in kept for s in (c.joint_evidence, c.evidence) if s})
+            return Verdict(_compose(kept, question), "answered", claims, corrections, _first_evidence(kept))
         if kept:
             for claim in kept:
                 claim.kept, claim.reason = False, "rests on a sentence less about the question than the quote"
@@ -379,16 +384,34 @@ class _About:
         return self.embeddings is not None and self.threshold is not None
 
 
+def _first_evidence(kept: list[Claim]) -> dict[int, Span]:
+    """Each cited source's span that supports the first kept sentence citing it: the answer itself, where
+    the sentences after it say more (a list's items after its opening line)."""
+    evidence: dict[int, Span] = {}
+    for claim in kept:
+        for span in (claim.evidence, claim.joint_evidence):
+            if span is not None:
+                evidence.setdefault(span.number, span)
+    return evidence
+
+
 def _compose(claims: list[Claim], question: str) -> str:
-    """Kept sentences with their citations before the closing punctuation."""
-    parts = []
-    full_stop = "。" if language_of(question) == "zh" else "."
+    """Kept sentences in the answer's own lines and paragraphs, with their citations before the closing
+    punctuation; sentences in a row that cite the same sources (a list from one passage) carry the markers once,
+    on the last of them, unless a paragraph ends between."""
+    language = language_of(question)
+    full_stop = "。" if language == "zh" else "."
+    marks = ["".join(f"[{n}]" for n in dict.fromkeys(claim.cited)) for claim in claims]
+    text = ""
     for index, claim in enumerate(claims):
         body = claim.text.rstrip(TRAILING)
         end = claim.text[len(body) :].strip() or full_stop
-        if index == len(claims) - 1 and end[:1] in ";；,，:：":  # the clause after it was dropped
+        last = index == len(claims) - 1
+        if last and end[:1] in ";；,，:：":  # the clause after it was dropped
             end = full_stop
-        marks = "".join(f"[{n}]" for n in dict.fromkeys(claim.cited))
-        space = " " if marks and language_of(question) == "en" else ""
-        parts.append(f"{body}{space}{marks}{end[:1]}")
-    return ("" if language_of(question) == "zh" else " ").join(parts)
+        carried = not last and marks[index + 1] == marks[index] and claims[index + 1].breaks_before != "\n\n"
+        own = "" if carried else marks[index]
+        space = " " if own and language == "en" else ""
+        joint = claim.breaks_before or ("" if language == "zh" or not text else " ")
+        text += f"{joint if text else ''}{body}{space}{own}{end[:1]}"
+    return text

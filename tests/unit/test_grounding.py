@@ -371,7 +371,7 @@ def test_the_clause_after_a_semicolon_is_read_with_the_question_before_its_sente
     "not about the question" and the answer ended in a semicolon."""
     verdict = check.check("Does kb-assistant send my documents anywhere?",
                           "No. Everything runs on your machine; telemetry of the vector store is switched off.", FAQ)
-    assert verdict.answer == "No. Everything runs on your machine [1]; telemetry of the vector store is switched off [1]."
+    assert verdict.answer == "No. Everything runs on your machine; telemetry of the vector store is switched off [1]."
 
 
 def test_an_answer_whose_last_clause_is_dropped_ends_as_a_sentence(check: GroundingCheck) -> None:
@@ -414,3 +414,34 @@ def test_a_one_word_reply_does_not_hide_the_faq_question_before_it(check: Ground
     verdict = check.check("Does kb-assistant keep a copy of my files?",
                           "It stores their chunks in `vectorstore/` until they are pruned.", passages)
     assert verdict.status == "answered" and "`vectorstore/`" in verdict.answer
+
+
+COMPONENTS = [Passage(
+    "LangChain 主要由以下 3 个核心组件组成：\n\n- **模型输入/输出（Model I/O）**：与语言模型交互的接口\n"
+    "- **链（Chains）**：将组件组合实现端到端应用。\n- **记忆（Memory）**：用于链的多次运行之间持久化应用程序状态；",
+    "第一章 > LangChain 的核心组件",
+)]
+
+
+def test_a_list_answer_keeps_its_lines_and_cites_its_one_source_once(check: GroundingCheck) -> None:
+    """A list copied from one passage reads as the list, not as one run-on line with a marker after each
+    clause; a marker is still on the list, and a sentence from another passage still carries its own."""
+    draft = ("LangChain 主要由以下 3 个核心组件组成：\n\n- **模型输入/输出（Model I/O）**：与语言模型交互的接口\n"
+             "- **链（Chains）**：将组件组合实现端到端应用。\n- **记忆（Memory）**：用于链的多次运行之间持久化应用程序状态；")
+    verdict = check.check("LangChain 主要由几个核心组件组成？", draft, COMPONENTS)
+    assert verdict.status == "answered"
+    assert verdict.answer.split("\n") == [
+        "LangChain 主要由以下 3 个核心组件组成[1]：",
+        "",
+        "- **模型输入/输出（Model I/O）**：与语言模型交互的接口。",
+        "- **链（Chains）**：将组件组合实现端到端应用。",
+        "- **记忆（Memory）**：用于链的多次运行之间持久化应用程序状态[1]。",
+    ]
+    assert "组成" in verdict.evidence[1].text  # the supporting sentence shown is the list's opening, not its end
+    port = [Passage("The HTTP server listens on port 6006 by default.", "guide > HTTP server"),
+            Passage("Set the port setting in kb.toml to change the HTTP server's port.", "guide > Settings")]
+    two = check.check("Which port does the HTTP server use, and how is it changed?",
+                      "The HTTP server listens on port 6006 by default. Set the port setting in kb.toml to change it.",
+                      port)
+    assert two.answer == ("The HTTP server listens on port 6006 by default [1]. Set the port setting in kb.toml to "
+                          "change it [2].")
