@@ -93,6 +93,11 @@ class HybridRetriever(BaseRetriever):
         """The KB's embedding model (the grounding check measures meaning with it)."""
         return self.kb.embeddings
 
+    def term_frequencies(self, tokens: list[str]) -> tuple[list[int], int]:
+        """How many of the KB's chunks hold each search token, and how many chunks there are (the grounding
+        check weighs a question's words by it: see :class:`kb_assistant.qa.terms.KBRarity`)."""
+        return self.kb.term_frequencies(tokens)
+
     @property
     def english(self) -> bool:
         """Whether English queries also search the KB's English index."""

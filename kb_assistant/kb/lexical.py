@@ -102,6 +102,11 @@ class LexicalIndex:
         hits = searcher.search(query_, k, count=False).hits
         return [(searcher.doc(address)["id"][0], float(score)) for score, address in hits]
 
+    def frequencies(self, tokens: list[str]) -> tuple[list[int], int]:
+        """How many chunks hold each token, and how many chunks there are."""
+        searcher = self._index.searcher()
+        return [int(searcher.doc_freq("text", token)) for token in tokens], int(searcher.num_docs)
+
     def ids(self) -> set[str]:
         """Every chunk id in the index (a full scan: repairs only)."""
         import tantivy

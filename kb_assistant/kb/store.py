@@ -270,6 +270,10 @@ class KBStore:
         """The ``k`` best (chunk id, BM25 score) pairs."""
         return self.lexical_index(repair=False).search(query, k, sources)
 
+    def term_frequencies(self, tokens: list[str]) -> tuple[list[int], int]:
+        """How many chunks hold each search token (``tokens.tokenize``), and how many chunks there are."""
+        return self.lexical_index(repair=False).frequencies(tokens)
+
     def search_english(self, query: str, k: int, sources: list[str] | None = None) -> list[tuple[str, float]]:
         """The ``k`` nearest (chunk id, relevance) pairs in the English index; empty when it has none. May
         name chunks removed since its last sync: look them up with ``chunks``, which drops them."""

@@ -52,7 +52,10 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
     new = [t for text in kept for t in claimed_terms(text) if t.text not in known]
     if number:
         named = any(t.kind == "number" for t in new)
-        named = named or any(q not in question for text in kept for q in _CHINESE_QUANTITY.findall(text))
+        # more of them than the question has: "在一个会话中仅有一个" answers "在一个会话中有几个？"
+        named = named or any(
+            text.count(q) > question.count(q) for text in kept for q in _CHINESE_QUANTITY.findall(text)
+        )
         return None if named or any(_NUMBER_WORD.search(text) for text in kept) else "number"
     capitalised = _capitalised(kept)
     return None if any(t.strict or t.text in capitalised for t in new) else "name"

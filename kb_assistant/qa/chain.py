@@ -42,6 +42,7 @@ from kb_assistant.qa.prompts import (
     language_of,
     refers_back,
 )
+from kb_assistant.qa.terms import KBRarity
 
 logger = logging.getLogger(__name__)
 
@@ -298,13 +299,15 @@ def build_qa_chain(
     """A retrieval QA Runnable over any retriever and any LangChain chat model (local, or ChatOpenAI on vLLM).
 
     Answers are checked against their sources by default (``grounding="auto"``: a ``GroundingCheck`` with
-    the retriever's embedding model when it has one, else lexical only); pass ``grounding=None`` for the
+    the retriever's embedding model when it has one, else lexical only, and the question's words weighed by
+    their rarity in the KB where the retriever counts them, ``term_frequencies``); pass ``grounding=None`` for the
     model's raw text. ``min_relevance`` adds the cheap gate before generation (the CLI and server use the
     ``min_relevance`` setting).
     """
     if grounding == "auto":
         embeddings = getattr(retriever, "embeddings", None)
-        grounding = GroundingCheck(embeddings)
+        frequencies = getattr(retriever, "term_frequencies", None)
+        grounding = GroundingCheck(embeddings, rarity=KBRarity(frequencies) if frequencies else None)
     return QAChain(
         retriever,
         llm,

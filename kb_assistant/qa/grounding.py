@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -110,7 +110,8 @@ class GroundingCheck:
     The defaults were chosen with ``benchmarks/grounding_sweep.py`` on kept answers of xquad_zh and
     cmrc2018_dev (README, "Answer quality"); ``min_semantic_relevance`` is a multilingual-e5 similarity.
     ``two_passage_support``: a sentence no passage holds alone may be held by two together (each holding a
-    word of it the other lacks); it cites both.
+    word of it the other lacks); it cites both. ``rarity`` weighs each of the question's words by how rare it
+    is in the KB (:class:`kb_assistant.qa.terms.KBRarity`) on top of its general IDF, where relevance is measured.
     """
 
     def __init__(
@@ -128,8 +129,10 @@ class GroundingCheck:
         min_quote_gain: float | None = 0.1,
         min_quote_similarity_gain: float = 0.02,
         two_passage_support: bool = True,
+        rarity: Callable[[Term], float] | None = None,
     ) -> None:
         self.embeddings = embeddings
+        self.rarity = rarity
         self.two_passage_support = two_passage_support
         self.min_coverage = min_coverage
         self.min_similarity = min_similarity
@@ -145,7 +148,8 @@ class GroundingCheck:
     def check(self, question: str, answer: str, passages: Sequence[Passage]) -> Verdict:
         """Verify ``answer`` to ``question`` against ``passages`` (source n is ``passages[n-1]``)."""
         indexes = [TermIndex.of(p.text) for p in passages]  # a claim must come from the text, not its headings
-        asked = [dataclasses.replace(t, weight=general_idf(t)) for t in claimed_terms(question)]
+        rarity = self.rarity or (lambda _: 1.0)
+        asked = [dataclasses.replace(t, weight=general_idf(t) * rarity(t)) for t in claimed_terms(question)]
         asked_index = TermIndex.of(question)
         sentences = [split_sentences(p.text) for p in passages]
         claims = [] if is_refusal(answer) else _claims(answer)
@@ -164,7 +168,7 @@ class GroundingCheck:
         # sentences are scored for a quote, or for the rule that may replace a kept answer by one
         replaceable = self.min_quote_gain is not None and self.embeddings is not None
         scores = sentence_scores(question, passages, sentences, everywhere) if not kept or replaceable else {}
-        quote = self._quote(scores)
+        quote = self._quote(scores, question, asked)
         if kept and not self._quote_answers_better(question, kept, scores, quote):
             return Verdict(_compose(kept, question), "answered", claims, corrections, _first_evidence(kept))
         if kept:
@@ -304,18 +308,27 @@ class GroundingCheck:
         """The sentence of the passages that best answers the question, with its relevance; None when none
         reaches ``min_quote_relevance`` or every candidate only repeats the question. ``sentences`` and
         ``indexes`` (of each passage's headings and text) are computed when not given."""
-        return self._quote(sentence_scores(question, passages, sentences, indexes))
+        asked = [dataclasses.replace(t, weight=general_idf(t)) for t in claimed_terms(question)]
+        return self._quote(sentence_scores(question, passages, sentences, indexes), question, asked)
 
-    def _quote(self, scores: dict[tuple[int, int], tuple[Span, float, bool]]) -> tuple[Span, float] | None:
-        best: tuple[Span, float] | None = None
-        # in passage and sentence order: the first of equals wins, unless a later one answers its own question
-        for span, score, quotable in scores.values():
-            if quotable and (best is None or score > best[1]
-                             or (_equal(score, best[1]) and span.answers_asked and not best[0].answers_asked)):
-                best = (span, score)
-        if best is None or best[1] < self.min_quote_relevance:
-            return None
-        return best
+    def _quote(self, scores: dict[tuple[int, int], tuple[Span, float, bool]], question: str,
+               asked: list[Term]) -> tuple[Span, float] | None:
+        """The best quotable sentence that names what the question asks for (a year, a number, a name: a
+        quote of "用户提出问题" for "RAG 是哪一年提出的？" is no answer), if one reaches ``min_quote_relevance``."""
+        candidates = [(span, score) for span, score, quotable in scores.values()
+                      if quotable and score >= self.min_quote_relevance]
+        while candidates:
+            best: tuple[Span, float] | None = None
+            # in passage and sentence order: the first of equals wins, unless a later one answers its own question
+            for span, score in candidates:
+                if (best is None or score > best[1]
+                        or (_equal(score, best[1]) and span.answers_asked and not best[0].answers_asked)):
+                    best = (span, score)
+            assert best is not None
+            if unnamed_answer(question, [best[0].text], asked) is None:
+                return best
+            candidates.remove(best)
+        return None
 
     def _quote_answers_better(self, question: str, kept: list[Claim],
                               scores: dict[tuple[int, int], tuple[Span, float, bool]],

@@ -8,13 +8,15 @@ part of speech). Names, places, organisations, numbers and capitalised or alphan
 from __future__ import annotations
 
 import functools
+import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from kb_assistant.cjk import HAN, HAN_RUNS
-from kb_assistant.kb.tokens import english_stem, jieba_lock, jieba_module
+from kb_assistant.kb.tokens import english_stem, jieba_lock, jieba_module, tokenize
 
 # Function words and question words: they say nothing a source could support or contradict.
 _STOP_ZH = frozenset(
@@ -116,6 +118,28 @@ def general_idf(term: Term) -> float:
     lacks (names, English words, numbers) count as its median."""
     table, median = _general_idf()
     return table.get(term.text, median) if term.kind == "cjk" else median
+
+
+class KBRarity:
+    """How rare a term is among one knowledge base's chunks: BM25's idf, ln((N + 1) / (df + 0.5)), from the
+    document frequencies of the KB's lexical index (``frequencies(tokens) -> (counts, N)``). A KB about one
+    product or company names it in most chunks, so a passage that holds only that name is not about a question
+    on its founder or its CEO; weighted by this, the word the question turns on counts for what it tells apart.
+    A term is looked up as the index's own token where it is one, else as its rarest token."""
+
+    def __init__(self, frequencies: Callable[[list[str]], tuple[list[int], int]]) -> None:
+        self._frequencies = frequencies
+
+    def __call__(self, term: Term) -> float:
+        tokens = tokenize(term.text)
+        if not tokens:
+            return 1.0
+        counts, total = self._frequencies(tokens)
+        if total <= 0:
+            return 1.0
+        own = term.text.lower()
+        df = counts[tokens.index(own)] if own in tokens else min(counts)
+        return math.log((total + 1) / (min(df, total) + 0.5))
 
 
 def _phrase_tagged_as_name(word: str, flag: str) -> bool:

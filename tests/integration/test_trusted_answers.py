@@ -95,6 +95,14 @@ def test_a_hard_negative_is_refused(chain) -> None:
     assert cited_sources(result) == []
 
 
+def test_a_role_nobody_in_the_kb_holds_is_not_given_to_someone_it_names(chain) -> None:
+    """The 0.5B model makes the finance director the general manager; every word but the role is in the KB, whose
+    chunks all name the company, so only weighing the question's words by their rarity in the KB tells."""
+    result = chain.invoke("星河科技的总经理是谁？")
+    assert result["status"] == "refused", result
+    assert cited_sources(result) == []
+
+
 def test_the_stream_ends_with_the_verified_answer_and_usage_counts_the_context(chain) -> None:
     parts = list(chain.stream("数据库备份保留多少天？"))
     assert "sources" in parts[0]

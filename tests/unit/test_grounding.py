@@ -7,6 +7,7 @@ import pytest
 
 from kb_assistant.qa.answer_text import is_marker_only, split_sentences
 from kb_assistant.qa.grounding import GroundingCheck, Passage
+from kb_assistant.qa.terms import KBRarity, claimed_terms
 
 HANDBOOK = [
     Passage("财务总监周明远的办公室在七号楼十二层 1207 室，分机号 8123。他负责预算审批和报销。", "员工手册 > 联系人"),
@@ -298,6 +299,9 @@ _PHARMACY = "药房技术员在新的角色上更依赖于自动化来协助他�
      "1,200"),
     # an institution is asked for and no sentence names one: refused
     (_PHARMACY, "药房技术员必须在什么机构注册?", "药房技术员必须在新的角色上更依赖于自动化[1]。", "name", None),
+    # nor is a sentence quoted that holds the question's words but not what it asks ("用户提出问题" for a year)
+    ("整个 RAG 过程包括如下操作：用户提出问题 Query，系统检索相关文档。", "RAG 是哪一年提出的？", "RAG 是在提出问题时检索文档[1]。",
+     "year", None),
 ])
 def test_an_answer_that_names_nothing_asked_for_is_not_kept(
     check: GroundingCheck, source: str, question: str, answer: str, kind: str, quoted: str | None
@@ -317,6 +321,8 @@ def test_an_answer_that_names_nothing_asked_for_is_not_kept(
     (_BUNCHE_EN, "How many people does the church seat?", "It seats 1,200 people [1]."),
     # jieba tags 五年 as a time word: still a number
     ("声乐（美声）专业方向学制五年，在音乐学院上课。", "声乐（美声）专业方向的学制是几年？", "声乐（美声）专业方向的学制是五年[1]。"),
+    # the question's own "一个" is not the answer, the answer's second one is
+    ("System Prompt 一般在一个会话中仅有一个。", "System Prompt 一般在一个会话中有几个？", "System Prompt 一般在一个会话中仅有一个[1]。"),
 ])
 def test_an_answer_that_names_what_is_asked_is_kept(check: GroundingCheck, source: str, question: str, answer: str) -> None:
     assert check.check(question, answer, [Passage(source, "资料")]).status == "answered"
@@ -445,3 +451,19 @@ def test_a_list_answer_keeps_its_lines_and_cites_its_one_source_once(check: Grou
                       port)
     assert two.answer == ("The HTTP server listens on port 6006 by default [1]. Set the port setting in kb.toml to "
                           "change it [2].")
+
+
+def test_a_word_every_chunk_of_the_kb_holds_does_not_make_a_passage_about_the_question() -> None:
+    """A KB about one company names it everywhere: the finance director's passage is not about its general
+    manager, though it holds every word of "星河科技的总经理是周明远" but the role. Weighed by the KB's document
+    frequencies, the role is what the question turns on; the name alone is no longer enough."""
+    passages = [Passage("星河科技财务总监周明远的办公室在七号楼十二层 1207 室。", "员工手册 > 联系人"),
+                Passage("星河科技的运维值班电话是 0571-8888-6666。", "运维手册 > 值班")]
+    chunks_holding = {"星河": 40, "科技": 40, "经理": 3, "总经理": 0, "周明远": 1, "办公室": 2}
+    rarity = KBRarity(lambda tokens: ([chunks_holding.get(t, 1) for t in tokens], 40))
+    question, draft = "星河科技的总经理是谁？", "星河科技的总经理是周明远[1]。"
+    assert GroundingCheck().check(question, draft, passages).status == "answered"  # what the KB's words alone allow
+    assert GroundingCheck(rarity=rarity).check(question, draft, passages).status == "refused"
+    kept = GroundingCheck(rarity=rarity).check("周明远的办公室在哪里？", "周明远的办公室在七号楼十二层 1207 室[1]。", passages)
+    assert kept.status == "answered"
+    assert rarity(claimed_terms("总经理")[0]) > rarity(claimed_terms("星河科技")[0])

@@ -72,6 +72,8 @@ def test_files_are_added_and_removed_incrementally(tmp_path: Path) -> None:
     _add(collection, new)
     sync_lexical_index(index, collection, records)
     assert index.count() == 5 and {i for i, _ in index.search("调度器 同步", 5)} == {"d1", "d2"}
+    # how many chunks hold each token (the answer check weighs a question's words by it)
+    assert index.frequencies(["同步", "patient", "metformin", "端口", "absent"]) == ([2, 2, 1, 1, 0], 5)
     records.note_changes(["/docs/a.md"])
     collection.delete(ids=["a"])
     with patch.object(collection, "get", wraps=collection.get) as reads:
