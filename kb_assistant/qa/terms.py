@@ -131,15 +131,17 @@ class KBRarity:
         self._frequencies = frequencies
 
     def __call__(self, term: Term) -> float:
+        df, total = self.frequency(term)
+        return math.log((total + 1) / (df + 0.5)) if total > 0 else 1.0
+
+    def frequency(self, term: Term) -> tuple[int, int]:
+        """How many chunks hold the term, and how many there are."""
         tokens = tokenize(term.text)
         if not tokens:
-            return 1.0
+            return 0, 0
         counts, total = self._frequencies(tokens)
-        if total <= 0:
-            return 1.0
         own = term.text.lower()
-        df = counts[tokens.index(own)] if own in tokens else min(counts)
-        return math.log((total + 1) / (min(df, total) + 0.5))
+        return min(counts[tokens.index(own)] if own in tokens else min(counts), total), total
 
 
 def _phrase_tagged_as_name(word: str, flag: str) -> bool:

