@@ -136,7 +136,8 @@ class KBRarity:
 
     def frequency(self, term: Term) -> tuple[int, int]:
         """How many chunks hold the term, and how many there are."""
-        tokens = tokenize(term.text)
+        # an English term is a Snowball stem already, the index's form: stemming it again can change it ("releas")
+        tokens = [term.text] if term.kind == "latin" else tokenize(term.text)
         if not tokens:
             return 0, 0
         counts, total = self._frequencies(tokens)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from kb_assistant.kb.tokens import tokenize
 from kb_assistant.qa.answer_text import is_marker_only, split_sentences
 from kb_assistant.qa.grounding import GroundingCheck, Passage
 from kb_assistant.qa.terms import KBRarity, claimed_terms
@@ -471,3 +472,7 @@ def test_a_word_every_chunk_of_the_kb_holds_does_not_make_a_passage_about_the_qu
     kept = GroundingCheck(rarity=rarity).check("周明远的办公室在哪里？", "周明远的办公室在七号楼十二层 1207 室[1]。", passages)
     assert kept.status == "answered"
     assert rarity(claimed_terms("总经理")[0]) > rarity(claimed_terms("星河科技")[0])
+    # English words are looked up in the form the lexical index holds them ("released" is "releas" there)
+    indexed = {token: 2 for token in tokenize("The game was released for Jacksonville players")}
+    english = KBRarity(lambda tokens: ([indexed.get(t, 0) for t in tokens], 10))
+    assert [english.frequency(t) for t in claimed_terms("released Jacksonville")] == [(2, 10), (2, 10)]
