@@ -56,7 +56,7 @@ def sentence_scores(
     indexes: list[TermIndex] | None = None,
 ) -> dict[tuple[int, int], tuple[Span, float, bool]]:
     """Each passage sentence's share of the question's weighted terms (``specific_terms``) found in it or the
-    passage's headings, by (source number, sentence start): the span (the sentence, or it with the sentence
+    passage's headings (a table row's also in its table's header row), by (source number, sentence start): the span (the sentence, or it with the sentence
     before when that holds more: "他负责……" needs the sentence that names him), its share, and whether it may
     be quoted (it says something the question does not). Empty when the question has no weighted terms."""
     indexes = indexes if indexes is not None else [TermIndex.of(f"{p.context}\n{p.text}") for p in passages]
@@ -72,9 +72,11 @@ def sentence_scores(
         previous: tuple[str, int, int] | None = None
         for text, start, end in sentences[i]:
             alone, joined = TermIndex.of(text), TermIndex.of(f"{previous[0]} {text}" if previous else text)
-            score = sum(t.weight for t in asked if alone.has(t) or context.has(t)) / total
+            header = table_header(passage.text, start)
+            above = TermIndex.of(f"{passage.context}\n{header}") if header else context  # what a row's cells are
+            score = sum(t.weight for t in asked if alone.has(t) or above.has(t)) / total
             span = Span(i + 1, text, start, end)
-            with_previous = sum(t.weight for t in asked if joined.has(t) or context.has(t)) / total
+            with_previous = sum(t.weight for t in asked if joined.has(t) or above.has(t)) / total
             if previous and with_previous > score and (previous[0].rstrip().endswith(("?", "？")) or _may_lean_back(text)):
                 span = Span(i + 1, unwrap(passage.text[previous[1] : end]), previous[1], end,
                             answers_asked=previous[0].endswith(("?", "？")))
@@ -129,3 +131,22 @@ def relevance_window(
         first -= 1
     window = f"{passage.context}\n" + " ".join(s[0] for s in sentences[first : position + 2])
     return coverage(asked, TermIndex.of(window)), window
+
+
+_SEPARATOR_ROW = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-{0,}:?\s*$")
+
+
+def table_header(text: str, start: int) -> str | None:
+    """The header row of the Markdown table that the row beginning at ``start`` belongs to (tables keep theirs in
+    every chunk), or None when that line is no table row or is the header itself: a quoted row says what its cells
+    are only with it ("| 1319 | 1/3/1957 | 58 | …" is an age of 58 under "age")."""
+    lines = text[: text.find("\n", start) if "\n" in text[start:] else len(text)].split("\n")
+    if not lines[-1].lstrip().startswith("|"):
+        return None
+    first = len(lines) - 1
+    while first > 0 and lines[first - 1].lstrip().startswith("|"):
+        first -= 1
+    if first + 2 > len(lines) - 1 or not _SEPARATOR_ROW.match(lines[first + 1]):
+        return None  # the row is the header or its separator, or the block has no header
+    return lines[first].strip()
+

@@ -39,6 +39,7 @@ from kb_assistant.qa.evidence import (
     best_span,
     relevance_window,
     sentence_scores,
+    table_header,
 )
 from kb_assistant.qa.prompts import NOT_FOUND, QUOTE, language_of
 from kb_assistant.qa.terms import KBRarity, Term, TermIndex, claimed_terms, coverage, general_idf, normalise
@@ -178,7 +179,9 @@ class GroundingCheck:
             corrections.append(f"the answer {better}; quoted the source")
         if quote is not None and not (is_refusal(answer) and quote[1] < 1.0):
             span = quote[0]
-            text = QUOTE[language_of(question)].format(n=span.number, quote=span.text.strip())
+            header = table_header(passages[span.number - 1].text, span.start)
+            quoted = f"{header}\n{span.text.strip()}" if header else span.text.strip()
+            text = QUOTE[language_of(question)].format(n=span.number, quote=quoted)
             if not kept:
                 corrections.append("no sentence of the answer was supported; quoted the source instead")
             return Verdict(text, "extractive", claims, corrections, {span.number: span})

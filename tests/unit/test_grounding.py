@@ -7,6 +7,7 @@ import pytest
 
 from kb_assistant.kb.tokens import tokenize
 from kb_assistant.qa.answer_text import is_marker_only, split_sentences
+from kb_assistant.qa.evidence import table_header
 from kb_assistant.qa.grounding import GroundingCheck, Passage
 from kb_assistant.qa.terms import KBRarity, claimed_terms
 
@@ -476,3 +477,21 @@ def test_a_word_every_chunk_of_the_kb_holds_does_not_make_a_passage_about_the_qu
     indexed = {token: 2 for token in tokenize("The game was released for Jacksonville players")}
     english = KBRarity(lambda tokens: ([indexed.get(t, 0) for t in tokens], 10))
     assert [english.frequency(t) for t in claimed_terms("released Jacksonville")] == [(2, 10), (2, 10)]
+
+
+STAFF = [Passage(
+    "Company\n| EmployeeID | age | city_name | department |\n| --- | --- | --- | --- |\n"
+    "| 4071 | 52 | Terrace | Produce |\n| 4078 | 52 | Vernon | Bakery |\n| 4079 | 38 | Victoria | Meats |",
+    "Company",
+)]
+
+
+def test_a_quoted_table_row_comes_with_its_header() -> None:
+    """A wrong cell is replaced by the row, and the row says what its cells are only with its header; the row
+    is found by the column the question names, which only the header holds."""
+    verdict = GroundingCheck().check("What is the department of employee 4078?", "Employee 4078 works in Produce.", STAFF)
+    assert verdict.status == "extractive"
+    assert verdict.answer.endswith('"| EmployeeID | age | city_name | department |\n| 4078 | 52 | Vernon | Bakery |"')
+    text = STAFF[0].text
+    assert table_header(text, text.index("| 4079")) == "| EmployeeID | age | city_name | department |"
+    assert table_header(text, text.index("| EmployeeID")) is None and table_header(text, 0) is None
