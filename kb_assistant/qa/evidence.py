@@ -56,9 +56,10 @@ def sentence_scores(
     indexes: list[TermIndex] | None = None,
 ) -> dict[tuple[int, int], tuple[Span, float, bool]]:
     """Each passage sentence's share of the question's weighted terms (``specific_terms``) found in it or the
-    passage's headings (a table row's also in its table's header row), by (source number, sentence start): the span (the sentence, or it with the sentence
-    before when that holds more: "他负责……" needs the sentence that names him), its share, and whether it may
-    be quoted (it says something the question does not). Empty when the question has no weighted terms."""
+    passage's headings (a table row's also in its table's header row), by (source number, sentence start): the
+    span (the sentence, or it with the sentence before when that holds more: "他负责……" needs the sentence that
+    names him), its share, and whether it may be quoted (it says something the question does not). Empty when
+    the question has no weighted terms."""
     indexes = indexes if indexes is not None else [TermIndex.of(f"{p.context}\n{p.text}") for p in passages]
     asked = specific_terms(claimed_terms(question), indexes)
     total = sum(t.weight for t in asked)
@@ -149,4 +150,3 @@ def table_header(text: str, start: int) -> str | None:
     if first + 2 > len(lines) - 1 or not _SEPARATOR_ROW.match(lines[first + 1]):
         return None  # the row is the header or its separator, or the block has no header
     return lines[first].strip()
-

@@ -149,8 +149,8 @@ class GroundingCheck:
     def check(self, question: str, answer: str, passages: Sequence[Passage]) -> Verdict:
         """Verify ``answer`` to ``question`` against ``passages`` (source n is ``passages[n-1]``)."""
         indexes = [TermIndex.of(p.text) for p in passages]  # a claim must come from the text, not its headings
-        rarity = self.rarity or (lambda _: 1.0)
-        asked = [dataclasses.replace(t, weight=general_idf(t) * rarity(t)) for t in claimed_terms(question)]
+        asked = [dataclasses.replace(t, weight=general_idf(t) * (self.rarity(t) if self.rarity is not None else 1.0))
+                 for t in claimed_terms(question)]
         asked_index = TermIndex.of(question)
         sentences = [split_sentences(p.text) for p in passages]
         claims = [] if is_refusal(answer) else _claims(answer)
@@ -338,11 +338,11 @@ class GroundingCheck:
                               scores: dict[tuple[int, int], tuple[Span, float, bool]],
                               quote: tuple[Span, float] | None) -> str | None:
         """Why the quote answers better than the kept sentences, if it does: they rest on evidence that is clearly
-        less about the question than the best quote, both in the question's weighted terms (``min_quote_gain``) and in the embedding model's
-        query-passage similarity (``min_quote_similarity_gain``); never without an embedding model. The small
-        model's most common error is the wrong span of the right passage ("不平等会在1914年至1945年减少", from the
-        sentence before the one that answers). Terms alone would also quote a sentence that names the
-        question's subject over the one that answers it ("崇陵位于……" for "崇陵墓道有多长？"). A quote that is the
+        less about the question than the best quote, both in the question's weighted terms (``min_quote_gain``)
+        and in the embedding model's query-passage similarity (``min_quote_similarity_gain``); never without an
+        embedding model. The small model's most common error is the wrong span of the right passage
+        ("不平等会在1914年至1945年减少", from the sentence before the one that answers). Terms alone would also
+        quote a sentence that names the question's subject over the one that answers it ("崇陵位于……" for "崇陵墓道有多长？"). A quote that is the
         answer to the document's own question (an FAQ's "Which embedding model is the default?" and the line
         after it) only has to hold more of the question's terms than the evidence, or all of them: the FAQ's
         question says what its answer is about, and an FAQ answer rarely repeats its question's words, which is
@@ -365,7 +365,8 @@ class GroundingCheck:
                        for span, _, _ in evidence)
             if not used:
                 return less_about
-            return "left out the name its source's answer gives" if _drops_the_name(question, quote[0].text, kept) else None
+            dropped = _drops_the_name(question, quote[0].text, kept)
+            return "left out the name its source's answer gives" if dropped else None
         if gain < self.min_quote_gain:
             return None
         import numpy as np
@@ -447,5 +448,5 @@ def _compose(claims: list[Claim], question: str) -> str:
         own = "" if carried else marks[index]
         space = " " if own and language == "en" else ""
         joint = claim.breaks_before or ("" if language == "zh" or not text else " ")
-        text += f"{joint if text else ''}{body}{space}{own}{end[:1]}"
+        text += f"{joint if text else ''}{body}{space}{own}{end[:1]}"  # nothing before the first
     return text
