@@ -478,6 +478,12 @@ def test_a_word_every_chunk_of_the_kb_holds_does_not_make_a_passage_about_the_qu
     english = KBRarity(lambda tokens: ([indexed.get(t, 0) for t in tokens], 10))
     assert [english.frequency(t) for t in claimed_terms("released Jacksonville")] == [(2, 10), (2, 10)]
 
+    def unreadable(tokens: list[str]) -> tuple[list[int], int]:
+        raise ValueError("index folder removed")
+
+    # an index that cannot be read costs the weights, not the answer
+    assert GroundingCheck(rarity=KBRarity(unreadable)).check(question, draft, passages).status == "answered"
+
 
 STAFF = [Passage(
     "Company\n| EmployeeID | age | city_name | department |\n| --- | --- | --- | --- |\n"
