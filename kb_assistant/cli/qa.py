@@ -87,7 +87,8 @@ def _print_sources(sources: list[dict[str, Any]]) -> None:
             copies = f" (also in {', '.join(s['copies'])})" if s.get("copies") else ""
             out.print(f"  [{s['number']}] {source_label(s)}{copies}", markup=False, soft_wrap=True)
             if s.get("evidence"):
-                out.print(f"      “{s['evidence']}”", style="dim", markup=False, soft_wrap=True)
+                header = f"{s['evidence_header']}\n       " if s.get("evidence_header") else ""
+                out.print(f"      “{header}{s['evidence']}”", style="dim", markup=False, soft_wrap=True)
     elif sources:
         out.print("\nclosest passages (not used):")
         for s in sources[:3]:

@@ -32,6 +32,7 @@ from langchain_core.runnables.config import ensure_config
 
 from kb_assistant.config import Settings
 from kb_assistant.qa.answer_text import is_marker_only, unwrap_paragraphs, without_markers
+from kb_assistant.qa.evidence import table_header
 from kb_assistant.qa.grounding import GroundingCheck, Passage, Verdict
 from kb_assistant.qa.prompts import (
     ANSWER_SYSTEM,
@@ -63,6 +64,8 @@ class Source:
     """Whether the verified answer cites this source (False: a closest passage, not used)."""
     evidence: str | None = None
     """The sentence of the snippet that supports the answer."""
+    evidence_header: str | None = None
+    """The header row of the table whose row ``evidence`` is: what its cells are."""
     copies: tuple[str, ...] = ()
     """Other files that hold the same passage (see :func:`kb_assistant.retrieval.collapse_copies`)."""
 
@@ -188,6 +191,7 @@ class QAChain(Runnable[Any, dict[str, Any]]):
                     score=d.metadata.get("score"),
                     used=verdict is None or span is not None,
                     evidence=span.text if span else None,
+                    evidence_header=table_header(d.page_content, span.start) if span else None,
                     copies=tuple(d.metadata.get("copies", ())),
                 )
             )

@@ -4,9 +4,11 @@ point to the passage that says it, and an answer with nothing left is a quote of
 from __future__ import annotations
 
 import pytest
+from langchain_core.documents import Document
 
 from kb_assistant.kb.tokens import tokenize
 from kb_assistant.qa.answer_text import is_marker_only, split_sentences
+from kb_assistant.qa.chain import QAChain
 from kb_assistant.qa.evidence import table_header
 from kb_assistant.qa.grounding import GroundingCheck, Passage
 from kb_assistant.qa.terms import KBRarity, claimed_terms
@@ -501,3 +503,7 @@ def test_a_quoted_table_row_comes_with_its_header() -> None:
     text = STAFF[0].text
     assert table_header(text, text.index("| 4079")) == "| EmployeeID | age | city_name | department |"
     assert table_header(text, text.index("| EmployeeID")) is None and table_header(text, 0) is None
+    # the sources list a user reads names the columns of a supporting row too
+    [source] = QAChain.sources([Document(page_content=text, metadata={"source": "Company.csv"})], verdict)
+    assert source.evidence == "| 4078 | 52 | Vernon | Bakery |"
+    assert source.evidence_header == "| EmployeeID | age | city_name | department |"
