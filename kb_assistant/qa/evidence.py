@@ -109,11 +109,14 @@ SHORT_SENTENCE = 6
 """Characters of a sentence too short to be the context of the next one (see :func:`relevance_window`)."""
 
 
-def best_span(terms: list[Term], number: int, sentences: list[tuple[str, int, int]]) -> Span:
-    """The sentence of the source that holds the most of the claim's terms."""
+def best_span(terms: list[Term], number: int, sentences: list[tuple[str, int, int]], text: str = "") -> Span:
+    """The sentence of the source (``text``) that holds the most of the claim's terms; a table row with its
+    table's title and header ("2020年宁夏的法学专业录取最低分是650分" is the row "| 法学 | | | 650 | 650 |" under
+    "专业名称 … 最低" of "2020年宁夏回族自治区录取分数线")."""
     best, best_score = sentences[0] if sentences else ("", 0, 0), -1.0
     for sentence in sentences:
-        score = coverage(terms, TermIndex.of(sentence[0]))
+        header = table_header(text, sentence[1], caption=True) if text else None
+        score = coverage(terms, TermIndex.of(f"{header}\n{sentence[0]}" if header else sentence[0]))
         if score > best_score:
             best, best_score = sentence, score
     return Span(number, *best)
@@ -122,25 +125,29 @@ def best_span(terms: list[Term], number: int, sentences: list[tuple[str, int, in
 def relevance_window(
     asked: list[Term], span: Span, passage: Passage, sentences: list[tuple[str, int, int]]
 ) -> tuple[float, str]:
-    """Share of the question's terms found in the supporting sentence, its neighbours and the chunk's headings;
-    and that text. The neighbour before it is a whole sentence: a clause that ends in a semicolon, or a word or
+    """Share of the question's terms found in the supporting sentence, its neighbours and the chunk's headings
+    (a table row's header too); and that text. The neighbour before it is a whole sentence: a clause that ends in a semicolon, or a word or
     two ("Yes.", "是的。"), takes the sentence before it along (an FAQ's question stands before its answer's first
     clause: "Does it send my documents anywhere? No. Everything runs on your machine; telemetry … is off.")."""
     position = next((i for i, s in enumerate(sentences) if s[1] == span.start), 0)
     first = max(position - 1, 0)
     while first and (len(sentences[first][0].strip()) <= SHORT_SENTENCE or sentences[first][0].rstrip()[-1:] in ";；"):
         first -= 1
-    window = f"{passage.context}\n" + " ".join(s[0] for s in sentences[first : position + 2])
+    header = table_header(passage.text, span.start, caption=True)  # a row is about what its table names
+    window = f"{passage.context}\n" + (f"{header}\n" if header else "") + " ".join(
+        s[0] for s in sentences[first : position + 2]
+    )
     return coverage(asked, TermIndex.of(window)), window
 
 
 _SEPARATOR_ROW = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-{0,}:?\s*$")
 
 
-def table_header(text: str, start: int) -> str | None:
+def table_header(text: str, start: int, *, caption: bool = False) -> str | None:
     """The header row of the Markdown table that the row beginning at ``start`` belongs to (tables keep theirs in
     every chunk), or None when that line is no table row or is the header itself: a quoted row says what its cells
-    are only with it ("| 1319 | 1/3/1957 | 58 | …" is an age of 58 under "age")."""
+    are only with it ("| 1319 | 1/3/1957 | 58 | …" is an age of 58 under "age"). With ``caption``, the line above
+    the table (its title, "2020年宁夏回族自治区录取分数线") comes first, where there is one."""
     lines = text[: text.find("\n", start) if "\n" in text[start:] else len(text)].split("\n")
     if not lines[-1].lstrip().startswith("|"):
         return None
@@ -149,4 +156,5 @@ def table_header(text: str, start: int) -> str | None:
         first -= 1
     if first + 2 > len(lines) - 1 or not _SEPARATOR_ROW.match(lines[first + 1]):
         return None  # the row is the header or its separator, or the block has no header
-    return lines[first].strip()
+    title = lines[first - 1].strip() if caption and first > 0 else ""
+    return f"{title}\n{lines[first].strip()}" if title else lines[first].strip()

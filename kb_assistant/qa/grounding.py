@@ -229,12 +229,12 @@ class GroundingCheck:
         if together:  # the passage that holds more of the claim's words carries the evidence
             support_numbers.sort(key=lambda n: -coverage(new, indexes[n - 1]))
         best = next((n for n in cited if n in support_numbers), support_numbers[0])
-        span = best_span(terms, best, sentences[best - 1])
+        span = best_span(terms, best, sentences[best - 1], passages[best - 1].text)
         claim.relevance, claim.window = relevance_window(asked, span, passages[best - 1], sentences[best - 1])
         if together:  # a two-part question's words are split between the two passages as well
             other = next(n for n in support_numbers if n != best)
             own = [t for t in terms if not indexes[best - 1].has(t)] or terms  # what only the second one says
-            claim.joint_evidence = best_span(own, other, sentences[other - 1])
+            claim.joint_evidence = best_span(own, other, sentences[other - 1], passages[other - 1].text)
             window = relevance_window(asked, claim.joint_evidence, passages[other - 1], sentences[other - 1])[1]
             claim.window += "\n" + window
             claim.relevance = coverage(asked, TermIndex.of(claim.window))

@@ -128,7 +128,7 @@ class KBRarity:
     document frequencies of the KB's lexical index (``frequencies(tokens) -> (counts, N)``). A KB about one
     product or company names it in most chunks, so a passage that holds only that name is not about a question
     on its founder or its CEO; weighted by this, the word the question turns on counts for what it tells apart.
-    A term is looked up as the index's own token where it is one, else as its rarest token."""
+    A term is looked up as the index's own token where the KB holds it, else as its rarest part."""
 
     def __init__(self, frequencies: Callable[[list[str]], tuple[list[int], int]]) -> None:
         self._frequencies = frequencies
@@ -145,11 +145,14 @@ class KBRarity:
             return 0, 0
         try:
             counts, total = self._frequencies(tokens)
-        except Exception as error:  # a weight, not the answer: a KB whose index cannot be read weighs words alike
+        except Exception as error:  # noqa: BLE001 -- a weight, not the answer: a KB whose index cannot be read weighs words alike
             logger.warning("the KB's word counts could not be read (%s); the answer check weighs words alike", error)
             return 0, 0
         own = term.text.lower()
-        return min(counts[tokens.index(own)] if own in tokens else min(counts), total), total
+        parts = [c for t, c in zip(tokens, counts, strict=True) if t != own]
+        df = counts[tokens.index(own)] if own in tokens else 0
+        # a word the KB never holds whole but does in parts is only cut another way there ("法学专业": 法学, 专业)
+        return min(df if df or not parts else min(parts), total), total
 
 
 def _phrase_tagged_as_name(word: str, flag: str) -> bool:

@@ -507,3 +507,17 @@ def test_a_quoted_table_row_comes_with_its_header() -> None:
     [source] = QAChain.sources([Document(page_content=text, metadata={"source": "Company.csv"})], verdict)
     assert source.evidence == "| 4078 | 52 | Vernon | Bakery |"
     assert source.evidence_header == "| EmployeeID | age | city_name | department |"
+
+
+def test_a_cell_is_about_what_its_table_title_and_header_say() -> None:
+    """"2020年宁夏法学的录取最低分是650分" rests on the row "| 法学 | 652 | 650 |": the year, the province and "录取"
+    are in the table's title, "最低" in its header. Measured on the row alone, the title line (which has the year and
+    the province) looked like the evidence and the answer was refused as not about the question."""
+    scores = Passage("2020年宁夏回族自治区录取分数线\n| 专业名称 | 最高 | 最低 |\n|---|---|---|\n"
+                     "| 财政学类 | 649 | 649 |\n| 法学 | 652 | 650 |\n| 经济学类 | 658 | 655 |", "page-003.html")
+    verdict = GroundingCheck().check("2020年宁夏法学的录取最低分是多少？", "2020年宁夏法学的录取最低分是650分。", [scores])
+    assert verdict.status == "answered", [c.reason for c in verdict.claims]
+    assert verdict.evidence[1].text == "| 法学 | 652 | 650 |"
+    # a word the KB holds only cut another way weighs as its rarest part, not as a word no chunk holds
+    parts = KBRarity(lambda tokens: ([{"法学": 3, "专业": 40}.get(t, 0) for t in tokens], 50))
+    assert parts.frequency(claimed_terms("法学专业")[0]) == (3, 50)
