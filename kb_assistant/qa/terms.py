@@ -145,7 +145,8 @@ class KBRarity:
             return 0, 0
         try:
             counts, total = self._frequencies(tokens)
-        except Exception as error:  # noqa: BLE001 -- a weight, not the answer: a KB whose index cannot be read weighs words alike
+        except Exception as error:  # noqa: BLE001
+            # a weight, not the answer: a KB whose index cannot be read weighs words alike
             logger.warning("the KB's word counts could not be read (%s); the answer check weighs words alike", error)
             return 0, 0
         own = term.text.lower()
