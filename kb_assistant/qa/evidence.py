@@ -127,8 +127,9 @@ def relevance_window(
 ) -> tuple[float, str]:
     """Share of the question's terms found in the supporting sentence, its neighbours and the chunk's headings
     (a table row's title and header too); and that text. The neighbour before it is a whole sentence: a clause
-    that ends in a semicolon, or a word or two ("Yes.", "是的。"), takes the sentence before it along (an FAQ's question stands before its answer's first
-    clause: "Does it send my documents anywhere? No. Everything runs on your machine; telemetry … is off.")."""
+    that ends in a semicolon, or a word or two ("Yes.", "是的。"), takes the sentence before it along (an FAQ's
+    question stands before its answer's first clause: "Does it send my documents anywhere? No. Everything runs on
+    your machine; telemetry … is off.")."""
     position = next((i for i, s in enumerate(sentences) if s[1] == span.start), 0)
     first = max(position - 1, 0)
     while first and (len(sentences[first][0].strip()) <= SHORT_SENTENCE or sentences[first][0].rstrip()[-1:] in ";；"):
