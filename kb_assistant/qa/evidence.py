@@ -149,9 +149,9 @@ def table_header(text: str, start: int, *, caption: bool = False) -> str | None:
     every chunk), or None when that line is no table row or is the header itself: a quoted row says what its cells
     are only with it ("| 1319 | 1/3/1957 | 58 | …" is an age of 58 under "age"). With ``caption``, the line above
     the table (its title, "2020年宁夏回族自治区录取分数线") comes first, where there is one."""
+    if not text[text.rfind("\n", 0, start) + 1 :].lstrip().startswith("|"):
+        return None  # most sentences: no table row, nothing to split
     lines = text[: text.find("\n", start) if "\n" in text[start:] else len(text)].split("\n")
-    if not lines[-1].lstrip().startswith("|"):
-        return None
     first = len(lines) - 1
     while first > 0 and lines[first - 1].lstrip().startswith("|"):
         first -= 1

@@ -28,11 +28,12 @@ import dataclasses
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from kb_assistant.qa.answer_kinds import unnamed_answer
-from kb_assistant.qa.answer_text import MARKER, TRAILING, cited_numbers, is_refusal, split_sentences
+from kb_assistant.qa.answer_text import TRAILING, is_refusal, split_sentences
+from kb_assistant.qa.claims import Claim, compose, first_evidence, read_claims
 from kb_assistant.qa.evidence import (
     Passage,
     Span,
@@ -45,27 +46,6 @@ from kb_assistant.qa.prompts import NOT_FOUND, QUOTE, language_of
 from kb_assistant.qa.terms import KBRarity, Term, TermIndex, claimed_terms, coverage, general_idf, normalise
 
 Status = Literal["answered", "extractive", "refused"]
-
-
-@dataclass
-class Claim:
-    """One sentence of the model's answer and what the check found for it."""
-
-    text: str
-    cited: list[int]
-    support: list[int] = field(default_factory=list)
-    evidence: Span | None = None
-    joint_evidence: Span | None = None
-    """The second passage's sentence, when the claim's words are held by two passages together."""
-    relevance: float = 0.0
-    """Weighted share of the question's terms found around the evidence (see ``specific_terms``)."""
-    window: str = ""
-    """The evidence with its neighbouring sentences: what relevance is measured on."""
-    kept: bool = False
-    reason: str = ""
-    breaks_before: str = ""
-    """The line breaks between this sentence and the one before it in the answer: a list or paragraphs keep
-    their layout when the verified answer is put together."""
 
 
 @dataclass
@@ -83,26 +63,6 @@ class Verdict:
     def used(self) -> list[int]:
         """Source numbers the verified answer cites."""
         return sorted(self.evidence)
-
-
-def _claims(answer: str) -> list[Claim]:
-    """The answer's sentences; a marker that opens a piece belongs to the sentence before it ("…。[1]")."""
-    claims: list[Claim] = []
-    previous_end = 0
-    for sentence, start, end in split_sentences(answer):
-        gap, previous_end = answer[previous_end:start], end
-        leading = re.match(r"^(?:\s*" + MARKER.pattern + r")+", sentence, re.IGNORECASE)
-        if leading and claims:
-            claims[-1].cited += cited_numbers(leading.group(0))
-            sentence = sentence[leading.end() :]
-        cited = cited_numbers(sentence)
-        text = MARKER.sub("", sentence).strip()
-        if text.strip(TRAILING):
-            breaks = "\n\n" if gap.count("\n") > 1 else "\n" if "\n" in gap else ""
-            claims.append(Claim(text, cited, breaks_before=breaks if claims else ""))
-        elif claims:
-            claims[-1].cited += cited
-    return claims
 
 
 class GroundingCheck:
@@ -149,11 +109,10 @@ class GroundingCheck:
     def check(self, question: str, answer: str, passages: Sequence[Passage]) -> Verdict:
         """Verify ``answer`` to ``question`` against ``passages`` (source n is ``passages[n-1]``)."""
         indexes = [TermIndex.of(p.text) for p in passages]  # a claim must come from the text, not its headings
-        asked = [dataclasses.replace(t, weight=general_idf(t) * (self.rarity(t) if self.rarity is not None else 1.0))
-                 for t in claimed_terms(question)]
+        asked = self._asked(question)
         asked_index = TermIndex.of(question)
         sentences = [split_sentences(p.text) for p in passages]
-        claims = [] if is_refusal(answer) else _claims(answer)
+        claims = [] if is_refusal(answer) else read_claims(answer)
         corrections: list[str] = []
         everywhere = [TermIndex.of(f"{p.context}\n{p.text}") for p in passages]
         about = _About(question, self.embeddings, self.min_semantic_relevance, asked, everywhere)
@@ -172,7 +131,7 @@ class GroundingCheck:
         quote = self._quote(scores, question, asked)
         better = self._quote_answers_better(question, kept, scores, quote) if kept else None
         if kept and not better:
-            return Verdict(_compose(kept, question), "answered", claims, corrections, _first_evidence(kept))
+            return Verdict(compose(kept, question), "answered", claims, corrections, first_evidence(kept))
         if kept:
             for claim in kept:
                 claim.kept, claim.reason = False, f"{better}: the quote answers instead"
@@ -186,6 +145,11 @@ class GroundingCheck:
                 corrections.append("no sentence of the answer was supported; quoted the source instead")
             return Verdict(text, "extractive", claims, corrections, {span.number: span})
         return Verdict(NOT_FOUND[language_of(question)], "refused", claims, corrections, {})
+
+    def _asked(self, question: str) -> list[Term]:
+        """The question's terms, each weighed by its general IDF and, with ``rarity``, its rarity in the KB."""
+        return [dataclasses.replace(t, weight=general_idf(t) * (self.rarity(t) if self.rarity is not None else 1.0))
+                for t in claimed_terms(question)]
 
     # --- one sentence ----------------------------------------------------------------------------
     def _check_claim(
@@ -312,8 +276,7 @@ class GroundingCheck:
         """The sentence of the passages that best answers the question, with its relevance; None when none
         reaches ``min_quote_relevance`` or every candidate only repeats the question. ``sentences`` and
         ``indexes`` (of each passage's headings and text) are computed when not given."""
-        asked = [dataclasses.replace(t, weight=general_idf(t)) for t in claimed_terms(question)]
-        return self._quote(sentence_scores(question, passages, sentences, indexes), question, asked)
+        return self._quote(sentence_scores(question, passages, sentences, indexes), question, self._asked(question))
 
     def _quote(self, scores: dict[tuple[int, int], tuple[Span, float, bool]], question: str,
                asked: list[Term]) -> tuple[Span, float] | None:
@@ -417,36 +380,3 @@ class _About:
     @property
     def active(self) -> bool:
         return self.embeddings is not None and self.threshold is not None
-
-
-def _first_evidence(kept: list[Claim]) -> dict[int, Span]:
-    """Each cited source's span that supports the first kept sentence citing it: the answer itself, where
-    the sentences after it say more (a list's items after its opening line)."""
-    evidence: dict[int, Span] = {}
-    for claim in kept:
-        for span in (claim.evidence, claim.joint_evidence):
-            if span is not None:
-                evidence.setdefault(span.number, span)
-    return evidence
-
-
-def _compose(claims: list[Claim], question: str) -> str:
-    """Kept sentences in the answer's own lines and paragraphs, with their citations before the closing
-    punctuation; sentences in a row that cite the same sources (a list from one passage) carry the markers once,
-    on the last of them, unless a paragraph ends between."""
-    language = language_of(question)
-    full_stop = "。" if language == "zh" else "."
-    marks = ["".join(f"[{n}]" for n in dict.fromkeys(claim.cited)) for claim in claims]
-    text = ""
-    for index, claim in enumerate(claims):
-        body = claim.text.rstrip(TRAILING)
-        end = claim.text[len(body) :].strip() or full_stop
-        last = index == len(claims) - 1
-        if last and end[:1] in ";；,，:：":  # the clause after it was dropped
-            end = full_stop
-        carried = not last and marks[index + 1] == marks[index] and claims[index + 1].breaks_before != "\n\n"
-        own = "" if carried else marks[index]
-        space = " " if own and language == "en" else ""
-        joint = claim.breaks_before or ("" if language == "zh" or not text else " ")
-        text += f"{joint if text else ''}{body}{space}{own}{end[:1]}"  # nothing before the first
-    return text

@@ -147,7 +147,8 @@ class KBRarity:
             counts, total = self._frequencies(tokens)
         except Exception as error:  # noqa: BLE001
             # a weight, not the answer: a KB whose index cannot be read weighs words alike
-            logger.warning("the KB's word counts could not be read (%s); the answer check weighs words alike", error)
+            logger.warning("the KB's word counts could not be read (%s); the answer check weighs words alike. "
+                           "Run `python -m kb_assistant ingest` on the KB's folder to rebuild its search index", error)
             return 0, 0
         own = term.text.lower()
         parts = [c for t, c in zip(tokens, counts, strict=True) if t != own]
