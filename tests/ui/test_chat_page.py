@@ -111,6 +111,51 @@ def test_upload_ask_follow_up_open_and_remove(server: Server, page: Any, tmp_pat
     assert page.errors == []
 
 
+def test_answers_are_formatted_and_their_markup_never_runs(server: Server, page: Any) -> None:
+    """An answer's Markdown shows as lists and bold; HTML, script links and images in it stay inert text.
+
+    Only the model's words are planted (the stream is answered by the page's own route): what is under test is
+    how the page shows them; follow-ups send the answer back as the model wrote it.
+    """
+    source = {"number": 1, "source": "plan.md", "snippet": "Budget: 380 万元. Leader: 林晓岚.", "evidence": "Budget: 380 万元.",
+              "used": True, "score": 0.9}
+    answer = ("The plan has **two** parts [1]:\n\n- budget: `380` 万元 [1]\n- leader: 林晓岚\n\n"
+              '<img src=x onerror="window.pwned=1"> [site](javascript:window.pwned=2) ![t](http://127.0.0.1:9/t.png)')
+
+    def chunk(payload: dict[str, Any]) -> str:
+        return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+
+    stream = chunk({"sources": [source]})
+    for start in range(0, len(answer), 7):  # the draft as it streams: half-written Markdown renders as it comes
+        stream += chunk({"choices": [{"index": 0, "delta": {"content": answer[start:start + 7]}}]})
+    stream += chunk({"choices": [{"index": 0, "delta": {}}], "verified": {"answer": answer, "status": "verified",
+                                                                        "sources": [source]}})
+    stream += "data: [DONE]\n\n"
+    bodies: list[dict[str, Any]] = []
+
+    def planted(route: Any) -> None:
+        bodies.append(json.loads(route.request.post_data))
+        route.fulfill(status=200, headers={"content-type": "text/event-stream"}, body=stream)
+
+    page.route("**/v1/chat/completions", planted)
+    page.goto(f"{server.url}/ui/")
+    page.wait_for_selector("#status.ready")
+    shown = ask(page, "What is in the plan?").locator(".text")
+    assert shown.locator("strong").all_inner_texts() == ["two"]
+    assert shown.locator("li").all_inner_texts()[1] == "leader: 林晓岚"
+    assert shown.locator("li code").inner_text() == "380"
+    assert shown.locator(".cite").all_inner_texts() == ["[1]", "[1]"]  # citations still lead to the source
+    text = shown.inner_text()
+    assert '<img src=x onerror="window.pwned=1">' in text  # shown as written, not parsed
+    assert shown.locator("img, script, a[href^='javascript']").count() == 0
+    assert page.evaluate("window.pwned") is None
+    screenshot(page, "6-formatted-answer")
+
+    ask(page, "And the leader?")
+    assert bodies[-1]["messages"][1] == {"role": "assistant", "content": answer}
+    assert page.errors == []
+
+
 def test_the_page_works_on_a_phone(server: Server, browser: Any) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True, has_touch=True)
     try:

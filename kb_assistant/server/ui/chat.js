@@ -2,6 +2,12 @@
 import { $, NEW_KB, PLAIN_CHAT, state, el, ApiError, api, report } from "./common.js";
 import { openSource } from "./knowledge.js";
 
+// Answers are Markdown (models copy **bold**, lists and code from the sources). markdown-it (vendor/, loaded by
+// index.html) with raw HTML off escapes any tag an answer or a hostile document carries, and refuses
+// javascript:/data: links; images are off so an answer cannot make the browser fetch an address it chose.
+const markdown = globalThis.markdownit({ html: false, linkify: false, breaks: true }).disable(["image"]);
+const NO_CITATIONS_IN = new Set(["CODE", "PRE", "A"]);
+
 // --- chat --------------------------------------------------------------------------------------
 
 function addMessage(role, text) {
@@ -67,24 +73,39 @@ function renderSources(message, kb, sources) {
   message.append(el("details", attributes, el("summary", {}, title), el("ol", {}, ...items)));
 }
 
-// Turn "[2]" in a finished answer into a link to source 2 (built from text nodes: no HTML is parsed).
+// The answer's Markdown as formatted text; links open in a new tab without telling the site where from.
+function renderAnswer(body, answer) {
+  body.innerHTML = markdown.render(answer);
+  for (const link of body.querySelectorAll("a")) {
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+  }
+}
+
+// Turn "[2]" in a finished answer's text into a link to source 2 (text nodes only, not inside code or links).
 function linkCitations(message) {
   const body = message.querySelector(".text");
-  const text = body.textContent;
-  const parts = text.split(/(\[\d+\])/);
-  body.replaceChildren(
-    ...parts.map((part) => {
-      const match = /^\[(\d+)\]$/.exec(part);
-      const target = match && document.getElementById(`${message.id}-s${match[1]}`);
-      if (!target) return part;
-      return el("span", { class: "cite", title: "Show this source", onclick: () => {
-        const evidence = target.querySelector("mark.evidence");
-        (evidence || target).scrollIntoView({ block: "nearest" });
-        target.classList.add("flash");
-        setTimeout(() => target.classList.remove("flash"), 1500);
-      } }, part);
-    }),
-  );
+  const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
+  const nodes = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!NO_CITATIONS_IN.has(node.parentElement.tagName) && /\[\d+\]/.test(node.data)) nodes.push(node);
+  }
+  for (const node of nodes) {
+    const parts = node.data.split(/(\[\d+\])/);
+    node.replaceWith(
+      ...parts.map((part) => {
+        const match = /^\[(\d+)\]$/.exec(part);
+        const target = match && document.getElementById(`${message.id}-s${match[1]}`);
+        if (!target) return part;
+        return el("span", { class: "cite", title: "Show this source", onclick: () => {
+          const evidence = target.querySelector("mark.evidence");
+          (evidence || target).scrollIntoView({ block: "nearest" });
+          target.classList.add("flash");
+          setTimeout(() => target.classList.remove("flash"), 1500);
+        } }, part);
+      }),
+    );
+  }
 }
 
 async function* serverEvents(response) {
@@ -138,7 +159,7 @@ async function ask(question) {
       if (event.verified) {
         // The answer checked against its sources replaces the streamed draft.
         answer = event.verified.answer;
-        text.textContent = answer;
+        renderAnswer(text, answer);
         reply.dataset.status = event.verified.status;
         renderSources(reply, kb, event.verified.sources);
         continue;
@@ -147,20 +168,22 @@ async function ask(question) {
       const delta = event.choices && event.choices[0] && event.choices[0].delta;
       if (delta && delta.content) {
         answer += delta.content;
-        text.textContent = answer;
+        renderAnswer(text, answer);
         reply.scrollIntoView({ block: "end" });
       }
     }
     answer = answer.trim();
-    text.textContent = answer;
+    renderAnswer(text, answer);
     linkCitations(reply);
     state.history.push([question, answer]);
   } catch (error) {
     if (error.name === "AbortError") {
-      text.textContent = `${answer} (stopped)`;
+      renderAnswer(text, answer);
+      text.append(el("p", { class: "stopped" }, "(stopped)"));
     } else {
       reply.classList.add("error");
-      text.textContent = answer ? `${answer}\n\n${error.message}` : error.message;
+      renderAnswer(text, answer);
+      text.append(el("p", {}, error.message));
       report(error);
     }
   } finally {
