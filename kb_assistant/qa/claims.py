@@ -30,26 +30,52 @@ class Claim:
     breaks_before: str = ""
     """The line breaks between this sentence and the one before it in the answer: a list or paragraphs keep
     their layout when the verified answer is put together."""
+    code: str | None = None
+    """For a fenced code block (a command, a configuration file), its info string ("bash", or ""): the block is
+    one claim, checked as a whole and put back as a block. None for a sentence."""
+
+
+_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[ \t]*([^\n`]*)\n(.*?)(?:\n[ \t]{0,3}\1[ \t]*(?=\n|$)|\Z)",
+                    re.MULTILINE | re.DOTALL)
+"""A fenced code block, to its closing fence or to the end of an answer cut short."""
 
 
 def read_claims(answer: str) -> list[Claim]:
-    """The answer's sentences; a marker that opens a piece belongs to the sentence before it ("…。[1]")."""
+    """The answer's sentences and code blocks; a marker that opens a piece belongs to the sentence before it
+    ("…。[1]"); markers inside a code block are code."""
     claims: list[Claim] = []
     previous_end = 0
-    for sentence, start, end in split_sentences(answer):
-        gap, previous_end = answer[previous_end:start], end
-        leading = re.match(r"^(?:\s*" + MARKER.pattern + r")+", sentence, re.IGNORECASE)
-        if leading and claims:
-            claims[-1].cited += cited_numbers(leading.group(0))
-            sentence = sentence[leading.end() :]
-        cited = cited_numbers(sentence)
-        text = MARKER.sub("", sentence).strip()
-        if text.strip(TRAILING):
-            breaks = "\n\n" if gap.count("\n") > 1 else "\n" if "\n" in gap else ""
-            claims.append(Claim(text, cited, breaks_before=breaks if claims else ""))
-        elif claims:
-            claims[-1].cited += cited
+    pieces = [(m.start(), m.end(), m) for m in _FENCE.finditer(answer)] + [(len(answer), len(answer), None)]
+    prose_start = 0
+    for start, end, block in pieces:
+        for sentence, at, stop in split_sentences(answer[prose_start:start]):
+            _add_sentence(claims, sentence, answer[previous_end : prose_start + at])
+            previous_end = prose_start + stop
+        if block is not None and block.group(3).strip():
+            gap = answer[previous_end:start]
+            claims.append(Claim(block.group(3).strip("\n"), [], breaks_before=_breaks(gap) if claims else "",
+                                code=block.group(2).strip()))
+            previous_end = end
+        prose_start = end
     return claims
+
+
+def _add_sentence(claims: list[Claim], sentence: str, gap: str) -> None:
+    """The sentence as a claim after ``gap``, or its markers to the claim before when it holds nothing else."""
+    leading = re.match(r"^(?:\s*" + MARKER.pattern + r")+", sentence, re.IGNORECASE)
+    if leading and claims:
+        claims[-1].cited += cited_numbers(leading.group(0))
+        sentence = sentence[leading.end() :]
+    cited = cited_numbers(sentence)
+    text = MARKER.sub("", sentence).strip()
+    if text.strip(TRAILING):
+        claims.append(Claim(text, cited, breaks_before=_breaks(gap) if claims else ""))
+    elif claims:
+        claims[-1].cited += cited
+
+
+def _breaks(gap: str) -> str:
+    return "\n\n" if gap.count("\n") > 1 else "\n" if "\n" in gap else ""
 
 
 def first_evidence(kept: list[Claim]) -> dict[int, Span]:
@@ -66,20 +92,32 @@ def first_evidence(kept: list[Claim]) -> dict[int, Span]:
 def compose(claims: list[Claim], question: str) -> str:
     """Kept sentences in the answer's own lines and paragraphs, with their citations before the closing
     punctuation; sentences in a row that cite the same sources (a list from one passage) carry the markers once,
-    on the last of them, unless a paragraph ends between."""
+    on the last of them, unless a paragraph ends between. A code block keeps its fences; a sentence beside it that
+    cites its sources carries its citation, else it goes on the line after it (a marker inside would be code)."""
     language = language_of(question)
     full_stop = "。" if language == "zh" else "."
     marks = ["".join(f"[{n}]" for n in dict.fromkeys(claim.cited)) for claim in claims]
     text = ""
     for index, claim in enumerate(claims):
+        last = index == len(claims) - 1
+        following = None if last else claims[index + 1]
+        if claim.code is not None:
+            beside = [i for i in (index - 1, index + 1) if 0 <= i < len(claims) and claims[i].code is None]
+            cited_beside = any(set(claim.cited) <= set(claims[i].cited) for i in beside)
+            fence = "~~~" if "```" in claim.text else "```"
+            block = f"{fence}{claim.code}\n{claim.text}\n{fence}" + ("" if cited_beside else f"\n{marks[index]}")
+            text += f"{chr(10) * 2 if text else ''}{block}"
+            continue
         body = claim.text.rstrip(TRAILING)
         end = claim.text[len(body) :].strip() or full_stop
-        last = index == len(claims) - 1
         if last and end[:1] in ";；,，:：":  # the clause after it was dropped
             end = full_stop
-        carried = not last and marks[index + 1] == marks[index] and claims[index + 1].breaks_before != "\n\n"
+        carried = (following is not None and following.code is None and marks[index + 1] == marks[index]
+                   and following.breaks_before != "\n\n")
         own = "" if carried else marks[index]
         space = " " if own and language == "en" else ""
         joint = claim.breaks_before or ("" if language == "zh" or not text else " ")
+        if index and claims[index - 1].code is not None:
+            joint = "\n\n"  # a sentence after a code block starts a paragraph of its own
         text += f"{joint if text else ''}{body}{space}{own}{end[:1]}"  # nothing before the first
     return text

@@ -461,6 +461,23 @@ def test_a_list_answer_keeps_its_lines_and_cites_its_one_source_once(check: Grou
                           "change it [2].")
 
 
+def test_a_command_in_a_code_block_stays_a_block_a_user_can_copy(check: GroundingCheck) -> None:
+    """A fenced command is one claim, kept with its fences and without a marker inside it ("qwen2-7b [1]." in a
+    terminal is a command that fails); its citation goes beside it, and a command no source holds is dropped."""
+    guide = [Passage("Chat models are downloaded through ModelScope with `python -m kb_assistant download qwen2-7b`. "
+                     "Without a download, the embedded default is Qwen2.5-Coder-0.5B-Instruct.", "guide > Models")]
+    draft = ("To download Qwen2-7B, you can use the following command:\n\n```bash\npython -m kb_assistant download "
+             "qwen2-7b\n```\n\nWithout a download, the embedded default is Qwen2.5-Coder-0.5B-Instruct.")
+    verdict = check.check("How do I download Qwen2-7B?", draft, guide)
+    assert verdict.status == "answered"
+    assert verdict.answer == ("```bash\npython -m kb_assistant download qwen2-7b\n```\n\n"
+                              "Without a download, the embedded default is Qwen2.5-Coder-0.5B-Instruct [1].")
+    alone = check.check("How do I download Qwen2-7B?", "```\npython -m kb_assistant download qwen2-7b\n```", guide)
+    assert alone.answer == "```\npython -m kb_assistant download qwen2-7b\n```\n[1]"
+    invented = check.check("How do I download Qwen2-7B?", "```\npip install qwen2-7b-offline\n```", guide)
+    assert "pip install" not in invented.answer
+
+
 def test_a_word_every_chunk_of_the_kb_holds_does_not_make_a_passage_about_the_question() -> None:
     """A KB about one company names it everywhere: the finance director's passage is not about its general
     manager, though it holds every word of "星河科技的总经理是周明远" but the role. Weighed by the KB's document
