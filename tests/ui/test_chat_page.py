@@ -151,8 +151,31 @@ def test_answers_are_formatted_and_their_markup_never_runs(server: Server, page:
     assert page.evaluate("window.pwned") is None
     screenshot(page, "6-formatted-answer")
 
+    assert "draft" not in shown.locator("xpath=..").get_attribute("class")  # the checked answer reads as one
+
     ask(page, "And the leader?")
     assert bodies[-1]["messages"][1] == {"role": "assistant", "content": answer}
+    assert page.errors == []
+
+
+def test_a_draft_that_was_never_checked_says_so(server: Server, page: Any) -> None:
+    """A knowledge-base answer whose stream ends before the verified answer came (the server stopped, the
+    connection broke) keeps its draft look and says it was not checked: a draft may hold what the check drops."""
+    draft = "星河计划的负责人是王五[1]。"
+    stream = "".join(f"data: {json.dumps({'choices': [{'index': 0, 'delta': {'content': piece}}]}, ensure_ascii=False)}\n\n"
+                     for piece in (draft[:6], draft[6:])) + "data: [DONE]\n\n"
+    page.route("**/v1/chat/completions",
+               lambda route: route.fulfill(status=200, headers={"content-type": "text/event-stream"}, body=stream))
+    uploaded = requests.post(f"{server.url}/v1/kbs/drafts/files", timeout=120,
+                             files={"files": ("plan.md", HANDBOOK.encode(), "text/markdown")})
+    assert uploaded.status_code == 200, uploaded.text
+    page.goto(f"{server.url}/ui/")
+    page.wait_for_selector("#status.ready")
+    page.wait_for_selector("#kb-select option[value='drafts']", state="attached")
+    page.select_option("#kb-select", "drafts")
+    reply = ask(page, "星河计划的负责人是谁？")
+    assert "draft" in reply.get_attribute("class") and reply.get_attribute("data-status") == "unchecked"
+    assert "Not checked against the sources" in reply.locator(".text .unchecked").inner_text()
     assert page.errors == []
 
 

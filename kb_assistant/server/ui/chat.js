@@ -146,6 +146,9 @@ async function ask(question) {
   messages.push({ role: "user", content: question });
   state.controller = new AbortController();
   setBusy(true);
+  // A knowledge-base answer streams as the model's draft, shown muted until the answer checked against the
+  // sources replaces it: a draft may hold what the check drops.
+  if (kb) reply.classList.add("draft");
   let answer = "";
   try {
     const response = await api("/v1/chat/completions", {
@@ -159,6 +162,7 @@ async function ask(question) {
       if (event.verified) {
         // The answer checked against its sources replaces the streamed draft.
         answer = event.verified.answer;
+        reply.classList.remove("draft");
         renderAnswer(text, answer);
         reply.dataset.status = event.verified.status;
         renderSources(reply, kb, event.verified.sources);
@@ -187,6 +191,12 @@ async function ask(question) {
       report(error);
     }
   } finally {
+    if (reply.classList.contains("draft") && answer) {  // stopped or cut off before the check: say so
+      reply.dataset.status = "unchecked";
+      text.append(el("p", { class: "unchecked" }, "Not checked against the sources: the answer ended before it was verified."));
+    } else {
+      reply.classList.remove("draft");
+    }
     reply.classList.remove("pending");
     reply.dataset.done = "true";
     state.controller = null;
