@@ -22,6 +22,8 @@ _HARD_BREAK = re.compile(r"\n(?:[ \t]*\n)+|\n(?=[ \t]*(?:[-*+•>#|]|\d{1,3}[.)�
 """A line break that ends a sentence even without punctuation: a blank line, or one before a list item, a
 heading, a quote, a table row or a code fence. Any other single line break is a hard wrap inside a paragraph."""
 _WRAP = re.compile(r"[ \t]*\n[ \t]*")
+_LIST_NUMBER = re.compile(r"\d{1,3}[.)]")
+"""What a numbered list item opens with ("1."): its marker, not a sentence of its own."""
 _REFUSALS = ("没有找到相关信息", "没有相关信息", "无法回答", "does not contain", "no information", "not mentioned")
 
 
@@ -35,6 +37,8 @@ def split_sentences(text: str) -> list[tuple[str, int, int]]:
     for cut, end in itertools.pairwise([-1, *hard_breaks(text), len(text)]):
         start = cut + 1
         for match in _SENTENCE_END.finditer(text, start, end):
+            if _LIST_NUMBER.fullmatch(text[start : match.start()].strip()):
+                continue  # "1. **准确性**：…" is one item
             out.append((text[start : match.start()], start))
             start = match.end()
         out.append((text[start:end], start))

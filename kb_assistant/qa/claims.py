@@ -30,11 +30,16 @@ class Claim:
     breaks_before: str = ""
     """The line breaks between this sentence and the one before it in the answer: a list or paragraphs keep
     their layout when the verified answer is put together."""
+    marker: str = ""
+    """A list item's marker ("1. ", "- "), taken off ``text`` (a number there is no claim) and put back when the
+    verified answer is put together, numbered again where items were dropped."""
     code: str | None = None
     """For a fenced code block (a command, a configuration file), its info string ("bash", or ""): the block is
     one claim, checked as a whole and put back as a block. None for a sentence."""
 
 
+_ITEM = re.compile(r"^(?:\d{1,3}[.)]|[-*+•])[ \t]+(?=\S)")
+_NUMBERED = re.compile(r"^(\d{1,3})([.)])")
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[ \t]*([^\n`]*)\n(.*?)(?:\n[ \t]{0,3}\1[ \t]*(?=\n|$)|\Z)",
                     re.MULTILINE | re.DOTALL)
 """A fenced code block, to its closing fence or to the end of an answer cut short."""
@@ -68,8 +73,11 @@ def _add_sentence(claims: list[Claim], sentence: str, gap: str) -> None:
         sentence = sentence[leading.end() :]
     cited = cited_numbers(sentence)
     text = MARKER.sub("", sentence).strip()
-    if text.strip(TRAILING):
-        claims.append(Claim(text, cited, breaks_before=_breaks(gap) if claims else ""))
+    item = _ITEM.match(text) if not gap or "\n" in gap else None  # a marker opens a line, not a sentence
+    marker = item.group(0) if item else ""
+    text = text[len(marker) :]
+    if text.strip(TRAILING).strip("*_` "):
+        claims.append(Claim(text, cited, breaks_before=_breaks(gap) if claims else "", marker=marker))
     elif claims:
         claims[-1].cited += cited
 
@@ -98,6 +106,7 @@ def compose(claims: list[Claim], question: str) -> str:
     full_stop = "。" if language == "zh" else "."
     marks = ["".join(f"[{n}]" for n in dict.fromkeys(claim.cited)) for claim in claims]
     text = ""
+    number: int | None = None  # the last numbered item's number in the verified answer
     for index, claim in enumerate(claims):
         last = index == len(claims) - 1
         following = None if last else claims[index + 1]
@@ -108,8 +117,16 @@ def compose(claims: list[Claim], question: str) -> str:
             block = f"{fence}{claim.code}\n{claim.text}\n{fence}" + ("" if cited_beside else f"\n{marks[index]}")
             text += f"{chr(10) * 2 if text else ''}{block}"
             continue
-        body = claim.text.rstrip(TRAILING)
-        end = claim.text[len(body) :].strip() or full_stop
+        numbered = _NUMBERED.match(claim.marker)
+        marker = claim.marker
+        if numbered:  # items 1, 3, 4 (or 2, 3) kept of a list read 1, 2, 3
+            number = 1 if number is None else number + 1
+            marker = f"{number}{numbered.group(2)} "
+        elif not claim.marker and claim.breaks_before:
+            number = None  # a paragraph or line that is no item ends the list
+        sentence = _balanced(claim.text)
+        body = sentence.rstrip(TRAILING)
+        end = sentence[len(body) :].strip() or ("" if claim.marker else full_stop)  # an item keeps its own end
         if last and end[:1] in ";；,，:：":  # the clause after it was dropped
             end = full_stop
         carried = (following is not None and following.code is None and marks[index + 1] == marks[index]
@@ -119,5 +136,14 @@ def compose(claims: list[Claim], question: str) -> str:
         joint = claim.breaks_before or ("" if language == "zh" or not text else " ")
         if index and claims[index - 1].code is not None:
             joint = "\n\n"  # a sentence after a code block starts a paragraph of its own
-        text += f"{joint if text else ''}{body}{space}{own}{end[:1]}"  # nothing before the first
+        text += f"{joint if text else ''}{marker}{body}{space}{own}{end[:1]}"  # nothing before the first
     return text
+
+
+def _balanced(text: str) -> str:
+    """``text`` without a ``**`` whose partner is in a sentence of its own (bold over two sentences, one of them
+    dropped), which would show as two stars."""
+    if text.count("**") % 2 == 0:
+        return text
+    at = text.find("**") if text.startswith("**") or text.count("**") == 1 else text.rfind("**")
+    return text[:at] + text[at + 2 :]

@@ -447,7 +447,7 @@ def test_a_list_answer_keeps_its_lines_and_cites_its_one_source_once(check: Grou
     assert verdict.answer.split("\n") == [
         "LangChain 主要由以下 3 个核心组件组成[1]：",
         "",
-        "- **模型输入/输出（Model I/O）**：与语言模型交互的接口。",
+        "- **模型输入/输出（Model I/O）**：与语言模型交互的接口",
         "- **链（Chains）**：将组件组合实现端到端应用。",
         "- **记忆（Memory）**：用于链的多次运行之间持久化应用程序状态[1]。",
     ]
@@ -476,6 +476,21 @@ def test_a_command_in_a_code_block_stays_a_block_a_user_can_copy(check: Groundin
     assert alone.answer == "```\npython -m kb_assistant download qwen2-7b\n```\n[1]"
     invented = check.check("How do I download Qwen2-7B?", "```\npip install qwen2-7b-offline\n```", guide)
     assert "pip install" not in invented.answer
+
+
+def test_a_numbered_list_stays_numbered_when_an_item_is_dropped(check: GroundingCheck) -> None:
+    """"1. **…**" is one item, not a sentence "1." and another: the items kept read 1, 2, 3 on their own lines,
+    an invented item goes without leaving "4." behind, and bold cut by a dropped sentence shows no stray stars."""
+    draft = ("LangChain 主要由以下核心组件组成：\n\n1. **模型输入/输出（Model I/O）**：与语言模型交互的接口\n"
+             "2. **检索器（Retrievers）**：由 Pinecone 公司于 2019 年推出。\n3. **链（Chains）**：将组件组合实现端到端应用。\n"
+             "4. **记忆（Memory）**：用于链的多次运行之间持久化应用程序状态。**")
+    verdict = check.check("LangChain 主要由哪些核心组件组成？", draft, COMPONENTS)
+    assert verdict.status == "answered"
+    lines = verdict.answer.split("\n")
+    assert [line[:3] for line in lines[2:]] == ["1. ", "2. ", "3. "]
+    assert "Pinecone" not in verdict.answer and "**链（Chains）**" in lines[3]
+    assert verdict.answer.count("**") % 2 == 0
+    assert not any(c.kept and c.text.strip(".").isdigit() for c in verdict.claims)  # no "4." kept as a claim
 
 
 def test_a_word_every_chunk_of_the_kb_holds_does_not_make_a_passage_about_the_question() -> None:
