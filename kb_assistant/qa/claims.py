@@ -86,6 +86,17 @@ def _breaks(gap: str) -> str:
     return "\n\n" if gap.count("\n") > 1 else "\n" if "\n" in gap else ""
 
 
+def drop_headless_items(claims: list[Claim]) -> None:
+    """Unkeep the sentences of a list item whose opening sentence (the one after its marker) was dropped: "这些数据
+    可以是数字、文本……" without "1. **数据准备**：需要收集大量的向量数据。" says nothing a reader can place."""
+    headless = False
+    for claim in claims:
+        if claim.marker or claim.code is not None or claim.breaks_before:
+            headless = bool(claim.marker) and not claim.kept
+        elif headless and claim.kept:
+            claim.kept, claim.reason = False, "the list item it goes on was dropped"
+
+
 def first_evidence(kept: list[Claim]) -> dict[int, Span]:
     """Each cited source's span that supports the first kept sentence citing it: the answer itself, where
     the sentences after it say more (a list's items after its opening line)."""

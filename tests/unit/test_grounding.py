@@ -491,6 +491,10 @@ def test_a_numbered_list_stays_numbered_when_an_item_is_dropped(check: Grounding
     assert "Pinecone" not in verdict.answer and "**链（Chains）**" in lines[3]
     assert verdict.answer.count("**") % 2 == 0
     assert not any(c.kept and c.text.strip(".").isdigit() for c in verdict.claims)  # no "4." kept as a claim
+    # a sentence that goes on an item whose opening was dropped goes with it: "它" has nothing to refer to
+    headless = check.check("LangChain 主要由哪些核心组件组成？", draft.replace(
+        "由 Pinecone 公司于 2019 年推出。", "由 Pinecone 公司于 2019 年推出。它将组件组合实现端到端应用。"), COMPONENTS)
+    assert "它将组件组合" not in headless.answer and "**链（Chains）**" in headless.answer
 
 
 def test_a_word_every_chunk_of_the_kb_holds_does_not_make_a_passage_about_the_question() -> None:
