@@ -169,8 +169,7 @@ class GroundingCheck:
         if not new:
             claim.reason = "says nothing the question does not"
             return
-        said = normalise(claim.text).strip(TRAILING)
-        if any(said and said in normalise(p.context) for p in passages):
+        if _echoes_headings(claim.text, passages):
             claim.reason = "names a source's headings, not an answer"
             return
         scored = []
@@ -350,6 +349,21 @@ def _drops_the_name(question: str, source: str, kept: list[Claim]) -> bool:
     named = [t for t in claimed_terms(answer) if t.strict and not asked.has(t)]
     whole = [t for t in named if not any(t.text != o.text and t.text in o.text for o in named)]  # not e5's "5"
     return bool(whole) and not said.has(whole[0])
+
+
+def _echoes_headings(text: str, passages: Sequence[Passage]) -> bool:
+    """Whether ``text`` is only a source's heading path, or parts of it, once or more: the small model copies the
+    line each source opens with ("kb-assistant user guide > Configuration", on two lines)."""
+    rest = normalise(text).strip(TRAILING)
+    if not rest:
+        return False
+    if any(rest in normalise(p.context) for p in passages):
+        return True
+    for passage in passages:
+        parts = [part.strip() for part in normalise(passage.context).split(">")]
+        for start in range(len(parts)):  # the longest tails first: "guide > configuration" before "configuration"
+            rest = rest.replace(" > ".join(parts[start:]), " ")
+    return not re.sub(r"[\W_]+", "", rest)
 
 
 def _equal(a: float, b: float) -> bool:

@@ -497,6 +497,18 @@ def test_a_numbered_list_stays_numbered_when_an_item_is_dropped(check: Grounding
     assert "它将组件组合" not in headless.answer and "**链（Chains）**" in headless.answer
 
 
+def test_a_copied_heading_path_is_no_part_of_the_answer(check: GroundingCheck) -> None:
+    """The small model copies the heading line a source opens with (chunks carry their heading path in their
+    text), twice over two lines; it is no claim."""
+    config = [Passage("kb-assistant user guide > Configuration\nSettings come from `kb-assistant.toml` in the working directory and from `KB_*` environment "
+                      "variables.", "guide.md > kb-assistant user guide > Configuration")]
+    draft = ("kb-assistant user guide > Configuration\nkb-assistant user guide > Configuration\nSettings come from "
+             "`kb-assistant.toml` in the working directory and from `KB_*` environment variables.")
+    verdict = check.check("Where are settings read from?", draft, config)
+    assert verdict.answer == ("Settings come from `kb-assistant.toml` in the working directory and from `KB_*` "
+                              "environment variables [1].")
+
+
 def test_a_word_every_chunk_of_the_kb_holds_does_not_make_a_passage_about_the_question() -> None:
     """A KB about one company names it everywhere: the finance director's passage is not about its general
     manager, though it holds every word of "星河科技的总经理是周明远" but the role. Weighed by the KB's document
