@@ -36,13 +36,17 @@ class Claim:
     code: str | None = None
     """For a fenced code block (a command, a configuration file), its info string ("bash", or ""): the block is
     one claim, checked as a whole and put back as a block. None for a sentence."""
+    row: bool = False
+    """A Markdown table row ("| GPT-4 | OpenAI |"): one claim, whatever punctuation its cells hold."""
 
 
 _ITEM = re.compile(r"^(?:\d{1,3}[.)]|[-*+•])[ \t]+(?=\S)")
 _NUMBERED = re.compile(r"^(\d{1,3})([.)])")
-_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[ \t]*([^\n`]*)\n(.*?)(?:\n[ \t]{0,3}\1[ \t]*(?=\n|$)|\Z)",
-                    re.MULTILINE | re.DOTALL)
-"""A fenced code block, to its closing fence or to the end of an answer cut short."""
+_BLOCK = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[ \t]*([^\n`]*)\n(.*?)(?:\n[ \t]{0,3}\1[ \t]*(?=\n|$)|\Z)"
+                    r"|^[ \t]*(\|[^\n]*\|(?:[ \t]*[\[【][^\]】\n]{1,12}[\]】])*)[ \t]*$", re.MULTILINE | re.DOTALL)
+"""A fenced code block, to its closing fence or to the end of an answer cut short; or a table row."""
+_TABLE_RULE = re.compile(r"\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-{0,}:?\s*")
+"""The line under a table's header: | --- | :---: |"""
 
 
 def read_claims(answer: str) -> list[Claim]:
@@ -50,16 +54,19 @@ def read_claims(answer: str) -> list[Claim]:
     ("…。[1]"); markers inside a code block are code."""
     claims: list[Claim] = []
     previous_end = 0
-    pieces = [(m.start(), m.end(), m) for m in _FENCE.finditer(answer)] + [(len(answer), len(answer), None)]
+    pieces = [(m.start(), m.end(), m) for m in _BLOCK.finditer(answer)] + [(len(answer), len(answer), None)]
     prose_start = 0
     for start, end, block in pieces:
         for sentence, at, stop in split_sentences(answer[prose_start:start]):
             _add_sentence(claims, sentence, answer[previous_end : prose_start + at])
             previous_end = prose_start + stop
-        if block is not None and block.group(3).strip():
-            gap = answer[previous_end:start]
-            claims.append(Claim(block.group(3).strip("\n"), [], breaks_before=_breaks(gap) if claims else "",
-                                code=block.group(2).strip()))
+        breaks = _breaks(answer[previous_end:start]) if claims else ""
+        if block is not None and block.group(4):
+            row = block.group(4)
+            claims.append(Claim(MARKER.sub("", row).strip(), cited_numbers(row), breaks_before=breaks, row=True))
+            previous_end = end
+        elif block is not None and block.group(3).strip():
+            claims.append(Claim(block.group(3).strip("\n"), [], breaks_before=breaks, code=block.group(2).strip()))
             previous_end = end
         prose_start = end
     return claims
@@ -97,6 +104,22 @@ def drop_headless_items(claims: list[Claim]) -> None:
             claim.kept, claim.reason = False, "the list item it goes on was dropped"
 
 
+def keep_table_frames(claims: list[Claim]) -> None:
+    """Keep a table's header row and rule where a row under them is kept: they name what the cells are, and a
+    table without them is no table. They carry no citation."""
+    start = 0
+    while start < len(claims):
+        end = start
+        while end < len(claims) and claims[end].row and (end == start or "\n\n" not in claims[end].breaks_before):
+            end += 1
+        table = claims[start:end]
+        rule = next((i for i, row in enumerate(table) if _TABLE_RULE.fullmatch(row.text)), None)
+        if rule is not None and any(row.kept for row in table[rule + 1 :]):
+            for frame in table[: rule + 1]:
+                frame.kept, frame.reason, frame.cited = True, "", []
+        start = max(end, start + 1)
+
+
 def first_evidence(kept: list[Claim]) -> dict[int, Span]:
     """Each cited source's span that supports the first kept sentence citing it: the answer itself, where
     the sentences after it say more (a list's items after its opening line)."""
@@ -128,6 +151,15 @@ def compose(claims: list[Claim], question: str) -> str:
             block = f"{fence}{claim.code}\n{claim.text}\n{fence}" + ("" if cited_beside else f"\n{marks[index]}")
             text += f"{chr(10) * 2 if text else ''}{block}"
             continue
+        if claim.row:
+            carried = (following is not None and following.row and marks[index + 1] == marks[index]
+                       and following.breaks_before != "\n\n")
+            own = "" if carried else marks[index]
+            cells = claim.text[:-1].rstrip() + (f" {own} |" if own else " |")  # the citation in the last cell
+            starts_table = not index or not claims[index - 1].row
+            joint = "\n\n" if starts_table else claim.breaks_before or "\n"
+            text += f"{joint if text else ''}{cells}"
+            continue
         numbered = _NUMBERED.match(claim.marker)
         marker = claim.marker
         if numbered:  # items 1, 3, 4 (or 2, 3) kept of a list read 1, 2, 3
@@ -140,13 +172,13 @@ def compose(claims: list[Claim], question: str) -> str:
         end = sentence[len(body) :].strip() or ("" if claim.marker else full_stop)  # an item keeps its own end
         if last and end[:1] in ";；,，:：":  # the clause after it was dropped
             end = full_stop
-        carried = (following is not None and following.code is None and marks[index + 1] == marks[index]
-                   and following.breaks_before != "\n\n")
+        carried = (following is not None and following.code is None and not following.row
+                   and marks[index + 1] == marks[index] and following.breaks_before != "\n\n")
         own = "" if carried else marks[index]
         space = " " if own and language == "en" else ""
         joint = claim.breaks_before or ("" if language == "zh" or not text else " ")
-        if index and claims[index - 1].code is not None:
-            joint = "\n\n"  # a sentence after a code block starts a paragraph of its own
+        if index and (claims[index - 1].code is not None or claims[index - 1].row):
+            joint = "\n\n"  # a sentence after a code block or a table starts a paragraph of its own
         text += f"{joint if text else ''}{marker}{body}{space}{own}{end[:1]}"  # nothing before the first
     return text
 

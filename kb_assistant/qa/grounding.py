@@ -33,7 +33,14 @@ from typing import Any, Literal
 
 from kb_assistant.qa.answer_kinds import unnamed_answer
 from kb_assistant.qa.answer_text import TRAILING, is_refusal, split_sentences
-from kb_assistant.qa.claims import Claim, compose, drop_headless_items, first_evidence, read_claims
+from kb_assistant.qa.claims import (
+    Claim,
+    compose,
+    drop_headless_items,
+    first_evidence,
+    keep_table_frames,
+    read_claims,
+)
 from kb_assistant.qa.evidence import (
     Passage,
     Span,
@@ -119,6 +126,7 @@ class GroundingCheck:
         for claim in claims:
             self._check_claim(claim, asked, asked_index, passages, indexes, sentences, corrections, about)
         drop_headless_items(claims)
+        keep_table_frames(claims)
         kept = [c for c in claims if c.kept]
         missing = unnamed_answer(question, [c.text for c in kept], asked) if kept else None
         if missing:

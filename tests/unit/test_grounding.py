@@ -509,6 +509,20 @@ def test_a_copied_heading_path_is_no_part_of_the_answer(check: GroundingCheck) -
                               "environment variables [1].")
 
 
+def test_a_table_answer_keeps_its_header_and_the_rows_its_source_holds(check: GroundingCheck) -> None:
+    """A Markdown table in the answer is read row by row (a cell's "。" does not cut it): a row no source holds is
+    dropped, the header and rule stay over the rows kept, and the citation goes inside the last cell (after the
+    row's closing bar it would be a cell of its own, or nothing)."""
+    staff = [Passage("| EmployeeID | age | city | department |\n| --- | --- | --- | --- |\n"
+                     "| 1461 | 66 | Vancouver | Labor Relations |\n| 4078 | 41 | Vancouver | Bakery |", "Company.csv")]
+    draft = ("| 工号 | 部门 |\n| --- | --- |\n| 1461 | Labor Relations |\n| 4078 | Produce。 |[1]\n\n"
+             "以上是两位员工的部门。")
+    verdict = check.check("员工 1461 和 4078 分别在哪个 department？", draft, staff)
+    assert verdict.status == "answered"
+    assert verdict.answer.split("\n")[:3] == ["| 工号 | 部门 |", "| --- | --- |", "| 1461 | Labor Relations [1] |"]
+    assert "Produce" not in verdict.answer
+
+
 def test_a_word_every_chunk_of_the_kb_holds_does_not_make_a_passage_about_the_question() -> None:
     """A KB about one company names it everywhere: the finance director's passage is not about its general
     manager, though it holds every word of "星河科技的总经理是周明远" but the role. Weighed by the KB's document
