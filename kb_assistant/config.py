@@ -136,6 +136,10 @@ class Settings(BaseSettings):
     in the prompt and checks them in one pass. Answers copy the documents' words, so the answer comes 1.7x sooner
     on CPU, token for token the model's own greedy choice (bf16 rounding can tip a near-tie); 0: off. Not used by
     the batching engine, under a grammar, or for XVERSE's own modelling code."""
+    llm_stop_repeats: bool = True
+    """End an answer once it repeats a stretch of 64 characters of itself word for word (a list item again with a new
+    number, a sentence again): a small model's loop runs to the token limit otherwise. Code blocks, tool calls and
+    JSON output are never cut."""
     llm_base_url: str | None = None
     """Generate on an OpenAI-compatible server (e.g. vLLM: http://gpu-host:8000/v1) instead of a local model;
     `llm_model` is then the served model's name."""

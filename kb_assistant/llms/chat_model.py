@@ -38,6 +38,7 @@ from kb_assistant.llms.message_end import message_end
 from kb_assistant.llms.messages import to_chat_dicts
 from kb_assistant.llms.model_lock import acquire_unless_cancelled, lock_for
 from kb_assistant.llms.repeated_calls import answer_without_repeats, answered_calls
+from kb_assistant.llms.repetition import RepetitionGuard
 from kb_assistant.llms.specs import ModelSpec
 from kb_assistant.llms.streaming import QueueStreamer, generation_work, relay
 from kb_assistant.llms.structured import (
@@ -104,6 +105,8 @@ class LocalChatModel(BaseChatModel):
     """Weight-only int8 weights in the engine (replaces the model's bf16 linear weights)."""
     prompt_lookup: int = 10
     """Tokens plain ``generate`` drafts from the prompt per step (the model's own choices, fewer passes); 0: off."""
+    stop_repeats: bool = True
+    """End an answer in words once it repeats 64 characters of itself (see :mod:`llms.repetition`)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -124,7 +127,7 @@ class LocalChatModel(BaseChatModel):
                   "engine_max_len": settings.engine_max_len, "engine_prefix_rows": settings.engine_prefix_rows,
                   "engine_prefill_chunk": settings.engine_prefill_chunk, "engine_int8": settings.engine_int8,
                   "engine_decode_share": settings.engine_decode_share,
-                  "prompt_lookup": settings.llm_prompt_lookup}
+                  "prompt_lookup": settings.llm_prompt_lookup, "stop_repeats": settings.llm_stop_repeats}
         return cls(model=loaded.model, tokenizer=loaded.tokenizer, spec=loaded.spec, model_name=reference,
                    **{**engine, **fields})
 
@@ -302,8 +305,10 @@ class LocalChatModel(BaseChatModel):
         lock = None if engine is not None else lock_for(self.model)
         if lock is not None and not acquire_unless_cancelled(lock, outer):
             return  # gone while waiting for its turn: nothing was computed for it
+        # words only: a tool call or JSON may rightly repeat itself ([{"id": 1, …}, {"id": 2, …}])
+        guard = RepetitionGuard() if self.stop_repeats and constraint is None and not tools else None
         try:
-            for text in relay(work, out, stops, cancel, outer, self.timeout):
+            for text in relay(work, out, stops, cancel, outer, self.timeout, guard):
                 yield _Piece(text)
         finally:
             if lock is not None:

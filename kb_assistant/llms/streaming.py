@@ -13,6 +13,7 @@ from transformers.generation.streamers import BaseStreamer
 
 from kb_assistant.errors import ModelError
 from kb_assistant.llms.model_lock import POLL_S
+from kb_assistant.llms.repetition import RepetitionGuard
 
 logger = logging.getLogger(__name__)
 
@@ -139,11 +140,11 @@ class CancelCriteria(StoppingCriteria):
 
 
 def relay(work: Callable[[], None], out: queue.Queue[Any], stops: list[str], cancel: threading.Event,
-          outer: threading.Event | None, timeout: float) -> Iterator[str]:
+          outer: threading.Event | None, timeout: float, guard: RepetitionGuard | None = None) -> Iterator[str]:
     """Run ``work`` (which generates, putting text pieces, an exception or ``DONE`` on ``out``) in a thread and
     yield its text as it is safe to emit (a possible stop string is held back), until it is done, a stop string
-    appears, the caller is gone (``outer``), or ``timeout`` seconds pass with no token. ``cancel`` stops the
-    model at its next token; it is always set on the way out."""
+    appears, ``guard`` sees the text repeat itself, the caller is gone (``outer``), or ``timeout`` seconds pass
+    with no token. ``cancel`` stops the model at its next token; it is always set on the way out."""
     buffer = StopBuffer(stops)
     worker = threading.Thread(target=work, name="kb-generate", daemon=True)
     worker.start()
@@ -171,10 +172,13 @@ def relay(work: Callable[[], None], out: queue.Queue[Any], stops: list[str], can
                     break
             last = batch.pop() if batch[-1] is DONE or isinstance(batch[-1], BaseException) else None
             if batch:
-                safe = buffer.push("".join(batch))
+                safe, looping = _checked(batch, buffer, guard)
                 if safe:
                     yield safe
                 if buffer.stopped:
+                    return
+                if looping:
+                    logger.info("the answer repeats itself word for word; stopped after %d characters", len(guard.text))
                     return
             if last is DONE:
                 break
@@ -189,6 +193,22 @@ def relay(work: Callable[[], None], out: queue.Queue[Any], stops: list[str], can
         worker.join(timeout=30)  # bounded: a wedged kernel must not hang the caller too
         if worker.is_alive():
             logger.warning("generation thread did not stop within 30 s after cancel")
+
+
+def _checked(pieces: list[str], buffer: StopBuffer, guard: RepetitionGuard | None) -> tuple[str, bool]:
+    """The text of ``pieces`` safe to emit, up to a stop string or to where ``guard`` sees a repeat (True then).
+    Piece by piece: a consumer that fell behind gets many at once, and the cut must fall where the loop began."""
+    if guard is None:
+        return buffer.push("".join(pieces)), False
+    safe = []
+    for piece in pieces:
+        text = buffer.push(piece)
+        safe.append(text)
+        if buffer.stopped:
+            break
+        if text and guard.push(text):
+            return "".join(safe), True
+    return "".join(safe), False
 
 
 def generation_work(model: Any, engine: Any, input_ids: Any, attention: Any, cancel: threading.Event,

@@ -104,6 +104,19 @@ def drop_headless_items(claims: list[Claim]) -> None:
             claim.kept, claim.reason = False, "the list item it goes on was dropped"
 
 
+def drop_repeats(claims: list[Claim]) -> None:
+    """Unkeep a sentence or code block said already, word for word (a small model's loop: the same item again
+    with a new number); table rows are left alone, two tables may share a header."""
+    said: set[str] = set()
+    for claim in claims:
+        if not claim.kept or claim.row:
+            continue
+        key = re.sub(r"\s+", "", claim.text).strip(TRAILING)
+        if key in said:
+            claim.kept, claim.reason = False, "repeats a sentence said before"
+        said.add(key)
+
+
 def keep_table_frames(claims: list[Claim]) -> None:
     """Keep a table's header row and rule where a row under them is kept: they name what the cells are, and a
     table without them is no table. They carry no citation."""

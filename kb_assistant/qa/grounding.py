@@ -37,6 +37,7 @@ from kb_assistant.qa.claims import (
     Claim,
     compose,
     drop_headless_items,
+    drop_repeats,
     first_evidence,
     keep_table_frames,
     read_claims,
@@ -126,6 +127,7 @@ class GroundingCheck:
         for claim in claims:
             self._check_claim(claim, asked, asked_index, passages, indexes, sentences, corrections, about)
         drop_headless_items(claims)
+        drop_repeats(claims)
         keep_table_frames(claims)
         kept = [c for c in claims if c.kept]
         missing = unnamed_answer(question, [c.text for c in kept], asked) if kept else None

@@ -13,7 +13,8 @@ from langchain_core.callbacks import BaseCallbackHandler
 
 from kb_assistant.errors import ModelError
 from kb_assistant.llms import LocalChatModel
-from kb_assistant.llms.streaming import QueueStreamer, StopBuffer
+from kb_assistant.llms.repetition import RepetitionGuard
+from kb_assistant.llms.streaming import DONE, QueueStreamer, StopBuffer, relay
 from tests.tiny_model import tiny_chat_params
 
 
@@ -42,6 +43,43 @@ def test_stop_buffer_catches_stops_split_across_pieces() -> None:
     assert buffer.push("a Hum") == "a "
     assert buffer.push("ble answer") == "Humble answer"  # a false alarm is released
     assert buffer.flush() == ""
+
+
+LOOP_ITEM = "**可扩展性**：RAG 提供了良好的可扩展性，使得开发者可以轻松地扩展，以适应新的应用场景和需求。"
+LOOPING = ("RAG 的优势包括：\n\n1. **准确性和可靠性**：RAG 提供了准确的检索结果，能有效抑制误导性信息的传播。\n\n"
+           "2. **可维护性**：RAG 提供了良好的可维护性，使得开发者可以轻松地修改和扩展。\n\n"
+           + "".join(f"{n}. {LOOP_ITEM}\n\n" for n in range(3, 9)))  # the embedded model's loop, until its token limit
+
+
+def _relayed(text: str, guard: RepetitionGuard | None) -> str:
+    """What ``relay`` yields of ``text`` generated two characters a token."""
+    import queue
+
+    out: queue.Queue[Any] = queue.Queue()
+
+    def work() -> None:
+        for start in range(0, len(text), 2):
+            out.put(text[start : start + 2])
+        out.put(DONE)
+
+    return "".join(relay(work, out, [], threading.Event(), None, 10, guard))
+
+
+def test_an_answer_that_loops_ends_after_its_first_repeat() -> None:
+    """The same item with a new number again and again ends once it has come twice: the reader gets the items
+    before the loop and waits for no more (relay returns, which cancels the model)."""
+    shown = _relayed(LOOPING, RepetitionGuard())
+    assert shown.count(LOOP_ITEM) == 2 and len(shown) < len(LOOPING) / 2 + len(LOOP_ITEM)
+    assert shown.startswith(LOOPING[: LOOPING.index("3. ")])  # everything before the loop is there
+    assert _relayed(LOOPING, None) == LOOPING  # stop_repeats = false: all of it
+
+
+def test_code_blocks_and_items_that_only_look_alike_are_not_cut() -> None:
+    block = "```python\nfrom langchain_openai import ChatOpenAI\nllm = ChatOpenAI(model_name='gpt-4o', temperature=0)\n```"
+    twice = f"先安装依赖，然后：\n{block}\n\n流式输出时同样先创建模型：\n{block}\n\n两段代码相同。"
+    items = "".join(f"{n}. **第{n}章**：本章介绍大模型应用开发中第 {n} 个环节的原理、常用工具和完整的代码示例。\n" for n in range(1, 9))
+    for text in (twice, items):
+        assert _relayed(text, RepetitionGuard()) == text
 
 
 @pytest.mark.parametrize(("packaged", "clean_up"), [
