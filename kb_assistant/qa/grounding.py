@@ -50,7 +50,7 @@ from kb_assistant.qa.evidence import (
     sentence_scores,
     table_header,
 )
-from kb_assistant.qa.prompts import NOT_FOUND, QUOTE, language_of
+from kb_assistant.qa.prompts import NOT_FOUND, QUOTE, QUOTE_TABLE, language_of
 from kb_assistant.qa.terms import KBRarity, Term, TermIndex, claimed_terms, coverage, general_idf, normalise
 
 Status = Literal["answered", "extractive", "refused"]
@@ -150,8 +150,12 @@ class GroundingCheck:
         if quote is not None and not (is_refusal(answer) and quote[1] < 1.0):
             span = quote[0]
             header = table_header(passages[span.number - 1].text, span.start)
-            quoted = f"{header}\n{span.text.strip()}" if header else span.text.strip()
-            text = QUOTE[language_of(question)].format(n=span.number, quote=quoted)
+            if header:  # a row is quoted as a table: its header, the rule, the row
+                rule = "|" + " --- |" * max(header.strip().strip("|").count("|") + 1, 1)
+                table = f"{header}\n{rule}\n{span.text.strip()}"
+                text = QUOTE_TABLE[language_of(question)].format(n=span.number, table=table)
+            else:
+                text = QUOTE[language_of(question)].format(n=span.number, quote=span.text.strip())
             if not kept:
                 corrections.append("no sentence of the answer was supported; quoted the source instead")
             return Verdict(text, "extractive", claims, corrections, {span.number: span})

@@ -31,6 +31,8 @@ GENERAL = {
 }
 QUOTE = {"zh": "根据资料[{n}]原文：“{quote}”", "en": 'Quoting source [{n}]: "{quote}"'}
 """The extractive answer: a sentence of a source, said to be a quote."""
+QUOTE_TABLE = {"zh": "根据资料[{n}]的表格：\n\n{table}", "en": "From the table in source [{n}]:\n\n{table}"}
+"""The extractive answer when it is a table row: the row under its header, as a table."""
 NOT_FOUND = {"zh": "知识库中没有找到相关信息。", "en": "The knowledge base does not contain this information."}
 
 REWRITE = {
