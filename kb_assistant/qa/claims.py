@@ -158,20 +158,13 @@ def compose(claims: list[Claim], question: str) -> str:
         last = index == len(claims) - 1
         following = None if last else claims[index + 1]
         if claim.code is not None:
-            beside = [i for i in (index - 1, index + 1) if 0 <= i < len(claims) and claims[i].code is None]
-            cited_beside = any(set(claim.cited) <= set(claims[i].cited) for i in beside)
-            fence = "~~~" if "```" in claim.text else "```"
-            block = f"{fence}{claim.code}\n{claim.text}\n{fence}" + ("" if cited_beside else f"\n{marks[index]}")
-            text += f"{chr(10) * 2 if text else ''}{block}"
+            text += ("\n\n" if text else "") + _code_block(claims, index, marks[index])
             continue
         if claim.row:
             carried = (following is not None and following.row and marks[index + 1] == marks[index]
                        and following.breaks_before != "\n\n")
-            own = "" if carried else marks[index]
-            cells = claim.text[:-1].rstrip() + (f" {own} |" if own else " |")  # the citation in the last cell
-            starts_table = not index or not claims[index - 1].row
-            joint = "\n\n" if starts_table else claim.breaks_before or "\n"
-            text += f"{joint if text else ''}{cells}"
+            joint = "\n\n" if not index or not claims[index - 1].row else claim.breaks_before or "\n"
+            text += (joint if text else "") + _row(claim.text, "" if carried else marks[index])
             continue
         numbered = _NUMBERED.match(claim.marker)
         marker = claim.marker
@@ -196,10 +189,25 @@ def compose(claims: list[Claim], question: str) -> str:
     return text
 
 
+def _code_block(claims: list[Claim], index: int, marks: str) -> str:
+    """A kept code block with its fences; its citation on the line after it, unless a sentence beside it cites
+    its sources already."""
+    claim = claims[index]
+    beside = [i for i in (index - 1, index + 1) if 0 <= i < len(claims) and claims[i].code is None]
+    cited_beside = any(set(claim.cited) <= set(claims[i].cited) for i in beside)
+    fence = "~~~" if "```" in claim.text else "```"
+    return f"{fence}{claim.code}\n{claim.text}\n{fence}" + ("" if cited_beside else f"\n{marks}")
+
+
+def _row(text: str, marks: str) -> str:
+    """A table row with its citation in the last cell: after the closing bar it would be a cell of its own."""
+    return text[:-1].rstrip() + (f" {marks} |" if marks else " |")
+
+
 def _balanced(text: str) -> str:
-    """``text`` without a ``**`` whose partner is in a sentence of its own (bold over two sentences, one of them
-    dropped), which would show as two stars."""
+    """``text`` without an unpaired ``**`` (bold over two sentences, one of them dropped), which would show as two
+    stars; pairs are read from the left, so the one left over is the last."""
     if text.count("**") % 2 == 0:
         return text
-    at = text.find("**") if text.startswith("**") or text.count("**") == 1 else text.rfind("**")
+    at = text.rfind("**")
     return text[:at] + text[at + 2 :]
