@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from kb_assistant.cjk import HAN
 from kb_assistant.qa.answer_text import split_sentences, unwrap
-from kb_assistant.qa.terms import Term, TermIndex, claimed_terms, coverage, general_idf
+from kb_assistant.qa.terms import Term, TermIndex, asked_part, claimed_terms, coverage, general_idf
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def sentence_scores(
     names him), its share, and whether it may be quoted (it says something the question does not). Empty when
     the question has no weighted terms."""
     indexes = indexes if indexes is not None else [TermIndex.of(f"{p.context}\n{p.text}") for p in passages]
-    asked = specific_terms(claimed_terms(question), indexes)
+    asked = specific_terms(claimed_terms(asked_part(question)), indexes)
     total = sum(t.weight for t in asked)
     if not asked or total <= 0:
         return {}

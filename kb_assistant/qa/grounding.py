@@ -51,7 +51,16 @@ from kb_assistant.qa.evidence import (
     table_header,
 )
 from kb_assistant.qa.prompts import NOT_FOUND, QUOTE, QUOTE_TABLE, language_of
-from kb_assistant.qa.terms import KBRarity, Term, TermIndex, claimed_terms, coverage, general_idf, normalise
+from kb_assistant.qa.terms import (
+    KBRarity,
+    Term,
+    TermIndex,
+    asked_part,
+    claimed_terms,
+    coverage,
+    general_idf,
+    normalise,
+)
 
 Status = Literal["answered", "extractive", "refused"]
 
@@ -164,7 +173,7 @@ class GroundingCheck:
     def _asked(self, question: str) -> list[Term]:
         """The question's terms, each weighed by its general IDF and, with ``rarity``, its rarity in the KB."""
         return [dataclasses.replace(t, weight=general_idf(t) * (self.rarity(t) if self.rarity is not None else 1.0))
-                for t in claimed_terms(question)]
+                for t in claimed_terms(asked_part(question))]
 
     # --- one sentence ----------------------------------------------------------------------------
     def _check_claim(

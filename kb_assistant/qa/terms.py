@@ -37,6 +37,21 @@ _ASKING_ZH = frozenset(
 _NOT_ASKING_ZH = ("几乎", "几何", "几率", "几内亚", "哪吒")
 
 
+_INSTRUCTIONS = re.compile(
+    r"\b(?:please|briefly|in brief|in short|step by step|one (?:per|a) line|in (?:a )?(?:numbered |bulleted )?list"
+    r"|(?:as|in) (?:a )?table|(?:in|as) bullet points?)\b|^\s*list\b"
+    r"|请|简要(?:地)?|简单(?:地)?(?:说|回答|介绍)|用表格|以表格(?:形式)?|分点|逐条|一行一个|每行一个|列出|列举",
+    re.IGNORECASE,
+)
+"""How the question wants its answer laid out ("List …, one per line", "用表格列出……"), not what it asks about: a
+passage that answers needs none of these words."""
+
+
+def asked_part(question: str) -> str:
+    """``question`` without the words that only say how to lay out the answer (see ``_INSTRUCTIONS``)."""
+    return _INSTRUCTIONS.sub(" ", question)
+
+
 def _asks(simplified: str) -> bool:
     """Whether a Chinese word (simplified) only asks: a stop word, an interrogative, or 哪/几/第几 with a measure."""
     if simplified in _STOP_ZH or simplified in _ASKING_ZH:

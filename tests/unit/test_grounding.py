@@ -11,7 +11,7 @@ from kb_assistant.qa.answer_text import is_marker_only, split_sentences
 from kb_assistant.qa.chain import QAChain
 from kb_assistant.qa.evidence import table_header
 from kb_assistant.qa.grounding import GroundingCheck, Passage
-from kb_assistant.qa.terms import KBRarity, claimed_terms
+from kb_assistant.qa.terms import KBRarity, asked_part, claimed_terms
 
 HANDBOOK = [
     Passage("财务总监周明远的办公室在七号楼十二层 1207 室，分机号 8123。他负责预算审批和报销。", "员工手册 > 联系人"),
@@ -525,6 +525,18 @@ def test_a_table_answer_keeps_its_header_and_the_rows_its_source_holds(check: Gr
     assert verdict.status == "answered"
     assert verdict.answer.split("\n")[:3] == ["| 工号 | 部门 |", "| --- | --- |", "| 1461 | Labor Relations [1] |"]
     assert "Produce" not in verdict.answer
+
+
+def test_how_to_lay_out_the_answer_is_no_part_of_what_is_asked(check: GroundingCheck) -> None:
+    """"List …, one per line" and "请用表格列出……" say how to show the answer: a passage that answers holds none of
+    those words, and their weight kept a right answer from passing as about the question."""
+    guide = [Passage("Run `kb ingest docs/` to index a folder. Supported formats are Markdown, plain text, PDF, "
+                     "Word (.docx) and HTML.", "guide > Ingesting documents")]
+    verdict = check.check("List the supported file formats, one per line.",
+                          "Markdown, plain text, PDF, Word (.docx) and HTML.", guide)
+    assert verdict.status == "answered" and "PDF" in verdict.answer
+    assert asked_part("请用表格列出文中提到的大模型").strip() == "文中提到的大模型"
+    assert asked_part("What does the table list?") == "What does the table list?"  # a question about a list
 
 
 def test_a_word_every_chunk_of_the_kb_holds_does_not_make_a_passage_about_the_question() -> None:
