@@ -40,11 +40,11 @@ _NOT_ASKING_ZH = ("几乎", "几何", "几率", "几内亚", "哪吒")
 _INSTRUCTIONS = re.compile(
     r"\b(?:please|briefly|in brief|in short|step by step|one (?:per|a) line|in (?:a )?(?:numbered |bulleted )?list"
     r"|(?:as|in) (?:a )?table|(?:in|as) bullet points?)\b|^\s*list\b"
-    r"|请|简要(?:地)?|简单(?:地)?(?:说|回答|介绍)|用表格|以表格(?:形式)?|分点|逐条|一行一个|每行一个|列出|列举",
+    r"|^\s*请问?|简要(?:地)?|简单(?:地)?(?:说|回答|介绍)|(?<!使)用表格|以表格(?:形式)?|逐条|一行一个|每行一个|列出|列举",
     re.IGNORECASE,
 )
-"""How the question wants its answer laid out ("List …, one per line", "用表格列出……"), not what it asks about: a
-passage that answers needs none of these words."""
+"""How the question wants its answer laid out ("List …, one per line", "请用表格列出……"), not what it asks about: a
+passage that answers needs none of these words. Only where they cannot be part of a word (申请, 使用表格)."""
 
 
 def asked_part(question: str) -> str:

@@ -537,6 +537,7 @@ def test_how_to_lay_out_the_answer_is_no_part_of_what_is_asked(check: GroundingC
     assert verdict.status == "answered" and "PDF" in verdict.answer
     assert asked_part("请用表格列出文中提到的大模型").strip() == "文中提到的大模型"
     assert asked_part("What does the table list?") == "What does the table list?"  # a question about a list
+    assert asked_part("申请软件许可要使用表格吗？") == "申请软件许可要使用表格吗？"  # words that only hold them
 
 
 def test_a_word_every_chunk_of_the_kb_holds_does_not_make_a_passage_about_the_question() -> None:
