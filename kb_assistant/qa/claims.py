@@ -93,13 +93,18 @@ def _breaks(gap: str) -> str:
     return "\n\n" if gap.count("\n") > 1 else "\n" if "\n" in gap else ""
 
 
+NOTHING_NEW = "says nothing the question does not"
+"""Why a sentence that only repeats the question is dropped."""
+
+
 def drop_headless_items(claims: list[Claim]) -> None:
-    """Unkeep the sentences of a list item whose opening sentence (the one after its marker) was dropped: "这些数据
-    可以是数字、文本……" without "1. **数据准备**：需要收集大量的向量数据。" says nothing a reader can place."""
+    """Unkeep the sentences of a list item whose opening sentence (the one after its marker) was dropped as
+    unsupported: "这些数据可以是数字、文本……" without "1. **数据准备**：需要收集大量的向量数据。" says nothing a reader can
+    place. An opening that only repeats the question takes nothing from the sentences after it."""
     headless = False
     for claim in claims:
         if claim.marker or claim.code is not None or claim.breaks_before:
-            headless = bool(claim.marker) and not claim.kept
+            headless = bool(claim.marker) and not claim.kept and claim.reason != NOTHING_NEW
         elif headless and claim.kept:
             claim.kept, claim.reason = False, "the list item it goes on was dropped"
 

@@ -34,6 +34,7 @@ from typing import Any, Literal
 from kb_assistant.qa.answer_kinds import unnamed_answer
 from kb_assistant.qa.answer_text import TRAILING, is_refusal, split_sentences
 from kb_assistant.qa.claims import (
+    NOTHING_NEW,
     Claim,
     compose,
     drop_headless_items,
@@ -190,7 +191,7 @@ class GroundingCheck:
         terms = claimed_terms(claim.text)
         new = [t for t in terms if not asked_index.has(t)]
         if not new:
-            claim.reason = "says nothing the question does not"
+            claim.reason = NOTHING_NEW
             return
         if _echoes_headings(claim.text, passages):
             claim.reason = "names a source's headings, not an answer"

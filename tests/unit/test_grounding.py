@@ -495,6 +495,10 @@ def test_a_numbered_list_stays_numbered_when_an_item_is_dropped(check: Grounding
     headless = check.check("LangChain 主要由哪些核心组件组成？", draft.replace(
         "由 Pinecone 公司于 2019 年推出。", "由 Pinecone 公司于 2019 年推出。它将组件组合实现端到端应用。"), COMPONENTS)
     assert "它将组件组合" not in headless.answer and "**链（Chains）**" in headless.answer
+    # an opening that only repeats the question leaves the sentence after it standing
+    restated = check.check("LangChain 主要由哪些核心组件组成？",
+                           "1. LangChain 主要由核心组件组成。链（Chains）将组件组合实现端到端应用。", COMPONENTS)
+    assert "将组件组合实现端到端应用" in restated.answer
     # an item said again with a new number (the small model's loop) is shown once
     looped = check.check("LangChain 主要由哪些核心组件组成？", draft + "\n5. **链（Chains）**：将组件组合实现端到端应用。",
                          COMPONENTS)
