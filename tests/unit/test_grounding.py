@@ -508,8 +508,9 @@ def test_a_numbered_list_stays_numbered_when_an_item_is_dropped(check: Grounding
 def test_a_copied_heading_path_is_no_part_of_the_answer(check: GroundingCheck) -> None:
     """The small model copies the heading line a source opens with (chunks carry their heading path in their
     text), twice over two lines; it is no claim."""
-    config = [Passage("kb-assistant user guide > Configuration\nSettings come from `kb-assistant.toml` in the working directory and from `KB_*` environment "
-                      "variables.", "guide.md > kb-assistant user guide > Configuration")]
+    config = [Passage("kb-assistant user guide > Configuration\nSettings come from `kb-assistant.toml` in the working "
+                      "directory and from `KB_*` environment variables.",
+                      "guide.md > kb-assistant user guide > Configuration")]
     draft = ("kb-assistant user guide > Configuration\nkb-assistant user guide > Configuration\nSettings come from "
              "`kb-assistant.toml` in the working directory and from `KB_*` environment variables.")
     verdict = check.check("Where are settings read from?", draft, config)
