@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass, field
 
 from kb_assistant.qa.answer_text import MARKER, TRAILING, cited_numbers, split_sentences
-from kb_assistant.qa.evidence import Span
-from kb_assistant.qa.prompts import language_of
+from kb_assistant.qa.evidence import Span, table_header
+from kb_assistant.qa.prompts import QUOTE, QUOTE_TABLE, language_of
 
 
 @dataclass
@@ -216,3 +216,13 @@ def _balanced(text: str) -> str:
         return text
     at = text.rfind("**")
     return text[:at] + text[at + 2 :]
+
+
+def quoted(question: str, span: Span, passage_text: str) -> str:
+    """The extractive answer: the sentence quoted and said to be a quote; a table row as a table (its header, the
+    rule, the row), which a Markdown reader shows as one."""
+    header = table_header(passage_text, span.start)
+    if not header:
+        return QUOTE[language_of(question)].format(n=span.number, quote=span.text.strip())
+    rule = "|" + " --- |" * max(header.strip().strip("|").count("|") + 1, 1)
+    return QUOTE_TABLE[language_of(question)].format(n=span.number, table=f"{header}\n{rule}\n{span.text.strip()}")

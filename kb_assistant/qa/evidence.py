@@ -9,6 +9,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from kb_assistant.cjk import HAN
 from kb_assistant.qa.answer_text import split_sentences, unwrap
@@ -159,3 +160,31 @@ def table_header(text: str, start: int, *, caption: bool = False) -> str | None:
         return None  # the row is the header or its separator, or the block has no header
     title = lines[first - 1].strip() if caption and first > 0 else ""
     return f"{title}\n{lines[first].strip()}" if title else lines[first].strip()
+
+
+class AboutTheQuestion:
+    """Whether a passage is about the question in meaning: the embedding model's query-passage similarity
+    (when an embedding model and ``threshold`` are set); the question is embedded once, on first use."""
+
+    def __init__(
+        self, question: str, embeddings: Any, threshold: float | None, asked: list[Term], indexes: list[TermIndex]
+    ) -> None:
+        self.question, self.embeddings, self.threshold, self.asked = question, embeddings, threshold, asked
+        self.unknown = [t.text for t in asked if t.strict and not any(index.has_near(t) for index in indexes)]
+        """Strict question terms (names, numbers, acronyms) that no passage (headings or text) contains."""
+        self._vector: Any = None
+
+    def similarity(self, text: str) -> float:
+        """The embedding model's query-passage similarity of ``text`` to the question."""
+        import numpy as np
+
+        if self._vector is None:
+            self._vector = np.asarray(self.embeddings.embed_query(self.question), dtype=np.float32)
+            self._vector /= np.linalg.norm(self._vector) + 1e-12
+        other = np.asarray(self.embeddings.embed_documents([text])[0], dtype=np.float32)
+        return float(other @ self._vector / (np.linalg.norm(other) + 1e-12))
+
+    @property
+    def active(self) -> bool:
+        """Whether similarity is measured at all (an embedding model and a threshold are set)."""
+        return self.embeddings is not None and self.threshold is not None

@@ -41,17 +41,18 @@ from kb_assistant.qa.claims import (
     drop_repeats,
     first_evidence,
     keep_table_frames,
+    quoted,
     read_claims,
 )
 from kb_assistant.qa.evidence import (
+    AboutTheQuestion,
     Passage,
     Span,
     best_span,
     relevance_window,
     sentence_scores,
-    table_header,
 )
-from kb_assistant.qa.prompts import NOT_FOUND, QUOTE, QUOTE_TABLE, language_of
+from kb_assistant.qa.prompts import NOT_FOUND, language_of
 from kb_assistant.qa.terms import (
     KBRarity,
     Term,
@@ -133,7 +134,7 @@ class GroundingCheck:
         claims = [] if is_refusal(answer) else read_claims(answer)
         corrections: list[str] = []
         everywhere = [TermIndex.of(f"{p.context}\n{p.text}") for p in passages]
-        about = _About(question, self.embeddings, self.min_semantic_relevance, asked, everywhere)
+        about = AboutTheQuestion(question, self.embeddings, self.min_semantic_relevance, asked, everywhere)
         for claim in claims:
             self._check_claim(claim, asked, asked_index, passages, indexes, sentences, corrections, about)
         drop_headless_items(claims)
@@ -159,13 +160,7 @@ class GroundingCheck:
             corrections.append(f"the answer {better}; quoted the source")
         if quote is not None and not (is_refusal(answer) and quote[1] < 1.0):
             span = quote[0]
-            header = table_header(passages[span.number - 1].text, span.start)
-            if header:  # a row is quoted as a table: its header, the rule, the row
-                rule = "|" + " --- |" * max(header.strip().strip("|").count("|") + 1, 1)
-                table = f"{header}\n{rule}\n{span.text.strip()}"
-                text = QUOTE_TABLE[language_of(question)].format(n=span.number, table=table)
-            else:
-                text = QUOTE[language_of(question)].format(n=span.number, quote=span.text.strip())
+            text = quoted(question, span, passages[span.number - 1].text)
             if not kept:
                 corrections.append("no sentence of the answer was supported; quoted the source instead")
             return Verdict(text, "extractive", claims, corrections, {span.number: span})
@@ -186,7 +181,7 @@ class GroundingCheck:
         indexes: list[TermIndex],
         sentences: list[list[tuple[str, int, int]]],
         corrections: list[str],
-        about: _About,
+        about: AboutTheQuestion,
     ) -> None:
         terms = claimed_terms(claim.text)
         new = [t for t in terms if not asked_index.has(t)]
@@ -255,7 +250,7 @@ class GroundingCheck:
                     return [i, j]
         return []
 
-    def _about_the_question(self, claim: Claim, about: _About) -> bool:
+    def _about_the_question(self, claim: Claim, about: AboutTheQuestion) -> bool:
         """The evidence is about the question: enough of its informative words are there (``min_relevance``)
         and, with an embedding model, it is close to the question in meaning (``min_semantic_relevance``)
         unless most of them are (``lexical_relevance_enough``, ``lexical_relevance_enough_en`` for English
@@ -393,29 +388,3 @@ def _echoes_headings(text: str, passages: Sequence[Passage]) -> bool:
 def _equal(a: float, b: float) -> bool:
     """Equal shares: the same weights summed in another order differ in the last bits."""
     return math.isclose(a, b, abs_tol=1e-9)
-
-
-class _About:
-    """Whether a passage is about the question in meaning: the embedding model's query-passage similarity
-    (when an embedding model and ``threshold`` are set); the question is embedded once, on first use."""
-
-    def __init__(
-        self, question: str, embeddings: Any, threshold: float | None, asked: list[Term], indexes: list[TermIndex]
-    ) -> None:
-        self.question, self.embeddings, self.threshold, self.asked = question, embeddings, threshold, asked
-        self.unknown = [t.text for t in asked if t.strict and not any(index.has_near(t) for index in indexes)]
-        """Strict question terms (names, numbers, acronyms) that no passage (headings or text) contains."""
-        self._vector: Any = None
-
-    def similarity(self, text: str) -> float:
-        import numpy as np
-
-        if self._vector is None:
-            self._vector = np.asarray(self.embeddings.embed_query(self.question), dtype=np.float32)
-            self._vector /= np.linalg.norm(self._vector) + 1e-12
-        other = np.asarray(self.embeddings.embed_documents([text])[0], dtype=np.float32)
-        return float(other @ self._vector / (np.linalg.norm(other) + 1e-12))
-
-    @property
-    def active(self) -> bool:
-        return self.embeddings is not None and self.threshold is not None
