@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from kb_assistant.qa.answer_text import MARKER, TRAILING, cited_numbers, split_sentences
-from kb_assistant.qa.evidence import Span, table_header
+from kb_assistant.qa.evidence import TABLE_RULE, Span, table_header
 from kb_assistant.qa.prompts import QUOTE, QUOTE_TABLE, language_of
 
 
@@ -45,8 +45,6 @@ _NUMBERED = re.compile(r"^(\d{1,3})([.)])")
 _BLOCK = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[ \t]*([^\n`]*)\n(.*?)(?:\n[ \t]{0,3}\1[ \t]*(?=\n|$)|\Z)"
                     r"|^[ \t]*(\|[^\n]*\|(?:[ \t]*[\[【][^\]】\n]{1,12}[\]】])*)[ \t]*$", re.MULTILINE | re.DOTALL)
 """A fenced code block, to its closing fence or to the end of an answer cut short; or a table row."""
-_TABLE_RULE = re.compile(r"\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-{0,}:?\s*")
-"""The line under a table's header: | --- | :---: |"""
 
 
 def read_claims(answer: str) -> list[Claim]:
@@ -131,7 +129,7 @@ def keep_table_frames(claims: list[Claim]) -> None:
         while end < len(claims) and claims[end].row and (end == start or "\n\n" not in claims[end].breaks_before):
             end += 1
         table = claims[start:end]
-        rule = next((i for i, row in enumerate(table) if _TABLE_RULE.fullmatch(row.text)), None)
+        rule = next((i for i, row in enumerate(table) if TABLE_RULE.match(row.text)), None)
         if rule is not None and any(row.kept for row in table[rule + 1 :]):
             for frame in table[: rule + 1]:
                 frame.kept, frame.reason, frame.cited = True, "", []

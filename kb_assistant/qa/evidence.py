@@ -142,7 +142,8 @@ def relevance_window(
     return coverage(asked, TermIndex.of(window)), window
 
 
-_SEPARATOR_ROW = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-{0,}:?\s*$")
+TABLE_RULE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-{0,}:?\s*$")
+"""The line under a Markdown table's header: | --- | :---: |"""
 
 
 def table_header(text: str, start: int, *, caption: bool = False) -> str | None:
@@ -156,7 +157,7 @@ def table_header(text: str, start: int, *, caption: bool = False) -> str | None:
     first = len(lines) - 1
     while first > 0 and lines[first - 1].lstrip().startswith("|"):
         first -= 1
-    if first + 2 > len(lines) - 1 or not _SEPARATOR_ROW.match(lines[first + 1]):
+    if first + 2 > len(lines) - 1 or not TABLE_RULE.match(lines[first + 1]):
         return None  # the row is the header or its separator, or the block has no header
     title = lines[first - 1].strip() if caption and first > 0 else ""
     return f"{title}\n{lines[first].strip()}" if title else lines[first].strip()
