@@ -12,6 +12,15 @@ bfloat16 (what the engine runs unquantised) agrees with its float32 self, and in
 the bfloat16 model.
 
     python benchmarks/int8_agreement.py --texts 40 [--llm-model packaged:qwen2.5-coder-1.5b-instruct]
+
+``--device cuda`` runs the engine itself on the GPU instead: the model's own float32 forward gives the reference,
+then the engine in bfloat16 and the engine with its int8 weights (``engine_int8``, the Triton kernels) read the
+same texts teacher-forced, a 16-token prompt pass and then one decode step per position, as they generate. The
+GPU machine has no packaged models and no ``../shared``; ``--gguf FILE`` reads the model from its GGUF file
+and ``--texts-json FILE`` the passages (written here by ``--write-texts FILE``):
+
+    python benchmarks/int8_agreement.py --write-texts texts.json
+    python benchmarks/int8_agreement.py --device cuda --gguf qwen2.5-coder-0.5b-instruct-q4_k_m.gguf --texts-json texts.json
 """
 
 from __future__ import annotations
@@ -41,7 +50,18 @@ def main() -> None:
     parser.add_argument("--texts", type=int, default=40)
     parser.add_argument("--tokens", type=int, default=256, help="positions read per text")
     parser.add_argument("--llm-model", default=None, help="another packaged chat model (default: the settings' one)")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--gguf", default=None, help="read the model from this GGUF file")
+    parser.add_argument("--texts-json", default=None, help="the passages, a JSON list (default: ../shared/eval)")
+    parser.add_argument("--write-texts", default=None, help="write the passages to this JSON file and stop")
     args = parser.parse_args()
+    passages = json.loads(Path(args.texts_json).read_text(encoding="utf-8")) if args.texts_json else texts(args.texts)
+    if args.write_texts:
+        Path(args.write_texts).write_text(json.dumps(passages, ensure_ascii=False), encoding="utf-8")
+        return
+    if args.device == "cuda":
+        on_gpu(args, passages)
+        return
 
     from kb_assistant.config import Settings
     from kb_assistant.llms.int8_weights import Int8Weight
@@ -51,7 +71,7 @@ def main() -> None:
     settings = Settings().with_overrides(llm_device_map="cpu", llm_dtype="float32", **overrides)
     loaded = load_model(settings.llm_model, settings)
     model, tokenizer = loaded.model.eval(), loaded.tokenizer
-    batches = [tokenizer(t, return_tensors="pt")["input_ids"][:, : args.tokens] for t in texts(args.texts)]
+    batches = [tokenizer(t, return_tensors="pt")["input_ids"][:, : args.tokens] for t in passages]
     linears = [m for layer in model.model.layers for m in layer.modules() if isinstance(m, torch.nn.Linear)]
     if model.lm_head.weight is model.model.embed_tokens.weight:  # tied: the engine rounds the output layer alone
         model.lm_head.weight = torch.nn.Parameter(model.lm_head.weight.detach().clone())
@@ -75,6 +95,61 @@ def main() -> None:
                       "top1_agreement": agreement(reference, rounded_top),
                       "bf16_vs_float32": agreement(reference, bf16),
                       "int8_in_bf16_vs_bf16": agreement(bf16, bf16_int8)}))
+
+
+def on_gpu(args: argparse.Namespace, passages: list[str], prompt: int = 16) -> None:
+    """The engine's bfloat16 and int8 decode steps against the model's float32 forward, on CUDA."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from kb_assistant.llms.engine import GenerationEngine
+    from kb_assistant.llms.kv_decoder import Chunk, SlotDecoder
+
+    if args.gguf:
+        folder, name = str(Path(args.gguf).parent), Path(args.gguf).name
+        tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
+        model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
+    else:
+        from kb_assistant.config import Settings
+        from kb_assistant.llms.loading import load_model
+
+        overrides = {"llm_model": args.llm_model} if args.llm_model else {}
+        settings = Settings().with_overrides(llm_device_map="cpu", llm_dtype="float32", **overrides)
+        loaded = load_model(settings.llm_model, settings)
+        model, tokenizer = loaded.model, loaded.tokenizer
+    model = model.eval().to("cuda")
+    ids = [tokenizer(t)["input_ids"][: args.tokens] for t in passages]
+
+    def forced(decoder: SlotDecoder, text: list[int]) -> torch.Tensor:
+        """The decoder's most likely next token at positions prompt-1 .. len-2, fed the text itself."""
+        with torch.inference_mode():
+            chosen = [int(decoder.forward_packed(0, [], [], [Chunk(0, text[:prompt], 0, True)])[0].argmax())]
+            chosen += [int(decoder.decode([token], [prompt + step])[0].argmax())
+                       for step, token in enumerate(text[prompt:-1])]
+        return torch.tensor(chosen)
+
+    with torch.inference_mode():
+        reference = [model(torch.tensor([t], device="cuda")).logits[0, prompt - 1 : -1].argmax(-1).cpu() for t in ids]
+        model.to(torch.bfloat16)
+        plain_bf16 = [model(torch.tensor([t], device="cuda")).logits[0, prompt - 1 : -1].argmax(-1).cpu() for t in ids]
+    decoder = SlotDecoder(model, max_batch=1, max_len=args.tokens + 8)
+    engine_bf16 = [forced(decoder, t) for t in ids]
+    del decoder
+    torch.cuda.empty_cache()
+    engine = GenerationEngine(model, max_batch=1, max_len=args.tokens + 8, int8=True)
+    engine_int8 = [forced(engine.decoder, t) for t in ids]
+    engine.close()
+
+    def agreement(first: list[torch.Tensor], second: list[torch.Tensor]) -> float:
+        same = sum(int((a == b).sum()) for a, b in zip(first, second, strict=True))
+        return round(same / sum(len(a) for a in first), 4)
+
+    print(json.dumps({"model": args.gguf or args.llm_model, "device": torch.cuda.get_device_name(),
+                      "texts": len(ids), "positions": sum(len(a) for a in reference),
+                      "engine_int8_vs_float32": agreement(reference, engine_int8),
+                      "engine_bf16_vs_float32": agreement(reference, engine_bf16),
+                      "engine_int8_vs_engine_bf16": agreement(engine_bf16, engine_int8),
+                      "plain_bf16_vs_float32": agreement(reference, plain_bf16),
+                      "engine_bf16_vs_plain_bf16": agreement(plain_bf16, engine_bf16)}))
 
 
 if __name__ == "__main__":
