@@ -11,12 +11,17 @@ from __future__ import annotations
 import re
 
 from kb_assistant.kb.tokens import english_stem
+from kb_assistant.qa.evidence import LIST_NUMBER
 from kb_assistant.qa.terms import Term, claimed_terms
 
 _ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:what|which) year\b", re.IGNORECASE)
 _SAYS_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)|年|\b\d{1,4}\s*(?:BC|AD|BCE|CE)\b", re.IGNORECASE)
 """A question that asks which year is answered by a sentence with a four-digit number or 年 in it ("同年", "咸丰十年",
 "in 1857"); "捐赠了 233 幅画作" does not say when."""
+_ASKS_VERSION = re.compile(r"(?:哪个|哪一个|什么|哪些|哪)版本|版本号|\b(?:which|what) versions?\b", re.IGNORECASE)
+_SAYS_VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.(?:\d+|x))+|\bv\d+|版本\s*\d|\d+\s*版|latest|最新", re.IGNORECASE)
+"""A question that asks which version is answered by a version ("python=3.10", "v0.3", "3.x", "最新版本");
+"教程推荐使用 Python 语言开发" names none."""
 _ASKS_WHO = re.compile(
     r"谁|哪位|何人|(?:什么|哪个|哪家|哪所|哪一个?)(?:机构|组织|公司|单位|学校|大学|国家|城市|地区)"
     r"|\bwho(?:m|se)?\b|\b(?:which|what) (?:company|organi[sz]ation|country|city|university|school|agency|team)\b",
@@ -41,14 +46,17 @@ _NUMBER_WORD = re.compile(
 
 def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | None:
     """What ``question`` asks for that ``kept`` (the answer's supported sentences) does not name, if anything: a
-    year for "which year", a number for "how many", a name for "who" or "which institution" (a number or name not in
+    year for "which year", a version for "which version", a number for "how many", a name for "who" or "which institution" (a number or name not in
     the question: ``asked`` are its terms)."""
     if _ASKS_YEAR.search(question):
         return None if any(_SAYS_YEAR.search(text) for text in kept) else "year"
+    if _ASKS_VERSION.search(question):
+        return None if any(_SAYS_VERSION.search(text) for text in kept) else "version"
     who, number = _ASKS_WHO.search(question), _ASKS_NUMBER.search(question)
     if not (who or number):
         return None
     known = {t.text for t in asked}
+    kept = [LIST_NUMBER.sub(" ", text) for text in kept]  # "**1.** 可以设置……" names no number
     new = [t for text in kept for t in claimed_terms(text) if t.text not in known]
     if number:
         named = any(t.kind == "number" for t in new)

@@ -73,6 +73,14 @@ class Source:
 _SNIPPET = 300
 
 
+def _passage(doc: Document) -> Passage:
+    """A chunk as the grounding check reads it: its heading path, which the chunk's text opens with, is where it
+    sits (``context``), not what it says."""
+    headings = doc.metadata.get("headings")
+    body = len(headings) + 1 if headings and doc.page_content.startswith(f"{headings}\n") else 0
+    return Passage(doc.page_content, source_label(doc.metadata), body)
+
+
 def _snippet(text: str, start: int | None = None, end: int | None = None) -> str:
     """About ``_SNIPPET`` characters of a chunk, around ``start:end`` when given."""
     if start is None or end is None or end <= _SNIPPET:
@@ -199,7 +207,7 @@ class QAChain(Runnable[Any, dict[str, Any]]):
 
     def verify(self, question: str, answer: str, docs: list[Document]) -> Verdict:
         """The grounding check of ``answer`` against the chunks the model was given."""
-        passages = [Passage(d.page_content, source_label(d.metadata)) for d in docs]
+        passages = [_passage(d) for d in docs]
         if self.grounding is None:  # the raw text, but never an empty or marker-only "answer"
             if not docs or is_marker_only(answer):
                 return Verdict(NOT_FOUND[language_of(question)], "refused", [], [], {})

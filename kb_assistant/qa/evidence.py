@@ -35,6 +35,25 @@ class Passage:
     text: str
     context: str = ""
     """Headings or file name: words a claim may take from where the chunk sits."""
+    body: int = 0
+    """Where the chunk's own words start in ``text``: a chunk opens with its heading path (embedded and indexed
+    with it), which says where it sits, not what it says ("2、索引 > 2.2 文本分割" holds no answer "2")."""
+
+    def sentences(self) -> list[tuple[str, int, int]]:
+        """The sentences of the chunk's own words, with offsets in ``text``."""
+        return [(t, start + self.body, end + self.body) for t, start, end in split_sentences(self.text[self.body :])]
+
+    def own_words(self) -> str:
+        """The chunk's own words with the numbers that only count list items and sections taken out ("**2.**",
+        "3.3.4"): a number a claim names must be a number the chunk says."""
+        return LIST_NUMBER.sub(" ", self.text[self.body :])
+
+
+LIST_NUMBER = re.compile(
+    r"(?m)^[ \t]*(?:#{1,6}[ \t]+\d{1,3}(?:\.\d{1,3})*\.?(?=\s|$)"
+    r"|(?:[-*+•][ \t]+)?(?:(?:\*\*|__)?\d{1,3}[.)](?:\*\*|__)?(?=\s|$)|[(（]\d{1,3}[)）]|\d{1,3}、|\d{1,3}(?:\.\d{1,3}){2,}(?=\s)))"
+)
+"""A list item's or a section's number at the start of a line: "1.", "**2.**", "3)", "（4）", "2、", "### 3.3.4"."""
 
 
 def specific_terms(terms: list[Term], indexes: list[TermIndex]) -> list[Term]:
@@ -67,7 +86,7 @@ def sentence_scores(
     if not asked or total <= 0:
         return {}
     asked_index = TermIndex.of(question)
-    sentences = sentences if sentences is not None else [split_sentences(p.text) for p in passages]
+    sentences = sentences if sentences is not None else [p.sentences() for p in passages]
     scores: dict[tuple[int, int], tuple[Span, float, bool]] = {}
     for i, passage in enumerate(passages):
         context = TermIndex.of(passage.context)
@@ -79,7 +98,7 @@ def sentence_scores(
             score = sum(t.weight for t in asked if alone.has(t) or above.has(t)) / total
             span = Span(i + 1, text, start, end)
             with_previous = sum(t.weight for t in asked if joined.has(t) or above.has(t)) / total
-            if previous and with_previous > score and (previous[0].rstrip().endswith(("?", "？")) or _may_lean_back(text)):
+            if previous and with_previous > score and _leans_on(previous[0], text, passage.text[previous[2] : start]):
                 span = Span(i + 1, unwrap(passage.text[previous[1] : end]), previous[1], end,
                             answers_asked=previous[0].endswith(("?", "？")))
                 score = with_previous
@@ -93,6 +112,19 @@ _SUBJECT_OF_BEFORE = re.compile(
     r"^\W*(he|she|it|its|they|their|them|his|her|this|these|those|that|such|there|here|the latter|the former)\b",
     re.IGNORECASE,
 )
+
+
+def _leans_on(before: str, sentence: str, between: str) -> bool:
+    """Whether ``sentence`` may take its subject from ``before`` (``between`` is the text that parts them): an
+    FAQ's answer always from its question; otherwise as :func:`_may_lean_back` says, but not across a paragraph,
+    nor a list item from the item or line before it, unless that line leads into it ("……的优势：") ("**1.** 可以设置……"
+    had taken the score of "- chunk_overlap 指……" above it, and a definition was quoted as the value asked for)."""
+    if before.rstrip().endswith(("?", "？")):
+        return True
+    parted = re.search(r"\n[ \t]*\n", between) or LIST_NUMBER.match(sentence) or re.match(r"[-*+•][ \t]", sentence)
+    if parted and not before.rstrip().endswith((":", "：")):
+        return False
+    return _may_lean_back(sentence)
 
 
 def _may_lean_back(sentence: str) -> bool:

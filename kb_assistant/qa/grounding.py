@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from kb_assistant.qa.answer_kinds import unnamed_answer
-from kb_assistant.qa.answer_text import TRAILING, is_refusal, split_sentences
+from kb_assistant.qa.answer_text import TRAILING, is_refusal
 from kb_assistant.qa.claims import (
     NOTHING_NEW,
     Claim,
@@ -127,10 +127,10 @@ class GroundingCheck:
 
     def check(self, question: str, answer: str, passages: Sequence[Passage]) -> Verdict:
         """Verify ``answer`` to ``question`` against ``passages`` (source n is ``passages[n-1]``)."""
-        indexes = [TermIndex.of(p.text) for p in passages]  # a claim must come from the text, not its headings
+        indexes = [TermIndex.of(p.own_words()) for p in passages]  # a claim must come from the text, not its headings
         asked = self._asked(question)
         asked_index = TermIndex.of(question)
-        sentences = [split_sentences(p.text) for p in passages]
+        sentences = [p.sentences() for p in passages]
         claims = [] if is_refusal(answer) else read_claims(answer)
         corrections: list[str] = []
         everywhere = [TermIndex.of(f"{p.context}\n{p.text}") for p in passages]

@@ -47,9 +47,14 @@ _INSTRUCTIONS = re.compile(
 passage that answers needs none of these words. Only where they cannot be part of a word (申请, 使用表格)."""
 
 
+_VERSION_ASKED = re.compile(r"((?:哪|哪个|哪一个|什么)\s*)版本|\b((?:which|what)\s+)versions?\b", re.IGNORECASE)
+""""哪个版本", "which version": the kind of answer asked for, as "哪一年" is; "Python 3.10" answers it without the word."""
+
+
 def asked_part(question: str) -> str:
-    """``question`` without the words that only say how to lay out the answer (see ``_INSTRUCTIONS``)."""
-    return _INSTRUCTIONS.sub(" ", question)
+    """``question`` without the words that only say how to lay out the answer (see ``_INSTRUCTIONS``), nor the
+    word that names a version as the kind of answer asked for."""
+    return _VERSION_ASKED.sub(lambda m: m.group(1) or m.group(2), _INSTRUCTIONS.sub(" ", question))
 
 
 def _asks(simplified: str) -> bool:

@@ -293,6 +293,8 @@ _SHEEPSHANKS_ZH = "在 1857 年，约翰·希普尚克斯向美术馆捐赠了 2
 _SHEEPSHANKS_EN = "In 1857 John Sheepshanks donated 233 paintings to the museum."
 _BUNCHE_ZH = "拉尔夫·本奇，后来成为第一位获得诺贝尔和平奖的美国黑人，就是在这座教堂受浸。教堂建于1910年。"
 _BUNCHE_EN = "Ralph Bunche was baptised in this church. The church seats 1,200 people and was built of stone."
+_CONDA = ("本教程使用 Python 语言开发，需要先安装 Python 插件。教程推荐使用 Python 3.10，创建环境的命令是 "
+          "`conda create -n llm-universe python=3.10`。The tutorial uses Python 3.10.")
 _PHARMACY = "药房技术员在新的角色上更依赖于自动化来协助他们处理病人的处方和安全问题。"
 
 
@@ -310,6 +312,8 @@ _PHARMACY = "药房技术员在新的角色上更依赖于自动化来协助他�
     # nor is a sentence quoted that holds the question's words but not what it asks ("用户提出问题" for a year)
     ("整个 RAG 过程包括如下操作：用户提出问题 Query，系统检索相关文档。", "RAG 是哪一年提出的？", "RAG 是在提出问题时检索文档[1]。",
      "year", None),
+    # a version is asked for: "uses Python" names none, the line that pins one is quoted
+    (_CONDA, "教程推荐使用哪个版本的 Python？", "教程推荐使用 Python 语言开发[1]。", "version", "Python 3.10"),
 ])
 def test_an_answer_that_names_nothing_asked_for_is_not_kept(
     check: GroundingCheck, source: str, question: str, answer: str, kind: str, quoted: str | None
@@ -331,6 +335,7 @@ def test_an_answer_that_names_nothing_asked_for_is_not_kept(
     ("声乐（美声）专业方向学制五年，在音乐学院上课。", "声乐（美声）专业方向的学制是几年？", "声乐（美声）专业方向的学制是五年[1]。"),
     # the question's own "一个" is not the answer, the answer's second one is
     ("System Prompt 一般在一个会话中仅有一个。", "System Prompt 一般在一个会话中有几个？", "System Prompt 一般在一个会话中仅有一个[1]。"),
+    (_CONDA, "Which version of Python does the tutorial use?", "It creates the environment with Python 3.10 [1]."),
 ])
 def test_an_answer_that_names_what_is_asked_is_kept(check: GroundingCheck, source: str, question: str, answer: str) -> None:
     assert check.check(question, answer, [Passage(source, "资料")]).status == "answered"
@@ -607,3 +612,36 @@ def test_a_cell_is_about_what_its_table_title_and_header_say() -> None:
     # a word the KB holds only cut another way weighs as its rarest part, not as a word no chunk holds
     parts = KBRarity(lambda tokens: ([{"法学": 3, "专业": 40}.get(t, 0) for t in tokens], 50))
     assert parts.frequency(claimed_terms("法学专业")[0]) == (3, 50)
+
+
+_SPLITTING_PATH = "个人知识库助手项目 > 2、索引-indexing > 2.2 文本分割和向量化"
+SPLITTING = Document(
+    page_content=f"{_SPLITTING_PATH}\n该项目利用 Langchain 中的文本分割器根据 chunk_size (块大小)和 chunk_overlap (块与块之间的"
+                 "重叠大小)进行分割。\n\n- chunk_size 指每个块包含的字符或 Token 的数量\n- chunk_overlap 指两个块之间共享的字符数量，"
+                 "用于保持上下文的连贯性\n\n**1.** 可以设置一个最大的 Token 长度，然后根据这个最大的 Token 长度来切分文档。",
+    metadata={"source": "案例1.md", "headings": _SPLITTING_PATH},
+)
+SPLITTER_CODE = Document(page_content="CHUNK_SIZE = 500\n\n# 知识库中相邻文本重合长度\nOVERLAP_SIZE = 50\n```\n\n```python\n"
+                         "text_splitter = RecursiveCharacterTextSplitter(\n    chunk_size=CHUNK_SIZE,\n    "
+                         "chunk_overlap=OVERLAP_SIZE\n)\n```", metadata={"source": "C3.md"})
+
+
+def test_a_number_from_the_heading_path_or_a_list_marker_is_no_value(check: GroundingCheck) -> None:
+    """"chunk_size 设置为 2" passed: the chunk opens with its heading path ("2、索引 > 2.2 …"), and a "**1.**" item's
+    number would pass as well; neither is a number the chunk says."""
+    chain = QAChain(retriever=None, llm=None, grounding=check)  # type: ignore[arg-type]
+    for draft in ("chunk_size 设置为 2。", "chunk_size 设置为 1。"):
+        verdict = chain.verify("chunk_size 设置为多少？", draft, [SPLITTING])
+        assert verdict.claims[0].kept is False and "not in the sources" in verdict.claims[0].reason
+        assert "设置为 2" not in verdict.answer and "设置为 1" not in verdict.answer
+    said = chain.verify("chunk_size 设置为多少？", "chunk_size 设置为 500。", [SPLITTING, SPLITTER_CODE])
+    assert said.status == "answered" and said.answer == "chunk_size 设置为 500[2]。"
+
+
+def test_a_list_item_is_not_read_with_the_item_above_it(embeddings: object) -> None:
+    """"chunk_overlap 设置为 50" (right) was replaced by a quote of "- chunk_overlap 指……" run into the "**1.**" item
+    after it: a list item took the question's words of the item above it, across a blank line, and its "1." passed
+    as the number asked for."""
+    chain = QAChain(retriever=None, llm=None, grounding=GroundingCheck(embeddings))  # type: ignore[arg-type]
+    verdict = chain.verify("chunk_overlap 设置为多少？", "chunk_overlap 设置为 50", [SPLITTING, SPLITTER_CODE])
+    assert verdict.status == "answered" and verdict.answer == "chunk_overlap 设置为 50[2]。"
