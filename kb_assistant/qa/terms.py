@@ -34,6 +34,10 @@ _STOP_ZH = frozenset(
 _ASKING_ZH = frozenset(
     "何年 何月 何日 何处 何人 何种 何为 何故 何者 何物 何事 何以 何方 为何 有何 为啥 甚么 什么样 怎么样 干什么 由谁来".split()
 )
+_COMPARING_ZH = frozenset("不如 优于 劣于 胜过 逊于 不及 弱于 强于 好于 差于 高于 低于 快于 慢于 多于 少于 大于 小于".split())
+"""Words that rank one thing against another: a sentence that ranks what its source does not is not supported by
+it, however many of its other words the source has ("Chroma 的数据存储可能不如其他预训练模型" from a chunk that only
+says Chroma stores data)."""
 _NOT_ASKING_ZH = ("几乎", "几何", "几率", "几内亚", "哪吒")
 
 
@@ -255,7 +259,8 @@ def claimed_terms(text: str) -> list[Term]:
             if _asks(simplified) or not HAN.search(word):
                 continue
             numeric = flag == "m" and bool(_CHINESE_NUMERAL.search(simplified))
-            strict = (flag.startswith(_STRICT_POS[:4]) and not _phrase_tagged_as_name(simplified, flag)) or numeric
+            strict = ((flag.startswith(_STRICT_POS[:4]) and not _phrase_tagged_as_name(simplified, flag)) or numeric
+                      or simplified in _COMPARING_ZH)
             terms.append(Term(word, "cjk", strict, float(len(word))))
     return terms
 

@@ -645,3 +645,14 @@ def test_a_list_item_is_not_read_with_the_item_above_it(embeddings: object) -> N
     chain = QAChain(retriever=None, llm=None, grounding=GroundingCheck(embeddings))  # type: ignore[arg-type]
     verdict = chain.verify("chunk_overlap 设置为多少？", "chunk_overlap 设置为 50", [SPLITTING, SPLITTER_CODE])
     assert verdict.status == "answered" and verdict.answer == "chunk_overlap 设置为 50[2]。"
+
+
+def test_a_ranking_the_source_does_not_make_is_not_supported(check: GroundingCheck) -> None:
+    """"Chroma 有什么缺点？" drew "Chroma 的数据存储可能不如其他预训练模型，特别是在处理大量文本时" from a chunk that holds
+    every other word of it and ranks nothing."""
+    source = [Passage("使用 Chroma 向量数据库持久化存储数据，这一步骤确保数据库在系统重启后仍然可用。该模型是一个预训练的模型，"
+                      "特别适合处理大量文本，可能需要较长时间。", "天机 > 构建检索问答")]
+    invented = check.check("Chroma 有什么缺点？", "Chroma 的数据存储可能不如其他预训练模型，特别是在处理大量文本时[1]。", source)
+    assert invented.claims[0].kept is False and "不如" in invented.claims[0].reason
+    said = [Passage("Chroma 功能相对简单，检索效率不如 Qdrant，且不支持 GPU 加速。", "向量数据库")]
+    assert check.check("Chroma 有什么缺点？", "Chroma 的检索效率不如 Qdrant[1]。", said).status == "answered"
