@@ -195,6 +195,19 @@ def table_header(text: str, start: int, *, caption: bool = False) -> str | None:
     return f"{title}\n{lines[first].strip()}" if title else lines[first].strip()
 
 
+def faq_question(text: str, start: int) -> str | None:
+    """The question line an FAQ entry opens with, for a sentence of its answer that starts at ``start`` after the
+    answer's first line: "Without a download, the embedded default is Qwen2.5-Coder-0.5B-Instruct" answers "Which
+    chat models are supported?" two lines up, and is about chat models though it does not say so. None for the
+    question itself and for any sentence that is not in an FAQ entry's answer."""
+    block_start = text.rfind("\n\n", 0, start)
+    block = text[block_start + 2 if block_start >= 0 else 0 : start]
+    lines = block.split("\n")
+    if len(lines) < 2 or not lines[0].rstrip().endswith(("?", "？")):
+        return None  # not in an FAQ entry, or on its question's line
+    return lines[0].strip()
+
+
 class AboutTheQuestion:
     """Whether a passage is about the question in meaning: the embedding model's query-passage similarity
     (when an embedding model and ``threshold`` are set); the question is embedded once, on first use."""

