@@ -43,7 +43,7 @@ from kb_assistant.qa.prompts import (
     language_of,
     refers_back,
 )
-from kb_assistant.qa.terms import KBRarity
+from kb_assistant.qa.terms import KBRarity, TermIndex, asked_part, claimed_terms
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +87,18 @@ def _snippet(text: str, start: int | None = None, end: int | None = None) -> str
         return text[:_SNIPPET]
     begin = max(0, min(start - 80, end - _SNIPPET))
     return ("…" if begin else "") + text[begin : max(end, begin + _SNIPPET)]
+
+
+def _drops_what_is_asked(question: str, rewritten: str) -> bool:
+    """Whether a rewritten follow-up keeps less than half of the follow-up's own words (weighted): the small model
+    rewrote "And what is required when it binds to another address?" as "What is the port that the HTTP server
+    listens on?", and the earlier question was answered again."""
+    own = claimed_terms(asked_part(question))
+    total = sum(t.weight for t in own)
+    if not total:
+        return False  # "那它呢？": nothing of its own to keep
+    kept = TermIndex.of(rewritten)
+    return sum(t.weight for t in own if kept.has(t)) < 0.5 * total
 
 
 def _same_text(text: str) -> str:
@@ -156,6 +168,9 @@ class QAChain(Runnable[Any, dict[str, Any]]):
         if _same_text(rewritten) in earlier and _same_text(rewritten) != _same_text(question):
             # the small model sometimes "rewrites" a follow-up as an earlier question, which would be answered again
             logger.info("the rewrite repeated an earlier question; %r is asked as it is", question)
+            return question
+        if rewritten and _drops_what_is_asked(question, rewritten):
+            logger.info("the rewrite left out what %r asks; it is asked as it is", question)
             return question
         return rewritten or question
 

@@ -44,3 +44,14 @@ def test_a_rewrite_that_repeats_an_earlier_question_is_not_used() -> None:
     assert repeating.standalone_question("它绑定到其他地址时需要什么？", history) == "它绑定到其他地址时需要什么？"
     rewriting = QAChain(_NoRetrieval(), FakeListChatModel(responses=["HTTP 服务绑定到其他地址时需要什么？"]))
     assert rewriting.standalone_question("它绑定到其他地址时需要什么？", history) == "HTTP 服务绑定到其他地址时需要什么？"
+
+
+def test_a_rewrite_that_leaves_out_what_the_follow_up_asks_is_not_used() -> None:
+    """The 0.5B model rewrote "And what is required when it binds to another address?" as "What is the port that the
+    HTTP server listens on?": the earlier question, reworded, was answered again instead of the follow-up."""
+    history = [("Which port does the HTTP server listen on?", "The HTTP server listens on port 6006 [1].")]
+    question = "And what is required when it binds to another address?"
+    reworded = QAChain(_NoRetrieval(), FakeListChatModel(responses=["What is the port that the HTTP server listens on?"]))
+    assert reworded.standalone_question(question, history) == question
+    kept = "What is required when the HTTP server binds to another address?"
+    assert QAChain(_NoRetrieval(), FakeListChatModel(responses=[kept])).standalone_question(question, history) == kept
