@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -81,12 +82,27 @@ def _passage(doc: Document) -> Passage:
     return Passage(doc.page_content, source_label(doc.metadata), body)
 
 
-def _snippet(text: str, start: int | None = None, end: int | None = None) -> str:
-    """About ``_SNIPPET`` characters of a chunk, around ``start:end`` when given."""
-    if start is None or end is None or end <= _SNIPPET:
-        return text[:_SNIPPET]
-    begin = max(0, min(start - 80, end - _SNIPPET))
-    return ("…" if begin else "") + text[begin : max(end, begin + _SNIPPET)]
+def _snippet(text: str, start: int | None = None, end: int | None = None, body: int = 0) -> str:
+    """About ``_SNIPPET`` characters of a chunk from ``body`` on (past its heading path, which a source's label
+    shows), around ``start:end`` when given. A snippet that begins inside a fenced code block opens one, so that
+    it is shown as code and the block's closing fence does not open another."""
+    begin = body
+    if start is not None and end is not None and end - body > _SNIPPET:
+        begin = max(body, min(start - 80, end - _SNIPPET))
+        line = text.find("\n", begin, start)
+        if 0 <= line - begin <= 40:  # a whole first line, not its last few characters
+            begin = line + 1
+    stop = max(end or 0, begin + _SNIPPET)
+    opening = ("…" if begin > body else "") + ("\n```\n" if _in_code(text, body, begin) else "")
+    return opening.lstrip("\n") + text[begin:stop]
+
+
+def _in_code(text: str, body: int, at: int) -> bool:
+    """Whether ``at`` is inside a fenced code block. A chunk may begin inside one (chunks are cut by size): then its
+    first fence is a bare closing one, followed by a fence that names a language (another block opening)."""
+    fences = [(m.start(), m.group(1)) for m in re.finditer(r"(?m)^[ \t]*```[ \t]*(\S*)", text[body:])]
+    starts_inside = len(fences) >= 2 and not fences[0][1] and bool(fences[1][1])
+    return (sum(1 for position, _ in fences if body + position < at) + starts_inside) % 2 == 1
 
 
 def _drops_what_is_asked(question: str, rewritten: str) -> bool:
@@ -210,7 +226,8 @@ class QAChain(Runnable[Any, dict[str, Any]]):
                     source=str(d.metadata.get("source", "?")),
                     page=d.metadata.get("page"),
                     headings=d.metadata.get("headings"),
-                    snippet=_snippet(d.page_content, span.start if span else None, span.end if span else None),
+                    snippet=_snippet(d.page_content, span.start if span else None, span.end if span else None,
+                                     _passage(d).body),
                     score=d.metadata.get("score"),
                     used=verdict is None or span is not None,
                     evidence=span.text if span else None,

@@ -86,7 +86,7 @@ def test_upload_ask_follow_up_open_and_remove(server: Server, page: Any, tmp_pat
 
     follow_up = ask(page, "她的办公室在哪里？")
     assert "1207" in follow_up.locator(".text").inner_text()
-    # the sentence is wrapped in the file: the snippet shows it as written, its whole sentence marked
+    # the sentence is wrapped in the file: the snippet reads it as one paragraph, its whole sentence marked
     marked = follow_up.locator(".sources mark.evidence").first.inner_text()
     assert "B 座" in marked and "1207" in marked
     sent = chat_bodies[-1]
@@ -272,3 +272,47 @@ def _wait_listening(url: str, timeout: float = 60) -> bool:
         except requests.RequestException:
             time.sleep(0.3)
     return False
+
+
+def test_a_source_snippet_is_formatted_with_its_supporting_sentence_marked(server: Server, page: Any) -> None:
+    """A snippet's Markdown (bold, code blocks, tables) is shown formatted, as the answer is, and the sentence that
+    supports the answer is marked whole, across bold text and table cells; markup in a document stays inert."""
+    sources = [
+        {"number": 1, "source": "案例1.md", "headings": "索引 > **2.3** 向量数据库", "used": True,
+         "snippet": "该项目选择 chromadb 向量数据库。定义向量库的代码在 **project/database/create_db.py** 文件中，"
+                    "`vectordb.persist()` 可以持久化向量库。\n\n<script>window.pwned=1</script>",
+         "evidence": "定义向量库的代码在 **project/database/create_db.py** 文件中，`vectordb.persist()` 可以持久化向量库。"},
+        {"number": 2, "source": "C3.md", "used": True,
+         "snippet": "```\nchroma' # 删除旧的数据库文件\n```\n\n```python\nvectordb = Chroma.from_documents(\n    "
+                    "persist_directory=persist_directory\n)\n```",
+         "evidence": "vectordb = Chroma.from_documents(\n    persist_directory=persist_directory\n)"},
+        {"number": 3, "source": "models.md", "used": True,
+         "snippet": "| 模型 | 上下文 |\n| --- | --- |\n| gpt-3.5-turbo | 4K |\n| gpt-3.5-turbo-16k | 16K |",
+         "evidence": "| gpt-3.5-turbo-16k | 16K |"},
+    ]
+    answer = "用 `vectordb.persist()` 持久化[1]，或在创建时给出 `persist_directory`[2]；16K 的模型是 gpt-3.5-turbo-16k[3]。"
+    stream = "".join(f"data: {json.dumps(event, ensure_ascii=False)}\n\n" for event in (
+        {"sources": sources},
+        {"choices": [{"index": 0, "delta": {"content": answer}}]},
+        {"choices": [{"index": 0, "delta": {}}], "verified": {"answer": answer, "status": "verified", "sources": sources}},
+    )) + "data: [DONE]\n\n"
+    page.route("**/v1/chat/completions",
+               lambda route: route.fulfill(status=200, headers={"content-type": "text/event-stream"}, body=stream))
+    page.goto(f"{server.url}/ui/")
+    page.wait_for_selector("#status.ready")
+    items = ask(page, "如何持久化 Chroma 向量库？").locator(".sources li")
+    first, second, third = items.nth(0), items.nth(1), items.nth(2)
+    assert "**" not in first.locator(".where").inner_text()
+    snippet = first.locator(".snippet")
+    assert snippet.locator("strong").inner_text() == "project/database/create_db.py"
+    marked = "".join(snippet.locator("mark.evidence").all_inner_texts())
+    assert marked == "定义向量库的代码在 project/database/create_db.py 文件中，vectordb.persist() 可以持久化向量库。"
+    assert "<script>window.pwned=1</script>" in snippet.inner_text() and page.evaluate("window.pwned") is None
+    # the snippet began inside a code block: its closing fence does not open a block around the next one
+    blocks = second.locator(".snippet pre").all_inner_texts()
+    assert len(blocks) == 2 and "```" not in "".join(blocks) and blocks[1].startswith("vectordb = Chroma")
+    assert "".join(second.locator("mark.evidence").all_inner_texts()).startswith("vectordb = Chroma.from_documents(")
+    assert third.locator(".snippet th").all_inner_texts() == ["模型", "上下文"]
+    assert third.locator("mark.evidence").all_inner_texts() == ["gpt-3.5-turbo-16k", "16K"]
+    screenshot(page, "7-formatted-sources")
+    assert page.errors == []

@@ -661,3 +661,16 @@ def test_a_ranking_the_source_does_not_make_is_not_supported(check: GroundingChe
     assert invented.claims[0].kept is False and "不如" in invented.claims[0].reason
     said = [Passage("Chroma 功能相对简单，检索效率不如 Qdrant，且不支持 GPU 加速。", "向量数据库")]
     assert check.check("Chroma 有什么缺点？", "Chroma 的检索效率不如 Qdrant[1]。", said).status == "answered"
+
+
+def test_a_source_snippet_starts_past_its_heading_path_and_inside_its_code_block() -> None:
+    """A chunk opens with its heading path (the source's label shows it) and may begin inside a code block (chunks
+    are cut by size): its snippet leaves the path out and opens the block, so the block's closing fence does not
+    open another around the text after it."""
+    path = "第三章 > 3.4 搭建并使用向量数据库"
+    code = ("vector_db/chroma'  # 删除旧的数据库文件\n```\n\n下面创建向量库并持久化到磁盘：\n\n```python\n"
+            "vectordb = Chroma.from_documents(\n    persist_directory=persist_directory\n)\n```")
+    doc = Document(page_content=f"{path}\n{code}", metadata={"source": "C3.md", "headings": path})
+    [source] = QAChain.sources([doc])
+    assert source.snippet == f"```\n{code}"
+    assert source.headings == path

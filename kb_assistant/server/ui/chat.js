@@ -6,6 +6,9 @@ import { openSource } from "./knowledge.js";
 // index.html) with raw HTML off escapes any tag an answer or a hostile document carries, and refuses
 // javascript:/data: links; images are off so an answer cannot make the browser fetch an address it chose.
 const markdown = globalThis.markdownit({ html: false, linkify: false, breaks: true }).disable(["image"]);
+// A document's single line breaks are wraps (Markdown's soft breaks): a sentence wrapped in the file reads, and is
+// marked, as one.
+const documentMarkdown = globalThis.markdownit({ html: false, linkify: false, breaks: false }).disable(["image"]);
 const NO_CITATIONS_IN = new Set(["CODE", "PRE", "A"]);
 
 // --- chat --------------------------------------------------------------------------------------
@@ -24,7 +27,7 @@ function addMessage(role, text) {
 function describeSource(source) {
   const parts = [source.source];
   if (source.page) parts.push(`p. ${source.page}`);
-  if (source.headings) parts.push(source.headings);
+  if (source.headings) parts.push(source.headings.replace(/\*\*|__|`/g, ""));  // "### **2.3** 向量数据库" as read
   if (source.copies && source.copies.length) parts.push(`also in ${source.copies.join(", ")}`);
   return parts.join(" · ");
 }
@@ -39,18 +42,52 @@ function findLoosely(text, needle) {
   return match ? [match.index, match.index + match[0].length] : null;
 }
 
-// The snippet as text nodes, with the sentence that supports the answer in <mark> (no HTML is parsed).
+// Private-use characters that stand for the evidence's ends while the snippet's Markdown is rendered.
+const EVIDENCE_OPEN = "\uE000";
+const EVIDENCE_CLOSE = "\uE001";
+
+// The snippet's Markdown as formatted text (as answers are: raw HTML off, no images), with the sentence that
+// supports the answer in <mark>. The sentence's ends are marked in the text before rendering and become <mark>s
+// over the text nodes between them after, so a sentence that spans bold, code or a table cell is marked whole.
 function snippetWithEvidence(source) {
-  const snippet = el("span", { class: "snippet" });
-  const at = source.evidence ? findLoosely(source.snippet, source.evidence) : null;
-  if (!at) {
-    snippet.append(source.snippet);
-    return snippet;
+  const snippet = el("div", { class: "snippet" });
+  const text = source.snippet.replace(/[\uE000\uE001]/g, "");
+  const at = source.evidence ? findLoosely(text, source.evidence) : null;
+  let marked = text;
+  if (at) {
+    // a mark must not stand before a line's list, quote, heading or table marker, nor after a row's last cell
+    // or a closing fence
+    const opener = /^[ \t]*(?:[-*+>]|\d{1,3}[.)]|#{1,6}|\|)?[ \t]*(?:```[^\n]*\n)?/.exec(text.slice(at[0]));
+    const start = Math.min(at[0] + opener[0].length, at[1]);
+    const inner = text.slice(at[0], at[1]).replace(/\n?[ \t]*```[ \t]*$/, "").replace(/[ \t]*\|[ \t]*$/, "");
+    const end = Math.max(start, at[0] + inner.length);
+    marked = text.slice(0, start) + EVIDENCE_OPEN + text.slice(start, end) + EVIDENCE_CLOSE + text.slice(end);
   }
-  snippet.append(source.snippet.slice(0, at[0]),
-    el("mark", { class: "evidence", title: "This sentence supports the answer" }, source.snippet.slice(at[0], at[1])),
-    source.snippet.slice(at[1]));
+  snippet.innerHTML = documentMarkdown.render(marked);
+  for (const link of snippet.querySelectorAll("a")) {
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+  }
+  markEvidence(snippet);
   return snippet;
+}
+
+// Replace the evidence's end characters in `root`'s text by <mark>s over every text node between them.
+function markEvidence(root) {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const nodes = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) nodes.push(node);
+  let inside = false;
+  for (const node of nodes) {
+    if (!inside && !node.data.includes(EVIDENCE_OPEN)) continue;
+    const parts = [];
+    for (const part of node.data.split(/([\uE000\uE001])/)) {
+      if (part === EVIDENCE_OPEN || part === EVIDENCE_CLOSE) inside = part === EVIDENCE_OPEN;
+      else if (part.trim() && inside) parts.push(el("mark", { class: "evidence", title: "This sentence supports the answer" }, part));
+      else if (part) parts.push(part);
+    }
+    node.replaceWith(...parts);
+  }
 }
 
 // Sources the answer uses (each with its supporting sentence marked); on a refusal, the closest passages,
