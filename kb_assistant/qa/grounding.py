@@ -63,6 +63,7 @@ from kb_assistant.qa.terms import (
     coverage,
     general_idf,
     normalise,
+    without_preamble,
 )
 
 Status = Literal["answered", "extractive", "refused"]
@@ -184,7 +185,7 @@ class GroundingCheck:
         corrections: list[str],
         about: AboutTheQuestion,
     ) -> None:
-        terms = claimed_terms(claim.text)
+        terms = claimed_terms(without_preamble(claim.text))
         new = [t for t in terms if not asked_index.has(t)]
         if not new:
             claim.reason = NOTHING_NEW

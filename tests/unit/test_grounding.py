@@ -674,3 +674,17 @@ def test_a_source_snippet_starts_past_its_heading_path_and_inside_its_code_block
     [source] = QAChain.sources([doc])
     assert source.snippet == f"```\n{code}"
     assert source.headings == path
+
+
+def test_an_answers_opening_and_a_hyphen_spaced_apart_do_not_unsupport_it(check: GroundingCheck) -> None:
+    """"根据资料中的信息，" says where the answer comes from, not what it is ("信息" is no word of the source); a slide's
+    "Transformer- Decoder" is the answer's "Transformer-Decoder"."""
+    slide = [Passage("Transformer早在2017年Attention is all you need中就已经大放异彩，原本只是应用在机器翻译的任务上，"
+                     "而在不到一年的时间里，GPT（Transformer- Decoder）的出现，让该结构小火了一把。", "AI视频.pptx")]
+    pasted = ("Transformer 是在2017年Attention is all you need中就已经大放异彩，而在不到一年的时间里，"
+              "GPT（Transformer-Decoder）的出现，让该结构小火了一把。")
+    verdict = check.check("Transformer 是哪一年提出的？", pasted, slide)
+    assert verdict.status == "answered" and "2017" in verdict.answer
+    opened = check.check("Transformer 是哪一年出名的？", f"根据资料中的信息，{pasted}", slide)
+    assert opened.status == "answered" and opened.claims[0].kept
+    assert check.check("GPT 用的是什么结构？", "GPT 用的是 Transformer-Encoder[1]。", slide).status != "answered"
