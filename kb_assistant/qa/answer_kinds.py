@@ -46,8 +46,8 @@ _NUMBER_WORD = re.compile(
 
 def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | None:
     """What ``question`` asks for that ``kept`` (the answer's supported sentences) does not name, if anything: a
-    year for "which year", a version for "which version", a number for "how many", a name for "who" or "which institution" (a number or name not in
-    the question: ``asked`` are its terms)."""
+    year for "which year", a version for "which version", a number for "how many", a name for "who" or "which
+    institution" (a number or name not in the question: ``asked`` are its terms)."""
     if _ASKS_YEAR.search(question):
         return None if any(_SAYS_YEAR.search(text) for text in kept) else "year"
     if _ASKS_VERSION.search(question):

@@ -23,15 +23,18 @@ logger = logging.getLogger(__name__)
 
 # Function words and question words: they say nothing a source could support or contradict.
 _STOP_ZH = frozenset(
-    ["的", "地", "得", "了", "着", "过", "是", "在", "和", "与", "及", "或", "也", "就", "都", "而", "之", "其", "这", "那", "有", "为", "以", "于", "把", "被", "个", "吗", "呢", "吧", "啊", "呀", "么", "哪", "哪个", "哪些", "哪里", "哪儿", "什么", "如何", "怎么", "怎样", "为什么", "多少", "多久", "多长", "多大", "多远", "多高", "哪年", "哪一年", "几年", "几个", "啥", "几", "谁", "何", "何时", "何地", "是否", "请问", "请", "根据", "资料", "知识库", "中", "上", "下", "里", "对", "从", "到", "由", "向", "它", "他", "她", "它们", "他们", "她们", "我", "我们", "你", "你们", "该", "此", "这个", "那个", "这些", "那些", "所", "会", "能", "可以", "要", "将", "已", "已经", "还", "又", "并", "但", "不", "没有", "一个", "一种", "一些", "被称为", "称为", "叫", "叫做", "即", "等", "时", "后", "前", "年代", "时候", "来", "去", "做", "让", "使", "给", "之一", "所以", "因为", "如果", "那么", "以及", "并且"]
+    "的 地 得 了 着 过 是 在 和 与 及 或 也 就 都 而 之 其 这 那 有 为 以 于 把 被 个 吗 呢 吧 啊 呀 么 哪 哪个 哪些 哪里 "
+    "哪儿 什么 如何 怎么 怎样 为什么 多少 多久 多长 多大 多远 多高 哪年 哪一年 几年 几个 啥 几 谁 何 何时 何地 是否 请问 请 根据 资料 知识库 中 上 下 里 对 从 到 由 向 "
+    "它 他 她 它们 他们 她们 我 我们 你 你们 该 此 这个 那个 这些 那些 所 会 能 可以 要 将 已 已经 还 又 并 但 不 没有 "
+    "一个 一种 一些 被称为 称为 叫 叫做 即 等 时 后 前 年代 时候 来 去 做 让 使 给 之一 所以 因为 如果 那么 以及 并且".split()
 )
 # Question words jieba keeps as one word with what they ask about ("何年", "哪位", "几月"): a source never holds
 # them, so as terms they took a large share of a question's weight (weighted by rarity) and no sentence could
 # reach a quote's share ("承久之亂於何年爆發?": 0.29 for the sentence that answers it).
 _ASKING_ZH = frozenset(
-    ["何年", "何月", "何日", "何处", "何人", "何种", "何为", "何故", "何者", "何物", "何事", "何以", "何方", "为何", "有何", "为啥", "甚么", "什么样", "怎么样", "干什么", "由谁来"]
+    "何年 何月 何日 何处 何人 何种 何为 何故 何者 何物 何事 何以 何方 为何 有何 为啥 甚么 什么样 怎么样 干什么 由谁来".split()
 )
-_COMPARING_ZH = frozenset(["不如", "优于", "劣于", "胜过", "逊于", "不及", "弱于", "强于", "好于", "差于", "高于", "低于", "快于", "慢于", "多于", "少于", "大于", "小于"])
+_COMPARING_ZH = frozenset("不如 优于 劣于 胜过 逊于 不及 弱于 强于 好于 差于 高于 低于 快于 慢于 多于 少于 大于 小于".split())
 """Words that rank one thing against another: a sentence that ranks what its source does not is not supported by
 it, however many of its other words the source has ("Chroma 的数据存储可能不如其他预训练模型" from a chunk that only
 says Chroma stores data)."""
@@ -55,8 +58,8 @@ _VERSION_ASKED = re.compile(r"((?:哪|哪个|哪一个|什么)\s*)版本|\b((?:w
 _PREAMBLE = re.compile(
     r"^\s*(?:根据|依据|按照|从)(?:以上|上述|所给|提供的)?(?:资料|上下文|文档|知识库|材料|参考资料|来源)(?:\s*[\[【]\d+[\]】])?"
     r"(?:中|里|所述)?的?(?:信息|内容|描述|记载|说明)?(?:可知|来看|显示|所述)?\s*[，,:：]?"
-    r"|^\s*(?:according to|based on|from) (?:the )?(?:given |provided )?(?:sources?|context|documents?|passages?|information)"
-    r"(?:\s*\[\d+\])?\s*[,:]?",
+    r"|^\s*(?:according to|based on|from) (?:the )?(?:given |provided )?"
+    r"(?:sources?|context|documents?|passages?|information)(?:\s*\[\d+\])?\s*[,:]?",
     re.IGNORECASE,
 )
 """How a small model opens an answer ("根据资料中的信息，", "According to the sources,"): no claim about the topic, and
@@ -84,14 +87,19 @@ def _asks(simplified: str) -> bool:
 
 
 _STOP_EN = frozenset(
-    ["a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "is", "are", "was", "were", "be", "been", "being", "by", "with", "as", "at", "from", "that", "this", "these", "those", "which", "what", "who", "whom", "whose", "when", "where", "why", "how", "does", "do", "did", "done", "it", "its", "they", "them", "their", "there", "here", "he", "she", "his", "her", "him", "i", "we", "you", "your", "our", "not", "no", "yes", "can", "could", "will", "would", "should", "may", "might", "must", "shall", "than", "then", "so", "such", "into", "onto", "about", "over", "under", "also", "only", "just", "very", "more", "most", "much", "many", "any", "some", "all", "each", "other", "both", "either", "neither", "has", "have", "had", "having", "according", "source", "sources", "context", "knowledge", "base", "document", "documents", "based", "information", "provided", "mentioned", "stated", "given", "text", "passage"]
+    "a an the of to in on for and or is are was were be been being by with as at from that this these those which "
+    "what who whom whose when where why how does do did done it its they them their there here he she his her him "
+    "i we you your our not no yes can could will would should may might must shall than then so such into onto "
+    "about over under also only just very more most much many any some all each other both either neither "
+    "has have had having according source sources context knowledge base document documents based information "
+    "provided mentioned stated given text passage".split()
 )
 # The word after "how" / "what" / "which" that says what is asked ("How long ago…", "In what year…"): a source
 # answers with a number or a date, not with the word.
 _ASKING_EN = {
-    "how": frozenset(["long", "old", "far", "big", "tall", "large", "often", "soon", "early", "late", "fast", "high", "deep", "wide", "heavy"]),
-    "what": frozenset(["year", "years", "kind", "type", "sort"]),
-    "which": frozenset(["year", "years", "kind", "type", "sort"]),
+    "how": frozenset("long old far big tall large often soon early late fast high deep wide heavy".split()),
+    "what": frozenset("year years kind type sort".split()),
+    "which": frozenset("year years kind type sort".split()),
 }
 _STRICT_POS = ("nr", "ns", "nt", "nz", "m")
 _NUMBER = re.compile(r"\d+(?:[.:]\d+)*")
@@ -300,7 +308,8 @@ class TermIndex:
             if term.text in self.stems or term.text in self.text:
                 return True
             # "Transformer-Decoder" where a slide wrote "Transformer- Decoder"
-            return "-" in term.text and re.search(r"\s*-\s*".join(map(re.escape, term.text.split("-"))), self.text) is not None
+            spaced = r"\s*-\s*".join(map(re.escape, term.text.split("-")))
+            return "-" in term.text and re.search(spaced, self.text) is not None
         return term.text in self.text
 
     def has_near(self, term: Term) -> bool:

@@ -51,7 +51,8 @@ def test_a_rewrite_that_leaves_out_what_the_follow_up_asks_is_not_used() -> None
     HTTP server listens on?": the earlier question, reworded, was answered again instead of the follow-up."""
     history = [("Which port does the HTTP server listen on?", "The HTTP server listens on port 6006 [1].")]
     question = "And what is required when it binds to another address?"
-    reworded = QAChain(_NoRetrieval(), FakeListChatModel(responses=["What is the port that the HTTP server listens on?"]))
+    port = "What is the port that the HTTP server listens on?"
+    reworded = QAChain(_NoRetrieval(), FakeListChatModel(responses=[port]))
     assert reworded.standalone_question(question, history) == question
     kept = "What is required when the HTTP server binds to another address?"
     assert QAChain(_NoRetrieval(), FakeListChatModel(responses=[kept])).standalone_question(question, history) == kept

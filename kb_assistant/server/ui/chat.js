@@ -83,7 +83,9 @@ function markEvidence(root) {
     const parts = [];
     for (const part of node.data.split(/([\uE000\uE001])/)) {
       if (part === EVIDENCE_OPEN || part === EVIDENCE_CLOSE) inside = part === EVIDENCE_OPEN;
-      else if (part.trim() && inside) parts.push(el("mark", { class: "evidence", title: "This sentence supports the answer" }, part));
+      else if (part.trim() && inside) {
+        parts.push(el("mark", { class: "evidence", title: "This sentence supports the answer" }, part));
+      }
       else if (part) parts.push(part);
     }
     node.replaceWith(...parts);
