@@ -45,6 +45,7 @@ function findLoosely(text, needle) {
 // Private-use characters that stand for the evidence's ends while the snippet's Markdown is rendered.
 const EVIDENCE_OPEN = "\uE000";
 const EVIDENCE_CLOSE = "\uE001";
+const SUPPORTS = "This sentence supports the answer";
 
 // The snippet's Markdown as formatted text (as answers are: raw HTML off, no images), with the sentence that
 // supports the answer in <mark>. The sentence's ends are marked in the text before rendering and become <mark>s
@@ -67,6 +68,7 @@ function snippetWithEvidence(source) {
   for (const link of snippet.querySelectorAll("a")) {
     link.target = "_blank";
     link.rel = "noopener noreferrer";
+    link.setAttribute("href", link.getAttribute("href").replace(/%EE%80%8[01]/gi, ""));  // an end inside an address
   }
   markEvidence(snippet);
   return snippet;
@@ -83,9 +85,7 @@ function markEvidence(root) {
     const parts = [];
     for (const part of node.data.split(/([\uE000\uE001])/)) {
       if (part === EVIDENCE_OPEN || part === EVIDENCE_CLOSE) inside = part === EVIDENCE_OPEN;
-      else if (part.trim() && inside) {
-        parts.push(el("mark", { class: "evidence", title: "This sentence supports the answer" }, part));
-      }
+      else if (part.trim() && inside) parts.push(el("mark", { class: "evidence", title: SUPPORTS }, part));
       else if (part) parts.push(part);
     }
     node.replaceWith(...parts);
