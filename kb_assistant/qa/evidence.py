@@ -196,6 +196,29 @@ def table_header(text: str, start: int, *, caption: bool = False) -> str | None:
     return f"{title}\n{lines[first].strip()}" if title else lines[first].strip()
 
 
+def asked_column(asked: list[Term], numbers: list[Term], row: str, header: str) -> str | None:
+    """The header of the cell that ``asked`` names, when the claim's ``numbers`` are in another cell of the table
+    ``row``: "…文史类最低分是多少？" answered with 614 from "| 人力资源管理 | 614 | 609 |" under "| 专业名称 | 文史/历史类
+    最高 | 文史/历史类 最低 |". The words that tell columns apart are the question's words some header cells hold and
+    others do not ("最低"); None when the numbers sit in a cell that holds them all, or the row says nothing of it."""
+    cells, names = _cells(row), _cells(header)
+    if len(cells) != len(names) or not numbers:
+        return None
+    told = [t for t in asked if 0 < sum(TermIndex.of(n).has(t) for n in names) < len(names)]
+    if not told:
+        return None
+    fits = [i for i, name in enumerate(names) if cells[i].strip() and all(TermIndex.of(name).has(t) for t in told)]
+    held = [i for i, cell in enumerate(cells) if any(TermIndex.of(cell).has(t) for t in numbers)]
+    if not held or not fits or any(i in fits for i in held):
+        return None
+    return names[fits[0]].strip()
+
+
+def _cells(row: str) -> list[str]:
+    """A Markdown table row's cells, without the outer bars."""
+    return row.strip().strip("|").split("|")
+
+
 def faq_question(text: str, start: int) -> str | None:
     """The question line an FAQ entry opens with, for a sentence of its answer that starts at ``start`` after the
     answer's first line: "Without a download, the embedded default is Qwen2.5-Coder-0.5B-Instruct" answers "Which

@@ -48,10 +48,12 @@ from kb_assistant.qa.evidence import (
     AboutTheQuestion,
     Passage,
     Span,
+    asked_column,
     best_span,
     faq_question,
     relevance_window,
     sentence_scores,
+    table_header,
 )
 from kb_assistant.qa.prompts import NOT_FOUND, language_of
 from kb_assistant.qa.terms import (
@@ -67,6 +69,7 @@ from kb_assistant.qa.terms import (
 )
 
 Status = Literal["answered", "extractive", "refused"]
+OTHER_COLUMN = "its number is in another column than the one asked for"
 
 
 @dataclass
@@ -153,6 +156,9 @@ class GroundingCheck:
         replaceable = self.min_quote_gain is not None and self.embeddings is not None
         scores = sentence_scores(question, passages, sentences, everywhere) if not kept or replaceable else {}
         quote = self._quote(scores, question, asked)
+        rows = [c.evidence for c in claims if c.reason.startswith(OTHER_COLUMN) and c.evidence]
+        if quote is None and rows and not kept:
+            quote = (rows[0], 0.0)  # the row the draft read its number from, under its header: both cells shown
         better = self._quote_answers_better(question, kept, scores, quote, passages) if kept else None
         if kept and not better:
             return Verdict(compose(kept, question), "answered", claims, corrections, first_evidence(kept))
@@ -215,6 +221,12 @@ class GroundingCheck:
             support_numbers.sort(key=lambda n: -coverage(new, indexes[n - 1]))
         best = next((n for n in cited if n in support_numbers), support_numbers[0])
         span = best_span(terms, best, sentences[best - 1], passages[best - 1].text)
+        header = table_header(passages[best - 1].text, span.start)
+        column = header and asked_column(asked, [t for t in new if t.kind == "number"], span.text, header)
+        if column:
+            claim.reason = f"{OTHER_COLUMN} ({column})"
+            claim.evidence = span  # the row is the answer's, its cell is not: the row may be quoted
+            return
         claim.relevance, claim.window = relevance_window(asked, span, passages[best - 1], sentences[best - 1])
         if together:  # a two-part question's words are split between the two passages as well
             other = next(n for n in support_numbers if n != best)

@@ -688,3 +688,18 @@ def test_an_answers_opening_and_a_hyphen_spaced_apart_do_not_unsupport_it(check:
     opened = check.check("Transformer 是哪一年出名的？", f"根据资料中的信息，{pasted}", slide)
     assert opened.status == "answered" and opened.claims[0].kept
     assert check.check("GPT 用的是什么结构？", "GPT 用的是 Transformer-Encoder[1]。", slide).status != "answered"
+
+
+def test_a_number_from_another_column_of_the_right_row_is_not_the_answer(check: GroundingCheck) -> None:
+    """"…文史类最低分是多少？" was answered 614, the row's highest score: every word of the answer is in the row and its
+    header, but its number is under "最高". The row is quoted with its header instead; the number under "最低" stays."""
+    scores = [Passage("2020年宁夏回族自治区录取分数线\n| 专业名称 | 文史/历史类 最高 | 文史/历史类 最低 | 理工/物理类 最高 | "
+                      "理工/物理类 最低 |\n|---|---|---|---|---|\n| 理科试验班（国家专项） |  |  | 640 | 640 |\n"
+                      "| 人力资源管理（国家专项） | 614 | 609 |  |  |", "page-003.html")]
+    question = "2020年宁夏人力资源管理（国家专项）文史类最低分是多少？"
+    wrong = check.check(question, "2020年宁夏人力资源管理（国家专项）文史类最低分是614分。", scores)
+    assert "another column" in wrong.claims[0].reason and "文史/历史类 最低" in wrong.claims[0].reason
+    assert wrong.status == "extractive" and "| 人力资源管理（国家专项） | 614 | 609 |" in wrong.answer
+    assert "| 专业名称 | 文史/历史类 最高 | 文史/历史类 最低 |" in wrong.answer
+    right = check.check(question, "2020年宁夏人力资源管理（国家专项）文史类最低分是609分。", scores)
+    assert right.status == "answered" and "609" in right.answer
