@@ -44,7 +44,7 @@ from kb_assistant.qa.prompts import (
     language_of,
     refers_back,
 )
-from kb_assistant.qa.terms import KBRarity, TermIndex, asked_part, claimed_terms
+from kb_assistant.qa.terms import KBRarity, TermIndex, asked_terms
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def _drops_what_is_asked(question: str, rewritten: str) -> bool:
     """Whether a rewritten follow-up keeps less than half of the follow-up's own words (weighted): the small model
     rewrote "And what is required when it binds to another address?" as "What is the port that the HTTP server
     listens on?", and the earlier question was answered again."""
-    own = claimed_terms(asked_part(question))
+    own = asked_terms(question)
     total = sum(t.weight for t in own)
     if not total:
         return False  # "那它呢？": nothing of its own to keep

@@ -13,7 +13,7 @@ from typing import Any
 
 from kb_assistant.cjk import HAN
 from kb_assistant.qa.answer_text import split_sentences, unwrap
-from kb_assistant.qa.terms import Term, TermIndex, asked_part, claimed_terms, coverage, general_idf
+from kb_assistant.qa.terms import Term, TermIndex, asked_terms, claimed_terms, coverage, general_idf
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def sentence_scores(
     names him), its share, and whether it may be quoted (it says something the question does not). Empty when
     the question has no weighted terms."""
     indexes = indexes if indexes is not None else [TermIndex.of(f"{p.context}\n{p.text}") for p in passages]
-    asked = specific_terms(claimed_terms(asked_part(question)), indexes)
+    asked = specific_terms(asked_terms(question), indexes)
     total = sum(t.weight for t in asked)
     if not asked or total <= 0:
         return {}
@@ -204,10 +204,11 @@ def asked_column(asked: list[Term], numbers: list[Term], row: str, header: str) 
     cells, names = _cells(row), _cells(header)
     if len(cells) != len(names) or not numbers:
         return None
-    told = [t for t in asked if 0 < sum(TermIndex.of(n).has(t) for n in names) < len(names)]
+    named = [TermIndex.of(name) for name in names]
+    told = [t for t in asked if 0 < sum(name.has(t) for name in named) < len(names)]
     if not told:
         return None
-    fits = [i for i, name in enumerate(names) if cells[i].strip() and all(TermIndex.of(name).has(t) for t in told)]
+    fits = [i for i, name in enumerate(named) if cells[i].strip() and all(name.has(t) for t in told)]
     held = [i for i, cell in enumerate(cells) if any(TermIndex.of(cell).has(t) for t in numbers)]
     if not held or not fits or any(i in fits for i in held):
         return None
@@ -217,19 +218,6 @@ def asked_column(asked: list[Term], numbers: list[Term], row: str, header: str) 
 def _cells(row: str) -> list[str]:
     """A Markdown table row's cells, without the outer bars."""
     return row.strip().strip("|").split("|")
-
-
-def faq_question(text: str, start: int) -> str | None:
-    """The question line an FAQ entry opens with, for a sentence of its answer that starts at ``start`` after the
-    answer's first line: "Without a download, the embedded default is Qwen2.5-Coder-0.5B-Instruct" answers "Which
-    chat models are supported?" two lines up, and is about chat models though it does not say so. None for the
-    question itself and for any sentence that is not in an FAQ entry's answer."""
-    block_start = text.rfind("\n\n", 0, start)
-    block = text[block_start + 2 if block_start >= 0 else 0 : start]
-    lines = block.split("\n")
-    if len(lines) < 2 or not lines[0].rstrip().endswith(("?", "？")):
-        return None  # not in an FAQ entry, or on its question's line
-    return lines[0].strip()
 
 
 class AboutTheQuestion:

@@ -50,17 +50,17 @@ from kb_assistant.qa.evidence import (
     Span,
     asked_column,
     best_span,
-    faq_question,
     relevance_window,
     sentence_scores,
     table_header,
 )
+from kb_assistant.qa.faq import drops_the_name, entry_asks_more
 from kb_assistant.qa.prompts import NOT_FOUND, language_of
 from kb_assistant.qa.terms import (
     KBRarity,
     Term,
     TermIndex,
-    asked_part,
+    asked_terms,
     claimed_terms,
     coverage,
     general_idf,
@@ -177,7 +177,7 @@ class GroundingCheck:
     def _asked(self, question: str) -> list[Term]:
         """The question's terms, each weighed by its general IDF and, with ``rarity``, its rarity in the KB."""
         return [dataclasses.replace(t, weight=general_idf(t) * (self.rarity(t) if self.rarity is not None else 1.0))
-                for t in claimed_terms(asked_part(question))]
+                for t in asked_terms(question)]
 
     # --- one sentence ----------------------------------------------------------------------------
     def _check_claim(
@@ -354,7 +354,7 @@ class GroundingCheck:
         less_about = "rested on a sentence less about the question than another"
         gain = quote[1] - max(score for _, score, _ in evidence)
         if quote[0].answers_asked and (gain > 1e-9 or (_equal(gain, 0.0) and _equal(quote[1], 1.0))):
-            if _entry_asks_more(question, quote[0], [c.evidence for c in kept if c.evidence], passages):
+            if entry_asks_more(question, quote[0], [c.evidence for c in kept if c.evidence], passages):
                 return None
             # the FAQ's question asks all that was asked: its answer is the answer, unless it is already used and
             # the kept sentences keep its names ("The embedding model is the default, which … ships inside the
@@ -363,7 +363,7 @@ class GroundingCheck:
                        for span, _, _ in evidence)
             if not used:
                 return less_about
-            dropped = _drops_the_name(question, quote[0].text, kept)
+            dropped = drops_the_name(question, quote[0].text, [c.text for c in kept])
             return "left out the name its source's answer gives" if dropped else None
         if gain < self.min_quote_gain:
             return None
@@ -374,29 +374,6 @@ class GroundingCheck:
         vectors = np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
         similarity = vectors @ query / (np.linalg.norm(vectors, axis=1) * np.linalg.norm(query) + 1e-12)
         return less_about if similarity[0] - similarity[1:].max() >= self.min_quote_similarity_gain else None
-
-
-def _entry_asks_more(question: str, quote: Span, evidence: list[Span], passages: Sequence[Passage]) -> bool:
-    """Whether the kept sentences answer an FAQ entry whose question holds a word of the question that the quoted
-    entry lacks: "What is the embedded default chat model?" is answered in "Which chat models are supported?", not
-    in "Which embedding model is the default?", though that one holds three of its four words."""
-    entry = TermIndex.of(quote.text)
-    lacking = [t for t in claimed_terms(asked_part(question)) if not entry.has(t)]
-    for span in evidence:
-        asked_there = faq_question(passages[span.number - 1].text, span.start)
-        if asked_there and any(TermIndex.of(f"{asked_there}\n{span.text}").has(t) for t in lacking):
-            return True
-    return False
-
-
-def _drops_the_name(question: str, source: str, kept: list[Claim]) -> bool:
-    """Whether the kept sentences leave out the name or number an FAQ's answer line opens with, what it answers
-    with ("multilingual-e5-small, which …"), where the question does not say it either."""
-    answer = re.split(r"[?？]", source)[-1]
-    asked, said = TermIndex.of(question), TermIndex.of(" ".join(c.text for c in kept))
-    named = [t for t in claimed_terms(answer) if t.strict and not asked.has(t)]
-    whole = [t for t in named if not any(t.text != o.text and t.text in o.text for o in named)]  # not e5's "5"
-    return bool(whole) and not said.has(whole[0])
 
 
 def _echoes_headings(text: str, passages: Sequence[Passage]) -> bool:

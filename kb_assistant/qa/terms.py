@@ -77,6 +77,11 @@ def asked_part(question: str) -> str:
     return _VERSION_ASKED.sub(lambda m: m.group(1) or m.group(2), _INSTRUCTIONS.sub(" ", question))
 
 
+def asked_terms(question: str) -> list[Term]:
+    """The terms of what ``question`` asks about (its layout words left out: ``asked_part``), unweighted."""
+    return claimed_terms(asked_part(question))
+
+
 def _asks(simplified: str) -> bool:
     """Whether a Chinese word (simplified) only asks: a stop word, an interrogative, or 哪/几/第几 with a measure."""
     if simplified in _STOP_ZH or simplified in _ASKING_ZH:
