@@ -77,9 +77,13 @@ _SNIPPET = 300
 def _passage(doc: Document) -> Passage:
     """A chunk as the grounding check reads it: its heading path, which the chunk's text opens with, is where it
     sits (``context``), not what it says."""
+    return Passage(doc.page_content, source_label(doc.metadata), _body_start(doc))
+
+
+def _body_start(doc: Document) -> int:
+    """Where a chunk's own words start: past the heading path its text opens with (the splitter puts it there)."""
     headings = doc.metadata.get("headings")
-    body = len(headings) + 1 if headings and doc.page_content.startswith(f"{headings}\n") else 0
-    return Passage(doc.page_content, source_label(doc.metadata), body)
+    return len(headings) + 1 if headings and doc.page_content.startswith(f"{headings}\n") else 0
 
 
 def _snippet(text: str, start: int | None = None, end: int | None = None, body: int = 0) -> str:
@@ -227,7 +231,7 @@ class QAChain(Runnable[Any, dict[str, Any]]):
                     page=d.metadata.get("page"),
                     headings=d.metadata.get("headings"),
                     snippet=_snippet(d.page_content, span.start if span else None, span.end if span else None,
-                                     _passage(d).body),
+                                     _body_start(d)),
                     score=d.metadata.get("score"),
                     used=verdict is None or span is not None,
                     evidence=span.text if span else None,
