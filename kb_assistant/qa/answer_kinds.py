@@ -44,6 +44,21 @@ _NUMBER_WORD = re.compile(
 )
 
 
+_ASKS_REASON = re.compile(r"为什么|为何|何以|什么原因|原因是什么|\bwhy\b", re.IGNORECASE)
+_GIVES_REASON = re.compile(
+    r"因为|由于|之所以|所以|因此|因而|为了|以便|以免|导致|使得|原因|\b(?:because|since|so that|due to|therefore|"
+    r"thus|in order to|leads? to|causes?|reason)\b",
+    re.IGNORECASE,
+)
+
+
+def quote_gives_no_reason(question: str, quote: str) -> bool:
+    """Whether ``question`` asks why and ``quote`` states no reason: for "使用分隔符为什么能防止提示词注入？" the
+    sentence that repeats the question's words ("使用分隔符尤其重要的是可以防止提示词注入") is its premise, not
+    its answer, however many of its words it holds."""
+    return bool(_ASKS_REASON.search(question)) and not _GIVES_REASON.search(quote)
+
+
 def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | None:
     """What ``question`` asks for that ``kept`` (the answer's supported sentences) does not name, if anything: a
     year for "which year", a version for "which version", a number for "how many", a name for "who" or "which

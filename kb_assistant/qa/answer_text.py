@@ -14,7 +14,7 @@ MARKER = re.compile(r"[\[【]\s*(?:资料|来源|source|context)?\s*(\d{1,2}(?:\
 TRAILING = "。.!?！？；;，,：: "
 """Punctuation a sentence may end with."""
 _SENTENCE_END = re.compile(
-    r"(?<=[。！？；;])(?![”’」』）\"'])|(?<=[。！？；;][”’」』）\"'])"  # a closing quote stays with its sentence
+    r"(?<=[。！？；;])(?![”’」』）\"'])|(?<=[。！？；;][”’」』）\"'])(?![，,、])"  # a closing quote stays with its sentence
     r"|(?<=[!?])(?![”’」』）\"')\]])(?![ \t]+[a-z])|(?<=[!?][”’」』）\"')\]])(?![ \t]+[a-z])"  # 'such as "why?" are'
     r"|(?<=\.)(?<!\b[A-Z]\.)(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr|Mt|vs|No)\.)(?<!\bMrs\.)(?<!\bProf\.)(?=\s)"  # "Niels B. Christiansen"
 )
@@ -39,6 +39,8 @@ def split_sentences(text: str) -> list[tuple[str, int, int]]:
         for match in _SENTENCE_END.finditer(text, start, end):
             if _LIST_NUMBER.fullmatch(text[start : match.start()].strip()):
                 continue  # "1. **准确性**：…" is one item
+            if _inside_quotation(text[start : match.start()]):
+                continue  # “法国最大的城市是什么？法国的人口是多少？”，因为…: the words quoted are part of one sentence
             out.append((text[start : match.start()], start))
             start = match.end()
         out.append((text[start:end], start))
@@ -49,6 +51,11 @@ def split_sentences(text: str) -> list[tuple[str, int, int]]:
             at += len(piece) - len(piece.lstrip())
             sentences.append((unwrap(stripped), at, at + len(stripped)))
     return sentences
+
+
+def _inside_quotation(text: str) -> bool:
+    """Whether ``text`` leaves a Chinese quotation (“…”, 「…」) open."""
+    return text.count("“") > text.count("”") or text.count("「") > text.count("」")
 
 
 def unwrap(text: str) -> str:

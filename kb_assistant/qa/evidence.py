@@ -215,6 +215,42 @@ def asked_column(asked: list[Term], numbers: list[Term], row: str, header: str) 
     return names[fits[0]].strip()
 
 
+_LABELLED_NUMBER = re.compile(
+    r"[\"“'](?P<quoted>[^\"”'\n:：{}]{1,16})[\"”']\s*[:：]\s*|(?<![\w.])(?P<bare>[^\W\d][\w\- ]{0,15}?)\s*[:：=]\s*"
+)
+_NUMBER_AFTER = re.compile(r"-?\d+(?:[.,]\d+)*")
+
+
+def asked_label(asked: list[Term], question: str, numbers: list[Term], text: str) -> str | None:
+    """The label that ``question`` names, when the claim's ``numbers`` are labelled otherwise in ``text``: "芝士披萨
+    中号多少钱？" answered with 10.95 from ``"芝士披萨": { "大": 10.95, "中": 9.25, "小": 6.50 }``. A label is a key
+    written before a number ("大": 10.95, timeout: 30, 最低分：609); None when a number also stands under a label the
+    question names, or the question names none of the labels, or names the number's own label too."""
+    labels: list[tuple[str, str]] = []  # (label, the number after it)
+    for match in _LABELLED_NUMBER.finditer(text):
+        value = _NUMBER_AFTER.match(text, match.end())
+        if value:
+            labels.append(((match.group("quoted") or match.group("bare")).strip(), value.group()))
+    if len({label for label, _ in labels}) < 2:
+        return None
+    named = {label for label, _ in labels if label and label.lower() in question.lower()}
+    if not named:
+        return None
+    wanted = {t.text for t in numbers}
+    held = [label for label, value in labels if _normal_number(value) in wanted]
+    if not held or any(label in named for label in held):
+        return None
+    asked_texts = {t.text for t in asked}
+    if any(label.lower() in asked_texts for label in held):
+        return None
+    return max(sorted(named), key=len)
+
+
+def _normal_number(value: str) -> str:
+    """A number as the term index writes it ("1,000" -> "1000")."""
+    return value.replace(",", "")
+
+
 def _cells(row: str) -> list[str]:
     """A Markdown table row's cells, without the outer bars."""
     return row.strip().strip("|").split("|")

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from kb_assistant.qa.answer_kinds import unnamed_answer
+from kb_assistant.qa.answer_kinds import quote_gives_no_reason, unnamed_answer
 from kb_assistant.qa.answer_text import TRAILING, is_refusal
 from kb_assistant.qa.claims import (
     NOTHING_NEW,
@@ -49,6 +49,7 @@ from kb_assistant.qa.evidence import (
     Passage,
     Span,
     asked_column,
+    asked_label,
     best_span,
     relevance_window,
     sentence_scores,
@@ -70,6 +71,7 @@ from kb_assistant.qa.terms import (
 
 Status = Literal["answered", "extractive", "refused"]
 OTHER_COLUMN = "its number is in another column than the one asked for"
+"""Also a number under another key than the one asked for ("大": 10.95 for the medium size)."""
 
 
 @dataclass
@@ -217,14 +219,18 @@ class GroundingCheck:
             return
         cited = [n for n in claim.cited if 1 <= n <= len(passages)]
         support_numbers = [i + 1 for i in support]
-        if together:  # the passage that holds more of the claim's words carries the evidence
+        if together or not any(n in support_numbers for n in cited):
+            # the passage that holds more of the claim's words carries the evidence: an uncited sentence copied
+            # from source 2 is not pinned on source 1 because 1 holds most of its words too
             support_numbers.sort(key=lambda n: -coverage(new, indexes[n - 1]))
         best = next((n for n in cited if n in support_numbers), support_numbers[0])
         span = best_span(terms, best, sentences[best - 1], passages[best - 1].text)
         header = table_header(passages[best - 1].text, span.start)
-        column = header and asked_column(asked, [t for t in new if t.kind == "number"], span.text, header)
-        if column:
-            claim.reason = f"{OTHER_COLUMN} ({column})"
+        numbers = [t for t in new if t.kind == "number"]
+        column = header and asked_column(asked, numbers, span.text, header)
+        label = not column and numbers and asked_label(asked, about.question, numbers, span.text)
+        if column or label:
+            claim.reason = f"{OTHER_COLUMN} ({column or label})"
             claim.evidence = span  # the row is the answer's, its cell is not: the row may be quoted
             return
         claim.relevance, claim.window = relevance_window(asked, span, passages[best - 1], sentences[best - 1])
@@ -365,7 +371,7 @@ class GroundingCheck:
                 return less_about
             dropped = drops_the_name(question, quote[0].text, [c.text for c in kept])
             return "left out the name its source's answer gives" if dropped else None
-        if gain < self.min_quote_gain:
+        if gain < self.min_quote_gain or quote_gives_no_reason(question, quote[0].text):
             return None
         import numpy as np
 

@@ -703,3 +703,45 @@ def test_a_number_from_another_column_of_the_right_row_is_not_the_answer(check: 
     assert "| 专业名称 | 文史/历史类 最高 | 文史/历史类 最低 |" in wrong.answer
     right = check.check(question, "2020年宁夏人力资源管理（国家专项）文史类最低分是609分。", scores)
     assert right.status == "answered" and "609" in right.answer
+
+
+def test_a_number_under_another_key_than_the_one_asked_for_is_not_the_answer(check: GroundingCheck) -> None:
+    """"芝士披萨中号多少钱？" was answered 10.95, the large size's price in the menu's JSON: the number is in the
+    source, under the key "大". The object is quoted instead; the number under "中" stays, and so does a number
+    from a source whose keys the question does not name."""
+    menu = [Passage('各尺寸的价格：{ "芝士披萨": { "大": 10.95, "中": 9.25, "小": 6.50 }, "瓶装水": 5.00 }', "菜单")]
+    question = "芝士披萨中号多少钱？"
+    wrong = check.check(question, "芝士披萨的价格是10.95[1]。", menu)
+    assert "another column" in wrong.claims[0].reason and "(中)" in wrong.claims[0].reason
+    assert wrong.status == "extractive" and '"中": 9.25' in wrong.answer
+    assert check.check(question, "芝士披萨的价格是9.25[1]。", menu).status == "answered"
+    config = [Passage("服务的配置项：port: 6006，workers: 4，timeout: 30。", "配置")]
+    assert check.check("服务的 timeout 是多少？", "timeout 是 30[1]。", config).status == "answered"
+    assert check.check("服务的 timeout 是多少？", "timeout 是 4[1]。", config).status != "answered"
+
+
+def test_an_uncited_sentence_cites_the_passage_that_says_it_not_the_first_that_shares_its_words(
+    check: GroundingCheck,
+) -> None:
+    passages = [
+        Passage("基础 LLM 基于大量文本训练数据，会预测下一个单词。指令微调 LLM 的训练通常基于预训练语言模型。", "简介"),
+        Passage("LLM 大致可以分为两种类型。基础LLM是基于文本训练数据，训练出预测下一个单词能力的模型。", "简介"),
+    ]
+    verdict = check.check("什么是基础 LLM？", "基础 LLM 是基于文本训练数据，训练出预测下一个单词能力的模型。", passages)
+    assert verdict.status == "answered" and verdict.used == [2]
+    assert verdict.evidence[2].text.startswith("基础LLM是基于文本训练数据")
+
+
+def test_words_quoted_inside_a_sentence_do_not_end_it() -> None:
+    text = "则基础 LLM 会将回答预测为“法国最大的城市是什么？法国的人口是多少？”，因为互联网上的文章多是问答列表。下一句。"
+    assert [s for s, _, _ in split_sentences(text)] == [text.removesuffix("下一句。"), "下一句。"]
+
+
+def test_a_why_question_keeps_an_answer_that_explains_over_a_quote_of_its_premise(embeddings: object) -> None:
+    """"使用分隔符为什么能防止提示词注入？": the sentence holding every word of the question only states what is asked
+    about; the draft that explains stays. A quote that gives a reason may still replace a draft."""
+    passages = [Passage("使用分隔符尤其重要的是可以防止提示词注入。什么是提示词注入？就是用户输入的文本可能包含与你的预设 Prompt "
+                        "相冲突的内容，如果不加分隔，这些输入就可能“注入”并操纵语言模型。", "提示原则 > 使用分隔符")]
+    draft = "用户输入的文本可能包含与预设 Prompt 相冲突的内容，如果不加分隔，这些输入就可能“注入”并操纵语言模型[1]。"
+    verdict = GroundingCheck(embeddings).check("使用分隔符为什么能防止提示词注入？", draft, passages)
+    assert verdict.status == "answered" and "操纵语言模型" in verdict.answer
