@@ -66,8 +66,30 @@ _SUBTITLE_TIMING = re.compile(r"^\s*(\d+\s*$|[\d:.,]+\s*-->\s*[\d:.,]+.*$|WEBVTT
 
 def _subtitles(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
     lines = decode_bytes(data, path.name).splitlines()
-    kept = [line.strip() for line in lines if line.strip() and not _SUBTITLE_TIMING.match(line)]
+    return _transcript([line for line in lines if not _SUBTITLE_TIMING.match(line)])
+
+
+def _transcript(lines: list[str]) -> list[Document]:
+    """A transcript's spoken lines, one a line, without their timings. Speech-to-text tools (Whisper and its
+    kin) write one transcript as .txt, .srt, .vtt, .tsv and .json side by side: read alike, the five hold the same
+    text, and the KB keeps it once, with the other files as its copies."""
+    kept = [line.strip() for line in lines if line.strip()]
     return [Document(page_content=clean_text("\n".join(kept)), metadata={"format": "subtitles"})]
+
+
+_TRANSCRIPT_COLUMNS = ["start", "end", "text"]
+"""The header of a transcript written as a table (Whisper's .tsv): times in milliseconds, then the words."""
+
+
+def _transcript_segments(value: Any) -> list[str] | None:
+    """The spoken lines of a transcript written as JSON (``{"text": ..., "segments": [{"start", "end", "text"},
+    ...]}``, as Whisper, faster-whisper and WhisperX write it), or None for any other JSON."""
+    segments = value.get("segments") if isinstance(value, dict) else None
+    if not isinstance(segments, list) or not segments:
+        return None
+    if not all(isinstance(s, dict) and isinstance(s.get("text"), str) and "start" in s and "end" in s for s in segments):
+        return None
+    return [s["text"] for s in segments]
 
 
 def _pdf(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
@@ -242,7 +264,11 @@ def _html(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
 
 
 def _table(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
-    table = read_delimited(decode_bytes(data, path.name), path.suffix.lower())
+    text = decode_bytes(data, path.name)
+    lines = text.splitlines()
+    if path.suffix.lower() == ".tsv" and lines and lines[0].strip().lower().split("\t") == _TRANSCRIPT_COLUMNS:
+        return _transcript([line.split("\t", 2)[2] if line.count("\t") >= 2 else "" for line in lines[1:]])
+    table = read_delimited(text, path.suffix.lower())
     return [Document(page_content=table, metadata={"format": "table"})]
 
 
@@ -278,6 +304,9 @@ def _json(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
     except json.JSONDecodeError as e:
         msg = f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}"
         raise LoaderError(msg) from e
+    spoken = _transcript_segments(values[0]) if len(values) == 1 else None
+    if spoken is not None:
+        return _transcript(spoken)
     lines: list[str] = []
     for value in values:
         _flatten_json(value, "", lines)
