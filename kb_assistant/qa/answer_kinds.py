@@ -52,6 +52,16 @@ _GIVES_REASON = re.compile(
 )
 
 
+_INDEFINITE = re.compile(r"一[个款种位家篇条项部本则份名台把只盏张件座所套段句门类批]")
+"""一 and a measure word: mostly the article "a" ("关于一款台灯的评论"), which a source need not say."""
+
+
+def only_an_article(term: Term, question: str) -> bool:
+    """Whether ``term`` is 一 and a measure word in an answer to a question that asks for no number: "一款台灯"
+    says "a lamp" and the source's "台灯评论" holds it. Where the question asks how many, it is a number."""
+    return term.kind == "cjk" and bool(_INDEFINITE.fullmatch(term.text)) and not _ASKS_NUMBER.search(question)
+
+
 def quote_gives_no_reason(question: str, quote: str) -> bool:
     """Whether ``question`` asks why and ``quote`` states no reason: for "使用分隔符为什么能防止提示词注入？" the
     sentence that repeats the question's words ("使用分隔符尤其重要的是可以防止提示词注入") is its premise, not

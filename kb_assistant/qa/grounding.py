@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from kb_assistant.qa.answer_kinds import quote_gives_no_reason, unnamed_answer
+from kb_assistant.qa.answer_kinds import only_an_article, quote_gives_no_reason, unnamed_answer
 from kb_assistant.qa.answer_text import TRAILING, is_refusal
 from kb_assistant.qa.claims import (
     NOTHING_NEW,
@@ -194,7 +194,8 @@ class GroundingCheck:
         about: AboutTheQuestion,
     ) -> None:
         terms = claimed_terms(without_preamble(claim.text))
-        new = [t for t in terms if not asked_index.has(t)]
+        # 一款 in "关于一款台灯" is the article "a": nothing the source must say
+        new = [t for t in terms if not asked_index.has(t) and not only_an_article(t, about.question)]
         if not new:
             claim.reason = NOTHING_NEW
             return

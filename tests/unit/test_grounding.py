@@ -745,3 +745,12 @@ def test_a_why_question_keeps_an_answer_that_explains_over_a_quote_of_its_premis
     draft = "用户输入的文本可能包含与预设 Prompt 相冲突的内容，如果不加分隔，这些输入就可能“注入”并操纵语言模型[1]。"
     verdict = GroundingCheck(embeddings).check("使用分隔符为什么能防止提示词注入？", draft, passages)
     assert verdict.status == "answered" and "操纵语言模型" in verdict.answer
+
+
+def test_one_and_a_measure_word_is_an_article_unless_the_question_asks_how_many(check: GroundingCheck) -> None:
+    """"关于一款台灯评论" says "a lamp": 一款 is no number the source must hold. Asked how many, it is one."""
+    passages = [Passage("让我们以一则电商平台上的台灯评论为例，学习如何对评论进行情感二分类。", "推断 > 情感推断")]
+    verdict = check.check("情感推断的例子是关于什么商品的评论？", "情感推断的例子是关于一款台灯评论[1]。", passages)
+    assert verdict.status == "answered" and "台灯" in verdict.answer
+    counted = check.check("情感推断的例子用了几款台灯的评论？", "例子用了一款台灯的评论[1]。", passages)
+    assert counted.status != "answered"
