@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 
 from kb_assistant.cjk import WIDE
 from kb_assistant.qa.prompts import NOT_FOUND
@@ -45,12 +46,32 @@ def split_sentences(text: str) -> list[tuple[str, int, int]]:
             start = match.end()
         out.append((text[start:end], start))
     sentences = []
-    for piece, at in out:
+    for piece, at in _unpunctuated_lines(out):
         stripped = piece.strip()
         if stripped:
             at += len(piece) - len(piece.lstrip())
             sentences.append((unwrap(stripped), at, at + len(stripped)))
     return sentences
+
+
+_PUNCTUATION = re.compile(r"[，,。．.；;：:！!？?、]")
+_UNPUNCTUATED = 12
+"""Characters from which a run of lines with no punctuation at all is lines, not one wrapped sentence (wrapped
+prose has a mark within two lines)."""
+
+
+def _unpunctuated_lines(pieces: list[tuple[str, int]]) -> Iterator[tuple[str, int]]:
+    """``pieces`` with each long run of lines that holds no punctuation mark cut at its line breaks: a speech
+    transcript's lines ("他在人文智能底层会议\n亲爱发表了五十余篇学术论文\n…") are its sentences; read as one
+    wrapped sentence, a whole chunk would be quoted as one."""
+    for piece, at in pieces:
+        if len(piece.strip()) < _UNPUNCTUATED or "\n" not in piece.strip() or _PUNCTUATION.search(piece):
+            yield piece, at
+            continue
+        offset = 0
+        for line in re.split(r"\n(?![ \t])", piece):  # an indented line goes on the line above (a list item's)
+            yield line, at + offset
+            offset += len(line) + 1
 
 
 def _inside_quotation(text: str) -> bool:

@@ -147,13 +147,44 @@ def best_span(terms: list[Term], number: int, sentences: list[tuple[str, int, in
     """The sentence of the source (``text``) that holds the most of the claim's terms; a table row with its
     table's title and header ("2020年宁夏的法学专业录取最低分是650分" is the row "| 法学 | | | 650 | 650 |" under
     "专业名称 … 最低" of "2020年宁夏回族自治区录取分数线")."""
-    best, best_score = sentences[0] if sentences else ("", 0, 0), -1.0
-    for sentence in sentences:
+    best, best_score, at = sentences[0] if sentences else ("", 0, 0), -1.0, 0
+    for i, sentence in enumerate(sentences):
         header = table_header(text, sentence[1], caption=True) if text else None
         score = coverage(terms, TermIndex.of(f"{header}\n{sentence[0]}" if header else sentence[0]))
         if score > best_score:
-            best, best_score = sentence, score
+            best, best_score, at = sentence, score, i
+    if text and best_score < 1.0:
+        best = _with_lines_around(terms, sentences, at, text, best_score)
     return Span(number, *best)
+
+
+def _with_lines_around(terms: list[Term], sentences: list[tuple[str, int, int]], at: int, text: str,
+                       score: float) -> tuple[str, int, int]:
+    """Sentence ``at`` with the unpunctuated lines around it that hold more of the claim: a transcript's lines are
+    pieces of one utterance, and a claim read from several of them ("蘑菇书真的寓意是玛里奥 / 大家如果玩过超级玛里奥
+    游戏 / …") rests on all of them, not on the one that holds most of its words. Sentences that end in a
+    punctuation mark are never joined."""
+    first = last = at
+    while True:
+        around = []  # up to three more lines on either side: a line that adds nothing may stand between two that do
+        for step in range(1, 4):
+            if first - step >= 0 and all(_bare_break(text, sentences[i - 1], sentences[i])
+                                         for i in range(first - step + 1, first + 1)):
+                around.append((first - step, last, step))
+            if last + step < len(sentences) and all(_bare_break(text, sentences[i], sentences[i + 1])
+                                                    for i in range(last, last + step)):
+                around.append((first, last + step, step))
+        wider = [(coverage(terms, TermIndex.of(unwrap(text[sentences[a][1] : sentences[b][2]]))), -step, a, b)
+                 for a, b, step in around]
+        grown = max(wider, default=None)
+        if grown is None or grown[0] <= score:
+            return unwrap(text[sentences[first][1] : sentences[last][2]]), sentences[first][1], sentences[last][2]
+        score, _, first, last = grown
+
+
+def _bare_break(text: str, before: tuple[str, int, int], after: tuple[str, int, int]) -> bool:
+    """Whether only a line break stands between two sentences, the first ending in no punctuation mark."""
+    return text[before[2] : after[1]].strip(" \t") == "\n" and not TRAILING_MARK.search(before[0])
 
 
 def relevance_window(
@@ -165,15 +196,19 @@ def relevance_window(
     question stands before its answer's first clause: "Does it send my documents anywhere? No. Everything runs on
     your machine; telemetry … is off.")."""
     position = next((i for i, s in enumerate(sentences) if s[1] == span.start), 0)
+    last = max((i for i, s in enumerate(sentences) if position <= i and s[1] < span.end), default=position)
     first = max(position - 1, 0)
     while first and (len(sentences[first][0].strip()) <= SHORT_SENTENCE or sentences[first][0].rstrip()[-1:] in ";；"):
         first -= 1
     header = table_header(passage.text, span.start, caption=True)  # a row is about what its table names
     window = f"{passage.context}\n" + (f"{header}\n" if header else "") + " ".join(
-        s[0] for s in sentences[first : position + 2]
+        s[0] for s in sentences[first : last + 2]
     )
     return coverage(asked, TermIndex.of(window)), window
 
+
+TRAILING_MARK = re.compile(r"[，,。．.；;：:！!？?、）)”\"'|]\s*$")
+"""A sentence's last character when it is a punctuation mark (or a table cell's bar)."""
 
 TABLE_RULE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-{0,}:?\s*$")
 """The line under a Markdown table's header: | --- | :---: |"""

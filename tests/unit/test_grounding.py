@@ -754,3 +754,25 @@ def test_one_and_a_measure_word_is_an_article_unless_the_question_asks_how_many(
     assert verdict.status == "answered" and "台灯" in verdict.answer
     counted = check.check("情感推断的例子用了几款台灯的评论？", "例子用了一款台灯的评论[1]。", passages)
     assert counted.status != "answered"
+
+
+_TRANSCRIPT = ("强化学习入门指南\n\n就吃完西瓜南瓜再来热蘑菇\n但其实并不是\n蘑菇书真的寓意是玛里奥\n大家如果玩过超级玛里奥游戏\n"
+               "就知道玛里奥吃了蘑菇以后\n会变得更加强大\n周博恩老师是一个顶尖学者\n他发表了五十余篇学术论文")
+
+
+def test_a_transcripts_unpunctuated_lines_are_its_sentences_and_a_claim_rests_on_the_lines_it_reads(
+    check: GroundingCheck,
+) -> None:
+    """Speech-to-text lines carry no punctuation: read as one wrapped sentence, the whole chunk was quoted as one
+    and a claim read across lines was judged by one line's words. Each line is a sentence; a claim's evidence is
+    the run of lines that holds it."""
+    lines = [s for s, _, _ in split_sentences(_TRANSCRIPT)]
+    assert lines[1:4] == ["就吃完西瓜南瓜再来热蘑菇", "但其实并不是", "蘑菇书真的寓意是玛里奥"]
+    passages = [Passage(_TRANSCRIPT, "强化学习入门指南")]
+    verdict = check.check("蘑菇书这个名字的寓意是什么？",
+                          "蘑菇书的寓意是玛里奥，玛里奥吃了蘑菇以后会变得更加强大[1]。", passages)
+    assert verdict.status == "answered"
+    assert verdict.evidence[1].text.startswith("蘑菇书真的寓意是玛里奥") and "更加强大" in verdict.evidence[1].text
+    quote = check.best_quote("周博恩老师发表了多少篇论文？", passages)
+    # the line that answers, with the one before it that names who "他" is; not the whole chunk
+    assert quote is not None and quote[0].text == "周博恩老师是一个顶尖学者他发表了五十余篇学术论文"
