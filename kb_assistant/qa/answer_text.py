@@ -75,8 +75,19 @@ def _unpunctuated_lines(pieces: list[tuple[str, int]]) -> Iterator[tuple[str, in
 
 
 def _inside_quotation(text: str) -> bool:
-    """Whether ``text`` leaves a Chinese quotation (“…”, 「…」) open."""
-    return text.count("“") > text.count("”") or text.count("「") > text.count("」")
+    """Whether ``text`` leaves a Chinese quotation (“…”, 「…」) open. A second “ while one is open closes it: texts
+    typed with “ at both ends (“车站“) must not run on to the end of their paragraph."""
+    curly = corner = False
+    for char in text:
+        if char == "“":
+            curly = not curly
+        elif char == "”":
+            curly = False
+        elif char == "「":
+            corner = True
+        elif char == "」":
+            corner = False
+    return curly or corner
 
 
 def unwrap(text: str) -> str:

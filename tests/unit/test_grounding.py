@@ -776,3 +776,10 @@ def test_a_transcripts_unpunctuated_lines_are_its_sentences_and_a_claim_rests_on
     quote = check.best_quote("周博恩老师发表了多少篇论文？", passages)
     # the line that answers, with the one before it that names who "他" is; not the whole chunk
     assert quote is not None and quote[0].text == "周博恩老师是一个顶尖学者他发表了五十余篇学术论文"
+
+
+def test_a_quotation_typed_with_two_opening_marks_does_not_swallow_its_paragraph() -> None:
+    text = "这个教堂充当地下铁路的一个“车站“，收容过大约5000奴隶。1839年，第二浸信会开办了该市第一所黑人学校。"
+    assert [s for s, _, _ in split_sentences(text)] == [
+        "这个教堂充当地下铁路的一个“车站“，收容过大约5000奴隶。", "1839年，第二浸信会开办了该市第一所黑人学校。",
+    ]
