@@ -4,11 +4,13 @@ back together from the sentences it keeps, in the draft's own lines and paragrap
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kb_assistant.qa.answer_text import MARKER, TRAILING, cited_numbers, split_sentences
-from kb_assistant.qa.evidence import TABLE_RULE, Span, table_header
+from kb_assistant.qa.evidence import TABLE_RULE, Passage, Span, table_header
 from kb_assistant.qa.prompts import QUOTE, QUOTE_TABLE, language_of
+from kb_assistant.qa.terms import normalise
 
 
 @dataclass
@@ -224,3 +226,18 @@ def quoted(question: str, span: Span, passage_text: str) -> str:
         return QUOTE[language_of(question)].format(n=span.number, quote=span.text.strip())
     rule = "|" + " --- |" * max(header.strip().strip("|").count("|") + 1, 1)
     return QUOTE_TABLE[language_of(question)].format(n=span.number, table=f"{header}\n{rule}\n{span.text.strip()}")
+
+
+def echoes_headings(text: str, passages: Sequence[Passage]) -> bool:
+    """Whether ``text`` is only a source's heading path, or parts of it, once or more: the small model copies the
+    line each source opens with ("kb-assistant user guide > Configuration", on two lines)."""
+    rest = normalise(text).strip(TRAILING)
+    if not rest:
+        return False
+    if any(rest in normalise(p.context) for p in passages):
+        return True
+    for passage in passages:
+        parts = [part.strip() for part in normalise(passage.context).split(">")]
+        for start in range(len(parts)):  # the longest tails first: "guide > configuration" before "configuration"
+            rest = rest.replace(" > ".join(parts[start:]), " ")
+    return not re.sub(r"[\W_]+", "", rest)

@@ -26,19 +26,19 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from kb_assistant.qa.answer_kinds import only_an_article, quote_gives_no_reason, unnamed_answer
-from kb_assistant.qa.answer_text import TRAILING, is_refusal
+from kb_assistant.qa.answer_text import is_refusal
 from kb_assistant.qa.claims import (
     NOTHING_NEW,
     Claim,
     compose,
     drop_headless_items,
     drop_repeats,
+    echoes_headings,
     first_evidence,
     keep_table_frames,
     quoted,
@@ -65,7 +65,6 @@ from kb_assistant.qa.terms import (
     claimed_terms,
     coverage,
     general_idf,
-    normalise,
     without_preamble,
 )
 
@@ -199,7 +198,7 @@ class GroundingCheck:
         if not new:
             claim.reason = NOTHING_NEW
             return
-        if _echoes_headings(claim.text, passages):
+        if echoes_headings(claim.text, passages):
             claim.reason = "names a source's headings, not an answer"
             return
         scored = []
@@ -381,21 +380,6 @@ class GroundingCheck:
         vectors = np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
         similarity = vectors @ query / (np.linalg.norm(vectors, axis=1) * np.linalg.norm(query) + 1e-12)
         return less_about if similarity[0] - similarity[1:].max() >= self.min_quote_similarity_gain else None
-
-
-def _echoes_headings(text: str, passages: Sequence[Passage]) -> bool:
-    """Whether ``text`` is only a source's heading path, or parts of it, once or more: the small model copies the
-    line each source opens with ("kb-assistant user guide > Configuration", on two lines)."""
-    rest = normalise(text).strip(TRAILING)
-    if not rest:
-        return False
-    if any(rest in normalise(p.context) for p in passages):
-        return True
-    for passage in passages:
-        parts = [part.strip() for part in normalise(passage.context).split(">")]
-        for start in range(len(parts)):  # the longest tails first: "guide > configuration" before "configuration"
-            rest = rest.replace(" > ".join(parts[start:]), " ")
-    return not re.sub(r"[\W_]+", "", rest)
 
 
 def _equal(a: float, b: float) -> bool:
