@@ -54,7 +54,9 @@ def split_sentences(text: str) -> list[tuple[str, int, int]]:
     return sentences
 
 
-_PUNCTUATION = re.compile(r"[，,。．.；;：:！!？?、]")
+MARKS = "，,。．.；;：:！!？?、"
+"""Punctuation marks that end or divide a sentence."""
+_PUNCTUATION = re.compile(f"[{re.escape(MARKS)}]")
 _UNPUNCTUATED = 12
 """Characters from which a run of lines with no punctuation at all is lines, not one wrapped sentence (wrapped
 prose has a mark within two lines)."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kb_assistant.cjk import HAN
-from kb_assistant.qa.answer_text import split_sentences, unwrap
+from kb_assistant.qa.answer_text import MARKS, split_sentences, unwrap
 from kb_assistant.qa.terms import Term, TermIndex, asked_terms, claimed_terms, coverage, general_idf
 
 
@@ -207,7 +207,7 @@ def relevance_window(
     return coverage(asked, TermIndex.of(window)), window
 
 
-TRAILING_MARK = re.compile(r"[，,。．.；;：:！!？?、）)”\"'|]\s*$")
+TRAILING_MARK = re.compile(f"[{re.escape(MARKS)}）)”\"'|]\\s*$")
 """A sentence's last character when it is a punctuation mark (or a table cell's bar)."""
 
 TABLE_RULE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-{0,}:?\s*$")
