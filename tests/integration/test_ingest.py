@@ -32,6 +32,23 @@ def _store_state(settings: Settings) -> dict[str, dict]:
     return {i: {"meta": m, "text": d} for i, m, d in zip(got["ids"], got["metadatas"], got["documents"], strict=True)}
 
 
+@pytest.fixture
+def many_small_docs(tmp_path: Path) -> Path:
+    """45 files, mostly short: two chapters, the .docx, the transcript, a broken PDF and 40 one-line notes. What
+    the worker tests are about is files, not text, so few chunks keep the three ingests below quick."""
+    kb = shared_path("corpora", "llm_universe_kb")
+    target = tmp_path / "many"
+    (target / "notes").mkdir(parents=True)
+    for chapter in ("1. 简介 Introduction.md", "9. 总结 Summary.md"):
+        shutil.copy(kb / "knowledge_db" / "prompt_engineering" / chapter, target / chapter)
+    shutil.copy(kb / "c7_data" / "1. 简介 Introduction.docx", target / "intro.docx")
+    shutil.copy(kb / "knowledge_db" / "easy_rl" / "强化学习入门指南.srt", target / "easy_rl.srt")
+    (target / "broken.pdf").write_bytes(b"%PDF-1.7 not really")
+    for i in range(40):
+        (target / "notes" / f"note-{i:02d}.txt").write_text(f"第 {i} 号笔记：工单 {1000 + i} 由运维组处理。\n", encoding="utf-8")
+    return target
+
+
 def test_full_then_incremental(docs: Path, settings: Settings, embeddings) -> None:
     first = ingest([docs], settings, embeddings=embeddings)
     assert first.ok, first.failed
@@ -81,16 +98,18 @@ def third_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_remove_and_reindex(docs: Path, settings: Settings, embeddings) -> None:
+def test_remove_and_reindex(many_small_docs: Path, settings: Settings, embeddings) -> None:
+    docs = many_small_docs
     settings = settings.with_overrides(english_embedding_model="")  # test_english_index covers that index
     ingest([docs], settings, embeddings=embeddings)
     total = len(_store_state(settings))
     report = reindex(settings, embeddings=embeddings)
-    assert report.ok and report.count("added") == 11
+    assert report.ok and report.count("added") == 44  # every file but the broken PDF, which was never indexed
     assert len(_store_state(settings)) == total
-    removed = remove_paths([docs / "prompt_engineering"], settings)
-    assert len(removed) == 9
-    assert {v["meta"]["source"] for v in _store_state(settings).values()} == {"intro.docx", "easy_rl.srt"}
+    removed = remove_paths([docs / "notes"], settings)
+    assert len(removed) == 40
+    assert {v["meta"]["source"] for v in _store_state(settings).values()} == {
+        "1. 简介 Introduction.md", "9. 总结 Summary.md", "intro.docx", "easy_rl.srt"}
 
 
 def test_embedding_model_mismatch_is_a_clear_error(docs: Path, settings: Settings, embeddings) -> None:
@@ -179,19 +198,23 @@ def _worker_processes() -> list[object]:
 
 
 def test_worker_processes_index_the_same_chunks_and_survive_a_killed_worker(
-    docs: Path, tmp_path: Path, embeddings, caplog: pytest.LogCaptureFixture
+    many_small_docs: Path, tmp_path: Path, embeddings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    (docs / "broken.pdf").write_bytes(b"%PDF-1.7 not really")
-    # Groups of 2 files: the 12 files are read by two workers, two groups ahead of the embedding model.
-    serial = Settings(persist_dir=tmp_path / "serial", ingest_group_files=2, ingest_workers=0)
-    parallel = Settings(persist_dir=tmp_path / "parallel", ingest_group_files=2, ingest_workers=2)
+    docs = many_small_docs
+    # Groups of 2 files, read by two workers, two groups ahead of the embedding model. The English index is
+    # test_english_index's subject; here it would only embed the same chunks a second time.
+    def kb(name: str, workers: int) -> Settings:
+        return Settings(persist_dir=tmp_path / name, ingest_group_files=2, ingest_workers=workers,
+                        english_embedding_model="")
+
+    serial, parallel = kb("serial", 0), kb("parallel", 2)
     expected = ingest([docs], serial, embeddings=embeddings)
     got = ingest([docs], parallel, embeddings=embeddings)
     assert [(o.source, o.status, o.chunks) for o in got.outcomes] == [(o.source, o.status, o.chunks) for o in expected.outcomes]
     assert [o.source for o in got.failed] == ["broken.pdf"]
     assert _store_state(parallel) == _store_state(serial)
     # the lexical index took the workers' search tokens: the same ranking, the same scores
-    for query in ("提示原则", "Guidelines for prompting", "强化学习"):
+    for query in ("Prompt 的两个核心原则", "Large Language Model", "强化学习"):
         found = KBStore(parallel).search_lexical(query, 5)
         assert found and found == KBStore(serial).search_lexical(query, 5)
 
@@ -207,16 +230,11 @@ def test_worker_processes_index_the_same_chunks_and_survive_a_killed_worker(
                 workers[0].kill()  # as the OOM killer would
                 self.killed = 1
 
-    # More files than the workers read ahead (16), so that some are in flight when one worker is killed.
-    for i in range(40):
-        (docs / "notes" / f"note-{i:02d}.txt").parent.mkdir(exist_ok=True)
-        (docs / "notes" / f"note-{i:02d}.txt").write_text(f"第 {i} 号笔记：工单 {1000 + i} 由运维组处理。\n", encoding="utf-8")
-    expected = ingest([docs], Settings(persist_dir=tmp_path / "serial2", ingest_group_files=2, ingest_workers=0),
-                      embeddings=embeddings)
-    killed_kb = Settings(persist_dir=tmp_path / "killed", ingest_group_files=2, ingest_workers=2)
+    # More files (45) than the workers read ahead (16), so that some are in flight when one worker is killed.
+    killed_kb = kb("killed", 2)
     progress = KillOneWorker()
     survived = ingest([docs], killed_kb, embeddings=embeddings, progress=progress)
     assert progress.killed and "an ingest worker process died" in caplog.text
     assert [(o.source, o.status, o.chunks) for o in survived.outcomes] == [(o.source, o.status, o.chunks) for o in expected.outcomes]
-    assert _store_state(killed_kb) == _store_state(Settings(persist_dir=tmp_path / "serial2"))
+    assert _store_state(killed_kb) == _store_state(serial)
     assert not _worker_processes()  # none left behind
