@@ -1,12 +1,19 @@
-"""Prompt lookup decoding against plain decoding: same answers, how much sooner (CPU, the packaged chat model).
+"""Prompt lookup decoding against plain decoding, and bfloat16 decode steps against float32 ones: same answers,
+how much sooner (CPU, the packaged chat model).
 
 For each kept question of one or more `python -m kb_assistant eval DATASET --answers --json F` reports, the
 chain's own prompt over the passages the model was given is generated greedily with every ``--lookup`` value
-in turn (0 = plain ``generate``; the order rotates per question so neither side always runs first), and the
-script reports per value: total seconds, the ratio to plain decoding measured in the same run, and how many
-answers differ from plain decoding's token for token.
+and every ``--weights`` kind in turn (lookup 0 = plain ``generate``; the order rotates per question so no
+variant always runs first), and the script reports per variant: total seconds, the ratio to the first variant
+measured in the same run, how many answers differ from the first variant's token for token, and how many
+contain the gold answer.
 
     python benchmarks/prompt_lookup_bench.py /tmp/xquad_zh.json /tmp/cmrc.json --limit 10 --lookup 0 4 10
+    python benchmarks/prompt_lookup_bench.py /tmp/xquad_zh.json --weights float32 bf16-decode --lookup 10 0
+
+``--weights``: float32 is the model as loaded with ``llm_bf16_decode`` off; bf16-decode a copy of it with its
+linear weights in bfloat16 (:mod:`kb_assistant.llms.bf16_decode`, what ``llm_bf16_decode`` loads on a CPU
+without bfloat16 instructions).
 """
 
 from __future__ import annotations
@@ -27,50 +34,63 @@ def main() -> None:
     parser.add_argument("--lookup", type=int, nargs="+", default=[0, 10], help="draft lengths; 0 = plain")
     parser.add_argument("--max-new-tokens", type=int, default=128)
     parser.add_argument("--llm-model", default=None, help="another chat model (default: the settings' one)")
+    parser.add_argument("--weights", nargs="+", default=["float32"], choices=("float32", "bf16-decode"))
     args = parser.parse_args()
+
+    import copy
 
     import torch
 
     from kb_assistant.config import Settings
+    from kb_assistant.llms.bf16_decode import decode_from_bfloat16
     from kb_assistant.llms.served import make_chat_model
     from kb_assistant.qa import build_qa_chain
 
-    settings = Settings(**({"llm_model": args.llm_model} if args.llm_model else {}))
+    settings = Settings(llm_bf16_decode=False, **({"llm_model": args.llm_model} if args.llm_model else {}))
     llm = make_chat_model(settings, max_new_tokens=args.max_new_tokens)
+    models = {"float32": llm.model}
+    if "bf16-decode" in args.weights:
+        models["bf16-decode"] = copy.deepcopy(llm.model)
+        decode_from_bfloat16(models["bf16-decode"])
     chain = build_qa_chain(None, llm)  # type: ignore[arg-type]
     tokenizer, eos = llm.tokenizer, llm._eos_ids()
     rows = [r for path in args.reports for r in records_of(path, {"answerable"}, args.limit)]
-    seconds = {n: 0.0 for n in args.lookup}
-    tokens = {n: 0 for n in args.lookup}
-    differ = {n: 0 for n in args.lookup}
+    variants = [(w, n) for w in args.weights for n in args.lookup]
+    first = variants[0]
+    seconds = dict.fromkeys(variants, 0.0)
+    tokens = dict.fromkeys(variants, 0)
+    differ = dict.fromkeys(variants, 0)
+    gold = dict.fromkeys(variants, 0)
     for i, r in enumerate(rows):
         messages = chain.messages(r.get("standalone") or r["question"], [], documents(r))
         ids = tokenizer(llm.render_prompt(messages), add_special_tokens=False, return_tensors="pt")["input_ids"]
-        outputs: dict[int, list[int]] = {}
-        order = args.lookup[i % len(args.lookup):] + args.lookup[: i % len(args.lookup)]
-        for n in order:
+        outputs: dict[tuple[str, int], list[int]] = {}
+        for weights, n in variants[i % len(variants):] + variants[: i % len(variants)]:
             extra = {"prompt_lookup_num_tokens": n} if n else {}
             started = time.perf_counter()
             with torch.inference_mode():
-                out = llm.model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), do_sample=False,
-                                         max_new_tokens=args.max_new_tokens, eos_token_id=eos,
-                                         pad_token_id=tokenizer.pad_token_id, **extra)
-            seconds[n] += time.perf_counter() - started
-            outputs[n] = out[0, ids.shape[1]:].tolist()
-            tokens[n] += len(outputs[n])
-        for n in args.lookup:
-            if outputs[n] != outputs[args.lookup[0]]:
-                differ[n] += 1
-                print(json.dumps({"question": r["question"], "lookup": n, "gold": r["gold"],
-                                  "answer": tokenizer.decode(outputs[n], skip_special_tokens=True),
-                                  "plain": tokenizer.decode(outputs[args.lookup[0]], skip_special_tokens=True)},
+                out = models[weights].generate(input_ids=ids, attention_mask=torch.ones_like(ids), do_sample=False,
+                                               max_new_tokens=args.max_new_tokens, eos_token_id=eos,
+                                               pad_token_id=tokenizer.pad_token_id, **extra)
+            seconds[weights, n] += time.perf_counter() - started
+            outputs[weights, n] = out[0, ids.shape[1]:].tolist()
+            tokens[weights, n] += len(outputs[weights, n])
+        golds = r["gold"] if isinstance(r["gold"], list) else [r["gold"]]
+        for variant in variants:
+            text = tokenizer.decode(outputs[variant], skip_special_tokens=True)
+            gold[variant] += any(g and g in text for g in golds)
+            if outputs[variant] != outputs[first]:
+                differ[variant] += 1
+                print(json.dumps({"question": r["question"], "variant": variant, "gold": r["gold"], "answer": text,
+                                  "first": tokenizer.decode(outputs[first], skip_special_tokens=True)},
                                  ensure_ascii=False), file=sys.stderr)
-    base = seconds[args.lookup[0]]
-    for n in args.lookup:
-        print(json.dumps({"lookup": n, "answers": len(rows), "seconds": round(seconds[n], 1),
-                          "seconds_per_answer": round(seconds[n] / len(rows), 2), "tokens": tokens[n],
-                          f"speedup_vs_{args.lookup[0]}": round(base / seconds[n], 2),
-                          f"answers_differing_from_{args.lookup[0]}": differ[n]}))
+    name = "_".join(map(str, first))
+    for weights, n in variants:
+        v = (weights, n)
+        print(json.dumps({"weights": weights, "lookup": n, "answers": len(rows), "seconds": round(seconds[v], 1),
+                          "seconds_per_answer": round(seconds[v] / len(rows), 2), "tokens": tokens[v],
+                          "gold_contained": gold[v], f"speedup_vs_{name}": round(seconds[first] / seconds[v], 2),
+                          f"answers_differing_from_{name}": differ[v]}))
 
 
 if __name__ == "__main__":
