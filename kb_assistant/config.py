@@ -109,10 +109,6 @@ class Settings(BaseSettings):
     loading is refused with the plan's figures when it does not fit, and auto/balanced spread the weights within
     it (e.g. 24 for two 24 GB cards, less where the embedding model shares the card); default: free memory."""
     llm_dtype: Literal["auto", "bfloat16", "float16", "float32"] = "auto"
-    llm_bf16_decode: bool = True
-    """With `llm_dtype` auto on a CPU without bfloat16 instructions (so the chat model runs in float32): keep its
-    linear weights in bfloat16 and decode from them (half the bytes a token reads, half the memory), prompts still
-    multiplied in float32. false: float32 throughout."""
     llm_quantization: Literal["none", "8bit", "4bit"] = "none"
     llm_engine: Literal["auto", "plain", "batched"] = "auto"
     """auto: the batching engine (continuous batching, CUDA-graph decoding) on a CUDA GPU for Llama-style models
@@ -139,8 +135,7 @@ class Settings(BaseSettings):
     """Prompt lookup decoding in plain `generate`: each step drafts up to this many tokens by finding the last words
     in the prompt and checks them in one pass. Answers copy the documents' words, so the answer comes 1.7x sooner
     on CPU, token for token the model's own greedy choice (bf16 rounding can tip a near-tie); 0: off. Not used by
-    the batching engine, under a grammar, for XVERSE's own modelling code, or where `llm_bf16_decode` applies
-    (there one-token steps are the faster way)."""
+    the batching engine, under a grammar, or for XVERSE's own modelling code."""
     llm_stop_repeats: bool = True
     """End an answer once it repeats a stretch of 64 characters of itself word for word (a list item again with a new
     number, a sentence again): a small model's loop runs to the token limit otherwise. Code blocks, tool calls and

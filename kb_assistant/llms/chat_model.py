@@ -283,8 +283,6 @@ class LocalChatModel(BaseChatModel):
         cancel = threading.Event()
         streamer = QueueStreamer(self.tokenizer, out)
 
-        from kb_assistant.llms.bf16_decode import decodes_from_bfloat16
-
         engine = self.batching_engine()
         constraint = self._output_constraint(tools, overrides, bare_parallel=not after_tool_result(messages))
         extra: dict[str, Any] = {}
@@ -292,7 +290,7 @@ class LocalChatModel(BaseChatModel):
             from transformers import LogitsProcessorList
 
             extra["logits_processor"] = LogitsProcessorList([constraint])
-        elif self.prompt_lookup and self.spec.prompt_lookup and not decodes_from_bfloat16(self.model):
+        elif self.prompt_lookup and self.spec.prompt_lookup:
             # Answers copy the documents' words: drafting them from the prompt lets one pass check several
             # tokens. Every kept token is the model's own greedy choice (only bf16 rounding of a several-token
             # pass can tip a near-tie: 1 answer of 20 in benchmarks/prompt_lookup_bench.py).

@@ -186,9 +186,8 @@ def load_model(reference: str, settings: Settings) -> LoadedModel:
     tokenizer = AutoTokenizer.from_pretrained(str(path), trust_remote_code=spec.trust_remote_code)
     model = AutoModelForCausalLM.from_pretrained(str(path), **kwargs)
     model.eval()
-    if (device_map == "cpu" and dtype == "float32" and settings.llm_dtype == "auto" and settings.llm_bf16_decode
-            and precision == dtype and settings.llm_engine != "batched"):  # the engine lays out its own weights
-        from kb_assistant.llms.bf16_decode import decode_from_bfloat16
+    if device_map == "cpu" and precision == "float32":
+        from kb_assistant.cpu_linear import linear_through_onednn
 
-        decode_from_bfloat16(model)
+        linear_through_onednn(model)
     return LoadedModel(model=model, tokenizer=tokenizer, spec=spec, path=path)
