@@ -38,8 +38,10 @@ def main() -> None:
             repeats = 3 if rows <= 11 or out_features > 100_000 else 5
             times: dict[str, list[float]] = {"torch": [], "onednn": []}
             for _ in range(2):
-                times["torch"].append(_ms(lambda: [F.linear(x, w) for w in picked], repeats) / len(picked))
-                times["onednn"].append(_ms(lambda: [_onednn_linear(x, w, None) for w in picked], repeats) / len(picked))
+                times["torch"].append(_ms(lambda x=x, picked=picked: [F.linear(x, w) for w in picked], repeats)
+                                      / len(picked))
+                times["onednn"].append(_ms(lambda x=x, picked=picked: [_onednn_linear(x, w, None) for w in picked],
+                                           repeats) / len(picked))
             torch_ms, onednn_ms = min(times["torch"]), min(times["onednn"])
             print(json.dumps({"shape": [out_features, in_features], "rows": rows, "torch_ms": round(torch_ms, 2),
                               "onednn_ms": round(onednn_ms, 2), "speedup": round(torch_ms / onednn_ms, 2)}))

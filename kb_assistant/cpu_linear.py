@@ -3,11 +3,11 @@
 On a CPU without bfloat16 instructions the chat model runs in float32 (:func:`kb_assistant.llms.loading.choose_dtype`),
 as does the embedding model for a one-off question (int8 pays from the first batch of 32 texts), and
 ``torch.nn.Linear`` multiplies through MKL. On the 2-core AMD EPYC (AVX2) this project is tested on, oneDNN's
-inner product (the kernel PyTorch's own compiler uses for linear layers on CPUs) computed the same products 2x
-sooner for one row (a decode step, weights read from memory: 0.84 against 1.65 ms for a 4,864 x 896 matrix;
-the output layer 21 against 52 ms), 2.4x for 11 rows (a prompt lookup pass) and 1.1-1.7x for prompts of 300-700
-rows (``benchmarks/cpu_linear_bench.py``). Same float32 arithmetic, summed in another order (differences of
-1e-6). Figures on the packaged model: README "Answer quality".
+inner product (the kernel PyTorch's own compiler uses for linear layers on CPUs) computed the same products
+1.4-2.4x sooner for one row (a decode step, weights read from memory: 0.73 against 1.67 ms for a 4,864 x 896
+matrix, the output layer 20 against 48 ms), 1.7-3.3x for 11 rows (a prompt lookup pass) and 1.2-1.6x for
+prompts of 300-700 rows (``benchmarks/cpu_linear_bench.py``). Same float32 arithmetic, summed in another order
+(differences of 1e-6). Figures on the packaged model: README "Answer quality".
 """
 
 from __future__ import annotations

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from kb_assistant.config import Settings
 from kb_assistant import cpu_linear
-from kb_assistant.llms import loading
+from kb_assistant.config import Settings
 from kb_assistant.cpu_linear import OneDnnLinear, linear_through_onednn
+from kb_assistant.llms import loading
 from tests.tiny_model import build_tiny_model
 
 
