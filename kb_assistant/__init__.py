@@ -16,8 +16,8 @@ __version__ = "0.1.0"
 # OpenMP threads that wait for work sleep instead of spinning, unless the user chose (read when torch's OpenMP
 # runtime loads, so only where torch comes after this package). Spinning threads keep the cores from everything
 # else: the server's generation beside an ingest, two processes sharing a laptop's cores. Two processes generating
-# at once on 2 cores took 10-11 s a generation against 34 s spinning (64 s with oneDNN's linear layers), one alone
-# 5.8 against 5.5 s (README "Answer quality").
+# at once on 2 cores took 9.5 s a generation against 51 s with OpenMP's default (one alone: 5.5 against 5.1 s;
+# benchmarks/contention_bench.py).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 _EXPORTS = {
