@@ -36,7 +36,10 @@ def onednn_works() -> bool:
     try:
         if not torch.backends.mkldnn.is_available():
             return False
-        x, weight, bias = torch.randn(3, 64), torch.randn(32, 64), torch.randn(32)
+        # fixed values, not torch.randn: loading a model must not move the caller's random state
+        x = torch.linspace(-1.0, 1.0, 3 * 64).reshape(3, 64)
+        weight = torch.linspace(-0.5, 0.7, 32 * 64).reshape(64, 32).T.contiguous()
+        bias = torch.linspace(-0.1, 0.1, 32)
         return bool(torch.allclose(_onednn_linear(x, weight, bias), torch.nn.functional.linear(x, weight, bias),
                                    atol=1e-4))
     except (AttributeError, RuntimeError) as error:

@@ -25,7 +25,9 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, torch.nn.Modul
 def test_the_model_computes_what_it_did_with_the_same_weights(tiny) -> None:  # type: ignore[no-untyped-def]
     _, model = tiny
     fast = copy.deepcopy(model)
+    random_state = torch.get_rng_state()
     assert linear_through_onednn(fast) == 2 * 7 + 1  # 2 layers x (q, k, v, o, gate, up, down), the output layer
+    assert torch.equal(torch.get_rng_state(), random_state)  # a seeded caller's sampling is not moved
     assert {type(m) for m in fast.modules() if isinstance(m, torch.nn.Linear)} == {OneDnnLinear}
     assert fast.lm_head.weight is fast.model.embed_tokens.weight  # tied weights stay tied
     prompt = torch.randint(0, model.config.vocab_size, (2, 30))
