@@ -93,10 +93,9 @@ class SentenceEncoder:
         # (it parses the 17 MB file again in Python). Questions and answer checks need only the fast one.
         self.fast = _fast_tokenizer(self.folder)
         self.auto_model = AutoModel.from_pretrained(str(folder), dtype=torch.float32).to(device).eval()
-        if self.auto_model.device.type == "cpu":
-            from kb_assistant.cpu_linear import linear_through_onednn
+        from kb_assistant.cpu_linear import linear_through_onednn
 
-            linear_through_onednn(self.auto_model)
+        linear_through_onednn(self.auto_model)  # on the CPU; a GPU's layers stay as they are
         self.model: Any = self.auto_model
         self.layout = layout
         self.prompts = dict(layout.prompts)

@@ -186,8 +186,7 @@ def load_model(reference: str, settings: Settings) -> LoadedModel:
     tokenizer = AutoTokenizer.from_pretrained(str(path), trust_remote_code=spec.trust_remote_code)
     model = AutoModelForCausalLM.from_pretrained(str(path), **kwargs)
     model.eval()
-    if device_map == "cpu" and precision == "float32":
-        from kb_assistant.cpu_linear import linear_through_onednn
+    from kb_assistant.cpu_linear import linear_through_onednn
 
-        linear_through_onednn(model)
+    linear_through_onednn(model)  # its float32 layers on the CPU, if any
     return LoadedModel(model=model, tokenizer=tokenizer, spec=spec, path=path)
