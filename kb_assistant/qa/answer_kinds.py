@@ -62,6 +62,11 @@ def only_an_article(term: Term, question: str) -> bool:
     return term.kind == "cjk" and bool(_INDEFINITE.fullmatch(term.text)) and not _ASKS_NUMBER.search(question)
 
 
+def asks_for_number(question: str) -> bool:
+    """Whether ``question`` is answered by a number: how many, how much, how long, which year."""
+    return bool(_ASKS_NUMBER.search(question) or _ASKS_YEAR.search(question))
+
+
 def quote_gives_no_reason(question: str, quote: str) -> bool:
     """Whether ``question`` asks why and ``quote`` states no reason: for "使用分隔符为什么能防止提示词注入？" the
     sentence that repeats the question's words ("使用分隔符尤其重要的是可以防止提示词注入") is its premise, not

@@ -18,8 +18,9 @@ sentence is replaced by one that does. When nothing is left (or the model gave n
 the best sentence of the chunks that answers the question is quoted instead ("根据资料[1]：……"); when no
 sentence does, the answer is the refusal. The quote also replaces supported sentences whose evidence is
 clearly less about the question than it (``min_quote_gain``): a true fact from the sentence next to the one
-that answers is still a wrong answer. An FAQ's answer to its own question replaces them when its question holds
-more of the question's terms, or all of them.
+that answers is still a wrong answer; so is a number read from beside the one asked for (another clause's, or a
+count of other things): the sentence that holds the number asked for is quoted. An FAQ's answer to its own
+question replaces them when its question holds more of the question's terms, or all of them.
 """
 
 from __future__ import annotations
@@ -30,7 +31,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from kb_assistant.qa.answer_kinds import only_an_article, quote_gives_no_reason, unnamed_answer
+from kb_assistant.qa.answer_kinds import (
+    asks_for_number,
+    only_an_article,
+    quote_gives_no_reason,
+    unnamed_answer,
+)
 from kb_assistant.qa.answer_text import is_refusal
 from kb_assistant.qa.claims import (
     NOTHING_NEW,
@@ -56,6 +62,7 @@ from kb_assistant.qa.evidence import (
     table_header,
 )
 from kb_assistant.qa.faq import drops_the_name, entry_asks_more
+from kb_assistant.qa.number_clauses import counted_elsewhere, number_from_other_clause
 from kb_assistant.qa.prompts import NOT_FOUND, language_of
 from kb_assistant.qa.terms import (
     KBRarity,
@@ -71,6 +78,9 @@ from kb_assistant.qa.terms import (
 Status = Literal["answered", "extractive", "refused"]
 OTHER_COLUMN = "its number is in another column than the one asked for"
 """Also a number under another key than the one asked for ("大": 10.95 for the medium size)."""
+OTHER_CLAUSE = "its number is in a clause about something else than what is asked"
+"""The number stands in a clause that lacks the question's words another clause beside it holds, with a number
+(:mod:`kb_assistant.qa.number_clauses`): that clause's sentence is quoted."""
 
 
 @dataclass
@@ -160,6 +170,10 @@ class GroundingCheck:
         rows = [c.evidence for c in claims if c.reason.startswith(OTHER_COLUMN) and c.evidence]
         if quote is None and rows and not kept:
             quote = (rows[0], 0.0)  # the row the draft read its number from, under its header: both cells shown
+        moved = next((c.evidence for c in claims if c.reason == OTHER_CLAUSE and c.evidence), None)
+        if moved is not None and not kept:  # the sentence the question's words point to holds the number asked for
+            quote = (moved, scores[(moved.number, moved.start)][1] if (moved.number, moved.start) in scores else 0.0)
+            corrections.append("the answer's number was read beside the one asked for; quoted the sentence that has it")
         better = self._quote_answers_better(question, kept, scores, quote, passages) if kept else None
         if kept and not better:
             return Verdict(compose(kept, question), "answered", claims, corrections, first_evidence(kept))
@@ -244,6 +258,12 @@ class GroundingCheck:
         if not self._about_the_question(claim, about):
             claim.reason = f"its source is not about the question (relevance {claim.relevance:.2f})"
             return
+        if numbers and asks_for_number(about.question):
+            other = (counted_elsewhere(about.question, numbers, span, sentences[best - 1])
+                     or number_from_other_clause(asked, numbers, span, sentences[best - 1]))
+            if other is not None:
+                claim.reason, claim.evidence = OTHER_CLAUSE, other
+                return
         claim.support, claim.evidence, claim.kept = support_numbers, span, True
         wrong = [n for n in claim.cited if n not in support_numbers]
         if wrong or not claim.cited:

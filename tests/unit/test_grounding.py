@@ -783,3 +783,38 @@ def test_a_quotation_typed_with_two_opening_marks_does_not_swallow_its_paragraph
     assert [s for s, _, _ in split_sentences(text)] == [
         "这个教堂充当地下铁路的一个“车站“，收容过大约5000奴隶。", "1839年，第二浸信会开办了该市第一所黑人学校。",
     ]
+
+
+def test_a_number_from_a_clause_about_something_else_is_not_the_answer(check: GroundingCheck) -> None:
+    """"…新教徒的比例是多少？" was answered 5, the share of the clause before ("希腊东正教徒占 5%"): every word is in the
+    source. The sentence is quoted instead; the right number stays, and so does a number whose clause takes the
+    question's words from the clause before it ("墓道宽4.6米，全长13.23米") or after it ("1988年，张三被选入名人堂")."""
+    census = [Passage("根据 2010 年的调查，本市 80 万居民中，汉族占 91.5%，回族占 5%，满族占 2.8%。十年后，满族居民增至 3.1%。",
+                      "人口")]
+    question = "2010 年本市居民中满族的比例是多少？"
+    wrong = check.check(question, "2010 年本市居民中满族的比例是 5%。", census)
+    assert "clause about something else" in wrong.claims[0].reason
+    assert wrong.status == "extractive" and "满族占 2.8%" in wrong.answer
+    assert check.check(question, "2010 年本市居民中满族的比例是 2.8%。", census).status == "answered"
+    tomb = [Passage("陵墓坐北朝南。陵墓的墓道宽4.6米，全长13.23米，向北延伸至墓室。", "陵墓")]
+    assert check.check("陵墓的墓道有多长？", "陵墓的墓道全长13.23米。", tomb).status == "answered"
+    career = [Passage("张三是一名篮球运动员。1981年，张三宣布退役。1988年，张三被选入篮球名人堂。", "张三")]
+    question = "张三在哪一年被选入篮球名人堂？"
+    assert check.check(question, "张三在1988年被选入篮球名人堂。", career).status == "answered"
+    wrong = check.check(question, "张三在1981年被选入篮球名人堂。", career)
+    assert wrong.status == "extractive" and "1988年，张三被选入篮球名人堂" in wrong.answer
+
+
+def test_a_count_of_something_else_is_not_the_count_asked_for(check: GroundingCheck) -> None:
+    """"最初有多少移居者在马纳金镇定居?" was answered 148, the number of the sentence before ("148名胡格诺派信徒"); the
+    source counts the settlers with 390. Its sentence is quoted instead; the right count stays."""
+    valley = [Passage("1700年，数百户移民迁到河谷镇。1705年，议会承认了仍住在河谷镇的148户人家。在这个偏远的定居点，"
+                      "最初的 390 名移民中有许多人已经离开。", "河谷镇")]
+    question = "最初有多少移民在河谷镇定居？"
+    wrong = check.check(question, "148名移民在河谷镇定居。", valley)
+    assert wrong.status == "extractive" and "最初的 390 名移民" in wrong.answer
+    assert check.check(question, "最初有 390 名移民在河谷镇定居。", valley).status == "answered"
+    english = [Passage("In 1705 the assembly naturalised the 148 families still living in the town. Of the first 390 "
+                       "settlers, many had died.", "The town")]
+    wrong = check.check("How many settlers first came to the town?", "148 settlers first came to the town.", english)
+    assert wrong.status == "extractive" and "390 settlers" in wrong.answer

@@ -1,0 +1,122 @@
+"""A number the answer took from beside the one asked for.
+
+The small model answers "1901 年华沙人口中新教徒的比例是多少？" with 5, read from "希腊东正教徒占 5%" in "根据 1901 年的人口普查，
+……天主教徒占 56.2%，犹太人占 35.7%，希腊东正教徒占 5%，新教徒占 2.8%。", and "最初有多少移居者在马纳金镇定居?" with 148, from
+"仍然居住在马纳金镇的148名胡格诺派信徒" a sentence before "最初的 390 名移居者". Every word of such an answer is in its source,
+which is about the question: the grounding check's word and relevance tests pass it. What tells it apart is where
+the number stands:
+
+- :func:`counted_elsewhere`: the question counts something ("多少移居者", "how many settlers") and the source writes
+  another number before that noun, never the answer's;
+- :func:`number_from_other_clause`: the answer's number stands in a clause that lacks words of the question which
+  a later clause of the sentence, or a clause of a sentence beside it, holds with a number of the same unit (prose's
+  counterpart of a table's other column, :func:`kb_assistant.qa.evidence.asked_column`). A clause takes the words
+  of the clauses before it in its sentence ("墓道宽4.6米，全长13.23米" says the 墓道's length in its second clause)
+  and of the clauses after it that hold no number ("1988年，昂塞尔德被选入篮球名人堂": the year leads the sentence).
+"""
+
+from __future__ import annotations
+
+import re
+
+from kb_assistant.qa.evidence import Span
+from kb_assistant.qa.terms import Term, TermIndex, normalise
+
+_CLAUSE_END = re.compile(r"[，,；;]\s*")
+"""Where a sentence's clauses part. Not at "、" (items of one list share their clause's words) nor at a colon
+(a label and its value: :func:`kb_assistant.qa.evidence.asked_label` reads those)."""
+
+MIN_GAIN = 0.15
+"""How much more of the question's weighted terms the other clause must hold than the number's own."""
+
+_COUNTED_ZH = re.compile(r"(?:多少|几)([个位名人条种件座所家项倍层届次只台辆艘架本张部吨米元岁年天]?)(?P<noun>[\u4e00-\u9fff]{2,8})")
+_COUNTED_EN = re.compile(r"\bhow many (?P<noun>[a-z][a-z\- ]{2,40})", re.IGNORECASE)
+_MEASURE_ZH = "[个位名人条种件座所家项倍层届次只台辆艘架本张部]"
+_NUMBER = r"(?<![\d.])(\d+(?:[.,]\d+)*)"
+
+
+def window(sentences: list[tuple[str, int, int]], span: Span) -> range:
+    """Indexes of the evidence's sentences (``span``) and one sentence either side."""
+    position = next((i for i, s in enumerate(sentences) if s[1] <= span.start < s[2]), 0)
+    last = max((i for i, s in enumerate(sentences) if position <= i and s[1] < span.end), default=position)
+    return range(max(position - 1, 0), min(last + 2, len(sentences)))
+
+
+def counted_elsewhere(question: str, numbers: list[Term], span: Span,
+                      sentences: list[tuple[str, int, int]]) -> Span | None:
+    """The sentence where another number counts what ``question`` asks the count of, when none of the claim's
+    ``numbers`` does in the evidence's sentences: "最初的 390 名移居者" for "最初有多少移居者在马纳金镇定居?" answered 148
+    ("148名胡格诺派信徒"). The counted noun is the question's longest run after 多少 / 几 (and a measure word) or
+    "how many" that the sentences write right after a number."""
+    match = _COUNTED_ZH.search(question) or _COUNTED_EN.search(question)
+    if not match or not numbers:
+        return None
+    rest, english = match.group("noun"), match.re is _COUNTED_EN
+    wanted = {t.text for t in numbers}
+    around = [sentences[i] for i in window(sentences, span)]
+    prefixes = ([" ".join(rest.split()[:n]) for n in range(len(rest.split()), 0, -1)] if english
+                else [rest[:n] for n in range(len(rest), 1, -1)])
+    for noun in prefixes:
+        measure = r"\s*" if english else rf"\s*[万亿千百]?{_MEASURE_ZH}?\s*"
+        pattern = re.compile(_NUMBER + measure + re.escape(noun.lower()) + (r"\b" if english else ""))
+        found = [(sentence, m.group(1).replace(",", "")) for sentence in around
+                 for m in pattern.finditer(normalise(sentence[0]))]
+        if not found:
+            continue
+        if any(value in wanted for _, value in found):
+            return None
+        text, start, end = found[0][0]
+        return Span(span.number, text, start, end)
+    return None
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of a sentence."""
+    return [piece for piece in _CLAUSE_END.split(text) if piece.strip()]
+
+
+def unit(text: str, number: str) -> str:
+    """What ``number`` counts in ``text``: the character after it (its multiplier 万/亿/千/百 passed over), or the word
+    after it in English ("%", "年", "幅", "settlers"); "" at the end of the text."""
+    match = re.search(r"(?<![\d.])" + re.escape(number) + r"(?![\d.])\s*[万亿千百]?\s*([a-z]+|\S)?", normalise(text))
+    return (match.group(1) or "") if match else ""
+
+
+def number_from_other_clause(asked: list[Term], numbers: list[Term], span: Span,
+                             sentences: list[tuple[str, int, int]]) -> Span | None:
+    """The sentence holding the clause that the question's words point to, when the claim's ``numbers`` (numbers
+    the question does not hold) stand only in clauses of the evidence's sentences that lack words of the question
+    which that clause, holding a number of the same unit (:func:`unit`), has (each clause read with the clauses before it in its
+    sentence and those after it up to the next that holds a number); None when the numbers stand in the best clause, or no clause is clearly better (``MIN_GAIN``)."""
+    if not numbers:
+        return None
+    # (sentence, the clause's numbers with their units, its words with the clauses before it and those it leads)
+    numbered: list[tuple[int, dict[str, str], TermIndex]] = []
+    for i in window(sentences, span):
+        parts = clauses(sentences[i][0])
+        counted = [k for k, clause in enumerate(parts) if TermIndex.of(clause).numbers]
+        for k, following in zip(counted, [*counted[1:], len(parts)], strict=False):
+            own = {number: unit(parts[k], number) for number in TermIndex.of(parts[k]).numbers}
+            numbered.append((i, own, TermIndex.of("，".join(parts[:following]))))
+    wanted = {t.text for t in numbers}
+    held = [index for _, own, index in numbered if wanted & own.keys()]
+    units = {u for _, own, _ in numbered for number, u in own.items() if number in wanted}
+    # a count of the same things, a year for a year: "在 1857 年，……捐赠了 233 幅画作" answers when with 1857
+    others = [(i, index) for i, own, index in numbered if not wanted & own.keys() and units & set(own.values())]
+    total = sum(t.weight for t in asked)
+    if not held or not others or total <= 0:
+        return None
+    # the words that tell the numbered clauses apart: in some of them, not in all
+    telling = [t for t in asked if t.kind != "number"
+               and 0 < sum(index.has(t) for _, _, index in numbered) < len(numbered)]
+
+    def share(index: TermIndex) -> float:
+        return sum(t.weight for t in telling if index.has(t)) / total
+
+    best_sentence, best = max(others, key=lambda item: share(item[1]))
+    if share(best) < max(share(index) for index in held) + MIN_GAIN:
+        return None
+    if not any(best.has(t) and not any(index.has(t) for index in held) for t in telling):
+        return None
+    text, start, end = sentences[best_sentence]
+    return Span(span.number, text, start, end)
