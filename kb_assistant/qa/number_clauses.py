@@ -58,7 +58,7 @@ def counted_elsewhere(question: str, numbers: list[Term], span: Span,
                 else [rest[:n] for n in range(len(rest), 1, -1)])
     for noun in prefixes:
         measure = r"\s*" if english else rf"\s*[万亿千百]?{_MEASURE_ZH}?\s*"
-        pattern = re.compile(_NUMBER + measure + re.escape(noun.lower()) + (r"\b" if english else ""))
+        pattern = re.compile(_NUMBER + measure + re.escape(normalise(noun)) + (r"\b" if english else ""))
         found = [(sentence, m.group(1).replace(",", "")) for sentence in around
                  for m in pattern.finditer(normalise(sentence[0]))]
         if not found:

@@ -133,9 +133,16 @@ class Term:
 
 
 def normalise(text: str) -> str:
-    """NFKC (full-width to half-width), lower case, thousands separators dropped: the form terms are matched in."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    """NFKC (full-width to half-width), lower case, thousands separators dropped, Chinese in simplified characters
+    (:func:`simplified`): the form terms are matched in."""
+    text = simplified(unicodedata.normalize("NFKC", text).lower())
     return re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
+
+
+def simplified(text: str) -> str:
+    """``text`` with traditional Chinese characters written as simplified ones, one for one: the 0.5B model often
+    answers a traditional-Chinese source in simplified characters ("韩国" for 韓國), and the same word must match."""
+    return text.translate(_simplified_table()) if HAN.search(text) else text
 
 
 @functools.cache
@@ -315,7 +322,7 @@ class TermIndex:
             # "Transformer-Decoder" where a slide wrote "Transformer- Decoder"
             spaced = r"\s*-\s*".join(map(re.escape, term.text.split("-")))
             return "-" in term.text and re.search(spaced, self.text) is not None
-        return term.text in self.text
+        return simplified(term.text) in self.text
 
     def has_near(self, term: Term) -> bool:
         """``has``, and for a plain English word of five letters or more, also one letter off (a question's
