@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -21,3 +22,18 @@ EAST_ASIAN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\
 def is_chinese(text: str) -> bool:
     """Whether ``text`` holds a Han ideograph: the test for answering, splitting and scoring it as Chinese."""
     return HAN.search(text) is not None
+
+
+def simplified(text: str) -> str:
+    """``text`` with traditional Chinese characters written as simplified ones, one for one (zhconv's table, from
+    MediaWiki's; its entries of one character): where words are matched or searched, 臺北 is 台北 and 韓國 is 韩国.
+    jieba's dictionary is simplified Chinese, so traditional text is also cut into words better this way."""
+    return text.translate(_simplified_table()) if HAN.search(text) else text
+
+
+@functools.cache
+def _simplified_table() -> dict[int, str]:
+    from zhconv import zhconv
+
+    zhconv.loaddict()
+    return {ord(a): b for a, b in zhconv.zhcdicts["zh2Hans"].items() if len(a) == 1 and len(b) == 1}

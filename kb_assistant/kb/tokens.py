@@ -11,6 +11,8 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from kb_assistant.cjk import simplified
+
 logger = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
@@ -23,7 +25,7 @@ _ENGLISH_WORD = re.compile(r"[a-z]+")
 jieba_lock = threading.Lock()
 """jieba's lazy initialisation is not thread-safe: every user of jieba in the package holds this lock."""
 
-TOKENIZER_VERSION = "jieba-search+snowball-english/1"
+TOKENIZER_VERSION = "jieba-search+snowball-english+simplified/2"
 """Changes whenever ``tokenize`` would split a text differently: an index saved by another version is rebuilt."""
 
 
@@ -61,13 +63,14 @@ def known_tokens(tokens: Mapping[str, Sequence[str]]) -> Iterator[None]:
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-cased search tokens: jieba's search-mode words for Chinese; English words stemmed (Snowball), so
-    "increases" finds "increased"; other words as they are."""
+    """Lower-cased search tokens: jieba's search-mode words for Chinese, in simplified characters (a question
+    written in either script finds a passage written in the other, and jieba's dictionary cuts traditional text
+    better so); English words stemmed (Snowball), so "increases" finds "increased"; other words as they are."""
     known = _known.get(text)
     if known is not None:
         return list(known)
     with jieba_lock:
-        words = jieba_module().lcut_for_search(text.lower())
+        words = jieba_module().lcut_for_search(simplified(text.lower()))
     stem = english_stem()
     return [
         stem(w) if _ENGLISH_WORD.fullmatch(w) else w

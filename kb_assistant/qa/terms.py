@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kb_assistant.cjk import HAN, HAN_RUNS
+from kb_assistant.cjk import HAN, HAN_RUNS, simplified
 from kb_assistant.kb.tokens import english_stem, jieba_lock, jieba_module, tokenize
 
 logger = logging.getLogger(__name__)
@@ -134,15 +134,10 @@ class Term:
 
 def normalise(text: str) -> str:
     """NFKC (full-width to half-width), lower case, thousands separators dropped, Chinese in simplified characters
-    (:func:`simplified`): the form terms are matched in."""
+    (the 0.5B model often answers a traditional-Chinese source in simplified ones, "韩国" for 韓國): the form terms
+    are matched in."""
     text = simplified(unicodedata.normalize("NFKC", text).lower())
     return re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
-
-
-def simplified(text: str) -> str:
-    """``text`` with traditional Chinese characters written as simplified ones, one for one: the 0.5B model often
-    answers a traditional-Chinese source in simplified characters ("韩国" for 韓國), and the same word must match."""
-    return text.translate(_simplified_table()) if HAN.search(text) else text
 
 
 @functools.cache
@@ -237,25 +232,15 @@ def _hmm_helps(run: str) -> bool:
     return len(held) <= _MODEL_CHARS and sum(c not in seen for c in held) <= _UNSEEN_CHARS
 
 
-@functools.cache
-def _simplified_table() -> dict[int, str]:
-    """Traditional Chinese characters to simplified ones, character for character (zhconv's table, from
-    MediaWiki's; its entries of one character)."""
-    from zhconv import zhconv
-
-    zhconv.loaddict()
-    return {ord(a): b for a, b in zhconv.zhcdicts["zh2Hans"].items() if len(a) == 1 and len(b) == 1}
-
-
 def _tagged_words(run: str) -> list[tuple[str, str, str]]:
     """A Chinese run's words as (word as written, simplified, part of speech); call with ``jieba_lock`` held.
 
     jieba's dictionary and HMM are simplified Chinese: traditional text is cut and tagged in its simplified form
     (a 300-character drcd_dev passage: 0.68 s -> 19 ms, 52% -> 66% of words found in the dictionary rather than
     left single) and each word is taken back in the characters the text uses, which the sources use too."""
-    simplified = run.translate(_simplified_table())
+    plain = simplified(run)
     words, start = [], 0
-    for w in _posseg().lcut(simplified, HMM=_hmm_helps(simplified)):
+    for w in _posseg().lcut(plain, HMM=_hmm_helps(plain)):
         words.append((run[start : start + len(w.word)], w.word, w.flag))
         start += len(w.word)
     return words
@@ -283,12 +268,12 @@ def claimed_terms(text: str) -> list[Term]:
     if cjk_runs:
         with jieba_lock:
             words = [tagged for run in cjk_runs for tagged in _tagged_words(run)]
-        for word, simplified, flag in words:
-            if _asks(simplified) or not HAN.search(word):
+        for word, plain, flag in words:
+            if _asks(plain) or not HAN.search(word):
                 continue
-            numeric = flag == "m" and bool(_CHINESE_NUMERAL.search(simplified))
-            strict = ((flag.startswith(_STRICT_POS[:4]) and not _phrase_tagged_as_name(simplified, flag)) or numeric
-                      or simplified in _COMPARING_ZH)
+            numeric = flag == "m" and bool(_CHINESE_NUMERAL.search(plain))
+            strict = ((flag.startswith(_STRICT_POS[:4]) and not _phrase_tagged_as_name(plain, flag)) or numeric
+                      or plain in _COMPARING_ZH)
             terms.append(Term(word, "cjk", strict, float(len(word))))
     return terms
 

@@ -138,7 +138,8 @@ def test_runs_the_hmm_can_only_guess_at_are_tagged_from_the_dictionary() -> None
 
     import jieba.posseg
 
-    from kb_assistant.qa.terms import _simplified_table, claimed_terms
+    from kb_assistant.cjk import _simplified_table
+    from kb_assistant.qa.terms import claimed_terms
 
     rng = random.Random(0)
     simplified = [c for c in range(0x4E00, 0x9FA6) if c not in _simplified_table()]
