@@ -37,3 +37,28 @@ def _simplified_table() -> dict[int, str]:
 
     zhconv.loaddict()
     return {ord(a): b for a, b in zhconv.zhcdicts["zh2Hans"].items() if len(a) == 1 and len(b) == 1}
+
+
+def is_traditional(text: str) -> bool:
+    """Whether ``text`` is written in traditional Chinese: more of its characters are only traditional (臺, 書, 國)
+    than only simplified (书, 国)."""
+    traditional_only, simplified_only = _script_tables()
+    return sum(c in traditional_only for c in text) > sum(c in simplified_only for c in text)
+
+
+def traditional(text: str) -> str:
+    """``text`` in traditional Chinese characters (zhconv's zh-hant conversion, phrase by phrase: 后来 -> 後來)."""
+    from zhconv import convert
+
+    return convert(text, "zh-hant") if HAN.search(text) else text
+
+
+@functools.cache
+def _script_tables() -> tuple[frozenset[str], frozenset[str]]:
+    """Characters only traditional Chinese writes, and characters only simplified Chinese writes."""
+    from zhconv import zhconv
+
+    zhconv.loaddict()
+    to_simplified = {a for a, b in zhconv.zhcdicts["zh2Hans"].items() if len(a) == 1 and len(b) == 1 and a != b}
+    to_traditional = {a for a, b in zhconv.zhcdicts["zh2Hant"].items() if len(a) == 1 and len(b) == 1 and a != b}
+    return frozenset(to_simplified - to_traditional), frozenset(to_traditional - to_simplified)

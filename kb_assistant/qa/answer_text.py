@@ -7,7 +7,7 @@ import itertools
 import re
 from collections.abc import Iterator
 
-from kb_assistant.cjk import WIDE
+from kb_assistant.cjk import WIDE, simplified
 from kb_assistant.qa.prompts import NOT_FOUND
 
 MARKER = re.compile(r"[\[【]\s*(?:资料|来源|source|context)?\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]】]", re.I)
@@ -160,5 +160,5 @@ def is_marker_only(answer: str) -> bool:
 
 def is_refusal(answer: str) -> bool:
     """Whether the model said the sources do not hold the answer."""
-    lowered = answer.lower()
+    lowered = simplified(answer.lower())  # 知識庫中沒有找到相關信息 too
     return any(r in lowered for r in _REFUSALS) or any(n.lower() in lowered for n in NOT_FOUND.values())

@@ -38,10 +38,10 @@ from kb_assistant.qa.grounding import GroundingCheck, Passage, Verdict
 from kb_assistant.qa.prompts import (
     ANSWER_SYSTEM,
     GENERAL,
-    NOT_FOUND,
     REFUSE,
     REWRITE,
     language_of,
+    not_found,
     refers_back,
 )
 from kb_assistant.qa.terms import KBRarity, TermIndex, asked_terms
@@ -246,7 +246,7 @@ class QAChain(Runnable[Any, dict[str, Any]]):
         passages = [_passage(d) for d in docs]
         if self.grounding is None:  # the raw text, but never an empty or marker-only "answer"
             if not docs or is_marker_only(answer):
-                return Verdict(NOT_FOUND[language_of(question)], "refused", [], [], {})
+                return Verdict(not_found(question), "refused", [], [], {})
             return Verdict(answer.strip(), "answered", [], [], {})
         return self.grounding.check(question, answer, passages)
 
@@ -279,9 +279,8 @@ class QAChain(Runnable[Any, dict[str, Any]]):
             "sources": [asdict(s) for s in self.sources(docs)],
             "source_documents": docs,
         }
-        lang = language_of(question)
         if not docs or not relevant:
-            refusal = NOT_FOUND[lang]
+            refusal = not_found(question)
             yield {"answer": refusal}
             closest = Verdict(refusal, "refused", [], [], {})
             yield {"verified": self._verified(closest, docs, "")}

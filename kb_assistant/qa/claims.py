@@ -3,13 +3,14 @@ back together from the sentences it keeps, in the draft's own lines and paragrap
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kb_assistant.qa.answer_text import MARKER, TRAILING, cited_numbers, split_sentences
 from kb_assistant.qa.evidence import TABLE_RULE, Passage, Span, table_header
-from kb_assistant.qa.prompts import QUOTE, QUOTE_TABLE, language_of
+from kb_assistant.qa.prompts import QUOTE, QUOTE_TABLE, in_script_of, language_of
 from kb_assistant.qa.terms import normalise
 
 
@@ -149,6 +150,13 @@ def first_evidence(kept: list[Claim]) -> dict[int, Span]:
     return evidence
 
 
+def in_question_script(claims: list[Claim], question: str) -> list[Claim]:
+    """The claims as the answer shows them: in traditional characters for a question written in them (see
+    :func:`kb_assistant.qa.prompts.in_script_of`), code blocks as they are."""
+    return [claim if claim.code is not None else dataclasses.replace(claim, text=in_script_of(question, claim.text))
+            for claim in claims]
+
+
 def compose(claims: list[Claim], question: str) -> str:
     """Kept sentences in the answer's own lines and paragraphs, with their citations before the closing
     punctuation; sentences in a row that cite the same sources (a list from one passage) carry the markers once,
@@ -222,10 +230,11 @@ def quoted(question: str, span: Span, passage_text: str) -> str:
     """The extractive answer: the sentence quoted and said to be a quote; a table row as a table (its header, the
     rule, the row), which a Markdown reader shows as one."""
     header = table_header(passage_text, span.start)
-    if not header:
-        return QUOTE[language_of(question)].format(n=span.number, quote=span.text.strip())
+    if not header:  # the quote keeps its source's words (and characters); what we say around it follows the question
+        return in_script_of(question, QUOTE[language_of(question)]).format(n=span.number, quote=span.text.strip())
     rule = "|" + " --- |" * max(header.strip().strip("|").count("|") + 1, 1)
-    return QUOTE_TABLE[language_of(question)].format(n=span.number, table=f"{header}\n{rule}\n{span.text.strip()}")
+    return in_script_of(question, QUOTE_TABLE[language_of(question)]).format(
+        n=span.number, table=f"{header}\n{rule}\n{span.text.strip()}")
 
 
 def echoes_headings(text: str, passages: Sequence[Passage]) -> bool:

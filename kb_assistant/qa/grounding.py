@@ -46,6 +46,7 @@ from kb_assistant.qa.claims import (
     drop_repeats,
     echoes_headings,
     first_evidence,
+    in_question_script,
     keep_table_frames,
     quoted,
     read_claims,
@@ -63,7 +64,7 @@ from kb_assistant.qa.evidence import (
 )
 from kb_assistant.qa.faq import drops_the_name, entry_asks_more
 from kb_assistant.qa.number_clauses import counted_elsewhere, number_from_other_clause
-from kb_assistant.qa.prompts import NOT_FOUND, language_of
+from kb_assistant.qa.prompts import language_of, not_found
 from kb_assistant.qa.terms import (
     KBRarity,
     Term,
@@ -176,7 +177,8 @@ class GroundingCheck:
             corrections.append("the answer's number was read beside the one asked for; quoted the sentence that has it")
         better = self._quote_answers_better(question, kept, scores, quote, passages) if kept else None
         if kept and not better:
-            return Verdict(compose(kept, question), "answered", claims, corrections, first_evidence(kept))
+            return Verdict(compose(in_question_script(kept, question), question), "answered", claims, corrections,
+                           first_evidence(kept))
         if kept:
             for claim in kept:
                 claim.kept, claim.reason = False, f"{better}: the quote answers instead"
@@ -187,7 +189,7 @@ class GroundingCheck:
             if not kept:
                 corrections.append("no sentence of the answer was supported; quoted the source instead")
             return Verdict(text, "extractive", claims, corrections, {span.number: span})
-        return Verdict(NOT_FOUND[language_of(question)], "refused", claims, corrections, {})
+        return Verdict(not_found(question), "refused", claims, corrections, {})
 
     def _asked(self, question: str) -> list[Term]:
         """The question's terms, each weighed by its general IDF and, with ``rarity``, its rarity in the KB."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from kb_assistant.cjk import is_chinese
+from kb_assistant.cjk import is_chinese, is_traditional, traditional
 
 ANSWER_SYSTEM = {
     "zh": (
@@ -54,6 +54,18 @@ _REFERS_BACK = re.compile(
     r"|\b(it|its|they|them|their|this|that|these|those|he|she|his|her|the same|above|former|latter)\b",
     re.IGNORECASE,
 )
+
+
+def not_found(question: str) -> str:
+    """The refusal, in the question's language and script."""
+    return in_script_of(question, NOT_FOUND[language_of(question)])
+
+
+def in_script_of(question: str, text: str) -> str:
+    """``text`` (ours, or the model's checked sentences) in traditional characters when ``question`` is written in
+    them: the prompts are simplified Chinese, and the 0.5B model often answers in simplified characters whatever
+    the question and its sources ("美国的白宮……设计"); a reader in Taipei reads 美國的白宮……設計."""
+    return traditional(text) if is_traditional(question) else text
 
 
 def language_of(text: str) -> str:

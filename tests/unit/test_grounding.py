@@ -173,6 +173,22 @@ def test_simplified_and_traditional_chinese_match_each_other(check: GroundingChe
     assert check.check("台北市立图书馆总馆位于哪个区？", "台北市立图书馆总馆位于信义区[1]。", source).status != "answered"
 
 
+def test_a_question_in_traditional_characters_is_answered_in_them(check: GroundingCheck) -> None:
+    """The 0.5B model answers in simplified characters whatever the question: a reader who asks in traditional ones
+    reads the checked answer, the refusal and our words around a quote in them; a quote keeps its source's."""
+    source = [Passage("台北市立图书馆总馆位于大安区，馆藏约六十万册，于1990年启用。", "图书馆")]
+    asked = "臺北市立圖書館總館位於哪個區？"
+    answered = check.check(asked, "台北市立图书馆总馆位于大安区[1]。", source)
+    assert answered.status == "answered" and answered.answer == "臺北市立圖書館總館位於大安區[1]。"
+    quoted = check.check(asked, "[1]", source)
+    assert quoted.status == "extractive" and quoted.answer.startswith("根據資料[1]")
+    assert "台北市立图书馆总馆位于大安区" in quoted.answer  # the source's own characters
+    refused = check.check("臺北市立圖書館總館長是誰？", "知識庫中沒有找到相關信息。", source)
+    assert refused.status == "refused" and refused.answer == "知識庫中沒有找到相關信息。"
+    simplified_question = check.check("台北市立图书馆总馆位于哪个区？", "台北市立图书馆总馆位于大安区[1]。", source)
+    assert simplified_question.answer == "台北市立图书馆总馆位于大安区[1]。"
+
+
 def test_an_answer_from_the_wrong_sentence_of_the_right_passage_becomes_the_quote_that_answers(
     embeddings: object,
 ) -> None:
