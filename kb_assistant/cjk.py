@@ -39,18 +39,20 @@ def _simplified_table() -> dict[int, str]:
     return {ord(a): b for a, b in zhconv.zhcdicts["zh2Hans"].items() if len(a) == 1 and len(b) == 1}
 
 
-def is_traditional(text: str) -> bool:
-    """Whether ``text`` is written in traditional Chinese: more of its characters are only traditional (臺, 書, 國)
-    than only simplified (书, 国)."""
+def script_of(text: str) -> str | None:
+    """"hant" when ``text`` has more characters only traditional Chinese writes (臺, 書, 國) than only simplified
+    Chinese writes (书, 国), "hans" for the reverse, None when neither (no Chinese, or only characters both share)."""
     traditional_only, simplified_only = _script_tables()
-    return sum(c in traditional_only for c in text) > sum(c in simplified_only for c in text)
+    traditional, simplified = sum(c in traditional_only for c in text), sum(c in simplified_only for c in text)
+    return "hant" if traditional > simplified else "hans" if simplified > traditional else None
 
 
-def traditional(text: str) -> str:
-    """``text`` in traditional Chinese characters (zhconv's zh-hant conversion, phrase by phrase: 后来 -> 後來)."""
+def in_script(text: str, script: str) -> str:
+    """``text`` in traditional ("hant") or simplified ("hans") Chinese characters, by zhconv's conversion, phrase by
+    phrase (后来 -> 後來, 頭髮 -> 头发)."""
     from zhconv import convert
 
-    return convert(text, "zh-hant") if HAN.search(text) else text
+    return convert(text, f"zh-{script}") if HAN.search(text) else text
 
 
 @functools.cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from kb_assistant.cjk import is_chinese, is_traditional, traditional
+from kb_assistant.cjk import in_script, is_chinese, script_of
 
 ANSWER_SYSTEM = {
     "zh": (
@@ -62,10 +62,13 @@ def not_found(question: str) -> str:
 
 
 def in_script_of(question: str, text: str) -> str:
-    """``text`` (ours, or the model's checked sentences) in traditional characters when ``question`` is written in
-    them: the prompts are simplified Chinese, and the 0.5B model often answers in simplified characters whatever
-    the question and its sources ("美国的白宮……设计"); a reader in Taipei reads 美國的白宮……設計."""
-    return traditional(text) if is_traditional(question) else text
+    """``text`` (ours, or the model's checked sentences) in the Chinese characters ``question`` is written in,
+    traditional or simplified: the prompts are simplified Chinese, and the 0.5B model answers in simplified or mixed
+    characters whatever the question and its sources ("美国的白宮……设计"); a reader in Taipei reads 美國的白宮……設計, one in
+    Beijing who asked about a traditional-Chinese source reads 美国的白宫……设计. A question whose characters do not
+    tell (no Chinese, or only characters both scripts share) leaves ``text`` as it is."""
+    script = script_of(question)
+    return in_script(text, script) if script else text
 
 
 def language_of(text: str) -> str:

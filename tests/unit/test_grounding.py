@@ -173,9 +173,10 @@ def test_simplified_and_traditional_chinese_match_each_other(check: GroundingChe
     assert check.check("台北市立图书馆总馆位于哪个区？", "台北市立图书馆总馆位于信义区[1]。", source).status != "answered"
 
 
-def test_a_question_in_traditional_characters_is_answered_in_them(check: GroundingCheck) -> None:
-    """The 0.5B model answers in simplified characters whatever the question: a reader who asks in traditional ones
-    reads the checked answer, the refusal and our words around a quote in them; a quote keeps its source's."""
+def test_an_answer_is_shown_in_the_characters_of_its_question(check: GroundingCheck) -> None:
+    """The 0.5B model answers in simplified or mixed characters whatever the question: a reader who asks in
+    traditional ones reads the checked answer, the refusal and our words around a quote in them, one who asks in
+    simplified ones reads simplified; a quote keeps its source's."""
     source = [Passage("台北市立图书馆总馆位于大安区，馆藏约六十万册，于1990年启用。", "图书馆")]
     asked = "臺北市立圖書館總館位於哪個區？"
     answered = check.check(asked, "台北市立图书馆总馆位于大安区[1]。", source)
@@ -187,6 +188,10 @@ def test_a_question_in_traditional_characters_is_answered_in_them(check: Groundi
     assert refused.status == "refused" and refused.answer == "知識庫中沒有找到相關信息。"
     simplified_question = check.check("台北市立图书馆总馆位于哪个区？", "台北市立图书馆总馆位于大安区[1]。", source)
     assert simplified_question.answer == "台北市立图书馆总馆位于大安区[1]。"
+    # and back: a question in simplified characters about a traditional source, answered in mixed characters
+    source = [Passage("臺北市立圖書館總館位於大安區，館藏約六十萬冊，於1990年啟用。", "圖書館")]
+    mixed = check.check("台北市立图书馆总馆位于哪个区？", "臺北市立图书馆總館位于大安區[1]。", source)
+    assert mixed.status == "answered" and mixed.answer == "台北市立图书馆总馆位于大安区[1]。"
 
 
 def test_an_answer_from_the_wrong_sentence_of_the_right_passage_becomes_the_quote_that_answers(
