@@ -327,6 +327,9 @@ def test_question_words_are_not_terms_a_source_must_hold(check: GroundingCheck) 
     passages = [Passage("香港天文台成立於1883年，負責監測天氣及發出颱風警告。", "香港天文台")]
     verdict = check.check("香港天文台成立於何年?", "成立於1900年[1]。", passages)
     assert verdict.status == "extractive" and "1883" in verdict.answer and "1900" not in verdict.answer
+    # "什麼東西" asks what; "稱之為" names as "稱為" does: "韓國將什麼東西稱之為……" was refused for want of both
+    asked = {t.text for t in claimed_terms("韓國將什麼東西稱之為促進經濟發展的第二經濟？")}
+    assert {"東西", "稱之為"}.isdisjoint(asked) and {"促進", "第二"} <= asked
 
 
 _SHEEPSHANKS_ZH = "在 1857 年，约翰·希普尚克斯向美术馆捐赠了 233 幅画作，主要来自英国当代艺术家。"
