@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from kb_assistant.cjk import simplified
 from kb_assistant.kb.tokens import english_stem
 from kb_assistant.qa.evidence import LIST_NUMBER
 from kb_assistant.qa.terms import Term, claimed_terms
@@ -44,7 +45,8 @@ _NUMBER_WORD = re.compile(
 )
 
 
-_ASKS_REASON = re.compile(r"为什么|为何|何以|什么原因|原因是什么|\bwhy\b", re.IGNORECASE)
+_ASKS_REASON = re.compile(r"(?<![称成认视作以])为什么|为何|何以|什么原因|原因是什么|\bwhy\b", re.IGNORECASE)
+"""Questions that ask why; "被称为什么" (called what) and "成为什么" ask what."""
 _GIVES_REASON = re.compile(
     r"因为|由于|之所以|所以|因此|因而|为了|以便|以免|导致|使得|原因|\b(?:because|since|so that|due to|therefore|"
     r"thus|in order to|leads? to|causes?|reason)\b",
@@ -59,11 +61,13 @@ _INDEFINITE = re.compile(r"一[个款种位家篇条项部本则份名台把只�
 def only_an_article(term: Term, question: str) -> bool:
     """Whether ``term`` is 一 and a measure word in an answer to a question that asks for no number: "一款台灯"
     says "a lamp" and the source's "台灯评论" holds it. Where the question asks how many, it is a number."""
-    return term.kind == "cjk" and bool(_INDEFINITE.fullmatch(term.text)) and not _ASKS_NUMBER.search(question)
+    return (term.kind == "cjk" and bool(_INDEFINITE.fullmatch(simplified(term.text)))
+            and not _ASKS_NUMBER.search(simplified(question)))
 
 
 def asks_for_number(question: str) -> bool:
     """Whether ``question`` is answered by a number: how many, how much, how long, which year."""
+    question = simplified(question)
     return bool(_ASKS_NUMBER.search(question) or _ASKS_YEAR.search(question))
 
 
@@ -71,13 +75,14 @@ def quote_gives_no_reason(question: str, quote: str) -> bool:
     """Whether ``question`` asks why and ``quote`` states no reason: for "使用分隔符为什么能防止提示词注入？" the
     sentence that repeats the question's words ("使用分隔符尤其重要的是可以防止提示词注入") is its premise, not
     its answer, however many of its words it holds."""
-    return bool(_ASKS_REASON.search(question)) and not _GIVES_REASON.search(quote)
+    return bool(_ASKS_REASON.search(simplified(question))) and not _GIVES_REASON.search(simplified(quote))
 
 
 def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | None:
     """What ``question`` asks for that ``kept`` (the answer's supported sentences) does not name, if anything: a
     year for "which year", a version for "which version", a number for "how many", a name for "who" or "which
     institution" (a number or name not in the question: ``asked`` are its terms)."""
+    question, kept = simplified(question), [simplified(text) for text in kept]  # 幾個, 為什麼 ask as 几个, 为什么 do
     if _ASKS_YEAR.search(question):
         return None if any(_SAYS_YEAR.search(text) for text in kept) else "year"
     if _ASKS_VERSION.search(question):
@@ -85,7 +90,7 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
     who, number = _ASKS_WHO.search(question), _ASKS_NUMBER.search(question)
     if not (who or number):
         return None
-    known = {t.text for t in asked}
+    known = {simplified(t.text) for t in asked}
     kept = [LIST_NUMBER.sub(" ", text) for text in kept]  # "**1.** 可以设置……" names no number
     new = [t for text in kept for t in claimed_terms(text) if t.text not in known]
     if number:

@@ -39,6 +39,7 @@ _COMPARING_ZH = frozenset("不如 优于 劣于 胜过 逊于 不及 弱于 强�
 it, however many of its other words the source has ("Chroma 的数据存储可能不如其他预训练模型" from a chunk that only
 says Chroma stores data)."""
 _NOT_ASKING_ZH = ("几乎", "几何", "几率", "几内亚", "哪吒")
+_ONE_AND_MEASURE = re.compile(r"一[个位所家种部本条项件座只名届次间栋句门类批份张台篇首天年]")
 
 
 _INSTRUCTIONS = re.compile(
@@ -268,8 +269,11 @@ def claimed_terms(text: str) -> list[Term]:
     if cjk_runs:
         with jieba_lock:
             words = [tagged for run in cjk_runs for tagged in _tagged_words(run)]
+        previous = ""
         for word, plain, flag in words:
-            if _asks(plain) or not HAN.search(word):
+            # "哪一所" cut as 哪 / 一所: the measure word after 哪 asks too
+            after_which, previous = previous == "哪" and _ONE_AND_MEASURE.fullmatch(plain) is not None, plain
+            if _asks(plain) or not HAN.search(word) or after_which:
                 continue
             numeric = flag == "m" and bool(_CHINESE_NUMERAL.search(plain))
             strict = ((flag.startswith(_STRICT_POS[:4]) and not _phrase_tagged_as_name(plain, flag)) or numeric

@@ -330,6 +330,18 @@ def test_question_words_are_not_terms_a_source_must_hold(check: GroundingCheck) 
     # "什麼東西" asks what; "稱之為" names as "稱為" does: "韓國將什麼東西稱之為……" was refused for want of both
     asked = {t.text for t in claimed_terms("韓國將什麼東西稱之為促進經濟發展的第二經濟？")}
     assert {"東西", "稱之為"}.isdisjoint(asked) and {"促進", "第二"} <= asked
+    asked = {t.text for t in claimed_terms("清華大學的基礎為哪一所留美預備學校?")}  # jieba: 哪 / 一所
+    assert "一所" not in asked and {"清華大學", "學校"} <= asked
+
+
+def test_what_a_question_asks_for_reads_traditional_characters_and_called_what_is_no_why() -> None:
+    from kb_assistant.qa.answer_kinds import asks_for_number, quote_gives_no_reason, unnamed_answer
+
+    assert asks_for_number("臺北市有幾個行政區？") and asks_for_number("台北市有几个行政区？")
+    assert unnamed_answer("臺北市有幾個行政區？", ["臺北市的行政區很多。"], claimed_terms("臺北市有幾個行政區？")) == "number"
+    # "被稱為什麼" asks what it is called: in simplified characters it holds "为什么" (why), which it does not ask
+    assert not quote_gives_no_reason("工業工程這一名稱在韓國被稱為什麼?", "韓國等國家工業工程被稱作產業工程。")
+    assert quote_gives_no_reason("為什麼天空是藍色的？", "天空是藍色的。")
 
 
 _SHEEPSHANKS_ZH = "在 1857 年，约翰·希普尚克斯向美术馆捐赠了 233 幅画作，主要来自英国当代艺术家。"
