@@ -42,6 +42,8 @@ def _simplified_table() -> dict[int, str]:
 def script_of(text: str) -> str | None:
     """"hant" when ``text`` has more characters only traditional Chinese writes (臺, 書, 國) than only simplified
     Chinese writes (书, 国), "hans" for the reverse, None when neither (no Chinese, or only characters both share)."""
+    if not HAN.search(text):
+        return None  # and zhconv's tables are not loaded for English questions
     traditional_only, simplified_only = _script_tables()
     traditional, simplified = sum(c in traditional_only for c in text), sum(c in simplified_only for c in text)
     return "hant" if traditional > simplified else "hans" if simplified > traditional else None
