@@ -10,6 +10,7 @@ The index follows the KB's change log (``records``): a sync re-reads the files n
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import threading
 from collections.abc import Iterable, Iterator
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kb_assistant.kb.client import get_by_paths, scan
-from kb_assistant.kb.tokens import TOKENIZER_VERSION, tokenize
+from kb_assistant.kb.tokens import TOKENIZER_VERSION, tokenize, tokenize_all
 
 if TYPE_CHECKING:
     from kb_assistant.kb.records import IngestRecords
@@ -152,20 +153,60 @@ class LexicalIndex:
             return 0
         return self.write(remove_paths=paths, add=_chunks_of(collection, paths))
 
-    def rebuild(self, collection: Any) -> int:
-        """Index every chunk of the collection afresh (conversion, repair)."""
+    def rebuild(self, collection: Any, workers: int | None = None) -> int:
+        """Index every chunk of the collection afresh (conversion, repair). Its chunks are tokenised by ``workers``
+        processes (default: one per CPU core for a collection of ``PARALLEL_FROM`` chunks or more, else none), the
+        next batch while this one is indexed: tokenising is nearly all of a rebuild's time."""
         with self._lock:
             writer = self._index.writer(heap_size=_WRITER_HEAP, num_threads=1)
             writer.delete_all_documents()
             writer.commit()
             writer.wait_merging_threads()
         total = collection.count()
+        if workers is None:
+            workers = (os.cpu_count() or 1) if total >= PARALLEL_FROM else 0
         logger.info("building the lexical index of %d chunks (once)", total)
+        batches = (_chunks(got) for got in scan(collection, ["documents", "metadatas"], _GET_BATCH))
         done = 0
-        for got in scan(collection, ["documents", "metadatas"], _GET_BATCH):
-            done += self.write(add=_chunks(got))
+        for chunks in (_tokenised(batches, workers) if workers > 1 else batches):
+            done += self.write(add=chunks)
             logger.info("lexical index: %d / %d chunks", done, total)
         return done
+
+
+PARALLEL_FROM = 20_000
+"""Chunks from which a rebuild tokenises in worker processes: starting one (jieba's dictionary loaded in each) takes
+1-2 s, which a few thousand chunks do not repay."""
+
+
+def _tokenised(batches: Iterator[list[Chunk]], workers: int) -> Iterator[list[Chunk]]:
+    """``batches`` with their tokens, computed by ``workers`` processes, each batch split among them; the next batch
+    is tokenised while the caller indexes this one."""
+    # loky's processes start fresh (fork is unsafe once torch's threads run), as the ingest workers' do
+    from loky import ProcessPoolExecutor
+    from loky.backend.context import get_context
+
+    def submit(chunks: list[Chunk]) -> tuple[list[Chunk], list[Any]]:
+        size = -(-len(chunks) // workers)
+        parts = [[c.text for c in chunks[i : i + size]] for i in range(0, len(chunks), size)]
+        return chunks, [pool.submit(tokenize_all, part) for part in parts]
+
+    with ProcessPoolExecutor(workers, context=get_context("loky")) as pool:
+        pending = None
+        for chunks in batches:
+            following = submit(chunks)
+            if pending is not None:
+                yield _with_tokens(*pending)
+            pending = following
+        if pending is not None:
+            yield _with_tokens(*pending)
+
+
+def _with_tokens(chunks: list[Chunk], futures: list[Any]) -> list[Chunk]:
+    import dataclasses
+
+    tokens = [t for future in futures for t in future.result()]
+    return [dataclasses.replace(chunk, tokens=t) for chunk, t in zip(chunks, tokens, strict=True)]
 
 
 def _chunk(doc_id: str, text: str | None, meta: dict[str, Any] | None) -> Chunk:

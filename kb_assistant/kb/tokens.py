@@ -77,3 +77,9 @@ def tokenize(text: str) -> list[str]:
         for w in words
         if _TOKEN.search(w) and w.strip() and w not in _STOPWORDS
     ]
+
+
+def tokenize_all(texts: list[str]) -> list[tuple[str, ...]]:
+    """``tokenize`` of each text: what a worker process runs when the lexical index is rebuilt (this module imports
+    no store, so the worker starts light)."""
+    return [tuple(tokenize(text)) for text in texts]

@@ -163,3 +163,21 @@ def test_records_work_again_after_their_persist_folder_is_deleted(tmp_path: Path
     assert again.last_change() == 0 and again.files() == {}
     again.note_changes(["b.md"])
     assert again.changes_since(0)[0] == ["b.md"]
+
+
+def test_a_rebuild_tokenised_by_worker_processes_finds_what_one_process_finds(tmp_path: Path) -> None:
+    # A large KB rebuilds its index (a tokenizer change) with its chunks tokenised in worker processes, a batch
+    # ahead of the indexing; the index must be the one a single process builds.
+    from kb_assistant.kb import lexical
+
+    folder = shared_path("eval", "drcd_dev")
+    corpus = [json.loads(line) for line in (folder / "corpus.jsonl").open(encoding="utf-8")][:300]
+    collection = _collection(tmp_path, {d["id"]: (d["text"], f"/corpus/{d['id']}.md") for d in corpus})
+    queries = [json.loads(line)["text"] for line in (folder / "queries.jsonl").open(encoding="utf-8")][:40]
+    found = {}
+    with patch.object(lexical, "_GET_BATCH", 70):  # several batches, the last one short
+        for workers in (0, 2):
+            index = lexical.LexicalIndex(tmp_path / f"lexical-{workers}")
+            assert index.rebuild(collection, workers=workers) == 300
+            found[workers] = [index.search(q, 5) for q in queries]
+    assert found[2] == found[0] and any(found[0])
