@@ -155,8 +155,8 @@ class LexicalIndex:
 
     def rebuild(self, collection: Any, workers: int | None = None) -> int:
         """Index every chunk of the collection afresh (conversion, repair). Its chunks are tokenised by ``workers``
-        processes (default: one per CPU core for a collection of ``PARALLEL_FROM`` chunks or more, else none), the
-        next batch while this one is indexed: tokenising is nearly all of a rebuild's time."""
+        processes, the next batch while this one is indexed: tokenising is nearly all of a rebuild's time. By
+        default one per CPU core (at most ``MAX_REBUILD_WORKERS``) for ``PARALLEL_FROM`` chunks or more, else none."""
         with self._lock:
             writer = self._index.writer(heap_size=_WRITER_HEAP, num_threads=1)
             writer.delete_all_documents()
@@ -164,7 +164,7 @@ class LexicalIndex:
             writer.wait_merging_threads()
         total = collection.count()
         if workers is None:
-            workers = (os.cpu_count() or 1) if total >= PARALLEL_FROM else 0
+            workers = min(os.cpu_count() or 1, MAX_REBUILD_WORKERS) if total >= PARALLEL_FROM else 0
         logger.info("building the lexical index of %d chunks (once)", total)
         batches = (_chunks(got) for got in scan(collection, ["documents", "metadatas"], _GET_BATCH))
         done = 0
@@ -174,6 +174,8 @@ class LexicalIndex:
         return done
 
 
+MAX_REBUILD_WORKERS = 8
+"""Each worker holds jieba's dictionary (110 MB measured): a 64-core server starts 8, not 64."""
 PARALLEL_FROM = 20_000
 """Chunks from which a rebuild tokenises in worker processes: starting one (jieba's dictionary loaded in each) takes
 1-2 s, which a few thousand chunks do not repay."""
