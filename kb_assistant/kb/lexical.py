@@ -189,9 +189,13 @@ def _tokenised(batches: Iterator[list[Chunk]], workers: int) -> Iterator[list[Ch
     from loky.backend.context import get_context
 
     def submit(chunks: list[Chunk]) -> tuple[list[Chunk], list[Any]]:
-        size = -(-len(chunks) // workers)
+        size = max(1, -(-len(chunks) // workers))
         parts = [[c.text for c in chunks[i : i + size]] for i in range(0, len(chunks), size)]
-        return chunks, [pool.submit(tokenize_all, part) for part in parts]
+        try:
+            return chunks, [pool.submit(tokenize_all, part) for part in parts]
+        except Exception as error:  # noqa: BLE001 - a pool broken by a dead worker: write() tokenises them here
+            logger.warning("lexical index: no tokenising workers (%s); tokenising here", error)
+            return chunks, []
 
     with ProcessPoolExecutor(workers, context=get_context("loky")) as pool:
         pending = None
@@ -205,9 +209,17 @@ def _tokenised(batches: Iterator[list[Chunk]], workers: int) -> Iterator[list[Ch
 
 
 def _with_tokens(chunks: list[Chunk], futures: list[Any]) -> list[Chunk]:
+    """The chunks with their workers' tokens; a batch whose worker died (killed, out of memory) is left to ``write``
+    to tokenise here, so the rebuild finishes either way."""
     import dataclasses
 
-    tokens = [t for future in futures for t in future.result()]
+    if not futures:
+        return chunks
+    try:
+        tokens = [t for future in futures for t in future.result()]
+    except Exception as error:  # noqa: BLE001 - any worker failure: this process tokenises the batch instead
+        logger.warning("lexical index: a tokenising worker failed (%s); tokenising here", error)
+        return chunks
     return [dataclasses.replace(chunk, tokens=t) for chunk, t in zip(chunks, tokens, strict=True)]
 
 

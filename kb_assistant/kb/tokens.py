@@ -80,6 +80,5 @@ def tokenize(text: str) -> list[str]:
 
 
 def tokenize_all(texts: list[str]) -> list[tuple[str, ...]]:
-    """``tokenize`` of each text: what a worker process runs when the lexical index is rebuilt (this module imports
-    no store, so the worker starts light)."""
+    """``tokenize`` of each text: what a worker process runs when the lexical index is rebuilt."""
     return [tuple(tokenize(text)) for text in texts]

@@ -181,3 +181,11 @@ def test_a_rebuild_tokenised_by_worker_processes_finds_what_one_process_finds(tm
             assert index.rebuild(collection, workers=workers) == 300
             found[workers] = [index.search(q, 5) for q in queries]
     assert found[2] == found[0] and any(found[0])
+
+    def failing(texts: list[str]) -> list[tuple[str, ...]]:  # a worker that fails: the batch is tokenised here
+        raise MemoryError("worker out of memory")
+
+    with patch.object(lexical, "_GET_BATCH", 70), patch.object(lexical, "tokenize_all", failing):
+        index = lexical.LexicalIndex(tmp_path / "lexical-failing")
+        assert index.rebuild(collection, workers=2) == 300
+        assert [index.search(q, 5) for q in queries] == found[0]
