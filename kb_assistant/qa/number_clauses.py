@@ -53,14 +53,13 @@ def counted_elsewhere(question: str, numbers: list[Term], span: Span,
         return None
     rest, english = match.group("noun"), match.re is _COUNTED_EN
     wanted = {t.text for t in numbers}
-    around = [sentences[i] for i in window(sentences, span)]
+    around = [(sentences[i], normalise(sentences[i][0])) for i in window(sentences, span)]
     prefixes = ([" ".join(rest.split()[:n]) for n in range(len(rest.split()), 0, -1)] if english
                 else [rest[:n] for n in range(len(rest), 1, -1)])
+    measure = r"\s*" if english else rf"\s*[万亿千百]?{_MEASURE_ZH}?\s*"
     for noun in prefixes:
-        measure = r"\s*" if english else rf"\s*[万亿千百]?{_MEASURE_ZH}?\s*"
         pattern = re.compile(_NUMBER + measure + re.escape(normalise(noun)) + (r"\b" if english else ""))
-        found = [(sentence, m.group(1).replace(",", "")) for sentence in around
-                 for m in pattern.finditer(normalise(sentence[0]))]
+        found = [(sentence, m.group(1).replace(",", "")) for sentence, text in around for m in pattern.finditer(text)]
         if not found:
             continue
         if any(value in wanted for _, value in found):
@@ -94,9 +93,10 @@ def number_from_other_clause(asked: list[Term], numbers: list[Term], span: Span,
     numbered: list[tuple[int, dict[str, str], TermIndex]] = []
     for i in window(sentences, span):
         parts = clauses(sentences[i][0])
-        counted = [k for k, clause in enumerate(parts) if TermIndex.of(clause).numbers]
+        numbers_of = [TermIndex.of(clause).numbers for clause in parts]
+        counted = [k for k, held in enumerate(numbers_of) if held]
         for k, following in zip(counted, [*counted[1:], len(parts)], strict=False):
-            own = {number: unit(parts[k], number) for number in TermIndex.of(parts[k]).numbers}
+            own = {number: unit(parts[k], number) for number in numbers_of[k]}
             numbered.append((i, own, TermIndex.of("，".join(parts[:following]))))
     wanted = {t.text for t in numbers}
     held = [index for _, own, index in numbered if wanted & own.keys()]
