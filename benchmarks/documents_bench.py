@@ -1,12 +1,14 @@
 """Scanned copies and tables: what OCR and the table loaders give, measured on documents built from ../shared.
 
 Scans (every page rendered to a picture at --dpi, then made an image-only PDF, as a scanner would):
-- ``prose``: xquad_zh passages typeset with the CJK font at 12 pt on A4 pages: character error rate (CER)
-  of the OCR text against the typeset text, and OCR seconds per page.
+- ``prose``: passages of --prose-sets (xquad_zh, drcd_dev in traditional Chinese, xquad_en) typeset with the CJK
+  font at 12 pt on A4 pages: character error rate (CER) of the OCR text against the typeset text, and OCR seconds
+  per page.
 - ``book``: the pages of ../shared's pumpkin_book.pdf (a Chinese ML textbook, formulas included): CER
   against its text layer, and Recall@5 of the pumpkin_book_qa questions over a KB of the scanned copy against
   a KB of the digital PDF (the same pages: every gold page and distractors up to --book-pages).
-Both scan parts run once for each of --ocr-backends (onnxruntime, then OpenVINO: the same ONNX models), in one run.
+Both scan parts run once for each of --ocr-models, in one run: "auto" (the tiny model, the small one for
+traditional Chinese pages) and "small" (RapidOCR on --small-backend, the default before the tiny model).
 CER is edit distance over the reference length, counting letters, digits and CJK characters only (spacing and
 punctuation width differ between a text layer and any OCR), after NFKC (the book's text layer uses Kangxi radicals).
 
@@ -83,12 +85,12 @@ def image_pdf(pictures: list[bytes]) -> bytes:
     return pdf.tobytes()
 
 
-def ocr_pages(data: bytes, dpi: int) -> tuple[list[str], float]:
+def ocr_pages(data: bytes, dpi: int, model: str) -> tuple[list[str], float]:
     """OCR every page of an image-only PDF through the loader; (texts by page, seconds)."""
     from kb_assistant.ingestion.loaders import LoadOptions, load_bytes
 
     started = time.perf_counter()
-    docs = load_bytes(Path("scan.pdf"), data, LoadOptions(ocr=True, ocr_dpi=dpi))
+    docs = load_bytes(Path("scan.pdf"), data, LoadOptions(ocr=True, ocr_dpi=dpi, ocr_model=model))
     seconds = time.perf_counter() - started
     import pymupdf
 
@@ -98,11 +100,11 @@ def ocr_pages(data: bytes, dpi: int) -> tuple[list[str], float]:
     return texts, seconds
 
 
-def prose_scans(passages: int, dpi: int) -> dict[str, Any]:
-    corpus = [json.loads(line)["text"] for line in (SHARED / "eval" / "xquad_zh" / "corpus.jsonl").open(encoding="utf-8")]
+def prose_scans(dataset: str, passages: int, dpi: int, model: str) -> dict[str, Any]:
+    corpus = [json.loads(line)["text"] for line in (SHARED / "eval" / dataset / "corpus.jsonl").open(encoding="utf-8")]
     text = "\n".join(corpus[:passages])
     pictures = typeset(text, dpi)
-    texts, seconds = ocr_pages(image_pdf(pictures), dpi)
+    texts, seconds = ocr_pages(image_pdf(pictures), dpi, model)
     return {"pages": len(pictures), "cer": round(cer(text, "".join(texts)), 4),
             "ocr_s_per_page": round(seconds / len(pictures), 2)}
 
@@ -123,7 +125,7 @@ def _recall(store_dir: Path, pdf: Path, queries: list[dict[str, Any]], gold: dic
     return hits / len(queries)
 
 
-def book_scans(work: Path, pages: int, dpi: int, embeddings: Any) -> dict[str, Any]:
+def book_scans(work: Path, pages: int, dpi: int, model: str, embeddings: Any) -> dict[str, Any]:
     import pymupdf
 
     folder = SHARED / "eval" / "pumpkin_book_qa"
@@ -145,7 +147,7 @@ def book_scans(work: Path, pages: int, dpi: int, embeddings: Any) -> dict[str, A
     # Grey JPEG pages, as a document scanner saves them.
     pictures = [digital[i].get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY).tobytes("jpg", jpg_quality=85) for i in range(len(wanted))]
     scanned = image_pdf(pictures)
-    texts, seconds = ocr_pages(scanned, dpi)
+    texts, seconds = ocr_pages(scanned, dpi, model)
     reference = [digital[i].get_text() for i in range(len(wanted))]
     result: dict[str, Any] = {
         "pages": len(wanted),
@@ -243,13 +245,13 @@ def tables(work: Path, rows: int, questions: int, embeddings: Any) -> dict[str, 
     return result
 
 
-def use_backend(backend: str) -> None:
-    """Build the OCR engine anew on ``backend`` and run it once, so its loading is not timed."""
+def warm_up_ocr(small_backend: str) -> None:
+    """Build both OCR engines (the small one on ``small_backend``) and run them once, so loading is not timed."""
     from kb_assistant.ingestion import ocr
 
-    ocr.BACKEND = backend
-    ocr._ENGINE = None
-    ocr.ocr_image(typeset("预热 warm-up", 72)[0])
+    ocr.BACKEND = small_backend
+    for model in ("auto", "small"):
+        ocr.ocr_image(typeset("预热 warm-up", 72)[0], model)
 
 
 def warm_up(work: Path, embeddings: Any) -> None:
@@ -265,12 +267,14 @@ def warm_up(work: Path, embeddings: Any) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dpi", type=int, default=150)
-    parser.add_argument("--passages", type=int, default=12, help="xquad_zh passages typeset for the prose scans")
+    parser.add_argument("--prose-sets", default="xquad_zh,drcd_dev,xquad_en", help="eval sets typeset for the prose scans")
+    parser.add_argument("--passages", type=int, default=12, help="passages of each set typeset for the prose scans")
     parser.add_argument("--book-pages", type=int, default=60, help="pumpkin book pages: every gold page, then others")
     parser.add_argument("--rows", type=int, default=300)
     parser.add_argument("--questions", type=int, default=40)
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: prose, book, tables")
-    parser.add_argument("--ocr-backends", default="onnxruntime,openvino", help="OCR runtimes to measure the scans with")
+    parser.add_argument("--ocr-models", default="auto,small", help="ocr_model values to measure the scans with")
+    parser.add_argument("--small-backend", default="auto", help="runtime of the small model: auto, openvino, onnxruntime")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     from kb_assistant.config import Settings, apply_offline_env
@@ -284,14 +288,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         warm_up(work, embeddings)
-        for backend in args.ocr_backends.split(","):
-            use_backend(backend)
+        warm_up_ocr(args.small_backend)
+        for model in args.ocr_models.split(","):
             if "prose" not in skip:
-                result.setdefault("prose", {})[backend] = prose_scans(args.passages, args.dpi)
-                print("prose", backend, result["prose"][backend], flush=True)
+                for dataset in args.prose_sets.split(","):
+                    prose = prose_scans(dataset, args.passages, args.dpi, model)
+                    result.setdefault("prose", {}).setdefault(dataset, {})[model] = prose
+                    print("prose", dataset, model, prose, flush=True)
             if "book" not in skip:
-                result.setdefault("book", {})[backend] = book_scans(work / backend, args.book_pages, args.dpi, embeddings)
-                print("book", backend, result["book"][backend], flush=True)
+                result.setdefault("book", {})[model] = book_scans(work / model, args.book_pages, args.dpi, model, embeddings)
+                print("book", model, result["book"][model], flush=True)
         if "tables" not in skip:
             result["tables"] = tables(work, args.rows, args.questions, embeddings)
             print("tables", result["tables"], flush=True)

@@ -76,10 +76,13 @@ class Settings(BaseSettings):
     (runs of at least two groups of files). None: one per core beyond two, at most 8; 0: read in the ingesting
     process. A worker that crashes costs only the file that crashed it."""
     ocr: bool = True
-    """Read scanned PDF pages and pictures (.png .jpg .tif .bmp .webp) with OCR (RapidOCR, offline); false: they
-    are reported as needing OCR."""
+    """Read scanned PDF pages and pictures (.png .jpg .tif .bmp .webp) with OCR (PP-OCRv6 models from PyPI wheels,
+    offline); false: they are reported as needing OCR."""
     ocr_dpi: int = Field(default=200, ge=72, le=600)
     """Resolution at which scanned PDF pages are rendered for OCR."""
+    ocr_model: Literal["auto", "small"] = "auto"
+    """"auto": the tiny model (faster-paddle, ~4x faster), and the small one (RapidOCR) for pages in traditional
+    Chinese, whose rarer characters the tiny one lacks; "small": the small one for every page."""
     html_main_content: bool = True
     """Keep only the main content of whole web pages (saved pages, intranet exports): their menus, footers and
     link lists are dropped by trafilatura before splitting. Fragments and bare HTML documents are read whole."""

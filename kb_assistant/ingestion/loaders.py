@@ -44,6 +44,8 @@ class LoadOptions:
     """Read scanned PDF pages and pictures with OCR."""
     ocr_dpi: int = 200
     """Resolution at which scanned PDF pages are rendered for OCR."""
+    ocr_model: str = "auto"
+    """Which OCR model reads them (see :mod:`kb_assistant.ingestion.ocr`)."""
     on_page: Callable[[int, int], None] | None = None
     """Called with (pages done, pages to OCR) while a scan is read: progress for long scans."""
     html_main_content: bool = True
@@ -114,11 +116,15 @@ def _pdf(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
                 pages[number] = Document(page_content=text, metadata={"format": "pdf", "page": number})
         total = pdf.page_count
         if scanned and options.ocr:
-            from kb_assistant.ingestion.ocr import ocr_image
+            import numpy as np
 
+            from kb_assistant.ingestion.ocr import PageReader
+
+            reader = PageReader(options.ocr_model)
             for done, number in enumerate(scanned, start=1):
-                pixmap = pdf[number - 1].get_pixmap(dpi=options.ocr_dpi, colorspace=pymupdf.csGRAY)
-                text = clean_text(ocr_image(pixmap.tobytes("png")))
+                pixmap = pdf[number - 1].get_pixmap(dpi=options.ocr_dpi, colorspace=pymupdf.csGRAY, alpha=False)
+                grey = np.frombuffer(pixmap.samples, dtype=np.uint8).reshape(pixmap.height, pixmap.stride)[:, : pixmap.width]
+                text = clean_text(reader.read(grey))
                 if text.strip():
                     pages[number] = Document(page_content=text, metadata={"format": "pdf", "page": number, "ocr": True})
                 if options.on_page is not None:
@@ -145,7 +151,7 @@ def _image(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
     import numpy as np
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
-    from kb_assistant.ingestion.ocr import ocr_image
+    from kb_assistant.ingestion.ocr import PageReader
 
     def frames() -> Iterator[Any]:  # one decoded frame in memory at a time: a TIFF can hold hundreds
         try:
@@ -161,8 +167,9 @@ def _image(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
             raise LoaderError(msg) from e
 
     docs = []
+    reader = PageReader(options.ocr_model)
     for number, (frame, total) in enumerate(frames(), start=1):
-        text = clean_text(ocr_image(frame[:, :, ::-1]))  # OpenCV's channel order
+        text = clean_text(reader.read(frame))
         if text.strip():
             docs.append(Document(page_content=text, metadata={"format": "image", "page": number, "ocr": True}))
         if options.on_page is not None and total > 1:

@@ -1,32 +1,54 @@
-"""OCR for scanned pages and pictures: RapidOCR with the PP-OCRv6 detection and recognition models that ship
-inside its wheel (ONNX), so it works with no model hub. Chinese and English. The models run on OpenVINO where it
-is installed (a dependency): it reads the same ONNX files and, on CPUs with bfloat16 instructions, computes in
-bfloat16 (1.6-1.8x faster pages, the same character error rate; benchmarks/documents_bench.py); else onnxruntime.
+"""OCR for scanned pages and pictures, offline: PP-OCRv6 models that ship inside PyPI wheels, Chinese and English.
 
-The engine is loaded once per process, on the first page that needs it. Recognised lines are put in reading
+Two models, one reading order:
+- **tiny** (faster-paddle's PP-OCRv6 tiny detector and recogniser, 6 MB inside its wheel, run by the ONNX Runtime
+  built into it): about 4x faster than small on 2 cores with the same character error rate on simplified Chinese and
+  English pages. Its recogniser knows 6,906 characters, which leave out many traditional Chinese ones (a
+  traditional page read at 7% errors, against 0.03% with small).
+- **small** (RapidOCR with PP-OCRv6 small, 18,710 characters, inside its wheel): on OpenVINO where it is installed
+  (bfloat16 on CPUs with those instructions), else onnxruntime.
+
+``ocr_model = "auto"`` reads a page with tiny, and when what tiny read is traditional Chinese it reads the page
+again with small, and the document's later pages with small alone. Where faster-paddle has no wheel for the
+system, small reads everything. Figures: ``benchmarks/documents_bench.py``.
+
+Each engine is loaded once per process, on the first page that needs it. Recognised lines are put in reading
 order: boxes whose heights overlap form a line, lines run top to bottom, boxes in a line left to right.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
-from typing import Any
+from typing import Any, Literal
 
-from kb_assistant.cjk import WIDE
+from kb_assistant.cjk import WIDE, script_of
 from kb_assistant.errors import LoaderError
 
 logger = logging.getLogger(__name__)
 
-_ENGINE: Any = None
+OcrModel = Literal["auto", "small"]
+OCR_MODELS: tuple[str, ...] = ("auto", "small")
+
+_ENGINES: dict[str, Any] = {}
 _ENGINE_LOCK = threading.Lock()
 MIN_SCORE = 0.5
 """Recognised text below this confidence is dropped (RapidOCR's own default)."""
+DETECTION_SIDE = 1280
+"""Detection reads the page at most this many pixels a side: a 200 dpi A4 page is read 20% faster than at its
+own size, with the same character error rate on typeset Chinese (benchmarks/documents_bench.py)."""
 
+MAX_SIDE = 4000
+"""Larger pictures are scaled down to this many pixels a side before OCR (an A4 page at 340 dpi): a photo of
+100 megapixels would otherwise be held three times over (the picture, its copy for the engine, its crops)."""
 
 BACKEND = "auto"
-"""Which runtime runs the OCR models: "auto" (OpenVINO where it imports, else onnxruntime), "openvino" or
-"onnxruntime"; read when the engine is first built."""
+"""Which runtime runs the small model: "auto" (OpenVINO where it imports, else onnxruntime), "openvino" or
+"onnxruntime"; read when that engine is first built."""
+
+Box = tuple[float, float, float, str]
+"""(top, bottom, left, text) of one recognised text box."""
 
 
 def backend_params(backend: str) -> dict[str, Any]:
@@ -44,51 +66,127 @@ def backend_params(backend: str) -> dict[str, Any]:
     return {f"{stage}.engine_type": EngineType.OPENVINO for stage in ("Det", "Cls", "Rec")}
 
 
-def _engine() -> Any:
-    global _ENGINE
-    with _ENGINE_LOCK:
-        if _ENGINE is None:
-            try:
-                from rapidocr import RapidOCR
-            except ImportError as e:  # the dependency is declared; a broken install says how to fix it
-                msg = "OCR needs the rapidocr and onnxruntime packages: pip install rapidocr onnxruntime"
-                raise LoaderError(msg) from e
-            logging.getLogger("RapidOCR").setLevel(logging.WARNING)
-            _ENGINE = RapidOCR(params={
-                **backend_params(BACKEND),
-                "Global.log_level": "warning",
-                "Global.text_score": MIN_SCORE,
-                # Detection on at most 1280 px a side: a 200 dpi A4 page is read 20% faster, with the same
-                # character error rate on typeset Chinese (benchmarks/documents_bench.py).
-                "Det.limit_type": "max",
-                "Det.limit_side_len": 1280,
-            })
-        return _ENGINE
-
-
-def ocr_image(image: Any) -> str:
-    """The text of one picture (encoded bytes, a path, or an RGB/grey ``numpy`` array), lines in reading order."""
+def tiny_available() -> bool:
+    """Whether faster-paddle (the tiny model) is installed."""
     try:
-        result = _engine()(image)
-    except LoaderError:
-        raise
-    except Exception as e:  # onnxruntime / OpenCV errors on a picture they cannot decode
-        msg = f"OCR failed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"
+        import faster_paddle  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _engine(name: str) -> Any:
+    with _ENGINE_LOCK:
+        if name not in _ENGINES:
+            _ENGINES[name] = _tiny_engine() if name == "tiny" else _small_engine()
+        return _ENGINES[name]
+
+
+def _tiny_engine() -> Any:
+    import faster_paddle
+
+    return faster_paddle.OcrEngine(model_size="tiny", det_max_side=DETECTION_SIDE)
+
+
+def _small_engine() -> Any:
+    try:
+        from rapidocr import RapidOCR
+    except ImportError as e:  # the dependency is declared; a broken install says how to fix it
+        msg = "OCR needs the rapidocr and onnxruntime packages: pip install rapidocr onnxruntime"
         raise LoaderError(msg) from e
+    logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+    return RapidOCR(params={
+        **backend_params(BACKEND),
+        "Global.log_level": "warning",
+        "Global.text_score": MIN_SCORE,
+        "Det.limit_type": "max",
+        "Det.limit_side_len": DETECTION_SIDE,
+    })
+
+
+def _picture(image: Any) -> Any:
+    """A grey (H x W) or RGB (H x W x 3) ``uint8`` array of ``image`` (such an array, or encoded picture bytes), at
+    most ``MAX_SIDE`` pixels a side."""
+    import numpy as np
+    from PIL import Image
+
+    if isinstance(image, np.ndarray):
+        if max(image.shape[:2]) <= MAX_SIDE:
+            return image
+        picture = Image.fromarray(image)
+    else:
+        picture = Image.open(io.BytesIO(image))
+        picture = picture.convert("L" if picture.mode in ("1", "L", "LA", "I", "I;16") else "RGB")
+    picture.thumbnail((MAX_SIDE, MAX_SIDE))
+    return np.asarray(picture)
+
+
+def _tiny_boxes(picture: Any) -> list[Box]:
+    from PIL import Image
+
+    encoded = io.BytesIO()
+    # BMP: the engine decodes it with a copy (a PNG costs 30-80 ms a page each way). Only pictures decoded and
+    # checked by Pillow here reach the engine's own decoder.
+    Image.fromarray(picture).save(encoded, "BMP")
+    result = _engine("tiny").ocr(encoded.getvalue())
+    return [
+        (float(box["topLeftCoord"][1]), float(box["bottomRightCoord"][1]), float(box["topLeftCoord"][0]), box["text"])
+        for box in result["bounds"].values()
+        if box["text"].strip() and box["confidence"] >= MIN_SCORE
+    ]
+
+
+def _small_boxes(picture: Any) -> list[Box]:
+    result = _engine("small")(picture[:, :, ::-1] if picture.ndim == 3 else picture)  # OpenCV's channel order
     if result.boxes is None or result.txts is None:
-        return ""
-    items = [
+        return []
+    return [
         (float(min(p[1] for p in box)), float(max(p[1] for p in box)), float(min(p[0] for p in box)), text)
         for box, text in zip(result.boxes.tolist(), result.txts, strict=True)
         if text.strip()
     ]
-    return "\n".join(_join_line(line) for line in reading_order(items))
 
 
-def reading_order(items: list[tuple[float, float, float, str]]) -> list[list[tuple[float, float, float, str]]]:
+class PageReader:
+    """Reads the pages of one document. With ``model="auto"``, once a page reads as traditional Chinese, the
+    document's later pages go to the small model alone."""
+
+    def __init__(self, model: str = "auto") -> None:
+        if model not in OCR_MODELS:
+            msg = f"unknown OCR model {model!r}; set ocr_model to one of {', '.join(OCR_MODELS)}"
+            raise LoaderError(msg)
+        self.model = "tiny" if model == "auto" and tiny_available() else "small"
+
+    def read(self, image: Any) -> str:
+        """The text of one page (a grey or RGB ``numpy`` array, or encoded picture bytes), lines in reading order."""
+        try:
+            picture = _picture(image)
+            if self.model == "tiny":
+                text = _text(_tiny_boxes(picture))
+                if script_of(text) != "hant":
+                    return text
+                self.model = "small"
+            return _text(_small_boxes(picture))
+        except LoaderError:
+            raise
+        except Exception as e:  # the runtimes', OpenCV's and Pillow's errors on a picture they cannot read
+            msg = f"OCR failed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"
+            raise LoaderError(msg) from e
+
+
+def ocr_image(image: Any, model: str = "auto") -> str:
+    """The text of one picture (a grey or RGB ``numpy`` array, or encoded picture bytes), lines in reading order."""
+    return PageReader(model).read(image)
+
+
+def _text(boxes: list[Box]) -> str:
+    return "\n".join(_join_line(line) for line in reading_order(boxes))
+
+
+def reading_order(items: list[Box]) -> list[list[Box]]:
     """Group (top, bottom, left, text) boxes into lines: a box joins the line whose vertical span it overlaps by
     more than half its own height; lines top to bottom, boxes in each left to right."""
-    lines: list[list[tuple[float, float, float, str]]] = []
+    lines: list[list[Box]] = []
     for item in sorted(items, key=lambda i: (i[0], i[2])):
         top, bottom = item[0], item[1]
         height = max(bottom - top, 1.0)
@@ -104,7 +202,7 @@ def reading_order(items: list[tuple[float, float, float, str]]) -> list[list[tup
     return [sorted(line, key=lambda i: i[2]) for line in lines]
 
 
-def _join_line(line: list[tuple[float, float, float, str]]) -> str:
+def _join_line(line: list[Box]) -> str:
     out = ""
     for _, _, _, text in line:
         # Chinese runs on without spaces; a space only between two non-CJK ends.

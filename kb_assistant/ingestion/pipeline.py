@@ -105,7 +105,8 @@ class Ingestor:
         self.store = store or KBStore(settings)
         if self.store.exists():  # fail on a model mismatch before any work is done
             self.store.collection(embeddings)
-        load = LoadOptions(ocr=settings.ocr, ocr_dpi=settings.ocr_dpi, html_main_content=settings.html_main_content)
+        load = LoadOptions(ocr=settings.ocr, ocr_dpi=settings.ocr_dpi, ocr_model=settings.ocr_model,
+                           html_main_content=settings.html_main_content)
         options = ReadOptions(load=load, chunk_size=min(settings.chunk_size, embeddings.max_tokens),
                               chunk_overlap=settings.chunk_overlap, file_titles=settings.file_titles,
                               max_bytes=settings.max_file_mb * 2**20,

@@ -26,6 +26,12 @@ MEMO = [
     "报销单据须在每月 25 日前提交，逾期顺延至下月处理。",
     "差旅住宿标准：一线城市每晚不超过 600 元，其他城市 450 元。",
 ]
+HANT_MEMO = [
+    "第三章 報銷與辦公",
+    "財務總監周明遠的辦公室在七號樓十二層 1207 室，分機號 8812。",
+    "營業部儘管人手不足，仍須於每月 25 日前提交單據，並附上圓形印章。",
+    "差旅住宿標準：一線城市每晚不超過 600 元，其他城市 450 元。",
+]
 
 
 def _page_picture(lines: list[str], size: tuple[int, int] = (1654, 2339)) -> bytes:
@@ -68,17 +74,41 @@ def test_a_scanned_page_and_a_photo_are_read_by_ocr(tmp_path: Path, settings: Se
 
 
 @pytest.mark.parametrize("backend", ["onnxruntime", "openvino"])
-def test_both_ocr_runtimes_read_the_scanned_memo(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_both_runtimes_of_the_small_ocr_model_read_the_scanned_memo(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from kb_assistant.ingestion import ocr
 
     monkeypatch.setattr(ocr, "BACKEND", backend)
-    monkeypatch.setattr(ocr, "_ENGINE", None)  # built anew on this runtime; the default one comes back after
-    text = ocr.ocr_image(_page_picture(MEMO))
-    assert ocr._ENGINE is not None
-    stages = (ocr._ENGINE.text_det, ocr._ENGINE.text_rec)
+    monkeypatch.setattr(ocr, "_ENGINES", {})  # built anew on this runtime; the default ones come back after
+    text = ocr.ocr_image(_page_picture(MEMO), model="small")
+    engine = ocr._ENGINES["small"]
+    stages = (engine.text_det, engine.text_rec)
     assert all(backend.replace("onnxruntime", "OrtInferSession").replace("openvino", "OpenVINOInferSession")
                == type(stage.session).__name__ for stage in stages)
     assert all(fact in text for fact in ("第三章", "周明远", "七号楼十二层", "1207", "8812", "25", "600", "450")), text
+
+
+def test_a_traditional_chinese_scan_is_read_again_by_the_small_model() -> None:
+    from kb_assistant.ingestion import ocr
+
+    # The tiny model lacks many traditional characters (it reads 總監 as 德藍, 儘管 as 体管, 並 as 亚): a page it
+    # reads as traditional Chinese is read again by the small model, and so are the document's later pages.
+    reader = ocr.PageReader("auto")
+    assert reader.model == "tiny"
+    text = reader.read(_page_picture(HANT_MEMO))
+    assert all(fact in text for fact in ("財務總監周明遠", "營業部儘管", "並附上圓形印章", "標準", "1207")), text
+    assert reader.model == "small"
+    simplified = ocr.PageReader("auto")
+    assert "七号楼十二层" in simplified.read(_page_picture(MEMO)) and simplified.model == "tiny"
+
+
+def test_ocr_without_faster_paddle_reads_every_page_with_the_small_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb_assistant.errors import LoaderError
+    from kb_assistant.ingestion import ocr
+
+    monkeypatch.setitem(__import__("sys").modules, "faster_paddle", None)  # a system it has no wheel for
+    assert ocr.PageReader("auto").model == "small"
+    with pytest.raises(LoaderError, match="set ocr_model to one of auto, small"):
+        ocr.PageReader("large")
 
 
 def test_ocr_on_openvino_without_it_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
