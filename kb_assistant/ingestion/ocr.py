@@ -12,6 +12,9 @@ Two models, one reading order:
 again with small, and the document's later pages with small alone. Where faster-paddle has no wheel for the
 system, small reads everything. Figures: ``benchmarks/documents_bench.py``.
 
+The tiny model has no direction classifier: a page it reads at a low confidence, or whose lines run up or down
+the page, is read again turned, and the upright reading kept (a feeder's upside-down page, a landscape page).
+
 Each engine is loaded once per process, on the first page that needs it. Recognised lines are put in reading
 order: boxes whose heights overlap form a line, lines run top to bottom, boxes in a line left to right.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from kb_assistant.cjk import WIDE, script_of
@@ -35,6 +39,9 @@ _ENGINES: dict[str, Any] = {}
 _ENGINE_LOCK = threading.Lock()
 MIN_SCORE = 0.5
 """Recognised text below this confidence is dropped (RapidOCR's own default)."""
+UPRIGHT_CONFIDENCE = 0.8
+"""A page the tiny model reads at a lower mean confidence is read again upside down: upright pages read at
+0.92-0.98, the same pages upside down at 0.49-0.65 (typeset prose in three scripts and the pumpkin book's pages)."""
 DETECTION_SIDE = 1280
 """Detection reads the page at most this many pixels a side: a 200 dpi A4 page is read 20% faster than at its
 own size, with the same character error rate on typeset Chinese (benchmarks/documents_bench.py)."""
@@ -121,19 +128,52 @@ def _picture(image: Any) -> Any:
     return np.asarray(picture)
 
 
-def _tiny_boxes(picture: Any) -> list[Box]:
+@dataclass(frozen=True)
+class _Reading:
+    boxes: list[Box]
+    confidence: float
+    """Mean recognition confidence over the characters read."""
+    sideways: bool
+    """Boxes taller than wide hold most of the characters: the lines run up or down the page."""
+
+
+def _tiny_reading(picture: Any) -> _Reading:
     from PIL import Image
 
     encoded = io.BytesIO()
     # BMP: the engine decodes it with a copy (a PNG costs 30-80 ms a page each way). Only pictures decoded and
     # checked by Pillow here reach the engine's own decoder.
     Image.fromarray(picture).save(encoded, "BMP")
-    result = _engine("tiny").ocr(encoded.getvalue())
-    return [
-        (float(box["topLeftCoord"][1]), float(box["bottomRightCoord"][1]), float(box["topLeftCoord"][0]), box["text"])
-        for box in result["bounds"].values()
-        if box["text"].strip() and box["confidence"] >= MIN_SCORE
-    ]
+    found = [b for b in _engine("tiny").ocr(encoded.getvalue())["bounds"].values() if b["text"].strip()]
+    characters = sum(len(b["text"]) for b in found) or 1
+    tall = sum(len(b["text"]) for b in found
+               if b["bottomRightCoord"][1] - b["topLeftCoord"][1] > 1.5 * (b["bottomRightCoord"][0] - b["topLeftCoord"][0]))
+    return _Reading(
+        boxes=[(float(b["topLeftCoord"][1]), float(b["bottomRightCoord"][1]), float(b["topLeftCoord"][0]), b["text"])
+               for b in found if b["confidence"] >= MIN_SCORE],
+        confidence=sum(b["confidence"] * len(b["text"]) for b in found) / characters,
+        sideways=tall > characters / 2,
+    )
+
+
+def _tiny_upright(picture: Any) -> tuple[list[Box], Any]:
+    """The tiny model's boxes of the page turned upright, and that picture. The model has no direction
+    classifier: a page scanned upside down or sideways reads as confident-looking nonsense line by line, but at
+    a low mean confidence (upside down; a sideways page's lines are tall boxes), so such a page is read again
+    turned, and the reading with the highest confidence is kept."""
+    import numpy as np
+
+    reading, upright = _tiny_reading(picture), picture
+    turns = (1, 3) if reading.sideways else (2,) if reading.confidence < UPRIGHT_CONFIDENCE else ()
+    for quarter_turns in turns:
+        turned = np.ascontiguousarray(np.rot90(picture, k=quarter_turns))
+        other = _tiny_reading(turned)
+        # A sideways page's own reading can look confident (the engine turns tall lines to read them), but its
+        # lines come out in the wrong order: a good upright reading wins.
+        if not other.sideways and (other.confidence > reading.confidence
+                                   or (reading.sideways and other.confidence >= UPRIGHT_CONFIDENCE)):
+            reading, upright = other, turned
+    return reading.boxes, upright
 
 
 def _small_boxes(picture: Any) -> list[Box]:
@@ -162,7 +202,8 @@ class PageReader:
         try:
             picture = _picture(image)
             if self.model == "tiny":
-                text = _text(_tiny_boxes(picture))
+                boxes, picture = _tiny_upright(picture)
+                text = _text(boxes)
                 if script_of(text) != "hant":
                     return text
                 self.model = "small"
