@@ -5,6 +5,7 @@ lines are blocks of their own read in whole sentences."""
 from __future__ import annotations
 
 import io
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +113,7 @@ def test_a_page_scanned_sideways_or_upside_down_is_read_upright(quarter_turns: i
     page = np.asarray(Image.open(io.BytesIO(_page_picture(MEMO))))
     lines = ocr.ocr_image(np.ascontiguousarray(np.rot90(page, k=quarter_turns))).splitlines()
     order = [next((i for i, line in enumerate(lines) if fact in line), -1) for fact in ("第三章", "周明远", "逾期顺延", "一线城市")]
-    assert order[0] >= 0 and all(a < b for a, b in zip(order, order[1:])), lines  # each on its own line, in order
+    assert order[0] >= 0 and all(a < b for a, b in itertools.pairwise(order)), lines  # each on its own line, in order
     assert "七号楼十二层" in lines[order[1]] and "1207" in lines[order[1]]
 
 
