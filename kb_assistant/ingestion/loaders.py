@@ -34,6 +34,12 @@ from kb_assistant.ingestion.tables import (
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 MIN_TEXT_LAYER = 20
 """A PDF page with pictures and fewer characters of text than this (a page number, a stamp) is a scan."""
+SHORT_TEXT_LAYER = 200
+"""A page whose pictures cover most of it (``SCAN_COVERAGE``) and whose text is shorter than this is a scan too: a
+header, a stamp or a Bates number added to a scanned page after scanning. OCR reads it, and the longer of the two
+texts is kept (a full-page figure with a caption keeps its caption)."""
+SCAN_COVERAGE = 0.5
+"""Share of a page's area that its pictures cover for a short text layer to mean a scan."""
 
 
 @dataclass(frozen=True)
@@ -110,9 +116,12 @@ def _pdf(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
         scanned = []
         for number, page in enumerate(pdf, start=1):
             text = clean_text(pdf_page_text(page))
-            if len(text.strip()) < MIN_TEXT_LAYER and page.get_images():
+            length = len(text.strip())
+            scan = bool(page.get_images()) and (
+                length < MIN_TEXT_LAYER or (length < SHORT_TEXT_LAYER and picture_coverage(page) >= SCAN_COVERAGE))
+            if scan:
                 scanned.append(number)
-            elif text.strip():
+            if length and (not scan or length >= MIN_TEXT_LAYER):
                 pages[number] = Document(page_content=text, metadata={"format": "pdf", "page": number})
         total = pdf.page_count
         if scanned and options.ocr:
@@ -125,7 +134,7 @@ def _pdf(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
                 pixmap = pdf[number - 1].get_pixmap(dpi=options.ocr_dpi, colorspace=pymupdf.csGRAY, alpha=False)
                 grey = np.frombuffer(pixmap.samples, dtype=np.uint8).reshape(pixmap.height, pixmap.stride)[:, : pixmap.width]
                 text = clean_text(reader.read(grey))
-                if text.strip():
+                if len(text.strip()) > len(pages[number].page_content.strip() if number in pages else ""):
                     pages[number] = Document(page_content=text, metadata={"format": "pdf", "page": number, "ocr": True})
                 if options.on_page is not None:
                     options.on_page(done, len(scanned))
@@ -141,6 +150,14 @@ def _pdf(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
         msg = f"corrupt or empty PDF: {total} pages read, none with text or pictures"
         raise LoaderError(msg)
     return [pages[n] for n in sorted(pages)]
+
+
+def picture_coverage(page: Any) -> float:
+    """The share of a PDF page's area that its pictures cover (overlaps counted twice, at most 1)."""
+    import pymupdf
+
+    area = abs(page.rect) or 1.0
+    return min(1.0, sum(abs(pymupdf.Rect(info["bbox"]) & page.rect) for info in page.get_image_info()) / area)
 
 
 def _image(path: Path, data: bytes, options: LoadOptions) -> list[Document]:

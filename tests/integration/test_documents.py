@@ -117,6 +117,25 @@ def test_a_page_scanned_sideways_or_upside_down_is_read_upright(quarter_turns: i
     assert "七号楼十二层" in lines[order[1]] and "1207" in lines[order[1]]
 
 
+def test_a_scanned_page_with_a_stamp_in_its_text_layer_is_still_read_by_ocr() -> None:
+    # Scanners and document systems stamp scanned pages with a line of real text (a date, a page or Bates
+    # number); that line alone was the page's text and the scan behind it was never read.
+    pdf = pymupdf.open()
+    page = pdf.new_page()
+    page.insert_image(pymupdf.Rect(0, 0, 595, 842), stream=_page_picture(MEMO))
+    page.insert_text((40, 20), "Scanned 2024-05-01 by ACME DocuScan 3000, page 1 of 2", fontsize=8)
+    photo = io.BytesIO()
+    Image.new("RGB", (800, 600), (90, 140, 200)).save(photo, "PNG")
+    page = pdf.new_page()  # a digital page: a photo with no text in it, and its caption
+    page.insert_image(pymupdf.Rect(50, 50, 545, 700), stream=photo.getvalue())
+    page.insert_text((50, 720), "Figure 3: the new office building seen from the east gate.", fontsize=10)
+    scan, figure = load_bytes(Path("stamped.pdf"), pdf.tobytes())
+    assert scan.metadata["ocr"] and "Scanned 2024-05-01" in scan.page_content
+    assert "七号楼十二层" in scan.page_content and "1207" in scan.page_content
+    assert figure.page_content.strip() == "Figure 3: the new office building seen from the east gate."
+    assert "ocr" not in figure.metadata
+
+
 def test_ocr_without_faster_paddle_reads_every_page_with_the_small_model(monkeypatch: pytest.MonkeyPatch) -> None:
     from kb_assistant.errors import LoaderError
     from kb_assistant.ingestion import ocr
