@@ -5,7 +5,8 @@ Loaders return ``Document``s whose metadata carries what the format knows (``pag
 image frames, ``ocr`` where the text was read from a picture). Markdown headings are kept in the text: the
 splitter turns them into ``headings`` metadata. DOCX and HTML headings are written as Markdown headings for the
 same reason, and every table as a Markdown table (``tables``). Scanned PDF pages and pictures are read by OCR
-(``ocr``) unless ``LoadOptions.ocr`` is off.
+(``ocr``) unless ``LoadOptions.ocr`` is off, and so are the pictures of Word documents and slides that have next
+to no text of their own (``embedded_pictures``).
 """
 
 from __future__ import annotations
@@ -224,7 +225,14 @@ def _docx(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
                 lines.append(text)
         elif isinstance(block, Table):
             lines.append(markdown_table([cell.text for cell in row.cells] for row in block.rows))
-    return [Document(page_content=clean_text("\n\n".join(lines)), metadata={"format": "docx"})]
+    text = clean_text("\n\n".join(lines))
+    if options.ocr and len(text.strip()) < MIN_TEXT_LAYER:  # a scan or screenshots pasted into a document
+        from kb_assistant.ingestion.embedded_pictures import docx_pictures, pictures_text
+
+        read = clean_text(pictures_text(docx_pictures(document), options.ocr_model))
+        if read.strip():
+            return [Document(page_content=f"{text.strip()}\n\n{read}".strip(), metadata={"format": "docx", "ocr": True})]
+    return [Document(page_content=text, metadata={"format": "docx"})]
 
 
 def _pptx(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
@@ -243,8 +251,16 @@ def _pptx(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
             notes = slide.notes_slide.notes_text_frame.text.strip()
             if notes:
                 parts.append(notes)
+        metadata: dict[str, Any] = {"format": "pptx", "page": number}
+        if options.ocr and sum(len(p) for p in parts) < MIN_TEXT_LAYER:  # a slide made of a screenshot or a scan
+            from kb_assistant.ingestion.embedded_pictures import pictures_text, slide_pictures
+
+            read = pictures_text(slide_pictures(slide), options.ocr_model)
+            if read.strip():
+                parts.append(read)
+                metadata["ocr"] = True
         if parts:
-            docs.append(Document(page_content=clean_text("\n".join(parts)), metadata={"format": "pptx", "page": number}))
+            docs.append(Document(page_content=clean_text("\n".join(parts)), metadata=metadata))
     return docs
 
 

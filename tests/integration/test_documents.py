@@ -136,6 +136,31 @@ def test_a_scanned_page_with_a_stamp_in_its_text_layer_is_still_read_by_ocr() ->
     assert "ocr" not in figure.metadata
 
 
+def test_a_scan_pasted_into_word_and_a_slide_made_of_a_screenshot_are_read_by_ocr() -> None:
+    import docx
+    import pptx
+    from pptx.util import Inches
+
+    word = docx.Document()
+    word.add_picture(io.BytesIO(_page_picture(MEMO)), width=docx.shared.Inches(6))
+    saved = io.BytesIO()
+    word.save(saved)
+    (memo,) = load_bytes(Path("报销制度-扫描件.docx"), saved.getvalue())
+    assert memo.metadata["ocr"] and "七号楼十二层" in memo.page_content and "8812" in memo.page_content
+
+    deck = pptx.Presentation()
+    screenshot = deck.slides.add_slide(deck.slide_layouts[6])  # blank: the picture is all there is
+    rota = _page_picture(["On-call rota: Dana Whitfield answers pages within 15 minutes."], (1400, 400))
+    screenshot.shapes.add_picture(io.BytesIO(rota), Inches(1), Inches(1), width=Inches(8))
+    titled = deck.slides.add_slide(deck.slide_layouts[5])
+    titled.shapes.title.text = "Quarterly results and the plan for next year"
+    saved = io.BytesIO()
+    deck.save(saved)
+    first, second = load_bytes(Path("ops.pptx"), saved.getvalue())
+    assert first.metadata["page"] == 1 and first.metadata["ocr"] and "Dana Whitfield" in first.page_content
+    assert second.page_content == "Quarterly results and the plan for next year"
+
+
 def test_ocr_without_faster_paddle_reads_every_page_with_the_small_model(monkeypatch: pytest.MonkeyPatch) -> None:
     from kb_assistant.errors import LoaderError
     from kb_assistant.ingestion import ocr
