@@ -12,8 +12,8 @@ Two models, one reading order:
 again with small, and the document's later pages with small alone. Where faster-paddle has no wheel for the
 system, small reads everything. Figures: ``benchmarks/documents_bench.py``.
 
-The tiny model has no direction classifier: a page it reads at a low confidence, or whose lines run up or down
-the page, is read again turned, and the upright reading kept (a feeder's upside-down page, a landscape page).
+Pages are turned whole: a page read at a low confidence, or whose lines run up or down the page, is read again
+turned, and the upright reading kept (a feeder's upside-down page, a landscape page).
 
 Each engine is loaded once per process, on the first page that needs it. Recognised lines are put in reading
 order: boxes whose heights overlap form a line, lines run top to bottom, boxes in a line left to right.
@@ -40,8 +40,9 @@ _ENGINE_LOCK = threading.Lock()
 MIN_SCORE = 0.5
 """Recognised text below this confidence is dropped (RapidOCR's own default)."""
 UPRIGHT_CONFIDENCE = 0.8
-"""A page the tiny model reads at a lower mean confidence is read again upside down: upright pages read at
-0.92-0.98, the same pages upside down at 0.49-0.65 (typeset prose in three scripts and the pumpkin book's pages)."""
+"""A page read at a lower mean confidence is read again upside down: upright pages read at 0.92-0.98 with the tiny
+model and 0.94-1.00 with the small one, the same pages upside down at 0.49-0.65 and 0.52-0.72 (typeset prose in
+three scripts and four of the pumpkin book's pages)."""
 DETECTION_SIDE = 1280
 """Detection reads the page at most this many pixels a side: a 200 dpi A4 page is read 20% faster than at its
 own size, with the same character error rate on typeset Chinese (benchmarks/documents_bench.py)."""
@@ -105,7 +106,8 @@ def _small_engine() -> Any:
     return RapidOCR(params={
         **backend_params(BACKEND),
         "Global.log_level": "warning",
-        "Global.text_score": MIN_SCORE,
+        "Global.text_score": 0.0,  # every line, for the page's mean confidence; MIN_SCORE applies after
+        "Global.use_cls": False,  # pages are turned whole (_upright)
         "Det.limit_type": "max",
         "Det.limit_side_len": DETECTION_SIDE,
     })
@@ -137,54 +139,61 @@ class _Reading:
     """Boxes taller than wide hold most of the characters: the lines run up or down the page."""
 
 
-def _tiny_reading(picture: Any) -> _Reading:
+Found = tuple[float, float, float, float, str, float]
+"""(left, top, right, bottom, text, confidence) of a text box an engine found."""
+
+
+def _tiny_found(picture: Any) -> list[Found]:
     from PIL import Image
 
     encoded = io.BytesIO()
     # BMP: the engine decodes it with a copy (a PNG costs 30-80 ms a page each way). Only pictures decoded and
     # checked by Pillow here reach the engine's own decoder.
     Image.fromarray(picture).save(encoded, "BMP")
-    found = [b for b in _engine("tiny").ocr(encoded.getvalue())["bounds"].values() if b["text"].strip()]
-    characters = sum(len(b["text"]) for b in found) or 1
-    tall = sum(len(b["text"]) for b in found
-               if b["bottomRightCoord"][1] - b["topLeftCoord"][1] > 1.5 * (b["bottomRightCoord"][0] - b["topLeftCoord"][0]))
+    return [(*map(float, (*b["topLeftCoord"], *b["bottomRightCoord"])), b["text"], float(b["confidence"]))
+            for b in _engine("tiny").ocr(encoded.getvalue())["bounds"].values()]
+
+
+def _small_found(picture: Any) -> list[Found]:
+    result = _engine("small")(picture[:, :, ::-1] if picture.ndim == 3 else picture)  # OpenCV's channel order
+    if result.boxes is None or result.txts is None:
+        return []
+    return [(float(min(p[0] for p in box)), float(min(p[1] for p in box)), float(max(p[0] for p in box)),
+             float(max(p[1] for p in box)), text, float(score))
+            for box, text, score in zip(result.boxes.tolist(), result.txts, result.scores, strict=True)]
+
+
+def _reading(found: list[Found]) -> _Reading:
+    found = [f for f in found if f[4].strip()]
+    characters = sum(len(f[4]) for f in found) or 1
+    tall = sum(len(text) for left, top, right, bottom, text, _ in found if bottom - top > 1.5 * (right - left))
     return _Reading(
-        boxes=[(float(b["topLeftCoord"][1]), float(b["bottomRightCoord"][1]), float(b["topLeftCoord"][0]), b["text"])
-               for b in found if b["confidence"] >= MIN_SCORE],
-        confidence=sum(b["confidence"] * len(b["text"]) for b in found) / characters,
+        boxes=[(top, bottom, left, text) for left, top, _, bottom, text, score in found if score >= MIN_SCORE],
+        confidence=sum(len(f[4]) * f[5] for f in found) / characters,
         sideways=tall > characters / 2,
     )
 
 
-def _tiny_upright(picture: Any) -> tuple[list[Box], Any]:
-    """The tiny model's boxes of the page turned upright, and that picture. The model has no direction
-    classifier: a page scanned upside down or sideways reads as confident-looking nonsense line by line, but at
-    a low mean confidence (upside down; a sideways page's lines are tall boxes), so such a page is read again
-    turned, and the reading with the highest confidence is kept."""
+def _upright(model: str, picture: Any) -> tuple[list[Box], Any]:
+    """The ``model``'s boxes of the page turned upright, and that picture. Neither model turns lines (the small
+    one's direction classifier is off, as it turned lines but kept an upside-down page's lines in reverse order):
+    a page scanned upside down or sideways reads as confident-looking nonsense line by line, but at a low mean
+    confidence (upside down; a sideways page's lines are tall boxes), so such a page is read again turned, and
+    the reading with the highest confidence is kept."""
     import numpy as np
 
-    reading, upright = _tiny_reading(picture), picture
+    find = _tiny_found if model == "tiny" else _small_found
+    reading, upright = _reading(find(picture)), picture
     turns = (1, 3) if reading.sideways else (2,) if reading.confidence < UPRIGHT_CONFIDENCE else ()
     for quarter_turns in turns:
         turned = np.ascontiguousarray(np.rot90(picture, k=quarter_turns))
-        other = _tiny_reading(turned)
-        # A sideways page's own reading can look confident (the engine turns tall lines to read them), but its
+        other = _reading(find(turned))
+        # A sideways page's own reading can look confident (the engines turn tall lines to read them), but its
         # lines come out in the wrong order: a good upright reading wins.
         if not other.sideways and (other.confidence > reading.confidence
                                    or (reading.sideways and other.confidence >= UPRIGHT_CONFIDENCE)):
             reading, upright = other, turned
     return reading.boxes, upright
-
-
-def _small_boxes(picture: Any) -> list[Box]:
-    result = _engine("small")(picture[:, :, ::-1] if picture.ndim == 3 else picture)  # OpenCV's channel order
-    if result.boxes is None or result.txts is None:
-        return []
-    return [
-        (float(min(p[1] for p in box)), float(max(p[1] for p in box)), float(min(p[0] for p in box)), text)
-        for box, text in zip(result.boxes.tolist(), result.txts, strict=True)
-        if text.strip()
-    ]
 
 
 class PageReader:
@@ -202,12 +211,12 @@ class PageReader:
         try:
             picture = _picture(image)
             if self.model == "tiny":
-                boxes, picture = _tiny_upright(picture)
+                boxes, picture = _upright("tiny", picture)
                 text = _text(boxes)
                 if script_of(text) != "hant":
                     return text
                 self.model = "small"
-            return _text(_small_boxes(picture))
+            return _text(_upright("small", picture)[0])
         except LoaderError:
             raise
         except Exception as e:  # the runtimes', OpenCV's and Pillow's errors on a picture they cannot read

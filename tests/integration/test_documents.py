@@ -102,16 +102,17 @@ def test_a_traditional_chinese_scan_is_read_again_by_the_small_model() -> None:
     assert "七号楼十二层" in simplified.read(_page_picture(MEMO)) and simplified.model == "tiny"
 
 
+@pytest.mark.parametrize("model", ["auto", "small"])
 @pytest.mark.parametrize("quarter_turns", [1, 2, 3])
-def test_a_page_scanned_sideways_or_upside_down_is_read_upright(quarter_turns: int) -> None:
+def test_a_page_scanned_sideways_or_upside_down_is_read_upright(quarter_turns: int, model: str) -> None:
     import numpy as np
 
     from kb_assistant.ingestion import ocr
 
-    # Feeders scan pages upside down, and landscape pages come sideways; the tiny model has no direction
-    # classifier, and read such a page as nonsense.
+    # Feeders scan pages upside down, and landscape pages come sideways: the tiny model (no direction classifier)
+    # read such a page as nonsense, the small one turned each line and put an upside-down page's lines last first.
     page = np.asarray(Image.open(io.BytesIO(_page_picture(MEMO))))
-    lines = ocr.ocr_image(np.ascontiguousarray(np.rot90(page, k=quarter_turns))).splitlines()
+    lines = ocr.ocr_image(np.ascontiguousarray(np.rot90(page, k=quarter_turns)), model).splitlines()
     order = [next((i for i, line in enumerate(lines) if fact in line), -1) for fact in ("第三章", "周明远", "逾期顺延", "一线城市")]
     assert order[0] >= 0 and all(a < b for a, b in itertools.pairwise(order)), lines  # each on its own line, in order
     assert "七号楼十二层" in lines[order[1]] and "1207" in lines[order[1]]
