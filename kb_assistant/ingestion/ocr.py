@@ -25,15 +25,15 @@ import io
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from kb_assistant.cjk import WIDE, script_of
 from kb_assistant.errors import LoaderError
 
 logger = logging.getLogger(__name__)
 
-OcrModel = Literal["auto", "small"]
 OCR_MODELS: tuple[str, ...] = ("auto", "small")
+"""Values of the ``ocr_model`` setting."""
 
 _ENGINES: dict[str, Any] = {}
 _ENGINE_LOCK = threading.Lock()
