@@ -55,6 +55,10 @@ BACKEND = "auto"
 """Which runtime runs the small model: "auto" (OpenVINO where it imports, else onnxruntime), "openvino" or
 "onnxruntime"; read when that engine is first built."""
 
+THREADS: int | None = None
+"""CPU threads of each OCR engine; None: the engines' own choice (all cores). Ingest worker processes set 1: one
+per core beyond the two the embedding model keeps busy. Read when an engine is first built."""
+
 Box = tuple[float, float, float, str]
 """(top, bottom, left, text) of one recognised text box."""
 
@@ -93,7 +97,7 @@ def _engine(name: str) -> Any:
 def _tiny_engine() -> Any:
     import faster_paddle
 
-    return faster_paddle.OcrEngine(model_size="tiny", det_max_side=DETECTION_SIDE)
+    return faster_paddle.OcrEngine(model_size="tiny", det_max_side=DETECTION_SIDE, threads=THREADS)
 
 
 def _small_engine() -> Any:
@@ -103,8 +107,11 @@ def _small_engine() -> Any:
         msg = "OCR needs the rapidocr and onnxruntime packages: pip install rapidocr onnxruntime"
         raise LoaderError(msg) from e
     logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+    threads = {} if THREADS is None else {"EngineConfig.onnxruntime.intra_op_num_threads": THREADS,
+                                          "EngineConfig.openvino.inference_num_threads": THREADS}
     return RapidOCR(params={
         **backend_params(BACKEND),
+        **threads,
         "Global.log_level": "warning",
         "Global.text_score": 0.0,  # every line, for the page's mean confidence; MIN_SCORE applies after
         "Global.use_cls": False,  # pages are turned whole (_upright)

@@ -48,6 +48,9 @@ def _start_worker(options: ReadOptions, tokenizer_json: str, pages: Any) -> None
 
     from tokenizers import Tokenizer
 
+    from kb_assistant.ingestion import ocr
+
+    ocr.THREADS = 1  # the workers are one per core beyond the embedding model's two: OCR engines take all by default
     options = dataclasses.replace(options, search_tokens=True)  # here they are computed in parallel
     _reader = FileReader(options, TokenCounter.from_backend(Tokenizer.from_str(tokenizer_json)))
     _pages = pages
