@@ -16,7 +16,9 @@ Pages are turned whole: a page read at a low confidence, or whose lines run up o
 turned, and the upright reading kept (a feeder's upside-down page, a landscape page).
 
 Each engine is loaded once per process, on the first page that needs it. Recognised lines are put in reading
-order: boxes whose heights overlap form a line, lines run top to bottom, boxes in a line left to right.
+order: boxes whose heights overlap form a line, lines run top to bottom, boxes in a line left to right. Boxes
+far apart on a line are cells, and three or more lines in a row with the same number of short cells are a table,
+written as a Markdown table so that every chunk of it repeats its header row (``splitting``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,8 +62,15 @@ THREADS: int | None = None
 """CPU threads of each OCR engine; None: the engines' own choice (all cores). Ingest worker processes set 1: one
 per core beyond the two the embedding model keeps busy. Read when an engine is first built."""
 
-Box = tuple[float, float, float, str]
-"""(top, bottom, left, text) of one recognised text box."""
+Box = tuple[float, float, float, str, float]
+"""(top, bottom, left, text, right) of one recognised text box."""
+CELL_GAP = 0.8
+"""Boxes of a line further apart than this many times the line's height are cells of a table row."""
+TABLE_ROWS = 3
+"""Lines in a row with the same number of cells (two or more, short ones) that make a table."""
+SHORT_CELL = 25
+"""A table's cells are short: the median cell of a run of lines holds at most this many characters (two columns
+of prose are not a table)."""
 
 
 def backend_params(backend: str) -> dict[str, Any]:
@@ -175,7 +185,7 @@ def _reading(found: list[Found]) -> _Reading:
     characters = sum(len(f[4]) for f in found) or 1
     tall = sum(len(text) for left, top, right, bottom, text, _ in found if bottom - top > 1.5 * (right - left))
     return _Reading(
-        boxes=[(top, bottom, left, text) for left, top, _, bottom, text, score in found if score >= MIN_SCORE],
+        boxes=[(top, bottom, left, text, right) for left, top, right, bottom, text, score in found if score >= MIN_SCORE],
         confidence=sum(len(f[4]) * f[5] for f in found) / characters,
         sideways=tall > characters / 2,
     )
@@ -237,7 +247,36 @@ def ocr_image(image: Any, model: str = "auto") -> str:
 
 
 def _text(boxes: list[Box]) -> str:
-    return "\n".join(_join_line(line) for line in reading_order(boxes))
+    """The page's lines in reading order; runs of lines that are table rows as a Markdown table."""
+    from kb_assistant.ingestion.tables import markdown_table
+
+    rows = [_cells(line) for line in reading_order(boxes)]
+    out: list[str] = []
+    start = 0
+    while start < len(rows):
+        end = start + 1
+        while end < len(rows) and len(rows[end]) == len(rows[start]) >= 2:
+            end += 1
+        run = rows[start:end]
+        cells = sorted(len(c) for row in run for c in row)
+        if len(run) >= TABLE_ROWS and len(run[0]) >= 2 and cells[len(cells) // 2] <= SHORT_CELL:
+            out.append(f"\n{markdown_table(run)}\n")
+        else:
+            out.extend(_join(row) for row in run)
+        start = end
+    return "\n".join(out).strip("\n")
+
+
+def _cells(line: list[Box]) -> list[str]:
+    """A line's text in cells: boxes further apart than ``CELL_GAP`` line heights are in different cells."""
+    height = sorted(b[1] - b[0] for b in line)[len(line) // 2]
+    cells: list[list[Box]] = [[line[0]]]
+    for box in line[1:]:
+        if box[2] - cells[-1][-1][4] > CELL_GAP * height:
+            cells.append([box])
+        else:
+            cells[-1].append(box)
+    return [_join(b[3] for b in cell) for cell in cells]
 
 
 def reading_order(items: list[Box]) -> list[list[Box]]:
@@ -259,11 +298,12 @@ def reading_order(items: list[Box]) -> list[list[Box]]:
     return [sorted(line, key=lambda i: i[2]) for line in lines]
 
 
-def _join_line(line: list[Box]) -> str:
+def _join(texts: Iterable[str]) -> str:
     out = ""
-    for _, _, _, text in line:
+    for text in texts:
+        text = text.strip()
         # Chinese runs on without spaces; a space only between two non-CJK ends.
-        if out and not (WIDE.match(out[-1]) or WIDE.match(text[0])):
+        if out and text and not (WIDE.match(out[-1]) or WIDE.match(text[0])):
             out += " "
-        out += text.strip()
+        out += text
     return out
