@@ -67,7 +67,7 @@ Box = tuple[float, float, float, str, float]
 CELL_GAP = 0.8
 """Boxes of a line further apart than this many times the line's height are cells of a table row."""
 TABLE_ROWS = 3
-"""Lines in a row with the same number of cells (two or more, short ones) that make a table."""
+"""Lines in a row of two or more short cells each (most of them as many as the widest) that make a table."""
 SHORT_CELL = 25
 """A table's cells are short: the median cell of a run of lines holds at most this many characters (two columns
 of prose are not a table)."""
@@ -248,27 +248,47 @@ def ocr_image(image: Any, model: str = "auto") -> str:
 
 def _text(boxes: list[Box]) -> str:
     """The page's lines in reading order; runs of lines that are table rows as a Markdown table."""
-    from kb_assistant.ingestion.tables import markdown_table
-
-    rows = [_cells(line) for line in reading_order(boxes)]
+    lines = [_cells(line) for line in reading_order(boxes)]
     out: list[str] = []
     start = 0
-    while start < len(rows):
-        end = start + 1
-        while end < len(rows) and len(rows[end]) == len(rows[start]) >= 2:
+    while start < len(lines):
+        end = start
+        while end < len(lines) and len(lines[end]) >= 2:
             end += 1
-        run = rows[start:end]
-        cells = sorted(len(c) for row in run for c in row)
-        if len(run) >= TABLE_ROWS and len(run[0]) >= 2 and cells[len(cells) // 2] <= SHORT_CELL:
-            out.append(f"\n{markdown_table(run)}\n")
+        table = _table(lines[start:end]) if end - start >= TABLE_ROWS else None
+        if table is not None:
+            out.append(f"\n{table}\n")
+            start = end
         else:
-            out.extend(_join(row) for row in run)
-        start = end
+            out.append(_join(text for _, text in lines[start]))
+            start += 1
     return "\n".join(out).strip("\n")
 
 
-def _cells(line: list[Box]) -> list[str]:
-    """A line's text in cells: boxes further apart than ``CELL_GAP`` line heights are in different cells."""
+def _table(rows: list[list[tuple[float, str]]]) -> str | None:
+    """Lines of (left, text) cells as a Markdown table, or None where they are no table: most rows must have the
+    widest row's number of cells, and the cells must be short. A row with fewer cells (an empty one) has each
+    cell put in the column whose left edge is nearest."""
+    from kb_assistant.ingestion.tables import markdown_table
+
+    width = max(len(row) for row in rows)
+    full = [row for row in rows if len(row) == width]
+    lengths = sorted(len(text) for row in rows for _, text in row)
+    if len(full) * 2 < len(rows) or lengths[len(lengths) // 2] > SHORT_CELL:
+        return None
+    edges = [sorted(row[c][0] for row in full)[len(full) // 2] for c in range(width)]
+    grid = []
+    for row in rows:
+        cells = [""] * width
+        for left, text in row:
+            column = min(range(width), key=lambda c: abs(edges[c] - left))
+            cells[column] = f"{cells[column]} {text}".strip()
+        grid.append(cells)
+    return markdown_table(grid)
+
+
+def _cells(line: list[Box]) -> list[tuple[float, str]]:
+    """A line's (left, text) cells: boxes further apart than ``CELL_GAP`` line heights are in different cells."""
     height = sorted(b[1] - b[0] for b in line)[len(line) // 2]
     cells: list[list[Box]] = [[line[0]]]
     for box in line[1:]:
@@ -276,7 +296,7 @@ def _cells(line: list[Box]) -> list[str]:
             cells.append([box])
         else:
             cells[-1].append(box)
-    return [_join(b[3] for b in cell) for cell in cells]
+    return [(cell[0][2], _join(b[3] for b in cell)) for cell in cells]
 
 
 def reading_order(items: list[Box]) -> list[list[Box]]:

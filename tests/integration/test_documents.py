@@ -163,16 +163,17 @@ def test_a_scan_pasted_into_word_and_a_slide_made_of_a_screenshot_are_read_by_oc
 
 
 def test_a_scanned_table_keeps_its_rows_and_header_in_every_chunk(tmp_path: Path, settings: Settings, embeddings: Any) -> None:
-    # Read line by line, a scanned Chinese table ran its cells together ("李晓彤财务部8813"), and no chunk past the
-    # first said what its columns were.
+    # Read line by line, a scanned Chinese table ran its cells together ("员工37研发部88372号楼2层"), and no chunk
+    # past the first said what its columns were.
     if not FONT.exists():
         pytest.skip("the CJK font (fonts-wqy-microhei) is not installed; `make browser` installs it")
     font = ImageFont.truetype(str(FONT), 30)
     page = Image.new("L", (1654, 2339), 255)
     draw = ImageDraw.Draw(page)
     draw.text((150, 100), "表 2 各部门分机与工位", fill=0, font=font)
-    rows = [("姓名", "部门", "分机", "工位")] + [(f"员工{n:02d}", ("财务部", "研发部", "市场部")[n % 3], str(8800 + n), f"{n % 9 + 1}号楼{n % 12 + 1}层")
-                                          for n in range(1, 41)]
+    rows = [("姓名", "部门", "分机", "工位")] + [
+        (f"员工{n:02d}", ("财务部", "研发部", "市场部")[n % 3], str(8800 + n), "" if n % 10 == 5 else f"{n % 9 + 1}号楼{n % 12 + 1}层")
+        for n in range(1, 41)]  # every tenth desk not yet given: an empty cell
     for r, row in enumerate(rows):
         for x, cell in zip((150, 550, 900, 1200), row, strict=True):
             draw.text((x, 180 + r * 52), cell, fill=0, font=font)
@@ -189,6 +190,8 @@ def test_a_scanned_table_keeps_its_rows_and_header_in_every_chunk(tmp_path: Path
     hit = next(d for d in _top(small, embeddings, "员工37的分机是多少？", k=3) if "员工37" in d.page_content)
     assert "| 员工37 | 研发部 | 8837 | 2号楼2层 |" in hit.page_content
     assert "| 姓名 | 部门 | 分机 | 工位 |" in hit.page_content and "员工01" not in hit.page_content
+    empty = next(d for d in _top(small, embeddings, "员工35在哪个部门？", k=3) if "员工35" in d.page_content)
+    assert "| 员工35 | 市场部 | 8835 |  |" in empty.page_content and "| 姓名 | 部门 | 分机 | 工位 |" in empty.page_content
 
 
 def test_ocr_without_faster_paddle_reads_every_page_with_the_small_model(monkeypatch: pytest.MonkeyPatch) -> None:
