@@ -17,8 +17,8 @@ turned, and the upright reading kept (a feeder's upside-down page, a landscape p
 
 Each engine is loaded once per process, on the first page that needs it. Recognised lines are put in reading
 order: boxes whose heights overlap form a line, lines run top to bottom, boxes in a line left to right. Boxes
-far apart on a line are cells, and three or more lines in a row with the same number of short cells are a table,
-written as a Markdown table so that every chunk of it repeats its header row (``splitting``).
+far apart on a line are cells, and three or more lines in a row of short cells (most as many as the widest) are a
+table, written as a Markdown table so that every chunk of it repeats its header row (``splitting``).
 """
 
 from __future__ import annotations
