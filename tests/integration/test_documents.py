@@ -93,6 +93,8 @@ def test_a_traditional_chinese_scan_is_read_again_by_the_small_model() -> None:
 
     # The tiny model lacks many traditional characters (it reads 總監 as 德藍, 儘管 as 体管, 並 as 亚): a page it
     # reads as traditional Chinese is read again by the small model, and so are the document's later pages.
+    if not ocr.tiny_available():
+        pytest.skip("faster-paddle (the fast-ocr extra) has no wheel for this system")
     reader = ocr.PageReader("auto")
     assert reader.model == "tiny"
     text = reader.read(_page_picture(HANT_MEMO))
