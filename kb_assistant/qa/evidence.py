@@ -214,6 +214,19 @@ TABLE_RULE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-{0,}:?\s*$")
 """The line under a Markdown table's header: | --- | :---: |"""
 
 
+def table_rows(text: str, start: int) -> list[str]:
+    """The lines of the Markdown table block that the line beginning at ``start`` is in (header and rule too)."""
+    begin = text.rfind("\n", 0, start) + 1
+    lines = text.split("\n")
+    at = text.count("\n", 0, begin)
+    first = last = at
+    while first > 0 and lines[first - 1].lstrip().startswith("|"):
+        first -= 1
+    while last + 1 < len(lines) and lines[last + 1].lstrip().startswith("|"):
+        last += 1
+    return [line.strip() for line in lines[first : last + 1]]
+
+
 def table_header(text: str, start: int, *, caption: bool = False) -> str | None:
     """The header row of the Markdown table that the row beginning at ``start`` belongs to (tables keep theirs in
     every chunk), or None when that line is no table row or is the header itself: a quoted row says what its cells

@@ -59,6 +59,7 @@ from kb_assistant.qa.evidence import (
     relevance_window,
     sentence_scores,
     table_header,
+    table_rows,
 )
 from kb_assistant.qa.number_clauses import counted_elsewhere, number_from_other_clause
 from kb_assistant.qa.prompts import language_of, not_found
@@ -77,6 +78,9 @@ from kb_assistant.qa.terms import (
 Status = Literal["answered", "extractive", "refused"]
 OTHER_COLUMN = "its number is in another column than the one asked for"
 """Also a number under another key than the one asked for ("大": 10.95 for the medium size)."""
+OTHER_ROW = "it joins cells of other rows to the row it rests on"
+"""The answer's words are in the table, but not in one row (with its header): "Meats Clerk" for the row that says
+Meats and Meat Cutter, "Clerk" read from another row. The row is quoted with its header."""
 OTHER_CLAUSE = "its number is in a clause about something else than what is asked"
 """The number stands in a clause that lacks the question's words another clause beside it holds, with a number
 (:mod:`kb_assistant.qa.number_clauses`): that clause's sentence is quoted."""
@@ -166,7 +170,7 @@ class GroundingCheck:
         replaceable = self.min_quote_gain is not None and self.embeddings is not None
         scores = sentence_scores(question, passages, sentences, everywhere) if not kept or replaceable else {}
         quote = best_quotable(scores, question, asked, self.min_quote_relevance)
-        rows = [c.evidence for c in claims if c.reason.startswith(OTHER_COLUMN) and c.evidence]
+        rows = [c.evidence for c in claims if c.reason.startswith((OTHER_COLUMN, OTHER_ROW)) and c.evidence]
         if quote is None and rows and not kept:
             quote = (rows[0], 0.0)  # the row the draft read its number from, under its header: both cells shown
         moved = next((c.evidence for c in claims if c.reason == OTHER_CLAUSE and c.evidence), None)
@@ -248,6 +252,15 @@ class GroundingCheck:
             claim.reason = f"{OTHER_COLUMN} ({column or label})"
             claim.evidence = span  # the row is the answer's, its cell is not: the row may be quoted
             return
+        if header and not together:
+            # the rows the question names (its keys: "3137", "4078"), else the row the answer rests on
+            block = table_rows(passages[best - 1].text, span.start)
+            named = [line for line in block if any(t.strict and TermIndex.of(line).has(t) for t in asked)]
+            title = table_header(passages[best - 1].text, span.start, caption=True) or header
+            rows = TermIndex.of("\n".join([title, *(named or [span.text])]))
+            if any(t.strict and not rows.has(t) for t in new) or coverage(new, rows) < self.min_coverage:
+                claim.reason, claim.evidence = OTHER_ROW, span
+                return
         claim.relevance, claim.window = relevance_window(asked, span, passages[best - 1], sentences[best - 1])
         if together:  # a two-part question's words are split between the two passages as well
             other = next(n for n in support_numbers if n != best)

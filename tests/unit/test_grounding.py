@@ -868,3 +868,21 @@ def test_a_count_of_something_else_is_not_the_count_asked_for(check: GroundingCh
                        "settlers, many had died.", "The town")]
     wrong = check.check("How many settlers first came to the town?", "148 settlers first came to the town.", english)
     assert wrong.status == "extractive" and "390 settlers" in wrong.answer
+
+
+def test_an_answer_that_joins_cells_of_other_rows_is_not_the_row_asked_about(check: GroundingCheck) -> None:
+    """"The job title of employee 3137 is Meats Clerk" for the row "| 3137 | … | Meats | Meat Cutter |": every word
+    is in the table, "Clerk" from another employee's row. The row is quoted with its header; an answer about two
+    rows the question names stays."""
+    staff = [Passage("Table 1: Employees\n\n| EmployeeID | age | department | job_title |\n|---|---|---|---|\n"
+                     "| 4815 | 67 | Bakery | Baker |\n| 3137 | 57 | Meats | Meat Cutter |\n"
+                     "| 5405 | 43 | Produce | Produce Clerk |", "employees-scan.pdf")]
+    question = "What is the job title of employee 3137?"
+    mixed = check.check(question, 'The job title of employee 3137 is "Meats" Clerk [1].', staff)
+    assert mixed.status == "extractive" and "other rows" in mixed.claims[0].reason
+    assert mixed.answer.endswith("| EmployeeID | age | department | job_title |\n| --- | --- | --- | --- |\n"
+                                 "| 3137 | 57 | Meats | Meat Cutter |")
+    assert check.check(question, "The job title of employee 3137 is Meat Cutter [1].", staff).status == "answered"
+    both = check.check("What are the job titles of employees 3137 and 5405?",
+                       "Employee 3137 is a Meat Cutter and 5405 a Produce Clerk [1].", staff)
+    assert both.status == "answered"
