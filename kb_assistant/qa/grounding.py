@@ -254,8 +254,12 @@ class GroundingCheck:
             return
         if header and not together:
             # the rows the question names (its keys: "3137", "4078"), else the row the answer rests on
-            block = table_rows(passages[best - 1].text, span.start)
-            named = [line for line in block if any(t.strict and TermIndex.of(line).has(t) for t in asked)]
+            keys = [t for t in asked if t.strict]
+            named = []
+            for line in table_rows(passages[best - 1].text, span.start) if keys else []:
+                index = TermIndex.of(line)
+                if any(index.has(t) for t in keys):
+                    named.append(line)
             title = table_header(passages[best - 1].text, span.start, caption=True) or header
             rows = TermIndex.of("\n".join([title, *(named or [span.text])]))
             if any(t.strict and not rows.has(t) for t in new) or coverage(new, rows) < self.min_coverage:
