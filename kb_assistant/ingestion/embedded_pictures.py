@@ -43,24 +43,22 @@ def slide_pictures(slide: Any) -> list[bytes]:
 
 def pictures_text(pictures: Iterable[bytes], model: str) -> str:
     """The OCR text of these encoded pictures, one after the other (``model``: the ``ocr_model`` setting)."""
-    import numpy as np
     from PIL import Image
 
+    from kb_assistant.errors import LoaderError
     from kb_assistant.ingestion.ocr import PageReader
 
     reader = PageReader(model)
     texts = []
     for blob in pictures:
         try:
-            with Image.open(io.BytesIO(blob)) as picture:
+            with Image.open(io.BytesIO(blob)) as picture:  # reads the size only
                 if min(picture.size) < MIN_PICTURE_SIDE:
                     continue
-                grey = picture.mode in ("1", "L", "LA", "I", "I;16")
-                array = np.asarray(picture.convert("L" if grey else "RGB"))
-        except (Image.DecompressionBombError, OSError, ValueError) as e:  # WMF/EMF, broken or huge pictures
+            text = reader.read(blob).strip()  # decoded there, with Pillow's limits
+        except (LoaderError, Image.DecompressionBombError, OSError, ValueError) as e:  # WMF/EMF, broken, huge
             logger.info("picture passed over: %s", e)
             continue
-        text = reader.read(array).strip()
         if text:
             texts.append(text)
     return "\n\n".join(texts)

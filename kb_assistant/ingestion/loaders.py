@@ -22,26 +22,17 @@ from typing import Any
 from langchain_core.documents import Document
 
 from kb_assistant.errors import LoaderError, NoTextError
-from kb_assistant.ingestion import long_tail, web_pages
+from kb_assistant.ingestion import long_tail, pdf_pages, web_pages
 from kb_assistant.ingestion.decoding import clean_text, decode_bytes
+from kb_assistant.ingestion.pdf_pages import MIN_TEXT_LAYER
 from kb_assistant.ingestion.tables import (
     markdown_table,
-    pdf_page_text,
     read_delimited,
     read_legacy_workbook,
     read_workbook,
 )
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
-MIN_TEXT_LAYER = 20
-"""A PDF page with pictures and fewer characters of text than this (a page number, a stamp) is a scan."""
-SHORT_TEXT_LAYER = 200
-"""A page whose pictures cover most of it (``SCAN_COVERAGE``) and whose text is shorter than this is a scan too: a
-header, a stamp or a Bates number added to a scanned page after scanning. OCR reads it, and the longer of the two
-texts is kept (a full-page figure with a caption keeps its caption)."""
-SCAN_COVERAGE = 0.5
-"""Share of a page's area that its pictures cover for a short text layer to mean a scan."""
-
 
 @dataclass(frozen=True)
 class LoadOptions:
@@ -99,66 +90,6 @@ def _transcript_segments(value: Any) -> list[str] | None:
     if not all(isinstance(s, dict) and isinstance(s.get("text"), str) and "start" in s and "end" in s for s in segments):
         return None
     return [s["text"] for s in segments]
-
-
-def _pdf(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
-    import pymupdf
-
-    try:
-        pdf = pymupdf.open(stream=data, filetype="pdf")
-    except Exception as e:  # pymupdf raises its own FileDataError and plain RuntimeErrors
-        msg = f"corrupt or unreadable PDF ({str(e).splitlines()[0] if str(e) else type(e).__name__})"
-        raise LoaderError(msg) from e
-    with pdf:
-        if pdf.needs_pass:
-            msg = "PDF is encrypted with a password; save an unencrypted copy to index it"
-            raise LoaderError(msg)
-        pages: dict[int, Document] = {}
-        scanned = []
-        for number, page in enumerate(pdf, start=1):
-            text = clean_text(pdf_page_text(page))
-            length = len(text.strip())
-            scan = bool(page.get_images()) and (
-                length < MIN_TEXT_LAYER or (length < SHORT_TEXT_LAYER and picture_coverage(page) >= SCAN_COVERAGE))
-            if scan:
-                scanned.append(number)
-            if length and (not scan or length >= MIN_TEXT_LAYER):
-                pages[number] = Document(page_content=text, metadata={"format": "pdf", "page": number})
-        total = pdf.page_count
-        if scanned and options.ocr:
-            import numpy as np
-
-            from kb_assistant.ingestion.ocr import PageReader
-
-            reader = PageReader(options.ocr_model)
-            for done, number in enumerate(scanned, start=1):
-                pixmap = pdf[number - 1].get_pixmap(dpi=options.ocr_dpi, colorspace=pymupdf.csGRAY, alpha=False)
-                grey = np.frombuffer(pixmap.samples, dtype=np.uint8).reshape(pixmap.height, pixmap.stride)[:, : pixmap.width]
-                text = clean_text(reader.read(grey))
-                if len(text.strip()) > len(pages[number].page_content.strip() if number in pages else ""):
-                    pages[number] = Document(page_content=text, metadata={"format": "pdf", "page": number, "ocr": True})
-                if options.on_page is not None:
-                    options.on_page(done, len(scanned))
-    if not pages:
-        # pymupdf repairs what it can, so a damaged file opens with no pages or blank ones; only pages that
-        # hold pictures and no text are a scan.
-        if scanned and not options.ocr:
-            msg = f"PDF has no text layer: {len(scanned)} of {total} pages are pictures (a scan); set ocr = true to read them"
-            raise LoaderError(msg)
-        if scanned:
-            msg = f"no text: OCR found none on the {len(scanned)} scanned pages"
-            raise NoTextError(msg)
-        msg = f"corrupt or empty PDF: {total} pages read, none with text or pictures"
-        raise LoaderError(msg)
-    return [pages[n] for n in sorted(pages)]
-
-
-def picture_coverage(page: Any) -> float:
-    """The share of a PDF page's area that its pictures cover (overlaps counted twice, at most 1)."""
-    import pymupdf
-
-    area = abs(page.rect) or 1.0
-    return min(1.0, sum(abs(pymupdf.Rect(info["bbox"]) & page.rect) for info in page.get_image_info()) / area)
 
 
 def _image(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
@@ -377,7 +308,7 @@ LOADERS: dict[str, Loader] = {
     ".log": _text,
     ".srt": _subtitles,
     ".vtt": _subtitles,
-    ".pdf": _pdf,
+    ".pdf": pdf_pages.load_pdf,
     ".docx": _docx,
     ".pptx": _pptx,
     ".html": _html,
