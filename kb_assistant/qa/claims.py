@@ -43,6 +43,32 @@ class Claim:
     """A Markdown table row ("| GPT-4 | OpenAI |"): one claim, whatever punctuation its cells hold."""
 
 
+_PLACEHOLDER = re.compile(r"<[^<>\n]{1,60}>|\{[^{}\n]{1,60}\}")
+_INLINE_CODE = re.compile(r"`([^`\n]+)`")
+_OPTION = re.compile(r"(?<![\w\-/.])--?[A-Za-z][\w\-]*")
+_LONG_OPTION = re.compile(r"(?<![\w\-/.])--[A-Za-z][\w\-]*")
+_IDENTIFIER = re.compile(r"(?<![\w\-])[A-Za-z][A-Za-z0-9]*(?:[_.][A-Za-z0-9]+)*_[A-Za-z0-9]+(?:[_.][A-Za-z0-9]+)*")
+
+
+_TYPOGRAPHIC = str.maketrans({"\u2014": "--", "\u2013": "--", "\u2010": "-", "\u2011": "-", "\u2212": "-"})
+
+
+def as_typed(text: str) -> str:
+    """``text`` as it is typed at a prompt: a word processor's dashes ("\u2013prune") back to hyphens."""
+    return text.translate(_TYPOGRAPHIC)
+
+
+def code_literals(claim: Claim) -> list[str]:
+    """What a claim's code must say word for word, as a source says it: command-line options ("--api-key",
+    "-m") and identifiers with underscores ("llm_model", "KB_API_KEY") in a code block or an inline code span,
+    and long options anywhere. Placeholders ("<your_key>", "{kb}") are the reader's to fill in. A made-up
+    option is the worst kind of made-up fact: it fails when the user runs it."""
+    text = _PLACEHOLDER.sub(" ", as_typed(claim.text))
+    code = text if claim.code is not None else " ".join(_INLINE_CODE.findall(text))
+    found = _OPTION.findall(code) + _IDENTIFIER.findall(code) + _LONG_OPTION.findall(text)
+    return list(dict.fromkeys(found))
+
+
 _ITEM = re.compile(r"^(?:\d{1,3}[.)]|[-*+•])[ \t]+(?=\S)")
 _NUMBERED = re.compile(r"^(\d{1,3})([.)])")
 _BLOCK = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[ \t]*([^\n`]*)\n(.*?)(?:\n[ \t]{0,3}\1[ \t]*(?=\n|$)|\Z)"

@@ -39,6 +39,8 @@ from kb_assistant.qa.answer_text import is_refusal
 from kb_assistant.qa.claims import (
     NOTHING_NEW,
     Claim,
+    as_typed,
+    code_literals,
     compose,
     drop_headless_items,
     drop_repeats,
@@ -220,9 +222,12 @@ class GroundingCheck:
         if echoes_headings(claim.text, passages):
             claim.reason = "names a source's headings, not an answer"
             return
+        literals = code_literals(claim)
+        typed = [as_typed(p.text) for p in passages] if literals else []
         scored = []
         for i, index in enumerate(indexes):
             missing = [t.text for t in new if t.strict and not index.has(t)]
+            missing += [word for word in literals if word not in typed[i]]
             scored.append((i, missing, coverage(new, index)))
         support = [i for i, missing, cov in scored if not missing and cov >= self.min_coverage]
         if not support and self.embeddings is not None:
@@ -231,6 +236,8 @@ class GroundingCheck:
         together = False
         if not support and self.two_passage_support:
             support = self._two_passages(new, indexes)
+            if any(all(word not in typed[i] for i in support) for word in literals):
+                support = []
             together = bool(support)
         if not support:
             strict = next((m for _, m, _ in scored if m), None)

@@ -538,6 +538,30 @@ def test_a_command_in_a_code_block_stays_a_block_a_user_can_copy(check: Groundin
     assert "pip install" not in invented.answer
 
 
+
+def test_an_option_or_setting_no_source_names_is_dropped(check: GroundingCheck) -> None:
+    """Every word of "python -m kb_assistant serve --api-key <your_api_key>" is in a guide that says an API key is
+    needed, but no source names the option: the command fails when run, so it goes. Options and settings must be
+    in a source as written (a word processor's dash reads as the hyphens typed); the placeholder is the reader's
+    to fill in."""
+    guide = [Passage("`python -m kb_assistant serve` starts the HTTP API. By default it listens on 127.0.0.1, port "
+                     "6006. An API key is required when the server binds to any other address.", "guide > HTTP"),
+             Passage("Run kb-assistant ingest docs/ \u2013prune to drop the chunks of deleted files. The setting "
+                     "llm_model picks the chat model.", "guide > Ingest")]
+    made_up = check.check("How do I set an API key for the server?",
+                          "```bash\npython -m kb_assistant serve --api-key <your_api_key>\n```", guide)
+    assert "--api-key" not in made_up.answer
+    assert made_up.claims[0].reason == "not in the sources: --api-key"
+    inline = check.check("How do I set an API key for the server?",
+                         "Start it with `python -m kb_assistant serve --key <your_api_key>`.", guide)
+    assert "--key" not in inline.answer
+    written = check.check("How do I drop the chunks of deleted files, and which setting picks the chat model?",
+                          "```\nkb-assistant ingest docs/ --prune\n```\n\nThe `llm_model` setting picks the chat model.",
+                          guide)
+    assert written.answer.startswith("```\nkb-assistant ingest docs/ --prune\n```") and "`llm_model`" in written.answer
+    assert "`chat_model`" not in check.check("Which setting picks the chat model?",
+                                             "The `chat_model` setting picks the chat model.", guide).answer
+
 def test_a_numbered_list_stays_numbered_when_an_item_is_dropped(check: GroundingCheck) -> None:
     """"1. **…**" is one item, not a sentence "1." and another: the items kept read 1, 2, 3 on their own lines,
     an invented item goes without leaving "4." behind, and bold cut by a dropped sentence shows no stray stars."""
