@@ -26,6 +26,7 @@ question replaces them when its question holds more of the question's terms, or 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -65,7 +66,7 @@ from kb_assistant.qa.evidence import (
 )
 from kb_assistant.qa.number_clauses import counted_elsewhere, number_from_other_clause
 from kb_assistant.qa.prompts import language_of, not_found
-from kb_assistant.qa.quotes import best_quotable, quote_answers_better
+from kb_assistant.qa.quotes import QuestionParts, best_quotable, quote_answers_better
 from kb_assistant.qa.terms import (
     KBRarity,
     Term,
@@ -76,6 +77,7 @@ from kb_assistant.qa.terms import (
     general_idf,
     without_preamble,
 )
+from kb_assistant.question_parts import question_parts
 
 Status = Literal["answered", "extractive", "refused"]
 OTHER_COLUMN = "its number is in another column than the one asked for"
@@ -103,6 +105,12 @@ class Verdict:
     def used(self) -> list[int]:
         """Source numbers the verified answer cites."""
         return sorted(self.evidence)
+
+
+_PRONOUN_EN = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those|he|she|him|his|her)\b", re.IGNORECASE)
+_PRONOUN_ZH = re.compile(r"它|其|他|她|该|此")
+_ASKING = re.compile(r"[^。！？!?.\n]*[？?]")
+"""A sentence that asks ("那么2023年的超级碗冠军是哪支球队呢？"): it names what a part asks about, and answers nothing."""
 
 
 class GroundingCheck:
@@ -181,20 +189,73 @@ class GroundingCheck:
             corrections.append("the answer's number was read beside the one asked for; quoted the sentence that has it")
         better = (quote_answers_better(question, kept, scores, quote, passages, self.embeddings, self.min_quote_gain,
                                        self.min_quote_similarity_gain) if kept else None)
+        parts = self._parts(question, passages, sentences, everywhere) if replaceable else None
+        if kept and better and quote is not None and parts is not None and parts.answer_more_than(kept, quote):
+            better = None  # they answer a part of the question the quote does not; the quote is added below
         if kept and not better:
-            return Verdict(compose(in_question_script(kept, question), question), "answered", claims, corrections,
-                           first_evidence(kept))
+            text = compose(in_question_script(kept, question), question)
+            evidence = first_evidence(kept)
+            extra = parts.left_out(kept) if parts is not None else []
+            if extra:
+                text += "\n\n" + self._quotes(question, extra, passages, evidence)
+                corrections.append("the answer left out a part of the question; quoted the source for it")
+            return Verdict(text, "answered", claims, corrections, evidence)
         if kept:
             for claim in kept:
                 claim.kept, claim.reason = False, f"{better}: the quote answers instead"
             corrections.append(f"the answer {better}; quoted the source")
-        if quote is not None and not (is_refusal(answer) and quote[1] < 1.0):
-            span = quote[0]
-            text = quoted(question, span, passages[span.number - 1].text)
+        if quote is None and parts is not None:
+            # after the model's own refusal, only sentences that hold all a part asks (as for a single question)
+            quotes = [q for q in parts.left_out([]) if not is_refusal(answer) or q[1] >= 1.0]
+        elif quote is not None and not (is_refusal(answer) and quote[1] < 1.0):
+            quotes = [quote] + (parts.left_out([Claim(quote[0].text, [], evidence=quote[0])]) if parts else [])
+        else:
+            quotes = []
+        if quotes:
+            evidence = {}
+            text = self._quotes(question, quotes, passages, evidence)
             if not kept:
                 corrections.append("no sentence of the answer was supported; quoted the source instead")
-            return Verdict(text, "extractive", claims, corrections, {span.number: span})
+            return Verdict(text, "extractive", claims, corrections, evidence)
         return Verdict(not_found(question), "refused", claims, corrections, {})
+
+    @staticmethod
+    def _quotes(question: str, quotes: list[tuple[Span, float]], passages: Sequence[Passage],
+                evidence: dict[int, Span]) -> str:
+        """The quotes, one paragraph each, their spans added to ``evidence``."""
+        for span, _ in quotes:
+            evidence.setdefault(span.number, span)
+        return "\n\n".join(quoted(question, span, passages[span.number - 1].text) for span, _ in quotes)
+
+    def _parts(self, question: str, passages: Sequence[Passage], sentences: list[list[tuple[str, int, int]]],
+               everywhere: list[TermIndex]) -> QuestionParts | None:
+        """The question's parts with their scores and quotes, when it asks about several things."""
+        parts = question_parts(question)
+        if len(parts) < 2 or not all(self._self_contained(part) for part in parts):
+            return None
+        terms = [asked_terms(part) for part in parts]
+        # what sets a part apart from the others ("重庆" of "2022年重庆的GDP增长率"): its quote must say it
+        own = [[t for t in mine if not any(TermIndex.of(other).has(t) for other in parts if other != part)]
+               for part, mine in zip(parts, terms, strict=True)]
+        scores, quotes = [], []
+        for part, distinct in zip(parts, own, strict=True):
+            part_scores = sentence_scores(part, passages, sentences, everywhere)
+            saying = {key: value for key, value in part_scores.items()
+                      if all(TermIndex.of(f"{passages[key[0] - 1].context}\n{_ASKING.sub(' ', value[0].text)}").has(t)
+                             for t in distinct)}
+            scores.append(part_scores)
+            quotes.append(best_quotable(saying, part, self._asked(part), self.min_quote_relevance))
+        return QuestionParts(parts, scores, quotes, passages, self.embeddings, self.min_quote_gain,
+                             self.min_quote_similarity_gain, self.min_quote_relevance)
+
+    @staticmethod
+    def _self_contained(part: str) -> bool:
+        """Whether a part of a question says what it is about by itself: "which package ships it?" or "由哪个包提供"
+        (the rest of "默认的向量模型是哪个，由哪个包提供？") would take the chat model's package for an answer. A
+        Chinese part must name something (a name, a title, a number), an English one hold no pronoun."""
+        if language_of(part) == "en":
+            return not _PRONOUN_EN.search(part)
+        return not _PRONOUN_ZH.search(part) and any(t.strict for t in asked_terms(part))
 
     def _asked(self, question: str) -> list[Term]:
         """The question's terms, each weighed by its general IDF and, with ``rarity``, its rarity in the KB."""

