@@ -234,19 +234,18 @@ class GroundingCheck:
         if len(parts) < 2 or not all(self._self_contained(part) for part in parts):
             return None
         terms = [asked_terms(part) for part in parts]
-        # what sets a part apart from the others ("重庆" of "2022年重庆的GDP增长率"): its quote must say it
+        # what sets a part apart from the others ("重庆" of "2022年重庆的GDP增长率"): its quote must say some of it
         own = [[t for t in mine if not any(TermIndex.of(other).has(t) for other in parts if other != part)]
                for part, mine in zip(parts, terms, strict=True)]
         scores, quotes = [], []
         for part, distinct in zip(parts, own, strict=True):
             part_scores = sentence_scores(part, passages, sentences, everywhere)
             saying = {key: value for key, value in part_scores.items()
-                      if all(TermIndex.of(f"{passages[key[0] - 1].context}\n{_ASKING.sub(' ', value[0].text)}").has(t)
-                             for t in distinct)}
+                      if not distinct or any(TermIndex.of(f"{passages[key[0] - 1].context}\n"
+                                                          f"{_ASKING.sub(' ', value[0].text)}").has(t) for t in distinct)}
             scores.append(part_scores)
             quotes.append(best_quotable(saying, part, self._asked(part), self.min_quote_relevance))
-        return QuestionParts(parts, scores, quotes, passages, self.embeddings, self.min_quote_gain,
-                             self.min_quote_similarity_gain, self.min_quote_relevance)
+        return QuestionParts(parts, scores, quotes, self.min_quote_gain or 0.0, self.min_quote_relevance)
 
     @staticmethod
     def _self_contained(part: str) -> bool:

@@ -98,10 +98,7 @@ class QuestionParts:
     parts: list[str]
     scores: list[Scores]
     quotes: list[tuple[Span, float] | None]
-    passages: Sequence[Passage]
-    embeddings: Any
-    min_gain: float | None
-    min_similarity_gain: float
+    gain: float
     min_relevance: float
 
     def answer_more_than(self, kept: list[Claim], quote: tuple[Span, float]) -> bool:
@@ -127,35 +124,31 @@ class QuestionParts:
         return [i for i, quote in enumerate(self.quotes) if quote is not None and i not in left]
 
     def _left(self, kept: list[Claim]) -> list[int]:
-        return parts_left_out(self.parts, kept, self.scores, self.quotes, self.passages, self.embeddings,
-                              self.min_gain, self.min_similarity_gain, self.min_relevance)
+        return parts_left_out(kept, self.scores, self.quotes, self.gain, self.min_relevance)
 
 
 def parts_left_out(
-    parts: Sequence[str],
     kept: list[Claim],
     part_scores: Sequence[Scores],
     part_quotes: Sequence[tuple[Span, float] | None],
-    passages: Sequence[Passage],
-    embeddings: Any,
-    min_gain: float | None,
-    min_similarity_gain: float,
+    gain: float,
     min_relevance: float,
 ) -> list[int]:
     """Of a question about several things (``parts``, with each part's sentence scores and best quote), the parts
     that the kept sentences do not answer: a part is answered when a kept sentence rests on its quote, or on
-    evidence that is about the part (``min_relevance`` of its terms) and not clearly less about it than the quote
-    (:func:`quote_answers_better`). A part no sentence of the passages answers is never left out."""
+    evidence that is about the part (``min_relevance`` of its terms) and holds nearly as much of it as the quote
+    (less than ``gain`` short). A part no sentence of the passages answers is never left out. Terms alone decide:
+    the embedding model scores "An API key is required when the server binds to …" as close to "What port does
+    the server use" as the sentence that names the port."""
     left = []
-    for index, (part, scores, quote) in enumerate(zip(parts, part_scores, part_quotes, strict=True)):
+    for index, (scores, quote) in enumerate(zip(part_scores, part_quotes, strict=True)):
         if quote is None:
             continue
         spans = _evidence(kept)
         if any(s.number == quote[0].number and s.start == quote[0].start for s in spans):
             continue
         about = [scores[(s.number, s.start)][1] for s in spans if (s.number, s.start) in scores]
-        if about and max(about) >= min_relevance and quote_answers_better(
-                part, kept, scores, quote, passages, embeddings, min_gain, min_similarity_gain) is None:
+        if about and max(about) >= min_relevance and quote[1] - max(about) < gain:
             continue
         left.append(index)
     return left
