@@ -42,6 +42,8 @@ def split_sentences(text: str) -> list[tuple[str, int, int]]:
                 continue  # "1. **准确性**：…" is one item
             if _inside_quotation(text[start : match.start()]):
                 continue  # “法国最大的城市是什么？法国的人口是多少？”，因为…: the words quoted are part of one sentence
+            if text.count("`", start, match.start()) % 2:
+                continue  # inside inline code: `print("你好！")` is one sentence's words
             out.append((text[start : match.start()], start))
             start = match.end()
         out.append((text[start:end], start))

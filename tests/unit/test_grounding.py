@@ -337,6 +337,15 @@ def test_a_question_inside_quotes_does_not_end_the_sentence_and_closing_quotes_s
     ]
 
 
+def test_punctuation_inside_inline_code_does_not_end_the_sentence() -> None:
+    """The model's draft quoted a notebook's output in backticks (`"你好！我是……"`): cut at its "！", the first half
+    was dropped and the rest kept, so the answer spoke in the first person as another product."""
+    text = '请求的内容是 `"你好！我是智谱清言。"`。然后调用 `print("done; ok!")` 打印结果。'
+    assert [s for s, _, _ in split_sentences(text)] == [
+        '请求的内容是 `"你好！我是智谱清言。"`。', '然后调用 `print("done; ok!")` 打印结果。',
+    ]
+
+
 def test_question_words_are_not_terms_a_source_must_hold(check: GroundingCheck) -> None:
     """"何年", "哪位", "几月" are what a question asks, not what a source says: weighted as the rarest terms, they kept
     the sentence that answers below a quote's share, and the wrong year was refused instead of corrected."""
