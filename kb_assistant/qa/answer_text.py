@@ -44,6 +44,8 @@ def split_sentences(text: str) -> list[tuple[str, int, int]]:
                 continue  # “法国最大的城市是什么？法国的人口是多少？”，因为…: the words quoted are part of one sentence
             if text.count("`", start, match.start()) % 2:
                 continue  # inside inline code: `print("你好！")` is one sentence's words
+            if text.startswith("|", start + len(text[start:end]) - len(text[start:end].lstrip())):
+                break  # a table row is one piece, whatever its cells hold ("…gender); tabular, not prose |")
             out.append((text[start : match.start()], start))
             start = match.end()
         out.append((text[start:end], start))

@@ -346,6 +346,14 @@ def test_punctuation_inside_inline_code_does_not_end_the_sentence() -> None:
     ]
 
 
+def test_a_table_row_is_one_sentence_whatever_its_cells_hold() -> None:
+    """A row cut at the ";" in a cell was quoted as "| … gender);", its last cell and the row's end lost."""
+    text = "| file | what |\n| --- | --- |\n| `a.csv` | HR table (id, age); tabular, not prose. |\n\nAfter. The end."
+    assert [s for s, _, _ in split_sentences(text)] == [
+        "| file | what |", "| --- | --- |", "| `a.csv` | HR table (id, age); tabular, not prose. |", "After.", "The end.",
+    ]
+
+
 def test_question_words_are_not_terms_a_source_must_hold(check: GroundingCheck) -> None:
     """"何年", "哪位", "几月" are what a question asks, not what a source says: weighted as the rarest terms, they kept
     the sentence that answers below a quote's share, and the wrong year was refused instead of corrected."""
