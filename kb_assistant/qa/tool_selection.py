@@ -11,6 +11,7 @@ generation per turn, and the same small model's choice.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -24,6 +25,25 @@ from langchain_core.tools import BaseTool
 def tool_text(tool: BaseTool) -> str:
     """What a tool is compared on: its name in words and its description."""
     return f"{tool.name.replace('_', ' ')}: {tool.description}"
+
+
+_NEXT_STEP = re.compile(
+    r"(?:[,;.?!，；。？！]\s*|\s)(?:and\s+)?(?:then|after\s+that|afterwards)\b"
+    r"|[，,；;。？?！!]\s*(?:然后|接着|随后|之后|再)|然后|接着|随后",
+    re.IGNORECASE,
+)
+"""Where a request that says the order of its steps starts its second one: "…, then …", "…？然后…", "先…，再…"."""
+_FIRST = re.compile(r"^\s*(?:first(?:ly)?,?\s+|先)", re.IGNORECASE)
+
+
+def first_step(request: str) -> str | None:
+    """The first step of a request that says the order of its steps ("Find Alice Chen, then open a ticket for her":
+    "Find Alice Chen"), or None."""
+    match = _NEXT_STEP.search(request)
+    if match is None:
+        return None
+    step = _FIRST.sub("", request[: match.start()]).strip(" ,;.，；。")
+    return step if len(step) >= 2 else None
 
 
 def _message_text(message: AnyMessage) -> str:
@@ -85,7 +105,11 @@ class EmbeddingToolSelector(AgentMiddleware):
             if isinstance(m, AIMessage)
             for call in m.tool_calls
         }
-        nearest = {t.name for t in self.rank(named, _message_text(messages[last_human]))[: self.max_tools]}
+        request = _message_text(messages[last_human])
+        # the first call of a request that says its order ("…, then …") is for its first step: offered the tools
+        # nearest the whole request, the 0.5B model called the second step's tool with the first step's name as its id
+        first = None if called else first_step(request)
+        nearest = {t.name for t in self.rank(named, first or request)[: self.max_tools]}
         kept = nearest | called | self.always_include | set(keep)
         return [t for t in tools if not isinstance(t, BaseTool) or t.name in kept]
 

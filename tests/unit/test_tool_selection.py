@@ -83,3 +83,21 @@ def test_named_choice_dict_tools_and_few_tools_pass(embeddings: Any) -> None:
     assert seen[-1] == ["get_weather", "lookup_employee", "create_ticket", "web_search"]
     assert _names(selector.select(TOOLS[:1], [HumanMessage("anything")])) == ["get_weather"]
     assert _names(selector.select(TOOLS, [])) == _names(TOOLS)
+
+
+def test_the_first_call_of_a_request_in_steps_gets_the_first_steps_tools(embeddings: Any) -> None:
+    """"Find Alice Chen, then open a ticket for her": offered the tools nearest the whole request, the 0.5B model
+    opened the ticket with her name as the id. The first call is offered the first step's tools; once it is made,
+    the next call is ranked on the whole request again (plus the tool already called)."""
+    from kb_assistant.qa.tool_selection import first_step
+
+    assert first_step("Find employee Alice Chen, then open a ticket 'Laptop repair' for her.") == "Find employee Alice Chen"
+    assert first_step("先查订单 773412，然后跟踪它的包裹") == "查订单 773412"
+    assert first_step("查一下员工王芳，再给她开一个工单") == "查一下员工王芳"
+    assert first_step("Open a ticket for Alice Chen") is None and first_step("再次查询天气") is None
+    selector = EmbeddingToolSelector(embeddings, max_tools=1)
+    request = HumanMessage("Look up employee Alice Chen, then open a ticket 'Laptop repair' assigned to her.")
+    assert _names(selector.select(TOOLS, [request])) == ["lookup_employee"]
+    call = AIMessage("", tool_calls=[{"name": "lookup_employee", "args": {"name": "Alice Chen"}, "id": "c1"}])
+    after = selector.select(TOOLS, [request, call, ToolMessage('{"employee_id": "E7"}', tool_call_id="c1")])
+    assert "create_ticket" in _names(after)
