@@ -37,15 +37,14 @@ def split_sentences(text: str) -> list[tuple[str, int, int]]:
     out: list[tuple[str, int]] = []
     for cut, end in itertools.pairwise([-1, *hard_breaks(text), len(text)]):
         start = cut + 1
-        for match in _SENTENCE_END.finditer(text, start, end):
+        row = text[start:end].lstrip().startswith("|")  # a table row is one piece, whatever its cells hold
+        for match in () if row else _SENTENCE_END.finditer(text, start, end):
             if _LIST_NUMBER.fullmatch(text[start : match.start()].strip()):
                 continue  # "1. **准确性**：…" is one item
             if _inside_quotation(text[start : match.start()]):
                 continue  # “法国最大的城市是什么？法国的人口是多少？”，因为…: the words quoted are part of one sentence
             if text.count("`", start, match.start()) % 2:
                 continue  # inside inline code: `print("你好！")` is one sentence's words
-            if text.startswith("|", start + len(text[start:end]) - len(text[start:end].lstrip())):
-                break  # a table row is one piece, whatever its cells hold ("…gender); tabular, not prose |")
             out.append((text[start : match.start()], start))
             start = match.end()
         out.append((text[start:end], start))

@@ -20,7 +20,12 @@ sentence does, the answer is the refusal. The quote also replaces supported sent
 clearly less about the question than it (``min_quote_gain``): a true fact from the sentence next to the one
 that answers is still a wrong answer; so is a number read from beside the one asked for (another clause's, or a
 count of other things): the sentence that holds the number asked for is quoted. An FAQ's answer to its own
-question replaces them when its question holds more of the question's terms, or all of them.
+question replaces them when its question holds more of the question's terms, or all of them. A question about
+several things ("香港和澳门的GDP增长率") is answered part by part: the sentences kept for one part stay, and each part
+they leave out gets its own quote (:class:`kb_assistant.qa.quotes.QuestionParts`).
+
+A command-line option or a setting name in the answer's code ("--api-key", "llm_model") must be in a chunk as
+written, whatever else of the sentence is there.
 """
 
 from __future__ import annotations

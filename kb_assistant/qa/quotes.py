@@ -88,7 +88,6 @@ def _equal(a: float, b: float) -> bool:
     return math.isclose(a, b, abs_tol=1e-9)
 
 
-
 @dataclass
 class QuestionParts:
     """A question about several things ("2021年香港和澳门的GDP增长率", :mod:`kb_assistant.question_parts`), each
@@ -134,7 +133,7 @@ def parts_left_out(
     gain: float,
     min_relevance: float,
 ) -> list[int]:
-    """Of a question about several things (``parts``, with each part's sentence scores and best quote), the parts
+    """Of a question about several things (each part's sentence scores and best quote), the indexes of the parts
     that the kept sentences do not answer: a part is answered when a kept sentence rests on its quote, or on
     evidence that is about the part (``min_relevance`` of its terms) and holds nearly as much of it as the quote
     (less than ``gain`` short). A part no sentence of the passages answers is never left out. Terms alone decide:
