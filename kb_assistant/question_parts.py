@@ -94,8 +94,11 @@ def _coordinated(piece: str) -> list[str]:
         size = _conjunct_size(words, index)
         if size == 0:
             continue
-        before = "".join(w for w, _ in words[: index - size])
-        left = "".join(w for w, _ in words[index - size : index])
+        # a name jieba cut after its surname ("周/nr 明远/a 和 林晓雯/nr"): the surname belongs to the left conjunct
+        left_size = size + (size == 1 and index >= 2 and words[index + 1][1].startswith("nr")
+                            and words[index - 2][1].startswith("nr") and len(words[index - 2][0]) == 1)
+        before = "".join(w for w, _ in words[: index - left_size])
+        left = "".join(w for w, _ in words[index - left_size : index])
         right = "".join(w for w, _ in words[index + 1 : index + 1 + size])
         after = _RESPECTIVELY.sub("", "".join(w for w, _ in words[index + 1 + size :]))
         if left[:1] in "，。？" or right[:1] in "，。？":

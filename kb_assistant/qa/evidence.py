@@ -314,6 +314,10 @@ class AboutTheQuestion:
         self.question, self.embeddings, self.threshold, self.asked = question, embeddings, threshold, asked
         self.unknown = [t.text for t in asked if t.strict and not any(index.has_near(t) for index in indexes)]
         """Strict question terms (names, numbers, acronyms) that no passage (headings or text) contains."""
+        self.parts: list[AboutTheQuestion] = []
+        """The same for each part of a question about several things."""
+        self.own: list[Term] = []
+        """For a part, its terms that no other part holds."""
         self._vector: Any = None
 
     def similarity(self, text: str) -> float:

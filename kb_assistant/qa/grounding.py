@@ -118,6 +118,12 @@ _ASKING = re.compile(r"[^。！？!?.\n]*[？?]")
 """A sentence that asks ("那么2023年的超级碗冠军是哪支球队呢？"): it names what a part asks about, and answers nothing."""
 
 
+def _own_terms(parts: list[str]) -> list[list[Term]]:
+    """Each part's terms that no other part holds: what sets it apart ("重庆" of "2022年重庆的GDP增长率")."""
+    return [[t for t in asked_terms(part) if not any(TermIndex.of(other).has(t) for other in parts if other != part)]
+            for part in parts]
+
+
 class GroundingCheck:
     """Checks answers against their passages; see the module docstring. Thread-safe, cheap to build.
 
@@ -169,6 +175,13 @@ class GroundingCheck:
         corrections: list[str] = []
         everywhere = [TermIndex.of(f"{p.context}\n{p.text}") for p in passages]
         about = AboutTheQuestion(question, self.embeddings, self.min_semantic_relevance, asked, everywhere)
+        # a question about several things ("周明远和林晓雯的办公室分别在哪里？"): the sentence that answers one part is
+        # about that part, though it names nothing of the other
+        parts = self._split(question)
+        about.parts = [AboutTheQuestion(part, self.embeddings, self.min_semantic_relevance, self._asked(part), everywhere)
+                       for part in parts]
+        for part, own in zip(about.parts, _own_terms(parts), strict=True):
+            part.own = own
         for claim in claims:
             self._check_claim(claim, asked, asked_index, passages, indexes, sentences, corrections, about)
         drop_headless_items(claims)
@@ -232,18 +245,19 @@ class GroundingCheck:
             evidence.setdefault(span.number, span)
         return "\n\n".join(quoted(question, span, passages[span.number - 1].text) for span, _ in quotes)
 
+    def _split(self, question: str) -> list[str]:
+        """The parts of a question about several things, when each says what it is about; else none."""
+        parts = question_parts(question)
+        return parts if len(parts) > 1 and all(self._self_contained(part) for part in parts) else []
+
     def _parts(self, question: str, passages: Sequence[Passage], sentences: list[list[tuple[str, int, int]]],
                everywhere: list[TermIndex]) -> QuestionParts | None:
         """The question's parts with their scores and quotes, when it asks about several things."""
-        parts = question_parts(question)
-        if len(parts) < 2 or not all(self._self_contained(part) for part in parts):
+        parts = self._split(question)
+        if not parts:
             return None
-        terms = [asked_terms(part) for part in parts]
-        # what sets a part apart from the others ("重庆" of "2022年重庆的GDP增长率"): its quote must say some of it
-        own = [[t for t in mine if not any(TermIndex.of(other).has(t) for other in parts if other != part)]
-               for part, mine in zip(parts, terms, strict=True)]
         scores, quotes = [], []
-        for part, distinct in zip(parts, own, strict=True):
+        for part, distinct in zip(parts, _own_terms(parts), strict=True):  # its quote must say some of it
             part_scores = sentence_scores(part, passages, sentences, everywhere)
             saying = {key: value for key, value in part_scores.items()
                       if not distinct or any(TermIndex.of(f"{passages[key[0] - 1].context}\n"
@@ -345,7 +359,7 @@ class GroundingCheck:
             window = relevance_window(asked, claim.joint_evidence, passages[other - 1], sentences[other - 1])[1]
             claim.window += "\n" + window
             claim.relevance = coverage(asked, TermIndex.of(claim.window))
-        if not self._about_the_question(claim, about):
+        if not self._about_the_question(claim, about) and not self._about_a_part(claim, about):
             claim.reason = f"its source is not about the question (relevance {claim.relevance:.2f})"
             return
         if numbers and asks_for_number(about.question):
@@ -399,6 +413,20 @@ class GroundingCheck:
         lexical = self.lexical_relevance_enough_en if language_of(about.question) == "en" else self.lexical_relevance_enough
         enough = named and claim.relevance >= lexical
         return enough or about.similarity(claim.window) >= about.threshold
+
+    def _about_a_part(self, claim: Claim, about: AboutTheQuestion) -> bool:
+        """The evidence is about one part of a question about several things (``_about_the_question`` with that
+        part's terms); ``claim.relevance`` becomes the best part's."""
+        window = TermIndex.of(claim.window)
+        whole = claim.relevance
+        for part in about.parts:
+            if part.own and not any(window.has(t) for t in part.own):
+                continue  # "2021年内地经济增长8.1%" is not about "2021年香港的GDP增长率", however much else it shares
+            claim.relevance = coverage(part.asked, window)
+            if self._about_the_question(claim, part):
+                return True
+        claim.relevance = whole
+        return False
 
     def _close_in_meaning(self, text: str, candidates: list[int], sentences: list[list[tuple[str, int, int]]]) -> list[int]:
         spans = [(i, s) for i in candidates for s, _, _ in sentences[i]]

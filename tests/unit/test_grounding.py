@@ -260,6 +260,12 @@ def test_a_question_about_two_things_gets_an_answer_for_each(embeddings: object)
         assert quotes.answer.count("根据资料") == 2 and "6.4%" in quotes.answer and "18%" in quotes.answer
     whole = "2021年香港的GDP增长率为6.4%，澳门为18%[1][2]。"
     assert check.check(question, whole, _ECONOMY).answer == whole
+    # each sentence that answers one part is about the question, though it names nothing of the other part
+    contacts = [Passage("财务总监周明远的办公室在七号楼十二层 1207 室，分机号 8123。报销单据请在每月 25 日前交到财务部。\n"
+                        "人事经理林晓雯负责入职和离职手续，她的办公室在三号楼二层 205 室。", "员工手册.md > 联系人")]
+    both = check.check("周明远和林晓雯的办公室分别在哪里？", "周明远的办公室在七号楼十二层 1207 室。林晓雯的办公室在三号楼二层"
+                       " 205 室。", contacts)
+    assert both.status == "answered" and "1207" in both.answer and "205" in both.answer
     one = check.check("2021年香港的GDP增长率是多少？", "2021年香港的GDP增长率为6.4%[1]。", _ECONOMY)
     assert one.answer == "2021年香港的GDP增长率为6.4%[1]。"  # a question about one thing gets no second quote
 

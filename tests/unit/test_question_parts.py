@@ -16,6 +16,8 @@ from kb_assistant.question_parts import question_parts
     # Conjuncts of several words, matched by their shape on both sides of 和.
     ("青年组女子双人3米跳板和男子双人3米跳板冠军分别是谁？",
      ["青年组女子双人3米跳板冠军是谁", "青年组男子双人3米跳板冠军是谁"]),
+    # A name jieba cuts after its surname (周/nr 明远/a) keeps its surname.
+    ("周明远和林晓雯的办公室分别在哪里？", ["周明远的办公室在哪里", "林晓雯的办公室在哪里"]),
     # Two questions in one; the second borrows the first one's title.
     ("《山海行》是什么类型的电影？它的导演是谁？", ["《山海行》是什么类型的电影", "《山海行》的导演是谁"]),
     ("《山海行》的主演有谁，导演是谁？", ["《山海行》的主演有谁", "《山海行》导演是谁"]),
