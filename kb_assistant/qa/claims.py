@@ -263,6 +263,14 @@ def quoted(question: str, span: Span, passage_text: str) -> str:
         n=span.number, table=f"{header}\n{rule}\n{span.text.strip()}")
 
 
+def quotes_text(question: str, quotes: list[tuple[Span, float]], passages: Sequence[Passage],
+                evidence: dict[int, Span]) -> str:
+    """Several quotes (:func:`quoted`), one paragraph each, their spans added to ``evidence``."""
+    for span, _ in quotes:
+        evidence.setdefault(span.number, span)
+    return "\n\n".join(quoted(question, span, passages[span.number - 1].text) for span, _ in quotes)
+
+
 def echoes_headings(text: str, passages: Sequence[Passage]) -> bool:
     """Whether ``text`` is only a source's heading path, or parts of it, once or more: the small model copies the
     line each source opens with ("kb-assistant user guide > Configuration", on two lines)."""

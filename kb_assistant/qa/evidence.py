@@ -304,20 +304,41 @@ def _cells(row: str) -> list[str]:
     return row.strip().strip("|").split("|")
 
 
+def held_together(new: list[Term], indexes: list[TermIndex], min_coverage: float) -> list[int]:
+    """Two passages that hold a claim's words together where neither holds them alone ("it stores them in a
+    Chroma database in `vectorstore/`", from the overview and the configuration section): each must hold a
+    word of the claim the other lacks, and together every strict word and ``min_coverage`` of the rest."""
+    strict = [t for t in new if t.strict]
+    weight = sum(t.weight for t in new)
+    for i, first in enumerate(indexes):
+        for j in range(i + 1, len(indexes)):
+            second = indexes[j]
+            if any(not (first.has(t) or second.has(t)) for t in strict):
+                continue
+            if not (any(first.has(t) and not second.has(t) for t in new)
+                    and any(second.has(t) and not first.has(t) for t in new)):
+                continue
+            held = sum(t.weight for t in new if first.has(t) or second.has(t))
+            if weight and held / weight >= min_coverage:
+                return [i, j]
+    return []
+
+
 class AboutTheQuestion:
     """Whether a passage is about the question in meaning: the embedding model's query-passage similarity
     (when an embedding model and ``threshold`` are set); the question is embedded once, on first use."""
 
     def __init__(
-        self, question: str, embeddings: Any, threshold: float | None, asked: list[Term], indexes: list[TermIndex]
+        self, question: str, embeddings: Any, threshold: float | None, asked: list[Term], indexes: list[TermIndex],
+        own: list[Term] | None = None,
     ) -> None:
         self.question, self.embeddings, self.threshold, self.asked = question, embeddings, threshold, asked
         self.unknown = [t.text for t in asked if t.strict and not any(index.has_near(t) for index in indexes)]
         """Strict question terms (names, numbers, acronyms) that no passage (headings or text) contains."""
         self.parts: list[AboutTheQuestion] = []
         """The same for each part of a question about several things."""
-        self.own: list[Term] = []
-        """For a part, its terms that no other part holds."""
+        self.own = own or []
+        """For a part of a question about several things, its terms that no other part holds."""
         self._vector: Any = None
 
     def similarity(self, text: str) -> float:

@@ -22,7 +22,7 @@ that answers is still a wrong answer; so is a number read from beside the one as
 count of other things): the sentence that holds the number asked for is quoted. An FAQ's answer to its own
 question replaces them when its question holds more of the question's terms, or all of them. A question about
 several things ("香港和澳门的GDP增长率") is answered part by part: the sentences kept for one part stay, and each part
-they leave out gets its own quote (:class:`kb_assistant.qa.quotes.QuestionParts`).
+they leave out gets its own quote (:mod:`kb_assistant.qa.answer_parts`).
 
 A command-line option or a setting name in the answer's code ("--api-key", "llm_model") must be in a chunk as
 written, whatever else of the sentence is there.
@@ -31,7 +31,6 @@ written, whatever else of the sentence is there.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -41,6 +40,7 @@ from kb_assistant.qa.answer_kinds import (
     only_an_article,
     unnamed_answer,
 )
+from kb_assistant.qa.answer_parts import QuestionParts, own_terms, split_question
 from kb_assistant.qa.answer_text import is_refusal
 from kb_assistant.qa.claims import (
     NOTHING_NEW,
@@ -54,7 +54,7 @@ from kb_assistant.qa.claims import (
     first_evidence,
     in_question_script,
     keep_table_frames,
-    quoted,
+    quotes_text,
     read_claims,
 )
 from kb_assistant.qa.evidence import (
@@ -64,6 +64,7 @@ from kb_assistant.qa.evidence import (
     asked_column,
     asked_label,
     best_span,
+    held_together,
     relevance_window,
     sentence_scores,
     table_header,
@@ -71,7 +72,7 @@ from kb_assistant.qa.evidence import (
 )
 from kb_assistant.qa.number_clauses import counted_elsewhere, number_from_other_clause
 from kb_assistant.qa.prompts import language_of, not_found
-from kb_assistant.qa.quotes import QuestionParts, best_quotable, quote_answers_better
+from kb_assistant.qa.quotes import best_quotable, quote_answers_better
 from kb_assistant.qa.terms import (
     KBRarity,
     Term,
@@ -82,7 +83,6 @@ from kb_assistant.qa.terms import (
     general_idf,
     without_preamble,
 )
-from kb_assistant.question_parts import question_parts
 
 Status = Literal["answered", "extractive", "refused"]
 OTHER_COLUMN = "its number is in another column than the one asked for"
@@ -110,18 +110,6 @@ class Verdict:
     def used(self) -> list[int]:
         """Source numbers the verified answer cites."""
         return sorted(self.evidence)
-
-
-_PRONOUN_EN = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those|he|she|him|his|her)\b", re.IGNORECASE)
-_PRONOUN_ZH = re.compile(r"它|其|他|她|该|此")
-_ASKING = re.compile(r"[^。！？!?.\n]*[？?]")
-"""A sentence that asks ("那么2023年的超级碗冠军是哪支球队呢？"): it names what a part asks about, and answers nothing."""
-
-
-def _own_terms(parts: list[str]) -> list[list[Term]]:
-    """Each part's terms that no other part holds: what sets it apart ("重庆" of "2022年重庆的GDP增长率")."""
-    return [[t for t in asked_terms(part) if not any(TermIndex.of(other).has(t) for other in parts if other != part)]
-            for part in parts]
 
 
 class GroundingCheck:
@@ -177,11 +165,10 @@ class GroundingCheck:
         about = AboutTheQuestion(question, self.embeddings, self.min_semantic_relevance, asked, everywhere)
         # a question about several things ("周明远和林晓雯的办公室分别在哪里？"): the sentence that answers one part is
         # about that part, though it names nothing of the other
-        parts = self._split(question)
-        about.parts = [AboutTheQuestion(part, self.embeddings, self.min_semantic_relevance, self._asked(part), everywhere)
-                       for part in parts]
-        for part, own in zip(about.parts, _own_terms(parts), strict=True):
-            part.own = own
+        parts = split_question(question)
+        own, part_asked = own_terms(parts), [self._asked(part) for part in parts]
+        about.parts = [AboutTheQuestion(part, self.embeddings, self.min_semantic_relevance, terms, everywhere, mine)
+                       for part, terms, mine in zip(parts, part_asked, own, strict=True)]
         for claim in claims:
             self._check_claim(claim, asked, asked_index, passages, indexes, sentences, corrections, about)
         drop_headless_items(claims)
@@ -207,73 +194,36 @@ class GroundingCheck:
             corrections.append("the answer's number was read beside the one asked for; quoted the sentence that has it")
         better = (quote_answers_better(question, kept, scores, quote, passages, self.embeddings, self.min_quote_gain,
                                        self.min_quote_similarity_gain) if kept else None)
-        parts = self._parts(question, passages, sentences, everywhere) if replaceable else None
-        if kept and better and quote is not None and parts is not None and parts.answer_more_than(kept, quote):
+        by_part = QuestionParts.of(parts, own, part_asked, passages, sentences, everywhere, self.min_quote_gain or 0.0,
+                                 self.min_quote_relevance) if replaceable and parts else None
+        if kept and better and quote is not None and by_part is not None and by_part.answer_more_than(kept, quote):
             better = None  # they answer a part of the question the quote does not; the quote is added below
         if kept and not better:
             text = compose(in_question_script(kept, question), question)
             evidence = first_evidence(kept)
-            extra = parts.left_out(kept) if parts is not None else []
+            extra = by_part.left_out(kept) if by_part is not None else []
             if extra:
-                text += "\n\n" + self._quotes(question, extra, passages, evidence)
+                text += "\n\n" + quotes_text(question, extra, passages, evidence)
                 corrections.append("the answer left out a part of the question; quoted the source for it")
             return Verdict(text, "answered", claims, corrections, evidence)
         if kept:
             for claim in kept:
                 claim.kept, claim.reason = False, f"{better}: the quote answers instead"
             corrections.append(f"the answer {better}; quoted the source")
-        if quote is None and parts is not None:
+        if quote is None and by_part is not None:
             # after the model's own refusal, only sentences that hold all a part asks (as for a single question)
-            quotes = [q for q in parts.left_out([]) if not is_refusal(answer) or q[1] >= 1.0]
+            quotes = [q for q in by_part.left_out([]) if not is_refusal(answer) or q[1] >= 1.0]
         elif quote is not None and not (is_refusal(answer) and quote[1] < 1.0):
-            quotes = [quote] + (parts.left_out([Claim(quote[0].text, [], evidence=quote[0])]) if parts else [])
+            quotes = [quote] + (by_part.left_out([Claim(quote[0].text, [], evidence=quote[0])]) if by_part else [])
         else:
             quotes = []
         if quotes:
             evidence = {}
-            text = self._quotes(question, quotes, passages, evidence)
+            text = quotes_text(question, quotes, passages, evidence)
             if not kept:
                 corrections.append("no sentence of the answer was supported; quoted the source instead")
             return Verdict(text, "extractive", claims, corrections, evidence)
         return Verdict(not_found(question), "refused", claims, corrections, {})
-
-    @staticmethod
-    def _quotes(question: str, quotes: list[tuple[Span, float]], passages: Sequence[Passage],
-                evidence: dict[int, Span]) -> str:
-        """The quotes, one paragraph each, their spans added to ``evidence``."""
-        for span, _ in quotes:
-            evidence.setdefault(span.number, span)
-        return "\n\n".join(quoted(question, span, passages[span.number - 1].text) for span, _ in quotes)
-
-    def _split(self, question: str) -> list[str]:
-        """The parts of a question about several things, when each says what it is about; else none."""
-        parts = question_parts(question)
-        return parts if len(parts) > 1 and all(self._self_contained(part) for part in parts) else []
-
-    def _parts(self, question: str, passages: Sequence[Passage], sentences: list[list[tuple[str, int, int]]],
-               everywhere: list[TermIndex]) -> QuestionParts | None:
-        """The question's parts with their scores and quotes, when it asks about several things."""
-        parts = self._split(question)
-        if not parts:
-            return None
-        scores, quotes = [], []
-        for part, distinct in zip(parts, _own_terms(parts), strict=True):  # its quote must say some of it
-            part_scores = sentence_scores(part, passages, sentences, everywhere)
-            saying = {key: value for key, value in part_scores.items()
-                      if not distinct or any(TermIndex.of(f"{passages[key[0] - 1].context}\n"
-                                                          f"{_ASKING.sub(' ', value[0].text)}").has(t) for t in distinct)}
-            scores.append(part_scores)
-            quotes.append(best_quotable(saying, part, self._asked(part), self.min_quote_relevance))
-        return QuestionParts(parts, scores, quotes, self.min_quote_gain or 0.0, self.min_quote_relevance)
-
-    @staticmethod
-    def _self_contained(part: str) -> bool:
-        """Whether a part of a question says what it is about by itself: "which package ships it?" or "由哪个包提供"
-        (the rest of "默认的向量模型是哪个，由哪个包提供？") would take the chat model's package for an answer. A
-        Chinese part must name something (a name, a title, a number), an English one hold no pronoun."""
-        if language_of(part) == "en":
-            return not _PRONOUN_EN.search(part)
-        return not _PRONOUN_ZH.search(part) and any(t.strict for t in asked_terms(part))
 
     def _asked(self, question: str) -> list[Term]:
         """The question's terms, each weighed by its general IDF and, with ``rarity``, its rarity in the KB."""
@@ -314,7 +264,7 @@ class GroundingCheck:
             support = self._close_in_meaning(claim.text, near, sentences)
         together = False
         if not support and self.two_passage_support:
-            support = self._two_passages(new, indexes)
+            support = held_together(new, indexes, self.min_coverage)
             if any(all(word not in typed[i] for i in support) for word in literals):
                 support = []
             together = bool(support)
@@ -374,25 +324,6 @@ class GroundingCheck:
             marks = "".join(f"[{n}]" for n in (sorted(support_numbers) if together else [best]))
             corrections.append(f"cited {marks} instead of {', '.join(f'[{n}]' for n in wrong)}" if wrong else f"added {marks}")
         claim.cited = sorted(support_numbers) if together else [best]
-
-    def _two_passages(self, new: list[Term], indexes: list[TermIndex]) -> list[int]:
-        """Two passages that hold a claim's words together where neither holds them alone ("it stores them in a
-        Chroma database in `vectorstore/`", from the overview and the configuration section): each must hold a
-        word of the claim the other lacks, and together every strict word and ``min_coverage`` of the rest."""
-        strict = [t for t in new if t.strict]
-        weight = sum(t.weight for t in new)
-        for i, first in enumerate(indexes):
-            for j in range(i + 1, len(indexes)):
-                second = indexes[j]
-                if any(not (first.has(t) or second.has(t)) for t in strict):
-                    continue
-                if not (any(first.has(t) and not second.has(t) for t in new)
-                        and any(second.has(t) and not first.has(t) for t in new)):
-                    continue
-                held = sum(t.weight for t in new if first.has(t) or second.has(t))
-                if weight and held / weight >= self.min_coverage:
-                    return [i, j]
-        return []
 
     def _about_the_question(self, claim: Claim, about: AboutTheQuestion) -> bool:
         """The evidence is about the question: enough of its informative words are there (``min_relevance``)

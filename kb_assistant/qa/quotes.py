@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from kb_assistant.qa.answer_kinds import quote_gives_no_reason, unnamed_answer
@@ -87,72 +86,3 @@ def _equal(a: float, b: float) -> bool:
     """Equal shares: the same weights summed in another order differ in the last bits."""
     return math.isclose(a, b, abs_tol=1e-9)
 
-
-@dataclass
-class QuestionParts:
-    """A question about several things ("2021年香港和澳门的GDP增长率", :mod:`kb_assistant.question_parts`), each
-    part with its passage sentences' scores and its best quote: an answer that says one part and not the other
-    keeps what it says and gets a quote for the rest, and a quote answers each part."""
-
-    parts: list[str]
-    scores: list[Scores]
-    quotes: list[tuple[Span, float] | None]
-    gain: float
-    min_relevance: float
-
-    def answer_more_than(self, kept: list[Claim], quote: tuple[Span, float]) -> bool:
-        """Whether the kept sentences answer a part that ``quote`` (the best quote for the whole question) leaves
-        out: then they stay beside it. A quote that answers every part they answer replaces them."""
-        answered = set(self._answered(kept))
-        return bool(answered - set(self._answered([Claim(quote[0].text, [], evidence=quote[0])])))
-
-    def left_out(self, kept: list[Claim]) -> list[tuple[Span, float]]:
-        """The quotes of the parts the kept sentences do not answer, each sentence once."""
-        spans = {(span.number, span.start) for span in _evidence(kept)}
-        out = []
-        for index in self._left(kept):
-            quote = self.quotes[index]
-            assert quote is not None
-            if (quote[0].number, quote[0].start) not in spans:
-                spans.add((quote[0].number, quote[0].start))
-                out.append(quote)
-        return out
-
-    def _answered(self, kept: list[Claim]) -> list[int]:
-        left = self._left(kept)
-        return [i for i, quote in enumerate(self.quotes) if quote is not None and i not in left]
-
-    def _left(self, kept: list[Claim]) -> list[int]:
-        return parts_left_out(kept, self.scores, self.quotes, self.gain, self.min_relevance)
-
-
-def parts_left_out(
-    kept: list[Claim],
-    part_scores: Sequence[Scores],
-    part_quotes: Sequence[tuple[Span, float] | None],
-    gain: float,
-    min_relevance: float,
-) -> list[int]:
-    """Of a question about several things (each part's sentence scores and best quote), the indexes of the parts
-    that the kept sentences do not answer: a part is answered when a kept sentence rests on its quote, or on
-    evidence that is about the part (``min_relevance`` of its terms) and holds nearly as much of it as the quote
-    (less than ``gain`` short). A part no sentence of the passages answers is never left out. Terms alone decide:
-    the embedding model scores "An API key is required when the server binds to …" as close to "What port does
-    the server use" as the sentence that names the port."""
-    left = []
-    for index, (scores, quote) in enumerate(zip(part_scores, part_quotes, strict=True)):
-        if quote is None:
-            continue
-        spans = _evidence(kept)
-        if any(s.number == quote[0].number and s.start == quote[0].start for s in spans):
-            continue
-        about = [scores[(s.number, s.start)][1] for s in spans if (s.number, s.start) in scores]
-        if about and max(about) >= min_relevance and quote[1] - max(about) < gain:
-            continue
-        left.append(index)
-    return left
-
-
-def _evidence(kept: list[Claim]) -> list[Span]:
-    """The spans the kept sentences rest on, both passages' where two hold a sentence together."""
-    return [span for c in kept for span in (c.evidence, c.joint_evidence) if span is not None]
