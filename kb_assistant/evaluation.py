@@ -59,11 +59,13 @@ class RecipeResult:
 
 @dataclass(frozen=True)
 class AnswerOptions:
-    """What ``evaluate(..., answers=...)`` asks: the dataset folder, the easy negatives' folder, how many."""
+    """What ``evaluate(..., answers=...)`` asks: the dataset folder, the easy negatives' folder, how many, and in
+    which dataset's words the questions are asked."""
 
     folder: Path
     negatives: Path | None
     limit: int
+    questions_from: Path | None = None
 
 
 def load_dataset(folder: Path, limit: int | None = None, seed: int = 0) -> EvalDataset:
@@ -84,6 +86,19 @@ def load_dataset(folder: Path, limit: int | None = None, seed: int = 0) -> EvalD
     if limit is not None and limit < len(queries):
         queries = random.Random(seed).sample(queries, limit)
     return EvalDataset(folder.name, corpus, queries, qrels)
+
+
+def asked_as_in(dataset: EvalDataset, other: Path) -> EvalDataset:
+    """``dataset`` with each question asked as ``other`` asks the question of the same id (xquad_en's English
+    questions of xquad_zh's Chinese passages), gold answers of both kept; questions ``other`` lacks are left out."""
+    theirs = {q["id"]: q for q in load_dataset(other).queries}
+    queries = [{**q, "text": theirs[q["id"]]["text"],
+                "answers": list(dict.fromkeys([*theirs[q["id"]].get("answers", []), *q.get("answers", [])]))}
+               for q in dataset.queries if q["id"] in theirs]
+    if not queries:
+        msg = f"{other} asks none of {dataset.name}'s questions (no query id in common)"
+        raise ConfigError(msg)
+    return EvalDataset(dataset.name, dataset.corpus, queries, dataset.qrels)
 
 
 def doc_filename(doc_id: str) -> str:
@@ -161,6 +176,8 @@ def _ours(
         from kb_assistant.answer_evaluation import evaluate_answers
 
         full = load_dataset(answers.folder)
+        if answers.questions_from is not None:  # the hard negatives are asked in that language too
+            full = asked_as_in(full, answers.questions_from)
         found = evaluate_answers(dataset, full, corpus_dir, settings, embeddings, answers.negatives, answers.limit)
         target = next((r for r in results if r.recipe == "default"), results[0])
         target.metrics |= found["metrics"]
@@ -202,12 +219,14 @@ def evaluate(
     workdir: Path | None = None,
     answers: bool = False,
     negatives: Path | None = None,
+    questions_from: Path | None = None,
 ) -> dict[str, Any]:
     """Ingest the dataset's corpus into a scratch KB and measure each recipe; returns a JSON-able report.
 
     With ``answers``, the default recipe's answers are generated and scored too (``answer_evaluation``):
     answerable questions, hard negatives (20% of the corpus held out) and easy negatives (questions of the
-    ``negatives`` dataset; by default another dataset beside this one in the same language).
+    ``negatives`` dataset; by default another dataset beside this one in the language of its questions).
+    ``questions_from`` asks each question as that dataset asks the one of the same id (``asked_as_in``).
     """
     recipes = recipes or ["default"]
     unknown = [r for r in recipes if r not in RECIPES]
@@ -215,6 +234,8 @@ def evaluate(
         msg = f"unknown recipe {unknown[0]!r}; choose from {', '.join(RECIPES)}"
         raise ConfigError(msg)
     dataset = load_dataset(folder, limit)
+    if questions_from is not None:
+        dataset = asked_as_in(dataset, questions_from)
     with tempfile.TemporaryDirectory(dir=workdir) as scratch:
         root = Path(scratch)
         corpus_dir = root / "corpus"
@@ -233,7 +254,8 @@ def evaluate(
             if answers:
                 from kb_assistant.answer_evaluation import negatives_for
 
-                options = AnswerOptions(folder, negatives or negatives_for(folder), limit or len(dataset.queries))
+                options = AnswerOptions(folder, negatives or negatives_for(questions_from or folder),
+                                        limit or len(dataset.queries), questions_from)
             results += _ours(dataset, corpus_dir, names, scratch_settings, ours, embeddings, options)
     results.sort(key=lambda r: recipes.index(r.recipe))
     return {

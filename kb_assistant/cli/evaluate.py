@@ -22,16 +22,21 @@ def eval_(
     negatives: Annotated[
         Path | None, typer.Option(help="With --answers: a dataset whose questions must be refused (default: another one beside DATASET in its language).")
     ] = None,
+    questions_from: Annotated[
+        Path | None, typer.Option(help="Ask each question as this dataset asks the one of the same id (another language).")
+    ] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON here (with every answer).")] = None,
 ) -> None:
     """Ingest a dataset's corpus into a scratch KB and report Recall@1/5/10, MRR@10, nDCG@10 and latency."""
     from kb_assistant.evaluation import evaluate
 
-    if not dataset.is_dir():
-        fail(f"{dataset} is not a folder")
+    for folder in (dataset, questions_from):
+        if folder is not None and not folder.is_dir():
+            fail(f"{folder} is not a folder")
     settings = settings_from(ctx)
     report = evaluate(
-        dataset, settings, [r.strip() for r in recipe.split(",") if r.strip()], limit, answers=answers, negatives=negatives
+        dataset, settings, [r.strip() for r in recipe.split(",") if r.strip()], limit, answers=answers, negatives=negatives,
+        questions_from=questions_from,
     )
     if json_out:
         json_out.write_text(json.dumps(report, indent=2, ensure_ascii=False))

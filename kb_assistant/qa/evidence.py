@@ -13,6 +13,7 @@ from typing import Any
 
 from kb_assistant.cjk import HAN
 from kb_assistant.qa.answer_text import MARKS, split_sentences, unwrap
+from kb_assistant.qa.numbered_names import other_numbered
 from kb_assistant.qa.terms import Term, TermIndex, asked_terms, claimed_terms, coverage, general_idf
 
 
@@ -99,11 +100,16 @@ def sentence_scores(
             score = sum(t.weight for t in asked if alone.has(t) or above.has(t)) / total
             span = Span(i + 1, text, start, end)
             with_previous = sum(t.weight for t in asked if joined.has(t) or above.has(t)) / total
-            if previous and with_previous > score and _leans_on(previous[0], text, passage.text[previous[2] : start]):
+            # the sentence before is not taken when it is about another of a numbered name ("《速度与激情 9》于……上映。"
+            # before "《速度与激情 10》首支预告……" for 速度与激情10), nor is a sentence that is
+            if (previous and with_previous > score and _leans_on(previous[0], text, passage.text[previous[2] : start])
+                    and other_numbered(question, previous[0]) is None):
                 span = Span(i + 1, unwrap(passage.text[previous[1] : end]), previous[1], end,
                             answers_asked=previous[0].endswith(("?", "？")))
                 score = with_previous
-            quotable = any(not asked_index.has(t) for t in claimed_terms(text))  # not a heading or an echo
+            # not a heading or an echo
+            quotable = (any(not asked_index.has(t) for t in claimed_terms(text))
+                        and other_numbered(question, text) is None)
             scores[(i + 1, start)] = (span, score, quotable)
             previous = (text, start, end)
     return scores

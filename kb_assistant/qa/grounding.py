@@ -71,6 +71,7 @@ from kb_assistant.qa.evidence import (
     table_rows,
 )
 from kb_assistant.qa.number_clauses import counted_elsewhere, number_from_other_clause
+from kb_assistant.qa.numbered_names import other_numbered
 from kb_assistant.qa.prompts import language_of, not_found
 from kb_assistant.qa.quotes import best_quotable, quote_answers_better
 from kb_assistant.qa.terms import (
@@ -93,6 +94,8 @@ Meats and Meat Cutter, "Clerk" read from another row. The row is quoted with its
 OTHER_CLAUSE = "its number is in a clause about something else than what is asked"
 """The number stands in a clause that lacks the question's words another clause beside it holds, with a number
 (:mod:`kb_assistant.qa.number_clauses`): that clause's sentence is quoted."""
+OTHER_NUMBERED = "its sentence is about another number of what the question names"
+""""《速度与激情 9》于 2021 年 5 月 21 日在中国内地上映" for a question about 速度与激情10 (:func:`kb_assistant.qa.numbered_names.other_numbered`)."""
 
 
 @dataclass
@@ -223,7 +226,7 @@ class GroundingCheck:
             if not kept:
                 corrections.append("no sentence of the answer was supported; quoted the source instead")
             return Verdict(text, "extractive", claims, corrections, evidence)
-        return Verdict(not_found(question), "refused", claims, corrections, {})
+        return Verdict(not_found(question, [p.text for p in passages]), "refused", claims, corrections, {})
 
     def _asked(self, question: str) -> list[Term]:
         """The question's terms, each weighed by its general IDF and, with ``rarity``, its rarity in the KB."""
@@ -311,6 +314,10 @@ class GroundingCheck:
             claim.relevance = coverage(asked, TermIndex.of(claim.window))
         if not self._about_the_question(claim, about) and not self._about_a_part(claim, about):
             claim.reason = f"its source is not about the question (relevance {claim.relevance:.2f})"
+            return
+        other_name = other_numbered(about.question, span.text)
+        if other_name is not None:
+            claim.reason = f"{OTHER_NUMBERED} ({other_name})"
             return
         if numbers and asks_for_number(about.question):
             other = (counted_elsewhere(about.question, numbers, span, sentences[best - 1])

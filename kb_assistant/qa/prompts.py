@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from kb_assistant.cjk import in_script, is_chinese, script_of
+from kb_assistant.cjk import HAN, in_script, is_chinese, script_of
 
 ANSWER_SYSTEM = {
     "zh": (
@@ -34,6 +35,13 @@ QUOTE = {"zh": "根据资料[{n}]原文：“{quote}”", "en": 'Quoting source 
 QUOTE_TABLE = {"zh": "根据资料[{n}]的表格：\n\n{table}", "en": "From the table in source [{n}]:\n\n{table}"}
 """The extractive answer when it is a table row: the row under its header, as a table."""
 NOT_FOUND = {"zh": "知识库中没有找到相关信息。", "en": "The knowledge base does not contain this information."}
+NOT_FOUND_IN_LANGUAGE = {
+    "zh": "与这个问题最接近的资料是英文的，无法与它们核对答案。请用英文提问，以得到核对过的答案。",
+    "en": "The passages closest to this question are in Chinese, so no answer could be checked against them. "
+          "Ask in Chinese to get a checked answer.",
+}
+"""The refusal when every passage found is in the other language: answers are checked against the sources' words,
+so a question in English about Chinese passages is refused whatever they hold; the user is told what to do."""
 
 REWRITE = {
     "zh": (
@@ -56,9 +64,13 @@ _REFERS_BACK = re.compile(
 )
 
 
-def not_found(question: str) -> str:
-    """The refusal, in the question's language and script."""
-    return in_script_of(question, NOT_FOUND[language_of(question)])
+def not_found(question: str, passages: Sequence[str] = ()) -> str:
+    """The refusal, in the question's language and script; when the ``passages`` found are all in the other
+    language, it says so and what to do."""
+    language = language_of(question)
+    if passages and all(language_of_passage(p) != language for p in passages):
+        return in_script_of(question, NOT_FOUND_IN_LANGUAGE[language])
+    return in_script_of(question, NOT_FOUND[language])
 
 
 def in_script_of(question: str, text: str) -> str:
@@ -71,9 +83,27 @@ def in_script_of(question: str, text: str) -> str:
     return in_script(text, script) if script else text
 
 
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_ENGLISH_FUNCTION_WORDS = frozenset(
+    "what which who whom whose when where why how is are was were do does did can could should would will the a an "
+    "of in on for to from with by about i my me you your it its there this that".split()
+)
+
+
 def language_of(text: str) -> str:
-    """'zh' when the text has Chinese characters, else 'en'."""
-    return "zh" if is_chinese(text) else "en"
+    """'zh' when the text is a Chinese question or sentence, else 'en'. An English sentence that names something in
+    Chinese ("What is the extension number of 周明远?": English words that ask, more of them than Chinese words, at
+    two characters a word) is English; "什么是 retrieval augmented generation？" and "Python的版本是多少？" are Chinese."""
+    if not is_chinese(text):
+        return "en"
+    words = _LATIN_WORD.findall(text)
+    asking = sum(w.lower() in _ENGLISH_FUNCTION_WORDS for w in words)
+    return "en" if asking >= 2 and len(words) > len(HAN.findall(text)) / 2 else "zh"
+
+
+def language_of_passage(text: str) -> str:
+    """'zh' when ``text`` holds more Chinese words than English ones (two characters a word), else 'en'."""
+    return "zh" if len(HAN.findall(text)) / 2 >= len(_LATIN_WORD.findall(text)) else "en"
 
 
 def refers_back(question: str) -> bool:

@@ -49,6 +49,24 @@ def test_metrics_on_a_known_ranking() -> None:
     assert metrics["recall@1"] == 0 and metrics["recall@5"] == 1 and metrics["mrr@10"] == 0.5
 
 
+def test_eval_asks_a_datasets_questions_as_another_language_asks_them() -> None:
+    """`eval ../shared/eval/xquad_zh --questions-from ../shared/eval/xquad_en`: English questions of Chinese
+    passages, judged as before, either language's gold answer counting."""
+    from kb_assistant.errors import ConfigError
+    from kb_assistant.evaluation import asked_as_in, load_dataset
+
+    chinese = load_dataset(shared_path("eval", "xquad_zh"), limit=5)
+    english = asked_as_in(chinese, shared_path("eval", "xquad_en"))
+    assert [q["id"] for q in english.queries] == [q["id"] for q in chinese.queries]
+    assert all(not any("\u4e00" <= c <= "\u9fff" for c in q["text"]) for q in english.queries)
+    pairs = list(zip(chinese.queries, english.queries, strict=True))
+    assert all(set(c["answers"]) <= set(e["answers"]) for c, e in pairs)
+    assert any(set(c["answers"]) < set(e["answers"]) for c, e in pairs)  # "四次" and "four"
+    assert english.corpus is chinese.corpus and english.qrels is chinese.qrels
+    with pytest.raises(ConfigError, match="no query id in common"):
+        asked_as_in(chinese, shared_path("eval", "cmrc2018_dev"))
+
+
 def test_answers_with_sources_and_refuses_when_absent(settings: Settings, embeddings, llm) -> None:
     ingest([REPO / "data"], settings, embeddings=embeddings)
     chain = build_qa_chain(make_retriever(settings, embeddings), llm, min_relevance=settings.min_relevance)

@@ -89,6 +89,16 @@ def test_an_absent_fact_is_refused_without_sources_posing_as_used(chain) -> None
     assert cited_sources(result) == []
 
 
+def test_a_question_in_english_about_chinese_passages_says_to_ask_in_chinese(chain) -> None:
+    """Answers are checked against the sources' words, so an English question about this Chinese handbook is refused
+    (the 0.5B model's draft is often right, but "The office number of 周明远 is 8123" would pass as well as the
+    extension's). The refusal says why and what to do, in English, not that the KB lacks the fact."""
+    result = chain.invoke("What is the extension number of 周明远?")
+    assert result["status"] == "refused", result
+    assert "in Chinese" in result["answer"] and "Ask in Chinese" in result["answer"]
+    assert cited_sources(result) == []
+
+
 def test_a_hard_negative_is_refused(chain) -> None:
     result = chain.invoke("星河科技的CEO是谁？")
     assert result["status"] == "refused", result

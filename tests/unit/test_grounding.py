@@ -7,7 +7,7 @@ import pytest
 from langchain_core.documents import Document
 
 from kb_assistant.kb.tokens import tokenize
-from kb_assistant.qa.answer_text import is_marker_only, split_sentences
+from kb_assistant.qa.answer_text import is_marker_only, is_refusal, split_sentences
 from kb_assistant.qa.chain import QAChain
 from kb_assistant.qa.evidence import table_header
 from kb_assistant.qa.grounding import GroundingCheck, Passage
@@ -957,3 +957,36 @@ def test_an_answer_that_joins_cells_of_other_rows_is_not_the_row_asked_about(che
     both = check.check("What are the job titles of employees 3137 and 5405?",
                        "Employee 3137 is a Meat Cutter and 5405 a Produce Clerk [1].", staff)
     assert both.status == "answered"
+
+
+def test_a_question_in_the_other_language_than_every_passage_is_told_to_ask_in_theirs(check: GroundingCheck) -> None:
+    """"What is the extension number of 周明远?" is English though it names someone in Chinese: it is answered in
+    English, and, the handbook being Chinese, refused with what to do; a Chinese question about English passages
+    is told to ask in English. Where one passage is in the question's language, the refusal is the plain one."""
+    from kb_assistant.qa.prompts import language_of
+
+    assert language_of("What is the extension number of 周明远?") == "en"
+    assert language_of("什么是 retrieval augmented generation？") == "zh" and language_of("Python的版本是多少？") == "zh"
+    english = check.check("What is the extension number of 周明远?", "The extension of 周明远 is 8123 [1].", HANDBOOK)
+    assert english.status == "refused" and english.answer.endswith("Ask in Chinese to get a checked answer.")
+    chinese = check.check("默认的嵌入模型是哪个？", "", GUIDE)
+    assert chinese.status == "refused" and "请用英文提问" in chinese.answer
+    assert is_refusal(chinese.answer) and is_refusal(english.answer)
+    mixed = check.check("公司的年假有几天？", "", [*HANDBOOK, *GUIDE])
+    assert mixed.answer == "知识库中没有找到相关信息。"
+
+
+def test_a_sentence_about_another_number_of_the_named_thing_is_neither_kept_nor_quoted(check: GroundingCheck) -> None:
+    """"速度与激情10内地和北美的上映时间" was answered with the dates of 速度与激情 9, every word of whose sentence is the
+    question's but the number, and the same sentence was quoted beside it. Quantities are not names: "入职 6 个月"
+    answers a question that says 3 months."""
+    from kb_assistant.qa.numbered_names import other_numbered
+
+    news = [Passage("《速度与激情 9》于 2021 年 5 月 21 日在中国内地上映，2021 年 6 月 25 日在北美上映。《速度与激情 10》首支预告"
+                    "已在日前发布。", "IT之家 > 电影"),
+            Passage("速度与激情10 将推迟至 2023 年 5 月 19 日在北美上映，林诣彬继续执导。", "电影资讯")]
+    verdict = check.check("速度与激情10在北美什么时候上映？", "2021年6月25日在北美上映[1]。", news)
+    assert "2021" not in verdict.answer and "2023 年 5 月 19 日" in verdict.answer, verdict
+    assert other_numbered("What is new in Python 3.12?", "Python 3.11 adds faster startup.") is not None
+    assert other_numbered("What is new in Python 3.12?", "Python 3.12.1 fixes bugs; Python 3 is older.") is None
+    assert other_numbered("员工入职3个月后可以转正吗？", "员工入职 6 个月后可以转正。") is None

@@ -1,0 +1,43 @@
+"""A sentence about another of the things a question names with a number: "《速度与激情 9》于 2021 年 5 月 21 日在中国内地上映"
+for "速度与激情10内地和北美的上映时间". Every word of that sentence is the question's but the number, so the grounding
+check's word and relevance tests pass it, as an answer's evidence and as a quote."""
+
+from __future__ import annotations
+
+import re
+
+from kb_assistant.qa.terms import normalise
+
+_NUMBERED_NAME = re.compile(
+    r"([\u4e00-\u9fff]{2,}|[A-Za-z][A-Za-z+#]*)[\s\-《》「」“”\"]*(\d+(?:\.\d+)*)(?![\d.])"
+    r"(?!\s*(?:[个位名人条种件座所家项倍层届次只台辆艘架本张部年月日天号周岁元米克吨%℃度分秒时万亿千百]"
+    r"|(?:percent|years?|months?|weeks?|days?|hours?|minutes?|seconds?|[kmc]?m|kg|g|ms|s|[KMGT]i?B)\b))",
+    re.IGNORECASE,
+)
+"""A name with a number right after it: a sequel, a version, a model ("速度与激情10", "iPhone 15", "Python 3.12"); not a
+quantity ("入职3个月", "after 3 months": a question may ask about a wrong one, and the source's is the answer)."""
+
+
+def other_numbered(question: str, text: str) -> str | None:
+    """What ``text`` names instead of what the question names with a number: "速度与激情 9" in "《速度与激情 9》于 2021 年 5
+    月 21 日在中国内地上映" for "速度与激情10内地和北美的上映时间" (every word of that sentence is the question's but the
+    number). It names the question's name (its longest end of two or more characters, for Chinese, that ``text``
+    holds) with another number right after it, and never with the question's own; a number that begins the
+    other's ("Python 3" for "Python 3.12") is the same. None when ``text`` names no such thing."""
+    text = normalise(text)
+    for name, number in _NUMBERED_NAME.findall(normalise(question)):
+        ends = [name[k:] for k in range(len(name) - 1)] if name[0] > "\u3000" else [name]
+        end = next((e for e in ends if (e.lower() in text.lower() if e.isascii() else e in text)), None)
+        if end is None:
+            continue
+        pattern = re.compile(re.escape(end) + r"[\s\-《》「」“”\"]*(\d+(?:\.\d+)*)(?![\d.])", re.IGNORECASE if end.isascii() else 0)
+        found = pattern.findall(text)
+        asked = number.split(".")
+        if found and not any(_same_or_within(f.split("."), asked) for f in found):
+            return f"{end} {found[0]}"
+    return None
+
+
+def _same_or_within(one: list[str], other: list[str]) -> bool:
+    shorter = min(len(one), len(other))
+    return [int(x) for x in one[:shorter]] == [int(x) for x in other[:shorter]]
