@@ -990,3 +990,15 @@ def test_a_sentence_about_another_number_of_the_named_thing_is_neither_kept_nor_
     assert other_numbered("What is new in Python 3.12?", "Python 3.11 adds faster startup.") is not None
     assert other_numbered("What is new in Python 3.12?", "Python 3.12.1 fixes bugs; Python 3 is older.") is None
     assert other_numbered("员工入职3个月后可以转正吗？", "员工入职 6 个月后可以转正。") is None
+
+
+def test_the_version_a_question_asks_for_is_no_word_the_source_must_hold(check: GroundingCheck) -> None:
+    """"Which Python version is needed?" answered "Python 3.11." was refused: "version" weighed as much as "Python"
+    and the guide says "needs Python 3.11". Like "which version" and "哪个版本", it names the kind of answer."""
+    guide = [Passage("kb-assistant needs Python 3.11. Install it with `make install`, which pins the CPU build of "
+                     "PyTorch 2.13.0.", "guide > Installation"),
+             Passage("The HTTP server listens on port 6006 by default.", "guide > HTTP server")]
+    assert check.check("Which Python version is needed?", "Python 3.11.", guide).status == "answered"
+    quoted = check.check("Which PyTorch version is pinned?", "", guide)
+    assert quoted.status == "extractive" and "2.13.0" in quoted.answer
+    assert check.check("Python 的版本是多少？", "Python 3.11[1]。", guide).status == "answered"
