@@ -70,7 +70,7 @@ from kb_assistant.qa.evidence import (
     table_header,
     table_rows,
 )
-from kb_assistant.qa.number_clauses import counted_elsewhere, number_from_other_clause
+from kb_assistant.qa.number_clauses import counted_elsewhere, number_from_other_clause, said_of_another
 from kb_assistant.qa.numbered_names import other_numbered
 from kb_assistant.qa.prompts import language_of, not_found
 from kb_assistant.qa.quotes import best_quotable, quote_answers_better
@@ -94,6 +94,8 @@ Meats and Meat Cutter, "Clerk" read from another row. The row is quoted with its
 OTHER_CLAUSE = "its number is in a clause about something else than what is asked"
 """The number stands in a clause that lacks the question's words another clause beside it holds, with a number
 (:mod:`kb_assistant.qa.number_clauses`): that clause's sentence is quoted."""
+OTHER_SUBJECT = "its number is said of something else in its source"
+""""默认的向量模型是 300 个……" from "默认的文本块大小是 300 个向量模型的 token" (:func:`kb_assistant.qa.number_clauses.said_of_another`)."""
 OTHER_NUMBERED = "its sentence is about another number of what the question names"
 """"《速度与激情 9》于 2021 年 5 月 21 日在中国内地上映" for a question about 速度与激情10 (:func:`kb_assistant.qa.numbered_names.other_numbered`)."""
 
@@ -325,6 +327,10 @@ class GroundingCheck:
             if other is not None:
                 claim.reason, claim.evidence = OTHER_CLAUSE, other
                 return
+        subject = numbers and said_of_another(claim.text, span.text)
+        if subject:
+            claim.reason = f"{OTHER_SUBJECT} ({subject})"
+            return
         claim.support, claim.evidence, claim.kept = support_numbers, span, True
         wrong = [n for n in claim.cited if n not in support_numbers]
         if wrong or not claim.cited:

@@ -12,7 +12,9 @@ the number stands:
   a later clause of the sentence, or a clause of a sentence beside it, holds with a number of the same unit (prose's
   counterpart of a table's other column, :func:`kb_assistant.qa.evidence.asked_column`). A clause takes the words
   of the clauses before it in its sentence ("墓道宽4.6米，全长13.23米" says the 墓道's length in its second clause)
-  and of the clauses after it that hold no number ("1988年，昂塞尔德被选入篮球名人堂": the year leads the sentence).
+  and of the clauses after it that hold no number ("1988年，昂塞尔德被选入篮球名人堂": the year leads the sentence);
+- :func:`said_of_another`: the answer says "S 是 N" and its source gives N to another subject ("默认的向量模型是 300 个……"
+  from "默认的文本块大小是 300 个向量模型的 token").
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 import re
 
 from kb_assistant.qa.evidence import Span
-from kb_assistant.qa.terms import Term, TermIndex, normalise
+from kb_assistant.qa.terms import Term, TermIndex, claimed_terms, normalise
 
 _CLAUSE_END = re.compile(r"[，,；;]\s*")
 """Where a sentence's clauses part. Not at "、" (items of one list share their clause's words) nor at a colon
@@ -120,3 +122,43 @@ def number_from_other_clause(asked: list[Term], numbers: list[Term], span: Span,
         return None
     text, start, end = sentences[best_sentence]
     return Span(span.number, text, start, end)
+
+
+_COPULA = re.compile(r"(?<![因成以认称作置设定改变转分选列评视])(?:是|为)(?!了|何|什么|在|从|由|于|被|通过|因为|以|用|对|向|把|否)|\s(?:is|are|was|were)\s", re.IGNORECASE)
+_MEASURE_AFTER = re.compile(r"\s*" + _MEASURE_ZH + r"?\s*")
+
+
+def said_of_another(claim: str, sentence: str) -> str | None:
+    """The subject ``sentence`` gives the number to, when a claim "S 是 N…" / "S is N…" gives ``sentence``'s
+    number to S and the sentence names S's last word neither before the number nor as what it counts: "默认的向量模型
+    是 300 个向量模型的 token" from "默认的文本块大小是 300 个向量模型的 token" (its 向量模型 modifies token). None when the
+    claim is no such sentence or the source gives the number to S ("端口是 6006" from "监听 6006 端口")."""
+    copula = _COPULA.search(claim)
+    if copula is None or _NUMBER_RE.search(claim[: copula.start()]):
+        return None
+    subject = [t for t in claimed_terms(claim[: copula.start()]) if t.kind != "number"]
+    said = [m.group(1).replace(",", "") for m in _NUMBER_RE.finditer(claim[copula.end() :])]
+    if not subject or not said:
+        return None
+    head, text = subject[-1], normalise(sentence)
+    found = False
+    for match in _NUMBER_RE.finditer(text):
+        if match.group(1).replace(",", "") != said[0]:
+            continue
+        found = True
+        before, after = text[: match.start()], text[match.end() :]
+        lead = after[_MEASURE_AFTER.match(after).end() :] if head.kind == "cjk" else after.lstrip()
+        counted = TermIndex.of(lead[: len(head.text) + 12])
+        if TermIndex.of(before).has(head) or (counted.has(head) and not _modifies(lead, head)):
+            return None
+    return clauses(text[: text.find(said[0])])[-1].strip() if found else None
+
+
+def _modifies(lead: str, head: Term) -> bool:
+    """Whether the word ``lead`` opens with is followed by 的 (it modifies what is counted: "向量模型的 token")."""
+    at = normalise(lead).find(head.text)
+    return at >= 0 and lead[at + len(head.text) : at + len(head.text) + 2].lstrip().startswith("的")
+
+
+_NUMBER_RE = re.compile(r"(?<![A-Za-z\d._-])(\d+(?:[.,]\d+)*)(?![A-Za-z\d_])")
+"""A number standing alone: not the 5 of "e5", the 2 of "Qwen2"."""

@@ -1002,3 +1002,17 @@ def test_the_version_a_question_asks_for_is_no_word_the_source_must_hold(check: 
     quoted = check.check("Which PyTorch version is pinned?", "", guide)
     assert quoted.status == "extractive" and "2.13.0" in quoted.answer
     assert check.check("Python 的版本是多少？", "Python 3.11[1]。", guide).status == "answered"
+
+
+def test_a_number_said_of_another_subject_in_its_source_is_not_kept(check: GroundingCheck) -> None:
+    """"默认的向量模型是什么？" drew "默认的向量模型是 300 个向量模型的 token" from "默认的文本块大小是 300 个向量模型的 token":
+    every word and number is there, but the 300 is the chunk size's. A subject the source names before the number,
+    or as what it counts, passes; so does a cleft ("是在…发现的") and "设置为"."""
+    guide = [Passage("默认的文本块大小是 300 个向量模型的 token，重叠 40 个 token。`python -m kb_assistant serve` 默认监听 "
+                     "127.0.0.1 的 6006 端口。", "使用指南 > 配置")]
+    wrong = check.check("默认的向量模型是什么？", "默认的向量模型是 300 个向量模型的 token[1]。", guide)
+    assert "默认的向量模型是 300" not in wrong.answer and not wrong.claims[0].kept
+    assert "something else" in wrong.claims[0].reason
+    for question, draft in (("默认的文本块大小是多少？", "默认的文本块大小是 300 个 token[1]。"),
+                            ("默认端口是多少？", "默认端口是 6006[1]。"), ("重叠多少个 token？", "重叠为 40 个 token[1]。")):
+        assert check.check(question, draft, guide).status == "answered", draft
