@@ -14,7 +14,15 @@ from typing import Any
 from kb_assistant.cjk import HAN
 from kb_assistant.qa.answer_text import MARKS, split_sentences, unwrap
 from kb_assistant.qa.numbered_names import other_numbered
-from kb_assistant.qa.terms import Term, TermIndex, asked_terms, claimed_terms, coverage, general_idf
+from kb_assistant.qa.terms import (
+    Term,
+    TermIndex,
+    asked_terms,
+    claimed_terms,
+    coverage,
+    general_idf,
+    normalise,
+)
 
 
 @dataclass(frozen=True)
@@ -273,6 +281,52 @@ _LABELLED_NUMBER = re.compile(
     r"[\"“'](?P<quoted>[^\"”'\n:：{}]{1,16})[\"”']\s*[:：]\s*|(?<![\w.])(?P<bare>[^\W\d][\w\- ]{0,15}?)\s*[:：=]\s*"
 )
 _NUMBER_AFTER = re.compile(r"-?\d+(?:[.,]\d+)*")
+
+
+_LABEL = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)、]\s*)?(?:\*\*|__)\s*([^：:*_\n|]{1,24}?)\s*(?:\*\*|__)\s*[：:]\s*\S")
+"""A line that opens with a bold label and a colon ("**微调**: 通过……", "- **RAG**：……"); "提示工程的两个关键原则是：……" is
+a sentence, not a label."""
+
+
+def other_label(claim: str, evidence: str, header: str | None = None) -> str | None:
+    """The label ``evidence`` opens with, when ``claim`` opens with another that ``evidence`` does not name: "**RAG**：
+    通过在特定数据集上进一步训练大语言模型……" rests on "**微调**: 通过在特定数据集上进一步训练大语言模型……", every word of it
+    there but the label, which the question names and the check therefore does not look for. For a table row under
+    ``header``, the column whose cell holds the claim's words, when its label names another column ("**微调**：侧重于
+    信息检索……" from the cell under "RAG")."""
+    mine, theirs = _LABEL.match(claim), _LABEL.match(evidence)
+    if header is not None:
+        return _other_column(normalise(mine.group(1)).strip() if mine else None, claim, evidence, header)
+    if mine is None or theirs is None:
+        return None
+    label, source = normalise(mine.group(1)).strip(), normalise(theirs.group(1)).strip()
+    if not label or label == source or label in normalise(evidence):
+        return None
+    return theirs.group(1).strip()
+
+
+def _other_column(label: str | None, claim: str, row: str, header: str) -> str | None:
+    """The header of the cell of ``row`` that holds the claim's words, when the claim names one other column (by its
+    label, or as the only column name it holds past the first: "RAG 的可解释性相对较低" from the cell under 微调); "?"
+    when the row has fewer cells than the header, so that no cell's column is known."""
+    names = [normalise(c).strip() for c in _cells(header.splitlines()[-1])]
+    cells = _cells(row)
+    if label is None:
+        text = normalise(claim)
+        named = [name for name in names[1:] if name and name in text]
+        label = named[0] if len(named) == 1 else None
+    body = claim
+    for name in names:
+        body = body.replace(name, " ") if name else body
+    terms = claimed_terms(body)
+    if label not in names or not terms:
+        return None
+    if len(cells) != len(names):  # a row cut by a chunk's end ("| 黑盒子，可解释性相对较低。 |"): its column is unknown
+        return "?"
+    held = [coverage(terms, TermIndex.of(cell)) for cell in cells]
+    best = max(range(len(cells)), key=lambda k: held[k])
+    mine = names.index(label)
+    return _cells(header.splitlines()[-1])[best].strip() if best != mine and held[best] > held[mine] else None
 
 
 def asked_label(asked: list[Term], question: str, numbers: list[Term], text: str) -> str | None:

@@ -58,6 +58,7 @@ from kb_assistant.qa.claims import (
     read_claims,
 )
 from kb_assistant.qa.evidence import (
+    TABLE_RULE,
     AboutTheQuestion,
     Passage,
     Span,
@@ -65,6 +66,7 @@ from kb_assistant.qa.evidence import (
     asked_label,
     best_span,
     held_together,
+    other_label,
     relevance_window,
     sentence_scores,
     table_header,
@@ -96,6 +98,9 @@ OTHER_CLAUSE = "its number is in a clause about something else than what is aske
 (:mod:`kb_assistant.qa.number_clauses`): that clause's sentence is quoted."""
 OTHER_SUBJECT = "its number is said of something else in its source"
 """"默认的向量模型是 300 个……" from "默认的文本块大小是 300 个向量模型的 token" (:func:`kb_assistant.qa.number_clauses.said_of_another`)."""
+OTHER_LABEL = "its source says it of another label"
+""""**RAG**：通过在特定数据集上进一步训练……" from "**微调**: 通过在特定数据集上进一步训练……" (:func:`kb_assistant.qa.evidence.other_label`)."""
+CUT_ROW = "its table row is cut short, so which column it is under is unknown"
 OTHER_NUMBERED = "its sentence is about another number of what the question names"
 """"《速度与激情 9》于 2021 年 5 月 21 日在中国内地上映" for a question about 速度与激情10 (:func:`kb_assistant.qa.numbered_names.other_numbered`)."""
 
@@ -297,7 +302,10 @@ class GroundingCheck:
             # the rows the question names (its keys: "3137", "4078"), else the row the answer rests on
             keys = [t for t in asked if t.strict]
             named = []
-            for line in table_rows(passages[best - 1].text, span.start) if keys else []:
+            lines = table_rows(passages[best - 1].text, span.start) if keys else []
+            # a key in the header row names a column ("| 特征比较 | RAG | 微调 |"), not a row
+            body = lines[2:] if len(lines) > 2 and TABLE_RULE.match(lines[1]) else lines
+            for line in body:
                 index = TermIndex.of(line)
                 if any(index.has(t) for t in keys):
                     named.append(line)
@@ -316,6 +324,10 @@ class GroundingCheck:
             claim.relevance = coverage(asked, TermIndex.of(claim.window))
         if not self._about_the_question(claim, about) and not self._about_a_part(claim, about):
             claim.reason = f"its source is not about the question (relevance {claim.relevance:.2f})"
+            return
+        label = other_label(claim.text, span.text, header)
+        if label is not None:
+            claim.reason = CUT_ROW if label == "?" else f"{OTHER_LABEL} ({label})"
             return
         other_name = other_numbered(about.question, span.text)
         if other_name is not None:

@@ -1016,3 +1016,24 @@ def test_a_number_said_of_another_subject_in_its_source_is_not_kept(check: Groun
     for question, draft in (("默认的文本块大小是多少？", "默认的文本块大小是 300 个 token[1]。"),
                             ("默认端口是多少？", "默认端口是 6006[1]。"), ("重叠多少个 token？", "重叠为 40 个 token[1]。")):
         assert check.check(question, draft, guide).status == "answered", draft
+
+
+def test_a_label_or_column_the_source_gives_to_something_else_is_not_kept(check: GroundingCheck) -> None:
+    """"RAG 和微调在知识更新上有什么区别？" was shown "- **RAG**：通过在特定数据集上进一步训练大语言模型……" (微调's definition
+    under RAG's label: the label is the question's word, so nothing checked it), while the right cells were dropped
+    because "RAG", named in the table's header, was taken for the row the question asks about."""
+    sources = [Passage("**微调**: 通过在特定数据集上进一步训练大语言模型，来提升模型在特定任务上的表现。", "C1 > RAG VS Finetune"),
+               Passage("| 特征比较 | RAG | 微调 |\n| --- | --- | --- |\n| 知识更新 | 直接更新检索知识库，无需重新训练。 | "
+                       "通常需要重新训练来保持知识和数据的更新。 |\n| 模型定制 | 侧重于信息检索和融合外部知识。 | 可以根据特定风格调整 LLM "
+                       "行为。 |", "C1 > RAG VS Finetune")]
+    question = "RAG 和微调在知识更新上有什么区别？"
+    draft = ("- **RAG**：直接更新检索知识库，无需重新训练。\n- **RAG**：通过在特定数据集上进一步训练大语言模型，来提升模型在特定任务上"
+             "的表现。\n- **微调**：侧重于信息检索和融合外部知识。")
+    verdict = check.check(question, draft, sources)
+    kept = [c.text for c in verdict.claims if c.kept]
+    assert kept == ["**RAG**：直接更新检索知识库，无需重新训练。"], verdict.claims
+    assert "another label" in verdict.claims[1].reason and "(RAG)" in verdict.claims[2].reason
+    # a row cut by a chunk's end keeps one cell under a header of three: which column it is under is unknown
+    cut = [Passage("| 特征比较 | RAG | 微调 |\n| --- | --- | --- |\n| 黑盒子，可解释性相对较低。 |", "C1 > RAG VS Finetune")]
+    verdict = check.check("RAG 的可解释性怎么样？", "RAG 的可解释性相对较低[1]。", cut)
+    assert not verdict.claims[0].kept and "cut short" in verdict.claims[0].reason
