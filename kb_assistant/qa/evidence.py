@@ -313,7 +313,7 @@ def _other_column(label: str | None, claim: str, row: str, header: str) -> str |
     cells = _cells(row)
     if label is None:
         text = normalise(claim)
-        named = [name for name in names[1:] if name and name in text]
+        named = [name for name in names[1:] if len(name) >= 2 and name in text]  # not "中" of 中国
         label = named[0] if len(named) == 1 else None
     body = claim
     for name in names:
