@@ -33,7 +33,6 @@ from langchain_core.runnables.config import ensure_config
 
 from kb_assistant.config import Settings
 from kb_assistant.qa.answer_text import is_marker_only, unwrap_paragraphs, without_markers
-from kb_assistant.qa.evidence import table_header
 from kb_assistant.qa.grounding import GroundingCheck, Passage, Verdict
 from kb_assistant.qa.prompts import (
     ANSWER_SYSTEM,
@@ -44,6 +43,7 @@ from kb_assistant.qa.prompts import (
     not_found,
     refers_back,
 )
+from kb_assistant.qa.table_cells import table_header
 from kb_assistant.qa.terms import KBRarity, TermIndex, asked_terms
 
 logger = logging.getLogger(__name__)

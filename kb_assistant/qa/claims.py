@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kb_assistant.qa.answer_text import MARKER, TRAILING, cited_numbers, split_sentences
-from kb_assistant.qa.evidence import TABLE_RULE, Passage, Span, table_header
+from kb_assistant.qa.evidence import Passage, Span
 from kb_assistant.qa.prompts import QUOTE, QUOTE_TABLE, in_script_of, language_of
+from kb_assistant.qa.table_cells import TABLE_RULE, table_header
 from kb_assistant.qa.terms import normalise
 
 

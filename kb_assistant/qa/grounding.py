@@ -58,24 +58,19 @@ from kb_assistant.qa.claims import (
     read_claims,
 )
 from kb_assistant.qa.evidence import (
-    TABLE_RULE,
     AboutTheQuestion,
     Passage,
     Span,
-    asked_column,
-    asked_label,
     best_span,
     held_together,
-    other_label,
     relevance_window,
     sentence_scores,
-    table_header,
-    table_rows,
 )
 from kb_assistant.qa.number_clauses import counted_elsewhere, number_from_other_clause, said_of_another
 from kb_assistant.qa.numbered_names import other_numbered
 from kb_assistant.qa.prompts import language_of, not_found
 from kb_assistant.qa.quotes import best_quotable, quote_answers_better
+from kb_assistant.qa.table_cells import OTHER_COLUMN, OTHER_ROW, other_label, table_header, table_mismatch
 from kb_assistant.qa.terms import (
     KBRarity,
     Term,
@@ -88,18 +83,13 @@ from kb_assistant.qa.terms import (
 )
 
 Status = Literal["answered", "extractive", "refused"]
-OTHER_COLUMN = "its number is in another column than the one asked for"
-"""Also a number under another key than the one asked for ("大": 10.95 for the medium size)."""
-OTHER_ROW = "it joins cells of other rows to the row it rests on"
-"""The answer's words are in the table, but not in one row (with its header): "Meats Clerk" for the row that says
-Meats and Meat Cutter, "Clerk" read from another row. The row is quoted with its header."""
 OTHER_CLAUSE = "its number is in a clause about something else than what is asked"
 """The number stands in a clause that lacks the question's words another clause beside it holds, with a number
 (:mod:`kb_assistant.qa.number_clauses`): that clause's sentence is quoted."""
 OTHER_SUBJECT = "its number is said of something else in its source"
 """"默认的向量模型是 300 个……" from "默认的文本块大小是 300 个向量模型的 token" (:func:`kb_assistant.qa.number_clauses.said_of_another`)."""
 OTHER_LABEL = "its source says it of another label"
-""""**RAG**：通过在特定数据集上进一步训练……" from "**微调**: 通过在特定数据集上进一步训练……" (:func:`kb_assistant.qa.evidence.other_label`)."""
+""""**RAG**：通过在特定数据集上进一步训练……" from "**微调**: 通过在特定数据集上进一步训练……" (:func:`kb_assistant.qa.table_cells.other_label`)."""
 CUT_ROW = "its table row is cut short, so which column it is under is unknown"
 OTHER_NUMBERED = "its sentence is about another number of what the question names"
 """"《速度与激情 9》于 2021 年 5 月 21 日在中国内地上映" for a question about 速度与激情10 (:func:`kb_assistant.qa.numbered_names.other_numbered`)."""
@@ -291,29 +281,12 @@ class GroundingCheck:
         best = next((n for n in cited if n in support_numbers), support_numbers[0])
         span = best_span(terms, best, sentences[best - 1], passages[best - 1].text)
         header = table_header(passages[best - 1].text, span.start)
-        numbers = [t for t in new if t.kind == "number"]
-        column = header and asked_column(asked, numbers, span.text, header)
-        label = not column and numbers and asked_label(asked, about.question, numbers, span.text)
-        if column or label:
-            claim.reason = f"{OTHER_COLUMN} ({column or label})"
-            claim.evidence = span  # the row is the answer's, its cell is not: the row may be quoted
+        mismatch = table_mismatch(asked, about.question, new, passages[best - 1].text, span.start, span.text,
+                                  self.min_coverage, across_passages=together)
+        if mismatch is not None:
+            claim.reason, claim.evidence = mismatch, span  # the row is the answer's, its cell is not: it may be quoted
             return
-        if header and not together:
-            # the rows the question names (its keys: "3137", "4078"), else the row the answer rests on
-            keys = [t for t in asked if t.strict]
-            named = []
-            lines = table_rows(passages[best - 1].text, span.start) if keys else []
-            # a key in the header row names a column ("| 特征比较 | RAG | 微调 |"), not a row
-            body = lines[2:] if len(lines) > 2 and TABLE_RULE.match(lines[1]) else lines
-            for line in body:
-                index = TermIndex.of(line)
-                if any(index.has(t) for t in keys):
-                    named.append(line)
-            title = table_header(passages[best - 1].text, span.start, caption=True) or header
-            rows = TermIndex.of("\n".join([title, *(named or [span.text])]))
-            if any(t.strict and not rows.has(t) for t in new) or coverage(new, rows) < self.min_coverage:
-                claim.reason, claim.evidence = OTHER_ROW, span
-                return
+        numbers = [t for t in new if t.kind == "number"]
         claim.relevance, claim.window = relevance_window(asked, span, passages[best - 1], sentences[best - 1])
         if together:  # a two-part question's words are split between the two passages as well
             other = next(n for n in support_numbers if n != best)

@@ -10,7 +10,7 @@ the number stands:
   another number before that noun, never the answer's;
 - :func:`number_from_other_clause`: the answer's number stands in a clause that lacks words of the question which
   a later clause of the sentence, or a clause of a sentence beside it, holds with a number of the same unit (prose's
-  counterpart of a table's other column, :func:`kb_assistant.qa.evidence.asked_column`). A clause takes the words
+  counterpart of a table's other column, :func:`kb_assistant.qa.table_cells.asked_column`). A clause takes the words
   of the clauses before it in its sentence ("墓道宽4.6米，全长13.23米" says the 墓道's length in its second clause)
   and of the clauses after it that hold no number ("1988年，昂塞尔德被选入篮球名人堂": the year leads the sentence);
 - :func:`said_of_another`: the answer says "S 是 N" and its source gives N to another subject ("默认的向量模型是 300 个……"
@@ -26,7 +26,7 @@ from kb_assistant.qa.terms import Term, TermIndex, claimed_terms, normalise
 
 _CLAUSE_END = re.compile(r"[，,；;]\s*")
 """Where a sentence's clauses part. Not at "、" (items of one list share their clause's words) nor at a colon
-(a label and its value: :func:`kb_assistant.qa.evidence.asked_label` reads those)."""
+(a label and its value: :func:`kb_assistant.qa.table_cells.asked_label` reads those)."""
 
 MIN_GAIN = 0.15
 """How much more of the question's weighted terms the other clause must hold than the number's own."""

@@ -9,8 +9,8 @@ from langchain_core.documents import Document
 from kb_assistant.kb.tokens import tokenize
 from kb_assistant.qa.answer_text import is_marker_only, is_refusal, split_sentences
 from kb_assistant.qa.chain import QAChain
-from kb_assistant.qa.evidence import table_header
 from kb_assistant.qa.grounding import GroundingCheck, Passage
+from kb_assistant.qa.table_cells import table_header
 from kb_assistant.qa.terms import KBRarity, asked_part, claimed_terms
 
 HANDBOOK = [
