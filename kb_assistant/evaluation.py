@@ -96,7 +96,8 @@ def asked_as_in(dataset: EvalDataset, other: Path) -> EvalDataset:
                 "answers": list(dict.fromkeys([*theirs[q["id"]].get("answers", []), *q.get("answers", [])]))}
                for q in dataset.queries if q["id"] in theirs]
     if not queries:
-        msg = f"{other} asks none of {dataset.name}'s questions (no query id in common)"
+        msg = (f"{other} asks none of {dataset.name}'s questions (no query id in common); pass the same set in another "
+               "language, as ../shared/eval/xquad_en is for xquad_zh")
         raise ConfigError(msg)
     return EvalDataset(dataset.name, dataset.corpus, queries, dataset.qrels)
 
