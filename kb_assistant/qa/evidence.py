@@ -14,6 +14,7 @@ from typing import Any
 from kb_assistant.cjk import HAN
 from kb_assistant.qa.answer_text import MARKS, split_sentences, unwrap
 from kb_assistant.qa.numbered_names import other_numbered
+from kb_assistant.qa.sibling_titles import sibling_title
 from kb_assistant.qa.table_cells import table_header
 from kb_assistant.qa.terms import Term, TermIndex, asked_terms, claimed_terms, coverage, general_idf
 
@@ -108,9 +109,10 @@ def sentence_scores(
                 span = Span(i + 1, unwrap(passage.text[previous[1] : end]), previous[1], end,
                             answers_asked=previous[0].endswith(("?", "？")))
                 score = with_previous
-            # not a heading or an echo
+            # not a heading or an echo, nor about another of what the question names
             quotable = (any(not asked_index.has(t) for t in claimed_terms(text))
-                        and other_numbered(question, text) is None)
+                        and other_numbered(question, text) is None
+                        and sibling_title(question, passage.context, span.text, passage.text) is None)
             scores[(i + 1, start)] = (span, score, quotable)
             previous = (text, start, end)
     return scores

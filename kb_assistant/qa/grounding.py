@@ -70,6 +70,7 @@ from kb_assistant.qa.number_clauses import counted_elsewhere, number_from_other_
 from kb_assistant.qa.numbered_names import other_numbered
 from kb_assistant.qa.prompts import language_of, not_found
 from kb_assistant.qa.quotes import best_quotable, quote_answers_better
+from kb_assistant.qa.sibling_titles import sibling_title
 from kb_assistant.qa.table_cells import OTHER_COLUMN, OTHER_ROW, other_label, table_header, table_mismatch
 from kb_assistant.qa.terms import (
     KBRarity,
@@ -91,8 +92,10 @@ OTHER_SUBJECT = "its number is said of something else in its source"
 OTHER_LABEL = "its source says it of another label"
 """"**RAG**：通过在特定数据集上进一步训练……" from "**微调**: 通过在特定数据集上进一步训练……" (:func:`kb_assistant.qa.table_cells.other_label`)."""
 CUT_ROW = "its table row is cut short, so which column it is under is unknown"
-OTHER_NUMBERED = "its sentence is about another number of what the question names"
-""""《速度与激情 9》于 2021 年 5 月 21 日在中国内地上映" for a question about 速度与激情10 (:func:`kb_assistant.qa.numbered_names.other_numbered`)."""
+OTHER_NUMBERED = "its sentence is about another of what the question names"
+""""《速度与激情 9》于 2021 年 5 月 21 日在中国内地上映" for a question about 速度与激情10
+(:func:`kb_assistant.qa.numbered_names.other_numbered`), a sentence of the passage titled "虫纹阿南鱼" for 青斑阿南鱼
+(:func:`kb_assistant.qa.sibling_titles.sibling_title`)."""
 
 
 @dataclass
@@ -302,7 +305,8 @@ class GroundingCheck:
         if label is not None:
             claim.reason = CUT_ROW if label == "?" else f"{OTHER_LABEL} ({label})"
             return
-        other_name = other_numbered(about.question, span.text)
+        other_name = (other_numbered(about.question, span.text)
+                      or sibling_title(about.question, passages[best - 1].context, span.text, passages[best - 1].text))
         if other_name is not None:
             claim.reason = f"{OTHER_NUMBERED} ({other_name})"
             return

@@ -10,12 +10,18 @@ from kb_assistant.qa.terms import normalise
 
 _NUMBERED_NAME = re.compile(
     r"([\u4e00-\u9fff]{2,}|[A-Za-z][A-Za-z+#]*)[\s\-《》「」“”\"]*(\d+(?:\.\d+)*)(?![\d.])"
-    r"(?!\s*(?:[个位名人条种件座所家项倍层届次只台辆艘架本张部年月日天号周岁元米克吨%℃度分秒时万亿千百]"
+    r"(?!\s*(?:[个位名人条种件座所家项倍层届次只台辆艘架本张部年月日天周岁元米克吨%℃度分秒时万亿千百]|号(?!线)"
     r"|(?:percent|years?|months?|weeks?|days?|hours?|minutes?|seconds?|[kmc]?m|kg|g|ms|s|[KMGT]i?B)\b))",
     re.IGNORECASE,
 )
 """A name with a number right after it: a sequel, a version, a model ("速度与激情10", "iPhone 15", "Python 3.12"); not a
-quantity ("入职3个月", "after 3 months": a question may ask about a wrong one, and the source's is the answer)."""
+quantity ("入职3个月", "after 3 months": a question may ask about a wrong one, and the source's is the answer). "7号线"
+is a line's name; "5号" a day."""
+
+
+def numbered_names(question: str) -> list[tuple[str, str]]:
+    """The names with a number right after them that ``question`` holds, as (name, number)."""
+    return _NUMBERED_NAME.findall(normalise(question))
 
 
 def other_numbered(question: str, text: str) -> str | None:
@@ -25,7 +31,7 @@ def other_numbered(question: str, text: str) -> str | None:
     holds) with another number right after it, and never with the question's own; a number that begins the
     other's ("Python 3" for "Python 3.12") is the same. None when ``text`` names no such thing."""
     text = normalise(text)
-    for name, number in _NUMBERED_NAME.findall(normalise(question)):
+    for name, number in numbered_names(question):
         ends = [name[k:] for k in range(len(name) - 1)] if name[0] > "\u3000" else [name]
         end = next((e for e in ends if (e.lower() in text.lower() if e.isascii() else e in text)), None)
         if end is None:

@@ -88,6 +88,11 @@ def asked_terms(question: str) -> list[Term]:
     return claimed_terms(asked_part(question))
 
 
+def asks_or_joins(word: str) -> bool:
+    """Whether a Chinese word only asks or joins ("哪些", "的", "什么"): no word a source could hold as an answer's."""
+    return _asks(simplified(word))
+
+
 def _asks(simplified: str) -> bool:
     """Whether a Chinese word (simplified) only asks: a stop word, an interrogative, or 哪/几/第几 with a measure."""
     if simplified in _STOP_ZH or simplified in _ASKING_ZH:
@@ -147,7 +152,8 @@ def normalise(text: str) -> str:
 
 
 @functools.cache
-def _posseg() -> Any:
+def posseg() -> Any:
+    """jieba's part-of-speech tagger (call it holding ``jieba_lock``)."""
     jieba_module()  # quiets jieba's logger once
     import jieba.posseg
 
@@ -157,7 +163,7 @@ def _posseg() -> Any:
 @functools.cache
 def _general_idf() -> tuple[dict[str, float], float]:
     """jieba's inverse document frequencies of Chinese words (from its general corpus) and their median."""
-    _posseg()
+    posseg()
     import jieba.analyse
 
     table = jieba.analyse.default_tfidf
@@ -217,7 +223,7 @@ def _phrase_tagged_as_name(word: str, flag: str) -> bool:
     a name, "罗纳尔多": neither half is a word) stay names. Places and organisations are left alone ("人民银行")."""
     if flag != "nr" or len(word) != 4:
         return False
-    tags = _posseg().dt.word_tag_tab
+    tags = posseg().dt.word_tag_tab
     return all(not tags.get(half, "nr").startswith(("nr", "x")) for half in (word[:2], word[2:]))
 
 
@@ -225,7 +231,7 @@ def _hmm_helps(run: str) -> bool:
     """Whether jieba's HMM is worth its time on ``run`` (see ``_MODEL_CHARS``; call with ``jieba_lock`` held)."""
     if len(run) <= _UNSEEN_CHARS:
         return True
-    seen = _posseg().char_state_tab_P
+    seen = posseg().char_state_tab_P
     stretches, stretch = [], ""
     for word in [*jieba_module().lcut(run, HMM=False), "  "]:
         if len(word) == 1:
@@ -246,7 +252,7 @@ def _tagged_words(run: str) -> list[tuple[str, str, str]]:
     left single) and each word is taken back in the characters the text uses, which the sources use too."""
     plain = simplified(run)
     words, start = [], 0
-    for w in _posseg().lcut(plain, HMM=_hmm_helps(plain)):
+    for w in posseg().lcut(plain, HMM=_hmm_helps(plain)):
         words.append((run[start : start + len(w.word)], w.word, w.flag))
         start += len(w.word)
     return words

@@ -992,6 +992,30 @@ def test_a_sentence_about_another_number_of_the_named_thing_is_neither_kept_nor_
     assert other_numbered("员工入职3个月后可以转正吗？", "员工入职 6 个月后可以转正。") is None
 
 
+
+def test_a_passage_titled_by_another_of_the_named_thing_is_not_its_answer(check: GroundingCheck) -> None:
+    """cmrc2018 questions whose passage was left out of the KB: "青斑阿南鱼的生活习性是怎样的？" was answered from the
+    article "虫纹阿南鱼" and "九龙巴士7号线全程收费多少？" with the fare of "九龙巴士32M线" (its sentences never repeat the
+    title). Both are refused now; the article on the asked one still answers, and so does a passage that says the
+    question's qualifier, or whose title the question holds whole."""
+    from kb_assistant.qa.sibling_titles import passage_title, sibling_title
+
+    fish = Passage("雄鱼颜色较鲜艳，其头部及胸鳍下方有许多虫状蓝纹。本鱼栖息于岸边的珊瑚礁浅海域，白天于礁石区觅食，夜晚则潜入沙中睡眠。",
+                   "DEV_193.md > 虫纹阿南鱼")
+    assert check.check("青斑阿南鱼的生活习性是怎样的？", "青斑阿南鱼白天于礁石区觅食，夜晚则潜入沙中睡眠[1]。", [fish]).status == "refused"
+    assert check.check("虫纹阿南鱼的生活习性是怎样的？", "虫纹阿南鱼白天于礁石区觅食，夜晚则潜入沙中睡眠[1]。", [fish]).status == "answered"
+    bus = [Passage("九龙巴士32M线是香港新界的一条循环巴士路线，来往葵芳站及象山邨。全程：$4.7，乘客可获车资折扣优惠。",
+                   "DEV_5.md > 九龙巴士32M线")]
+    assert check.check("九龙巴士7号线全程收费多少？", "九龙巴士7号线全程收费4.7元[1]。", bus).status == "refused"
+    assert check.check("九龙巴士32M线全程收费多少？", "全程收费4.7元[1]。", bus).status == "answered"
+    assert passage_title("DEV_5.md > 九龙巴士32M线") == "九龙巴士32M线" and passage_title("h.md > 3.2 分机") == "分机"
+    wall = "東德政府稱此牆為「反法西斯防衛牆」，其目的是阻止東德居民逃往西柏林。"
+    assert sibling_title("建造柏林圍牆的目的為？", "5508-1.md > 柏林圍牆", wall, wall) is None
+    alumni = "宋鱼水，毕业于中国人民大学法学院，现任北京市海淀区人民法院副院长。"
+    assert sibling_title("海淀区人民法院副院长是中国人民大学的哪位知名校友？", "dr.md > 知名校友", alumni, alumni) is None
+    leave = "试用期员工的年假为 5 天；正式员工为 10 天。"
+    assert sibling_title("正式员工年假有几天？", "手册.md > 试用期员工年假", leave, leave) is None
+
 def test_the_version_a_question_asks_for_is_no_word_the_source_must_hold(check: GroundingCheck) -> None:
     """"Which Python version is needed?" answered "Python 3.11." was refused: "version" weighed as much as "Python"
     and the guide says "needs Python 3.11". Like "which version" and "哪个版本", it names the kind of answer."""
