@@ -82,14 +82,18 @@ def _subject(piece: str) -> str:
 
 
 def _coordinated(piece: str) -> list[str]:
-    """One question per conjunct of the first coordination in ``piece`` (outside 《…》 titles)."""
+    """One question per conjunct of the first coordination in ``piece`` (outside 《…》 titles): two names that end
+    with the same word ("计算机科学与技术专业和软件工程专业") first, else conjuncts of the same shape."""
     words = _tagged(piece)
-    inside_title = 0
-    for index, (word, flag) in enumerate(words):
-        inside_title += word.count("《") - word.count("》")
-        if inside_title or word not in _CONJUNCTIONS or not 0 < index < len(words) - 1:
-            continue
-        if flag not in ("c", "x", "p") or (word == "与" and flag == "p"):  # "速度与激情" is a title, not two
+    candidates = _conjunctions(words)
+    named = [split for split in (_same_head(words, index) for index in candidates) if split is not None]
+    if named:
+        # the widest: "数学与应用数学专业与数据计算及应用专业" is two majors, not 数学 and 应用数学
+        before, left, right, after = max(named, key=lambda split: len(split[1]) + len(split[2]))
+        return [f"{before}{left}{after}", f"{before}{right}{after}"]
+    for index in candidates:
+        word, flag = words[index]
+        if word == "与" and flag == "p":  # "速度与激情" is a title, not two
             continue
         size = _conjunct_size(words, index)
         if size == 0:
@@ -99,12 +103,77 @@ def _coordinated(piece: str) -> list[str]:
                             and words[index - 2][1].startswith("nr") and len(words[index - 2][0]) == 1)
         before = "".join(w for w, _ in words[: index - left_size])
         left = "".join(w for w, _ in words[index - left_size : index])
-        right = "".join(w for w, _ in words[index + 1 : index + 1 + size])
-        after = _RESPECTIVELY.sub("", "".join(w for w, _ in words[index + 1 + size :]))
+        right_size = size if size > 1 else _noun_run(words, index + 1)
+        right = "".join(w for w, _ in words[index + 1 : index + 1 + right_size])
+        after = _RESPECTIVELY.sub("", "".join(w for w, _ in words[index + 1 + right_size :]))
         if left[:1] in "，。？" or right[:1] in "，。？":
             continue
+        head = words[index + right_size][0]
+        if right_size > 1 and left_size == 1 and head[-1] != left[-1]:
+            left += head  # "金融学和金融工程专业": 金融学专业; not "经济学和经济统计学": 经济学统计学
         return [f"{before}{left}{after}", f"{before}{right}{after}"]
     return [_RESPECTIVELY.sub("", piece)] if words else [piece]
+
+
+def _conjunctions(words: list[tuple[str, str]]) -> list[int]:
+    """Where ``words`` has a conjunction between two words, outside 《…》 titles."""
+    found, inside_title = [], 0
+    for index, (word, flag) in enumerate(words):
+        inside_title += word.count("《") - word.count("》")
+        if not inside_title and word in _CONJUNCTIONS and 0 < index < len(words) - 1 and flag in ("c", "x", "p"):
+            found.append(index)
+    return found
+
+
+def _same_head(words: list[tuple[str, str]], index: int) -> tuple[str, str, str, str] | None:
+    """(before, left, right, after) when the conjunct left of ``index`` ends with a noun that ends the right one
+    too, within 8 words ("人工智能专业和计算机科学与技术专业"). The left one has as many words as the right one
+    ("网路规模和客户规模": what comes before is shared), and reaches further back past a 与 inside a name
+    ("计算机科学与技术专业") or a one-character piece of a word jieba cut ("行政/学 专业")."""
+    head, flag = words[index - 1]
+    if len(head) < 2 or not flag.startswith(("n", "l", "j")) or flag == "nr":
+        return None
+    end = next((j for j in range(index + 1, min(index + 9, len(words))) if words[j][0] == head), None)
+    if end is None or not all(_in_name(pair) for pair in words[index + 1 : end]):
+        return None  # "信息资源管理和档案学专业在中国人民大学信息资源管理学院": 在 ends the conjunct
+    if words[index] == ("与", "p") and end + 1 < len(words) and _noun(words[end + 1]):
+        return None  # "数学与应用数学专业" is one major's name; "…与传播学专业在…" are two
+    start = max(index - (end - index), 0)
+    while start < index - 1 and not _in_name(words[start]):
+        start += 1
+    while start > 0 and _in_name(words[start - 1]):
+        joined = words[start - 1][0] in ("与", "及") and start > 1 and _in_name(words[start - 2])
+        if not joined and (len(words[start][0]) > 1 or words[start][1] == "m"):
+            break
+        start -= 2 if joined else 1
+    join = "".join
+    return (join(w for w, _ in words[:start]), join(w for w, _ in words[start:index]),
+            join(w for w, _ in words[index + 1 : end + 1]), _RESPECTIVELY.sub("", join(w for w, _ in words[end + 1 :])))
+
+
+def _noun(pair: tuple[str, str]) -> bool:
+    """Whether a tagged word is a noun or a name other than a person's."""
+    return pair[1].startswith(("n", "l", "j", "eng")) and pair[1] != "nr"
+
+
+def _in_name(pair: tuple[str, str]) -> bool:
+    """Whether a word may be part of a name of several words: nouns, names, verbs used in names (应用数学), 与."""
+    word, flag = pair
+    return flag.startswith(("n", "v", "l", "j", "a", "m", "eng")) or word in ("与", "及")
+
+
+def _noun_run(words: list[tuple[str, str]], start: int) -> int:
+    """How many words from ``start`` on form one noun phrase ("金融/n 工程/n 专业/n", "国际/n 经济/n 与/p 贸易/vn
+    专业/n"), at most 6; 1 when the word at ``start`` is no noun."""
+    def noun(at: int) -> bool:
+        return at < len(words) and (_noun(words[at]) or words[at][1] == "vn")
+
+    if not _noun(words[start]):
+        return 1  # "管理和仲裁动物命名": 仲裁/vn is what is done, 动物命名 is shared
+    end = start + 1
+    while end - start < 6 and (noun(end) or (end < len(words) and words[end][0] in ("与", "及") and noun(end + 1))):
+        end += 1
+    return end - start
 
 
 def _conjunct_size(words: list[tuple[str, str]], index: int) -> int:

@@ -16,6 +16,18 @@ from kb_assistant.question_parts import question_parts
     # Conjuncts of several words, matched by their shape on both sides of 和.
     ("青年组女子双人3米跳板和男子双人3米跳板冠军分别是谁？",
      ["青年组女子双人3米跳板冠军是谁", "青年组男子双人3米跳板冠军是谁"]),
+    # Two names that end with the same word, of different lengths, with 与 inside a name (domainrag_zh's
+    # comparisons of two majors; each part used to come out garbled, "计算机科学与软件工程专业").
+    ("计算机科学与技术专业和软件工程专业在培养学生方面有哪些相似之处?",
+     ["计算机科学与技术专业在培养学生方面有哪些相似之处", "软件工程专业在培养学生方面有哪些相似之处"]),
+    ("政治学与行政学专业与外交学专业在研究重点和教育培养方面有哪些区别？",
+     ["政治学与行政学专业在研究重点和教育培养方面有哪些区别", "外交学专业在研究重点和教育培养方面有哪些区别"]),
+    ("中国人民大学的外交学专业和国际政治学专业有哪些共同点？",
+     ["中国人民大学的外交学专业有哪些共同点", "中国人民大学的国际政治学专业有哪些共同点"]),
+    # The noun after the second conjunct is the first one's too, unless it already ends alike (经济学 / 统计学).
+    ("金融学和金融工程专业在人才培养上有哪些差异？", ["金融学专业在人才培养上有哪些差异", "金融工程专业在人才培养上有哪些差异"]),
+    ("经济学和经济统计学在实际应用中各自扮演什么角色？",
+     ["经济学在实际应用中扮演什么角色", "经济统计学在实际应用中扮演什么角色"]),
     # A name jieba cuts after its surname (周/nr 明远/a) keeps its surname.
     ("周明远和林晓雯的办公室分别在哪里？", ["周明远的办公室在哪里", "林晓雯的办公室在哪里"]),
     # Two questions in one; the second borrows the first one's title.
@@ -33,6 +45,7 @@ def test_questions_with_several_parts_are_split(question: str, parts: list[str])
     "周明远的办公室在哪里？",
     "他的分机号呢？",
     "速度与激情的导演是谁",  # 与 inside a title, not a conjunction
+    "中国人民大学数学与应用数学专业目前设有几个方向？",  # one major's name
     "如果知识库里没有答案，助手会怎么做？",  # a condition and one question
     "How do I back up and restore the store?",  # one question about two actions
     "",
