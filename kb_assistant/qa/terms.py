@@ -108,7 +108,9 @@ _STOP_EN = frozenset(
     "i we you your our not no yes can could will would should may might must shall than then so such into onto "
     "about over under also only just very more most much many any some all each other both either neither "
     "has have had having according source sources context knowledge base document documents based information "
-    "provided mentioned stated given text passage".split()
+    "provided mentioned stated given text passage "
+    "between among within without through throughout during before after above below across against along around "
+    "behind beside besides beyond toward towards upon via per except inside outside near off up down out".split()
 )
 # The word after "how" / "what" / "which" that says what is asked ("How long ago…", "In what year…"): a source
 # answers with a number or a date, not with the word.

@@ -1042,6 +1042,18 @@ def test_a_number_said_of_another_subject_in_its_source_is_not_kept(check: Groun
         assert check.check(question, draft, guide).status == "answered", draft
 
 
+def test_a_preposition_is_no_word_a_quote_must_hold_after_the_model_refused(check: GroundingCheck) -> None:
+    """The model refused "How many tokens overlap between chunks?" though the guide says "an overlap of 40 tokens";
+    after a refusal a quote must hold every word of the question, and "between" was one."""
+    guide = [Passage("The vector store lives in `vectorstore/`. The default chunk size is 300 tokens of the embedding "
+                     "model with an overlap of 40 tokens.", "guide > Configuration")]
+    verdict = check.check("How many tokens overlap between chunks?", "The knowledge base does not contain this "
+                          "information.", guide)
+    assert verdict.status == "extractive" and "overlap of 40 tokens" in verdict.answer
+    assert check.check("Who founded kb-assistant?", "The knowledge base does not contain this information.",
+                       guide).status == "refused"
+
+
 def test_a_label_or_column_the_source_gives_to_something_else_is_not_kept(check: GroundingCheck) -> None:
     """"RAG 和微调在知识更新上有什么区别？" was shown "- **RAG**：通过在特定数据集上进一步训练大语言模型……" (微调's definition
     under RAG's label: the label is the question's word, so nothing checked it), while the right cells were dropped
