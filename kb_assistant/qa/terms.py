@@ -110,7 +110,8 @@ _STOP_EN = frozenset(
     "has have had having according source sources context knowledge base document documents based information "
     "provided mentioned stated given text passage "
     "between among within without through throughout during before after above below across against along around "
-    "behind beside besides beyond toward towards upon via per except inside outside near off up down out".split()
+    "behind beside besides beyond toward towards upon via per except inside outside near off up down out "
+    "always never ever often usually sometimes still already".split()
 )
 # The word after "how" / "what" / "which" that says what is asked ("How long ago…", "In what year…"): a source
 # answers with a number or a date, not with the word.

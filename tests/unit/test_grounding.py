@@ -1042,9 +1042,10 @@ def test_a_number_said_of_another_subject_in_its_source_is_not_kept(check: Groun
         assert check.check(question, draft, guide).status == "answered", draft
 
 
-def test_a_preposition_is_no_word_a_quote_must_hold_after_the_model_refused(check: GroundingCheck) -> None:
+def test_a_preposition_or_always_is_no_word_a_quote_must_hold(check: GroundingCheck) -> None:
     """The model refused "How many tokens overlap between chunks?" though the guide says "an overlap of 40 tokens";
-    after a refusal a quote must hold every word of the question, and "between" was one."""
+    after a refusal a quote must hold every word of the question, and "between" was one. "Is an API key always
+    required?" was refused the same way: "always", which no passage said, weighed most of the question."""
     guide = [Passage("The vector store lives in `vectorstore/`. The default chunk size is 300 tokens of the embedding "
                      "model with an overlap of 40 tokens.", "guide > Configuration")]
     verdict = check.check("How many tokens overlap between chunks?", "The knowledge base does not contain this "
@@ -1052,6 +1053,10 @@ def test_a_preposition_is_no_word_a_quote_must_hold_after_the_model_refused(chec
     assert verdict.status == "extractive" and "overlap of 40 tokens" in verdict.answer
     assert check.check("Who founded kb-assistant?", "The knowledge base does not contain this information.",
                        guide).status == "refused"
+    server = [Passage("By default it listens on 127.0.0.1, port 6006. An API key is required when the server binds to "
+                      "any address other than the loopback interface.", "guide > The HTTP server")]
+    always = check.check("Is an API key always required?", "No, an API key is not always required.", server)
+    assert always.status == "extractive" and "other than the loopback interface" in always.answer
 
 
 def test_a_label_or_column_the_source_gives_to_something_else_is_not_kept(check: GroundingCheck) -> None:
