@@ -1057,6 +1057,9 @@ def test_a_preposition_or_always_is_no_word_a_quote_must_hold(check: GroundingCh
                       "any address other than the loopback interface.", "guide > The HTTP server")]
     always = check.check("Is an API key always required?", "No, an API key is not always required.", server)
     assert always.status == "extractive" and "other than the loopback interface" in always.answer
+    chinese = [Passage("当服务绑定到回环地址以外的地址时，必须配置 API 密钥。", "指南 > HTTP 服务")]
+    usually = check.check("API 密钥总是必须配置吗？", "知识库中没有找到相关信息。", chinese)
+    assert usually.status == "extractive" and "回环地址以外" in usually.answer
 
 
 def test_a_label_or_column_the_source_gives_to_something_else_is_not_kept(check: GroundingCheck) -> None:
