@@ -24,6 +24,9 @@ from kb_assistant.kb.tokens import jieba_lock, jieba_module
 _CONJUNCTIONS = frozenset({"和", "及", "与", "以及", "、", "跟", "或"})
 _QUESTION = re.compile(r"什么|谁|哪|多少|几|何时|何地|怎么|如何|怎样|是否|吗|呢|多久|多大|多高|时间|日期|地点")
 _QUESTION_EN = re.compile(r"\b(what|who|whom|which|when|where|why|how|is|are|was|were|do|does|did|can)\b", re.IGNORECASE)
+_ASKED_THING_EN = re.compile(r"(?:what|which|how many|how much)\s+[\w-]+", re.IGNORECASE)
+_BARE_ASK_EN = re.compile(r"((?:what|which|how many|how much)\s+[\w-]+)\s*\??$", re.IGNORECASE)
+"""A part that only names what it asks for ("what address?"): it asks it of what the first part asks about."""
 _PRONOUN = re.compile(r"^(它们|他们|她们|它|他|她|其|该片|该剧|此片)")
 _TITLE = re.compile(r"《[^》]{1,40}》")
 _NAMED = ("nr", "nrt", "ns", "nt", "nz", "eng")
@@ -51,6 +54,10 @@ def _english_parts(text: str) -> list[str]:
     pieces = [p.strip() for p in re.split(r"(?<=\?)\s+|,?\s+and\s+(?=(?:what|which|who|when|where|how)\b)", text,
                                           flags=re.IGNORECASE) if p and p.strip()]
     if len(pieces) > 1 and all(_QUESTION_EN.search(p) for p in pieces):
+        asked = _ASKED_THING_EN.match(pieces[0])
+        if asked:  # "What port does the server listen on and what address?": what address does it listen on
+            pieces = [pieces[0]] + [f"{bare.group(1)}{pieces[0][asked.end():].rstrip('?')}?"
+                                    if (bare := _BARE_ASK_EN.match(p)) else p for p in pieces[1:]]
         return pieces[:MAX_PARTS]
     return [text]
 

@@ -36,6 +36,9 @@ from kb_assistant.question_parts import question_parts
     ("What is the default port? Which file sets it?", ["What is the default port?", "Which file sets it?"]),
     ("Which embedding model is the default, and which package ships it?",
      ["Which embedding model is the default", "which package ships it?"]),
+    # A part that only names what it asks for asks it of what the first part asks about.
+    ("What port does the server listen on and what address?",
+     ["What port does the server listen on", "what address does the server listen on?"]),
 ])
 def test_questions_with_several_parts_are_split(question: str, parts: list[str]) -> None:
     assert question_parts(question) == parts
