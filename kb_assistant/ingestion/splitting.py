@@ -235,7 +235,23 @@ def _table_pieces(table: str, caption: str, packer: ChunkPacker, counter: TokenC
     head_tokens = counter.count([head + "\n"])[0]
     if head_tokens > budget // 2:  # a header too wide to repeat: pack the table as text
         return packer.pack(table, budget)
-    body = "\n".join(lines[2:])  # the rows
-    if not body.strip():
+    rows = [line for line in lines[2:] if line.strip()]
+    if not rows:
         return [head]
-    return [f"{head}\n{piece}" for piece in packer.pack(body, budget - head_tokens)]
+    room = budget - head_tokens
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
+    # whole rows: a cell's sentence ends (。) are no place to cut, or a row's last cells lose their first ones
+    for row, n in zip(rows, counter.count([row + "\n" for row in rows]), strict=True):
+        if current and size + n > room:
+            pieces.append("\n".join(current))
+            current, size = [], 0
+        if n > room:  # a row longer than a chunk: cut as text
+            pieces.extend(packer.pack(row, room))
+            continue
+        current.append(row)
+        size += n
+    if current:
+        pieces.append("\n".join(current))
+    return [f"{head}\n{piece}" for piece in pieces]

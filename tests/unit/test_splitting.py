@@ -127,3 +127,20 @@ def test_chunks_without_a_heading_begin_with_the_file_title(counter: TokenCounte
     assert "headings" not in plain.metadata  # the title is the file's name, which sources already show
     assert preface.page_content.startswith("2020年招生简章\n前言没有标题。")
     assert section.page_content.startswith("报名\n") and section.metadata["headings"] == "报名"  # a heading wins
+
+
+def test_a_table_row_whose_cells_hold_sentences_is_never_cut(counter: TokenCounter) -> None:
+    """A comparison table whose cells are sentences ("直接更新检索知识库，无需重新训练。") was cut at a cell's 。, so a
+    chunk ended with a row's first cells and the next began with its last ones, under the header: the grounding check
+    could not tell which column they were under. Every chunk now holds whole rows under the header row."""
+    rows = [f"| 特征{i} | 第{i}项：直接更新检索知识库，无需重新训练。信息更新成本低，适合动态变化的数据。 | "
+            f"第{i}项：通常需要重新训练来保持知识和数据的更新。更新成本高，适合静态数据。 |" for i in range(12)]
+    table = "| 特征比较 | RAG | 微调 |\n| --- | --- | --- |\n" + "\n".join(rows)
+    doc = Document(page_content=f"# RAG VS Finetune\n\n{table}\n", metadata={"source": "c1.md", "format": "markdown"})
+    chunks = split_documents([doc], counter, chunk_size=200, chunk_overlap=30)
+    assert len(chunks) > 2
+    for chunk in chunks:
+        lines = chunk.page_content.splitlines()
+        assert lines[1] == "| 特征比较 | RAG | 微调 |", lines[:2]
+        assert all(line.startswith("| 特征") and line.endswith("|") for line in lines[3:]), lines
+    assert all(any(row in c.page_content for c in chunks) for row in rows)
