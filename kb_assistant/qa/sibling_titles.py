@@ -34,10 +34,10 @@ def sibling_title(question: str, context: str, sentence: str, passage: str) -> s
     evidence or a quote, a sentence of the passage) does not name the question's own; else None.
 
     Two ways: the title is the question's numbered name with another number ("九龙巴士32M线" for 九龙巴士7号线), or it
-    ends with a word of the question (two or more Chinese characters: "阿南鱼") that the question qualifies with two
-    characters the passage never says ("青斑") while the title qualifies it otherwise ("虫纹"). A synonym the passage
-    does not use is lost this way; a passage that says the question's qualifier anywhere is never taken for
-    another's."""
+    ends with a word of the question (two or more Chinese characters: "阿南鱼") that the question qualifies with a
+    noun the passage never says ("青斑") while the title qualifies it otherwise ("虫纹"); a qualifier that abbreviates
+    the title's ("伦大" of 伦敦大学学院) is the same. A synonym the passage does not use is lost this way; a passage
+    that says the question's qualifier anywhere is never taken for another's."""
     shown = passage_title(context)
     title = normalise(shown)
     if not title:
