@@ -323,6 +323,9 @@ class TermIndex:
         if term.kind == "latin":
             if term.text in self.stems or term.text in self.text:
                 return True
+            parts = [part for part in term.text.split("-") if part]
+            if len(parts) > 1 and all(part in self.stems for part in parts):
+                return True  # "anti-inflammatori", "third-parti": the stem's last letters are not the text's
             # "Transformer-Decoder" where a slide wrote "Transformer- Decoder"
             spaced = r"\s*-\s*".join(map(re.escape, term.text.split("-")))
             return "-" in term.text and re.search(spaced, self.text) is not None

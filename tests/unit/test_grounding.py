@@ -1081,3 +1081,15 @@ def test_a_label_or_column_the_source_gives_to_something_else_is_not_kept(check:
     cut = [Passage("| 特征比较 | RAG | 微调 |\n| --- | --- | --- |\n| 黑盒子，可解释性相对较低。 |", "C1 > RAG VS Finetune")]
     verdict = check.check("RAG 的可解释性怎么样？", "RAG 的可解释性相对较低[1]。", cut)
     assert not verdict.claims[0].kept and "cut short" in verdict.claims[0].reason
+
+
+def test_a_hyphenated_word_whose_stem_changes_its_ending_is_found() -> None:
+    """"anti-inflammatory" is stemmed "anti-inflammatori", which the text "anti-inflammatory" does not contain: a
+    passage that says it was taken for one that does not (weighed as the question's rarest word, as the CEO nobody
+    names is). "third-party" the same."""
+    from kb_assistant.qa.terms import TermIndex, asked_terms
+
+    text = TermIndex.of("During awake times anti-inflammatory molecules peak. Nothing is sent to third-party services.")
+    for question in ("Which anti-inflammatory molecules peak?", "Is anything sent to third-party services?"):
+        assert all(text.has(t) for t in asked_terms(question) if "-" in t.text), question
+    assert not TermIndex.of("Inflammatory molecules peak.").has(asked_terms("anti-inflammatory")[0])
