@@ -1093,3 +1093,20 @@ def test_a_hyphenated_word_whose_stem_changes_its_ending_is_found() -> None:
     for question in ("Which anti-inflammatory molecules peak?", "Is anything sent to third-party services?"):
         assert all(text.has(t) for t in asked_terms(question) if "-" in t.text), question
     assert not TermIndex.of("Inflammatory molecules peak.").has(asked_terms("anti-inflammatory")[0])
+
+
+def test_a_question_that_ends_asking_for_a_quantity_is_not_answered_without_a_number(check: GroundingCheck) -> None:
+    """"…理科试验班专业的录取最低分数线是？" (domainrag_zh, its page left out) was answered with the quote "理科试验班（基础
+    学科类）", a line of another year's page: no 多少 in the question, so nothing asked for a number. A quantity the
+    question ends by asking for does; the sentence that gives it is still quoted."""
+    head = "专业名称\n文史/历史类\n最高\n文史/历史类\n最低\n理工/物理类\n最高\n理工/物理类\n最低\n"
+    pages = [Passage(f"2021年青海省录取分数线\n{head}工商管理类\n615\n615\n618\n618\n理科试验班（基础学科类）\n614\n614",
+                     "dr1.md > 2021年青海省录取分数线"),
+             Passage(f"2022年青海省录取分数线\n{head}金融学类\n608\n608\n工商管理类\n614\n614\n人力资源管理\n585\n585",
+                     "dr2.md > 2022年青海省录取分数线"),
+             Passage(f"2020年河南省录取分数线\n{head}财政学类\n691\n691\n理科试验班（基础学科类）\n689\n683",
+                     "dr3.md > 2020年河南省录取分数线")]
+    question = "请问2020年青海省理工/物理类专业中，理科试验班专业的录取最低分数线是？"
+    assert check.check(question, "", pages).status == "refused"
+    answered = [Passage("2020年青海省理工类理科试验班（基础学科类）专业的录取最低分数线为 624 分。", "录取分数 > 青海")]
+    assert "624" in check.check(question, "", answered).answer
