@@ -6,6 +6,7 @@ source: the grounding check's word and relevance tests pass it. What the sentenc
 
 from __future__ import annotations
 
+import functools
 import re
 
 from kb_assistant.cjk import HAN
@@ -38,14 +39,24 @@ def sibling_title(question: str, context: str, sentence: str, passage: str) -> s
     noun the passage never says ("青斑") while the title qualifies it otherwise ("虫纹"); a qualifier that abbreviates
     the title's ("伦大" of 伦敦大学学院) is the same. A synonym the passage does not use is lost this way; a passage
     that says the question's qualifier anywhere is never taken for another's."""
+    found = _other_title(question, context, passage)
+    if found is None:
+        return None
+    title, own = found
+    said = _compact(normalise(sentence))
+    return None if any(name in said for name in own) else title
+
+
+@functools.lru_cache(maxsize=1024)
+def _other_title(question: str, context: str, passage: str) -> tuple[str, tuple[str, ...]] | None:
+    """``sibling_title`` for the passage as a whole, once per passage and not per sentence: its title and the
+    question's numbered names ("九龙巴士7") that a sentence of it must name to be about the question's own."""
     shown = passage_title(context)
     title = normalise(shown)
     if not title:
         return None
-    said = normalise(sentence)
     if other_numbered(question, title) is not None:
-        own = [f"{name}{number}" for name, number in numbered_names(question)]
-        return None if any(_compact(o) in _compact(said) for o in own) else shown
+        return shown, tuple(_compact(f"{name}{number}") for name, number in numbered_names(question))
     asked = normalise(question)
     if title in asked:
         return None
@@ -61,9 +72,9 @@ def sibling_title(question: str, context: str, sentence: str, passage: str) -> s
         qualifier, flag = asked_words[at]
         if len(qualifier) < 2 or not _names(qualifier, flag) or not flag.startswith("n"):
             return None  # "哪些核心组件", "公司的报销流程", "外蒙古正式独立"
-        if qualifier[-2:] in text or qualifier[-2:] in said or _abbreviates(qualifier, title[:start]):
-            return None  # "伦大学院" is 伦敦大学学院
-        return shown
+        if qualifier[-2:] in text or _abbreviates(qualifier, title[:start]):
+            return None  # the passage says it (and so do its sentences); "伦大学院" is 伦敦大学学院
+        return shown, ()
     return None
 
 
