@@ -13,17 +13,15 @@ import re
 from kb_assistant.cjk import simplified
 from kb_assistant.kb.tokens import english_stem
 from kb_assistant.qa.evidence import LIST_NUMBER
-from kb_assistant.qa.terms import Term, claimed_terms
+from kb_assistant.qa.terms import VERSION_ASKED, Term, claimed_terms
 
 _ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:what|which) year\b", re.IGNORECASE)
 _SAYS_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)|年|\b\d{1,4}\s*(?:BC|AD|BCE|CE)\b", re.IGNORECASE)
 """A question that asks which year is answered by a sentence with a four-digit number or 年 in it ("同年", "咸丰十年",
 "in 1857"); "捐赠了 233 幅画作" does not say when."""
-_ASKS_VERSION = re.compile(
-    r"(?:哪个|哪一个|什么|哪些|哪)版本|版本号|版本\s*(?:是|为)?\s*(?:多少|几)"
-    r"|\b(?:which|what)\s+(?:[A-Za-z][\w.+-]*\s+){0,2}versions?\b",
-    re.IGNORECASE,
-)
+_ASKS_VERSION = re.compile(rf"{VERSION_ASKED.pattern}|哪些版本|版本号", re.IGNORECASE)
+"""The questions whose version word the check does not look for in a source (:data:`~kb_assistant.qa.terms.VERSION_ASKED`),
+and "哪些版本", "版本号": they ask for a version."""
 _SAYS_VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.(?:\d+|x))+|\bv\d+|版本\s*\d|\d+\s*版|latest|最新", re.IGNORECASE)
 """A question that asks which version is answered by a version ("python=3.10", "v0.3", "3.x", "最新版本");
 "教程推荐使用 Python 语言开发" names none."""

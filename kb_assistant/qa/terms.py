@@ -53,7 +53,7 @@ _INSTRUCTIONS = re.compile(
 passage that answers needs none of these words. Only where they cannot be part of a word (申请, 使用表格)."""
 
 
-_VERSION_ASKED = re.compile(
+VERSION_ASKED = re.compile(
     r"((?:哪|哪个|哪一个|什么)\s*)版本号?|()版本号?(?=\s*(?:是|为)?\s*(?:多少|几))"
     r"|\b((?:which|what)\s+(?:[A-Za-z][\w.+-]*\s+){0,2})versions?\b",
     re.IGNORECASE,
@@ -81,7 +81,7 @@ def without_preamble(text: str) -> str:
 def asked_part(question: str) -> str:
     """``question`` without the words that only say how to lay out the answer (see ``_INSTRUCTIONS``), nor the
     word that names a version as the kind of answer asked for."""
-    return _VERSION_ASKED.sub(lambda m: m.group(1) or m.group(3) or "", _INSTRUCTIONS.sub(" ", question))
+    return VERSION_ASKED.sub(lambda m: m.group(1) or m.group(3) or "", _INSTRUCTIONS.sub(" ", question))
 
 
 def asked_terms(question: str) -> list[Term]:
