@@ -22,6 +22,9 @@ values), bf16, 1,000-token prompts, 256 new tokens:
     measured for bf16 too; ``--int8 --batch-one`` measures batch 1 and the agreement alone (a few minutes);
   - ``--prefix N ...``: TTFT of an N-token prompt whose first 80% was seen before (reused from the prefix cache) against a
     cold prompt of the same length, and whether both give the same tokens;
+  - ``--dtype float16 [bfloat16]``: the models in float16 (cards without bfloat16, and int8 with finer arithmetic:
+    its agreement with the real model is measured by ``int8_agreement.py``), each dtype a run of its own; the int8
+    runs compare with the unquantised engine of the same dtype;
   - ``--limit-gb 24``: the process may use 24 GiB only; 8 concurrent requests of 4,096 tokens each
     (3,584 prompt + 512 new) must run, with peak memory reported;
   - ``--embeddings DIR``: the default embedding model's shape (its config and tokenizer in DIR, random
@@ -306,12 +309,13 @@ def bench_int8(model: Any, bandwidth: float, prompt: int, new: int, bf16_b1: flo
 
 def bench_model(name: str, bandwidth: float, prompt: int, new: int, skip_plain: bool, peak: float,
                 shares: list[float], prefix: list[int], int8: bool = False, baseline: bool = False,
-                batch_one: bool = False) -> dict[str, Any]:
+                batch_one: bool = False, dtype: torch.dtype = torch.bfloat16) -> dict[str, Any]:
     torch.cuda.empty_cache()
     torch.cuda.reset_peak_memory_stats()
-    model = random_model(name)
+    model = random_model(name, dtype)
     weight_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
-    result: dict[str, Any] = {"model": name, "weights_gb": weight_bytes / 1e9, "bound_tok_s": bandwidth / weight_bytes}
+    result: dict[str, Any] = {"model": name, "dtype": str(dtype).removeprefix("torch."), "weights_gb": weight_bytes / 1e9,
+                              "bound_tok_s": bandwidth / weight_bytes}
     if not skip_plain:
         with torch.inference_mode():
             timed_generate(model, 1, 64, 8)
@@ -458,6 +462,8 @@ def main() -> None:
                         help="measure the prefix cache with prompts of these lengths")
     parser.add_argument("--embeddings", type=Path, default=None, help="folder with the embedding model's config + tokenizer")
     parser.add_argument("--chunks", type=int, default=20000)
+    parser.add_argument("--dtype", choices=("bfloat16", "float16"), nargs="+", default=["bfloat16"],
+                        help="the models' weights and arithmetic (each model is run once per dtype)")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     if not torch.cuda.is_available():
@@ -470,14 +476,15 @@ def main() -> None:
         report["copy_bandwidth_tb_s"] = copy_bandwidth() / 1e12
         report["matmul_peak_tflops"] = matmul_peak() / 1e12
     print(json.dumps(report), flush=True)
-    for name in args.models:
+    runs = [(name, getattr(torch, dtype)) for name in args.models for dtype in args.dtype]
+    for name, dtype in runs:
         if args.limit_gb is not None:
             report["results"].append(bench_memory_limit(name, args.limit_gb))
         else:
             bandwidth = report["copy_bandwidth_tb_s"] * 1e12
             report["results"].append(bench_model(name, bandwidth, args.prompt_tokens, args.new_tokens, args.skip_plain,
                                                  report["matmul_peak_tflops"] * 1e12, args.decode_shares, args.prefix,
-                                                 args.int8, args.packed_baseline, args.batch_one))
+                                                 args.int8, args.packed_baseline, args.batch_one, dtype))
         if args.out:
             Path(args.out).write_text(json.dumps(report, indent=2))
     if args.embeddings:
@@ -487,7 +494,7 @@ def main() -> None:
     for r in report["results"]:
         if "engine_b1" in r and "closed_loop32" not in r:  # --batch-one
             e = r["engine_b1"]
-            print(f"{r['model']}: engine b1 {e['decode_tok_s_per_seq']:.1f} tok/s = {e['share_of_bound']:.0%} of "
+            print(f"{r['model']} ({r['dtype']}): engine b1 {e['decode_tok_s_per_seq']:.1f} tok/s = {e['share_of_bound']:.0%} of "
                   f"{r['bound_tok_s']:.0f}")
             if "int8" in r:
                 print(int8_summary(r["int8"]))
@@ -516,7 +523,7 @@ def main() -> None:
 
 def int8_summary(x: dict[str, Any]) -> str:
     """The int8 run's line of the summary (32 closed-loop clients only where they ran: not with --batch-one)."""
-    line = (f"  int8: b1 {x['engine_b1']['decode_tok_s_per_seq']:.1f} tok/s = {x['speedup_vs_bf16_b1']:.2f}x bf16 "
+    line = (f"  int8: b1 {x['engine_b1']['decode_tok_s_per_seq']:.1f} tok/s = {x['speedup_vs_bf16_b1']:.2f}x unquantised "
             f"({x['share_of_bound']:.0%} of {x['bound_tok_s']:.0f}); weights {x['weights_gb_int8']:.1f} GB; "
             f"greedy agreement {x['greedy_agreement_with_bf16']:.1%}")
     if "closed_loop32" in x:

@@ -51,17 +51,18 @@ def copy_bandwidth() -> float:
     return 2 * 2 * 2**30 / seconds
 
 
-def random_model(name: str) -> Any:
-    """A model of ``name``'s real shape with random bf16 weights, on the GPU, set to always make every new token."""
-    return random_weights(CONFIGS[name]())
+def random_model(name: str, dtype: torch.dtype = torch.bfloat16) -> Any:
+    """A model of ``name``'s real shape with random weights (bf16 unless ``dtype``), on the GPU, set to always make
+    every new token."""
+    return random_weights(CONFIGS[name](), dtype)
 
 
-def random_weights(config: Any) -> Any:
-    """A model of ``config`` with random bf16 weights (normal, std 0.02) on the GPU."""
+def random_weights(config: Any, dtype: torch.dtype = torch.bfloat16) -> Any:
+    """A model of ``config`` with random weights of ``dtype`` (normal, std 0.02) on the GPU."""
     from transformers import AutoModelForCausalLM
 
     with torch.device("meta"):
-        model = AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16)
+        model = AutoModelForCausalLM.from_config(config, dtype=dtype)
     model = model.to_empty(device="cuda")
     with torch.no_grad():
         for p in model.parameters():

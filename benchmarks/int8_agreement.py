@@ -77,13 +77,18 @@ def main() -> None:
         model.lm_head.weight = torch.nn.Parameter(model.lm_head.weight.detach().clone())
     linears.append(model.lm_head)
     own = [linear.weight.detach().clone() for linear in linears]
+    # Everything else also starts from float32 in each run (cast from one half type to the other, it would carry
+    # the first one's rounding); the buffers (rotary frequencies) stay float32, as a model loaded in bf16 has them.
+    rest = {name: t.detach().clone() for name, t in [*model.named_parameters(), *model.named_buffers()]}
+    buffers = {name for name, _ in model.named_buffers()}
 
     def top(dtype: torch.dtype, int8: bool) -> list[torch.Tensor]:
         with torch.inference_mode():
-            model.to(dtype)
+            for name, tensor in [*model.named_parameters(), *model.named_buffers()]:
+                tensor.data = rest[name] if name in buffers else rest[name].to(dtype)
             for linear, weight in zip(linears, own, strict=True):
                 linear.weight.copy_(Int8Weight.quantize(weight).dequantize() if int8 else weight)
-            return [model(ids).logits[0].argmax(-1) for ids in batches]
+            return [model(ids).logits[0].float().argmax(-1) for ids in batches]
 
     def agreement(first: list[torch.Tensor], second: list[torch.Tensor]) -> float:
         same = sum(int((a == b).sum()) for a, b in zip(first, second, strict=True))
@@ -91,14 +96,19 @@ def main() -> None:
 
     reference, rounded_top = top(torch.float32, False), top(torch.float32, True)
     bf16, bf16_int8 = top(torch.bfloat16, False), top(torch.bfloat16, True)
+    fp16, fp16_int8 = top(torch.float16, False), top(torch.float16, True)
     print(json.dumps({"model": settings.llm_model, "texts": len(batches), "positions": sum(len(a) for a in reference),
                       "top1_agreement": agreement(reference, rounded_top),
                       "bf16_vs_float32": agreement(reference, bf16),
-                      "int8_in_bf16_vs_bf16": agreement(bf16, bf16_int8)}))
+                      "int8_in_bf16_vs_bf16": agreement(bf16, bf16_int8),
+                      "int8_in_bf16_vs_float32": agreement(reference, bf16_int8),
+                      "fp16_vs_float32": agreement(reference, fp16),
+                      "int8_in_fp16_vs_float32": agreement(reference, fp16_int8)}))
 
 
 def on_gpu(args: argparse.Namespace, passages: list[str], prompt: int = 16) -> None:
-    """The engine's bfloat16 and int8 decode steps against the model's float32 forward, on CUDA."""
+    """The engine's decode steps, unquantised and int8, in bfloat16 and then in float16, against the model's
+    float32 forward, on CUDA."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from kb_assistant.llms.engine import GenerationEngine
@@ -127,29 +137,37 @@ def on_gpu(args: argparse.Namespace, passages: list[str], prompt: int = 16) -> N
                        for step, token in enumerate(text[prompt:-1])]
         return torch.tensor(chosen)
 
-    with torch.inference_mode():
-        reference = [model(torch.tensor([t], device="cuda")).logits[0, prompt - 1 : -1].argmax(-1).cpu() for t in ids]
-        model.to(torch.bfloat16)
-        plain_bf16 = [model(torch.tensor([t], device="cuda")).logits[0, prompt - 1 : -1].argmax(-1).cpu() for t in ids]
-    decoder = SlotDecoder(model, max_batch=1, max_len=args.tokens + 8)
-    engine_bf16 = [forced(decoder, t) for t in ids]
-    del decoder
-    torch.cuda.empty_cache()
-    engine = GenerationEngine(model, max_batch=1, max_len=args.tokens + 8, int8=True)
-    engine_int8 = [forced(engine.decoder, t) for t in ids]
-    engine.close()
-
     def agreement(first: list[torch.Tensor], second: list[torch.Tensor]) -> float:
         same = sum(int((a == b).sum()) for a, b in zip(first, second, strict=True))
         return round(same / sum(len(a) for a in first), 4)
 
-    print(json.dumps({"model": args.gguf or args.llm_model, "device": torch.cuda.get_device_name(),
-                      "texts": len(ids), "positions": sum(len(a) for a in reference),
-                      "engine_int8_vs_float32": agreement(reference, engine_int8),
-                      "engine_bf16_vs_float32": agreement(reference, engine_bf16),
-                      "engine_int8_vs_engine_bf16": agreement(engine_bf16, engine_int8),
-                      "plain_bf16_vs_float32": agreement(reference, plain_bf16),
-                      "engine_bf16_vs_plain_bf16": agreement(plain_bf16, engine_bf16)}))
+    # float32 copies of the weights and buffers: each run starts from these (the engines re-lay out the weights, int8
+    # empties them; cast from bf16, float16 would carry bf16's rounding); buffers (rotary frequencies) stay float32
+    own = {name: t.detach().clone() for name, t in [*model.named_parameters(), *model.named_buffers()]}
+    buffers = {name for name, _ in model.named_buffers()}
+    with torch.inference_mode():
+        reference = [model(torch.tensor([t], device="cuda")).logits[0, prompt - 1 : -1].argmax(-1).cpu() for t in ids]
+    result: dict[str, object] = {"model": args.gguf or args.llm_model, "device": torch.cuda.get_device_name(),
+                                 "texts": len(ids), "positions": sum(len(a) for a in reference)}
+    for dtype, short in ((torch.bfloat16, "bf16"), (torch.float16, "fp16")):
+        with torch.inference_mode():
+            for name, tensor in [*model.named_parameters(), *model.named_buffers()]:
+                tensor.data = own[name] if name in buffers else own[name].to(dtype)
+            plain = [model(torch.tensor([t], device="cuda")).logits[0, prompt - 1 : -1].argmax(-1).cpu() for t in ids]
+        decoder = SlotDecoder(model, max_batch=1, max_len=args.tokens + 8)
+        unquantised = [forced(decoder, t) for t in ids]
+        del decoder
+        torch.cuda.empty_cache()
+        engine = GenerationEngine(model, max_batch=1, max_len=args.tokens + 8, int8=True)  # replaces the weights
+        int8 = [forced(engine.decoder, t) for t in ids]
+        engine.close()
+        del engine
+        result |= {f"engine_int8_{short}_vs_float32": agreement(reference, int8),
+                   f"engine_{short}_vs_float32": agreement(reference, unquantised),
+                   f"engine_int8_{short}_vs_engine_{short}": agreement(unquantised, int8),
+                   f"plain_{short}_vs_float32": agreement(reference, plain),
+                   f"engine_{short}_vs_plain_{short}": agreement(plain, unquantised)}
+        print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

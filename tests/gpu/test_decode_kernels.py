@@ -31,7 +31,7 @@ def _reference(qkv: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, position
                                           v_cache[:rows, :, :length].float(), attn_mask=mask, scale=scale)
 
 
-@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float16], ids=["float32", "bfloat16", "float16"])
 @pytest.mark.parametrize(("rows", "heads", "kv_heads", "dim", "length"),
                          [(1, 28, 4, 128, 1536), (3, 32, 8, 128, 512), (32, 28, 4, 128, 1024), (5, 14, 2, 16, 2048)])
 def test_kernels_compute_what_pytorch_does(dtype: torch.dtype, rows: int, heads: int, kv_heads: int, dim: int, length: int) -> None:
@@ -58,7 +58,7 @@ def test_kernels_compute_what_pytorch_does(dtype: torch.dtype, rows: int, heads:
     assert torch.allclose(got.float(), expected, atol=tolerance, rtol=tolerance)
 
 
-@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float16], ids=["float32", "bfloat16", "float16"])
 @pytest.mark.parametrize(("rows", "hidden"), [(1, 3584), (7, 4096), (32, 200)])
 def test_fused_residual_norm_and_activation(dtype: torch.dtype, rows: int, hidden: int) -> None:
     torch.manual_seed(0)

@@ -57,7 +57,7 @@ def test_packed_prefill_chunks_and_prefix_reuse_match_generate(kind: str) -> Non
         engine.close()
 
 
-@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float32])
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16, torch.float32], ids=["bfloat16", "float16", "float32"])
 def test_int8_kernel_matches_the_widened_weights(dtype: torch.dtype) -> None:
     from kb_assistant.llms.int8_weights import Int8Weight, linear
 
@@ -72,7 +72,7 @@ def test_int8_kernel_matches_the_widened_weights(dtype: torch.dtype) -> None:
         assert torch.allclose(got, expected, atol=tolerance, rtol=0 if dtype == torch.float32 else 1e-2), rows
 
 
-@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float32])
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16, torch.float32], ids=["bfloat16", "float16", "float32"])
 def test_int8_batch_one_product_matches_the_widened_weights(dtype: torch.dtype) -> None:
     from kb_assistant.llms.int8_weights import Int8Weight, linear
 
@@ -122,3 +122,40 @@ def test_grammars_hold_their_requests_in_graph_steps_and_leave_the_others_alone(
             assert value["pick"] in ("a", "b") and isinstance(value["n"], int)
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("int8", [False, True])
+def test_the_engine_in_float16_computes_what_float32_does(int8: bool) -> None:
+    """``llm_dtype = "float16"``: the engine on cards without bfloat16, and int8 weights with finer arithmetic
+    than bfloat16's. Its prompt passes (the packed kernels, int8 products with large tiles) give the float32
+    model's last-token logits (with the same int8 rounding where int8 is on) within half precision's rounding;
+    the decode kernels are checked in float16 in tests/gpu/test_decode_kernels.py."""
+    from kb_assistant.llms.int8_weights import Int8Weight
+    from kb_assistant.llms.kv_decoder import Chunk
+    from tests.gpu.test_decode_kernels import _model
+
+    reference_model = _model("qwen2")  # float32, head size 32: the Triton kernels' path
+    if int8:
+        with torch.no_grad():
+            for layer in reference_model.model.layers:
+                for module in (layer.self_attn.q_proj, layer.self_attn.k_proj, layer.self_attn.v_proj,
+                               layer.self_attn.o_proj, layer.mlp.gate_proj, layer.mlp.up_proj, layer.mlp.down_proj):
+                    module.weight.copy_(Int8Weight.quantize(module.weight).dequantize())
+            head = Int8Weight.quantize(reference_model.lm_head.weight).dequantize()
+            reference_model.lm_head.weight = torch.nn.Parameter(head)  # untied: the input embedding stays
+    text = [(7 * j) % 290 + 5 for j in range(150)]
+    lengths = (16, 40, 77, 150)
+    with torch.inference_mode():
+        logits = reference_model(torch.tensor([text], device="cuda")).logits[0].float()
+    expected = torch.stack([logits[n - 1] for n in lengths])
+    engine = GenerationEngine(_model("qwen2").half(), max_batch=1, max_len=256, int8=int8)
+    try:
+        decoder = engine.decoder
+        assert decoder.dtype == torch.float16 and decoder.triton_decode
+        with torch.inference_mode():
+            got = torch.stack([decoder.forward_packed(0, [], [], [Chunk(0, text[:n], 0, True)])[0].float()
+                               for n in lengths])
+    finally:
+        engine.close()
+    error = float((got - expected).abs().max()) / float(expected.abs().max())
+    assert error < 1e-2, error

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(),
 
 
 @pytest.mark.parametrize("block_m", [packed_kernels.SMALL_BLOCK_M, packed_kernels.BLOCK_M])
-@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float16], ids=["float32", "bfloat16", "float16"])
 @pytest.mark.parametrize(("heads", "kv_heads", "dim"), [(28, 4, 128), (32, 8, 128), (14, 2, 16)])
 def test_packed_attention_computes_what_pytorch_does(dtype: torch.dtype, heads: int, kv_heads: int, dim: int,
                                                      block_m: int) -> None:
