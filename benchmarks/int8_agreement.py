@@ -9,13 +9,14 @@ same is reported.
 The int8 values are exact in any wider type, so this is the rounding's effect alone; the GPU kernel adds only
 bf16 arithmetic, which the bf16 model has too. As the yardstick, the same run reports how often the model in
 bfloat16 (what the engine runs unquantised) agrees with its float32 self, and int8 weights in bfloat16 against
-the bfloat16 model.
+the bfloat16 model; then the same in float16 (``llm_dtype = "float16"``), whose products keep 3 more bits.
 
     python benchmarks/int8_agreement.py --texts 40 [--llm-model packaged:qwen2.5-coder-1.5b-instruct]
 
 ``--device cuda`` runs the engine itself on the GPU instead: the model's own float32 forward gives the reference,
 then the engine in bfloat16 and the engine with its int8 weights (``engine_int8``, the Triton kernels) read the
-same texts teacher-forced, a 16-token prompt pass and then one decode step per position, as they generate. The
+same texts teacher-forced, a 16-token prompt pass and then one decode step per position, as they generate;
+in bfloat16 and then in float16. The
 GPU machine has no packaged models and no ``../shared``; ``--gguf FILE`` reads the model from its GGUF file
 and ``--texts-json FILE`` the passages (written here by ``--write-texts FILE``):
 

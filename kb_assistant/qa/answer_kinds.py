@@ -19,6 +19,29 @@ _ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:what|
 _SAYS_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)|年|\b\d{1,4}\s*(?:BC|AD|BCE|CE)\b", re.IGNORECASE)
 """A question that asks which year is answered by a sentence with a four-digit number or 年 in it ("同年", "咸丰十年",
 "in 1857"); "捐赠了 233 幅画作" does not say when."""
+_ASKS_WHEN = re.compile(
+    r"什么时候|何时|什么时间|什么日子|哪一?天|几时|(?:什么|哪个|哪一)(?P<kind>时期|年代|朝代|季节|月份|日期|时代|阶段)"
+    r"|^\s*when\b|\bwhen (?:did|was|were|is|are|do|does|will|has|have|had|can|could|would|should)\b"
+    r"|\b(?:what|which) (?:time|date|day|month|season|century|decade|period|era)\b",
+    re.IGNORECASE,
+)
+_SAYS_TIME = re.compile(
+    r"\d|[零一二三四五六七八九十百千〇两]+(?:年|月|日|号|世纪|点|时)|年|月份|世纪|朝代|时代|时期|期间|时候|之时|当时"
+    r"|[在当][^，。；、]{1,20}时|[^\s，。；、]后(?:[，,]|$)|季节?|[春夏秋冬][天季]|早上|上午|中午|下午|晚上|傍晚|凌晨|夜间|夜里"
+    r"|星期|周[一二三四五六日末]|当[日天年月]|之前|以前|之后|以后|此后|后来|前夕|如今|目前|现在|最近|当今|古代|近代|现代"
+    r"|[初末中前后早晚]期|[秦汉晋隋唐宋元明清夏商周]代|[秦汉晋隋唐宋元明清]朝|[东西南北前后][汉晋周魏]|春秋|战国|三国|南北朝|五代"
+    r"|民国|[清明]末|民初|幕末|[寒武奥陶志留泥盆石炭二叠三叠侏罗白垩]纪|[古始渐中上更全]新世"
+    r"|清明|重阳|春节|中秋|端午|元旦|圣诞"
+    r"|\b(?:century|centuries|decades?|eras?|period|ages?|years?|months?|weeks?|days?|today|yesterday|tomorrow"
+    r"|tonight|morning|afternoon|evening|night|noon|midnight|spring|summer|autumn|winter|after|before|during"
+    r"|until|till|since|when|while|following|prior|ago|later|earlier|currently|recently|early|late"
+    r"|mid|ancient|medieval|modern|reign|dynasty|january|february|april|june|july|august|september"
+    r"|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+    re.IGNORECASE,
+)
+"""A question that asks when ("劲松站什么时候投入使用？") is answered by a time: a date or a number, a time word, or a
+time relative to an event ("二战之后", "after the war", "在大潮时", "军制引入后，"), an era ("东汉", "寒武纪"); the
+question's own words do not count, so "劲松站在北京市朝阳区投入使用" says where, not when."""
 _ASKS_VERSION = re.compile(rf"{VERSION_ASKED.pattern}|哪些版本|版本号", re.IGNORECASE)
 """The questions whose version word the check does not look for in a source (:data:`~kb_assistant.qa.terms.VERSION_ASKED`),
 and "哪些版本", "版本号": they ask for a version."""
@@ -75,6 +98,11 @@ def asks_for_number(question: str) -> bool:
     return bool(_ASKS_NUMBER.search(question) or _ASKS_YEAR.search(question))
 
 
+def asks_for_year(question: str) -> bool:
+    """Whether ``question`` asks which year."""
+    return bool(_ASKS_YEAR.search(simplified(question)))
+
+
 def quote_gives_no_reason(question: str, quote: str) -> bool:
     """Whether ``question`` asks why and ``quote`` states no reason: for "使用分隔符为什么能防止提示词注入？" the
     sentence that repeats the question's words ("使用分隔符尤其重要的是可以防止提示词注入") is its premise, not
@@ -91,6 +119,11 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
         return None if any(_SAYS_YEAR.search(text) for text in kept) else "year"
     if _ASKS_VERSION.search(question):
         return None if any(_SAYS_VERSION.search(text) for text in kept) else "version"
+    when = _ASKS_WHEN.search(question)
+    if when:
+        # the question's words are no answer, but the kind it asks for is ("平安时代" answers "什么时代的人")
+        own = sorted({simplified(t.text) for t in asked} - {when.group("kind")}, key=len, reverse=True)
+        return None if any(_SAYS_TIME.search(_without(text, own)) for text in kept) else "time"
     who, number = _ASKS_WHO.search(question), _ASKS_NUMBER.search(question)
     if not (who or number):
         return None
@@ -106,6 +139,13 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
         return None if named or any(_NUMBER_WORD.search(text) for text in kept) else "number"
     capitalised = _capitalised(kept)
     return None if any(t.strict or t.text in capitalised for t in new) else "name"
+
+
+def _without(text: str, words: list[str]) -> str:
+    """``text`` with each of ``words`` (longest first) blanked out."""
+    for word in words:
+        text = re.sub(re.escape(word), " ", text, flags=re.IGNORECASE)
+    return text
 
 
 def _capitalised(texts: list[str]) -> set[str]:

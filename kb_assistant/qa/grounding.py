@@ -66,7 +66,13 @@ from kb_assistant.qa.evidence import (
     relevance_window,
     sentence_scores,
 )
-from kb_assistant.qa.number_clauses import counted_elsewhere, number_from_other_clause, said_of_another
+from kb_assistant.qa.number_clauses import (
+    counted_elsewhere,
+    number_from_other_clause,
+    other_number,
+    rate_of_another,
+    said_of_another,
+)
 from kb_assistant.qa.numbered_names import other_numbered
 from kb_assistant.qa.prompts import language_of, not_found
 from kb_assistant.qa.quotes import best_quotable, quote_answers_better
@@ -89,6 +95,8 @@ OTHER_CLAUSE = "its number is in a clause about something else than what is aske
 (:mod:`kb_assistant.qa.number_clauses`): that clause's sentence is quoted."""
 OTHER_SUBJECT = "its number is said of something else in its source"
 """"默认的向量模型是 300 个……" from "默认的文本块大小是 300 个向量模型的 token" (:func:`kb_assistant.qa.number_clauses.said_of_another`)."""
+OTHER_RATE = "its number is a rate per something the question does not count by"
+""""每公顷每年积累 0.62 吨碳" for "亚马逊每年吸收多少吨碳？" (:func:`kb_assistant.qa.number_clauses.rate_of_another`)."""
 OTHER_LABEL = "its source says it of another label"
 """"**RAG**：通过在特定数据集上进一步训练……" from "**微调**: 通过在特定数据集上进一步训练……" (:func:`kb_assistant.qa.table_cells.other_label`)."""
 CUT_ROW = "its table row is cut short, so which column it is under is unknown"
@@ -192,7 +200,8 @@ class GroundingCheck:
         if quote is None and rows and not kept:
             quote = (rows[0], 0.0)  # the row the draft read its number from, under its header: both cells shown
         moved = next((c.evidence for c in claims if c.reason == OTHER_CLAUSE and c.evidence), None)
-        if moved is not None and not kept:  # the sentence the question's words point to holds the number asked for
+        if moved is not None and not kept and not other_number(question, moved.text):
+            # the sentence the question's words point to holds the number asked for
             quote = (moved, scores[(moved.number, moved.start)][1] if (moved.number, moved.start) in scores else 0.0)
             corrections.append("the answer's number was read beside the one asked for; quoted the sentence that has it")
         better = (quote_answers_better(question, kept, scores, quote, passages, self.embeddings, self.min_quote_gain,
@@ -319,6 +328,11 @@ class GroundingCheck:
         subject = numbers and said_of_another(claim.text, span.text)
         if subject:
             claim.reason = f"{OTHER_SUBJECT} ({subject})"
+            return
+        rate = numbers and asks_for_number(about.question) and rate_of_another(about.question, [t.text for t in numbers],
+                                                                                span.text)
+        if rate:
+            claim.reason = f"{OTHER_RATE} ({rate})"
             return
         claim.support, claim.evidence, claim.kept = support_numbers, span, True
         wrong = [n for n in claim.cited if n not in support_numbers]

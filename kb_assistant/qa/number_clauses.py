@@ -14,13 +14,16 @@ the number stands:
   of the clauses before it in its sentence ("墓道宽4.6米，全长13.23米" says the 墓道's length in its second clause)
   and of the clauses after it that hold no number ("1988年，昂塞尔德被选入篮球名人堂": the year leads the sentence);
 - :func:`said_of_another`: the answer says "S 是 N" and its source gives N to another subject ("默认的向量模型是 300 个……"
-  from "默认的文本块大小是 300 个向量模型的 token").
+  from "默认的文本块大小是 300 个向量模型的 token");
+- :func:`rate_of_another`: the number is a rate per something the question does not count by ("每公顷每年积累 0.62
+  吨碳" for "亚马逊每年吸收多少吨碳？").
 """
 
 from __future__ import annotations
 
 import re
 
+from kb_assistant.qa.answer_kinds import asks_for_number, asks_for_year
 from kb_assistant.qa.evidence import Span
 from kb_assistant.qa.terms import Term, TermIndex, claimed_terms, normalise
 
@@ -167,3 +170,77 @@ def _modifies(lead: str, head: Term) -> bool:
 
 _NUMBER_RE = re.compile(r"(?<![A-Za-z\d._-])(\d+(?:[.,]\d+)*)(?![A-Za-z\d_])")
 """A number standing alone: not the 5 of "e5", the 2 of "Qwen2"."""
+
+
+_PER_ZH = re.compile(r"每一?(公顷|平方公里|平方米|平米|亩|人|户|家庭|年|月|天|日|周|小时|分钟|秒|公里|千米|米|吨|公斤|千克|升|次|场|届|株)")
+_PER_EN = re.compile(r"\b(?:per|each|every|a)\s+(hectare|acre|square\s+\w+|km2|capita|person|head|household|year|month|week|day"
+                     r"|hour|minute|second|mile|kilometre|kilometer|ton|tonne|litre|liter|game|match|season)\b", re.IGNORECASE)
+_PER_CAPITA = ("人均", "平均每人", "per capita", "per person", "each person")
+
+
+def rate_of_another(question: str, numbers: list[str], text: str) -> str | None:
+    """The unit ``text`` divides its numbers by, when each of ``numbers`` found there is a rate per something
+    ``question`` does not count by: "每公顷" of "亚马逊森林每公顷每年积累 0.62 吨碳" for "亚马逊每年吸收多少吨碳？" (a
+    hectare's share, not the forest's), "per hectare" after the number in English. None where a number is not such
+    a rate, or the question names the unit ("每公顷产量是多少", "人均" for 每人). On the judged passages of five Chinese
+    sets no gold number of the 647 number questions stands after such a rate."""
+    question, text = normalise(question), normalise(text)
+    rates = []
+    for number in numbers:
+        at = [m.start() for m in _NUMBER_RE.finditer(text) if m.group(1).replace(",", "") == number.replace(",", "")]
+        if not at:
+            return None
+        for start in at:
+            before, after = clauses(text[:start] + "x")[-1], text[start : start + 40]  # its clause up to it
+            per = [m.group(1) for m in _PER_ZH.finditer(before)] + [m.group(1) for m in _PER_EN.finditer(after)]
+            unasked = [unit for unit in per if unit.lower() not in question
+                       and not (unit in ("人", "person", "capita", "head") and any(w in question for w in _PER_CAPITA))]
+            if not unasked:
+                return None
+            rates.append(unasked[0])
+    return rates[0] if rates else None
+
+
+def quantities(text: str) -> list[str]:
+    """The numbers of ``text`` that are not years (a number before 年, or a four-digit one from 1000 to 2100)."""
+    found = []
+    for match in _NUMBER_RE.finditer(normalise(text)):
+        number = match.group(1)
+        after = normalise(text)[match.end() : match.end() + 2].lstrip()
+        if after.startswith("年") or (number.isdigit() and len(number) == 4 and 1000 <= int(number) <= 2100):
+            continue
+        found.append(number)
+    return found
+
+
+def rate_not_asked(question: str, text: str) -> bool:
+    """Whether ``question`` asks for a number and the numbers of ``text`` (a sentence to quote) that are not years
+    are all rates per something it does not count by (:func:`rate_of_another`)."""
+    numbers = quantities(text)
+    return bool(numbers) and asks_for_number(question) and rate_of_another(question, numbers, text) is not None
+
+
+_COUNTED_BY = re.compile(r"(?:多少|几)(?P<measure>[条种件座所家项倍层届次只台辆艘架本张部对双套场])(?P<noun>[\u4e00-\u9fff]{0,8})")
+"""多少 / 几 and a measure word; not 个 / 人 / 位 / 名, which sources leave out ("说勉语的人约有150万", "余下2位则为学生")."""
+
+
+def counts_other(question: str, text: str) -> str | None:
+    """The measure word a question counts by ("多少对同性恋人" counts 对, pairs), when ``text`` (a sentence to quote)
+    has numbers but none counted by it nor by the noun after it: "全球已有20個國家……6個州" names no number of pairs.
+    None where the question gives no measure word or the text counts by it ("约有150对")."""
+    match = _COUNTED_BY.search(normalise(question))
+    numbers = quantities(text)
+    if match is None or not numbers:
+        return None
+    text, measure, noun = normalise(text), match.group("measure"), match.group("noun")
+    heads = [re.escape(measure)] + [re.escape(noun[:n]) for n in range(len(noun), 1, -1)]
+    counted = re.compile(r"(?:\d|[零一二三四五六七八九十百千万亿两〇])\s*[万亿千百]?\s*" + f"{_MEASURE_ZH}?"
+                         + r"\s*[\u4e00-\u9fff]?(?:" + "|".join(heads) + ")")  # "16,000 个品种" counts 种
+    return None if counted.search(text) or asks_for_year(question) else measure
+
+
+def other_number(question: str, text: str) -> bool:
+    """Whether the numbers of ``text`` (a sentence to quote) are not the kind ``question`` asks for: rates per
+    something it does not count by (:func:`rate_not_asked`), or counts by another measure word (:func:`counts_other`)."""
+    return rate_not_asked(question, text) or counts_other(question, text) is not None
+

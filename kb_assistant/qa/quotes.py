@@ -11,6 +11,7 @@ from kb_assistant.qa.answer_kinds import quote_gives_no_reason, unnamed_answer
 from kb_assistant.qa.claims import Claim
 from kb_assistant.qa.evidence import Passage, Span
 from kb_assistant.qa.faq import drops_the_name, entry_asks_more
+from kb_assistant.qa.number_clauses import other_number
 from kb_assistant.qa.terms import Term
 
 Scores = dict[tuple[int, int], tuple[Span, float, bool]]
@@ -20,7 +21,8 @@ what :func:`kb_assistant.qa.evidence.sentence_scores` returns."""
 
 def best_quotable(scores: Scores, question: str, asked: list[Term], min_relevance: float) -> tuple[Span, float] | None:
     """The best quotable sentence that names what the question asks for (a year, a number, a name: a quote of
-    "用户提出问题" for "RAG 是哪一年提出的？" is no answer), if one reaches ``min_relevance``."""
+    "用户提出问题" for "RAG 是哪一年提出的？" is no answer; nor is a rate per hectare for a total, nor a count of
+    countries for "多少对"), if one reaches ``min_relevance``."""
     candidates = [(span, score) for span, score, quotable in scores.values() if quotable and score >= min_relevance]
     while candidates:
         best: tuple[Span, float] | None = None
@@ -30,7 +32,7 @@ def best_quotable(scores: Scores, question: str, asked: list[Term], min_relevanc
                     or (_equal(score, best[1]) and span.answers_asked and not best[0].answers_asked)):
                 best = (span, score)
         assert best is not None
-        if unnamed_answer(question, [best[0].text], asked) is None:
+        if unnamed_answer(question, [best[0].text], asked) is None and not other_number(question, best[0].text):
             return best
         candidates.remove(best)
     return None

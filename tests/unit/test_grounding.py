@@ -391,6 +391,28 @@ def test_what_a_question_asks_for_reads_traditional_characters_and_called_what_i
     assert quote_gives_no_reason("為什麼天空是藍色的？", "天空是藍色的。")
 
 
+def test_a_question_that_asks_when_is_answered_by_a_time(check: GroundingCheck) -> None:
+    """"劲松站什么时候投入使用？" was answered "劲松站在北京市朝阳区投入使用": every word in the source, and a place where a
+    time was asked. Now the sentence is dropped and the one that says when is quoted; a time relative to an event
+    or an era answers, and the kind of time the question asks for ("什么时代") is not one of its own words."""
+    from kb_assistant.qa.answer_kinds import unnamed_answer
+
+    def missing(question: str, answer: str) -> str | None:
+        return unnamed_answer(question, [answer], claimed_terms(question))
+
+    assert missing("劲松站什么时候投入使用？", "劲松站在北京市朝阳区投入使用。") == "time"
+    assert missing("劲松站什么时候投入使用？", "劲松站于2008年6月30日投入使用。") is None
+    assert missing("以仁王是日本什么时代的人？", "以仁王是日本平安时代人物。") is None
+    assert missing("金华县开始在什么时期？", "金华县县制始于东汉。") is None
+    assert missing("不结丁髷的风潮在什么时候开始盛行？", "幕末引入西洋军制后，开始盛行起这种风潮。") is None
+    assert missing("When was the observatory founded?", "The observatory was founded by the governor.") == "time"
+    assert missing("When did the town decline?", "The town declined after the war.") is None
+    assert missing("What is it called when a crowd disobeys?", "It is called civil disobedience.") is None  # not when
+    passages = [Passage("劲松站是北京地铁10号线的一个车站，位于北京市朝阳区。劲松站于2008年6月30日投入使用。", "劲松站")]
+    verdict = check.check("劲松站什么时候投入使用？", "劲松站在北京市朝阳区投入使用[1]。", passages)
+    assert verdict.status == "extractive" and "2008年6月30日" in verdict.answer and "朝阳区投入" not in verdict.answer
+
+
 _SHEEPSHANKS_ZH = "在 1857 年，约翰·希普尚克斯向美术馆捐赠了 233 幅画作，主要来自英国当代艺术家。"
 _SHEEPSHANKS_EN = "In 1857 John Sheepshanks donated 233 paintings to the museum."
 _BUNCHE_ZH = "拉尔夫·本奇，后来成为第一位获得诺贝尔和平奖的美国黑人，就是在这座教堂受浸。教堂建于1910年。"
@@ -1040,6 +1062,31 @@ def test_a_number_said_of_another_subject_in_its_source_is_not_kept(check: Groun
     for question, draft in (("默认的文本块大小是多少？", "默认的文本块大小是 300 个 token[1]。"),
                             ("默认端口是多少？", "默认端口是 6006[1]。"), ("重叠多少个 token？", "重叠为 40 个 token[1]。")):
         assert check.check(question, draft, guide).status == "answered", draft
+
+
+def test_a_rate_per_something_not_asked_is_no_answer_to_how_much(check: GroundingCheck) -> None:
+    """"通常亚马逊每年吸收多少吨碳？" (the passage that answers it held out) was answered with a quote of "亚马逊森林每公顷
+    每年积累 0.62 ± 0.37 吨碳": a hectare's share, not the forest's. Now refused; the same sentence answers a question
+    that asks per hectare, and "人均" asks what "每人" says. So with counts: "多少对" is not answered by 20 countries."""
+    from kb_assistant.qa.number_clauses import counts_other, rate_of_another
+
+    amazon = [Passage("亚马逊雨林是世界上最大的热带雨林。据估计，从1975年到1996年，亚马逊森林每公顷每年积累 0.62 ± 0.37 "
+                      "吨碳。", "Amazon_rainforest")]
+    total = check.check("通常亚马逊每年吸收多少吨碳？", "亚马逊每年吸收约 0.62 吨碳[1]。", amazon)
+    assert total.status == "refused", total.answer
+    per_hectare = check.check("亚马逊森林每公顷每年积累多少吨碳？", "每公顷每年积累 0.62 吨碳[1]。", amazon)
+    assert per_hectare.status in ("answered", "extractive") and "0.62" in per_hectare.answer
+    assert rate_of_another("上海人均GDP是多少？", ["15"], "上海每人GDP约15万元。") is None
+    assert rate_of_another("How much carbon does the forest take up each year?", ["0.62"],
+                           "It accumulated 0.62 tonnes of carbon per hectare per year.") == "hectare"
+    assert rate_of_another("How much carbon does the forest take up each year?", ["120"],
+                           "It stores 120 billion tonnes of carbon.") is None
+    # "多少对" counts pairs: a quote whose numbers count countries and states is no answer; one that counts pairs is
+    countries = [Passage("全球已有20个国家承认同性婚姻，墨西哥6个州也准予注册。英国的法案于2004年通过。", "同性婚姻")]
+    pairs = check.check("英国法案通过后，每年大约有多少对同性恋人登记？", "每年大约有20对同性恋人登记[1]。", countries)
+    assert pairs.status == "refused", pairs.answer
+    assert counts_other("每年大约有多少对同性恋人登记？", "每年约有1,500对同性伴侣登记。") is None
+    assert counts_other("亚马逊雨林中能找到多少种树木？", "估计有 16,000 个品种的 3,900 亿棵树。") is None
 
 
 def test_a_preposition_or_always_is_no_word_a_quote_must_hold(check: GroundingCheck) -> None:
