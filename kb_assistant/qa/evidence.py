@@ -109,8 +109,10 @@ def sentence_scores(
                 span = Span(i + 1, unwrap(passage.text[previous[1] : end]), previous[1], end,
                             answers_asked=previous[0].endswith(("?", "？")))
                 score = with_previous
-            # not a heading or an echo, nor about another of what the question names
-            quotable = (any(not asked_index.has(t) for t in claimed_terms(text))
+            # not a heading or an echo, nor a bare number (a flattened table's cell: "627" says nothing of what it is),
+            # nor about another of what the question names
+            own = claimed_terms(text)
+            quotable = (any(not asked_index.has(t) for t in own) and any(t.kind != "number" for t in own)
                         and other_numbered(question, text) is None
                         and sibling_title(question, passage.context, span.text, passage.text) is None)
             scores[(i + 1, start)] = (span, score, quotable)

@@ -20,6 +20,9 @@ _SECTION_NUMBER = re.compile(
     r"^\s*(?:第[\d一二三四五六七八九十百]+[章节条部分篇]|\d+(?:\.\d+)*[.、]?(?=\s)|\d+[.、]|[一二三四五六七八九十]+、)\s*"
 )
 """"3.2 分机", "第二章 ", "三、": where a heading sits, not what it names (九龙 is no section)."""
+_YEAR = re.compile(r"(?<![\d.])(1[5-9]\d\d|20\d\d)(?![\d.])")
+"""A year: a passage titled by another year than the question's ("2021年河北省录取分数线" for "在2022年河北省……") is
+about that year."""
 _EXTENSION = re.compile(r"\.(?:md|markdown|txt|html?|pdf|docx?|pptx?|xlsx?|csv|json|rst|org)$", re.IGNORECASE)
 
 
@@ -34,7 +37,8 @@ def sibling_title(question: str, context: str, sentence: str, passage: str) -> s
     """The title of ``passage`` when it names another of what the question names, and ``sentence`` (the claim's
     evidence or a quote, a sentence of the passage) does not name the question's own; else None.
 
-    Two ways: the title is the question's numbered name with another number ("九龙巴士32M线" for 九龙巴士7号线), or it
+    Three ways: the title names years and none is the question's ("2021年河北省录取分数线" for "在2022年河北省的文史专业中……"),
+    the title is the question's numbered name with another number ("九龙巴士32M线" for 九龙巴士7号线), or it
     ends with a word of the question (two or more Chinese characters: "阿南鱼") that the question qualifies with a
     noun the passage never says ("青斑") while the title qualifies it otherwise ("虫纹"); a qualifier that abbreviates
     the title's ("伦大" of 伦敦大学学院) is the same. A synonym the passage does not use is lost this way; a passage
@@ -55,6 +59,9 @@ def _other_title(question: str, context: str, passage: str) -> tuple[str, tuple[
     title = normalise(shown)
     if not title:
         return None
+    asked_years, title_years = set(_YEAR.findall(question)), set(_YEAR.findall(title))
+    if asked_years and title_years and not asked_years & title_years:
+        return shown, tuple(sorted(asked_years))  # a sentence that names the question's year is about it
     if other_numbered(question, title) is not None:
         return shown, tuple(_compact(f"{name}{number}") for name, number in numbered_names(question))
     asked = normalise(question)

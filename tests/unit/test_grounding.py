@@ -1038,6 +1038,31 @@ def test_a_passage_titled_by_another_of_the_named_thing_is_not_its_answer(check:
     leave = "试用期员工的年假为 5 天；正式员工为 10 天。"
     assert sibling_title("正式员工年假有几天？", "手册.md > 试用期员工年假", leave, leave) is None
 
+def test_a_passage_titled_by_another_year_is_not_its_answer_and_a_bare_cell_is_no_quote(check: GroundingCheck) -> None:
+    """domainrag_zh: "在2022年河北省的文史专业中，财政学类专业的最低录取分数线是多少？" (the 2022 page left out of the KB) was
+    answered 655 from the page "2021年河北省录取分数线", whose table lines never repeat the year. A passage titled by
+    years that are not the question's is now no evidence unless the sentence names the question's year; and a line
+    that is a number alone (a flattened table's cell, "627") is never quoted: it says nothing of what it counts."""
+    page = Passage("各专业录取分数线\n专业名称\n文史/历史类\n最低\n财政学类\n655\n法学\n660\n", "dr.md > 2021年河北省录取分数线")
+    asked = "在2022年河北省的文史专业中，财政学类专业的最低录取分数线是多少？"
+    assert check.check(asked, "在2022年河北省的文史专业中，财政学类专业的最低录取分数线是655[1]。", [page]).status == "refused"
+    same_year = "在2021年河北省的文史专业中，财政学类专业的最低录取分数线是多少？"
+    kept = check.check(same_year, "2021年河北省文史专业财政学类的最低录取分数线是655[1]。", [page])
+    assert kept.status == "answered" and "655" in kept.answer
+    named = Passage("据统计，2022年该校在河北省文史类财政学类专业的最低录取分数线为650分。", "dr.md > 2021年招生工作总结")
+    assert check.check(asked, "最低录取分数线是650分[1]。", [named]).status in ("answered", "extractive")
+    head = "各专业录取分数线\n专业名称\n文史/历史类\n最高\n文史/历史类\n最低\n理工/物理类\n最高\n理工/物理类\n最低\n"
+    tables = [Passage(f"2022年安徽省录取分数线\n2022年度录取分数线\n首页\n{head}金融学类\n611\n610\n652\n650\n",
+                      "dr.md > 2022年安徽省录取分数线"),
+              Passage(f"2021年安徽省录取分数线\n2021年度录取分数线\n首页\n{head}法学\n670\n665\n670\n670\n",
+                      "dr2.md > 2021年安徽省录取分数线")]
+    from kb_assistant.qa.evidence import sentence_scores
+
+    scores = sentence_scores("请问2022年安徽省的物理类专业中，经济学类专业的最低录取分数线是多少分？", tables)
+    quotable = {span.text for span, _, may in scores.values() if may}
+    assert quotable and not any(text.isdigit() for text in quotable)  # each line scores on the title and header
+
+
 def test_the_version_a_question_asks_for_is_no_word_the_source_must_hold(check: GroundingCheck) -> None:
     """"Which Python version is needed?" answered "Python 3.11." was refused: "version" weighed as much as "Python"
     and the guide says "needs Python 3.11". Like "which version" and "哪个版本", it names the kind of answer."""
