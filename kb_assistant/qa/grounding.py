@@ -57,6 +57,7 @@ from kb_assistant.qa.claims import (
     quotes_text,
     read_claims,
 )
+from kb_assistant.qa.deputy_roles import other_role
 from kb_assistant.qa.evidence import (
     AboutTheQuestion,
     Passage,
@@ -95,6 +96,8 @@ OTHER_CLAUSE = "its number is in a clause about something else than what is aske
 (:mod:`kb_assistant.qa.number_clauses`): that clause's sentence is quoted."""
 OTHER_SUBJECT = "its number is said of something else in its source"
 """"默认的向量模型是 300 个……" from "默认的文本块大小是 300 个向量模型的 token" (:func:`kb_assistant.qa.number_clauses.said_of_another`)."""
+OTHER_ROLE = "its source names another role than the one asked about"
+""""……的院长是钱宗鑫" from "财政金融学院副院长、教授钱宗鑫" (:func:`kb_assistant.qa.deputy_roles.other_role`)."""
 OTHER_RATE = "its number is a rate per something the question does not count by"
 """"每公顷每年积累 0.62 吨碳" for "亚马逊每年吸收多少吨碳？" (:func:`kb_assistant.qa.number_clauses.rate_of_another`)."""
 OTHER_LABEL = "its source says it of another label"
@@ -318,6 +321,10 @@ class GroundingCheck:
                       or sibling_title(about.question, passages[best - 1].context, span.text, passages[best - 1].text))
         if other_name is not None:
             claim.reason = f"{OTHER_NUMBERED} ({other_name})"
+            return
+        role = other_role(about.question, claim.text, span.text)
+        if role is not None:
+            claim.reason = f"{OTHER_ROLE} ({role})"
             return
         if numbers and asks_for_number(about.question):
             other = (counted_elsewhere(about.question, numbers, span, sentences[best - 1])

@@ -9,6 +9,7 @@ from typing import Any
 
 from kb_assistant.qa.answer_kinds import quote_gives_no_reason, unnamed_answer
 from kb_assistant.qa.claims import Claim
+from kb_assistant.qa.deputy_roles import other_role
 from kb_assistant.qa.evidence import Passage, Span
 from kb_assistant.qa.faq import drops_the_name, entry_asks_more
 from kb_assistant.qa.number_clauses import other_number
@@ -32,7 +33,9 @@ def best_quotable(scores: Scores, question: str, asked: list[Term], min_relevanc
                     or (_equal(score, best[1]) and span.answers_asked and not best[0].answers_asked)):
                 best = (span, score)
         assert best is not None
-        if unnamed_answer(question, [best[0].text], asked) is None and not other_number(question, best[0].text):
+        text = best[0].text
+        if unnamed_answer(question, [text], asked) is None and not other_number(question, text) and not other_role(
+                question, "", text):
             return best
         candidates.remove(best)
     return None

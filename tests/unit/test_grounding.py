@@ -1063,6 +1063,25 @@ def test_a_passage_titled_by_another_year_is_not_its_answer_and_a_bare_cell_is_n
     assert quotable and not any(text.isdigit() for text in quotable)  # each line scores on the title and header
 
 
+def test_a_deputy_is_not_the_head_a_question_asks_for(check: GroundingCheck) -> None:
+    """domainrag_zh: "中国人民大学财政金融学院的院长是谁？" (the page that names the dean held out) was answered "……的院长是
+    钱宗鑫" from "财政金融学院副院长、教授钱宗鑫主持": 院长 comes from the question, which the check does not look for in the
+    source, and the name is there. A sentence that names the asked role only as deputy, acting or assistant is now no
+    evidence for who holds it; one that names the role itself is, and a question about the deputy is answered."""
+    from kb_assistant.qa.deputy_roles import other_role
+
+    forum = [Passage("圆桌研讨环节由中国人民大学财政金融学院副院长、教授钱宗鑫主持。", "dr.md > 全球论坛")]
+    assert check.check("中国人民大学财政金融学院的院长是谁？", "财政金融学院的院长是钱宗鑫[1]。", forum).status == "refused"
+    deputy = check.check("中国人民大学财政金融学院的副院长是谁？", "财政金融学院的副院长是钱宗鑫[1]。", forum)
+    assert deputy.status == "answered" and "钱宗鑫" in deputy.answer
+    both = "中国人民大学校长助理、研究生院常务副院长吴晓求，中国人民大学经济学院院长、长江学者杨瑞龙"
+    assert other_role("中国人民大学经济学院的院长是谁？", "", both) is None
+    assert other_role("中国人民大学的校长是谁？", "", "校长助理吴晓求出席。") == "校长助理"
+    assert other_role("Who is the dean of the law school?", "", "Associate dean John Smith opened it.") == "associate dean"
+    # a question about what a holder did is answered in the past or around the role: no rule
+    assert other_role("When did Pachauri resign as chair?", "", "His vice-Chair was designated acting Chair.") is None
+
+
 def test_the_version_a_question_asks_for_is_no_word_the_source_must_hold(check: GroundingCheck) -> None:
     """"Which Python version is needed?" answered "Python 3.11." was refused: "version" weighed as much as "Python"
     and the guide says "needs Python 3.11". Like "which version" and "哪个版本", it names the kind of answer."""

@@ -1,0 +1,52 @@
+"""A source that names a deputy or an acting holder of the role a question asks about: "中国人民大学财政金融学院的院长是
+谁？" was answered "……的院长是钱宗鑫" from "财政金融学院副院长、教授钱宗鑫". The answer borrows 院长 from the question, and
+the question's words are not checked against the source, so every word the model added (the name) was there. What
+the source says is 副院长, another role.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kb_assistant.cjk import simplified
+
+_QUALIFIERS = ("常务副", "副", "代理", "代", "名誉", "候补", "助理", "deputy ", "vice ", "vice-", "acting ", "assistant ",
+               "associate ", "honorary ")
+"""What makes a role another: deputy, acting, assistant, honorary (常务副院长 is a 副院长). Not former (前, 原, former):
+a question about what a holder did is answered in the past ("在前主席帕乔里于 2015 年 2 月辞职后")."""
+_ROLES = re.compile(
+    r"(?:院长|校长|所长|局长|部长|厅长|处长|科长|主任|主席|总裁|总经理|经理|董事长|书记|市长|省长|县长|区长|镇长|总统|总理|"
+    r"会长|社长|馆长|团长|队长|行长|署长|司长|秘书长|主编|总编|站长|组长|班长|教练|首席执行官|CEO|CTO|CFO"
+    r"|president|director|dean|chairman|chairwoman|chair|manager|minister|governor|mayor|principal|editor|coach|"
+    r"secretary|chancellor|ceo|cto|cfo)",
+    re.IGNORECASE,
+)
+
+
+_ASKS_WHO = re.compile(r"谁|哪位|何人|\bwho(?:m|se)?\b", re.IGNORECASE)
+
+
+def other_role(question: str, claim: str, sentence: str) -> str | None:
+    """The qualified role ``sentence`` names ("副院长") when ``question`` asks who holds a role (院长) that the sentence
+    names only so qualified, and neither the question nor ``claim`` says the qualifier; else None. A sentence that
+    names the role unqualified ("院长杨瑞龙、副院长……") is about it, and where it names the role of what the question
+    names ("国际关系学院副院长"), those are the ones that count; "校长助理" is an assistant's role."""
+    asked, said, text = simplified(question).lower(), simplified(claim).lower(), simplified(sentence).lower()
+    if not _ASKS_WHO.search(asked):  # "When did Pachauri resign as chair?" is answered by "…acting Chair after the
+        return None                  # resignation of Pachauri in February 2015"
+    for match in _ROLES.finditer(asked):
+        role = match.group(0).lower()
+        found = [m.start() for m in re.finditer(re.escape(role), text)]
+        # where the sentence names the role of what the question names ("国际关系学院的院长": 学院副院长, not the
+        # 研究院院长 beside it), only those count
+        owner = re.sub(r"的$", "", asked[max(0, match.start() - 5) : match.start()])[-3:]
+        own = [at for at in found if owner and re.search(re.escape(owner) + r"的?\S{0,3}$", text[max(0, at - 8) : at])]
+        found = own or found
+        if not found:
+            continue
+        qualified = [next((q for q in _QUALIFIERS if text[:at].endswith(q)), None)
+                     or ("助理" if text[at + len(role) :].startswith("助理") else None) for at in found]
+        if all(qualified) and not any(f"{q}{role}" in asked or f"{q}{role}" in said for q in qualified if q):
+            first = qualified[0] or ""
+            return f"{role}{first}" if first == "助理" else f"{first}{role}".strip()
+    return None
