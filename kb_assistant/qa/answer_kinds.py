@@ -42,6 +42,16 @@ _SAYS_TIME = re.compile(
 """A question that asks when ("劲松站什么时候投入使用？") is answered by a time: a date or a number, a time word, or a
 time relative to an event ("二战之后", "after the war", "在大潮时", "军制引入后，"), an era ("东汉", "寒武纪"); the
 question's own words do not count, so "劲松站在北京市朝阳区投入使用" says where, not when."""
+_ASKS_DURATION = re.compile(r"多久|多长时间|多少(?:年(?![轻级代纪份])|个月|天|小时|分钟|时间)|(?<![近这前每])几(?:个月|天|小时|分钟)")
+"""How long something lasts, in Chinese (English "how long" asks a length as often; "西元幾年" asks which year)."""
+_DATE = re.compile(r"\d{1,4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?|\d{1,2}\s*月\s*\d{1,2}\s*[日号]")
+_SAYS_DURATION = re.compile(
+    r"(?<!\d)(?:\d{1,3}(?:\.\d+)?|[零一二三四五六七八九十百千两几数多半]+)\s*[万亿千百]?\s*(?:多)?\s*个?\s*半?"
+    r"(?:年|月|天|日|周|星期|小时|钟头|分钟|秒|世纪|载|赛季|季度|学期|届|任期)"
+    r"|[至到]\s*[^，。；]{0,12}(?:期满|结束|为止|止)|直到|until|\d+\s*[万亿千百]?\s*年前|每[年月天日周]"
+    r"|\d{3,4}\s*年?[^，。；\d]{0,4}(?:到|至|-|–|—|~)\s*\d{2,4}|半年|之久|至今|多年|数年|终身|永久"
+)
+"""A length of time ("持续了四年", "两个月", "1260年至1264年"), not a date: "持续了1264年8月21日" names when, not how long."""
 _ASKS_VERSION = re.compile(rf"{VERSION_ASKED.pattern}|哪些版本|版本号", re.IGNORECASE)
 """The questions whose version word the check does not look for in a source (:data:`~kb_assistant.qa.terms.VERSION_ASKED`),
 and "哪些版本", "版本号": they ask for a version."""
@@ -119,6 +129,8 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
         return None if any(_SAYS_YEAR.search(text) for text in kept) else "year"
     if _ASKS_VERSION.search(question):
         return None if any(_SAYS_VERSION.search(text) for text in kept) else "version"
+    if _ASKS_DURATION.search(question):
+        return None if any(_SAYS_DURATION.search(_DATE.sub(" ", text)) for text in kept) else "length of time"
     when = _ASKS_WHEN.search(question)
     if when:
         # the question's words are no answer, but the kind it asks for is ("平安时代" answers "什么时代的人")

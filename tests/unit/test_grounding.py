@@ -408,6 +408,13 @@ def test_a_question_that_asks_when_is_answered_by_a_time(check: GroundingCheck) 
     assert missing("When was the observatory founded?", "The observatory was founded by the governor.") == "time"
     assert missing("When did the town decline?", "The town declined after the war.") is None
     assert missing("What is it called when a crowd disobeys?", "It is called civil disobedience.") is None  # not when
+    # how long: a length of time, not a date ("持續了1264年8月21日", drcd_dev hard negative); "西元幾年" asks which year
+    assert missing("阿里不哥與忽必烈的爭奪汗位之戰持續多久?", "爭奪汗位之戰持續了1264年8月21日。") == "length of time"
+    assert missing("阿里不哥與忽必烈的爭奪汗位之戰持續多久?", "爭奪汗位之戰持續了四年。") is None
+    assert missing("阿里不哥與忽必烈的爭奪汗位之戰持續多久?", "戰爭從1260年持續到1264年。") is None
+    assert missing("蓝藻菌是在多久之前进入细胞的？", "大约 10 亿年前，一只蓝藻进入了真核细胞。") is None
+    assert missing("马赛罗在上海申花效力了多久？", "马赛罗在上海申花一共效力了一个半赛季。") is None
+    assert missing("航海家哥倫布於西元幾年時發現了維京群島?", "在1493年，哥倫布發現了維京群島。") is None
     passages = [Passage("劲松站是北京地铁10号线的一个车站，位于北京市朝阳区。劲松站于2008年6月30日投入使用。", "劲松站")]
     verdict = check.check("劲松站什么时候投入使用？", "劲松站在北京市朝阳区投入使用[1]。", passages)
     assert verdict.status == "extractive" and "2008年6月30日" in verdict.answer and "朝阳区投入" not in verdict.answer
