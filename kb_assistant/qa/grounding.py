@@ -75,6 +75,7 @@ from kb_assistant.qa.number_clauses import (
     said_of_another,
 )
 from kb_assistant.qa.numbered_names import other_numbered
+from kb_assistant.qa.other_names import other_name_label
 from kb_assistant.qa.prompts import language_of, not_found
 from kb_assistant.qa.quotes import best_quotable, quote_answers_better
 from kb_assistant.qa.sibling_titles import sibling_title
@@ -96,8 +97,9 @@ OTHER_CLAUSE = "its number is in a clause about something else than what is aske
 (:mod:`kb_assistant.qa.number_clauses`): that clause's sentence is quoted."""
 OTHER_SUBJECT = "its number is said of something else in its source"
 """"默认的向量模型是 300 个……" from "默认的文本块大小是 300 个向量模型的 token" (:func:`kb_assistant.qa.number_clauses.said_of_another`)."""
-OTHER_ROLE = "its source names another role than the one asked about"
-""""……的院长是钱宗鑫" from "财政金融学院副院长、教授钱宗鑫" (:func:`kb_assistant.qa.deputy_roles.other_role`)."""
+OTHER_ROLE = "its source names another role or name than the one asked about"
+""""……的院长是钱宗鑫" from "财政金融学院副院长、教授钱宗鑫" (:func:`kb_assistant.qa.deputy_roles.other_role`); "……的前称叫霎东街
+电车厂" from "又名霎东街电车厂（前称罗素街电车厂）" (:func:`kb_assistant.qa.other_names.other_name_label`)."""
 OTHER_RATE = "its number is a rate per something the question does not count by"
 """"每公顷每年积累 0.62 吨碳" for "亚马逊每年吸收多少吨碳？" (:func:`kb_assistant.qa.number_clauses.rate_of_another`)."""
 OTHER_LABEL = "its source says it of another label"
@@ -322,7 +324,7 @@ class GroundingCheck:
         if other_name is not None:
             claim.reason = f"{OTHER_NUMBERED} ({other_name})"
             return
-        role = other_role(about.question, claim.text, span.text)
+        role = other_role(about.question, claim.text, span.text) or other_name_label(about.question, claim.text, span.text)
         if role is not None:
             claim.reason = f"{OTHER_ROLE} ({role})"
             return

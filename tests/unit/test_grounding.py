@@ -1089,6 +1089,20 @@ def test_a_deputy_is_not_the_head_a_question_asks_for(check: GroundingCheck) -> 
     assert other_role("When did Pachauri resign as chair?", "", "His vice-Chair was designated acting Chair.") is None
 
 
+def test_a_name_under_another_label_is_not_the_one_asked_for(check: GroundingCheck) -> None:
+    """cmrc2018_dev: "铜锣湾电车厂的前称叫什么？" was answered "……的前称叫霎东街电车厂" from "铜锣湾电车厂，又名霎东街电车厂（前称
+    罗素街电车厂）": the source gives 前称 to another name. Now the sentence is quoted, which holds the right one; the
+    same name asked under its own label (又名) is kept."""
+    depot = [Passage("铜锣湾电车厂，又名霎东街电车厂（前称罗素街电车厂），是一处已经拆建的香港电车车厂，位于香港铜锣湾罗素街。",
+                     "DEV_111.md > 铜锣湾电车厂")]
+    former = check.check("铜锣湾电车厂的前称叫什么？", "铜锣湾电车厂的前称叫霎东街电车厂[1]。", depot)
+    assert former.status == "extractive" and "前称罗素街电车厂" in former.answer, former.answer
+    also = check.check("铜锣湾电车厂又名什么？", "铜锣湾电车厂又名霎东街电车厂[1]。", depot)
+    assert also.status == "answered" and "霎东街电车厂" in also.answer
+    right = check.check("铜锣湾电车厂的前称叫什么？", "铜锣湾电车厂的前称是罗素街电车厂[1]。", depot)
+    assert right.status == "answered" and "罗素街电车厂" in right.answer
+
+
 def test_the_version_a_question_asks_for_is_no_word_the_source_must_hold(check: GroundingCheck) -> None:
     """"Which Python version is needed?" answered "Python 3.11." was refused: "version" weighed as much as "Python"
     and the guide says "needs Python 3.11". Like "which version" and "哪个版本", it names the kind of answer."""
