@@ -1154,7 +1154,7 @@ def test_a_rate_per_something_not_asked_is_no_answer_to_how_much(check: Groundin
     assert counts_other("亚马逊雨林中能找到多少种树木？", "估计有 16,000 个品种的 3,900 亿棵树。") is None
 
 
-def test_hedges_are_no_words_a_source_must_hold() -> None:
+def test_hedges_and_light_verbs_are_no_words_a_source_must_hold() -> None:
     """"根據估計華碩總品牌價值約值多少?": "估计", like "大约" or "approximately", hedges the number asked for; a source
     that states the figure plainly answers it, so they weigh nothing in the check."""
     from kb_assistant.qa.terms import claimed_terms
@@ -1162,6 +1162,8 @@ def test_hedges_are_no_words_a_source_must_hold() -> None:
     assert [t.text for t in claimed_terms("根据估计，该市大约有 300 万人口左右。")] == ["300", "该市", "万", "人口"]
     english = {t.text for t in claimed_terms("The city has approximately 3 million people, roughly estimated.")}
     assert english == {"3", "citi", "million", "peopl"}
+    # a light verb before its noun ("得到了谁的帮助") says nothing the source must repeat ("因为……的帮助而逃过一劫")
+    assert {t.text for t in claimed_terms("龙马被暗杀时，阿龙得到了谁的帮助？")} == {"龙马", "暗杀", "阿龙", "帮助"}
 
 
 def test_a_preposition_or_always_is_no_word_a_quote_must_hold(check: GroundingCheck) -> None:
