@@ -12,7 +12,6 @@ from kb_assistant.cjk import simplified
 
 _LABELS = ("曾用名", "前称", "原名", "旧称", "旧名", "原称", "又名", "又称", "别名", "别称", "简称", "全称", "俗称", "本名", "学名",
            "英文名", "昵称", "今称", "现名", "古称")
-_LABEL = re.compile("|".join(_LABELS))
 _BEFORE = re.compile(r"(?:叫做|叫作|称为|叫|是|为|：|:|\s)*$")
 
 

@@ -20,7 +20,7 @@ _SECTION_NUMBER = re.compile(
     r"^\s*(?:第[\d一二三四五六七八九十百]+[章节条部分篇]|\d+(?:\.\d+)*[.、]?(?=\s)|\d+[.、]|[一二三四五六七八九十]+、)\s*"
 )
 """"3.2 分机", "第二章 ", "三、": where a heading sits, not what it names (九龙 is no section)."""
-_YEAR = re.compile(r"(?<![\d.])(1[5-9]\d\d|20\d\d)(?![\d.])")
+_YEAR = re.compile(r"(?<![\d.])(1[5-9]\d\d|20\d\d)(?![\d.])(?!\s*(?:[米元人个件只公千万亿吨克度%]|m\b|km\b))")
 """A year: a passage titled by another year than the question's ("2021年河北省录取分数线" for "在2022年河北省……") is
 about that year."""
 _EXTENSION = re.compile(r"\.(?:md|markdown|txt|html?|pdf|docx?|pptx?|xlsx?|csv|json|rst|org)$", re.IGNORECASE)
