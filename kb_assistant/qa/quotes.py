@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from kb_assistant.qa.answer_kinds import quote_gives_no_reason, unnamed_answer
+from kb_assistant.qa.answer_kinds import names_only_inside, quote_gives_no_reason, unnamed_answer
 from kb_assistant.qa.claims import Claim
 from kb_assistant.qa.deputy_roles import other_role
 from kb_assistant.qa.evidence import Passage, Span
@@ -34,8 +34,8 @@ def best_quotable(scores: Scores, question: str, asked: list[Term], min_relevanc
                 best = (span, score)
         assert best is not None
         text = best[0].text
-        if unnamed_answer(question, [text], asked) is None and not other_number(question, text) and not other_role(
-                question, "", text):
+        if (unnamed_answer(question, [text], asked) is None and not other_number(question, text)
+                and not other_role(question, "", text) and names_only_inside(question, text) is None):
             return best
         candidates.remove(best)
     return None

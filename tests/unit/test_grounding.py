@@ -408,6 +408,13 @@ def test_a_question_that_asks_when_is_answered_by_a_time(check: GroundingCheck) 
     assert missing("When was the observatory founded?", "The observatory was founded by the governor.") == "time"
     assert missing("When did the town decline?", "The town declined after the war.") is None
     assert missing("What is it called when a crowd disobeys?", "It is called civil disobedience.") is None  # not when
+    # "什么是河口？" is not answered by a sentence that holds 河口 only inside a place name (cmrc2018_dev hard negative)
+    from kb_assistant.qa.answer_kinds import names_only_inside
+
+    assert names_only_inside("什么是河口？", "集双高速公路梅河口至东丰段，主线全长15.22km。") == "河口"
+    assert names_only_inside("什么是河口？", "河口是河流的终点，即河流注入海洋的地方。") is None
+    road = [Passage("集双高速公路梅河口至东丰段，主线全长15.22km，设计速度100km/h。", "集双高速公路")]
+    assert check.check("什么是河口？", "河口是一种地形[1]。", road).status == "refused"
     # how long: a length of time, not a date ("持續了1264年8月21日", drcd_dev hard negative); "西元幾年" asks which year
     assert missing("阿里不哥與忽必烈的爭奪汗位之戰持續多久?", "爭奪汗位之戰持續了1264年8月21日。") == "length of time"
     assert missing("阿里不哥與忽必烈的爭奪汗位之戰持續多久?", "爭奪汗位之戰持續了四年。") is None
