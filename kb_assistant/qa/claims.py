@@ -179,9 +179,30 @@ def first_evidence(kept: list[Claim]) -> dict[int, Span]:
 
 def in_question_script(claims: list[Claim], question: str) -> list[Claim]:
     """The claims as the answer shows them: in traditional characters for a question written in them (see
-    :func:`kb_assistant.qa.prompts.in_script_of`), code blocks as they are."""
-    return [claim if claim.code is not None else dataclasses.replace(claim, text=in_script_of(question, claim.text))
-            for claim in claims]
+    :func:`kb_assistant.qa.prompts.in_script_of`), code blocks as they are, and a sentence that is the source's
+    English with Chinese words glued in (:func:`glued`) as the source's own sentence."""
+    shown = []
+    for claim in claims:
+        if claim.code is not None:
+            shown.append(claim)
+            continue
+        text = claim.evidence.text if claim.evidence is not None and glued(claim.text) else claim.text
+        shown.append(dataclasses.replace(claim, text=in_script_of(question, text)))
+    return shown
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
+
+
+def glued(text: str) -> bool:
+    """Whether ``text`` is an English sentence with a few Chinese words glued in: the small model, asked in Chinese
+    about an English source, wrote "它读取一个 folder of documents， splits它们 into chunks，…和 answers questions…".
+    Twelve or more English words, and Chinese characters under a tenth of its letters ("支持的格式有 Markdown、PDF、
+    Word" is Chinese naming English things)."""
+    words = _LATIN_WORD.findall(text)
+    han = len(_HAN_CHAR.findall(text))
+    return len(words) >= 12 and 0 < han <= 0.1 * (han + sum(map(len, words)))
 
 
 def compose(claims: list[Claim], question: str) -> str:

@@ -1045,6 +1045,25 @@ def test_a_passage_titled_by_another_of_the_named_thing_is_not_its_answer(check:
     leave = "试用期员工的年假为 5 天；正式员工为 10 天。"
     assert sibling_title("正式员工年假有几天？", "手册.md > 试用期员工年假", leave, leave) is None
 
+def test_an_english_sentence_with_chinese_words_glued_in_is_shown_as_the_source_says_it(check: GroundingCheck) -> None:
+    """Asked "什么是 kb-assistant？" of the sample KB, the model wrote "它读取一个 folder of documents， splits它们 into
+    chunks，…和 answers questions…": every word in the English guide, kept, and shown half in each language. Such a
+    sentence is now shown as the source's own sentence; Chinese that names English things stays as written."""
+    from kb_assistant.qa.claims import glued
+
+    guide = [Passage("It reads a folder of documents, splits them into chunks, embeds the chunks with a local embedding "
+                     "model, stores them in a persistent Chroma database, and answers questions with a local chat model, "
+                     "citing the files it used.", "kb-assistant-guide.md > kb-assistant")]
+    draft = ("它读取一个 folder of documents， splits它们 into chunks，embeds the chunks with a local embedding model，"
+             "stores them in a persistent Chroma database，和 answers questions with a local chat model， citing the "
+             "files it used[1]。")
+    verdict = check.check("什么是 kb-assistant？", draft, guide)
+    assert verdict.status == "answered" and verdict.answer.startswith("It reads a folder of documents, splits them")
+    assert "它们" not in verdict.answer and "[1]" in verdict.answer
+    assert not glued("支持的格式有 Markdown、PDF、Word、HTML、text 和 slides。")
+    assert not glued("It reads a folder of documents, splits them into chunks, and embeds them with a local model.")
+
+
 def test_what_x_is_is_not_answered_by_a_sentence_holding_x_inside_a_longer_word(check: GroundingCheck) -> None:
     """"什么是河口？" (cmrc2018_dev hard negative) was answered with a quote of "集双高速公路梅河口至东丰段……": 河口 inside
     the place name 梅河口. Refused now; a sentence that says 河口 as a word of its own defines it."""
