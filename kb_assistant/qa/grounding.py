@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from kb_assistant.qa.answer_kinds import (
-    asks_for_number,
     only_an_article,
     unnamed_answer,
 )
@@ -57,7 +56,6 @@ from kb_assistant.qa.claims import (
     quotes_text,
     read_claims,
 )
-from kb_assistant.qa.deputy_roles import other_role
 from kb_assistant.qa.evidence import (
     AboutTheQuestion,
     Passage,
@@ -67,19 +65,11 @@ from kb_assistant.qa.evidence import (
     relevance_window,
     sentence_scores,
 )
-from kb_assistant.qa.number_clauses import (
-    counted_elsewhere,
-    number_from_other_clause,
-    other_number,
-    rate_of_another,
-    said_of_another,
-)
-from kb_assistant.qa.numbered_names import other_numbered
-from kb_assistant.qa.other_names import other_name_label
+from kb_assistant.qa.number_clauses import other_number
+from kb_assistant.qa.other_things import OTHER_CLAUSE, said_of_another_thing
 from kb_assistant.qa.prompts import language_of, not_found
 from kb_assistant.qa.quotes import best_quotable, quote_answers_better
-from kb_assistant.qa.sibling_titles import sibling_title
-from kb_assistant.qa.table_cells import OTHER_COLUMN, OTHER_ROW, other_label, table_header, table_mismatch
+from kb_assistant.qa.table_cells import OTHER_COLUMN, OTHER_ROW, table_header, table_mismatch
 from kb_assistant.qa.terms import (
     KBRarity,
     Term,
@@ -92,23 +82,6 @@ from kb_assistant.qa.terms import (
 )
 
 Status = Literal["answered", "extractive", "refused"]
-OTHER_CLAUSE = "its number is in a clause about something else than what is asked"
-"""The number stands in a clause that lacks the question's words another clause beside it holds, with a number
-(:mod:`kb_assistant.qa.number_clauses`): that clause's sentence is quoted."""
-OTHER_SUBJECT = "its number is said of something else in its source"
-""""默认的向量模型是 300 个……" from "默认的文本块大小是 300 个向量模型的 token" (:func:`kb_assistant.qa.number_clauses.said_of_another`)."""
-OTHER_ROLE = "its source names another role or name than the one asked about"
-""""……的院长是钱宗鑫" from "财政金融学院副院长、教授钱宗鑫" (:func:`kb_assistant.qa.deputy_roles.other_role`); "……的前称叫霎东街
-电车厂" from "又名霎东街电车厂（前称罗素街电车厂）" (:func:`kb_assistant.qa.other_names.other_name_label`)."""
-OTHER_RATE = "its number is a rate per something the question does not count by"
-""""每公顷每年积累 0.62 吨碳" for "亚马逊每年吸收多少吨碳？" (:func:`kb_assistant.qa.number_clauses.rate_of_another`)."""
-OTHER_LABEL = "its source says it of another label"
-""""**RAG**：通过在特定数据集上进一步训练……" from "**微调**: 通过在特定数据集上进一步训练……" (:func:`kb_assistant.qa.table_cells.other_label`)."""
-CUT_ROW = "its table row is cut short, so which column it is under is unknown"
-OTHER_NUMBERED = "its sentence is about another of what the question names"
-""""《速度与激情 9》于 2021 年 5 月 21 日在中国内地上映" for a question about 速度与激情10
-(:func:`kb_assistant.qa.numbered_names.other_numbered`), a sentence of the passage titled "虫纹阿南鱼" for 青斑阿南鱼
-(:func:`kb_assistant.qa.sibling_titles.sibling_title`)."""
 
 
 @dataclass
@@ -315,33 +288,12 @@ class GroundingCheck:
         if not self._about_the_question(claim, about) and not self._about_a_part(claim, about):
             claim.reason = f"its source is not about the question (relevance {claim.relevance:.2f})"
             return
-        label = other_label(claim.text, span.text, header)
-        if label is not None:
-            claim.reason = CUT_ROW if label == "?" else f"{OTHER_LABEL} ({label})"
-            return
-        other_name = (other_numbered(about.question, span.text)
-                      or sibling_title(about.question, passages[best - 1].context, span.text, passages[best - 1].text))
-        if other_name is not None:
-            claim.reason = f"{OTHER_NUMBERED} ({other_name})"
-            return
-        role = other_role(about.question, claim.text, span.text) or other_name_label(about.question, claim.text, span.text)
-        if role is not None:
-            claim.reason = f"{OTHER_ROLE} ({role})"
-            return
-        if numbers and asks_for_number(about.question):
-            other = (counted_elsewhere(about.question, numbers, span, sentences[best - 1])
-                     or number_from_other_clause(asked, numbers, span, sentences[best - 1]))
-            if other is not None:
-                claim.reason, claim.evidence = OTHER_CLAUSE, other
-                return
-        subject = numbers and said_of_another(claim.text, span.text)
-        if subject:
-            claim.reason = f"{OTHER_SUBJECT} ({subject})"
-            return
-        rate = numbers and asks_for_number(about.question) and rate_of_another(about.question, [t.text for t in numbers],
-                                                                                span.text)
-        if rate:
-            claim.reason = f"{OTHER_RATE} ({rate})"
+        other = said_of_another_thing(about.question, asked, claim.text, numbers, span, passages[best - 1],
+                                      sentences[best - 1], header)
+        if other is not None:
+            claim.reason, moved = other
+            if moved is not None:  # the sentence that holds the number asked for: quoted instead
+                claim.evidence = moved
             return
         claim.support, claim.evidence, claim.kept = support_numbers, span, True
         wrong = [n for n in claim.cited if n not in support_numbers]

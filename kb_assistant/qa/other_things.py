@@ -1,0 +1,82 @@
+"""Evidence that is about another thing than the question asks about, though every word of the claim is in it and
+it is about the question's topic: another label or table column, another number of a numbered name or a sibling
+article, a deputy for the head, a name under another label, a number from beside the one asked for, said of
+another subject, or a rate per something the question does not count by. The grounding check
+(:mod:`kb_assistant.qa.grounding`) asks :func:`said_of_another_thing` of each claim whose evidence it found.
+"""
+
+from __future__ import annotations
+
+from kb_assistant.qa.answer_kinds import asks_for_number
+from kb_assistant.qa.deputy_roles import other_role
+from kb_assistant.qa.evidence import Passage, Span
+from kb_assistant.qa.number_clauses import (
+    counted_elsewhere,
+    number_from_other_clause,
+    rate_of_another,
+    said_of_another,
+)
+from kb_assistant.qa.numbered_names import other_numbered
+from kb_assistant.qa.other_names import other_name_label
+from kb_assistant.qa.sibling_titles import sibling_title
+from kb_assistant.qa.table_cells import other_label
+from kb_assistant.qa.terms import Term
+
+OTHER_CLAUSE = "its number is in a clause about something else than what is asked"
+"""The number stands in a clause that lacks the question's words another clause beside it holds, with a number
+(:mod:`kb_assistant.qa.number_clauses`): that clause's sentence is quoted."""
+OTHER_SUBJECT = "its number is said of something else in its source"
+""""默认的向量模型是 300 个……" from "默认的文本块大小是 300 个向量模型的 token" (:func:`kb_assistant.qa.number_clauses.said_of_another`)."""
+OTHER_ROLE = "its source names another role or name than the one asked about"
+""""……的院长是钱宗鑫" from "财政金融学院副院长、教授钱宗鑫" (:func:`kb_assistant.qa.deputy_roles.other_role`); "……的前称叫霎东街
+电车厂" from "又名霎东街电车厂（前称罗素街电车厂）" (:func:`kb_assistant.qa.other_names.other_name_label`)."""
+OTHER_RATE = "its number is a rate per something the question does not count by"
+""""每公顷每年积累 0.62 吨碳" for "亚马逊每年吸收多少吨碳？" (:func:`kb_assistant.qa.number_clauses.rate_of_another`)."""
+OTHER_LABEL = "its source says it of another label"
+""""**RAG**：通过在特定数据集上进一步训练……" from "**微调**: 通过在特定数据集上进一步训练……" (:func:`kb_assistant.qa.table_cells.other_label`)."""
+CUT_ROW = "its table row is cut short, so which column it is under is unknown"
+OTHER_NUMBERED = "its sentence is about another of what the question names"
+""""《速度与激情 9》于 2021 年 5 月 21 日在中国内地上映" for a question about 速度与激情10
+(:func:`kb_assistant.qa.numbered_names.other_numbered`), a sentence of the passage titled "虫纹阿南鱼" for 青斑阿南鱼
+(:func:`kb_assistant.qa.sibling_titles.sibling_title`)."""
+
+
+def said_of_another_thing(
+    question: str,
+    asked: list[Term],
+    claim: str,
+    numbers: list[Term],
+    span: Span,
+    passage: Passage,
+    sentences: list[tuple[str, int, int]],
+    header: str | None,
+) -> tuple[str, Span | None] | None:
+    """Why the evidence ``span`` of ``claim`` (in ``passage``, whose ``sentences`` it is one of; ``header`` its
+    table's header row, if any) says it of another thing than ``question`` asks about, with the sentence that holds
+    the number asked for when one does (:data:`OTHER_CLAUSE`); None when it is about the question's own.
+    ``asked`` are the question's weighted terms, ``numbers`` the claim's numbers the question does not hold."""
+    label = other_label(claim, span.text, header)
+    if label is not None:
+        return (CUT_ROW if label == "?" else f"{OTHER_LABEL} ({label})"), None
+    other_name = (other_numbered(question, span.text)
+                  or sibling_title(question, passage.context, span.text, passage.text))
+    if other_name is not None:
+        return f"{OTHER_NUMBERED} ({other_name})", None
+    role = other_role(question, claim, span.text) or other_name_label(question, claim, span.text)
+    if role is not None:
+        return f"{OTHER_ROLE} ({role})", None
+    if not numbers:
+        return None
+    counts = asks_for_number(question)
+    if counts:
+        other = (counted_elsewhere(question, numbers, span, sentences)
+                 or number_from_other_clause(asked, numbers, span, sentences))
+        if other is not None:
+            return OTHER_CLAUSE, other
+    subject = said_of_another(claim, span.text)
+    if subject:
+        return f"{OTHER_SUBJECT} ({subject})", None
+    rate = counts and rate_of_another(question, [t.text for t in numbers], span.text)
+    if rate:
+        return f"{OTHER_RATE} ({rate})", None
+    return None
