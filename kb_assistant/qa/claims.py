@@ -8,9 +8,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from kb_assistant.cjk import HAN
 from kb_assistant.qa.answer_text import MARKER, TRAILING, cited_numbers, split_sentences
 from kb_assistant.qa.evidence import Passage, Span
-from kb_assistant.qa.prompts import QUOTE, QUOTE_TABLE, in_script_of, language_of
+from kb_assistant.qa.prompts import LATIN_WORD, QUOTE, QUOTE_TABLE, in_script_of, language_of
 from kb_assistant.qa.table_cells import TABLE_RULE, table_header
 from kb_assistant.qa.terms import normalise
 
@@ -191,17 +192,13 @@ def in_question_script(claims: list[Claim], question: str) -> list[Claim]:
     return shown
 
 
-_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
-_HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
-
-
 def glued(text: str) -> bool:
     """Whether ``text`` is an English sentence with a few Chinese words glued in: the small model, asked in Chinese
     about an English source, wrote "它读取一个 folder of documents， splits它们 into chunks，…和 answers questions…".
     Twelve or more English words, and Chinese characters under a tenth of its letters ("支持的格式有 Markdown、PDF、
     Word" is Chinese naming English things)."""
-    words = _LATIN_WORD.findall(text)
-    han = len(_HAN_CHAR.findall(text))
+    words = LATIN_WORD.findall(text)
+    han = len(HAN.findall(text))
     return len(words) >= 12 and 0 < han <= 0.1 * (han + sum(map(len, words)))
 
 

@@ -83,7 +83,8 @@ def in_script_of(question: str, text: str) -> str:
     return in_script(text, script) if script else text
 
 
-_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+"""An English word (letters, apostrophes, hyphens)."""
 _ENGLISH_FUNCTION_WORDS = frozenset(
     "what which who whom whose when where why how is are was were do does did can could should would will the a an "
     "of in on for to from with by about i my me you your it its there this that".split()
@@ -96,14 +97,14 @@ def language_of(text: str) -> str:
     two characters a word) is English; "什么是 retrieval augmented generation？" and "Python的版本是多少？" are Chinese."""
     if not is_chinese(text):
         return "en"
-    words = _LATIN_WORD.findall(text)
+    words = LATIN_WORD.findall(text)
     asking = sum(w.lower() in _ENGLISH_FUNCTION_WORDS for w in words)
     return "en" if asking >= 2 and len(words) > len(HAN.findall(text)) / 2 else "zh"
 
 
 def language_of_passage(text: str) -> str:
     """'zh' when ``text`` holds more Chinese words than English ones (two characters a word), else 'en'."""
-    return "zh" if len(HAN.findall(text)) / 2 >= len(_LATIN_WORD.findall(text)) else "en"
+    return "zh" if len(HAN.findall(text)) / 2 >= len(LATIN_WORD.findall(text)) else "en"
 
 
 def refers_back(question: str) -> bool:
