@@ -476,7 +476,8 @@ def main() -> None:
         report["copy_bandwidth_tb_s"] = copy_bandwidth() / 1e12
         report["matmul_peak_tflops"] = matmul_peak() / 1e12
     print(json.dumps(report), flush=True)
-    runs = [(name, getattr(torch, dtype)) for name in args.models for dtype in args.dtype]
+    dtypes = ["bfloat16"] if args.limit_gb is not None else args.dtype  # the memory-limit run has one dtype
+    runs = [(name, getattr(torch, dtype)) for name in args.models for dtype in dtypes]
     for name, dtype in runs:
         if args.limit_gb is not None:
             report["results"].append(bench_memory_limit(name, args.limit_gb))
