@@ -37,7 +37,7 @@ from kb_assistant.llms.decoding_options import (
 from kb_assistant.llms.message_end import message_end
 from kb_assistant.llms.messages import to_chat_dicts
 from kb_assistant.llms.model_lock import acquire_unless_cancelled, lock_for
-from kb_assistant.llms.repeated_calls import answer_without_repeats, answered_calls
+from kb_assistant.llms.repeated_calls import answer_without_repeats
 from kb_assistant.llms.repetition import RepetitionGuard
 from kb_assistant.llms.specs import ModelSpec
 from kb_assistant.llms.streaming import QueueStreamer, generation_work, relay
@@ -183,7 +183,9 @@ class LocalChatModel(BaseChatModel):
         (llguidance) on the plain ``generate`` path; they arrive as ``AIMessage.tool_calls`` (broken ones as
         ``invalid_tool_calls``), streamed as ``tool_call_chunks``. ``parallel_tool_calls=False``: at most one call.
         A call that repeats one already answered in this turn (same tool, same arguments) is asked again without
-        that tool, or answered in words from the results (:mod:`~kb_assistant.llms.repeated_calls`).
+        that tool, or answered in words from the results (:mod:`~kb_assistant.llms.repeated_calls`); so is a call
+        with an identifier written nowhere in the conversation (:mod:`~kb_assistant.llms.made_up_calls`). Streamed
+        calls are therefore sent once the message is complete, after its words.
         """
         formatted = [convert_to_openai_tool(t) for t in tools]
         self._tools_template(getattr(self.tokenizer, "chat_template", None))  # unsupported families fail here
@@ -336,8 +338,9 @@ class LocalChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         parser = self._tool_parser(kwargs)
-        # After a tool result in this turn, calls are held to the end: a repeated one is asked again instead.
-        held: list[AIMessageChunk] | None = [] if parser is not None and answered_calls(messages) else None
+        # Calls are held to the end of the message: a repeated one, or one with a made-up identifier, is asked
+        # again instead before an agent can run it.
+        held: list[AIMessageChunk] | None = [] if parser is not None else None
         for piece in self._pieces(messages, stop, **kwargs):
             if parser is None or piece.usage is not None:
                 events = [] if parser is None else [(e.text, e.chunk) for e in parser.finish()]

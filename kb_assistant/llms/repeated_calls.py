@@ -23,6 +23,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.messages.ai import add_usage
 
 from kb_assistant.cjk import is_chinese
+from kb_assistant.llms.made_up_calls import made_up_tools
 from kb_assistant.llms.structured import parse_tool_choice
 
 Generate = Callable[[list[BaseMessage], dict[str, Any]], AIMessage]
@@ -114,25 +115,35 @@ def results_question(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
 
 def retry_repeated(messages: list[BaseMessage], kwargs: dict[str, Any], message: AIMessage,
                    generate: Generate) -> AIMessage | None:
-    """What to answer instead of ``message`` where it repeats a call answered in this turn (as the module says),
-    with the usage of every generation; None to keep ``message``."""
+    """What to answer instead of ``message`` where it repeats a call answered in this turn (as the module says) or
+    calls a tool with a made-up identifier (:mod:`~kb_assistant.llms.made_up_calls`: such calls are dropped from a
+    message that has others, else asked again the same way), with the usage of every generation; None to keep
+    ``message``."""
     tools = kwargs.get("tools") or []
-    repeated = repeated_tools(messages, message.tool_calls) if tools else set()
-    if not repeated:
+    if not tools or not message.tool_calls:
+        return None
+    repeated = repeated_tools(messages, message.tool_calls)
+    made_up = made_up_tools(message.tool_calls, tools, messages)
+    if not repeated and made_up and any(c["name"] not in made_up for c in message.tool_calls):
+        return message.model_copy(update={"tool_calls": [c for c in message.tool_calls if c["name"] not in made_up]})
+    if not repeated | made_up:
         return None
     required, _ = parse_tool_choice(kwargs.get("tool_choice"), tools)
     usage = message.usage_metadata
-    retry_kwargs = without_repeated(kwargs, repeated)
+    retry_kwargs = without_repeated(kwargs, repeated | made_up)
     if retry_kwargs is not None:
         retry = generate(messages, retry_kwargs)
         usage = add_usage(usage, retry.usage_metadata)
-        if required or (retry.tool_calls and all(grounded(c, tools, messages) for c in retry.tool_calls)):
+        # before any result in this turn, an answer in words is the model's own (it may ask for the number)
+        if (required or (retry.tool_calls and all(grounded(c, tools, messages) for c in retry.tool_calls))
+                or (not retry.tool_calls and not answered_calls(messages))):
             retry.usage_metadata = usage
             return retry
     elif required:
         return None
-    answer = generate(results_question(messages), {k: v for k, v in kwargs.items()
-                                                   if k not in ("tools", "tool_choice", "parallel_tool_calls")})
+    asked = results_question(messages) if answered_calls(messages) else messages
+    answer = generate(asked, {k: v for k, v in kwargs.items()
+                              if k not in ("tools", "tool_choice", "parallel_tool_calls")})
     answer.usage_metadata = add_usage(usage, answer.usage_metadata)
     return answer
 

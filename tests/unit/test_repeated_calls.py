@@ -6,6 +6,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
+from kb_assistant.llms.made_up_calls import made_up_identifiers
 from kb_assistant.llms.repeated_calls import (
     answer_without_repeats,
     grounded,
@@ -113,3 +114,47 @@ def test_where_a_call_is_required_the_retry_is_the_answer_and_a_first_new_call_i
     fresh = AIMessage("", tool_calls=[_call("ticket", {"title": "重置密码", "assignee": "E7791"}, "y")])
     generate, asked = _scripted(fresh)
     assert answer_without_repeats(TURN, TOOLS_AUTO, generate) is fresh and len(asked) == 1
+
+
+ORDER = {"type": "function", "function": {"name": "order_status", "parameters": {
+    "type": "object", "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]}}}
+CONVERT = {"type": "function", "function": {"name": "convert", "parameters": {
+    "type": "object", "properties": {"amount": {"type": "number"}, "to_currency": {"type": "string"},
+                                     "ref": {"type": "string"}}, "required": ["amount", "to_currency", "ref"]}}}
+
+
+def test_identifiers_written_nowhere_in_the_conversation_are_made_up() -> None:
+    asked = [HumanMessage("Where is my order A-1009? And convert 100 EUR to yen, reference ab1234.")]
+    assert made_up_identifiers(_call("order_status", {"order_id": "1234567890"}, "o"), [ORDER], asked) == ["1234567890"]
+    assert made_up_identifiers(_call("order_status", {"order_id": "a-1009"}, "o"), [ORDER], asked) == []  # case aside
+    assert made_up_identifiers(_call("order_status", {"order_id": "E7791"}, "o"), [ORDER], TURN) == []  # a result's
+    # a currency code or a translated word may rightly differ from the user's words; an id-shaped value may not
+    assert made_up_identifiers(_call("convert", {"amount": 100, "to_currency": "JPY", "ref": "AB1234"}, "c"),
+                               [CONVERT], asked) == []
+    assert made_up_identifiers(_call("convert", {"amount": 100, "to_currency": "JPY", "ref": "XK20931"}, "c"),
+                               [CONVERT], asked) == ["XK20931"]
+
+
+def test_a_call_with_a_made_up_identifier_is_dropped_beside_a_good_one_and_asked_again_alone() -> None:
+    first = [SystemMessage("You act for the user."), HumanMessage("查一下员工王芳，然后给她开一个工单：重置密码")]
+    tools = {"tools": [TOOLS[0], TICKET, ORDER], "tool_choice": "auto"}
+    both = AIMessage("", tool_calls=[_call("lookup", {"name": "王芳"}, "a"),
+                                     _call("order_status", {"order_id": "1234567890"}, "b")])
+    generate, asked = _scripted(both)
+    kept = answer_without_repeats(first, tools, generate)
+    assert [c["name"] for c in kept.tool_calls] == ["lookup"] and len(asked) == 1
+    alone = AIMessage("", tool_calls=[_call("order_status", {"order_id": "1234567890"}, "b")])
+    lookup = AIMessage("", tool_calls=[_call("lookup", {"name": "王芳"}, "c")])
+    generate, asked = _scripted(alone, lookup)
+    assert answer_without_repeats(first, tools, generate) is lookup
+    assert [t["function"]["name"] for t in asked[1][1]["tools"]] == ["lookup", "ticket"]
+    # before any result, words from the second try are the model's answer (it may ask for the number)
+    words = AIMessage("请提供订单号。")
+    generate, asked = _scripted(alone, words)
+    assert answer_without_repeats(first, tools, generate) is words and len(asked) == 2
+
+
+def test_a_quantity_said_in_words_is_not_an_identifier() -> None:
+    asked = [HumanMessage("把一万人民币换成美元，参考号 ab1234")]
+    assert made_up_identifiers(_call("convert", {"amount": 10000, "to_currency": "USD", "ref": "ab1234"}, "c"),
+                               [CONVERT], asked) == []

@@ -1,0 +1,61 @@
+"""Tool calls whose identifiers the model made up.
+
+An order number, a tracking number or an employee id can only be copied from the conversation: the user's words or
+a tool's result. Offered tools that do not fit the request, the 0.5B default model fills them anyway, with
+"1234567890" or "12345" (``get_order_status(order_id="1234567890")`` for "查一下员工王芳", in 4 of the 20 two-step
+tasks of ``benchmarks/tools_bench.py`` with two tools offered). An agent that runs such a call acts on an order
+nobody named. A call with such an identifier is dropped where the message has other calls; where it has none, the
+model is asked again without that tool (:func:`kb_assistant.llms.repeated_calls.retry_repeated` does the asking).
+
+What counts as an identifier: a required argument whose name says it is one (``order_id``, ``tracking_number``,
+``code``), or whose value looks like one (a word of letters, digits and dashes with three digits or more). Other
+values may rightly be written otherwise than the user did ("JPY" for "yen", "15:00" for "下午三点", "Beijing" for
+"北京", 10000 for "一万"), so they are not checked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.messages import BaseMessage
+
+_ID_NAME = re.compile(r"^(?:id|ids|uuid|sku|code)$|_(?:id|ids|no|num|number|code)$|[a-z](?:Id|Ids|No|Num|Number|Code)$")
+"""``order_id``, ``tracking_number``, ``employeeId``; not a bare ``number``, which may be a quantity."""
+_ID_VALUE = re.compile(r"^(?=(?:[^0-9]*[0-9]){3})[A-Za-z0-9][A-Za-z0-9_-]{3,}$")
+
+
+def _values(value: Any) -> list[tuple[str, bool]]:
+    """Each scalar inside ``value`` as text, and whether it was text (a number may be written in words: 一万)."""
+    if isinstance(value, dict):
+        return [v for item in value.values() for v in _values(item)]
+    if isinstance(value, list):
+        return [v for item in value for v in _values(item)]
+    if isinstance(value, bool) or value is None:
+        return []
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return [(str(value).strip(), isinstance(value, str))]
+
+
+def made_up_identifiers(call: dict[str, Any], tools: Sequence[dict[str, Any]],
+                        messages: Sequence[BaseMessage]) -> list[str]:
+    """The identifiers among ``call``'s required arguments that are written nowhere in ``messages`` (case aside)."""
+    spec = next((t["function"] for t in tools if t["function"]["name"] == call["name"]), None)
+    if spec is None:
+        return []
+    said = "\n".join(m.text for m in messages).casefold()
+    made_up = []
+    for name in (spec.get("parameters") or {}).get("required") or []:
+        for value, text in _values((call.get("args") or {}).get(name)):
+            if (value and (_ID_NAME.search(name) or (text and _ID_VALUE.match(value)))
+                    and value.casefold() not in said):
+                made_up.append(value)
+    return made_up
+
+
+def made_up_tools(calls: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]],
+                  messages: Sequence[BaseMessage]) -> set[str]:
+    """Names of the tools among ``calls`` called with a made-up identifier."""
+    return {c["name"] for c in calls if made_up_identifiers(c, tools, messages)}
