@@ -108,3 +108,33 @@ def test_after_a_result_the_agent_gets_an_answer_in_words_not_the_same_call_agai
         streamed = chunk if streamed is None else streamed + chunk
     assert streamed is not None and not streamed.tool_calls and streamed.text == answer.text
     assert streamed.usage_metadata["output_tokens"] == answer.usage_metadata["output_tokens"]
+
+
+def test_an_order_number_nobody_gave_is_not_sent_to_the_tool() -> None:
+    # Asked "Where is my order?" with no number, the 0.5B model calls get_order_status(order_id="12345"); an agent
+    # would look up someone else's order. The call is asked again without that tool, streamed or not.
+    from langchain_core.messages import HumanMessage, SystemMessage
+    from langchain_core.tools import tool
+
+    @tool
+    def get_order_status(order_id: str) -> str:
+        """Look up the shipping status of an order by its order id."""
+        return "shipped"
+
+    @tool
+    def get_weather(city: str) -> str:
+        """Get the current weather of a city."""
+        return "sunny"
+
+    chat = LocalChatModel(**_default_model(), temperature=0, max_new_tokens=96)
+    model = chat.bind_tools([get_order_status, get_weather], tool_choice="auto")
+    history = [SystemMessage("You are an assistant that uses the given tools to act for the user."),
+               HumanMessage("Has my order shipped yet?")]
+    answer = model.invoke(history)
+    assert not [c for c in answer.tool_calls if c["name"] == "get_order_status"]
+    streamed = None
+    for chunk in model.stream(history):
+        streamed = chunk if streamed is None else streamed + chunk
+    assert streamed is not None
+    assert [(c["name"], c["args"]) for c in streamed.tool_calls] == [(c["name"], c["args"]) for c in answer.tool_calls]
+    assert streamed.text == answer.text
