@@ -149,17 +149,19 @@ def said_of_another(claim: str, sentence: str) -> str | None:
     if not subject or not said:
         return None
     head, text = subject[-1], normalise(sentence)
-    found = False
+    found: int | None = None
     for match in _NUMBER_RE.finditer(text):
         if match.group(1).replace(",", "") != said[0]:
             continue
-        found = True
+        found = match.start() if found is None else found
         before, after = text[: match.start()], text[match.end() :]
         lead = after[_MEASURE_AFTER.match(after).end() :] if head.kind == "cjk" else after.lstrip()
         counted = TermIndex.of(lead[: len(head.text) + 12])
         if TermIndex.of(before).has(head) or (counted.has(head) and not _modifies(lead, head)):
             return None
-    return clauses(text[: text.find(said[0])])[-1].strip() if found else None
+    # the clause before the number names what the source gives it to; none when the sentence opens with it
+    before = clauses(text[:found]) if found is not None else []
+    return before[-1].strip() if before else None
 
 
 def _modifies(lead: str, head: Term) -> bool:

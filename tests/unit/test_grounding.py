@@ -1159,6 +1159,17 @@ def test_a_number_said_of_another_subject_in_its_source_is_not_kept(check: Groun
         assert check.check(question, draft, guide).status == "answered", draft
 
 
+def test_a_source_sentence_that_opens_with_the_number_is_checked_without_failing(check: GroundingCheck) -> None:
+    """A source sentence that opens with the claim's number has no clause before it to name another subject: the
+    check once failed there (an IndexError that ended the whole answer, found on cmrc2018_dev)."""
+    from kb_assistant.qa.number_clauses import said_of_another
+
+    assert said_of_another("会员费是300元", "300元可以买一张年卡。") is None
+    assert said_of_another("会员费是1000元", "年卡售价1,000元。") == "年卡售价"
+    fee = [Passage("300元可以买一张年卡。年卡含全部课程。", "价格")]
+    assert check.check("会员费是多少？", "会员费是300元[1]。", fee).status in ("answered", "extractive", "refused")
+
+
 def test_a_rate_per_something_not_asked_is_no_answer_to_how_much(check: GroundingCheck) -> None:
     """"通常亚马逊每年吸收多少吨碳？" (the passage that answers it held out) was answered with a quote of "亚马逊森林每公顷
     每年积累 0.62 ± 0.37 吨碳": a hectare's share, not the forest's. Now refused; the same sentence answers a question
