@@ -2,10 +2,10 @@
 
 An order number, a tracking number or an employee id can only be copied from the conversation: the user's words or
 a tool's result. Offered tools that do not fit the request, the 0.5B default model fills them anyway, with
-"1234567890" or "12345" (``get_order_status(order_id="1234567890")`` for "查一下员工王芳", in 4 of the 20 two-step
-tasks of ``benchmarks/tools_bench.py`` with two tools offered). An agent that runs such a call acts on an order
-nobody named. A call with such an identifier is dropped where the message has other calls; where it has none, the
-model is asked again without that tool (:func:`kb_assistant.llms.repeated_calls.retry_repeated` does the asking).
+"1234567890" or "12345" (``get_order_status(order_id="1234567890")`` for "查一下员工王芳"; such a call in 7 of the 20
+two-step tasks of ``benchmarks/tools_bench.py`` with two tools offered, three of them beside the right call). An
+agent that runs such a call acts on an order nobody named. A call with such an identifier is dropped where the
+message has other calls; where it has none, the model is asked again without that tool (:func:`kb_assistant.llms.repeated_calls.retry_repeated` does the asking).
 
 What counts as an identifier: a required argument whose name says it is one (``order_id``, ``tracking_number``,
 ``code``), or whose value looks like one (a word of letters, digits and dashes with three digits or more). Other

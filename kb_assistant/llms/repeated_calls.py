@@ -23,7 +23,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.messages.ai import add_usage
 
 from kb_assistant.cjk import is_chinese
-from kb_assistant.llms.made_up_calls import made_up_tools
+from kb_assistant.llms.made_up_calls import made_up_identifiers, made_up_tools
 from kb_assistant.llms.structured import parse_tool_choice
 
 Generate = Callable[[list[BaseMessage], dict[str, Any]], AIMessage]
@@ -124,8 +124,10 @@ def retry_repeated(messages: list[BaseMessage], kwargs: dict[str, Any], message:
         return None
     repeated = repeated_tools(messages, message.tool_calls)
     made_up = made_up_tools(message.tool_calls, tools, messages)
-    if not repeated and made_up and any(c["name"] not in made_up for c in message.tool_calls):
-        return message.model_copy(update={"tool_calls": [c for c in message.tool_calls if c["name"] not in made_up]})
+    if not repeated and made_up:
+        sound = [c for c in message.tool_calls if not made_up_identifiers(c, tools, messages)]
+        if sound:
+            return message.model_copy(update={"tool_calls": sound})
     if not repeated | made_up:
         return None
     required, _ = parse_tool_choice(kwargs.get("tool_choice"), tools)

@@ -158,3 +158,12 @@ def test_a_quantity_said_in_words_is_not_an_identifier() -> None:
     asked = [HumanMessage("把一万人民币换成美元，参考号 ab1234")]
     assert made_up_identifiers(_call("convert", {"amount": 10000, "to_currency": "USD", "ref": "ab1234"}, "c"),
                                [CONVERT], asked) == []
+
+
+def test_of_two_calls_to_one_tool_only_the_one_with_the_made_up_identifier_is_dropped() -> None:
+    asked = [HumanMessage("Has order A-1009 shipped?")]
+    two = AIMessage("", tool_calls=[_call("order_status", {"order_id": "A-1009"}, "a"),
+                                    _call("order_status", {"order_id": "99999"}, "b")])
+    generate, calls = _scripted(two)
+    kept = answer_without_repeats(asked, {"tools": [ORDER], "tool_choice": "auto"}, generate)
+    assert [c["args"] for c in kept.tool_calls] == [{"order_id": "A-1009"}] and len(calls) == 1
