@@ -71,6 +71,13 @@ _ASKS_NUMBER = re.compile(
     re.IGNORECASE,
 )
 """How many or how much; or a quantity the question ends by asking for ("理科试验班专业的录取最低分数线是？")."""
+_DATES = re.compile(
+    r"(?<!\d)(?:1\d|20)\d{2}\s*(?:年代?|[~～\-–—至到]\s*(?:(?:1\d|20)?\d{2})\s*年)"
+    r"|\d{1,2}\s*月\s*\d{1,2}\s*[日号]"
+)
+"""Years and dates ("1945~1949年", "2008年6月30日", "6月30日"): no count or amount, which is what 多少 asks for."""
+_ASKS_DATE = re.compile(r"几[年月日号]|哪[一]?[年月天]|[西公]元")
+"""A number question that asks for a date after all: "西元幾年", "幾月幾日"."""
 _CHINESE_QUANTITY = re.compile(
     r"[零一二三四五六七八九十百千万亿两〇]+[个年月日天周岁名人条种件座所家项倍层届次位分秒元米吨]|[零一二三四五六七八九十百千万亿两〇]{2,}"
 )
@@ -143,6 +150,8 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
     kept = [LIST_NUMBER.sub(" ", text) for text in kept]  # "**1.** 可以设置……" names no number
     new = [t for text in kept for t in claimed_terms(text) if t.text not in known]
     if number:
+        if not _ASKS_DATE.search(question):  # "1945~1949年" does not say how many people speak Hakka
+            new = [t for text in kept for t in claimed_terms(_DATES.sub(" ", text)) if t.text not in known]
         named = any(t.kind == "number" for t in new)
         # more of them than the question has: "在一个会话中仅有一个" answers "在一个会话中有几个？"
         named = named or any(

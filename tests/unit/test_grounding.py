@@ -211,8 +211,9 @@ def test_an_answer_from_the_wrong_sentence_of_the_right_passage_becomes_the_quot
 
 
 def test_an_answer_from_a_sentence_that_does_not_repeat_the_subject_stays(embeddings: object) -> None:
-    # The sentence that answers need not name what the question asks about; the one that names it is no answer.
-    passages = [Passage("崇陵位于河北易县的清西陵，是光绪帝的陵墓，在清泰陵东北五公里的金龙峪。崇陵于1909年开工，1915年完工。"
+    # The sentence that answers need not name what the question asks about; the one that names it is no answer
+    # (its 5公里 is a length too; its years alone would not be one).
+    passages = [Passage("崇陵位于河北易县的清西陵，是光绪帝的陵墓，在清泰陵东北5公里的金龙峪。崇陵于1909年开工，1915年完工。"
                         "墓道宽4.6米，全长13.23米，成三十度斜坡向北延伸至墓室。", "崇陵")]
     verdict = GroundingCheck(embeddings).check("崇陵墓道有多长？", "崇陵墓道全长13.23米[1]。", passages)
     assert verdict.status == "answered" and "13.23米" in verdict.answer
@@ -389,6 +390,25 @@ def test_what_a_question_asks_for_reads_traditional_characters_and_called_what_i
     # "被稱為什麼" asks what it is called: in simplified characters it holds "为什么" (why), which it does not ask
     assert not quote_gives_no_reason("工業工程這一名稱在韓國被稱為什麼?", "韓國等國家工業工程被稱作產業工程。")
     assert quote_gives_no_reason("為什麼天空是藍色的？", "天空是藍色的。")
+
+
+def test_a_year_or_a_date_is_no_count(check: GroundingCheck) -> None:
+    """"台灣目前約有多少人使用客家語?" (drcd_dev hard negative, the passage with the figure held out) was answered with a
+    quote of "外省人是指1945~1949年跟隨中華民國政府來臺的新移民……": its years were taken for the number asked. Years and
+    dates are no count; a question that asks for a date ("西元幾年", "幾月幾日") still takes them."""
+    from kb_assistant.qa.answer_kinds import unnamed_answer
+
+    def missing(question: str, answer: str) -> str | None:
+        return unnamed_answer(question, [answer], claimed_terms(question))
+
+    hakka = "台灣目前約有多少人使用客家語?"
+    assert missing(hakka, "外省人是指1945~1949年跟隨中華民國政府來臺的新移民以及其後代。") == "number"
+    assert missing(hakka, "2008年6月30日的調查中，有多人使用。") == "number"
+    assert missing(hakka, "2010年的調查顯示約有212萬人使用客家語。") is None
+    assert missing("巴西於瑞典得到歷史上第一個冠軍是在西元幾年?", "1958年，巴西於瑞典得到了歷史上第一個的冠軍。") is None
+    assert missing("尖閣諸島開拓日是幾月幾日?", "石垣市宣布將1月14日訂定為尖閣諸島開拓日。") is None
+    passages = [Passage("外省人是指1945~1949年跟隨中華民國政府來臺的新移民以及其後代。客家人分布於桃竹苗地區。", "族群")]
+    assert check.check(hakka, "", passages).status == "refused"
 
 
 def test_a_question_that_asks_when_is_answered_by_a_time(check: GroundingCheck) -> None:
