@@ -49,8 +49,9 @@ def made_up_identifiers(call: dict[str, Any], tools: Sequence[dict[str, Any]],
     made_up = []
     for name in (spec.get("parameters") or {}).get("required") or []:
         for value, text in _values((call.get("args") or {}).get(name)):
-            if (value and (_ID_NAME.search(name) or (text and _ID_VALUE.match(value)))
-                    and value.casefold() not in said):
+            bare = value.lstrip("#№").strip()  # "#20240517" for the user's "20240517"
+            if (bare and (_ID_NAME.search(name) or (text and _ID_VALUE.match(bare)))
+                    and bare.casefold() not in said):
                 made_up.append(value)
     return made_up
 

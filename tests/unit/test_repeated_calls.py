@@ -127,6 +127,7 @@ def test_identifiers_written_nowhere_in_the_conversation_are_made_up() -> None:
     asked = [HumanMessage("Where is my order A-1009? And convert 100 EUR to yen, reference ab1234.")]
     assert made_up_identifiers(_call("order_status", {"order_id": "1234567890"}, "o"), [ORDER], asked) == ["1234567890"]
     assert made_up_identifiers(_call("order_status", {"order_id": "a-1009"}, "o"), [ORDER], asked) == []  # case aside
+    assert made_up_identifiers(_call("order_status", {"order_id": "#A-1009"}, "o"), [ORDER], asked) == []
     assert made_up_identifiers(_call("order_status", {"order_id": "E7791"}, "o"), [ORDER], TURN) == []  # a result's
     # a currency code or a translated word may rightly differ from the user's words; an id-shaped value may not
     assert made_up_identifiers(_call("convert", {"amount": 100, "to_currency": "JPY", "ref": "AB1234"}, "c"),
