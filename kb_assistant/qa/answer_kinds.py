@@ -76,7 +76,7 @@ _DATES = re.compile(
     r"|\d{1,2}\s*月\s*\d{1,2}\s*[日号]"
 )
 """Years and dates ("1945~1949年", "2008年6月30日", "6月30日"): no count or amount, which is what 多少 asks for."""
-_ASKS_DATE = re.compile(r"几[年月日号]|哪[一]?[年月天]|[西公]元")
+_ASKS_DATE = re.compile(r"几[年月日号]|哪一?[年月天]|[西公]元")
 """A number question that asks for a date after all: "西元幾年", "幾月幾日"."""
 _CHINESE_QUANTITY = re.compile(
     r"[零一二三四五六七八九十百千万亿两〇]+[个年月日天周岁名人条种件座所家项倍层届次位分秒元米吨]|[零一二三四五六七八九十百千万亿两〇]{2,}"
