@@ -285,7 +285,8 @@ class GroundingCheck:
             window = relevance_window(asked, claim.joint_evidence, passages[other - 1], sentences[other - 1])[1]
             claim.window += "\n" + window
             claim.relevance = coverage(asked, TermIndex.of(claim.window))
-        if not self._about_the_question(claim, about) and not self._about_a_part(claim, about):
+        passage = about.passages[best - 1]
+        if not self._about_the_question(claim, about, passage) and not self._about_a_part(claim, about, passage):
             claim.reason = f"its source is not about the question (relevance {claim.relevance:.2f})"
             return
         other = said_of_another_thing(about.question, asked, claim.text, numbers, span, passages[best - 1],
@@ -302,17 +303,20 @@ class GroundingCheck:
             corrections.append(f"cited {marks} instead of {', '.join(f'[{n}]' for n in wrong)}" if wrong else f"added {marks}")
         claim.cited = sorted(support_numbers) if together else [best]
 
-    def _about_the_question(self, claim: Claim, about: AboutTheQuestion) -> bool:
+    def _about_the_question(self, claim: Claim, about: AboutTheQuestion, passage: TermIndex) -> bool:
         """The evidence is about the question: enough of its informative words are there (``min_relevance``)
         and, with an embedding model, it is close to the question in meaning (``min_semantic_relevance``)
         unless most of them are (``lexical_relevance_enough``, ``lexical_relevance_enough_en`` for English
         questions: e5 scores English pairs lower than Chinese ones); without an embedding model, the words
-        alone must reach ``min_relevance_lexical_only``."""
+        alone must reach ``min_relevance_lexical_only``. The names the question asks about must be in the
+        evidence's window or elsewhere in its ``passage`` (headings and text)."""
         if about.unknown:
             return False  # the question names something no passage mentions ("CEO"): nothing here answers it
         window = TermIndex.of(claim.window)
-        # the question names someone or something the evidence does not: its words alone are not enough
-        named = all(window.has_near(t) for t in about.asked if t.strict)
+        # the question names someone or something the evidence's passage does not: its words alone are not enough.
+        # A passage names its subject once ("…schools in India…") and goes on without it ("The practice has been
+        # for the union government to provide the broad policy directions…"), so the whole passage counts.
+        named = all(window.has_near(t) or passage.has_near(t) for t in about.asked if t.strict)
         if not about.active:
             return named and claim.relevance >= self.min_relevance_lexical_only
         if claim.relevance < self.min_relevance:
@@ -322,7 +326,7 @@ class GroundingCheck:
         enough = named and claim.relevance >= lexical
         return enough or about.similarity(claim.window) >= about.threshold
 
-    def _about_a_part(self, claim: Claim, about: AboutTheQuestion) -> bool:
+    def _about_a_part(self, claim: Claim, about: AboutTheQuestion, passage: TermIndex) -> bool:
         """The evidence is about one part of a question about several things (``_about_the_question`` with that
         part's terms); ``claim.relevance`` becomes the best part's."""
         window = TermIndex.of(claim.window)
@@ -331,7 +335,7 @@ class GroundingCheck:
             if part.own and not any(window.has(t) for t in part.own):
                 continue  # "2021年内地经济增长8.1%" is not about "2021年香港的GDP增长率", however much else it shares
             claim.relevance = coverage(part.asked, window)
-            if self._about_the_question(claim, part):
+            if self._about_the_question(claim, part, passage):
                 return True
         claim.relevance = whole
         return False

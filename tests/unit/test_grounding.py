@@ -392,6 +392,25 @@ def test_what_a_question_asks_for_reads_traditional_characters_and_called_what_i
     assert quote_gives_no_reason("為什麼天空是藍色的？", "天空是藍色的。")
 
 
+def test_a_name_the_passage_gave_earlier_counts_as_named(embeddings: object) -> None:
+    """"What body in India provides policy directions to schools?" was refused for a right draft: the passage names
+    India three sentences before the one that answers, outside the evidence's window. The evidence's passage
+    counts; a passage about another country does not, though a second passage names India."""
+    text = ("In India, private schools are called independent schools. Some of them receive financial aid from the "
+            "government, so a school can be an aided or an unaided one. Education appears in the Concurrent list of "
+            "legislative subjects in the constitution. It is within the power of both the central and the state "
+            "governments to govern schools. The practice has been for the union government to provide the broad "
+            "policy directions while the states create their own rules and regulations for the administration of "
+            "the sector.")
+    question, draft = ("What body in India provides policy directions to schools?",
+                       "The union government provides the broad policy directions to schools [1].")
+    check = GroundingCheck(embeddings)
+    assert check.check(question, draft, [Passage(text, "Private_school")]).status == "answered"
+    other = [Passage(text.replace("In India", "In Kenya"), "Private_school"),
+             Passage("India is a country in South Asia. Its capital is New Delhi.", "India")]
+    assert check.check(question, draft, other).status == "refused"
+
+
 def test_a_year_or_a_date_is_no_count(check: GroundingCheck) -> None:
     """"台灣目前約有多少人使用客家語?" (drcd_dev hard negative, the passage with the figure held out) was answered with a
     quote of "外省人是指1945~1949年跟隨中華民國政府來臺的新移民……": its years were taken for the number asked. Years and
