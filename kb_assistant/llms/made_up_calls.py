@@ -5,7 +5,8 @@ a tool's result. Offered tools that do not fit the request, the 0.5B default mod
 "1234567890" or "12345" (``get_order_status(order_id="1234567890")`` for "查一下员工王芳"; such a call in 7 of the 20
 two-step tasks of ``benchmarks/tools_bench.py`` with two tools offered, three of them beside the right call). An
 agent that runs such a call acts on an order nobody named. A call with such an identifier is dropped where the
-message has other calls; where it has none, the model is asked again without that tool (:func:`kb_assistant.llms.repeated_calls.retry_repeated` does the asking).
+message has other calls; where it has none, the model is asked again without that tool
+(:func:`kb_assistant.llms.repeated_calls.retry_repeated` does the asking).
 
 What counts as an identifier: a required argument whose name says it is one (``order_id``, ``tracking_number``,
 ``code``), or whose value looks like one (a word of letters, digits and dashes with three digits or more). Other

@@ -111,8 +111,8 @@ def test_after_a_result_the_agent_gets_an_answer_in_words_not_the_same_call_agai
 
 
 def test_an_order_number_nobody_gave_is_not_sent_to_the_tool() -> None:
-    # Asked "Where is my order?" with no number, the 0.5B model calls get_order_status(order_id="12345"); an agent
-    # would look up someone else's order. The call is asked again without that tool, streamed or not.
+    # Asked "Has my order shipped yet?" with no number, the 0.5B model calls get_order_status(order_id="1234567890");
+    # an agent would look up someone else's order. The call is asked again without that tool, streamed or not.
     from langchain_core.messages import HumanMessage, SystemMessage
     from langchain_core.tools import tool
 
