@@ -34,7 +34,7 @@ from kb_assistant.llms.decoding_options import (
     generate_kwargs,
     merge_sampling,
 )
-from kb_assistant.llms.message_end import message_end
+from kb_assistant.llms.message_end import message_end, piece_chunks
 from kb_assistant.llms.messages import to_chat_dicts
 from kb_assistant.llms.model_lock import acquire_unless_cancelled, lock_for
 from kb_assistant.llms.repeated_calls import answer_without_repeats
@@ -340,19 +340,9 @@ class LocalChatModel(BaseChatModel):
         parser = self._tool_parser(kwargs)
         # Calls are held to the end of the message: a repeated one, or one with a made-up identifier, is asked
         # again instead before an agent can run it.
-        held: list[AIMessageChunk] | None = [] if parser is not None else None
+        held: list[AIMessageChunk] = []
         for piece in self._pieces(messages, stop, **kwargs):
-            if parser is None or piece.usage is not None:
-                events = [] if parser is None else [(e.text, e.chunk) for e in parser.finish()]
-                if parser is None or piece.text:
-                    events.insert(0, (piece.text, None))
-            else:
-                events = [(e.text, e.chunk) for e in parser.push(piece.text)]
-            out = [AIMessageChunk(content=text, tool_call_chunks=[tool_chunk] if tool_chunk else [])
-                   for text, tool_chunk in events]
-            if held is not None:
-                held += [m for m in out if m.tool_call_chunks]
-                out = [m for m in out if not m.tool_call_chunks]
+            out = piece_chunks(parser, piece.text, piece.usage is not None, held)
             end = () if piece.usage is None else message_end(
                 messages, kwargs, parser, held, piece.usage, self.model_name,
                 lambda asked, options: self._checked(asked, stop, None, **options))

@@ -22,22 +22,11 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 
+from kb_assistant.llms.tool_calls import argument_values
+
 _ID_NAME = re.compile(r"^(?:id|ids|uuid|sku|code)$|_(?:id|ids|no|num|number|code)$|[a-z](?:Id|Ids|No|Num|Number|Code)$")
 """``order_id``, ``tracking_number``, ``employeeId``; not a bare ``number``, which may be a quantity."""
 _ID_VALUE = re.compile(r"^(?=(?:[^0-9]*[0-9]){3})[A-Za-z0-9][A-Za-z0-9_-]{3,}$")
-
-
-def _values(value: Any) -> list[tuple[str, bool]]:
-    """Each scalar inside ``value`` as text, and whether it was text (a number may be written in words: 一万)."""
-    if isinstance(value, dict):
-        return [v for item in value.values() for v in _values(item)]
-    if isinstance(value, list):
-        return [v for item in value for v in _values(item)]
-    if isinstance(value, bool) or value is None:
-        return []
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return [(str(value).strip(), isinstance(value, str))]
 
 
 def made_up_identifiers(call: dict[str, Any], tools: Sequence[dict[str, Any]],
@@ -49,7 +38,7 @@ def made_up_identifiers(call: dict[str, Any], tools: Sequence[dict[str, Any]],
     said = "\n".join(m.text for m in messages).casefold()
     made_up = []
     for name in (spec.get("parameters") or {}).get("required") or []:
-        for value, text in _values((call.get("args") or {}).get(name)):
+        for value, text in argument_values((call.get("args") or {}).get(name)):
             bare = value.lstrip("#№").strip()  # "#20240517" for the user's "20240517"
             if (bare and (_ID_NAME.search(name) or (text and _ID_VALUE.match(bare)))
                     and bare.casefold() not in said):

@@ -25,6 +25,7 @@ from langchain_core.messages.ai import add_usage
 from kb_assistant.cjk import is_chinese
 from kb_assistant.llms.made_up_calls import made_up_identifiers, made_up_tools
 from kb_assistant.llms.structured import parse_tool_choice
+from kb_assistant.llms.tool_calls import argument_values
 
 Generate = Callable[[list[BaseMessage], dict[str, Any]], AIMessage]
 """Generate one message for these messages and call keywords (tools, tool_choice…)."""
@@ -69,18 +70,6 @@ def without_repeated(kwargs: dict[str, Any], repeated: set[str]) -> dict[str, An
     return {**kwargs, "tools": kept}
 
 
-def _values(value: Any) -> list[str]:
-    if isinstance(value, dict):
-        return [v for item in value.values() for v in _values(item)]
-    if isinstance(value, list):
-        return [v for item in value for v in _values(item)]
-    if isinstance(value, bool) or value is None:
-        return []
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return [str(value)]
-
-
 def grounded(call: dict[str, Any], tools: Sequence[dict[str, Any]], messages: Sequence[BaseMessage]) -> bool:
     """Whether every required argument of ``call`` is written somewhere in the conversation (case aside), and
     none is a whole tool result."""
@@ -90,7 +79,7 @@ def grounded(call: dict[str, Any], tools: Sequence[dict[str, Any]], messages: Se
     required = (spec.get("parameters") or {}).get("required") or []
     said = "\n".join(m.text for m in messages).casefold()
     results = {m.text.strip().casefold() for m in messages if isinstance(m, ToolMessage)}
-    values = [v.casefold() for name in required for v in _values(call["args"].get(name))]
+    values = [v.casefold() for name in required for v, _ in argument_values(call["args"].get(name))]
     # A whole result as an argument feeds the answer back in ("100 USD = 710 EUR" to the calculator).
     return all(v in said and v.strip() not in results for v in values)
 

@@ -318,3 +318,17 @@ def parse_tool_calls(text: str, fmt: ToolFormat, *, bare_calls: bool = True) -> 
     parser.push(text)
     parser.finish()
     return parser.text, parser.calls
+
+
+def argument_values(value: Any) -> list[tuple[str, bool]]:
+    """Each scalar inside a call's argument ``value`` (nested lists and objects too) as text, and whether it was
+    text rather than a number (10000 may be written 一万 in the conversation); booleans and nulls are left out."""
+    if isinstance(value, dict):
+        return [v for item in value.values() for v in argument_values(item)]
+    if isinstance(value, list):
+        return [v for item in value for v in argument_values(item)]
+    if isinstance(value, bool) or value is None:
+        return []
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return [(str(value), isinstance(value, str))]
