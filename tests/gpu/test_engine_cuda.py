@@ -153,7 +153,8 @@ def test_the_engine_in_float16_computes_what_float32_does(int8: bool) -> None:
         decoder = engine.decoder
         assert decoder.dtype == torch.float16 and decoder.triton_decode
         with torch.inference_mode():
-            got = torch.stack([decoder.forward_packed(0, [], [], [Chunk(0, text[:n], 0, True)])[0].float()
+            # a pass's logits live in its graph's output buffer, which the next pass overwrites: each is copied
+            got = torch.stack([decoder.forward_packed(0, [], [], [Chunk(0, text[:n], 0, True)])[0].float().clone()
                                for n in lengths])
     finally:
         engine.close()
