@@ -184,7 +184,8 @@ class LocalChatModel(BaseChatModel):
         ``invalid_tool_calls``), streamed as ``tool_call_chunks``. ``parallel_tool_calls=False``: at most one call.
         A call that repeats one already answered in this turn (same tool, same arguments) is asked again without
         that tool, or answered in words from the results (:mod:`~kb_assistant.llms.repeated_calls`); so is a call
-        with an identifier written nowhere in the conversation (:mod:`~kb_assistant.llms.made_up_calls`). Streamed
+        with an identifier written nowhere in the conversation, or given where another kind of identifier goes
+        (:mod:`~kb_assistant.llms.made_up_calls`). Streamed
         calls are therefore sent once the message is complete, after its words.
         """
         formatted = [convert_to_openai_tool(t) for t in tools]

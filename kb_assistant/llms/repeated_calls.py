@@ -23,7 +23,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.messages.ai import add_usage
 
 from kb_assistant.cjk import is_chinese
-from kb_assistant.llms.made_up_calls import made_up_identifiers, made_up_tools
+from kb_assistant.llms.made_up_calls import made_up_tools, unsound_identifiers
 from kb_assistant.llms.structured import parse_tool_choice
 from kb_assistant.llms.tool_calls import argument_values
 
@@ -105,16 +105,16 @@ def results_question(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
 def retry_repeated(messages: list[BaseMessage], kwargs: dict[str, Any], message: AIMessage,
                    generate: Generate) -> AIMessage | None:
     """What to answer instead of ``message`` where it repeats a call answered in this turn (as the module says) or
-    calls a tool with a made-up identifier (:mod:`~kb_assistant.llms.made_up_calls`: such calls are dropped from a
-    message that has others, else asked again the same way), with the usage of every generation; None to keep
-    ``message``."""
+    calls a tool with a made-up or misplaced identifier (:mod:`~kb_assistant.llms.made_up_calls`: such calls are
+    dropped from a message that has others, else asked again the same way), with the usage of every generation;
+    None to keep ``message``."""
     tools = kwargs.get("tools") or []
     if not tools or not message.tool_calls:
         return None
     repeated = repeated_tools(messages, message.tool_calls)
     made_up = made_up_tools(message.tool_calls, tools, messages)
     if not repeated and made_up:
-        sound = [c for c in message.tool_calls if not made_up_identifiers(c, tools, messages)]
+        sound = [c for c in message.tool_calls if not unsound_identifiers(c, tools, messages)]
         if sound:
             return message.model_copy(update={"tool_calls": sound})
     if not repeated | made_up:

@@ -138,3 +138,27 @@ def test_an_order_number_nobody_gave_is_not_sent_to_the_tool() -> None:
     assert streamed is not None
     assert [(c["name"], c["args"]) for c in streamed.tool_calls] == [(c["name"], c["args"]) for c in answer.tool_calls]
     assert streamed.text == answer.text
+
+
+def test_a_number_the_user_calls_an_order_goes_to_the_order_tool_first() -> None:
+    # "Look up order 55120 and track the shipment it lists", both tools offered: the 0.5B model tracked 55120 as a
+    # parcel, skipping the step that gives the tracking number. That call is asked again without the tracking tool.
+    from langchain_core.messages import HumanMessage, SystemMessage
+    from langchain_core.tools import tool
+
+    @tool
+    def get_order_status(order_id: str) -> str:
+        """Look up the shipping status of an order by its order id."""
+        return "shipped"
+
+    @tool
+    def track_package(tracking_number: str) -> str:
+        """Track a package by its courier tracking number."""
+        return "out for delivery"
+
+    chat = LocalChatModel(**_default_model(), temperature=0, max_new_tokens=96)
+    model = chat.bind_tools([get_order_status, track_package], tool_choice="auto")
+    history = [SystemMessage("You are an assistant that uses the given tools to act for the user."),
+               HumanMessage("Look up order 55120 and track the shipment it lists.")]
+    answer = model.invoke(history)
+    assert [(c["name"], c["args"]) for c in answer.tool_calls] == [("get_order_status", {"order_id": "55120"})]

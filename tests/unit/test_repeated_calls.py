@@ -6,7 +6,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
-from kb_assistant.llms.made_up_calls import made_up_identifiers
+from kb_assistant.llms.made_up_calls import made_up_identifiers, misplaced_identifiers
 from kb_assistant.llms.repeated_calls import (
     answer_without_repeats,
     grounded,
@@ -168,3 +168,62 @@ def test_of_two_calls_to_one_tool_only_the_one_with_the_made_up_identifier_is_dr
     generate, calls = _scripted(two)
     kept = answer_without_repeats(asked, {"tools": [ORDER], "tool_choice": "auto"}, generate)
     assert [c["args"] for c in kept.tool_calls] == [{"order_id": "A-1009"}] and len(calls) == 1
+
+
+TRACK = {"type": "function", "function": {"name": "track_package", "parameters": {
+    "type": "object", "properties": {"tracking_number": {"type": "string"}}, "required": ["tracking_number"]}}}
+ASSIGN = {"type": "function", "function": {"name": "create_ticket", "description": "Open a ticket for an employee id.",
+                                          "parameters": {
+    "type": "object", "properties": {"title": {"type": "string"}, "assignee_id": {"type": "string"}},
+    "required": ["title", "assignee_id"]}}}
+
+
+def test_a_number_the_user_called_an_order_is_misplaced_as_a_tracking_number() -> None:
+    for words, number in (("Look up order 55120 and track the shipment it lists.", "55120"),
+                          ("Find order B-2042's tracking number and track it.", "B-2042"),
+                          ("查订单 31337 的快递单号并追踪", "31337")):
+        asked = [HumanMessage(words)]
+        assert misplaced_identifiers(_call("track_package", {"tracking_number": number}, "t"), [ORDER, TRACK],
+                                     asked) == [number]
+        assert misplaced_identifiers(_call("order_status", {"order_id": number}, "o"), [ORDER, TRACK], asked) == []
+        # where no offered tool takes an order, the user's word for it decides nothing
+        assert misplaced_identifiers(_call("track_package", {"tracking_number": number}, "t"), [TRACK], asked) == []
+    for words, number in (("Track package SF1234567890.", "SF1234567890"),
+                          ("Where is the parcel with tracking number 1Z999AA10123456784?", "1Z999AA10123456784"),
+                          ("快递单号 JD0001112223 的物流信息", "JD0001112223"),
+                          ("帮我查一下快递 YT9876543210 到哪了", "YT9876543210")):
+        assert misplaced_identifiers(_call("track_package", {"tracking_number": number}, "t"), [ORDER, TRACK],
+                                     [HumanMessage(words)]) == []
+
+
+def test_an_id_that_a_result_calls_an_employee_id_is_misplaced_as_an_order_id() -> None:
+    turn = [HumanMessage("找到员工李雷，并为他创建工单“显示器故障”"), AIMessage("", tool_calls=[_call("lookup", {"name": "李雷"}, "a")]),
+            ToolMessage('{"name": "李雷", "employee_id": "E9660"}', tool_call_id="a")]
+    tools = [ORDER, ASSIGN]
+    assert misplaced_identifiers(_call("order_status", {"order_id": "E9660"}, "b"), tools, turn) == ["E9660"]
+    # where the ticket tool is not offered, the employee lookup still speaks of employees
+    lookup = {"type": "function", "function": {"name": "lookup_employee", "description": "Find an employee by name.",
+                                               "parameters": {"type": "object", "properties": {"name": {}}}}}
+    assert misplaced_identifiers(_call("order_status", {"order_id": "E9660"}, "b"), [ORDER, lookup], turn) == ["E9660"]
+    assert misplaced_identifiers(_call("order_status", {"order_id": "E9660"}, "b"), [ORDER], turn) == []
+    assert misplaced_identifiers(_call("create_ticket", {"title": "显示器故障", "assignee_id": "E9660"}, "b"), tools,
+                                 turn) == []
+
+
+def test_a_name_or_a_phrase_is_no_identifier() -> None:
+    asked = [HumanMessage("Look up Bob Smith and create a ticket 'Access badge' for him, or for employee E1234.")]
+    assert misplaced_identifiers(_call("create_ticket", {"title": "Access badge", "assignee_id": "Bob Smith"}, "c"),
+                                 [ASSIGN], asked) == ["Bob Smith"]
+    assert misplaced_identifiers(_call("create_ticket", {"title": "Access badge", "assignee_id": "E1234"}, "c"),
+                                 [ASSIGN], asked) == []
+    asked = [HumanMessage("找到员工李雷，并为他创建工单“显示器故障”")]
+    assert misplaced_identifiers(_call("order_status", {"order_id": "显示器故障"}, "o"), [ORDER], asked) == ["显示器故障"]
+
+
+def test_a_misplaced_identifier_is_asked_again_without_that_tool() -> None:
+    asked = [HumanMessage("Look up order 55120 and track the shipment it lists.")]
+    misplaced = AIMessage("", tool_calls=[_call("track_package", {"tracking_number": "55120"}, "a")])
+    right = AIMessage("", tool_calls=[_call("order_status", {"order_id": "55120"}, "b")])
+    generate, calls = _scripted(misplaced, right)
+    assert answer_without_repeats(asked, {"tools": [ORDER, TRACK], "tool_choice": "auto"}, generate) is right
+    assert [t["function"]["name"] for t in calls[1][1]["tools"]] == ["order_status"]

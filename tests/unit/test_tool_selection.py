@@ -101,3 +101,20 @@ def test_the_first_call_of_a_request_in_steps_gets_the_first_steps_tools(embeddi
     call = AIMessage("", tool_calls=[{"name": "lookup_employee", "args": {"name": "Alice Chen"}, "id": "c1"}])
     after = selector.select(TOOLS, [request, call, ToolMessage('{"employee_id": "E7"}', tool_call_id="c1")])
     assert "create_ticket" in _names(after)
+
+
+@tool
+def get_order_status(order_id: str) -> str:
+    """Look up the shipping status of an order by its order id."""
+    return "shipped"
+
+
+def test_a_tool_that_speaks_of_what_the_request_names_comes_first(embeddings: Any) -> None:
+    """Tools described in English, a request in Chinese: e5-small alone ranks the order tool nearest to "查一下员工王芳"
+    (find employee 王芳); 员工 names employees, which the lookup and the ticket tool speak of."""
+    selector = EmbeddingToolSelector(embeddings, max_tools=2)
+    tools = [*TOOLS, get_order_status]
+    assert _names(selector.select(tools, [HumanMessage("查一下员工王芳")])) == ["lookup_employee", "create_ticket"]
+    selector = EmbeddingToolSelector(embeddings, max_tools=1)
+    assert _names(selector.select(tools, [HumanMessage("查一下订单 773412")])) == ["get_order_status"]
+    assert _names(selector.select(tools, [HumanMessage("上海今天天气怎么样？")])) == ["get_weather"]
