@@ -14,7 +14,10 @@ from typing import Any
 GENERIC_WORDS = frozenset({
     "id", "ids", "no", "num", "number", "code", "uuid", "get", "set", "find", "lookup", "look", "up", "check", "query",
     "a", "an", "the", "by", "of", "to", "in", "on", "at", "for", "from", "with", "and", "or", "is", "it", "its", "this",
-    "that", "my", "your", "his", "her", "their", "please", "such", "as", "like"})
+    "that", "my", "your", "his", "her", "their", "please", "such", "as", "like", "what", "which", "who", "whom",
+    "where", "when", "how", "why", "i", "me", "you", "we", "us", "he", "she", "they", "them", "do", "does", "did",
+    "can", "could", "would", "will", "should", "be", "am", "are", "was", "were", "has", "have", "had", "not", "all",
+    "any", "some", "there", "here", "now", "today"})
 CHINESE_KINDS = {
     "订单": "order", "快递": "tracking package parcel shipment courier", "运单": "tracking shipment waybill",
     "物流": "tracking shipment", "包裹": "package parcel tracking", "员工": "employee staff", "工号": "employee staff",
