@@ -185,8 +185,8 @@ class LocalChatModel(BaseChatModel):
         A call that repeats one already answered in this turn (same tool, same arguments) is asked again without
         that tool, or answered in words from the results (:mod:`~kb_assistant.llms.repeated_calls`); so is a call
         with an identifier written nowhere in the conversation, or given where another kind of identifier goes
-        (:mod:`~kb_assistant.llms.made_up_calls`). Streamed
-        calls are therefore sent once the message is complete, after its words.
+        (:mod:`~kb_assistant.llms.made_up_calls`). Streamed calls are therefore sent once the message is complete,
+        after its words.
         """
         formatted = [convert_to_openai_tool(t) for t in tools]
         self._tools_template(getattr(self.tokenizer, "chat_template", None))  # unsupported families fail here

@@ -59,15 +59,18 @@ def made_up_identifiers(call: dict[str, Any], tools: Sequence[dict[str, Any]],
 
 
 _PHRASE = re.compile(r"\s|[\u3400-\u9fff]")
+
+
 def _labels(value: str, messages: Sequence[BaseMessage]) -> list[set[str]]:
     """What the user's messages and the tools' results call ``value`` where they write it: the word before it
     ("order 55120", "tracking number 1Z999…": "tracking"; ``"employee_id": "E9660"``: "employee"), or the kinds a
     Chinese label names; one set per place."""
     found = []
+    value = value.casefold()
     for message in messages:
         if not isinstance(message, (HumanMessage, ToolMessage)):
             continue
-        text, value = message.text.casefold(), value.casefold()
+        text = message.text.casefold()
         at = text.find(value)
         while at >= 0:
             before = text[max(0, at - 24) : at]
