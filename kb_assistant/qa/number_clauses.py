@@ -133,6 +133,8 @@ _COPULA = re.compile(
     re.IGNORECASE,
 )
 """Where "S 是 N" / "S is N" puts its subject before its value: not 因为 / 成为 / 设置为 (verbs), nor the cleft "是在…的"."""
+_HEDGE = re.compile(r"约|大约|大概|约值|约合|约计|约达|约有|将近|接近|高达|多达|达|共计|合计|总计|about|around|approximately|nearly|almost")
+"""Words that hedge the value, not name the subject: "华硕总品牌价值约值约为13亿美元" gives the number to 品牌价值."""
 _MEASURE_AFTER = re.compile(r"\s*" + _MEASURE_ZH + r"?\s*")
 
 
@@ -144,7 +146,8 @@ def said_of_another(claim: str, sentence: str) -> str | None:
     copula = _COPULA.search(claim)
     if copula is None or _NUMBER_RE.search(claim[: copula.start()]):
         return None
-    subject = [t for t in claimed_terms(claim[: copula.start()]) if t.kind != "number"]
+    subject = [t for t in claimed_terms(claim[: copula.start()]) if t.kind != "number"
+               and not _HEDGE.fullmatch(normalise(t.text))]
     said = [m.group(1).replace(",", "") for m in _NUMBER_RE.finditer(claim[copula.end() :])]
     if not subject or not said:
         return None

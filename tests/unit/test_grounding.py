@@ -1209,6 +1209,18 @@ def test_a_source_sentence_that_opens_with_the_number_is_checked_without_failing
     assert check.check("会员费是多少？", "会员费是300元[1]。", fee).status in ("answered", "extractive", "refused")
 
 
+def test_a_word_that_hedges_the_value_is_not_taken_for_its_subject(check: GroundingCheck) -> None:
+    """"華碩總品牌價值約值约为13億美元" (drcd_dev): 約值 ends what comes before 为, but it hedges the value; the
+    source gives 13億美元 to 總品牌價值 all the same, and the right answer was refused as said of something else."""
+    from kb_assistant.qa.number_clauses import said_of_another
+
+    source = "它在2008年臺灣十大全球品牌調查的IT硬體類別中排名第一，總品牌價值達13億美元。"
+    assert said_of_another("華碩總品牌價值約值约为13億美元。", source) is None
+    assert said_of_another("華碩總市值約值约为13億美元。", source) == "总品牌价值达"  # another subject still is
+    passage = [Passage("華碩是2015年銷量第四的個人電腦供應商。" + source, "3409-1.md > 華碩")]
+    assert check.check("根據估計華碩總品牌價值約值多少?", "華碩總品牌價值約值约为13億美元。", passage).status == "answered"
+
+
 def test_a_rate_per_something_not_asked_is_no_answer_to_how_much(check: GroundingCheck) -> None:
     """"通常亚马逊每年吸收多少吨碳？" (the passage that answers it held out) was answered with a quote of "亚马逊森林每公顷
     每年积累 0.62 ± 0.37 吨碳": a hectare's share, not the forest's. Now refused; the same sentence answers a question
