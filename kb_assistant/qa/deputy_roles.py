@@ -24,6 +24,10 @@ _ROLES = re.compile(
 
 
 _ASKS_WHO = re.compile(r"谁|哪位|何人|\bwho(?:m|se)?\b", re.IGNORECASE)
+_FIRST = r"首任|第一任|首位|第一位|首届|创始|\bfirst\b|\bfounding\b|\binaugural\b"
+_ORDINAL = re.compile(rf"(?:{_FIRST}|第[一二三四五六七八九十两\d]+任|\b(?:second|third|fourth|fifth|sixth)\b)\s*(?:the\s+)?$",
+                      re.IGNORECASE)
+"""An ordinal just before the role a question asks about: "IPCC 首任主席是谁？", "Who was the first chair"."""
 
 
 def other_role(question: str, claim: str, sentence: str) -> str | None:
@@ -37,6 +41,12 @@ def other_role(question: str, claim: str, sentence: str) -> str | None:
     for match in _ROLES.finditer(asked):
         role = match.group(0).lower()
         found = [m.start() for m in re.finditer(re.escape(role), text)]
+        ordinal = _ORDINAL.search(asked[max(0, match.start() - 12) : match.start()])
+        if found and ordinal and not _says_ordinal(ordinal.group(0), text) and not _lists_holders(role, text):
+            # "IPCC 首任主席是谁？" answered from "……在前主席拉津德·帕乔里于 2015 年 2 月辞职后": a holder, not the first
+            at = found[0]
+            before = re.search(r"(?:前|原|现任|新任|代理|副|former |current |acting |vice[- ])$", text[:at])
+            return f"{before.group(0) if before else ''}{role}".strip()
         # where the sentence names the role of what the question names ("国际关系学院的院长": 学院副院长, not the
         # 研究院院长 beside it), only those count
         owner = re.sub(r"的$", "", asked[max(0, match.start() - 5) : match.start()])[-3:]
@@ -50,3 +60,17 @@ def other_role(question: str, claim: str, sentence: str) -> str | None:
             first = qualified[0] or ""
             return f"{role}{first}" if first == "助理" else f"{first}{role}".strip()
     return None
+
+
+def _says_ordinal(ordinal: str, text: str) -> bool:
+    """Whether ``text`` says the ordinal a question asked (首任 and 第一任, first and founding, are one)."""
+    ordinal = ordinal.strip().removesuffix("the").strip()
+    if re.fullmatch(_FIRST, ordinal, re.IGNORECASE):
+        return re.search(_FIRST, text, re.IGNORECASE) is not None
+    return ordinal in text
+
+
+def _lists_holders(role: str, text: str) -> bool:
+    """Whether ``text`` lists the role's holders, from whose dates the first can be read: "IPCC 历任主席为：……伯特·布林，于
+    1988 年任职" (xquad_zh's gold sentence for "IPCC 首任主席是谁？"), "the chairs of the IPCC have been"."""
+    return bool(re.search(rf"(?:历任|历届|先后|各任|历代){re.escape(role)}|\b{re.escape(role)}(?:s|es|men)\b", text))

@@ -1158,6 +1158,27 @@ def test_a_deputy_is_not_the_head_a_question_asks_for(check: GroundingCheck) -> 
     assert other_role("When did Pachauri resign as chair?", "", "His vice-Chair was designated acting Chair.") is None
 
 
+def test_a_holder_of_the_role_is_not_its_first_holder(check: GroundingCheck) -> None:
+    """xquad_zh and xquad_en: "IPCC 首任主席是谁？" was answered "IPCC 首任主席是拉津德·帕乔里" from "……在前主席拉津德·帕乔里于
+    2015 年 2 月辞职后" (and "Hoesung Lee was the first chair" from "Hoesung Lee has been the chair"): 首任 comes from
+    the question, the source names a holder and never says first."""
+    from kb_assistant.qa.deputy_roles import other_role
+
+    former = "选举前，IPCC 由其副主席领导，吉周里在前主席拉津德·帕乔里于 2015 年 2 月辞职后，被任命为代理主席。"
+    passage = [Passage(former, "xq.md > IPCC")]
+    assert check.check("IPCC 首任主席是谁？", "IPCC 首任主席是拉津德·帕乔里[1]。", passage).status == "refused"
+    assert other_role("Who was the first chair of the IPCC?", "", "Hoesung Lee has been the chair since 2015.") == "chair"
+    # the first holder named as such, in other words, is evidence; so is a question that asks for no ordinal
+    assert other_role("IPCC 首任主席是谁？", "", "伯特·布林是 IPCC 第一任主席。") is None
+    assert other_role("Who was the first chair of the IPCC?", "", "Bert Bolin was the founding chair.") is None
+    assert other_role("第二任校长是谁？", "", "第二任校长是张三。") is None
+    assert other_role("第二任校长是谁？", "", "校长张三于 1950 年到任。") == "校长"
+    assert other_role("Who is the chair of the IPCC?", "", "Hoesung Lee has been the chair since 2015.") is None
+    # a list of the holders with their years says who came first (xquad_zh's gold sentence)
+    listed = "IPCC 历任主席为：拉津德·帕乔里，于 2002 年 5 月经选举任职；罗伯特·沃森，于 1997 年任职； 伯特·布林 ，于 1988 年任职。"
+    assert other_role("IPCC 首任主席是谁？", "", listed) is None
+
+
 def test_a_name_under_another_label_is_not_the_one_asked_for(check: GroundingCheck) -> None:
     """cmrc2018_dev: "铜锣湾电车厂的前称叫什么？" was answered "……的前称叫霎东街电车厂" from "铜锣湾电车厂，又名霎东街电车厂（前称
     罗素街电车厂）": the source gives 前称 to another name. Now the sentence is quoted, which holds the right one; the
