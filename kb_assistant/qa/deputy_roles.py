@@ -1,7 +1,8 @@
 """A source that names a deputy or an acting holder of the role a question asks about: "中国人民大学财政金融学院的院长是
 谁？" was answered "……的院长是钱宗鑫" from "财政金融学院副院长、教授钱宗鑫". The answer borrows 院长 from the question, and
 the question's words are not checked against the source, so every word the model added (the name) was there. What
-the source says is 副院长, another role.
+the source says is 副院长, another role. Likewise "IPCC 首任主席是谁？" answered with a later chair from "前主席拉津德·帕乔里":
+a question that asks an ordinal holder (首任, first, 第二任) needs a sentence that says the ordinal or lists the holders.
 """
 
 from __future__ import annotations
