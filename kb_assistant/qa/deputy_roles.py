@@ -35,7 +35,9 @@ def other_role(question: str, claim: str, sentence: str) -> str | None:
     """The qualified role ``sentence`` names ("副院长") when ``question`` asks who holds a role (院长) that the sentence
     names only so qualified, and neither the question nor ``claim`` says the qualifier; else None. A sentence that
     names the role unqualified ("院长杨瑞龙、副院长……") is about it, and where it names the role of what the question
-    names ("国际关系学院副院长"), those are the ones that count; "校长助理" is an assistant's role."""
+    names ("国际关系学院副院长"), those are the ones that count; "校长助理" is an assistant's role. Where the question asks
+    an ordinal holder ("首任主席"), the role as the sentence names it ("前主席", "主席") when the sentence says no such
+    ordinal and lists no holders."""
     asked, said, text = simplified(question).lower(), simplified(claim).lower(), simplified(sentence).lower()
     if not _ASKS_WHO.search(asked):  # "When did Pachauri resign as chair?" is answered by "…acting Chair after the
         return None                  # resignation of Pachauri in February 2015"
