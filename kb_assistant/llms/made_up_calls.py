@@ -41,9 +41,18 @@ _ID_NAME = re.compile(r"^(?:id|ids|uuid|sku|code)$|_(?:id|ids|no|num|number|code
 _ID_VALUE = re.compile(r"^(?=(?:[^0-9]*[0-9]){3})[A-Za-z0-9][A-Za-z0-9_-]{3,}$")
 
 
+_PLACEHOLDERS = frozenset({
+    "john doe", "jane doe", "john smith", "jane smith", "张三", "李四", "王五", "某人", "用户", "user", "username",
+    "your name", "name", "example", "example.com", "user@example.com", "test", "foo", "bar", "xxx", "n/a", "string",
+    "unknown", "placeholder"})
+"""Values a model writes for an argument it was not given ("Find the policy on remote work" ->
+``lookup_employee(name="John Doe")``): made up wherever the conversation does not say them."""
+
+
 def made_up_identifiers(call: dict[str, Any], tools: Sequence[dict[str, Any]],
                         messages: Sequence[BaseMessage]) -> list[str]:
-    """The identifiers among ``call``'s required arguments that are written nowhere in ``messages`` (case aside)."""
+    """The identifiers among ``call``'s required arguments that are written nowhere in ``messages`` (case aside), and
+    the placeholder values (John Doe, 张三, example…) written nowhere there."""
     spec = next((t["function"] for t in tools if t["function"]["name"] == call["name"]), None)
     if spec is None:
         return []
@@ -52,7 +61,8 @@ def made_up_identifiers(call: dict[str, Any], tools: Sequence[dict[str, Any]],
     for name in (spec.get("parameters") or {}).get("required") or []:
         for value, text in argument_values((call.get("args") or {}).get(name)):
             bare = value.lstrip("#№").strip()  # "#20240517" for the user's "20240517"
-            if (bare and (_ID_NAME.search(name) or (text and _ID_VALUE.match(bare)))
+            if (bare and (_ID_NAME.search(name) or (text and _ID_VALUE.match(bare))
+                          or (text and bare.casefold() in _PLACEHOLDERS))
                     and bare.casefold() not in said):
                 made_up.append(value)
     return made_up

@@ -227,3 +227,15 @@ def test_a_misplaced_identifier_is_asked_again_without_that_tool() -> None:
     generate, calls = _scripted(misplaced, right)
     assert answer_without_repeats(asked, {"tools": [ORDER, TRACK], "tool_choice": "auto"}, generate) is right
     assert [t["function"]["name"] for t in calls[1][1]["tools"]] == ["order_status"]
+
+
+def test_a_placeholder_value_nobody_said_is_made_up() -> None:
+    # "Find the policy on remote work in our documents." -> lookup_employee(name="John Doe") (the 0.5B model, two tools)
+    lookup = {"type": "function", "function": {"name": "lookup", "parameters": {
+        "type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}}}
+    asked = [HumanMessage("Find the policy on remote work in our documents.")]
+    assert made_up_identifiers(_call("lookup", {"name": "John Doe"}, "l"), [lookup], asked) == ["John Doe"]
+    assert made_up_identifiers(_call("lookup", {"name": "张三"}, "l"), [lookup], asked) == ["张三"]
+    # the same names where the user gave them, and a name that is no placeholder, are the user's
+    assert made_up_identifiers(_call("lookup", {"name": "张三"}, "l"), [lookup], [HumanMessage("查一下员工张三")]) == []
+    assert made_up_identifiers(_call("lookup", {"name": "Wang Fang"}, "l"), [lookup], [HumanMessage("查一下员工王芳")]) == []
