@@ -11,7 +11,7 @@ message has other calls; where it has none, the model is asked again without tha
 What counts as an identifier: a required argument whose name says it is one (``order_id``, ``tracking_number``,
 ``code``), or whose value looks like one (a word of letters, digits and dashes with three digits or more). Other
 values may rightly be written otherwise than the user did ("JPY" for "yen", "15:00" for "下午三点", "Beijing" for
-"北京", 10000 for "一万"), so they are not checked.
+"北京", 10000 for "一万"), so they are not checked, except placeholders ("John Doe", "张三", "example") that nobody wrote.
 
 An identifier the user gave can still be misplaced (:func:`misplaced_identifiers`): a name or a phrase where an id
 goes (``create_ticket(assignee_id="Bob Smith")`` for "Look up Bob Smith and create a ticket for him";
