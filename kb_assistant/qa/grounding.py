@@ -109,6 +109,9 @@ class GroundingCheck:
     ``two_passage_support``: a sentence no passage holds alone may be held by two together (each holding a
     word of it the other lacks); it cites both. ``rarity`` weighs each of the question's words by how rare it
     is in the KB (:class:`kb_assistant.qa.terms.KBRarity`) on top of its general IDF, where relevance is measured.
+    A quote needs ``min_quote_relevance`` of the question's weighted terms, or ``min_named_quote_relevance`` when
+    the sentence itself names every name and number the question does (:func:`kb_assistant.qa.quotes.names_all_asked`;
+    None: no such band).
     """
 
     def __init__(
@@ -123,6 +126,7 @@ class GroundingCheck:
         lexical_relevance_enough: float = 0.6,
         lexical_relevance_enough_en: float = 0.45,
         min_quote_relevance: float = 0.6,
+        min_named_quote_relevance: float | None = 0.5,
         min_quote_gain: float | None = 0.1,
         min_quote_similarity_gain: float = 0.02,
         two_passage_support: bool = True,
@@ -139,6 +143,7 @@ class GroundingCheck:
         self.lexical_relevance_enough = lexical_relevance_enough
         self.lexical_relevance_enough_en = lexical_relevance_enough_en
         self.min_quote_relevance = min_quote_relevance
+        self.min_named_quote_relevance = min_named_quote_relevance
         self.min_quote_gain = min_quote_gain
         self.min_quote_similarity_gain = min_quote_similarity_gain
 
@@ -173,7 +178,7 @@ class GroundingCheck:
         # sentences are scored for a quote, or for the rule that may replace a kept answer by one
         replaceable = self.min_quote_gain is not None and self.embeddings is not None
         scores = sentence_scores(question, passages, sentences, everywhere) if not kept or replaceable else {}
-        quote = best_quotable(scores, question, asked, self.min_quote_relevance)
+        quote = best_quotable(scores, question, asked, self.min_quote_relevance, self.min_named_quote_relevance)
         rows = [c.evidence for c in claims if c.reason.startswith((OTHER_COLUMN, OTHER_ROW)) and c.evidence]
         if quote is None and rows and not kept:
             quote = (rows[0], 0.0)  # the row the draft read its number from, under its header: both cells shown
@@ -366,4 +371,4 @@ class GroundingCheck:
         reaches ``min_quote_relevance`` or every candidate only repeats the question. ``sentences`` and
         ``indexes`` (of each passage's headings and text) are computed when not given."""
         return best_quotable(sentence_scores(question, passages, sentences, indexes), question, self._asked(question),
-                             self.min_quote_relevance)
+                             self.min_quote_relevance, self.min_named_quote_relevance)

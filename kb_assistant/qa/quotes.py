@@ -13,18 +13,22 @@ from kb_assistant.qa.deputy_roles import other_role
 from kb_assistant.qa.evidence import Passage, Span
 from kb_assistant.qa.faq import drops_the_name, entry_asks_more
 from kb_assistant.qa.number_clauses import other_number
-from kb_assistant.qa.terms import Term
+from kb_assistant.qa.terms import Term, TermIndex
 
 Scores = dict[tuple[int, int], tuple[Span, float, bool]]
 """Each passage sentence's span, share of the question's terms and whether it may be quoted, by (source, start):
 what :func:`kb_assistant.qa.evidence.sentence_scores` returns."""
 
 
-def best_quotable(scores: Scores, question: str, asked: list[Term], min_relevance: float) -> tuple[Span, float] | None:
+def best_quotable(scores: Scores, question: str, asked: list[Term], min_relevance: float,
+                  named_relevance: float | None = None) -> tuple[Span, float] | None:
     """The best quotable sentence that names what the question asks for (a year, a number, a name: a quote of
     "用户提出问题" for "RAG 是哪一年提出的？" is no answer; nor is a rate per hectare for a total, nor a count of
-    countries for "多少对"), if one reaches ``min_relevance``."""
-    candidates = [(span, score) for span, score, quotable in scores.values() if quotable and score >= min_relevance]
+    countries for "多少对"), if one reaches ``min_relevance``, or ``named_relevance`` when the sentence itself
+    names every name and number of the question (see :func:`names_all_asked`)."""
+    candidates = [(span, score) for span, score, quotable in scores.values()
+                  if quotable and (score >= min_relevance or (named_relevance is not None and score >= named_relevance
+                                                              and names_all_asked(span.text, asked)))]
     while candidates:
         best: tuple[Span, float] | None = None
         # in passage and sentence order: the first of equals wins, unless a later one answers its own question
@@ -39,6 +43,18 @@ def best_quotable(scores: Scores, question: str, asked: list[Term], min_relevanc
             return best
         candidates.remove(best)
     return None
+
+
+def names_all_asked(text: str, asked: list[Term]) -> bool:
+    """Whether ``text`` itself (not its headings) names each of the question's strict terms (names, places,
+    numbers), and the question has some. A sentence that holds half the question's words and all its names is
+    most often its answer in other words ("莱茵河中游 在宾根与波恩之间穿过了 莱茵河谷" for "流经宾根和波恩之间的莱茵河中游流向
+    哪里？"); one that holds as much without them is about a neighbour ("塞雷茨……1965年议会大选" for "莱索托哪一年独立？")."""
+    strict = [t for t in asked if t.strict]
+    if not strict:
+        return False
+    index = TermIndex.of(text)
+    return all(index.has_near(t) for t in strict)
 
 
 def quote_answers_better(question: str, kept: list[Claim], scores: Scores, quote: tuple[Span, float] | None,

@@ -9,6 +9,7 @@ from langchain_core.documents import Document
 from kb_assistant.kb.tokens import tokenize
 from kb_assistant.qa.answer_text import is_marker_only, is_refusal, split_sentences
 from kb_assistant.qa.chain import QAChain
+from kb_assistant.qa.evidence import sentence_scores
 from kb_assistant.qa.grounding import GroundingCheck, Passage
 from kb_assistant.qa.table_cells import table_header
 from kb_assistant.qa.terms import KBRarity, asked_part, claimed_terms
@@ -1347,3 +1348,24 @@ def test_a_question_that_ends_asking_for_a_quantity_is_not_answered_without_a_nu
     assert check.check(question, "", pages).status == "refused"
     answered = [Passage("2020年青海省理工类理科试验班（基础学科类）专业的录取最低分数线为 624 分。", "录取分数 > 青海")]
     assert "624" in check.check(question, "", answered).answer
+
+
+def test_a_sentence_with_half_the_question_and_all_its_names_is_quoted(check: GroundingCheck) -> None:
+    """The 0.5B model's draft said nothing; the sentence that answers holds half the question's weighted words (it
+    says 规定 and 设立 where the question says 条款 and 建立), under a quote's usual share, but it names the question's
+    law and country itself: it is quoted. The same sentence that leaves the country to its heading is not."""
+    question = "根据《1978年苏格兰法令》的条款，民选议会将在何处建立？"
+    other = Passage("议会大楼于2004年启用，位于荷里路德。", "苏格兰议会 > 大楼")
+    named = [Passage("根据《1978年苏格兰法令》的规定，如果多数选民投票支持，爱丁堡将设立一个民选议会。1979年的公投失败了。",
+                     "苏格兰议会 > 历史"), other]
+    unnamed = [Passage("根据《1978年法令》的规定，如果多数选民投票支持，爱丁堡将设立一个民选议会。1979年的公投失败了。",
+                       "苏格兰议会 > 历史"), other]
+    assert check.min_named_quote_relevance is not None
+    for passages in (named, unnamed):
+        share = max(score for _, score, _ in sentence_scores(question, passages).values())
+        assert check.min_named_quote_relevance <= share < check.min_quote_relevance  # the band the rule is about
+    quoted = check.check(question, "[1]", named)
+    assert quoted.status == "extractive" and "爱丁堡" in quoted.answer
+    assert check.check(question, "[1]", unnamed).status == "refused"
+    # the band alone would quote the sentence that leaves the name to its heading
+    assert GroundingCheck(min_quote_relevance=0.5).check(question, "[1]", unnamed).status == "extractive"
