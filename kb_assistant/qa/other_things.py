@@ -1,6 +1,6 @@
 """Evidence that is about another thing than the question asks about, though every word of the claim is in it and
 it is about the question's topic: another label or table column, another number of a numbered name or a sibling
-article, a deputy for the head, a name under another label, a number from beside the one asked for, said of
+article, a deputy for the head, a name under another label, a number from beside the one asked for or from another person's clause, said of
 another subject, or a rate per something the question does not count by. The grounding check
 (:mod:`kb_assistant.qa.grounding`) asks :func:`said_of_another_thing` of each claim whose evidence it found.
 """
@@ -18,6 +18,7 @@ from kb_assistant.qa.number_clauses import (
 )
 from kb_assistant.qa.numbered_names import other_numbered
 from kb_assistant.qa.other_names import other_name_label
+from kb_assistant.qa.person_clauses import number_of_another_person
 from kb_assistant.qa.sibling_titles import sibling_title
 from kb_assistant.qa.table_cells import other_label
 from kb_assistant.qa.terms import Term
@@ -30,6 +31,9 @@ OTHER_SUBJECT = "its number is said of something else in its source"
 OTHER_ROLE = "its source names another role or name than the one asked about"
 """"……的院长是钱宗鑫" from "财政金融学院副院长、教授钱宗鑫" (:func:`kb_assistant.qa.deputy_roles.other_role`); "……的前称叫霎东街
 电车厂" from "又名霎东街电车厂（前称罗素街电车厂）" (:func:`kb_assistant.qa.other_names.other_name_label`)."""
+OTHER_PERSON = "its number stands in another person's clause of its source"
+""""约什·诺曼拦截了 88 次擒抱" from "……，科尔曼……贡献了 88 次擒抱，而诺曼……完成了四次拦截"
+(:func:`kb_assistant.qa.person_clauses.number_of_another_person`)."""
 OTHER_RATE = "its number is a rate per something the question does not count by"
 """"每公顷每年积累 0.62 吨碳" for "亚马逊每年吸收多少吨碳？" (:func:`kb_assistant.qa.number_clauses.rate_of_another`)."""
 OTHER_LABEL = "its source says it of another label"
@@ -67,6 +71,9 @@ def said_of_another_thing(
         return f"{OTHER_ROLE} ({role})", None
     if not numbers:
         return None
+    person = number_of_another_person(question, numbers, span.text)
+    if person is not None:
+        return f"{OTHER_PERSON} ({person})", None
     counts = asks_for_number(question)
     if counts:
         other = (counted_elsewhere(question, numbers, span, sentences)

@@ -298,6 +298,19 @@ def claimed_terms(text: str) -> list[Term]:
     return terms
 
 
+def person_names(text: str) -> list[str]:
+    """The words of ``text`` that jieba tags as people's names (two characters or more, in the text's own
+    characters; not the idioms its dictionary tags as names, see ``_phrase_tagged_as_name``): 科尔曼 and 诺曼 of
+    "科尔曼带领球队……，而诺曼……"; 约什 and 诺曼 of "约什·诺曼"."""
+    runs = HAN_RUNS.findall(unicodedata.normalize("NFKC", text))
+    if not runs:
+        return []
+    with jieba_lock:
+        words = [tagged for run in runs for tagged in _tagged_words(run)]
+    return [word for word, plain, flag in words
+            if flag.startswith("nr") and len(word) >= 2 and not _phrase_tagged_as_name(plain, flag)]
+
+
 @dataclass(frozen=True)
 class TermIndex:
     """A text prepared for term look-ups: its normalised form, numbers and English stems."""
