@@ -68,7 +68,7 @@ from kb_assistant.qa.evidence import (
 from kb_assistant.qa.number_clauses import other_number
 from kb_assistant.qa.other_things import OTHER_CLAUSE, said_of_another_thing
 from kb_assistant.qa.prompts import language_of, not_found
-from kb_assistant.qa.quotes import best_quotable, quote_answers_better
+from kb_assistant.qa.quotes import Scores, best_quotable, quote_answers_better
 from kb_assistant.qa.table_cells import OTHER_COLUMN, OTHER_ROW, table_header, table_mismatch
 from kb_assistant.qa.terms import (
     KBRarity,
@@ -111,7 +111,8 @@ class GroundingCheck:
     is in the KB (:class:`kb_assistant.qa.terms.KBRarity`) on top of its general IDF, where relevance is measured.
     A quote needs ``min_quote_relevance`` of the question's weighted terms, or ``min_named_quote_relevance`` when
     the sentence itself names every name and number the question does (:func:`kb_assistant.qa.quotes.names_all_asked`;
-    None: no such band).
+    None: no such band). ``quote_names_asked``: a quote's passage (headings and text) must name the question's names
+    and numbers, as a kept sentence's must ("1918年，米價急漲……" is no answer to "中原大戰在哪一年爆發?").
     """
 
     def __init__(
@@ -130,11 +131,13 @@ class GroundingCheck:
         min_quote_gain: float | None = 0.1,
         min_quote_similarity_gain: float = 0.02,
         two_passage_support: bool = True,
+        quote_names_asked: bool = True,
         rarity: KBRarity | None = None,
     ) -> None:
         self.embeddings = embeddings
         self.rarity = rarity
         self.two_passage_support = two_passage_support
+        self.quote_names_asked = quote_names_asked
         self.min_coverage = min_coverage
         self.min_similarity = min_similarity
         self.min_relevance = min_relevance
@@ -178,7 +181,9 @@ class GroundingCheck:
         # sentences are scored for a quote, or for the rule that may replace a kept answer by one
         replaceable = self.min_quote_gain is not None and self.embeddings is not None
         scores = sentence_scores(question, passages, sentences, everywhere) if not kept or replaceable else {}
-        quote = best_quotable(scores, question, asked, self.min_quote_relevance, self.min_named_quote_relevance)
+        # a quote comes from a passage that names the question's names; kept sentences are looked up in all scores
+        quote = best_quotable(self._naming(scores, asked, everywhere), question, asked, self.min_quote_relevance,
+                              self.min_named_quote_relevance)
         rows = [c.evidence for c in claims if c.reason.startswith((OTHER_COLUMN, OTHER_ROW)) and c.evidence]
         if quote is None and rows and not kept:
             quote = (rows[0], 0.0)  # the row the draft read its number from, under its header: both cells shown
@@ -370,5 +375,16 @@ class GroundingCheck:
         """The sentence of the passages that best answers the question, with its relevance; None when none
         reaches ``min_quote_relevance`` or every candidate only repeats the question. ``sentences`` and
         ``indexes`` (of each passage's headings and text) are computed when not given."""
-        return best_quotable(sentence_scores(question, passages, sentences, indexes), question, self._asked(question),
-                             self.min_quote_relevance, self.min_named_quote_relevance)
+        indexes = indexes if indexes is not None else [TermIndex.of(f"{p.context}\n{p.text}") for p in passages]
+        asked = self._asked(question)
+        scores = self._naming(sentence_scores(question, passages, sentences, indexes), asked, indexes)
+        return best_quotable(scores, question, asked, self.min_quote_relevance, self.min_named_quote_relevance)
+
+    def _naming(self, scores: Scores, asked: list[Term], indexes: list[TermIndex]) -> Scores:
+        """The sentences of ``scores`` whose passage (``indexes``: headings and text) names each of the question's
+        strict terms, with ``quote_names_asked``; all of them without."""
+        if not self.quote_names_asked:
+            return scores
+        strict = [t for t in asked if t.strict]
+        return {key: value for key, value in scores.items()
+                if all(indexes[value[0].number - 1].has_near(t) for t in strict)}
