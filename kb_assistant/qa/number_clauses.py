@@ -135,6 +135,8 @@ _COPULA = re.compile(
 """Where "S 是 N" / "S is N" puts its subject before its value: not 因为 / 成为 / 设置为 (verbs), nor the cleft "是在…的"."""
 _HEDGE = re.compile(r"约|大约|大概|约值|约合|约计|约达|约有|将近|接近|高达|多达|达|共计|合计|总计|about|around|approximately|nearly|almost")
 """Words that hedge the value, not name the subject: "华硕总品牌价值约值约为13亿美元" gives the number to 品牌价值."""
+_ASIDE = re.compile(r"[(（][^()（）]*[)）]")
+"""A bracketed aside: a person's years, an abbreviation, a translation."""
 _MEASURE_AFTER = re.compile(r"\s*" + _MEASURE_ZH + r"?\s*")
 
 
@@ -148,7 +150,9 @@ def said_of_another(claim: str, sentence: str) -> str | None:
         return None
     subject = [t for t in claimed_terms(claim[: copula.start()]) if t.kind != "number"
                and not _HEDGE.fullmatch(normalise(t.text))]
-    said = [m.group(1).replace(",", "") for m in _NUMBER_RE.finditer(claim[copula.end() :])]
+    # an aside in brackets is not the value stated: "作者是阿布·卡西姆·扎赫拉维 (936-1013)" states a name, with his years
+    value = _ASIDE.sub(" ", claim[copula.end() :])
+    said = [m.group(1).replace(",", "") for m in _NUMBER_RE.finditer(value)]
     if not subject or not said:
         return None
     head, text = subject[-1], normalise(sentence)
