@@ -79,9 +79,10 @@ _DATES = re.compile(
 _ASKS_DATE = re.compile(r"几[年月日号]|哪一?[年月天]|[西公]元")
 """A number question that asks for a date after all: "西元幾年", "幾月幾日"."""
 _CHINESE_QUANTITY = re.compile(
-    r"[零一二三四五六七八九十百千万亿两〇]+[个年月日天周岁名人条种件座所家项倍层届次位分秒元米吨]|[零一二三四五六七八九十百千万亿两〇]{2,}"
+    r"[零一二三四五六七八九十百千万亿两〇]+[个年月日天周岁名人条种件座所家项倍层届次位分秒元米吨成]|[零一二三四五六七八九十百千万亿两〇]{2,}"
 )
-"""A number in Chinese characters ("五年", "三百"): jieba tags "五年" as a time word, not a numeral."""
+"""A number in Chinese characters ("五年", "三百", "五成": half, in tenths): jieba tags "五年" as a time word, not a
+numeral."""
 _NUMBER_WORD = re.compile(
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?"
     r"|thousands?|millions?|billions?|dozens?|half)\b",
