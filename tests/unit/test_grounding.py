@@ -1369,3 +1369,39 @@ def test_a_sentence_with_half_the_question_and_all_its_names_is_quoted(check: Gr
     assert check.check(question, "[1]", unnamed).status == "refused"
     # the band alone would quote the sentence that leaves the name to its heading
     assert GroundingCheck(min_quote_relevance=0.5).check(question, "[1]", unnamed).status == "extractive"
+
+
+def test_a_persons_years_in_brackets_are_not_the_value_the_answer_states(check: GroundingCheck) -> None:
+    """"《医学宝鉴》的作者是谁?" was answered "……的作者是阿布·卡西姆·扎赫拉维 (936-1013)" and refused: his years were taken
+    for the value the sentence states, and the source gives them to him, not to 作者."""
+    from kb_assistant.qa.number_clauses import said_of_another
+
+    source = "外科医生扎赫拉维（936-1013）写成了三十卷的《医学宝鉴》。"
+    assert said_of_another("《医学宝鉴》的作者是扎赫拉维 (936-1013)", source) is None
+    assert said_of_another("《医学宝鉴》的卷数是936", source) is not None  # a bare number still is the value
+    verdict = check.check("《医学宝鉴》的作者是谁?", "《医学宝鉴》的作者是扎赫拉维 (936-1013)[1]。",
+                          [Passage(source, "扎赫拉维 > 著作")])
+    assert verdict.status == "answered" and "扎赫拉维" in verdict.answer
+
+
+def test_a_share_in_tenths_is_a_number() -> None:
+    """"五成以上" (more than half) answers "多大程度上要归咎于二氧化碳？"; it had been refused as naming no number."""
+    from kb_assistant.qa.answer_kinds import unnamed_answer
+    from kb_assistant.qa.terms import asked_terms
+
+    question = "温室效应多大程度上要归咎于二氧化碳？"
+    assert unnamed_answer(question, ["温室效应增强的原因五成以上要归咎于二氧化碳。"], asked_terms(question)) is None
+    assert unnamed_answer(question, ["温室效应增强要归咎于二氧化碳。"], asked_terms(question)) == "number"
+
+
+def test_a_quote_comes_from_a_passage_that_names_what_the_question_names(check: GroundingCheck) -> None:
+    """"中原大戰在哪一年爆發?" (a drcd_dev question whose passage was left out) was answered with a quote of the 1918 rice
+    riots: 大戰 and 爆發 are there, 中原 nowhere in that passage. A sentence holding as much of a passage that names
+    中原 is quoted."""
+    riots = [Passage("第一次世界大戰使日本富強。1918年，米價急漲，日本農村爆發米騷動事件，並演變成武裝衝突。", "日本 > 大正時期"),
+             Passage("北洋政府時期，各地軍閥混戰不斷。", "中華民國 > 北洋")]
+    assert check.check("中原大戰在哪一年爆發?", "", riots).status == "refused"
+    assert GroundingCheck(quote_names_asked=False).check("中原大戰在哪一年爆發?", "", riots).status == "extractive"
+    war = Passage("蔣介石與閻錫山、馮玉祥之間的中原大戰於1930年爆發，歷時半年。", "中華民國 > 中原大戰")
+    quoted = check.check("中原大戰在哪一年爆發?", "", [*riots, war])
+    assert quoted.status == "extractive" and "1930" in quoted.answer
