@@ -17,6 +17,7 @@ import re
 import string
 import tempfile
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -276,8 +277,10 @@ def ranked_ids(retriever: BaseRetriever, names: dict[str, str], query: str) -> l
 
 
 def _normalise_answer(text: str) -> str:
-    text = text.lower().strip()
-    text = "".join(ch for ch in text if ch not in string.punctuation and ch not in "，。！？；：、“”‘’（）《》")
+    """Lower case, no citation marks, no punctuation of any script (an en dash in "23–16" is the hyphen of "23-16",
+    "「」" are "“”"), single spaces; as SQuAD's and CMRC's scripts normalise, over all of Unicode's punctuation."""
+    text = re.sub(r"\[\d+\]", " ", unicodedata.normalize("NFKC", text)).lower().strip()  # citation marks: no digits
+    text = "".join(ch for ch in text if ch not in string.punctuation and not unicodedata.category(ch).startswith("P"))
     return " ".join(text.split())
 
 
@@ -290,11 +293,13 @@ def answer_scores(prediction: str, answers: list[str]) -> dict[str, float]:
         if not gold:
             continue
         cjk = is_chinese(gold)
-        p_tokens = list(pred.replace(" ", "")) if cjk else pred.split()
-        g_tokens = list(gold.replace(" ", "")) if cjk else gold.split()
+        # spaces in Chinese text are layout ("1885 年" is "1885年"): compared without them
+        predicted, gold = (pred.replace(" ", ""), gold.replace(" ", "")) if cjk else (pred, gold)
+        p_tokens = list(predicted) if cjk else predicted.split()
+        g_tokens = list(gold) if cjk else gold.split()
         common = sum(min(p_tokens.count(t), g_tokens.count(t)) for t in set(g_tokens))
         f1 = 0.0 if common == 0 else 2 * common / (len(p_tokens) + len(g_tokens))
-        best["exact_match"] = max(best["exact_match"], float(pred == gold))
+        best["exact_match"] = max(best["exact_match"], float(predicted == gold))
         best["f1"] = max(best["f1"], f1)
-        best["contains"] = max(best["contains"], float(gold in pred))
+        best["contains"] = max(best["contains"], float(gold in predicted))
     return best
