@@ -68,7 +68,7 @@ from kb_assistant.qa.evidence import (
 from kb_assistant.qa.number_clauses import other_number
 from kb_assistant.qa.other_things import OTHER_CLAUSE, said_of_another_thing
 from kb_assistant.qa.prompts import language_of, not_found
-from kb_assistant.qa.quotes import Scores, best_quotable, quote_answers_better
+from kb_assistant.qa.quotes import Scores, best_quotable, names_all_asked, quote_answers_better
 from kb_assistant.qa.table_cells import OTHER_COLUMN, OTHER_ROW, table_header, table_mismatch
 from kb_assistant.qa.terms import (
     KBRarity,
@@ -296,7 +296,8 @@ class GroundingCheck:
             claim.window += "\n" + window
             claim.relevance = coverage(asked, TermIndex.of(claim.window))
         passage = about.passages[best - 1]
-        if not self._about_the_question(claim, about, passage) and not self._about_a_part(claim, about, passage):
+        if (not self._about_the_question(claim, about, passage, span.text)
+                and not self._about_a_part(claim, about, passage, span.text)):
             claim.reason = f"its source is not about the question (relevance {claim.relevance:.2f})"
             return
         other = said_of_another_thing(about.question, asked, claim.text, numbers, span, passages[best - 1],
@@ -313,7 +314,7 @@ class GroundingCheck:
             corrections.append(f"cited {marks} instead of {', '.join(f'[{n}]' for n in wrong)}" if wrong else f"added {marks}")
         claim.cited = sorted(support_numbers) if together else [best]
 
-    def _about_the_question(self, claim: Claim, about: AboutTheQuestion, passage: TermIndex) -> bool:
+    def _about_the_question(self, claim: Claim, about: AboutTheQuestion, passage: TermIndex, sentence: str) -> bool:
         """The evidence is about the question: enough of its informative words are there (``min_relevance``)
         and, with an embedding model, it is close to the question in meaning (``min_semantic_relevance``)
         unless most of them are (``lexical_relevance_enough``, ``lexical_relevance_enough_en`` for English
@@ -334,9 +335,12 @@ class GroundingCheck:
         # English words all weigh the same (Chinese ones by IDF), and e5 scores English pairs lower
         lexical = self.lexical_relevance_enough_en if language_of(about.question) == "en" else self.lexical_relevance_enough
         enough = named and claim.relevance >= lexical
+        # as for a quote: the evidence sentence names all the question names, and holds half its weighted terms
+        band = self.min_named_quote_relevance
+        enough = enough or (band is not None and claim.relevance >= band and names_all_asked(sentence, about.asked))
         return enough or about.similarity(claim.window) >= about.threshold
 
-    def _about_a_part(self, claim: Claim, about: AboutTheQuestion, passage: TermIndex) -> bool:
+    def _about_a_part(self, claim: Claim, about: AboutTheQuestion, passage: TermIndex, sentence: str) -> bool:
         """The evidence is about one part of a question about several things (``_about_the_question`` with that
         part's terms); ``claim.relevance`` becomes the best part's."""
         window = TermIndex.of(claim.window)
@@ -345,7 +349,7 @@ class GroundingCheck:
             if part.own and not any(window.has(t) for t in part.own):
                 continue  # "2021年内地经济增长8.1%" is not about "2021年香港的GDP增长率", however much else it shares
             claim.relevance = coverage(part.asked, window)
-            if self._about_the_question(claim, part, passage):
+            if self._about_the_question(claim, part, passage, sentence):
                 return True
         claim.relevance = whole
         return False
