@@ -1405,3 +1405,15 @@ def test_a_quote_comes_from_a_passage_that_names_what_the_question_names(check: 
     war = Passage("蔣介石與閻錫山、馮玉祥之間的中原大戰於1930年爆發，歷時半年。", "中華民國 > 中原大戰")
     quoted = check.check("中原大戰在哪一年爆發?", "", [*riots, war])
     assert quoted.status == "extractive" and "1930" in quoted.answer
+
+
+def test_a_conjunction_glued_to_a_name_is_not_part_of_it(check: GroundingCheck) -> None:
+    """jieba's HMM cut "莱恩和威尔" as 莱恩 / 和威尔: the question then named "和威尔", which no passage holds, and the right
+    answer was refused as about something the KB never mentions."""
+    from kb_assistant.qa.terms import asked_terms
+
+    question = "特斯拉、莱恩和威尔之间的合作是何时建立的？"
+    assert {"莱恩", "威尔"} <= {t.text for t in asked_terms(question) if t.strict}
+    source = [Passage("1886 年，特斯拉与两位商人罗伯特·莱恩和本杰明·威尔合作，创办了一家电力照明公司。", "特斯拉 > 早年"),
+              Passage("特斯拉出生于斯米连。", "特斯拉 > 出生")]
+    assert check.check(question, "1886 年，特斯拉与罗伯特·莱恩和本杰明·威尔合作[1]。", source).status == "answered"
