@@ -1417,3 +1417,17 @@ def test_a_conjunction_glued_to_a_name_is_not_part_of_it(check: GroundingCheck) 
     source = [Passage("1886 年，特斯拉与两位商人罗伯特·莱恩和本杰明·威尔合作，创办了一家电力照明公司。", "特斯拉 > 早年"),
               Passage("特斯拉出生于斯米连。", "特斯拉 > 出生")]
     assert check.check(question, "1886 年，特斯拉与罗伯特·莱恩和本杰明·威尔合作[1]。", source).status == "answered"
+
+
+def test_evidence_that_names_the_question_and_holds_half_its_words_is_about_it(embeddings: object) -> None:
+    """"亨利·德勞內去世於1955年" was refused as not about "亨利·德勞內在哪一年時去世?": its source says 逝世, so it held 0.52 of
+    the question's weighted terms, and e5 scored the long passage under the bar. The sentence names the person the
+    question names: at half the question it is about it, as a quote would be."""
+    source = [Passage("歐洲國家盃由法國足協秘書長亨利·德勞內於1927年首次構思，但直至歐洲足總在1955年成立才提出舉辦首屆比賽，"
+                      "同年亨利·德勞內逝世，獎盃以他的名字命名。歐洲足總初時的成員包括英國各協會、義大利和西德。", "歐洲足球錦標賽 > 歷史"),
+              Passage("首屆歐洲國家盃於1960年在法國舉行，蘇聯奪得冠軍。", "歐洲足球錦標賽 > 首屆")]
+    question, draft = "亨利·德勞內在哪一年時去世?", "亨利·德勞內去世於1955年[1]。"
+    kept = GroundingCheck(embeddings).check(question, draft, source)
+    assert kept.status == "answered" and "1955" in kept.answer
+    assert 0.5 <= kept.claims[0].relevance < 0.6  # the band, not the usual share
+    assert GroundingCheck(embeddings, min_named_quote_relevance=None).check(question, draft, source).status == "refused"
