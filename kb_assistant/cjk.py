@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 """Han ideographs (extension A, the unified block, compatibility ideographs): what Chinese words are made of."""
@@ -50,11 +51,16 @@ def script_of(text: str) -> str | None:
 
 
 def in_script(text: str, script: str) -> str:
-    """``text`` in traditional ("hant") or simplified ("hans") Chinese characters, by zhconv's conversion, phrase by
-    phrase (后来 -> 後來, 頭髮 -> 头发)."""
-    from zhconv import convert
+    """``text`` in traditional ("hant", Taiwan's characters) or simplified ("hans") Chinese characters, by OpenCC's
+    conversion, phrase by phrase (后来 -> 後來, 頭髮 -> 头发, and 公里 stays 公里 where zhconv's tables wrote 公裏)."""
+    return _converter("s2tw" if script == "hant" else "t2s").convert(text) if HAN.search(text) else text
 
-    return convert(text, f"zh-{script}") if HAN.search(text) else text
+
+@functools.cache
+def _converter(config: str) -> Any:
+    import opencc
+
+    return opencc.OpenCC(config)
 
 
 @functools.cache

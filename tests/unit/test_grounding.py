@@ -1431,3 +1431,14 @@ def test_evidence_that_names_the_question_and_holds_half_its_words_is_about_it(e
     assert kept.status == "answered" and "1955" in kept.answer
     assert 0.5 <= kept.claims[0].relevance < 0.6  # the band, not the usual share
     assert GroundingCheck(embeddings, min_named_quote_relevance=None).check(question, draft, source).status == "refused"
+
+
+def test_an_answer_in_the_questions_characters_keeps_its_words() -> None:
+    """A traditional-Chinese question gets the model's simplified sentence in traditional characters, phrase by
+    phrase: "公里" is "公里" there too (zhconv's tables wrote "公裏", "inside", in a drcd_dev answer about 木衛四)."""
+    from kb_assistant.qa.prompts import in_script_of
+
+    asked = "木衛四的軌道距離木星大約多遠?"
+    assert in_script_of(asked, "其轨道距离木星约188万公里，后来测得的头发") == "其軌道距離木星約188萬公里，後來測得的頭髮"
+    assert in_script_of("木卫四离木星多远？", "其軌道距離木星約188萬公里") == "其轨道距离木星约188万公里"
+    assert in_script_of("How far is Callisto?", "约188万公里") == "约188万公里"  # the question does not tell
