@@ -116,6 +116,14 @@ def asks_for_number(question: str) -> bool:
     return bool(_ASKS_NUMBER.search(question) or _ASKS_YEAR.search(question))
 
 
+def asks_for_a_kind(question: str) -> bool:
+    """Whether ``question`` asks for a kind of answer the check can see named (:func:`unnamed_answer`): a year, a
+    version, a length of time, a time, a name, a number; not what something is for, how or why."""
+    question = simplified(question)
+    return any(pattern.search(question) for pattern in
+               (_ASKS_YEAR, _ASKS_VERSION, _ASKS_DURATION, _ASKS_WHEN, _ASKS_WHO, _ASKS_NUMBER))
+
+
 def asks_for_year(question: str) -> bool:
     """Whether ``question`` asks which year."""
     return bool(_ASKS_YEAR.search(simplified(question)))

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from kb_assistant.qa.answer_kinds import (
+    asks_for_a_kind,
     only_an_article,
     unnamed_answer,
 )
@@ -335,9 +336,12 @@ class GroundingCheck:
         # English words all weigh the same (Chinese ones by IDF), and e5 scores English pairs lower
         lexical = self.lexical_relevance_enough_en if language_of(about.question) == "en" else self.lexical_relevance_enough
         enough = named and claim.relevance >= lexical
-        # as for a quote: the evidence sentence names all the question names, and holds half its weighted terms
+        # as for a quote: the evidence sentence names all the question names and holds half its weighted terms, and
+        # the question asks for a kind of thing (a year, a name…) that the check then sees named; "元朗千色汇主要有什么
+        # 用途？" asks none, and a bus route past it names the place
         band = self.min_named_quote_relevance
-        enough = enough or (band is not None and claim.relevance >= band and names_all_asked(sentence, about.asked))
+        enough = enough or (band is not None and claim.relevance >= band and asks_for_a_kind(about.question)
+                            and names_all_asked(sentence, about.asked))
         return enough or about.similarity(claim.window) >= about.threshold
 
     def _about_a_part(self, claim: Claim, about: AboutTheQuestion, passage: TermIndex, sentence: str) -> bool:

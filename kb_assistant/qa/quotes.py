@@ -25,10 +25,12 @@ def best_quotable(scores: Scores, question: str, asked: list[Term], min_relevanc
     """The best quotable sentence that names what the question asks for (a year, a number, a name: a quote of
     "用户提出问题" for "RAG 是哪一年提出的？" is no answer; nor is a rate per hectare for a total, nor a count of
     countries for "多少对"), if one reaches ``min_relevance``, or ``named_relevance`` when the sentence itself
-    names every name and number of the question (see :func:`names_all_asked`)."""
+    names every name and number of the question (see :func:`names_all_asked`) and, for a question that asks why,
+    gives a reason ("该站分别位于北土城东路南北两侧……" names the station, not why it is called so)."""
     candidates = [(span, score) for span, score, quotable in scores.values()
                   if quotable and (score >= min_relevance or (named_relevance is not None and score >= named_relevance
-                                                              and names_all_asked(span.text, asked)))]
+                                                              and names_all_asked(span.text, asked)
+                                                              and not quote_gives_no_reason(question, span.text)))]
     while candidates:
         best: tuple[Span, float] | None = None
         # in passage and sentence order: the first of equals wins, unless a later one answers its own question
