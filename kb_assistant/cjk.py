@@ -50,10 +50,21 @@ def script_of(text: str) -> str | None:
     return "hant" if traditional > simplified else "hans" if simplified > traditional else None
 
 
-def in_script(text: str, script: str) -> str:
+def in_script(text: str, script: str, sources: str = "") -> str:
     """``text`` in traditional ("hant", Taiwan's characters) or simplified ("hans") Chinese characters, by OpenCC's
-    conversion, phrase by phrase (后来 -> 後來, 頭髮 -> 头发, and 公里 stays 公里 where zhconv's tables wrote 公裏)."""
-    return _converter("s2tw" if script == "hant" else "t2s").convert(text) if HAN.search(text) else text
+    conversion, phrase by phrase (后来 -> 後來, 頭髮 -> 头发, and 公里 stays 公里 where zhconv's tables wrote 公裏). A
+    character both scripts write is kept where ``sources`` (when they are in the wanted script) write it so beside
+    the same neighbour: "分布" stays as a Taiwanese source writes it, where OpenCC's table writes 分佈."""
+    if not HAN.search(text):
+        return text
+    converted = _converter("s2tw" if script == "hant" else "t2s").convert(text)
+    if not sources or len(converted) != len(text) or script_of(sources) not in (script, None):
+        return converted  # a source in the other script says nothing of how this one writes a word
+    kept = list(converted)
+    for i, (before, after) in enumerate(zip(text, converted, strict=True)):
+        if before != after and (text[max(i - 1, 0) : i + 1] in sources or text[i : i + 2] in sources):
+            kept[i] = before
+    return "".join(kept)
 
 
 @functools.cache

@@ -188,7 +188,8 @@ def in_question_script(claims: list[Claim], question: str) -> list[Claim]:
             shown.append(claim)
             continue
         text = claim.evidence.text if claim.evidence is not None and glued(claim.text) else claim.text
-        shown.append(dataclasses.replace(claim, text=in_script_of(question, text)))
+        sources = "\n".join(span.text for span in (claim.evidence, claim.joint_evidence) if span is not None)
+        shown.append(dataclasses.replace(claim, text=in_script_of(question, text, sources)))
     return shown
 
 

@@ -73,14 +73,15 @@ def not_found(question: str, passages: Sequence[str] = ()) -> str:
     return in_script_of(question, NOT_FOUND[language])
 
 
-def in_script_of(question: str, text: str) -> str:
+def in_script_of(question: str, text: str, sources: str = "") -> str:
     """``text`` (ours, or the model's checked sentences) in the Chinese characters ``question`` is written in,
     traditional or simplified: the prompts are simplified Chinese, and the 0.5B model answers in simplified or mixed
     characters whatever the question and its sources ("美国的白宮……设计"); a reader in Taipei reads 美國的白宮……設計, one in
     Beijing who asked about a traditional-Chinese source reads 美国的白宫……设计. A question whose characters do not
-    tell (no Chinese, or only characters both scripts share) leaves ``text`` as it is."""
+    tell (no Chinese, or only characters both scripts share) leaves ``text`` as it is. Words ``sources`` (the text the
+    answer rests on) write in characters of both scripts stay as they write them (:func:`kb_assistant.cjk.in_script`)."""
     script = script_of(question)
-    return in_script(text, script) if script else text
+    return in_script(text, script, sources) if script else text
 
 
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")

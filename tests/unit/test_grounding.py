@@ -1442,3 +1442,29 @@ def test_an_answer_in_the_questions_characters_keeps_its_words() -> None:
     assert in_script_of(asked, "其轨道距离木星约188万公里，后来测得的头发") == "其軌道距離木星約188萬公里，後來測得的頭髮"
     assert in_script_of("木卫四离木星多远？", "其軌道距離木星約188萬公里") == "其轨道距离木星约188万公里"
     assert in_script_of("How far is Callisto?", "约188万公里") == "约188万公里"  # the question does not tell
+    # a word both scripts write is kept as the source writes it: Taiwan writes 分布, OpenCC's table 分佈
+    typhoon = "颱風為甚麼容易引發洪水?"
+    assert in_script_of(typhoon, "由于降雨时间分布不均") == "由於降雨時間分佈不均"
+    assert in_script_of(typhoon, "由于降雨时间分布不均", "由於降雨空間和時間分布十分不均") == "由於降雨時間分布不均"
+    source = [Passage("颱風為臺灣提供了豐沛的水分，但由於降雨空間和時間分布十分不均，容易引發洪水與土石流等災害。", "臺灣 > 氣候")]
+    assert "分布" in GroundingCheck().check(typhoon, "由于降雨时间分布十分不均，容易引发洪水[1]。", source).answer
+
+
+def test_the_half_share_band_needs_a_reason_for_why_and_a_kind_for_a_claim() -> None:
+    """At half the question's words, a sentence that names the question's names is its answer only where it can be
+    seen to answer: a quote for "why" must give a reason ("该站分别位于北土城东路南北两侧……" says where the station is,
+    not why it is called so; a cmrc2018_dev question whose passage was left out), and a kept sentence counts in the
+    band only for a question that asks for a kind of thing the check sees named (a year, a name, a number)."""
+    from kb_assistant.qa.answer_kinds import asks_for_a_kind
+    from kb_assistant.qa.quotes import names_all_asked
+
+    check = GroundingCheck()
+    question = "为什么该站称作北土城站？"
+    passages = [Passage("北土城站是北京地铁的一座车站。该站分别位于北土城东路南北两侧，设有4个出入口。", "北土城站 > 出入口"),
+                Passage("奥林匹克公园站于2008年启用。", "奥林匹克公园站")]
+    (span, share, _), = [v for v in sentence_scores(question, passages).values() if "南北两侧" in v[0].text]
+    assert 0.5 <= share < 0.6 and names_all_asked(span.text, check._asked(question))
+    assert check.check(question, "", passages).status == "refused"
+    assert asks_for_a_kind("亨利·德勞內在哪一年時去世?") and asks_for_a_kind("谁设计了该教堂？")
+    assert asks_for_a_kind("特斯拉、莱恩和威尔之间的合作是何时建立的？")
+    assert not asks_for_a_kind("元朗千色汇主要有什么用途？") and not asks_for_a_kind("为什么该站称作北土城站？")
