@@ -27,14 +27,14 @@ def _opening_name(clause: str, named: set[str]) -> str | None:
     plain = simplified(clause)
     link = _LINK.match(plain)
     start = link.end() if link else 0
-    return next((name for name in named if plain.startswith(name, start)), None)
+    return max((name for name in named if plain.startswith(name, start)), key=len, default=None)
 
 
 def number_of_another_person(question: str, numbers: list[Term], sentence: str) -> str | None:
-    """The person whose clause of ``sentence`` holds the claim's ``numbers``, when another clause of ``sentence`` opens
-    with a person the question asks about, and each clause that holds one opens with a person ``question`` does not
-    name and does not name that one (the clauses' subjects; jieba tags some plain words as names, "本赛季"); None otherwise (a clause
-    without a name, "他完成了 4 次拦截", is not judged)."""
+    """The person whose clause of ``sentence`` holds the claim's ``numbers``, when another clause of ``sentence``
+    opens with a person the question asks about, and each clause that holds one opens with a person ``question``
+    does not name and does not name that one (the clauses' subjects; jieba tags some plain words as names,
+    "本赛季"); None otherwise (a clause without a name, "他完成了 4 次拦截", is not judged)."""
     asked = {simplified(name) for name in person_names(question)}
     wanted = {t.text for t in numbers}
     if not asked or not wanted:
