@@ -1457,13 +1457,14 @@ def test_the_half_share_band_needs_a_reason_for_why_and_a_kind_for_a_claim() -> 
     band only for a question that asks for a kind of thing the check sees named (a year, a name, a number)."""
     from kb_assistant.qa.answer_kinds import asks_for_a_kind
     from kb_assistant.qa.quotes import names_all_asked
+    from kb_assistant.qa.terms import asked_terms
 
     check = GroundingCheck()
     question = "为什么该站称作北土城站？"
     passages = [Passage("北土城站是北京地铁的一座车站。该站分别位于北土城东路南北两侧，设有4个出入口。", "北土城站 > 出入口"),
                 Passage("奥林匹克公园站于2008年启用。", "奥林匹克公园站")]
     (span, share, _), = [v for v in sentence_scores(question, passages).values() if "南北两侧" in v[0].text]
-    assert 0.5 <= share < 0.6 and names_all_asked(span.text, check._asked(question))
+    assert 0.5 <= share < 0.6 and names_all_asked(span.text, asked_terms(question))
     assert check.check(question, "", passages).status == "refused"
     assert asks_for_a_kind("亨利·德勞內在哪一年時去世?") and asks_for_a_kind("谁设计了该教堂？")
     assert asks_for_a_kind("特斯拉、莱恩和威尔之间的合作是何时建立的？")
