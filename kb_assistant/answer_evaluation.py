@@ -62,15 +62,18 @@ def evaluate_answers(
     embeddings: Any,
     negatives: Path | None,
     limit: int,
+    offset: int = 0,
+    held_out_seed: int = 0,
 ) -> dict[str, Any]:
-    """Hold out 20% of ``corpus_dir``'s documents (prune them from the KB), then ask and score; returns the
-    metrics per kind and one record per question."""
+    """Hold out 20% of ``corpus_dir``'s documents (prune them from the KB; ``held_out_seed`` picks which), then ask
+    and score; returns the metrics per kind and one record per question. The easy negatives are the ``negatives``
+    dataset's seeded sample of ``limit`` after its first ``offset``, as the answerable questions are."""
     from kb_assistant.ingestion import ingest
     from kb_assistant.llms.served import make_chat_model
     from kb_assistant.qa import qa_chain_for
     from kb_assistant.retrieval import make_retriever
 
-    held = held_out_documents(full)
+    held = held_out_documents(full, seed=held_out_seed)
     parked = corpus_dir.parent / "held-out"
     parked.mkdir(exist_ok=True)
     for doc_id in held:
@@ -84,7 +87,7 @@ def evaluate_answers(
     rng = random.Random(1)
     hard_pool = [q for q in full.queries if gold[q["id"]] and gold[q["id"]] <= held]
     hard = rng.sample(hard_pool, min(limit, len(hard_pool)))
-    easy = load_dataset(negatives, limit).queries if negatives else []
+    easy = load_dataset(negatives, limit, offset=offset).queries if negatives else []
 
     llm = make_chat_model(settings, max_new_tokens=min(settings.max_new_tokens, 128))
     chain = qa_chain_for(make_retriever(settings, embeddings), llm, settings)

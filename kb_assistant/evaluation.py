@@ -60,17 +60,22 @@ class RecipeResult:
 
 @dataclass(frozen=True)
 class AnswerOptions:
-    """What ``evaluate(..., answers=...)`` asks: the dataset folder, the easy negatives' folder, how many, and in
-    which dataset's words the questions are asked."""
+    """What ``evaluate(..., answers=...)`` asks: the dataset folder, the easy negatives' folder, how many, in
+    which dataset's words the questions are asked, how many of the seeded sample to pass over (``offset``) and the
+    seed of the documents held out for the hard negatives."""
 
     folder: Path
     negatives: Path | None
     limit: int
     questions_from: Path | None = None
+    offset: int = 0
+    held_out_seed: int = 0
 
 
-def load_dataset(folder: Path, limit: int | None = None, seed: int = 0) -> EvalDataset:
-    """Read a dataset folder; ``limit`` keeps a fixed random sample of queries (with judgments)."""
+def load_dataset(folder: Path, limit: int | None = None, seed: int = 0, offset: int = 0) -> EvalDataset:
+    """Read a dataset folder; ``limit`` keeps a fixed random sample of queries (with judgments), after the first
+    ``offset`` of the seeded sample of ``offset + limit``: ``limit=100, offset=100`` is the second hundred, questions
+    that a sample of 100 never showed."""
     needed = [folder / n for n in ("corpus.jsonl", "queries.jsonl", "qrels.tsv")]
     missing = [p.name for p in needed if not p.exists()]
     if missing:
@@ -84,8 +89,10 @@ def load_dataset(folder: Path, limit: int | None = None, seed: int = 0) -> EvalD
         if len(parts) >= 3 and int(parts[2]) > 0:
             qrels.setdefault(parts[0], {})[parts[1]] = int(parts[2])
     queries = [q for q in queries if q["id"] in qrels]
-    if limit is not None and limit < len(queries):
-        queries = random.Random(seed).sample(queries, limit)
+    if limit is not None:
+        if limit + offset < len(queries):
+            queries = random.Random(seed).sample(queries, limit + offset)
+        queries = queries[offset : offset + limit]
     return EvalDataset(folder.name, corpus, queries, qrels)
 
 
@@ -180,7 +187,8 @@ def _ours(
         full = load_dataset(answers.folder)
         if answers.questions_from is not None:  # the hard negatives are asked in that language too
             full = asked_as_in(full, answers.questions_from)
-        found = evaluate_answers(dataset, full, corpus_dir, settings, embeddings, answers.negatives, answers.limit)
+        found = evaluate_answers(dataset, full, corpus_dir, settings, embeddings, answers.negatives, answers.limit,
+                                 offset=answers.offset, held_out_seed=answers.held_out_seed)
         target = next((r for r in results if r.recipe == "default"), results[0])
         target.metrics |= found["metrics"]
         target.answers = found["records"]
@@ -222,6 +230,8 @@ def evaluate(
     answers: bool = False,
     negatives: Path | None = None,
     questions_from: Path | None = None,
+    offset: int = 0,
+    held_out_seed: int = 0,
 ) -> dict[str, Any]:
     """Ingest the dataset's corpus into a scratch KB and measure each recipe; returns a JSON-able report.
 
@@ -229,13 +239,15 @@ def evaluate(
     answerable questions, hard negatives (20% of the corpus held out) and easy negatives (questions of the
     ``negatives`` dataset; by default another dataset beside this one in the language of its questions).
     ``questions_from`` asks each question as that dataset asks the one of the same id (``asked_as_in``).
+    ``offset`` passes over the first queries of the seeded sample (:func:`load_dataset`), the easy negatives' too;
+    ``held_out_seed`` picks another 20% of documents to hold out.
     """
     recipes = recipes or ["default"]
     unknown = [r for r in recipes if r not in RECIPES]
     if unknown:
         msg = f"unknown recipe {unknown[0]!r}; choose from {', '.join(RECIPES)}"
         raise ConfigError(msg)
-    dataset = load_dataset(folder, limit)
+    dataset = load_dataset(folder, limit, offset=offset)
     if questions_from is not None:
         dataset = asked_as_in(dataset, questions_from)
     with tempfile.TemporaryDirectory(dir=workdir) as scratch:
@@ -257,7 +269,7 @@ def evaluate(
                 from kb_assistant.answer_evaluation import negatives_for
 
                 options = AnswerOptions(folder, negatives or negatives_for(questions_from or folder),
-                                        limit or len(dataset.queries), questions_from)
+                                        limit or len(dataset.queries), questions_from, offset, held_out_seed)
             results += _ours(dataset, corpus_dir, names, scratch_settings, ours, embeddings, options)
     results.sort(key=lambda r: recipes.index(r.recipe))
     return {

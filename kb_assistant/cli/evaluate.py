@@ -25,6 +25,8 @@ def eval_(
     questions_from: Annotated[
         Path | None, typer.Option(help="Ask each question as this dataset asks the one of the same id (another language).")
     ] = None,
+    offset: Annotated[int, typer.Option(help="Pass over this many of the seeded sample first: --limit 100 --offset 100 asks the second hundred.", min=0)] = 0,
+    held_out_seed: Annotated[int, typer.Option(help="With --answers: the seed of the 20% of documents held out for the hard negatives.")] = 0,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON here (with every answer).")] = None,
 ) -> None:
     """Ingest a dataset's corpus into a scratch KB and report Recall@1/5/10, MRR@10, nDCG@10 and latency."""
@@ -36,7 +38,7 @@ def eval_(
     settings = settings_from(ctx)
     report = evaluate(
         dataset, settings, [r.strip() for r in recipe.split(",") if r.strip()], limit, answers=answers, negatives=negatives,
-        questions_from=questions_from,
+        questions_from=questions_from, offset=offset, held_out_seed=held_out_seed,
     )
     if json_out:
         json_out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
