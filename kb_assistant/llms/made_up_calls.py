@@ -33,7 +33,7 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, ToolMessage
 
-from kb_assistant.llms.tool_calls import argument_values
+from kb_assistant.llms.tool_calls import argument_values, tool_spec
 from kb_assistant.llms.tool_words import GENERIC_WORDS, name_words, spoken_of, text_words
 
 _ID_NAME = re.compile(r"^(?:id|ids|uuid|sku|code)$|_(?:id|ids|no|num|number|code)$|[a-z](?:Id|Ids|No|Num|Number|Code)$")
@@ -53,7 +53,7 @@ def made_up_identifiers(call: dict[str, Any], tools: Sequence[dict[str, Any]],
                         messages: Sequence[BaseMessage]) -> list[str]:
     """The identifiers among ``call``'s required arguments that are written nowhere in ``messages`` (case aside), and
     the placeholder values (John Doe, 张三, example…) written nowhere there."""
-    spec = next((t["function"] for t in tools if t["function"]["name"] == call["name"]), None)
+    spec = tool_spec(call, tools)
     if spec is None:
         return []
     said = "\n".join(m.text for m in messages).casefold()
@@ -100,7 +100,7 @@ def misplaced_identifiers(call: dict[str, Any], tools: Sequence[dict[str, Any]],
     phrase (no digit, and a space or Chinese characters), or that the user's words or a result call something another
     offered tool speaks of and this one does not ("order 55120" given to a tracking number, a tool for orders
     offered)."""
-    spec = next((t["function"] for t in tools if t["function"]["name"] == call["name"]), None)
+    spec = tool_spec(call, tools)
     if spec is None:
         return []
     others = [spoken_of(t["function"]) for t in tools if t["function"]["name"] != call["name"]]

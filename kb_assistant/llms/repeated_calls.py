@@ -25,7 +25,7 @@ from langchain_core.messages.ai import add_usage
 from kb_assistant.cjk import is_chinese
 from kb_assistant.llms.made_up_calls import made_up_tools, unsound_identifiers
 from kb_assistant.llms.structured import parse_tool_choice
-from kb_assistant.llms.tool_calls import argument_values
+from kb_assistant.llms.tool_calls import argument_values, tool_spec
 
 Generate = Callable[[list[BaseMessage], dict[str, Any]], AIMessage]
 """Generate one message for these messages and call keywords (tools, tool_choice…)."""
@@ -73,7 +73,7 @@ def without_repeated(kwargs: dict[str, Any], repeated: set[str]) -> dict[str, An
 def grounded(call: dict[str, Any], tools: Sequence[dict[str, Any]], messages: Sequence[BaseMessage]) -> bool:
     """Whether every required argument of ``call`` is written somewhere in the conversation (case aside), and
     none is a whole tool result."""
-    spec = next((t["function"] for t in tools if t["function"]["name"] == call["name"]), None)
+    spec = tool_spec(call, tools)
     if spec is None:
         return False
     required = (spec.get("parameters") or {}).get("required") or []

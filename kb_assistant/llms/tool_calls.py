@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -318,6 +319,11 @@ def parse_tool_calls(text: str, fmt: ToolFormat, *, bare_calls: bool = True) -> 
     parser.push(text)
     parser.finish()
     return parser.text, parser.calls
+
+
+def tool_spec(call: dict[str, Any], tools: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The OpenAI-style function spec among ``tools`` that ``call`` names, if one is offered."""
+    return next((t["function"] for t in tools if t["function"]["name"] == call["name"]), None)
 
 
 def argument_values(value: Any) -> list[tuple[str, bool]]:
