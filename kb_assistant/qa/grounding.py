@@ -393,6 +393,4 @@ class GroundingCheck:
         strict terms, with ``quote_names_asked``; all of them without."""
         if not self.quote_names_asked:
             return scores
-        strict = [t for t in asked if t.strict]
-        return {key: value for key, value in scores.items()
-                if all(indexes[value[0].number - 1].has_near(t) for t in strict)}
+        return {key: value for key, value in scores.items() if indexes[value[0].number - 1].names_all(asked)}

@@ -52,11 +52,7 @@ def names_all_asked(text: str, asked: list[Term]) -> bool:
     numbers), and the question has some. A sentence that holds half the question's words and all its names is
     most often its answer in other words ("莱茵河中游 在宾根与波恩之间穿过了 莱茵河谷" for "流经宾根和波恩之间的莱茵河中游流向
     哪里？"); one that holds as much without them is about a neighbour ("塞雷茨……1965年议会大选" for "莱索托哪一年独立？")."""
-    strict = [t for t in asked if t.strict]
-    if not strict:
-        return False
-    index = TermIndex.of(text)
-    return all(index.has_near(t) for t in strict)
+    return any(t.strict for t in asked) and TermIndex.of(text).names_all(asked)
 
 
 def quote_answers_better(question: str, kept: list[Claim], scores: Scores, quote: tuple[Span, float] | None,

@@ -364,6 +364,10 @@ class TermIndex:
             return False
         return any(_one_edit(term.text, stem) for stem in self.stems if abs(len(stem) - len(term.text)) <= 1)
 
+    def names_all(self, terms: list[Term]) -> bool:
+        """Whether the text holds each strict term of ``terms`` (names, places, numbers; ``has_near``)."""
+        return all(self.has_near(t) for t in terms if t.strict)
+
 
 def _one_edit(a: str, b: str) -> bool:
     """Whether ``a`` and ``b`` differ by exactly one insertion, deletion or substitution."""
