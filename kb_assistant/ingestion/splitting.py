@@ -12,6 +12,7 @@ between rows, never inside one, and every piece repeats the table's header row (
 from __future__ import annotations
 
 import copy
+import functools
 import re
 import threading
 from collections.abc import Iterator
@@ -24,8 +25,6 @@ from kb_assistant.ingestion.tables import table_blocks
 
 _SENTENCE_END = re.compile(r"([。！？；…]+[”’」』）】\"']*|[.!?;]+[”’\"')\]]*(?=\s|$)|\n+)")
 _CLAUSE_END = re.compile(r"([，、：,:]+)")
-_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
 # Loaders that write headings as Markdown; the long-tail formats (see long_tail) do too.
 _HEADING_FORMATS = {"markdown", "docx", "html", "table"} | {suffix.lstrip(".") for suffix in long_tail.SUFFIXES}
 
@@ -117,24 +116,47 @@ def _split_keep(pattern: re.Pattern[str], text: str) -> list[str]:
 
 
 def markdown_sections(text: str) -> Iterator[tuple[list[str], str]]:
-    """Yield (heading path, body) for each section; '#' lines inside code fences are not headings."""
+    """Yield (heading path, body) for each section. Headings are the ``#`` headings a CommonMark parser
+    (markdown-it-py) reads outside lists and quotes: a ``#`` line in a fenced or indented code block is a comment, not
+    a heading. A line over ``===`` or ``---`` stays body text: in scraped and converted text that is a paragraph over
+    a rule far more often than a heading. Counting fences line by line took a code comment for
+    a heading once a page quoted a fence inside an indented block ("    ```python for i in …", a converted notebook)
+    and then read every later fence the wrong way round: chunks of llm_universe's C3.md were filed under
+    "# 切分文档" and "# 定义持久化路径", and its real "3.4.2 构建Chroma向量库" was lost."""
+    lines = text.splitlines(keepends=True)
     path: list[tuple[int, str]] = []
     body: list[str] = []
-    in_fence = False
-    for line in text.splitlines(keepends=True):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-        heading = None if in_fence else _HEADING.match(line.rstrip("\n"))
-        if heading is None:
-            body.append(line)
-            continue
+    at = 0
+    for level, title, start, end in _headings(text):
+        body += lines[at:start]
+        at = end
         if "".join(body).strip():
             yield [h for _, h in path], "".join(body)
         body = []
-        level = len(heading.group(1))
-        path = [(lv, h) for lv, h in path if lv < level] + [(level, heading.group(2).strip())]
+        path = [(lv, h) for lv, h in path if lv < level] + [(level, title)]
+    body += lines[at:]
     if "".join(body).strip():
         yield [h for _, h in path], "".join(body)
+
+
+def _headings(text: str) -> Iterator[tuple[int, str, int, int]]:
+    """(level, title, first line, line after it) of each top-level ``#`` heading of ``text``, in order."""
+    tokens = _markdown().parse(text)
+    for i, token in enumerate(tokens):
+        if token.type != "heading_open" or token.level != 0 or not token.map:
+            continue
+        title = tokens[i + 1].content.strip()
+        if title and token.markup.startswith("#"):
+            yield int(token.tag[1]), title, token.map[0], token.map[1]
+
+
+@functools.cache
+def _markdown() -> Any:
+    """The block parser alone (about 15 million characters a second here): headings' inline markup is not needed,
+    and the preset's nesting limit bounds what a hostile file's thousand ``>`` cost."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").disable("inline")
 
 
 class ChunkPacker:

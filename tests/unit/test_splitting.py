@@ -81,6 +81,19 @@ def test_markdown_heading_paths_ignore_code_fences() -> None:
     assert "# not a heading" in sections[1][1]
 
 
+def test_a_fence_quoted_in_an_indented_block_does_not_turn_code_comments_into_headings() -> None:
+    """A converted notebook quotes a fence inside indented code: a line-by-line fence count then read the real
+    fence after it as a closing one, took its "# 切分文档" comment for a heading and the next real heading for code."""
+    text = (
+        "# 第三章\n## 3.4.1 读取\n读取文档。\n\n    ```python for i in range(3): print(i)\n\n"
+        "```python\n# 切分文档\nsplitter = Splitter()\n```\n\n### 3.4.2 构建Chroma向量库\n我们选择 Chroma 是因为它轻量级。\n"
+    )
+    sections = list(markdown_sections(text))
+    assert [h for h, _ in sections] == [["第三章", "3.4.1 读取"], ["第三章", "3.4.1 读取", "3.4.2 构建Chroma向量库"]]
+    assert "# 切分文档" in sections[0][1]
+    assert sections[1][1].strip() == "我们选择 Chroma 是因为它轻量级。"
+
+
 def test_split_documents_adds_heading_path(counter: TokenCounter) -> None:
     doc = Document(page_content="# 指南\n## 端口\n服务默认监听 6006 端口。", metadata={"format": "markdown"})
     [chunk] = split_documents([doc], counter, chunk_size=100, chunk_overlap=10)
