@@ -56,6 +56,8 @@ from kb_assistant.llms.written_calls import with_written_call
 class _Piece:
     text: str
     usage: UsageMetadata | None = None
+    finish: str = "stop"
+    """Why generation ended (on the last piece): "length" at the token limit, else "stop"."""
 
 
 class LocalChatModel(BaseChatModel):
@@ -323,6 +325,7 @@ class LocalChatModel(BaseChatModel):
         yield _Piece(
             "",
             UsageMetadata(input_tokens=prompt_tokens, output_tokens=produced, total_tokens=prompt_tokens + produced),
+            "length" if produced >= int(sampling["max_new_tokens"]) else "stop",
         )
 
     def _tool_parser(self, kwargs: dict[str, Any]) -> ToolCallParser | None:
@@ -346,7 +349,7 @@ class LocalChatModel(BaseChatModel):
             out = piece_chunks(parser, piece.text, piece.usage is not None, held)
             end = () if piece.usage is None else message_end(
                 messages, kwargs, parser, held, piece.usage, self.model_name,
-                lambda asked, options: self._checked(asked, stop, None, **options))
+                lambda asked, options: self._checked(asked, stop, None, **options), piece.finish)
             for message in itertools.chain(out, end):  # the words first, then what the end decides
                 chunk = ChatGenerationChunk(message=message)
                 if run_manager and (message.text or message.tool_call_chunks):
@@ -378,9 +381,11 @@ class LocalChatModel(BaseChatModel):
     ) -> AIMessage:
         text: list[str] = []
         usage: UsageMetadata | None = None
+        finish = "stop"
         for piece in self._pieces(messages, stop, **kwargs):
             text.append(piece.text)
             usage = piece.usage or usage
+            finish = piece.finish
             if run_manager and piece.text:
                 run_manager.on_llm_new_token(piece.text)
         content = "".join(text)
@@ -390,4 +395,4 @@ class LocalChatModel(BaseChatModel):
             parser.push(content)
             parser.finish()
             content, calls = parser.text, parser.calls
-        return parsed_message(content, calls, usage, self.model_name)
+        return parsed_message(content, calls, usage, self.model_name, finish)

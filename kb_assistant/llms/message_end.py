@@ -31,10 +31,10 @@ def piece_chunks(parser: ToolCallParser | None, text: str, last: bool,
 
 def message_end(messages: Sequence[BaseMessage], kwargs: dict[str, Any], parser: ToolCallParser | None,
                 held: list[AIMessageChunk], usage: UsageMetadata, model_name: str,
-                generate: Generate) -> Iterator[AIMessageChunk]:
+                generate: Generate, finish: str = "stop") -> Iterator[AIMessageChunk]:
     """The chunks after the words: ``held`` (the calls kept back to the end of the message) and a call written into
     the words, or instead what :func:`retry_repeated` answers where those repeat an answered call or carry a
-    made-up identifier; then the last chunk with ``usage``."""
+    made-up identifier; then the last chunk with ``usage`` and the finish reason (``finish`` without calls)."""
     written = written_call(messages, kwargs, parser.text) if parser is not None and not parser.calls else None
     calls = [written] if written is not None else parser.calls if parser is not None else []
     if parser is not None and calls and (written is not None or not parser.text.strip()):
@@ -47,4 +47,4 @@ def message_end(messages: Sequence[BaseMessage], kwargs: dict[str, Any], parser:
         yield AIMessageChunk(content="", tool_call_chunks=[call_chunk(written.name or "", written.args_text, written.id)])
     yield AIMessageChunk(content="", usage_metadata=usage, chunk_position="last",
                          response_metadata={"model_name": model_name,
-                                            "finish_reason": "tool_calls" if calls else "stop"})
+                                            "finish_reason": "tool_calls" if calls else finish})

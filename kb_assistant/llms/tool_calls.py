@@ -288,14 +288,15 @@ def _parse_into(call: ParsedCall, raw: str, args_key: str) -> None:
     call.args_text = written if written is not None else json.dumps(args, ensure_ascii=False)
 
 
-def parsed_message(text: str, calls: list[ParsedCall], usage: Any, model_name: str) -> AIMessage:
-    """The finished answer: its text, its calls (broken ones as ``invalid_tool_calls``), usage and finish reason."""
+def parsed_message(text: str, calls: list[ParsedCall], usage: Any, model_name: str, finish: str = "stop") -> AIMessage:
+    """The finished answer: its text, its calls (broken ones as ``invalid_tool_calls``), usage and finish reason
+    ("tool_calls" with calls, else ``finish``: "length" when the token limit cut it, "stop")."""
     return AIMessage(
         content=text,
         tool_calls=[c.as_tool_call() for c in calls if c.error is None],
         invalid_tool_calls=[c.as_invalid_tool_call() for c in calls if c.error is not None],
         usage_metadata=usage,
-        response_metadata={"model_name": model_name, "finish_reason": "tool_calls" if calls else "stop"},
+        response_metadata={"model_name": model_name, "finish_reason": "tool_calls" if calls else finish},
     )
 
 

@@ -165,3 +165,21 @@ def is_refusal(answer: str) -> bool:
     """Whether the model said the sources do not hold the answer."""
     lowered = simplified(answer.lower())  # 知識庫中沒有找到相關信息 too
     return any(r in lowered for r in _REFUSALS) or any(n.lower() in lowered for n in (*NOT_FOUND.values(), *NOT_FOUND_IN_LANGUAGE.values()))
+
+
+_FINISHED = re.compile(r"[。！？!?.…；;:：)）\]】”’」』\"'*`|]\s*$")
+"""How a sentence that was finished ends: a full stop of either script, or what may close one (a bracket, a quote,
+bold, code, a table cell)."""
+
+
+def without_unfinished_end(text: str) -> str:
+    """``text`` without its last sentence when that one was cut off, as a draft stopped at the token limit is
+    ("……9. **支持多模型"): what it had begun to say is no claim, and its words, found in a source, passed the check.
+    A draft that is one unfinished sentence stays as it is: it may still hold the answer."""
+    sentences = split_sentences(text)
+    if len(sentences) < 2:
+        return text
+    last, start, _ = sentences[-1]
+    if _FINISHED.search(without_markers(last)):
+        return text
+    return text[:start].rstrip()

@@ -10,7 +10,8 @@
    passages given to the model, at once;
 2. ``{"answer": text}`` pieces: the model's draft as it is generated;
 3. ``{"usage": {"input_tokens", "output_tokens", "total_tokens"}}`` when the model reports it (the whole
-   prompt, retrieved context included);
+   prompt, retrieved context included), and ``{"finish": reason}`` when it says why it stopped ("length": the
+   token limit cut the draft, whose unfinished last sentence is then left out of the answer);
 4. ``{"verified": {"answer", "status", "corrections", "sources"}}`` last: the answer to show, with
    ``status`` "answered", "extractive" (a quoted sentence) or "refused", and each source marked ``used``
    with the sentence that supports the answer (``evidence``).
@@ -32,7 +33,12 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.runnables.config import ensure_config
 
 from kb_assistant.config import Settings
-from kb_assistant.qa.answer_text import is_marker_only, unwrap_paragraphs, without_markers
+from kb_assistant.qa.answer_text import (
+    is_marker_only,
+    unwrap_paragraphs,
+    without_markers,
+    without_unfinished_end,
+)
 from kb_assistant.qa.grounding import GroundingCheck, Passage, Verdict
 from kb_assistant.qa.prompts import (
     ANSWER_SYSTEM,
@@ -285,14 +291,17 @@ class QAChain(Runnable[Any, dict[str, Any]]):
             closest = Verdict(refusal, "refused", [], [], {})
             yield {"verified": self._verified(closest, docs, "")}
             return
-        draft = ""
+        draft, finish = "", None
         for chunk in self.llm.stream(self.messages(question, history, docs), config=config):
             if chunk.content:
                 draft += str(chunk.content)
                 yield {"answer": str(chunk.content)}
             if getattr(chunk, "usage_metadata", None):
                 yield {"usage": dict(chunk.usage_metadata)}  # type: ignore[arg-type]
-        verdict = self.verify(standalone, draft, docs)
+            finish = (getattr(chunk, "response_metadata", None) or {}).get("finish_reason") or finish
+        if finish:
+            yield {"finish": finish}
+        verdict = self.verify(standalone, without_unfinished_end(draft) if finish == "length" else draft, docs)
         if self.answer_mode == "general" and verdict.status == "refused" and draft.strip():
             verdict = Verdict(draft.strip(), "answered", verdict.claims, verdict.corrections, {})  # said to be its own
         yield {"verified": self._verified(verdict, docs, draft)}

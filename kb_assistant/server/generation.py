@@ -73,8 +73,8 @@ def check_prompt(
 def stream_chat(
     llm: Any, messages: list[BaseMessage], stop: list[str] | None, **options: Any
 ) -> Iterator[dict[str, Any]]:
-    """{'answer': text} and {'tool_call': chunk} pieces, then {'usage': {...}} when the model reports it.
-    ``options``: tools, tool_choice, parallel_tool_calls, response_format (only those given)."""
+    """{'answer': text} and {'tool_call': chunk} pieces, then {'usage': {...}} and {'finish': reason} when the model
+    reports them. ``options``: tools, tool_choice, parallel_tool_calls, response_format (only those given)."""
     for chunk in llm.stream(messages, stop=stop, **options):
         if chunk.content:
             yield {"answer": chunk.text}
@@ -82,6 +82,8 @@ def stream_chat(
             yield {"tool_call": dict(tool_chunk)}
         if getattr(chunk, "usage_metadata", None):
             yield {"usage": dict(chunk.usage_metadata)}
+        if (getattr(chunk, "response_metadata", None) or {}).get("finish_reason"):
+            yield {"finish": chunk.response_metadata["finish_reason"]}
 
 
 def stream_kb(state: AppState, llm: Any, kb: str, question: str, history: list[tuple[str, str]]) -> Iterator[dict[str, Any]]:

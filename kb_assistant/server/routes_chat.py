@@ -77,10 +77,11 @@ class ToolCalls:
 
 async def _collect(
     parts: ThreadedParts[dict[str, Any]], request: Request, calls: ToolCalls | None = None
-) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
-    """The answer to show (the verified one for KB answers), its sources and the model's usage report; tool-call
-    chunks go into ``calls``. Raises :class:`ClientGone` (and stops the model) when the client disconnects first."""
-    answer, sources, usage = "", [], {}
+) -> tuple[str, list[dict[str, Any]], dict[str, Any], str]:
+    """The answer to show (the verified one for KB answers), its sources, the model's usage report and why it
+    stopped ("stop", or "length" at the token limit); tool-call chunks go into ``calls``. Raises
+    :class:`ClientGone` (and stops the model) when the client disconnects first."""
+    answer, sources, usage, finish = "", [], {}, "stop"
     finished = False
     async for part in parts.read(request.is_disconnected):
         if "tool_call" in part:
@@ -96,9 +97,10 @@ async def _collect(
         answer += part.get("answer", "")
         sources = part.get("sources", sources)
         usage = part.get("usage", usage)
+        finish = part.get("finish", finish)
     if not finished:
         raise ClientGone
-    return answer.strip(), sources, usage
+    return answer.strip(), sources, usage, finish
 
 
 def _with_end(produce: Any) -> Any:
@@ -132,7 +134,7 @@ async def tutorial_chat(body: TutorialRequest, request: Request, state: Ready) -
     else:
         parts = start_generation(state, _with_end(lambda: stream_chat(llm, messages, None)))
     try:
-        answer, sources, _ = await _collect(parts, request)
+        answer, sources, _, _ = await _collect(parts, request)
     except ClientGone:
         return Response(status_code=499)  # nobody reads it; the model was stopped
     return TutorialResponse(
@@ -202,7 +204,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, state:
         parts = start_generation(state, _with_end(produce))
         calls = ToolCalls()
         try:
-            answer, sources, usage = await _collect(parts, request, calls)
+            answer, sources, usage, finish = await _collect(parts, request, calls)
         except ClientGone:
             return Response(status_code=499)  # nobody reads it; the model was stopped
         message: dict[str, Any] = {"role": "assistant", "content": answer}
@@ -210,7 +212,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, state:
             message.update(content=answer or None, tool_calls=calls.as_list())
         response: dict[str, Any] = {
             "id": completion_id, "object": "chat.completion", "created": created, "model": body.model,
-            "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if calls.calls else "stop"}],
+            "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if calls.calls else finish}],
             "usage": _usage(usage, prompt_tokens, llm, answer),
         }
         if kb is not None:
@@ -223,7 +225,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, state:
                      "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
             return f"data: {json.dumps(body_, ensure_ascii=False)}\n\n"
 
-        answer, usage, called = "", {}, False
+        answer, usage, called, finish = "", {}, False, "stop"
         try:
             yield chunk({"role": "assistant", "content": ""})
             async for part in parts.read(request.is_disconnected):
@@ -241,7 +243,8 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, state:
                     answer += part["answer"]
                     yield chunk({"content": part["answer"]})
                 usage = part.get("usage", usage)
-            yield chunk({}, "tool_calls" if called else "stop", usage=_usage(usage, prompt_tokens, llm, answer))
+                finish = part.get("finish", finish)
+            yield chunk({}, "tool_calls" if called else finish, usage=_usage(usage, prompt_tokens, llm, answer))
             yield "data: [DONE]\n\n"
         except Exception as e:  # headers are sent: report the failure in the stream
             yield f"data: {json.dumps({'error': {'message': str(e), 'type': 'server_error'}})}\n\n"

@@ -6,7 +6,6 @@ answer."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -15,6 +14,7 @@ from kb_assistant.ingestion import ingest
 from kb_assistant.llms import LocalChatModel
 from kb_assistant.qa import build_qa_chain
 from kb_assistant.qa.answer_text import is_marker_only
+from kb_assistant.qa.chain import QAChain
 from kb_assistant.retrieval import make_retriever
 
 pytestmark = pytest.mark.slow
@@ -120,3 +120,14 @@ def test_the_stream_ends_with_the_verified_answer_and_usage_counts_the_context(c
     assert "30" in verified["answer"] and verified["status"] in ("answered", "extractive")
     usage = next(p["usage"] for p in parts if "usage" in p)
     assert usage["input_tokens"] > 200  # the retrieved passages are part of the prompt
+
+
+def test_a_draft_cut_by_the_token_limit_is_not_shown_as_a_finished_fact(chain) -> None:
+    """At the token limit the model stops mid-sentence ("财务总监周明远的办公室在七号楼十二层"): every word of that is in
+    the source, and it was shown as a finished answer, room number and extension lost. The unfinished sentence is
+    left out, so the sentence that says it all is quoted instead; the stream says why the model stopped."""
+    short = QAChain(chain.retriever, chain.llm.model_copy(update={"max_new_tokens": 24}), grounding=chain.grounding)
+    parts = list(short.stream("周明远的办公室在哪里？他的分机号是多少？"))
+    assert {"finish": "length"} in parts
+    answer = parts[-1]["verified"]["answer"]
+    assert "1207" in answer and "8123" in answer

@@ -105,6 +105,14 @@ def test_openai_sdk_plain_and_streaming(server: Server) -> None:
         model="default", messages=[{"role": "user", "content": "Say hello in one short sentence."}], max_tokens=16, temperature=0
     )
     assert reply.choices[0].message.content and reply.usage.completion_tokens <= 16
+    cut = client.chat.completions.create(
+        model="default", messages=[{"role": "user", "content": "Describe Paris in detail."}], max_tokens=3, temperature=0
+    )
+    assert cut.choices[0].finish_reason == "length" and cut.usage.completion_tokens == 3  # clients can tell it was cut
+    streamed_cut = client.chat.completions.create(
+        model="default", messages=[{"role": "user", "content": "Describe Paris in detail."}], max_tokens=3, stream=True
+    )
+    assert [c.choices[0].finish_reason for c in streamed_cut if c.choices][-1] == "length"
     stream = client.chat.completions.create(
         model="kb:default",
         messages=[{"role": "user", "content": "What port does the kb-assistant HTTP server listen on by default?"}],

@@ -126,7 +126,9 @@ def test_stop_is_honoured_in_generate_and_stream(any_chat: LocalChatModel) -> No
     assert len(full) > 10
     stop = full[len(full) // 2 : len(full) // 2 + 3]
     cut = full[: full.index(stop)]
-    assert any_chat.invoke("hello", stop=[stop]).content == cut
+    stopped = any_chat.invoke("hello", stop=[stop])
+    assert stopped.content == cut
+    assert stopped.response_metadata["finish_reason"] == "stop"  # a stop string ended it, not the token limit
     streamed = "".join(str(c.content) for c in any_chat.stream("hello", stop=[stop]))
     assert streamed == cut
 
@@ -134,11 +136,13 @@ def test_stop_is_honoured_in_generate_and_stream(any_chat: LocalChatModel) -> No
 def test_per_call_overrides_and_usage(any_chat: LocalChatModel) -> None:
     short = any_chat.invoke("hello", max_new_tokens=3)
     assert short.usage_metadata["output_tokens"] == 3
+    assert short.response_metadata["finish_reason"] == "length"  # cut by the limit: clients must be able to tell
     assert short.usage_metadata["input_tokens"] > 3
     longer = any_chat.invoke("hello", max_tokens=8)
     assert longer.usage_metadata["output_tokens"] == 8
     chunks = list(any_chat.stream("hello", max_new_tokens=5))
     assert chunks[-1].usage_metadata["output_tokens"] == 5
+    assert chunks[-1].response_metadata["finish_reason"] == "length"
 
 
 def test_callbacks_receive_every_token(any_chat: LocalChatModel) -> None:
