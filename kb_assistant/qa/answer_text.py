@@ -172,14 +172,24 @@ _FINISHED = re.compile(r"[。！？!?.…；;:：)）\]】”’」』\"'*`|]\s*
 bold, code, a table cell)."""
 
 
-def without_unfinished_end(text: str) -> str:
-    """``text`` without its last sentence when that one was cut off, as a draft stopped at the token limit is
-    ("……9. **支持多模型"): what it had begun to say is no claim, and its words, found in a source, passed the check.
-    A draft that is one unfinished sentence stays as it is: it may still hold the answer."""
+def without_unfinished_end(text: str, cut: bool) -> str:
+    """``text`` without its last sentence when that one is unfinished and was cut off: by the token limit (``cut``,
+    "……9. **支持多模型" where what it had begun to say is no claim, and its words, found in a source, passed the check),
+    or by the repetition guard, which stops a loop once the text ends in a stretch it already holds (the last
+    sentence then begins an earlier one over again). A draft that is one unfinished sentence stays as it is: it
+    may still hold the answer."""
     sentences = split_sentences(text)
     if len(sentences) < 2:
         return text
     last, start, _ = sentences[-1]
     if _FINISHED.search(without_markers(last)):
         return text
-    return text[:start].rstrip()
+    begun = _bare(last)
+    if cut or (len(begun) >= 2 and any(_bare(s).startswith(begun) for s, _, _ in sentences[:-1])):
+        return text[:start].rstrip()
+    return text
+
+
+def _bare(sentence: str) -> str:
+    """A sentence's words without its list number, markup, markers or spaces: what a loop repeats."""
+    return re.sub(r"[\s*_`#>|-]+", "", re.sub(r"^\d{1,3}[.)、]", "", without_markers(sentence).strip()))

@@ -11,7 +11,8 @@
 2. ``{"answer": text}`` pieces: the model's draft as it is generated;
 3. ``{"usage": {"input_tokens", "output_tokens", "total_tokens"}}`` when the model reports it (the whole
    prompt, retrieved context included), and ``{"finish": reason}`` when it says why it stopped ("length": the
-   token limit cut the draft, whose unfinished last sentence is then left out of the answer);
+   token limit cut the draft, whose unfinished last sentence is then left out of the answer, as the one a loop
+   stopped by the repetition guard leaves);
 4. ``{"verified": {"answer", "status", "corrections", "sources"}}`` last: the answer to show, with
    ``status`` "answered", "extractive" (a quoted sentence) or "refused", and each source marked ``used``
    with the sentence that supports the answer (``evidence``).
@@ -301,7 +302,7 @@ class QAChain(Runnable[Any, dict[str, Any]]):
             finish = (getattr(chunk, "response_metadata", None) or {}).get("finish_reason") or finish
         if finish:
             yield {"finish": finish}
-        verdict = self.verify(standalone, without_unfinished_end(draft) if finish == "length" else draft, docs)
+        verdict = self.verify(standalone, without_unfinished_end(draft, cut=finish == "length"), docs)
         if self.answer_mode == "general" and verdict.status == "refused" and draft.strip():
             verdict = Verdict(draft.strip(), "answered", verdict.claims, verdict.corrections, {})  # said to be its own
         yield {"verified": self._verified(verdict, docs, draft)}

@@ -66,6 +66,7 @@ from kb_assistant.qa.evidence import (
     relevance_window,
     sentence_scores,
 )
+from kb_assistant.qa.negations import contradicted
 from kb_assistant.qa.number_clauses import other_number
 from kb_assistant.qa.other_things import OTHER_CLAUSE, said_of_another_thing
 from kb_assistant.qa.prompts import language_of, not_found
@@ -272,6 +273,10 @@ class GroundingCheck:
         if not support:
             strict = next((m for _, m, _ in scored if m), None)
             claim.reason = f"not in the sources: {', '.join(strict[:3])}" if strict else "not supported by the sources"
+            return
+        opposite = contradicted(claim.text, [p.text for p in passages], about.question)
+        if opposite is not None:
+            claim.reason = f"the sources say the opposite: {opposite}"
             return
         cited = [n for n in claim.cited if 1 <= n <= len(passages)]
         support_numbers = [i + 1 for i in support]

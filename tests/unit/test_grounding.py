@@ -7,7 +7,7 @@ import pytest
 from langchain_core.documents import Document
 
 from kb_assistant.kb.tokens import tokenize
-from kb_assistant.qa.answer_text import is_marker_only, is_refusal, split_sentences
+from kb_assistant.qa.answer_text import is_marker_only, is_refusal, split_sentences, without_unfinished_end
 from kb_assistant.qa.chain import QAChain
 from kb_assistant.qa.evidence import sentence_scores
 from kb_assistant.qa.grounding import GroundingCheck, Passage
@@ -1469,3 +1469,39 @@ def test_the_half_share_band_needs_a_reason_for_why_and_a_kind_for_a_claim() -> 
     assert asks_for_a_kind("亨利·德勞內在哪一年時去世?") and asks_for_a_kind("谁设计了该教堂？")
     assert asks_for_a_kind("特斯拉、莱恩和威尔之间的合作是何时建立的？")
     assert not asks_for_a_kind("元朗千色汇主要有什么用途？") and not asks_for_a_kind("为什么该站称作北土城站？")
+
+
+CHROMA = [
+    Passage("Chroma 是一个轻量级向量数据库，具有简单、易用、轻量的优点，但功能相对简单且不支持GPU加速，适合初学者使用。",
+            "向量数据库 > Chroma"),
+    Passage("Chroma is a lightweight vector database: simple and easy to use, but it does not support GPU acceleration.",
+            "vector databases > Chroma"),
+]
+
+
+def test_a_sentence_that_turns_the_source_around_is_dropped(check: GroundingCheck) -> None:
+    """Every word of "支持GPU加速" is in the source, which says 不支持GPU加速: the 0.5B model listed it among Chroma's
+    advantages. The sentences that keep the source's polarity stay."""
+    verdict = check.check("Chroma 有什么优缺点？",
+                          "Chroma 具有简单、易用、轻量的优点[1]。\n\n**支持GPU加速**：Chroma 支持GPU加速[1]。", CHROMA)
+    assert "具有简单、易用、轻量的优点" in verdict.answer and "支持GPU加速" not in verdict.answer
+    assert verdict.claims[-1].reason == "the sources say the opposite: 不支持GPU加速"
+    kept = check.check("Chroma 有什么缺点？", "Chroma 功能相对简单，不支持GPU加速[1]。", CHROMA)
+    assert kept.status == "answered" and "不支持GPU加速" in kept.answer
+    english = check.check("What are Chroma's strengths?",
+                          "Chroma is simple and easy to use [2]. Chroma supports GPU acceleration [2].", CHROMA)
+    assert "simple and easy to use" in english.answer and "supports GPU" not in english.answer
+    negated = check.check("Is Chroma fast?", "It is light, but it does not support GPU acceleration [2].", CHROMA)
+    assert negated.status == "answered" and "does not support GPU acceleration" in negated.answer
+
+
+def test_an_unfinished_last_sentence_is_left_out_when_the_draft_was_cut() -> None:
+    """A draft the token limit cut, or a loop the repetition guard stopped (its last item begins an earlier one
+    again), ends mid-sentence: that sentence is no claim. An answer that ended by itself keeps its last line."""
+    loop = ("优点：\n\n6. **支持多模型**：向量数据库支持多种模型[1]。\n\n7. **支持多任务**：支持多种任务[1]。\n\n"
+            "9. **支持多模型")
+    assert without_unfinished_end(loop, cut=False).endswith("支持多种任务[1]。")
+    assert without_unfinished_end("周明远在七号楼[1]。他的分机号是", cut=True) == "周明远在七号楼[1]。"
+    finished = "服务默认监听 6006 端口[1]。\n- 默认地址 127.0.0.1"
+    assert without_unfinished_end(finished, cut=False) == finished
+    assert without_unfinished_end("财务总监周明远的办公室在七号楼十二层", cut=True) == "财务总监周明远的办公室在七号楼十二层"

@@ -1,0 +1,110 @@
+"""A sentence that says the opposite of its sources: "支持GPU加速" where the only source that says it writes "不支持GPU加速",
+"Chroma supports GPU acceleration" over "does not support GPU acceleration".
+
+Every word of such a sentence is in the source, so the word checks pass it; the 0.5B model writes it when it turns
+a passage into a list of "advantages". A phrase the sources only ever negate, asserted without a negation, is
+contradicted; so is a phrase the sources only ever assert, negated. A phrase is what follows the negation up to
+the end of its clause, and must be found whole in the other text: a partial match says nothing about polarity.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from kb_assistant.cjk import simplified
+from kb_assistant.kb.tokens import english_stem
+
+_CLAUSE_END = "，。；！？、：,.;!?:\n()（）[]【】“”\"'"
+_NEGATIONS = (r"并非|并不|并没有|并未|无法|不能|不会|不可|不再|不必|不用|无需|无须|没有|尚未|从未|从不|绝不|未(?![来必免曾知])|没(?!错)"
+              r"|不(?![仅但管论断同过少久错如停外止足堪妨然料得])")
+_CHINESE_NEGATION = re.compile(f"(?:{_NEGATIONS})")
+"""A Chinese negation, not the words that begin with one and mean something else (不仅 "not only", 不同 "different",
+不断 "continually", 未来 "future", 没错 "right")."""
+_NEGATED_BEFORE = re.compile(f"(?:{_NEGATIONS}|[非无别勿])[太再会能可要用必曾]?$")
+"""A negation right before a phrase ("不支持", "不太支持", "无法支持", "无需重新训练", "非开源")."""
+_ENGLISH_NEGATION = re.compile(r"\b(?:not|never|cannot|no longer|without|\w+n't)\s+", re.IGNORECASE)
+_NOT = frozenset({"not", "never", "no", "cannot", "without", "nor"})
+_WORD = re.compile(r"[a-z][a-z0-9]*|\d+")
+_MIN_CHINESE = 2
+"""Characters a Chinese phrase needs to say anything ("支持" does; one character does not)."""
+_MAX_ENGLISH = 6
+"""Words of an English phrase at most: a longer clause is not repeated whole by an answer that turns it around."""
+
+
+def contradicted(claim: str, sources: Sequence[str], question: str = "") -> str | None:
+    """The words of a source (the negation with its phrase, "不支持GPU加速") that ``claim`` states with the opposite
+    polarity of every source that holds the phrase, or None. A phrase the claim negates as ``question`` does
+    ("苏利南在何时之前并非社会主义国家？") is the question's wording, not a claim against the sources."""
+    claim_s = simplified(claim)
+    texts = [simplified(s) for s in sources]
+    for negation, phrase in _chinese_phrases(texts):
+        if _asserted_in(claim_s, phrase) and not any(_asserted_in(t, phrase) for t in texts):
+            return negation + phrase
+    asked = simplified(question)
+    for _, phrase in _chinese_phrases([claim_s]):
+        if (any(_asserted_in(t, phrase) for t in texts) and not any(_negated_in(t, phrase) for t in texts)
+                and not _negated_in(asked, phrase)):
+            return phrase
+    claim_words = _stems(claim)
+    for source in sources:
+        for match in _ENGLISH_NEGATION.finditer(source):
+            words = _clause(source, match.end())
+            phrase = _stems(words)
+            if not phrase or len(phrase) > _MAX_ENGLISH:
+                continue
+            if _asserted_words(claim_words, phrase) and not any(_asserted_words(_stems(s), phrase) for s in sources):
+                return f"{match.group(0).strip()} {words}"
+    return None
+
+
+def _chinese_phrases(texts: Sequence[str]) -> Iterator[tuple[str, str]]:
+    """(negation, phrase) for each negated Chinese phrase of ``texts``: the words after a negation, to its clause's
+    end."""
+    for text in texts:
+        for match in _CHINESE_NEGATION.finditer(text):
+            phrase = _clause(text, match.end())
+            # "化石所没有的梳状列": a negation inside a modifier negates nothing the phrase after it says
+            if len(phrase) >= _MIN_CHINESE and not phrase.startswith(("的", "之")):
+                yield match.group(0), phrase
+
+
+def _clause(text: str, start: int) -> str:
+    end = start
+    while end < len(text) and text[end] not in _CLAUSE_END:
+        end += 1
+    return text[start:end].strip()
+
+
+def _asserted_in(text: str, phrase: str) -> bool:
+    """Whether ``text`` holds ``phrase`` with no negation right before it."""
+    return any(not _negated_at(text, i) for i in _occurrences(text, phrase))
+
+
+def _negated_in(text: str, phrase: str) -> bool:
+    return any(_negated_at(text, i) for i in _occurrences(text, phrase))
+
+
+def _negated_at(text: str, at: int) -> bool:
+    """Whether a negation ends right before ``at`` (spaces between: "药剂师不能 与医生结成……", as xquad_zh's spans are spaced)."""
+    return bool(_NEGATED_BEFORE.search(text[max(0, at - 8) : at].rstrip()))
+
+
+def _occurrences(text: str, phrase: str) -> Iterator[int]:
+    at = text.find(phrase)
+    while at >= 0:
+        yield at
+        at = text.find(phrase, at + 1)
+
+
+def _stems(text: str) -> list[str]:
+    """English words' stems, with "n't" and "cannot" read as "not"."""
+    stem = english_stem()
+    plain = re.sub(r"n't\b", " not", text.lower()).replace("cannot", "can not")
+    return [stem(w) for w in _WORD.findall(plain)]
+
+
+def _asserted_words(words: list[str], phrase: list[str]) -> bool:
+    """Whether ``phrase`` (stems) comes in ``words`` with no negation in the three words before it."""
+    return any(words[i : i + len(phrase)] == phrase and not _NOT.intersection(words[max(0, i - 3) : i])
+               for i in range(len(words) - len(phrase) + 1))
