@@ -90,6 +90,29 @@ _NUMBER_WORD = re.compile(
 )
 
 
+_ASKS_PRICE = re.compile(r"多少钱|价格|价钱|售价|票价|收费|多贵|\b(?:price|prices|cost|costs|fees?)\b", re.IGNORECASE)
+"""A how-much question about money."""
+_SAYS_MONEY = re.compile(
+    r"[元块角¥￥$€£]|美元|欧元|英镑|日元|港[元币]|台币|人民币|卢布|法郎|比索|免费"
+    r"|\b(?:dollars?|cents?|euros?|pounds?|yen|yuan|rmb|usd|cny|eur|gbp|free)\b",
+    re.IGNORECASE,
+)
+_MEASURED = re.compile(
+    r"(?<![A-Za-z0-9.])(\d[\d,]*(?:\.\d+)?)(?:[A-Za-z]|\s*(?:[%％个岁年月天次人倍层位度]|percent\b|per ?cent\b))"
+)
+"""A number with a unit that is not money: "130B" (a model's size), "64GB", "30%"."""
+_NUMBER = re.compile(r"(?<![A-Za-z0-9.])\d[\d,]*(?:\.\d+)?")
+
+
+def _names_a_price(text: str, known: set[str]) -> bool:
+    """Whether ``text`` names an amount of money: a currency, or a number not in ``known`` without another unit
+    ("全程收费4.9", "逃税4765.82万"); "智谱 GLM 的 API 价格是 130B" names a model's size."""
+    if _SAYS_MONEY.search(text):
+        return True
+    measured = {m.start(1) for m in _MEASURED.finditer(text)}
+    return any(m.start() not in measured and m.group(0) not in known for m in _NUMBER.finditer(text))
+
+
 _ASKS_REASON = re.compile(r"(?<![称成认视作以])为什么|为何|何以|什么原因|原因是什么|\bwhy\b", re.IGNORECASE)
 """Questions that ask why; "被称为什么" (called what) and "成为什么" ask what."""
 _GIVES_REASON = re.compile(
@@ -162,6 +185,10 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
         if not _ASKS_DATE.search(question):  # "1945~1949年" does not say how many people speak Hakka
             new = [t for text in kept for t in claimed_terms(_DATES.sub(" ", text)) if t.text not in known]
         named = any(t.kind == "number" for t in new)
+        if named and _ASKS_PRICE.search(question):
+            named = any(_names_a_price(_DATES.sub(" ", text), known) for text in kept)
+            if not named:
+                return "price"
         # more of them than the question has: "在一个会话中仅有一个" answers "在一个会话中有几个？"
         named = named or any(
             text.count(q) > question.count(q) for text in kept for q in _CHINESE_QUANTITY.findall(text)

@@ -1505,3 +1505,15 @@ def test_an_unfinished_last_sentence_is_left_out_when_the_draft_was_cut() -> Non
     finished = "服务默认监听 6006 端口[1]。\n- 默认地址 127.0.0.1"
     assert without_unfinished_end(finished, cut=False) == finished
     assert without_unfinished_end("财务总监周明远的办公室在七号楼十二层", cut=True) == "财务总监周明远的办公室在七号楼十二层"
+
+
+def test_a_size_is_no_price(check: GroundingCheck) -> None:
+    """"智谱 GLM 的 API 价格是多少？" (no price in the KB) was answered "价格是 130B[2]": 130 is in the source, as the
+    size of GLM-130B. A question about money is answered by an amount: a currency, or a number with no other unit."""
+    sources = [Passage("智谱 AI 推出了 GLM-130B 模型，参数规模 130B。调用 GLM API 需要先申请 API key。", "C2 > 使用智谱 GLM")]
+    verdict = check.check("智谱 GLM 的 API 价格是多少？", "智谱 GLM 的 API 价格是 130B[1]。", sources)
+    assert verdict.status == "refused" and "130B" not in verdict.answer
+    priced = [Passage("GLM-4 的 API 价格为 0.1 元/千 tokens，新用户赠送 100 万 tokens。", "C2 > 使用智谱 GLM")]
+    assert check.check("智谱 GLM-4 的 API 价格是多少？", "GLM-4 的 API 价格为 0.1 元/千 tokens[1]。", priced).status == "answered"
+    bus = [Passage("九龙巴士7号线往来尖沙咀码头及荔枝角，全程收费4.9。", "九龙巴士7号线")]
+    assert check.check("九龙巴士7号线全程收费多少？", "全程收费4.9[1]。", bus).status == "answered"
