@@ -40,6 +40,7 @@ from kb_assistant.qa.answer_text import (
     without_markers,
     without_unfinished_end,
 )
+from kb_assistant.qa.follow_ups import is_elliptic, resolve_follow_up
 from kb_assistant.qa.grounding import GroundingCheck, Passage, Verdict
 from kb_assistant.qa.prompts import (
     ANSWER_SYSTEM,
@@ -181,9 +182,15 @@ class QAChain(Runnable[Any, dict[str, Any]]):
 
     # --- steps ---------------------------------------------------------------------------------
     def standalone_question(self, question: str, history: History, config: RunnableConfig | None = None) -> str:
-        """Rewrite a follow-up into a stand-alone question, only when it refers back to the conversation."""
-        if not history or not refers_back(question):
+        """Rewrite a follow-up into a stand-alone question, only when it refers back to the conversation: by rule
+        where a pronoun or an ellipsis says what it stands for (:mod:`kb_assistant.qa.follow_ups`), else by the chat
+        model."""
+        if not history or not (refers_back(question) or is_elliptic(question)):
             return question
+        resolved = resolve_follow_up(question, history[-self.max_history_turns :])
+        if resolved:
+            logger.info("resolved %r -> %r", question, resolved)
+            return resolved
         lang = language_of(question)
         # Earlier answers' citation numbers belong to their own sources: the rewriter copied them into the question.
         turns = "\n".join(f"Q: {q}\nA: {without_markers(a)}" for q, a in history[-self.max_history_turns :])
