@@ -20,7 +20,7 @@ from kb_assistant.qa.numbered_names import other_numbered
 from kb_assistant.qa.other_names import other_name_label
 from kb_assistant.qa.person_clauses import number_of_another_person
 from kb_assistant.qa.sibling_titles import sibling_title
-from kb_assistant.qa.table_cells import other_label
+from kb_assistant.qa.table_cells import labelled_for_another, other_label
 from kb_assistant.qa.terms import Term
 
 OTHER_CLAUSE = "its number is in a clause about something else than what is asked"
@@ -59,7 +59,8 @@ def said_of_another_thing(
     table's header row, if any) says it of another thing than ``question`` asks about, with the sentence that holds
     the number asked for when one does (:data:`OTHER_CLAUSE`); None when it is about the question's own.
     ``asked`` are the question's weighted terms, ``numbers`` the claim's numbers the question does not hold."""
-    label = other_label(claim, span.text, header)
+    label = other_label(claim, span.text, header) or (labelled_for_another(claim, span.text, question)
+                                                       if header is None else None)
     if label is not None:
         return (CUT_ROW if label == "?" else f"{OTHER_LABEL} ({label})"), None
     other_name = (other_numbered(question, span.text)

@@ -33,10 +33,14 @@ def best_quotable(scores: Scores, question: str, asked: list[Term], min_relevanc
                                                               and not quote_gives_no_reason(question, span.text)))]
     while candidates:
         best: tuple[Span, float] | None = None
-        # in passage and sentence order: the first of equals wins, unless a later one answers its own question
+        # in passage and sentence order: the first of equals wins, unless a later one answers its own question, or
+        # names the question's names in its own words where the first has them only from the headings ("什么是 RAG？":
+        # "**RAG**: 检索增强生成……", not "**微调**: 通过……", under "RAG VS Finetune")
         for span, score in candidates:
             if (best is None or score > best[1]
-                    or (_equal(score, best[1]) and span.answers_asked and not best[0].answers_asked)):
+                    or (_equal(score, best[1]) and span.answers_asked and not best[0].answers_asked)
+                    or (_equal(score, best[1]) and span.answers_asked == best[0].answers_asked
+                        and _names_more(span, best[0], asked))):
                 best = (span, score)
         assert best is not None
         text = best[0].text
@@ -45,6 +49,11 @@ def best_quotable(scores: Scores, question: str, asked: list[Term], min_relevanc
             return best
         candidates.remove(best)
     return None
+
+
+def _names_more(span: Span, other: Span, asked: list[Term]) -> bool:
+    """Whether ``span``'s own words name all the question's names and ``other``'s do not."""
+    return names_all_asked(span.text, asked) and not names_all_asked(other.text, asked)
 
 
 def names_all_asked(text: str, asked: list[Term]) -> bool:

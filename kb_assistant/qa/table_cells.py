@@ -82,6 +82,25 @@ _LABEL = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)、]\s*)?(?:\*\*|__)\s*([^：:*_\n|]
 a sentence, not a label."""
 
 
+_SUBJECT = re.compile(r"^\s*(?P<zh>[^，。：:；\s][^，。：:；]{0,15}?)\s*(?:是|指|即)|^\s*(?P<en>[A-Za-z][\w\- ]{0,30}?)\s+(?:is|are|means|refers to)\b")
+"""What a sentence says something of: its words before 是 / 指 ("RAG 是一种……"), or before "is" / "means"."""
+
+
+def labelled_for_another(claim: str, evidence: str, question: str) -> str | None:
+    """The label ``evidence`` opens with, when ``claim`` says its words of something else that the question names:
+    "RAG 是一种……方法，通过在特定数据集上进一步训练大语言模型……" rests on "**微调**: 通过在特定数据集上进一步训练大语言模型……"
+    (asked "什么是 RAG？"); RAG is nowhere in that sentence, 微调 nowhere in the claim."""
+    theirs, subject = _LABEL.match(evidence), _SUBJECT.match(claim)
+    if theirs is None or subject is None:
+        return None
+    label = normalise(theirs.group(1)).strip()
+    said_of = normalise(subject.group("zh") or subject.group("en") or "").strip()
+    text, asked = normalise(claim), normalise(question)
+    if len(said_of) < 2 or said_of not in asked or said_of in normalise(evidence) or label in text or label in said_of:
+        return None
+    return theirs.group(1).strip()
+
+
 def other_label(claim: str, evidence: str, header: str | None = None) -> str | None:
     """The label ``evidence`` opens with, when ``claim`` opens with another that ``evidence`` does not name: "**RAG**：
     通过在特定数据集上进一步训练大语言模型……" rests on "**微调**: 通过在特定数据集上进一步训练大语言模型……", every word of it

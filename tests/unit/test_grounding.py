@@ -1517,3 +1517,16 @@ def test_a_size_is_no_price(check: GroundingCheck) -> None:
     assert check.check("智谱 GLM-4 的 API 价格是多少？", "GLM-4 的 API 价格为 0.1 元/千 tokens[1]。", priced).status == "answered"
     bus = [Passage("九龙巴士7号线往来尖沙咀码头及荔枝角，全程收费4.9。", "九龙巴士7号线")]
     assert check.check("九龙巴士7号线全程收费多少？", "全程收费4.9[1]。", bus).status == "answered"
+
+
+def test_a_definition_labelled_for_another_thing_is_not_kept(check: GroundingCheck) -> None:
+    """"什么是 RAG？" was answered "RAG 是一种……方法，通过在特定数据集上进一步训练大语言模型……[1]": every word after "RAG 是"
+    is 微调's definition, under its bold label; RAG is nowhere in that sentence. The sentence that defines RAG is quoted."""
+    sources = [Passage("**微调**: 通过在特定数据集上进一步训练大语言模型，来提升模型在特定任务上的表现。\n\n"
+                       "**RAG**: 检索增强生成，先从知识库检索相关文档，再让大语言模型根据文档生成回答。", "C1 > RAG VS Finetune")]
+    draft = "RAG 是一种用于提高大语言模型效果的方法，通过在特定数据集上进一步训练大语言模型，来提升模型在特定任务上的表现[1]。"
+    verdict = check.check("什么是 RAG？", draft, sources)
+    assert "进一步训练" not in verdict.answer and "检索增强生成" in verdict.answer
+    assert "another label (微调)" in verdict.claims[0].reason
+    own = check.check("什么是微调？", "微调是通过在特定数据集上进一步训练大语言模型，来提升模型在特定任务上的表现[1]。", sources)
+    assert own.status == "answered" and "进一步训练" in own.answer
