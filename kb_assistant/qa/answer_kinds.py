@@ -59,7 +59,8 @@ _SAYS_VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.(?:\d+|x))+|\bv\d+|版本\s*\d|
 """A question that asks which version is answered by a version ("python=3.10", "v0.3", "3.x", "最新版本");
 "教程推荐使用 Python 语言开发" names none."""
 _ASKS_WHO = re.compile(
-    r"谁|哪位|何人|(?:什么|哪个|哪家|哪所|哪一个?)(?:机构|组织|公司|单位|学校|大学|国家|城市|地区)"
+    r"谁|哪位|何人|(?:什么|哪个|哪家|哪所|哪支|哪一个?)(?:机构|组织|公司|单位|学校|大学|国家|城市|地区|团队|部门|球队|乐队|政党"
+    r"|厂商|品牌|银行|医院|出版社|网站|平台)"
     r"|\bwho(?:m|se)?\b|\b(?:which|what) (?:company|organi[sz]ation|country|city|university|school|agency|team)\b",
     re.IGNORECASE,
 )

@@ -1530,3 +1530,14 @@ def test_a_definition_labelled_for_another_thing_is_not_kept(check: GroundingChe
     assert "another label (微调)" in verdict.claims[0].reason
     own = check.check("什么是微调？", "微调是通过在特定数据集上进一步训练大语言模型，来提升模型在特定任务上的表现[1]。", sources)
     assert own.status == "answered" and "进一步训练" in own.answer
+
+
+def test_which_team_asks_for_a_name(check: GroundingCheck) -> None:
+    """"天机是哪个团队做的？" asks for a name as "哪个公司" does: a sentence about the team's aims names none and is not
+    shown as the answer (the sentence that names SocialAI says 制作, not the question's 团队 / 做: too little of it to
+    quote)."""
+    sources = [Passage("天机是 SocialAI（来事儿AI）制作的一款免费使用、非商业用途的人工智能系统。"
+                       "天机团队旨在探索大模型与人情世故法则结合的多种技术路线。", "天机 > 项目背景")]
+    verdict = check.check("天机是哪个团队做的？", "天机团队旨在探索大模型与人情世故法则结合的多种技术路线[1]。", sources)
+    assert "技术路线" not in verdict.answer
+    assert verdict.claims[0].reason == "the question asks for a name; the answer names none"
