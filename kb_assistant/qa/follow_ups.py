@@ -4,9 +4,9 @@ The 0.5B model rewrites a follow-up badly more often than not: of 12 follow-ups 
 were ("它是哪个团队做的？", "那文心一言的呢？") or rewrote them about the wrong thing, and a follow-up searched as it is finds
 whatever "它" matches ("天机是由OpenAI团队开发的"). Two shapes cover most follow-ups and need no model:
 
-- a pronoun (它, 他, 她, it, its, he, she…) stands for what the previous question asks about: "它是哪个团队做的？"
-  after "天机是什么？" is "天机是哪个团队做的？"; he / she stand for a person the previous question, or else its answer,
-  names;
+- a pronoun (它, it, its, they…) stands for what the previous question asks about: "它是哪个团队做的？" after "天机是什么？"
+  is "天机是哪个团队做的？"; 他 / 她 stand for a person the previous question, or else its answer, names (English "he" /
+  "she" go to the model: no tagger here tells an English name);
 - an ellipsis ("那文心一言的呢？", "X 呢？", "And X?", "What about X?") asks the previous question again of X: X takes
   the place of its topic ("文心一言的 temperature 取值范围是多少？"), or of its year or date when X is one ("那 2024 年呢？").
 
@@ -29,7 +29,6 @@ _ASKING = re.compile(r"什么|哪|谁|怎|多少|几|是否|吗|^\s*(?:what|whic
                      r"|did|can|could|will|would|should)\b", re.IGNORECASE)
 """Words that make a clause a question of its own: "价格是多少呢？" and "And what is required…?" are not ellipses."""
 _ENGLISH_IT = re.compile(r"\b(it|its|they|them|their)\b", re.IGNORECASE)
-_ENGLISH_PERSON = re.compile(r"\b(he|his|him|she|her)\b", re.IGNORECASE)
 _ELLIPSIS = re.compile(
     r"^\s*(?:那么?|那个|还有|再问一下)?\s*(?P<zh>[^，。？?！!]{1,24}?)\s*的?\s*呢\s*[？?]?\s*$"
     r"|^\s*(?:and|what about|how about)\s+(?P<en>[^?]{1,60}?)\s*\??\s*$",

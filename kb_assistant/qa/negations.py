@@ -47,13 +47,14 @@ def contradicted(claim: str, sources: Sequence[str], question: str = "") -> str 
                 and not _negated_in(asked, phrase)):
             return phrase
     claim_words = _stems(claim)
+    source_words = [_stems(s) for s in sources]
     for source in sources:
         for match in _ENGLISH_NEGATION.finditer(source):
             words = _clause(source, match.end())
             phrase = _stems(words)
             if not phrase or len(phrase) > _MAX_ENGLISH:
                 continue
-            if _asserted_words(claim_words, phrase) and not any(_asserted_words(_stems(s), phrase) for s in sources):
+            if _asserted_words(claim_words, phrase) and not any(_asserted_words(w, phrase) for w in source_words):
                 return f"{match.group(0).strip()} {words}"
     return None
 
