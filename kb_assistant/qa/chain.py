@@ -129,6 +129,16 @@ def _drops_what_is_asked(question: str, rewritten: str) -> bool:
     return sum(t.weight for t in own if kept.has(t)) < 0.5 * total
 
 
+_QUOTED = re.compile(r"(?:根[据據][资資]料\[\d+\]原文：“(?P<zh>.*?)”|Quoting source \[\d+\]: \"(?P<en>.*?)\")", re.DOTALL)
+
+
+def _as_said(answer: str) -> str:
+    """An earlier answer as the model is shown it: a quote's sentence without our "Quoting source [1]:" wrapper, which
+    the model copied into its next answer ("Quoting source : "An API key is required…" [1]."), and no citation
+    markers, whose numbers were that turn's sources, not this one's."""
+    return without_markers(_QUOTED.sub(lambda m: m.group("zh") or m.group("en") or "", answer)).strip()
+
+
 def _same_text(text: str) -> str:
     """``text`` without spaces, punctuation or case: for telling whether two questions are the same."""
     return "".join(ch for ch in text.casefold() if ch.isalnum())
@@ -227,7 +237,7 @@ class QAChain(Runnable[Any, dict[str, Any]]):
         fallback = (GENERAL if self.answer_mode == "general" else REFUSE)[lang]
         out: list[BaseMessage] = [SystemMessage(ANSWER_SYSTEM[lang].format(context=context, fallback=fallback))]
         for q, a in history[-self.max_history_turns :]:
-            out += [HumanMessage(q), AIMessage(a)]
+            out += [HumanMessage(q), AIMessage(_as_said(a))]
         out.append(HumanMessage(question))
         return out
 

@@ -91,3 +91,13 @@ def test_a_follow_up_no_rule_reads_is_left_to_the_model(follow_up: str) -> None:
     ellipsis: asking the previous question of it would garble it."""
     history = [("Prompt Engineering 的两个关键原则是什么？", "编写清晰、具体的指令；给模型时间去思考[1]。")]
     assert resolve_follow_up(follow_up, history) is None
+
+
+def test_earlier_answers_reach_the_model_as_said_without_our_quote_wrapper_or_old_markers() -> None:
+    """After a quoted answer, the 0.5B model wrote its next one as 'Quoting source : "An API key is required…" [1].':
+    it copied the wrapper from the history. Earlier answers are given as the sentences they say."""
+    history = [("And its default port?", 'Quoting source [1]: "By default it listens on 127.0.0.1, port 6006."'),
+               ("周明远的办公室在哪里？", "根据资料[2]原文：“财务总监周明远的办公室在七号楼十二层 1207 室。”")]
+    messages = QAChain(_NoRetrieval(), FakeListChatModel(responses=[""])).messages("What is required?", history, [])
+    said = [m.content for m in messages if m.type == "ai"]
+    assert said == ["By default it listens on 127.0.0.1, port 6006.", "财务总监周明远的办公室在七号楼十二层 1207 室。"]
