@@ -48,7 +48,17 @@ _ENGLISH_TOPIC = re.compile(
 def is_elliptic(question: str) -> bool:
     """Whether ``question`` only names what the previous question should be asked of ("那文心一言的呢？", "And X?")."""
     match = _ELLIPSIS.match(question)
-    return match is not None and not _ASKING.search(match.group("zh") or match.group("en") or "")
+    if match is None or _ASKING.search(match.group("zh") or match.group("en") or ""):
+        return False
+    return match.group("zh") is None or _a_noun_phrase(match.group("zh"))
+
+
+def _a_noun_phrase(text: str) -> bool:
+    """Whether ``text`` names a thing and says nothing of it: no verb, no 我 / 你 ("我觉得不错呢" is a remark)."""
+    with jieba_lock:
+        words = list(posseg().cut(text))
+    return not any((w.flag.startswith("v") and w.flag not in ("vn", "vg")) or w.word in ("我", "你", "我们", "你们")
+                   for w in words)
 
 
 def resolve_follow_up(question: str, history: Sequence[tuple[str, str]]) -> str | None:

@@ -85,10 +85,10 @@ def test_a_follow_up_is_made_whole_by_rule_without_asking_the_model(
     assert chain.standalone_question(follow_up, history) == whole
 
 
-@pytest.mark.parametrize("follow_up", ["第二个原则具体是什么意思？", "价格是多少呢？", "And what is required for another address?"])
+@pytest.mark.parametrize("follow_up", ["第二个原则具体是什么意思？", "价格是多少呢？", "我觉得不错呢", "And what is required for another address?"])
 def test_a_follow_up_no_rule_reads_is_left_to_the_model(follow_up: str) -> None:
-    """An ordinal, or a clause that asks by itself ("价格是多少呢？", "And what is required…?"), is no pronoun nor
-    ellipsis: asking the previous question of it would garble it."""
+    """An ordinal, a clause that asks by itself ("价格是多少呢？", "And what is required…?") or a remark ("我觉得不错呢") is
+    no pronoun nor ellipsis: asking the previous question of it would garble it."""
     history = [("Prompt Engineering 的两个关键原则是什么？", "编写清晰、具体的指令；给模型时间去思考[1]。")]
     assert resolve_follow_up(follow_up, history) is None
 
