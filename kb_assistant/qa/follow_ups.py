@@ -63,16 +63,16 @@ def _a_noun_phrase(text: str) -> bool:
 
 def resolve_follow_up(question: str, history: Sequence[tuple[str, str]]) -> str | None:
     """``question`` made whole from the conversation's latest question that has a topic (a pronoun's, or the one an
-    ellipsis asks again; he / she: the latest person named in a question, else in an answer), or None when no rule
+    ellipsis asks again; 他 / 她: the latest person named in a question, else in an answer), or None when no rule
     applies."""
     questions = [q for q, _ in reversed(history)]
     topic = next((t for t in map(topic_of, questions) if t), None)
     if HAN.search(question) and _CHINESE_PERSON.search(question):
         name = next((n for text in [*questions, *(a for _, a in reversed(history))] for n in person_names(text)), None)
         name = name or (topic if topic and _is_a_name(topic) else None)  # 周/明远: jieba tags the surname alone
-        return _joined(_CHINESE_PERSON.sub(name, question, count=1)) if name else None
+        return _joined(_CHINESE_PERSON.sub(lambda _: name, question, count=1)) if name else None
     if HAN.search(question) and _CHINESE_IT.search(question):
-        return _joined(_CHINESE_IT.sub(topic, question, count=1)) if topic else None
+        return _joined(_CHINESE_IT.sub(lambda _: topic, question, count=1)) if topic else None  # the topic is text, not a template
     if not HAN.search(question) and _ENGLISH_IT.search(question):
         return _ENGLISH_IT.sub(lambda m: _english_form(topic, m.group(1)), question, count=1) if topic else None
     ellipsis = _ELLIPSIS.match(question)
