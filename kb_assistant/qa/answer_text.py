@@ -193,3 +193,13 @@ def without_unfinished_end(text: str, cut: bool) -> str:
 def _bare(sentence: str) -> str:
     """A sentence's words without its list number, markup, markers or spaces: what a loop repeats."""
     return re.sub(r"[\s*_`#>|-]+", "", re.sub(r"^\d{1,3}[.)、]", "", without_markers(sentence).strip()))
+
+
+_QUOTED = re.compile(r"(?:根[据據][资資]料\[\d+\]原文：“(?P<zh>.*?)”|Quoting source \[\d+\]: \"(?P<en>.*?)\")", re.DOTALL)
+
+
+def as_said(answer: str) -> str:
+    """An earlier answer as it is said: a quote's sentence without our "Quoting source [1]:" wrapper (the model copied
+    it into its next answer: 'Quoting source : "An API key is required…" [1].') and no citation markers, whose numbers
+    were that turn's sources."""
+    return without_markers(_QUOTED.sub(lambda m: m.group("zh") or m.group("en") or "", answer)).strip()

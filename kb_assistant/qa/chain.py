@@ -35,12 +35,13 @@ from langchain_core.runnables.config import ensure_config
 
 from kb_assistant.config import Settings
 from kb_assistant.qa.answer_text import (
+    as_said,
     is_marker_only,
     unwrap_paragraphs,
     without_markers,
     without_unfinished_end,
 )
-from kb_assistant.qa.follow_ups import is_elliptic, resolve_follow_up
+from kb_assistant.qa.follow_ups import is_elliptic, names_an_item, resolve_follow_up
 from kb_assistant.qa.grounding import GroundingCheck, Passage, Verdict
 from kb_assistant.qa.prompts import (
     ANSWER_SYSTEM,
@@ -129,16 +130,6 @@ def _drops_what_is_asked(question: str, rewritten: str) -> bool:
     return sum(t.weight for t in own if kept.has(t)) < 0.5 * total
 
 
-_QUOTED = re.compile(r"(?:根[据據][资資]料\[\d+\]原文：“(?P<zh>.*?)”|Quoting source \[\d+\]: \"(?P<en>.*?)\")", re.DOTALL)
-
-
-def _as_said(answer: str) -> str:
-    """An earlier answer as the model is shown it: a quote's sentence without our "Quoting source [1]:" wrapper, which
-    the model copied into its next answer ("Quoting source : "An API key is required…" [1]."), and no citation
-    markers, whose numbers were that turn's sources, not this one's."""
-    return without_markers(_QUOTED.sub(lambda m: m.group("zh") or m.group("en") or "", answer)).strip()
-
-
 def _same_text(text: str) -> str:
     """``text`` without spaces, punctuation or case: for telling whether two questions are the same."""
     return "".join(ch for ch in text.casefold() if ch.isalnum())
@@ -195,12 +186,14 @@ class QAChain(Runnable[Any, dict[str, Any]]):
         """Rewrite a follow-up into a stand-alone question, only when it refers back to the conversation: by rule
         where a pronoun or an ellipsis says what it stands for (:mod:`kb_assistant.qa.follow_ups`), else by the chat
         model."""
-        if not history or not (refers_back(question) or is_elliptic(question)):
+        if not history or not (refers_back(question) or is_elliptic(question) or names_an_item(question)):
             return question
         resolved = resolve_follow_up(question, history[-self.max_history_turns :])
         if resolved:
             logger.info("resolved %r -> %r", question, resolved)
             return resolved
+        if not (refers_back(question) or is_elliptic(question)):
+            return question  # an item named by its place that no list of the last answer holds: asked as it is
         lang = language_of(question)
         # Earlier answers' citation numbers belong to their own sources: the rewriter copied them into the question.
         turns = "\n".join(f"Q: {q}\nA: {without_markers(a)}" for q, a in history[-self.max_history_turns :])
@@ -237,7 +230,7 @@ class QAChain(Runnable[Any, dict[str, Any]]):
         fallback = (GENERAL if self.answer_mode == "general" else REFUSE)[lang]
         out: list[BaseMessage] = [SystemMessage(ANSWER_SYSTEM[lang].format(context=context, fallback=fallback))]
         for q, a in history[-self.max_history_turns :]:
-            out += [HumanMessage(q), AIMessage(_as_said(a))]
+            out += [HumanMessage(q), AIMessage(as_said(a))]
         out.append(HumanMessage(question))
         return out
 

@@ -10,7 +10,12 @@ whatever "它" matches ("天机是由OpenAI团队开发的"). Two shapes cover m
 - an ellipsis ("那文心一言的呢？", "X 呢？", "And X?", "What about X?") asks the previous question again of X: X takes
   the place of its topic ("文心一言的 temperature 取值范围是多少？"), or of its year or date when X is one ("那 2024 年呢？").
 
-Anything else (an ordinal, "第二个原则……"), or a previous question whose topic cannot be read, goes to the model.
+- an item named by its place ("第二个原则具体是什么意思？", "最后一种呢？", "the second one") is that item of the last answer's
+  list: its numbered or bulleted lines, else its enumeration, cut into as many items as the previous question asked
+  for ("两个关键原则": "编写清晰、具体的指令" is one of them).
+
+Anything else, or a previous question whose topic cannot be read, goes to the model (an item whose list the last
+answer does not hold is asked as it is).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from collections.abc import Sequence
 
 from kb_assistant.cjk import HAN
 from kb_assistant.kb.tokens import jieba_lock
+from kb_assistant.qa.answer_text import as_said
 from kb_assistant.qa.terms import person_names, posseg
 
 _CHINESE_IT = re.compile(r"(?<!其)它们|(?<!其)它")
@@ -66,6 +72,8 @@ def resolve_follow_up(question: str, history: Sequence[tuple[str, str]]) -> str 
     ellipsis asks again; 他 / 她: the latest person named in a question, else in an answer), or None when no rule
     applies."""
     questions = [q for q, _ in reversed(history)]
+    if history and names_an_item(question):
+        return _item_asked(question, history[-1][0], as_said(history[-1][1]))
     topic = next((t for t in map(topic_of, questions) if t), None)
     if HAN.search(question) and _CHINESE_PERSON.search(question):
         name = next((n for text in [*questions, *(a for _, a in reversed(history))] for n in person_names(text)), None)
@@ -80,6 +88,80 @@ def resolve_follow_up(question: str, history: Sequence[tuple[str, str]]) -> str 
         asked = (ellipsis.group("zh") or ellipsis.group("en") or "").strip()
         return _asked_again(questions[0], asked) if asked else None
     return None
+
+
+_CHINESE_NUMBERS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
+_CHINESE_ORDINAL = re.compile(r"第\s*([一二三四五六七八九十]|\d{1,2})\s*(?:个|条|点|种|项|步|类|款|位)?|最后一?(?:个|条|点|种|项|步|类|款|位)")
+_ENGLISH_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "last": -1}
+_ENGLISH_ORDINAL = re.compile(rf"\bthe ({'|'.join(_ENGLISH_ORDINALS)})(?: (?:one|item|point|option|step|principle))?\b",
+                              re.IGNORECASE)
+_HOW_MANY = re.compile(r"([两二三四五六七八九十]|\d{1,2})\s*(?:个|条|点|种|项|步|类|款|位)|\b(two|three|four|five|six)\b",
+                       re.IGNORECASE)
+_LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)、]|[-*•])\s*(.+)$")
+_BOLD_LABEL = re.compile(r"^(?:\*\*|__)(.+?)(?:\*\*|__)")
+_INTRODUCED = re.compile(r".*(?:[：:]|包括|分别是|分别为|是|有|支持|\b(?:are|is|include|includes)\b)\s*", re.DOTALL)
+
+
+def names_an_item(question: str) -> bool:
+    """Whether ``question`` picks an item of a list by its place ("第二个原则……", "the second one")."""
+    return bool(_CHINESE_ORDINAL.search(question) or _ENGLISH_ORDINAL.search(question))
+
+
+def _item_asked(question: str, previous: str, answer: str) -> str | None:
+    """``question`` with its ordinal ("第二个", "the second one") replaced by that item of ``answer``'s list (its
+    numbered or bulleted items, else its enumeration, cut into as many items as ``previous`` asked for when it says
+    how many): "第二个原则具体是什么意思？" after "……两个关键原则是：编写清晰、具体的指令和给予模型充足思考时间" asks of
+    给予模型充足思考时间."""
+    chinese, english = _CHINESE_ORDINAL.search(question), _ENGLISH_ORDINAL.search(question)
+    if chinese:
+        digit = chinese.group(1)
+        place = -1 if digit is None else int(digit) if digit.isdigit() else _CHINESE_NUMBERS[digit]
+    elif english:
+        place = _ENGLISH_ORDINALS[english.group(1).lower()]
+    else:
+        return None
+    items = _items(answer, _how_many(previous))
+    if not items or place > len(items) or place == 0:
+        return None
+    item = items[place - 1 if place > 0 else -1]
+    if chinese:
+        return _joined(question[: chinese.start()] + f"“{item}”" + question[chinese.end() :])
+    return question[: english.start()] + f'"{item}"' + question[english.end() :]
+
+
+def _how_many(question: str) -> int | None:
+    match = _HOW_MANY.search(question)
+    if match is None:
+        return None
+    word = (match.group(1) or match.group(2)).lower()
+    if word.isdigit():
+        return int(word)
+    return {"两": 2, **_CHINESE_NUMBERS, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}.get(word)
+
+
+def _items(answer: str, count: int | None) -> list[str]:
+    """The items of ``answer``: its list lines (their bold labels where they have them), else its enumeration."""
+    listed = [m.group(1).strip() for line in answer.splitlines() if (m := _LIST_ITEM.match(line))]
+    if len(listed) >= 2:
+        return [_label(item) for item in listed]
+    sentence = answer.strip().splitlines()[0] if answer.strip() else ""
+    body = _INTRODUCED.sub("", sentence, count=1).strip().rstrip("。.!！;；")
+    body = re.sub(r"等$", "", body)
+    # the last 和 / and joins the last item; 、 divides items, or words inside one ("编写清晰、具体的指令"): both cuts are
+    # tried, finest first, and the one with as many items as the question asked for wins
+    last = None
+    for last in re.finditer(r"\s*(?:以及|和|及|与|或|\band\b|\bor\b)\s*", body):
+        pass
+    head, tail = (body[: last.start()], [body[last.end() :]]) if last else (body, [])
+    cuts = [[*re.split(r"\s*[、，,；;]\s*", head), *tail], [*re.split(r"\s*[，,；;]\s*", head), *tail]]
+    cuts = [[c.strip() for c in cut if c.strip()] for cut in cuts]
+    fitting = [cut for cut in cuts if count is None or len(cut) == count]
+    return fitting[0] if fitting and len(fitting[0]) >= 2 else []
+
+
+def _label(item: str) -> str:
+    bold = _BOLD_LABEL.match(item)
+    return bold.group(1).strip() if bold else re.split(r"[：:，,。]", item, maxsplit=1)[0].strip()
 
 
 def topic_of(question: str) -> str | None:

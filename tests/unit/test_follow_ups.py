@@ -87,9 +87,10 @@ def test_a_follow_up_is_made_whole_by_rule_without_asking_the_model(
 
 @pytest.mark.parametrize("follow_up", ["第二个原则具体是什么意思？", "价格是多少呢？", "我觉得不错呢", "And what is required for another address?"])
 def test_a_follow_up_no_rule_reads_is_left_to_the_model(follow_up: str) -> None:
-    """An ordinal, a clause that asks by itself ("价格是多少呢？", "And what is required…?") or a remark ("我觉得不错呢") is
-    no pronoun nor ellipsis: asking the previous question of it would garble it."""
-    history = [("Prompt Engineering 的两个关键原则是什么？", "编写清晰、具体的指令；给模型时间去思考[1]。")]
+    """An ordinal whose list the last answer does not hold, a clause that asks by itself ("价格是多少呢？", "And what is
+    required…?") or a remark ("我觉得不错呢") is no pronoun nor ellipsis: asking the previous question of it would
+    garble it."""
+    history = [("Prompt Engineering 的原则是什么？", "要编写清晰而具体的指令[1]。")]
     assert resolve_follow_up(follow_up, history) is None
 
 
@@ -101,3 +102,28 @@ def test_earlier_answers_reach_the_model_as_said_without_our_quote_wrapper_or_ol
     messages = QAChain(_NoRetrieval(), FakeListChatModel(responses=[""])).messages("What is required?", history, [])
     said = [m.content for m in messages if m.type == "ai"]
     assert said == ["By default it listens on 127.0.0.1, port 6006.", "财务总监周明远的办公室在七号楼十二层 1207 室。"]
+
+
+@pytest.mark.parametrize(
+    ("history", "follow_up", "whole"),
+    [
+        ([("Prompt Engineering 的两个关键原则是什么？", "Prompt Engineering 的两个关键原则是：编写清晰、具体的指令和给予模型充足思考时间[2]。")],
+         "第二个原则具体是什么意思？", "“给予模型充足思考时间”原则具体是什么意思？"),
+        ([("kb-assistant 支持哪些文件格式？", "kb-assistant 支持 Markdown、纯文本、PDF、Word（.docx）、HTML、CSV、JSON 和字幕文件[1]。")],
+         "第三种怎么导入？", "“PDF”怎么导入？"),
+        ([("kb-assistant 支持哪些文件格式？", "kb-assistant 支持 Markdown、纯文本、PDF、Word（.docx）、HTML、CSV、JSON 和字幕文件[1]。")],
+         "最后一种呢？", "“字幕文件”呢？"),
+        ([("RAG 有哪些优势？", "1. **个性化信息服务**：系统允许用户定制知识库[1]。\n2. **技术创新示范**：项目展示了 RAG 的优势[1]。")],
+         "第二点能详细说说吗？", "“技术创新示范”能详细说说吗？"),
+        ([("What are the two principles of prompt engineering?",
+           'Quoting source [1]: "Write clear and specific instructions, and give the model time to think."')],
+         "What does the second one mean?", 'What does "give the model time to think" mean?'),
+    ],
+)
+def test_an_item_named_by_its_place_is_the_last_answers_item(history: list[tuple[str, str]], follow_up: str,
+                                                             whole: str) -> None:
+    """"第二个原则具体是什么意思？" was not rewritten at all (no pronoun), or rewritten by the model as the first answer again;
+    the item is read from the last answer's list: its numbered lines, else its enumeration, cut into as many items
+    as the question asked for ("两个": 编写清晰、具体的指令 is one)."""
+    chain = QAChain(_NoRetrieval(), FakeListChatModel(responses=["the model must not be asked"]))
+    assert chain.standalone_question(follow_up, history) == whole
