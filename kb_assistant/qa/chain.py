@@ -21,9 +21,8 @@
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from dataclasses import asdict
 from typing import Any
 
 from langchain_core.documents import Document
@@ -42,7 +41,7 @@ from kb_assistant.qa.answer_text import (
     without_unfinished_end,
 )
 from kb_assistant.qa.follow_ups import is_elliptic, names_an_item, resolve_follow_up
-from kb_assistant.qa.grounding import GroundingCheck, Passage, Verdict
+from kb_assistant.qa.grounding import GroundingCheck, Verdict
 from kb_assistant.qa.prompts import (
     ANSWER_SYSTEM,
     GENERAL,
@@ -52,70 +51,12 @@ from kb_assistant.qa.prompts import (
     not_found,
     refers_back,
 )
-from kb_assistant.qa.table_cells import table_header
+from kb_assistant.qa.sources import Source, passage_of, source_label, sources_of
 from kb_assistant.qa.terms import KBRarity, TermIndex, asked_terms
 
 logger = logging.getLogger(__name__)
 
 History = list[tuple[str, str]]
-
-
-@dataclass(frozen=True)
-class Source:
-    """One cited chunk, as shown to users."""
-
-    number: int
-    source: str
-    page: int | None
-    headings: str | None
-    snippet: str
-    score: float | None
-    used: bool = True
-    """Whether the verified answer cites this source (False: a closest passage, not used)."""
-    evidence: str | None = None
-    """The sentence of the snippet that supports the answer."""
-    evidence_header: str | None = None
-    """The header row of the table whose row ``evidence`` is: what its cells are."""
-    copies: tuple[str, ...] = ()
-    """Other files that hold the same passage (see :func:`kb_assistant.retrieval.collapse_copies`)."""
-
-
-_SNIPPET = 300
-
-
-def _passage(doc: Document) -> Passage:
-    """A chunk as the grounding check reads it: its heading path, which the chunk's text opens with, is where it
-    sits (``context``), not what it says."""
-    return Passage(doc.page_content, source_label(doc.metadata), _body_start(doc))
-
-
-def _body_start(doc: Document) -> int:
-    """Where a chunk's own words start: past the heading path its text opens with (the splitter puts it there)."""
-    headings = doc.metadata.get("headings")
-    return len(headings) + 1 if headings and doc.page_content.startswith(f"{headings}\n") else 0
-
-
-def _snippet(text: str, start: int | None = None, end: int | None = None, body: int = 0) -> str:
-    """About ``_SNIPPET`` characters of a chunk from ``body`` on (past its heading path, which a source's label
-    shows), around ``start:end`` when given. A snippet that begins inside a fenced code block opens one, so that
-    it is shown as code and the block's closing fence does not open another."""
-    begin = body
-    if start is not None and end is not None and end - body > _SNIPPET:
-        begin = max(body, min(start - 80, end - _SNIPPET))
-        line = text.find("\n", begin, start)
-        if 0 <= line - begin <= 40:  # a whole first line, not its last few characters
-            begin = line + 1
-    stop = max(end or 0, begin + _SNIPPET)
-    opening = ("…" if begin > body else "") + ("\n```\n" if _in_code(text, body, begin) else "")
-    return opening.lstrip("\n") + text[begin:stop]
-
-
-def _in_code(text: str, body: int, at: int) -> bool:
-    """Whether ``at`` is inside a fenced code block. A chunk may begin inside one (chunks are cut by size): then its
-    first fence is a bare closing one, followed by a fence that names a language (another block opening)."""
-    fences = [(m.start(), m.group(1)) for m in re.finditer(r"(?m)^[ \t]*```[ \t]*(\S*)", text[body:])]
-    starts_inside = len(fences) >= 2 and not fences[0][1] and bool(fences[1][1])
-    return (sum(1 for position, _ in fences if body + position < at) + starts_inside) % 2 == 1
 
 
 def _drops_what_is_asked(question: str, rewritten: str) -> bool:
@@ -238,29 +179,11 @@ class QAChain(Runnable[Any, dict[str, Any]]):
     def sources(docs: list[Document], verdict: Verdict | None = None) -> list[Source]:
         """Citable descriptions of the chunks given to the model; with a verdict, which ones the answer uses
         and the sentence of each that supports it."""
-        out = []
-        for i, d in enumerate(docs, start=1):
-            span = verdict.evidence.get(i) if verdict else None
-            out.append(
-                Source(
-                    number=i,
-                    source=str(d.metadata.get("source", "?")),
-                    page=d.metadata.get("page"),
-                    headings=d.metadata.get("headings"),
-                    snippet=_snippet(d.page_content, span.start if span else None, span.end if span else None,
-                                     _body_start(d)),
-                    score=d.metadata.get("score"),
-                    used=verdict is None or span is not None,
-                    evidence=span.text if span else None,
-                    evidence_header=table_header(d.page_content, span.start) if span else None,
-                    copies=tuple(d.metadata.get("copies", ())),
-                )
-            )
-        return out
+        return sources_of(docs, verdict)
 
     def verify(self, question: str, answer: str, docs: list[Document]) -> Verdict:
         """The grounding check of ``answer`` against the chunks the model was given."""
-        passages = [_passage(d) for d in docs]
+        passages = [passage_of(d) for d in docs]
         if self.grounding is None:  # the raw text, but never an empty or marker-only "answer"
             if not docs or is_marker_only(answer):
                 return Verdict(not_found(question, [d.page_content for d in docs]), "refused", [], [], {})
@@ -342,16 +265,6 @@ class QAChain(Runnable[Any, dict[str, Any]]):
                 result.update(part)
         result["raw_answer"] = result["raw_answer"].strip()
         return result
-
-
-def source_label(meta: Mapping[str, Any]) -> str:
-    """``file, p. N`` for pages, ``file > heading path`` for sections."""
-    where = str(meta.get("source", "?"))
-    if meta.get("page") is not None:
-        where += f", p. {meta['page']}"
-    elif meta.get("headings"):
-        where += f" > {meta['headings']}"
-    return where
 
 
 def build_qa_chain(
