@@ -184,8 +184,7 @@ class GroundingCheck:
         replaceable = self.min_quote_gain is not None and self.embeddings is not None
         scores = sentence_scores(question, passages, sentences, everywhere) if not kept or replaceable else {}
         # a quote comes from a passage that names the question's names; kept sentences are looked up in all scores
-        quote = best_quotable(self._naming(scores, asked, everywhere), question, asked, self.min_quote_relevance,
-                              self.min_named_quote_relevance)
+        quote = self._quotable(scores, question, asked, everywhere)
         rows = [c.evidence for c in claims if c.reason.startswith((OTHER_COLUMN, OTHER_ROW)) and c.evidence]
         if quote is None and rows and not kept:
             quote = (rows[0], 0.0)  # the row the draft read its number from, under its header: both cells shown
@@ -390,12 +389,11 @@ class GroundingCheck:
         ``indexes`` (of each passage's headings and text) are computed when not given."""
         indexes = indexes if indexes is not None else [TermIndex.of(f"{p.context}\n{p.text}") for p in passages]
         asked = self._asked(question)
-        scores = self._naming(sentence_scores(question, passages, sentences, indexes), asked, indexes)
-        return best_quotable(scores, question, asked, self.min_quote_relevance, self.min_named_quote_relevance)
+        return self._quotable(sentence_scores(question, passages, sentences, indexes), question, asked, indexes)
 
-    def _naming(self, scores: Scores, asked: list[Term], indexes: list[TermIndex]) -> Scores:
-        """The sentences of ``scores`` whose passage (``indexes``: headings and text) names each of the question's
-        strict terms, with ``quote_names_asked``; all of them without."""
-        if not self.quote_names_asked:
-            return scores
-        return {key: value for key, value in scores.items() if indexes[value[0].number - 1].names_all(asked)}
+    def _quotable(self, scores: Scores, question: str, asked: list[Term], indexes: list[TermIndex]) -> tuple[Span, float] | None:
+        """The best quote among ``scores``, from a passage (``indexes``: headings and text) that names each of the
+        question's strict terms where ``quote_names_asked`` asks so."""
+        if self.quote_names_asked:
+            scores = {key: value for key, value in scores.items() if indexes[value[0].number - 1].names_all(asked)}
+        return best_quotable(scores, question, asked, self.min_quote_relevance, self.min_named_quote_relevance)
