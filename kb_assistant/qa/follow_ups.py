@@ -5,8 +5,9 @@ were ("它是哪个团队做的？", "那文心一言的呢？") or rewrote them
 whatever "它" matches ("天机是由OpenAI团队开发的"). Two shapes cover most follow-ups and need no model:
 
 - a pronoun (它, it, its, they…) stands for what the previous question asks about: "它是哪个团队做的？" after "天机是什么？"
-  is "天机是哪个团队做的？"; 他 / 她 stand for a person the previous question, or else its answer, names (English "he" /
-  "she" go to the model: no tagger here tells an English name);
+  is "天机是哪个团队做的？"; 它 as the object of a verb ("怎么修改它？") stands for the thing whose value the latest question
+  asked for, where it asked for one ("HTTP 服务默认监听哪个端口？": HTTP 服务的端口); 他 / 她 stand for a person the previous
+  question, or else its answer, names (English "he" / "she" go to the model: no tagger here tells an English name);
 - an ellipsis ("那文心一言的呢？", "X 呢？", "And X?", "What about X?") asks the previous question again of X: X takes
   the place of its topic ("文心一言的 temperature 取值范围是多少？"), or of its year or date when X is one ("那 2024 年呢？").
 
@@ -80,8 +81,12 @@ def resolve_follow_up(question: str, history: Sequence[tuple[str, str]]) -> str 
         name = name or (topic if topic and _is_a_name(topic) else None)  # 周/明远: jieba tags the surname alone
         return _joined(_CHINESE_PERSON.sub(lambda _: name, question, count=1)) if name else None
     if HAN.search(question) and _CHINESE_IT.search(question):
+        value = asked_for(questions[0]) if questions and _it_is_an_object(question) else None
+        topic = value or topic
         return _joined(_CHINESE_IT.sub(lambda _: topic, question, count=1)) if topic else None  # the topic is text, not a template
     if not HAN.search(question) and _ENGLISH_IT.search(question):
+        value = asked_for(questions[0]) if questions and _it_is_an_object(question) else None
+        topic = value or topic
         return _ENGLISH_IT.sub(lambda m: _english_form(topic, m.group(1)), question, count=1) if topic else None
     ellipsis = _ELLIPSIS.match(question)
     if ellipsis and questions and is_elliptic(question):
@@ -187,6 +192,53 @@ def topic_of(question: str) -> str | None:
         break
     topic = topic.strip(" -.·")
     return topic if len(topic) >= 2 and not re.fullmatch(r"[\d\s.]+", topic) else None
+
+
+_VALUE_OF = re.compile(r"^\s*(?P<x>[^，。？?]{1,30}?的[^，。？?的]{1,12}?)\s*(?:是|为|叫|在)?\s*(?:多少|什么|哪个|哪一个|哪里|哪儿|几)")
+""""星河科技的服务端口是多少？": the thing (with its owner) whose value is asked."""
+_WHICH = ("哪个", "哪一个", "哪种", "哪一种", "什么")
+_OBJECT_AFTER = ("把", "将", "对", "给")
+_WHICH_EN = re.compile(r"^\s*(?:which|what)\s+(?P<x>[a-z][\w-]*)\s+(?:does|do|did|is|are|was|were|will|can|should)\b",
+                       re.IGNORECASE)
+""""Which port does the HTTP server listen on?": the value asked for (port) of the question's topic."""
+_AUXILIARIES = frozenset({"does", "do", "did", "is", "are", "was", "were", "will", "can", "could", "should", "would",
+                          "has", "have", "had", "may", "might", "must", "when", "where", "why", "how", "if", "because"})
+
+
+def asked_for(question: str) -> str | None:
+    """The thing whose value ``question`` asks for, with its owner: "星河科技的服务端口是多少？": 星河科技的服务端口; "HTTP
+    服务默认监听哪个端口？": HTTP 服务的端口; "Which port does the HTTP server listen on?": the HTTP server's port. None when
+    it asks for no one value ("什么是 RAG？", "RAG 有哪些优势？", "What is the default model?")."""
+    if not HAN.search(question):
+        which = _WHICH_EN.match(question)
+        topic = topic_of(question) if which and not _ENGLISH_IT.search(question) else None
+        return f"{topic}'s {which.group('x')}" if which and topic else None
+    if _CHINESE_IT.search(question) or _CHINESE_PERSON.search(question):
+        return None
+    value = _VALUE_OF.match(question)
+    if value:
+        return value.group("x").strip()
+    with jieba_lock:
+        words = [w for w in posseg().cut(question.strip().rstrip("？?。 ")) if w.word.strip()]
+    if len(words) >= 2 and words[-2].word in _WHICH and words[-1].flag.startswith("n"):
+        thing, topic = words[-1].word, topic_of(question)
+        return f"{topic}的{thing}" if topic and thing not in topic else thing
+    return None
+
+
+def _it_is_an_object(question: str) -> bool:
+    """Whether 它 / it in ``question`` is what a verb acts on ("怎么修改它？", "把它改成 8080", "How do I change it?"), not
+    what the sentence is about ("它有哪些优势？", "What port does it listen on?")."""
+    if not HAN.search(question):
+        match = re.search(r"(\w+)?\s+it\b(?P<after>[^?]*)", question, re.IGNORECASE)
+        return bool(match) and (not match.group("after").strip() or (match.group(1) or "").lower() not in _AUXILIARIES)
+    with jieba_lock:
+        words = [w for w in posseg().cut(question) if w.word.strip()]
+    at = next((i for i, w in enumerate(words) if w.word in ("它", "它们")), 0)
+    if at == 0:
+        return False
+    last = all(w.flag == "x" for w in words[at + 1 :])  # "如何备份它？": jieba tags 备份 a noun
+    return last or words[at - 1].flag.startswith("v") or words[at - 1].word in _OBJECT_AFTER
 
 
 def _is_a_name(topic: str) -> bool:
