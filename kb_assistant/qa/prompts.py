@@ -42,6 +42,13 @@ NOT_FOUND_IN_LANGUAGE = {
 }
 """The refusal when every passage found is in the other language: answers are checked against the sources' words,
 so a question in English about Chinese passages is refused whatever they hold; the user is told what to do."""
+NOT_FOUND_PARTLY_IN_LANGUAGE = {
+    "zh": "中文资料中没有找到相关信息；与这个问题接近的资料里有英文的，无法与它们核对答案。可以用英文再问一次，以核对那些资料。",
+    "en": "The English passages do not contain this information; some passages close to this question are in Chinese, "
+          "and no answer could be checked against them. Ask in Chinese to check those too.",
+}
+"""The refusal when some passages found are in the other language: the KB may hold the answer there (a course in
+Chinese with an English README), so "the knowledge base does not contain this" could be false."""
 
 REWRITE = {
     "zh": (
@@ -65,11 +72,14 @@ _REFERS_BACK = re.compile(
 
 
 def not_found(question: str, passages: Sequence[str] = ()) -> str:
-    """The refusal, in the question's language and script; when the ``passages`` found are all in the other
-    language, it says so and what to do."""
+    """The refusal, in the question's language and script; when some or all of the ``passages`` found are in the
+    other language, it says so and what to do."""
     language = language_of(question)
-    if passages and all(language_of_passage(p) != language for p in passages):
+    others = [language_of_passage(p) != language for p in passages]
+    if others and all(others):
         return in_script_of(question, NOT_FOUND_IN_LANGUAGE[language])
+    if any(others):
+        return in_script_of(question, NOT_FOUND_PARTLY_IN_LANGUAGE[language])
     return in_script_of(question, NOT_FOUND[language])
 
 
@@ -103,9 +113,19 @@ def language_of(text: str) -> str:
     return "en" if asking >= 2 and len(words) > len(HAN.findall(text)) / 2 else "zh"
 
 
+_NOT_PROSE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]*`|\$\$.*?(?:\$\$|\Z)|\$[^$\n]+\$|https?://\S+", re.DOTALL)
+"""Code (fenced, inline), formulas and links: English words in a passage of any language."""
+
+
 def language_of_passage(text: str) -> str:
-    """'zh' when ``text`` holds more Chinese words than English ones (two characters a word), else 'en'."""
-    return "zh" if len(HAN.findall(text)) / 2 >= len(LATIN_WORD.findall(text)) else "en"
+    """'zh' when ``text`` holds more Chinese words than English ones (two characters a word), else 'en'; code,
+    formulas and links are not counted ("对于PDF 文档，我们可以使用 PyMuPDFLoader……" above a Python block is Chinese),
+    unless they are all the passage has."""
+    prose = _NOT_PROSE.sub(" ", text)
+    chinese, english = len(HAN.findall(prose)), len(LATIN_WORD.findall(prose))
+    if not chinese and not english:
+        chinese, english = len(HAN.findall(text)), len(LATIN_WORD.findall(text))
+    return "zh" if chinese / 2 >= english else "en"
 
 
 def refers_back(question: str) -> bool:
