@@ -3,6 +3,8 @@
 the question's words are not checked against the source, so every word the model added (the name) was there. What
 the source says is 副院长, another role. Likewise "IPCC 首任主席是谁？" answered with a later chair from "前主席拉津德·帕乔里":
 a question that asks an ordinal holder (首任, first, 第二任) needs a sentence that says the ordinal or lists the holders.
+And a question that asks who made something ("PyMuPDFLoader 的作者是谁？") needs a source that says who made it: "……的作者是
+LangChain" was drawn from "我们可以使用 LangChain 的 PyMuPDFLoader 来读取……", which says whose loader it is, not who wrote it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,41 @@ _FIRST = r"首任|第一任|首位|第一位|首届|创始|\bfirst\b|\bfounding\
 _ORDINAL = re.compile(rf"(?:{_FIRST}|第[一二三四五六七八九十两\d]+任|\b(?:second|third|fourth|fifth|sixth)\b)\s*(?:the\s+)?$",
                       re.IGNORECASE)
 """An ordinal just before the role a question asks about: "IPCC 首任主席是谁？", "Who was the first chair"."""
+
+
+_MAKERS = {
+    "作者": r"作者|著|写|撰|编|创作|执笔|\bauthor|\bwr[io]te|\bwritten",
+    "创始人": r"创始|创办|创建|创立|成立|建立|\bfound|\bestablish|\bcreat",
+    "创办人": r"创始|创办|创建|创立|成立|建立|\bfound|\bestablish",
+    "创建者": r"创始|创办|创建|创立|成立|建立|\bfound|\bcreat",
+    "开发者": r"开发|研发|研制|\bdevelop|\bcreat|\bbuil",
+    "发明人": r"发明|\binvent",
+    "发明者": r"发明|\binvent",
+    "设计者": r"设计|\bdesign",
+    "设计师": r"设计|\bdesign",
+    "导演": r"导演|执导|\bdirect",
+    "编剧": r"编剧|剧本|\bscreenplay|\bwr[io]te|\bwritten",
+    "译者": r"译|\btranslat",
+    "author": r"作者|著|写|撰|编|\bauthor|\bwr[io]te|\bwritten|\bpublish",
+    "founder": r"创始|创办|创建|创立|成立|\bfound|\bestablish|\bcreat|\bstart",
+    "inventor": r"发明|\binvent|\bdevis",
+    "creator": r"创造|创建|创作|\bcreat|\bdevis|\bdevelop",
+    "developer": r"开发|研发|\bdevelop|\bcreat|\bbuil",
+}
+"""Roles of who made something, each with the words a source that says it uses (its noun or verb)."""
+
+
+def unsaid_maker(question: str, passage: str) -> str | None:
+    """The maker ``question`` asks for ("作者", "founder") when it asks who it is and ``passage`` says nothing of
+    making (neither the role nor its verb: 写, 创办, founded…); else None."""
+    asked = simplified(question).lower()
+    if not _ASKS_WHO.search(asked):
+        return None
+    text = simplified(passage).lower()
+    for role, said in _MAKERS.items():
+        if re.search(rf"\b{role}" if role.isascii() else role, asked) and not re.search(said, text):
+            return role
+    return None
 
 
 def other_role(question: str, claim: str, sentence: str) -> str | None:

@@ -8,7 +8,7 @@ person's clause, said of another subject, or a rate per something the question d
 from __future__ import annotations
 
 from kb_assistant.qa.answer_kinds import asks_for_number
-from kb_assistant.qa.deputy_roles import other_role
+from kb_assistant.qa.deputy_roles import other_role, unsaid_maker
 from kb_assistant.qa.evidence import Passage, Span
 from kb_assistant.qa.number_clauses import (
     counted_elsewhere,
@@ -30,7 +30,8 @@ OTHER_SUBJECT = "its number is said of something else in its source"
 """"默认的向量模型是 300 个……" from "默认的文本块大小是 300 个向量模型的 token" (:func:`kb_assistant.qa.number_clauses.said_of_another`)."""
 OTHER_ROLE = "its source names another role or name than the one asked about"
 """"……的院长是钱宗鑫" from "财政金融学院副院长、教授钱宗鑫" (:func:`kb_assistant.qa.deputy_roles.other_role`); "……的前称叫霎东街
-电车厂" from "又名霎东街电车厂（前称罗素街电车厂）" (:func:`kb_assistant.qa.other_names.other_name_label`)."""
+电车厂" from "又名霎东街电车厂（前称罗素街电车厂）" (:func:`kb_assistant.qa.other_names.other_name_label`); "……的作者是 LangChain"
+from a passage that says nothing of who wrote it (:func:`kb_assistant.qa.deputy_roles.unsaid_maker`)."""
 OTHER_PERSON = "its number stands in another person's clause of its source"
 """"约什·诺曼拦截了 88 次擒抱" from "……，科尔曼……贡献了 88 次擒抱，而诺曼……完成了四次拦截"
 (:func:`kb_assistant.qa.person_clauses.number_of_another_person`)."""
@@ -67,7 +68,8 @@ def said_of_another_thing(
                   or sibling_title(question, passage.context, span.text, passage.text))
     if other_name is not None:
         return f"{OTHER_NUMBERED} ({other_name})", None
-    role = other_role(question, claim, span.text) or other_name_label(question, claim, span.text)
+    role = (other_role(question, claim, span.text) or other_name_label(question, claim, span.text)
+            or unsaid_maker(question, passage.text))
     if role is not None:
         return f"{OTHER_ROLE} ({role})", None
     if not numbers:

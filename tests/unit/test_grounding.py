@@ -1170,6 +1170,24 @@ def test_a_deputy_is_not_the_head_a_question_asks_for(check: GroundingCheck) -> 
     assert other_role("When did Pachauri resign as chair?", "", "His vice-Chair was designated acting Chair.") is None
 
 
+def test_whose_thing_it_is_does_not_say_who_made_it(check: GroundingCheck) -> None:
+    """The course KB: "PyMuPDFLoader 的作者是谁？" was answered "PyMuPDFLoader 的作者是 LangChain" from "我们可以使用 LangChain
+    的 PyMuPDFLoader 来读取……": 作者 comes from the question and LangChain is in the source, which says whose loader it
+    is, not who wrote it. A question that asks who made something needs a source that says making (the role or its
+    verb); a sentence that does is evidence, and a quote must be one."""
+    from kb_assistant.qa.deputy_roles import unsaid_maker
+
+    course = [Passage("对于PDF 文档，我们可以使用 LangChain 的 PyMuPDFLoader 来读取知识库的 PDF 文件。PyMuPDFLoader 是 PDF "
+                      "解析器中速度最快的一种。", "C3.md > 3.3.2 数据读取")]
+    assert check.check("PyMuPDFLoader 的作者是谁？", "PyMuPDFLoader 的作者是 LangChain[1]。", course).status == "refused"
+    book = [Passage("《南瓜书》由 Datawhale 的谢文睿和秦州编写，是西瓜书的公式推导解析。", "README.md > 南瓜书")]
+    written = check.check("南瓜书的作者是谁？", "南瓜书的作者是谢文睿和秦州[1]。", book)
+    assert written.status == "answered" and "谢文睿" in written.answer
+    assert unsaid_maker("Who is the founder of Tesla?", "Tesla was founded in 2003 by Martin Eberhard.") is None
+    assert unsaid_maker("Who is the founder of Tesla?", "Tesla is run by Elon Musk.") == "founder"
+    assert unsaid_maker("南瓜书讲了什么？", "LangChain 的 PyMuPDFLoader") is None  # asks no one
+
+
 def test_a_holder_of_the_role_is_not_its_first_holder(check: GroundingCheck) -> None:
     """xquad_zh and xquad_en: "IPCC 首任主席是谁？" was answered "IPCC 首任主席是拉津德·帕乔里" from "……在前主席拉津德·帕乔里于
     2015 年 2 月辞职后" (and "Hoesung Lee was the first chair" from "Hoesung Lee has been the chair"): 首任 comes from
