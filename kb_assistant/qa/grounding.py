@@ -66,7 +66,7 @@ from kb_assistant.qa.evidence import (
     relevance_window,
     sentence_scores,
 )
-from kb_assistant.qa.negations import contradicted
+from kb_assistant.qa.negations import contradicted, other_case
 from kb_assistant.qa.number_clauses import other_number
 from kb_assistant.qa.other_things import OTHER_CLAUSE, said_of_another_thing
 from kb_assistant.qa.prompts import language_of, not_found
@@ -290,6 +290,10 @@ class GroundingCheck:
                                   self.min_coverage, across_passages=together)
         if mismatch is not None:
             claim.reason, claim.evidence = mismatch, span  # the row is the answer's, its cell is not: it may be quoted
+            return
+        case = other_case(about.question, span.text)
+        if case is not None:
+            claim.reason = f"its source says it of the opposite case ({case})"
             return
         numbers = [t for t in new if t.kind == "number"]
         claim.relevance, claim.window = relevance_window(asked, span, passages[best - 1], sentences[best - 1])

@@ -5,6 +5,9 @@ Every word of such a sentence is in the source, so the word checks pass it; the 
 a passage into a list of "advantages". A phrase the sources only ever negate, asserted without a negation, is
 contradicted; so is a phrase the sources only ever assert, negated. A phrase is what follows the negation up to
 the end of its clause, and must be found whole in the other text: a partial match says nothing about polarity.
+
+A question's case can be turned around the same way: "验证集变大以后应该采用什么评估方法？" was answered "……采用人工评估的方法"
+from "当验证集体量较小时，我们可以采用人工评估的方法" (:func:`other_case`).
 """
 
 from __future__ import annotations
@@ -109,3 +112,26 @@ def _asserted_words(words: list[str], phrase: list[str]) -> bool:
     """Whether ``phrase`` (stems) comes in ``words`` with no negation in the three words before it."""
     return any(words[i : i + len(phrase)] == phrase and not _NOT.intersection(words[max(0, i - 3) : i])
                for i in range(len(words) - len(phrase) + 1))
+
+
+_CASES = (
+    ("变大|增大|较大|越大|更大|扩大|很大", "变小|减小|较小|越小|更小|缩小|很小"),
+    ("变多|增多|较多|越多|更多|很多", "变少|减少|较少|越少|更少|很少"),
+    ("变高|升高|较高|越高|更高|提高|很高", "变低|降低|较低|越低|更低|很低"),
+    ("变长|较长|越长|更长|很长", "变短|缩短|较短|越短|更短|很短"),
+    ("变快|加快|较快|越快|更快|很快", "变慢|减慢|较慢|越慢|更慢|很慢"),
+)
+"""Comparative cases in Chinese, each with its opposite: a question asked of one and a sentence that says the other."""
+
+
+def other_case(question: str, sentence: str) -> str | None:
+    """The opposite case ``sentence`` says ("较小") when ``question`` asks of a case ("变大以后……") and the sentence says
+    only its opposite; else None. A sentence that says both ("较小时用人工评估，较大时用自动评估") is about the question's."""
+    asked, said = simplified(question), simplified(sentence)
+    for one, other in _CASES:
+        for mine, theirs in ((one, other), (other, one)):
+            if re.search(mine, asked) and not re.search(mine, said):
+                opposite = re.search(theirs, said)
+                if opposite is not None:
+                    return opposite.group(0)
+    return None

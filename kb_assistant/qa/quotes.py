@@ -12,6 +12,7 @@ from kb_assistant.qa.claims import Claim
 from kb_assistant.qa.deputy_roles import other_role, unsaid_maker
 from kb_assistant.qa.evidence import Passage, Span
 from kb_assistant.qa.faq import drops_the_name, entry_asks_more
+from kb_assistant.qa.negations import other_case
 from kb_assistant.qa.number_clauses import other_number
 from kb_assistant.qa.terms import Term, TermIndex
 
@@ -45,7 +46,7 @@ def best_quotable(scores: Scores, question: str, asked: list[Term], min_relevanc
         assert best is not None
         text = best[0].text
         if (unnamed_answer(question, [text], asked) is None and not other_number(question, text)
-                and not other_role(question, "", text) and not unsaid_maker(question, text)
+                and not other_role(question, "", text) and not unsaid_maker(question, text) and not other_case(question, text)
                 and names_only_inside(question, text) is None):
             return best
         candidates.remove(best)

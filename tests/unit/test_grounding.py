@@ -1188,6 +1188,23 @@ def test_whose_thing_it_is_does_not_say_who_made_it(check: GroundingCheck) -> No
     assert unsaid_maker("南瓜书讲了什么？", "LangChain 的 PyMuPDFLoader") is None  # asks no one
 
 
+def test_a_sentence_about_the_opposite_case_does_not_answer_the_question_s(check: GroundingCheck) -> None:
+    """The course KB: "验证集变大以后应该采用什么评估方法？" was answered "验证集变大以后应该采用人工评估的方法" from "当验证集体量较小
+    时，我们可以采用人工评估的方法": every word of the answer is in the source, and its case (变大) comes from the question,
+    while the source says it of the opposite one. A question about the small case is answered from it."""
+    from kb_assistant.qa.negations import other_case
+
+    text = ("当验证集体量较小时，我们可以采用人工评估的方法，即对验证集中的每一个验证案例，人工评估系统输出的优劣；但是，当验证集随着"
+            "系统的优化而不断扩张，其体量会不断增大，以至于人工评估的时间和人力成本扩大到我们无法接受的程度。因此，我们需要采用自动评估的"
+            "方法，自动评估系统对每一个验证案例的输出质量。")
+    course = [Passage(text, "C5.md > 5.1.2 大模型评估方法")]
+    flipped = check.check("验证集变大以后应该采用什么评估方法？", "验证集变大以后应该采用人工评估的方法[1]。", course)
+    assert "人工评估" not in flipped.answer
+    small = check.check("验证集较小时应该采用什么评估方法？", "验证集较小时可以采用人工评估的方法[1]。", course)
+    assert small.status == "answered" and "人工评估" in small.answer
+    assert other_case("temperature 越低输出会怎样？", "temperature 越高，输出越随机；越低，输出越稳定。") is None
+
+
 def test_a_holder_of_the_role_is_not_its_first_holder(check: GroundingCheck) -> None:
     """xquad_zh and xquad_en: "IPCC 首任主席是谁？" was answered "IPCC 首任主席是拉津德·帕乔里" from "……在前主席拉津德·帕乔里于
     2015 年 2 月辞职后" (and "Hoesung Lee was the first chair" from "Hoesung Lee has been the chair"): 首任 comes from
