@@ -116,13 +116,17 @@ def language_of(text: str) -> str:
 
 _NOT_PROSE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]*`|\$\$.*?(?:\$\$|\Z)|\$[^$\n]+\$|https?://\S+", re.DOTALL)
 """Code (fenced, inline), formulas and links: English words in a passage of any language."""
+_CODE_LINE = re.compile(r"^\s*(?:#|//|```|from\s+[\w.]+\s+import\b|import\s+\w|def\s|class\s|return\b|print\("
+                        r"|[\w.\[\]'\"]+\s*[-+*/]?=(?!=)|[\w.]+\(.*[),]\s*$|[)\]}]+[,;]?\s*$)")
+"""A line of code, as a chunk that begins inside a code block holds it without the block's opening fence."""
 
 
 def language_of_passage(text: str) -> str:
     """'zh' when ``text`` holds more Chinese words than English ones (two characters a word), else 'en'; code,
     formulas and links are not counted ("对于PDF 文档，我们可以使用 PyMuPDFLoader……" above a Python block is Chinese),
     unless they are all the passage has."""
-    prose = _NOT_PROSE.sub(" ", text)
+    lines = [line for line in _NOT_PROSE.sub(" ", text).splitlines() if not _CODE_LINE.match(line)]
+    prose = "\n".join(lines)
     chinese, english = len(HAN.findall(prose)), len(LATIN_WORD.findall(prose))
     if not chinese and not english:
         chinese, english = len(HAN.findall(text)), len(LATIN_WORD.findall(text))

@@ -1052,6 +1052,10 @@ def test_a_question_in_the_other_language_than_every_passage_is_told_to_ask_in_t
               "langchain_community.document_loaders import PyMuPDFLoader\nloader = PyMuPDFLoader(\"../data_base/knowledge_db/"
               "pumkin_book/pumpkin_book.pdf\")\npdf_pages = loader.load()\n```")
     assert language_of_passage(course) == "zh" and language_of_passage("```python\nimport os\n```") == "en"
+    # a chunk that begins inside a code block holds its code without the opening fence
+    inside = ("第五章 系统评估与优化 > 5.2 评估并优化生成部分\nfrom langchain.prompts import PromptTemplate\nqa_chain = "
+              "RetrievalQA.from_chain_type(llm,\n    retriever=vectordb.as_retriever(),\n)\n```\n我们先使用初始化的 Prompt 创建检索链：")
+    assert language_of_passage(inside) == "zh"
     assert language_of_passage("Chroma的相似度搜索使用的是余弦距离，即：$$similarity = cos(A, B) = \\frac{A \\cdot B}{\\parallel A "
                                "\\parallel \\parallel B \\parallel}$$") == "zh"
 
