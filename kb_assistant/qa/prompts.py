@@ -47,9 +47,9 @@ NOT_FOUND_PARTLY_IN_LANGUAGE = {
     "en": "The English passages do not contain this information; some passages close to this question are in Chinese, "
           "and no answer could be checked against them. Ask in Chinese to check those too.",
 }
-"""The refusal when most passages found are in the other language: the KB may hold the answer there (an English
-question about a Chinese course whose folder has an English README), so "the knowledge base does not contain this"
-could be false."""
+"""The refusal when the best passage found, or most of them, are in the other language: the KB may hold the answer
+there (an English question about a Chinese course whose folder has an English README), so "the knowledge base does
+not contain this" could be false."""
 
 REWRITE = {
     "zh": (
@@ -73,13 +73,14 @@ _REFERS_BACK = re.compile(
 
 
 def not_found(question: str, passages: Sequence[str] = ()) -> str:
-    """The refusal, in the question's language and script; when all or most of the ``passages`` found are in the
-    other language, it says so and what to do."""
+    """The refusal, in the question's language and script; when the best of the ``passages`` found (the first), or
+    most of them, are in the other language, it says so and what to do."""
     language = language_of(question)
     others = [language_of_passage(p) != language for p in passages]
     if others and all(others):
         return in_script_of(question, NOT_FOUND_IN_LANGUAGE[language])
-    if 2 * sum(others) > len(others):  # one English README among Chinese chapters is not why nothing was found
+    # the best passage, or most of them: one English README ranked under Chinese chapters is not why nothing was found
+    if others and (others[0] or 2 * sum(others) > len(others)):
         return in_script_of(question, NOT_FOUND_PARTLY_IN_LANGUAGE[language])
     return in_script_of(question, NOT_FOUND[language])
 

@@ -1031,7 +1031,7 @@ def test_an_answer_that_joins_cells_of_other_rows_is_not_the_row_asked_about(che
 def test_a_question_in_the_other_language_than_every_passage_is_told_to_ask_in_theirs(check: GroundingCheck) -> None:
     """"What is the extension number of 周明远?" is English though it names someone in Chinese: it is answered in
     English, and, the handbook being Chinese, refused with what to do; a Chinese question about English passages
-    is told to ask in English. Where most passages are in the other language, the refusal says that the others do not
+    is told to ask in English. Where the best passage or most are in the other language, the refusal says the others do not
     hold it and those could not be checked (an English question about a Chinese course with an English README: "the
     knowledge base does not contain this" would be false); a passage's code, formulas and links are not its language."""
     from kb_assistant.qa.prompts import language_of_passage
@@ -1048,6 +1048,7 @@ def test_a_question_in_the_other_language_than_every_passage_is_told_to_ask_in_t
     assert mostly.status == "refused" and mostly.answer.startswith("中文资料中没有找到相关信息") and "英文" in mostly.answer
     assert is_refusal(mostly.answer)
     assert check.check("公司的年假有几天？", "", [*HANDBOOK, GUIDE[0]]).answer == "知识库中没有找到相关信息。"
+    assert "英文" in check.check("公司的年假有几天？", "", [GUIDE[0], *HANDBOOK]).answer  # the best passage is English
     course = ("对于PDF 文档，我们可以使用 LangChain 的 PyMuPDFLoader 来读取知识库的 PDF 文件。\n```python\nfrom "
               "langchain_community.document_loaders import PyMuPDFLoader\nloader = PyMuPDFLoader(\"../data_base/knowledge_db/"
               "pumkin_book/pumpkin_book.pdf\")\npdf_pages = loader.load()\n```")
