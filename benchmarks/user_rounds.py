@@ -1,0 +1,108 @@
+"""Questions written by hand, asked as a user would, of a KB of a real course folder (Chinese Markdown, notebooks
+converted to Markdown, a DOCX, a PPTX, a CSV): the "rounds as a user" of README's "Answer quality".
+
+Each question has the words a right answer holds (any one of several alternatives), or none when the folder holds
+its topic but not its answer and the right answer is a refusal. A question counts right when the shown answer holds
+the words (and is no refusal), or is a refusal where one is expected.
+
+    python -m kb_assistant --persist-dir /tmp/kbu ingest ../shared/corpora/llm_universe_kb
+    python benchmarks/user_rounds.py /tmp/kbu --round 6 --json build/round6.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+Expected = list[list[str]] | None
+"""Alternatives, each a list of words the answer must all hold; None: the answer must be a refusal."""
+
+ROUNDS: dict[int, list[tuple[str, Expected]]] = {
+    5: [
+        ("DeepSeek 在 2023 年 11 月发布了哪些规模的基础模型？", [["7B", "67B"]]),
+        ("RAG 在哪些领域取得了成功？", [["问答系统"]]),
+        ("文心大模型包括哪些大模型？", [["NLP 大模型"]]),
+        ("LLM 的多模态支持指什么？", [["图像"], ["不同媒体类型"]]),
+        ("LLM 引发了哪些伦理和风险问题？", [["隐私"]]),
+        ("temperature 越低输出会怎样？", [["一致"], ["高概率"]]),
+        ("智谱 GLM 的 temperature 默认值是多少？", [["0.95"]]),
+        ("Chroma 的缺点是什么？", [["GPU"]]),
+        ("天机是哪个团队做的？", [["SocialAI"]]),
+        ("个人知识库助手项目使用了哪些技术栈？", [["LangChain"], ["向量数据库", "检索问答链"]]),
+        ("创建检索 QA 链用哪个方法？", [["RetrievalQA"]]),
+        ("Prompt Engineering 的两个关键原则是什么？", [["清晰", "思考"]]),
+        ("文本扩展一章中，温度系数设为多少时回答更有创造性？", [["0.7"]]),
+        ("LangChain 的创始人是谁？", None),
+        ("天机项目获得了多少融资？", None),
+        ("Chroma 的最新版本号是多少？", None),
+        ("智谱 GLM 的 API 价格是多少？", None),
+        ("这门课程的作者毕业于哪所大学？", None),
+    ],
+    6: [
+        ("读取 PDF 文档可以用 LangChain 的哪个加载器？", [["PyMuPDFLoader"]]),
+        ("PyMuPDFLoader 有什么优点？", [["最快"]]),
+        ("chunk_overlap 指什么？", [["重叠"], ["共享"]]),
+        ("MarkdownHeaderTextSplitter 是怎么分割文本的？", [["标题"]]),
+        ("知识库的源数据放在哪个目录下？", [["knowledge_db"]]),
+        ("示例代码中知识库单段文本长度设为多少？", [["500"]]),
+        ("相邻文本的重合长度设为多少？", [["50"]]),
+        ("Chroma 的相似度搜索使用什么距离？", [["余弦"]]),
+        ("为什么选择 Chroma 作为向量库？", [["轻量"], ["内存"]]),
+        ("LangChain 集成了多少个向量存储库？", [["30"]]),
+        ("RAG 应用的评估分别聚焦哪两个部分？", [["检索", "生成"]]),
+        ("验证集变大以后应该采用什么评估方法？", [["自动评估"]]),
+        ("Which PDF loader does the course use?", [["PyMuPDFLoader"]]),
+        ("What distance does Chroma's similarity search use?", [["cosine"], ["余弦"]]),
+        ("PyMuPDFLoader 的作者是谁？", None),
+        ("Chroma 每秒能处理多少次查询？", None),
+        ("课程推荐的 GPU 型号是什么？", None),
+        ("LangChain 的最新版本是多少？", None),
+    ],
+}
+
+
+def is_right(expected: Expected, status: str, answer: str) -> bool:
+    """Whether the shown answer is what the question expects."""
+    if expected is None:
+        return status == "refused"
+    text = answer.lower()
+    return status != "refused" and any(all(word.lower() in text for word in words) for words in expected)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("persist_dir", help="the KB of ../shared/corpora/llm_universe_kb")
+    parser.add_argument("--round", type=int, choices=sorted(ROUNDS), default=max(ROUNDS))
+    parser.add_argument("--json", type=Path, help="write each question's answer, draft, status and time here")
+    args = parser.parse_args()
+
+    from kb_assistant.config import Settings
+    from kb_assistant.llms.served import make_chat_model
+    from kb_assistant.qa import qa_chain_for
+    from kb_assistant.retrieval import make_retriever
+
+    settings = Settings(persist_dir=args.persist_dir)
+    chain = qa_chain_for(make_retriever(settings), make_chat_model(settings), settings)
+    rows = []
+    for question, expected in ROUNDS[args.round]:
+        started = time.perf_counter()
+        result = chain.invoke(question)
+        seconds = round(time.perf_counter() - started, 1)
+        right = is_right(expected, result["status"], result["answer"])
+        rows.append({"question": question, "expected": expected, "right": right, "status": result["status"],
+                     "answer": result["answer"], "draft": result["raw_answer"], "seconds": seconds})
+        shown = result["answer"][:160].replace("\n", " / ")
+        print(f"{'OK ' if right else 'BAD'} {seconds:4.1f}s {question} -> {result['status']}: {shown}", flush=True)
+    print(f"round {args.round}: {sum(r['right'] for r in rows)} of {len(rows)} right")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
