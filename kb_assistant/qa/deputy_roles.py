@@ -63,7 +63,7 @@ def unsaid_maker(question: str, passage: str) -> str | None:
         return None
     text = simplified(passage).lower()
     for role, said in _MAKERS.items():
-        if re.search(rf"\b{role}" if role.isascii() else role, asked) and not re.search(said, text):
+        if re.search(rf"\b{role}s?\b" if role.isascii() else role, asked) and not re.search(said, text):
             return role
     return None
 

@@ -119,7 +119,7 @@ _CASES = (
     ("变多|增多|较多|越多|更多|很多", "变少|减少|较少|越少|更少|很少"),
     ("变高|升高|较高|越高|更高|提高|很高", "变低|降低|较低|越低|更低|很低"),
     ("变长|较长|越长|更长|很长", "变短|缩短|较短|越短|更短|很短"),
-    ("变快|加快|较快|越快|更快|很快", "变慢|减慢|较慢|越慢|更慢|很慢"),
+    ("变快|加快|较快|越快|更快", "变慢|减慢|较慢|越慢|更慢"),  # not 很快, which is also "soon"
 )
 """Comparative cases in Chinese, each with its opposite: a question asked of one and a sentence that says the other."""
 

@@ -1191,6 +1191,7 @@ def test_whose_thing_it_is_does_not_say_who_made_it(check: GroundingCheck) -> No
     assert unsaid_maker("Who is the founder of Tesla?", "Tesla was founded in 2003 by Martin Eberhard.") is None
     assert unsaid_maker("Who is the founder of Tesla?", "Tesla is run by Elon Musk.") == "founder"
     assert unsaid_maker("南瓜书讲了什么？", "LangChain 的 PyMuPDFLoader") is None  # asks no one
+    assert unsaid_maker("Who is the leading authority on Tesla?", "Tesla is run by Elon Musk.") is None  # no author
 
 
 def test_a_sentence_about_the_opposite_case_does_not_answer_the_question_s(check: GroundingCheck) -> None:
