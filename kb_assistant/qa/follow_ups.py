@@ -7,13 +7,14 @@ whatever "它" matches ("天机是由OpenAI团队开发的"). Two shapes cover m
 - a pronoun (它, it, its, they…) stands for what the previous question asks about: "它是哪个团队做的？" after "天机是什么？"
   is "天机是哪个团队做的？"; 它 as the object of a verb ("怎么修改它？") stands for the thing whose value the latest question
   asked for, where it asked for one ("HTTP 服务默认监听哪个端口？": HTTP 服务的端口); 他 / 她 stand for a person the previous
-  question, or else its answer, names (English "he" / "she" go to the model: no tagger here tells an English name);
+  question, or else its answer, names (English he / she / they: the capitalised names of the latest question or
+  answer that names one person, or several for they);
 - an ellipsis ("那文心一言的呢？", "X 呢？", "And X?", "What about X?") asks the previous question again of X: X takes
   the place of its topic ("文心一言的 temperature 取值范围是多少？"), or of its year or date when X is one ("那 2024 年呢？").
 
 - an item named by its place ("第二个原则具体是什么意思？", "最后一种呢？", "the second one") is that item of the last answer's
   list: its numbered or bulleted lines, else its enumeration, cut into as many items as the previous question asked
-  for ("两个关键原则": "编写清晰、具体的指令" is one of them).
+  for ("两个关键原则": "编写清晰、具体的指令" is one of them); "which one" asks which of those items.
 
 Anything else, or a previous question whose topic cannot be read, goes to the model (an item whose list the last
 answer does not hold is asked as it is).
@@ -84,6 +85,14 @@ def resolve_follow_up(question: str, history: Sequence[tuple[str, str]]) -> str 
         value = asked_for(questions[0]) if questions and _it_is_an_object(question) else None
         topic = value or topic
         return _joined(_CHINESE_IT.sub(lambda _: topic, question, count=1)) if topic else None  # the topic is text, not a template
+    if not HAN.search(question) and _ENGLISH_PERSON.search(question):
+        people = next((n for text in [*questions, *(a for _, a in reversed(history))] if (n := english_names(text))), [])
+        they = _ENGLISH_PERSON.search(question).group(1).lower() in ("they", "them", "their")
+        if people and (not they or len(people) > 1) and (they or len(people) == 1):
+            named = " and ".join(people)
+            return _ENGLISH_PERSON.sub(lambda m: _english_form(named, m.group(1)), question, count=1)
+        if not they:
+            return None  # he / she and no one named: the model
     if not HAN.search(question) and _ENGLISH_IT.search(question):
         value = asked_for(questions[0]) if questions and _it_is_an_object(question) else None
         topic = value or topic
@@ -100,6 +109,7 @@ _CHINESE_ORDINAL = re.compile(r"第\s*([一二三四五六七八九十]|\d{1,2})
 _ENGLISH_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "last": -1}
 _ENGLISH_ORDINAL = re.compile(rf"\bthe ({'|'.join(_ENGLISH_ORDINALS)})(?: (?:one|item|point|option|step|principle))?\b",
                               re.IGNORECASE)
+_WHICH_ONE = re.compile(r"\bwhich (?:one|of them)\b", re.IGNORECASE)
 _HOW_MANY = re.compile(r"([两二三四五六七八九十]|\d{1,2})\s*(?:个|条|点|种|项|步|类|款|位)|\b(two|three|four|five|six)\b",
                        re.IGNORECASE)
 _LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)、]|[-*•])\s*(.+)$")
@@ -108,16 +118,24 @@ _INTRODUCED = re.compile(r".*(?:[：:]|包括|分别是|分别为|是|有|支持
 
 
 def names_an_item(question: str) -> bool:
-    """Whether ``question`` picks an item of a list by its place ("第二个原则……", "the second one")."""
-    return bool(_CHINESE_ORDINAL.search(question) or _ENGLISH_ORDINAL.search(question))
+    """Whether ``question`` picks an item of a list by its place ("第二个原则……", "the second one") or asks which one."""
+    return bool(_CHINESE_ORDINAL.search(question) or _ENGLISH_ORDINAL.search(question) or _WHICH_ONE.search(question))
 
 
 def _item_asked(question: str, previous: str, answer: str) -> str | None:
-    """``question`` with its ordinal ("第二个", "the second one") replaced by that item of ``answer``'s list (its
+    """``question`` with its ordinal ("第二个", "the second one") replaced by that item of ``answer``'s list, or "which
+    one" by which of its items (its
     numbered or bulleted items, else its enumeration, cut into as many items as ``previous`` asked for when it says
     how many): "第二个原则具体是什么意思？" after "……两个关键原则是：编写清晰、具体的指令和给予模型充足思考时间" asks of
     给予模型充足思考时间."""
     chinese, english = _CHINESE_ORDINAL.search(question), _ENGLISH_ORDINAL.search(question)
+    which_one = _WHICH_ONE.search(question) if not chinese and not english else None
+    if which_one:  # "Which one is for English?": which of the last answer's items
+        items = _items(answer, _how_many(previous))
+        if len(items) < 2:
+            return None
+        listed = f"{which_one.group(0).split()[0]} of {', '.join(items[:-1])} and {items[-1]}"
+        return question[: which_one.start()] + listed + question[which_one.end() :]
     if chinese:
         digit = chinese.group(1)
         place = -1 if digit is None else int(digit) if digit.isdigit() else _CHINESE_NUMBERS[digit]
@@ -267,5 +285,29 @@ def _joined(text: str) -> str:
 
 
 def _english_form(topic: str, pronoun: str) -> str:
-    """``topic`` where ``pronoun`` stood: "its" and "their" as a possessive."""
-    return f"{topic}'s" if pronoun.lower() in ("its", "their") else topic
+    """``topic`` where ``pronoun`` stood: "its", "their", "his" and "her" as a possessive."""
+    return f"{topic}'s" if pronoun.lower() in ("its", "their", "his", "her") else topic
+
+
+_ENGLISH_PERSON = re.compile(r"\b(he|him|his|she|her|they|them|their)\b", re.IGNORECASE)
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?(?:\s+[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?){0,2}\b")
+_NOT_NAMES = frozenset({
+    "the", "a", "an", "what", "who", "whom", "whose", "which", "when", "where", "why", "how", "is", "are", "was",
+    "were", "do", "does", "did", "can", "could", "should", "would", "will", "it", "its", "they", "their", "he",
+    "she", "his", "her", "this", "that", "these", "those", "there", "here", "in", "on", "at", "of", "for", "to",
+    "from", "with", "by", "and", "or", "but", "if", "as", "not", "no", "yes", "i", "my", "we", "our", "you",
+    "your",
+})
+
+
+def english_names(text: str) -> list[str]:
+    """The people ``text`` names, by the look of English names: capitalised words (two or three of them, or one not
+    opening the sentence), not function words ("The finance director is Zhou Mingyuan": Zhou Mingyuan; "What did
+    Tesla invent?": Tesla). No tagger tells a person from a place here, so the caller asks only for he, she and they."""
+    names = []
+    for match in _NAME.finditer(text):
+        words = [w for w in match.group(0).split() if w.lower() not in _NOT_NAMES]
+        opening = match.start() == 0 or text[: match.start()].rstrip().endswith((".", "?", "!", ":"))
+        if len(words) >= 2 or (words and not opening and words[0] == match.group(0).split()[0]):
+            names.append(" ".join(words))
+    return names
