@@ -109,6 +109,9 @@ _CHINESE_ORDINAL = re.compile(r"第\s*([一二三四五六七八九十]|\d{1,2})
 _ENGLISH_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "last": -1}
 _ENGLISH_ORDINAL = re.compile(rf"\bthe ({'|'.join(_ENGLISH_ORDINALS)})(?: (?:one|item|point|option|step|principle))?\b",
                               re.IGNORECASE)
+_PREPOSITIONS = frozenset({"from", "by", "in", "on", "at", "with", "via", "through", "to", "for"})
+_LONGEST_ITEM = 60
+"""Characters of an item that "which one" chooses among: a longer one is a clause, not a thing."""
 _WHICH_ONE = re.compile(r"\bwhich (?:one|of them)\b", re.IGNORECASE)
 _HOW_MANY = re.compile(r"([两二三四五六七八九十]|\d{1,2})\s*(?:个|条|点|种|项|步|类|款|位)|\b(two|three|four|five|six)\b",
                        re.IGNORECASE)
@@ -132,8 +135,8 @@ def _item_asked(question: str, previous: str, answer: str) -> str | None:
     which_one = _WHICH_ONE.search(question) if not chinese and not english else None
     if which_one:  # "Which one is for English?": which of the last answer's items
         items = _items(answer, _how_many(previous))
-        if len(items) < 2:
-            return None
+        if len(items) < 2 or any(len(item) > _LONGEST_ITEM for item in items):
+            return None  # not a list of things to choose from: the model
         listed = f"{which_one.group(0).split()[0]} of {', '.join(items[:-1])} and {items[-1]}"
         return question[: which_one.start()] + listed + question[which_one.end() :]
     if chinese:
@@ -167,7 +170,8 @@ def _items(answer: str, count: int | None) -> list[str]:
     listed = [m.group(1).strip() for line in answer.splitlines() if (m := _LIST_ITEM.match(line))]
     if len(listed) >= 2:
         return [_label(item) for item in listed]
-    sentence = answer.strip().splitlines()[0] if answer.strip() else ""
+    line = answer.strip().splitlines()[0] if answer.strip() else ""
+    sentence = re.split(r"(?<=[。！？!?])|(?<=\.)\s", line, maxsplit=1)[0]
     body = _INTRODUCED.sub("", sentence, count=1).strip().rstrip("。.!！;；")
     body = re.sub(r"等$", "", body)
     # the last 和 / and joins the last item; 、 divides items, or words inside one ("编写清晰、具体的指令"): both cuts are
@@ -175,11 +179,20 @@ def _items(answer: str, count: int | None) -> list[str]:
     last = None
     for last in re.finditer(r"\s*(?:以及|和|及|与|或|\band\b|\bor\b)\s*", body):
         pass
-    head, tail = (body[: last.start()], [body[last.end() :]]) if last else (body, [])
+    # the last item ends with its clause ("and from command-line flags, in increasing order of priority")
+    head, tail = (body[: last.start()], [re.split(r"\s*[，,；;]\s*", body[last.end() :])[0]]) if last else (body, [])
     cuts = [[*re.split(r"\s*[、，,；;]\s*", head), *tail], [*re.split(r"\s*[，,；;]\s*", head), *tail]]
     cuts = [[c.strip() for c in cut if c.strip()] for cut in cuts]
-    fitting = [cut for cut in cuts if count is None or len(cut) == count]
+    fitting = [_without_shared_preposition(cut) for cut in cuts if count is None or len(cut) == count]
     return fitting[0] if fitting and len(fitting[0]) >= 2 else []
+
+
+def _without_shared_preposition(items: list[str]) -> list[str]:
+    """``items`` without the English preposition they all open with ("from X, from Y and from Z": X, Y, Z)."""
+    first = {item.split(maxsplit=1)[0].lower() for item in items if " " in item}
+    if len(first) == 1 and len(items) >= 2 and all(" " in item for item in items) and first <= _PREPOSITIONS:
+        return [item.split(maxsplit=1)[1] for item in items]
+    return items
 
 
 def _label(item: str) -> str:
