@@ -138,6 +138,24 @@ def drop_headless_items(claims: list[Claim]) -> None:
             claim.kept, claim.reason = False, "the list item it goes on was dropped"
 
 
+def drop_announcements(claims: list[Claim]) -> None:
+    """Unkeep a sentence that announces what follows it ("你可以使用以下代码来调用智谱的 Embedding API：") when nothing of what
+    it announces is kept: the code block, list or table right after it, with the sentences that go on its items, up to
+    the next paragraph. The reader would be told of code that is not there."""
+    for at, claim in enumerate(claims):
+        if not claim.kept or not claim.text.rstrip().endswith((":", "：")):
+            continue
+        block = []
+        for after in claims[at + 1 :]:
+            if after.code is None and not after.row and not after.marker and after.breaks_before and block:
+                break  # a new paragraph: the announced block ended
+            if after.code is None and not after.row and not after.marker and not block:
+                break  # the sentence after it announces nothing it lists
+            block.append(after)
+        if block and not any(after.kept for after in block):
+            claim.kept, claim.reason = False, "what it announces was dropped"
+
+
 def drop_repeats(claims: list[Claim]) -> None:
     """Unkeep a sentence or code block said already, word for word (a small model's loop: the same item again
     with a new number); table rows are left alone, two tables may share a header."""
@@ -277,10 +295,26 @@ def quoted(question: str, span: Span, passage_text: str) -> str:
     rule, the row), which a Markdown reader shows as one."""
     header = table_header(passage_text, span.start)
     if not header:  # the quote keeps its source's words (and characters); what we say around it follows the question
-        return in_script_of(question, QUOTE[language_of(question)]).format(n=span.number, quote=span.text.strip())
+        text = in_script_of(question, QUOTE[language_of(question)]).format(n=span.number, quote=span.text.strip())
+        block = announced_block(span, passage_text)
+        return f"{text}\n\n{block}" if block else text
     rule = "|" + " --- |" * max(header.strip().strip("|").count("|") + 1, 1)
     return in_script_of(question, QUOTE_TABLE[language_of(question)]).format(
         n=span.number, table=f"{header}\n{rule}\n{span.text.strip()}")
+
+
+_FENCED = re.compile(r"\s*(```[^\n]*\n.*?\n\s*```)", re.DOTALL)
+_LONGEST_BLOCK = 2000
+"""Characters of a code block quoted with the sentence that announces it: a longer one is left to the source."""
+
+
+def announced_block(span: Span, passage_text: str) -> str | None:
+    """The code block right after ``span`` in its passage when the span announces it ("你可以使用以下代码来调用……："): a
+    quote of the announcement alone would point at code the reader is not shown."""
+    if not span.text.rstrip().endswith((":", "：")):
+        return None
+    block = _FENCED.match(passage_text, span.end)
+    return block.group(1) if block and len(block.group(1)) <= _LONGEST_BLOCK else None
 
 
 def quotes_text(question: str, quotes: list[tuple[Span, float]], passages: Sequence[Passage],

@@ -48,6 +48,7 @@ from kb_assistant.qa.claims import (
     as_typed,
     code_literals,
     compose,
+    drop_announcements,
     drop_headless_items,
     drop_repeats,
     echoes_headings,
@@ -171,6 +172,7 @@ class GroundingCheck:
         for claim in claims:
             self._check_claim(claim, asked, asked_index, passages, indexes, sentences, corrections, about)
         drop_headless_items(claims)
+        drop_announcements(claims)
         drop_repeats(claims)
         keep_table_frames(claims)
         kept = [c for c in claims if c.kept]

@@ -1211,6 +1211,23 @@ def test_a_sentence_about_the_opposite_case_does_not_answer_the_question_s(check
     assert other_case("temperature 越低输出会怎样？", "temperature 越高，输出越随机；越低，输出越稳定。") is None
 
 
+def test_a_sentence_that_announces_code_comes_with_the_code_or_not_at_all(check: GroundingCheck) -> None:
+    """The course KB: "怎么调用智谱的 Embedding API？" was shown "……你可以使用以下代码来调用智谱的 Embedding API[3]：" and then no code:
+    the draft's code block (an import the source never has) was dropped and the sentence announcing it kept. Such a
+    sentence now goes with what it announces; and a quote of a source's announcement brings the source's code."""
+    doc = ("智谱有封装好的 SDK，我们调用即可。你可以使用以下代码来调用智谱的 Embedding API：\n\n```python\nfrom zhipuai import ZhipuAI\n"
+           "client = ZhipuAI(api_key=api_key)\nresponse = client.embeddings.create(model=\"embedding-3\", input=text)\n```\n\n"
+           "在这个代码中，`text` 是要生成 embedding 的输入文本，`response.model` 是模型名称。")
+    draft = ("智谱有封装好的 SDK，我们调用即可[1]。你可以使用以下代码来调用智谱的 Embedding API：\n\n```python\nfrom zhipuai import "
+             "MadeUpEmbeddings\nembeddings = MadeUpEmbeddings(token=secret)\n```\n\n在这个代码中，`text` 是要生成 embedding 的输入文本[1]。")
+    verdict = check.check("怎么调用智谱的 Embedding API？", draft, [Passage(doc, "C3.md > 3.2.4 使用智谱API")])
+    assert "MadeUpEmbeddings" not in verdict.answer
+    for line in verdict.answer.splitlines():
+        if line.rstrip("”\"").endswith(("：", ":")):  # an announcement shown is followed by its code
+            assert "client.embeddings.create" in verdict.answer
+    assert verdict.status != "refused"
+
+
 def test_a_holder_of_the_role_is_not_its_first_holder(check: GroundingCheck) -> None:
     """xquad_zh and xquad_en: "IPCC 首任主席是谁？" was answered "IPCC 首任主席是拉津德·帕乔里" from "……在前主席拉津德·帕乔里于
     2015 年 2 月辞职后" (and "Hoesung Lee was the first chair" from "Hoesung Lee has been the chair"): 首任 comes from
