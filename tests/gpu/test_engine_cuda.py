@@ -160,3 +160,28 @@ def test_the_engine_in_float16_computes_what_float32_does(int8: bool) -> None:
         engine.close()
     error = float((got - expected).abs().max()) / float(expected.abs().max())
     assert error < 1e-2, error
+
+
+@pytest.mark.parametrize("graphs", [True, False], ids=["graphs", "eager"])
+@pytest.mark.parametrize("kind", ["qwen2", "llama3"])
+def test_decode_steps_after_a_prompt_pass_give_the_models_logits(kind: str, graphs: bool) -> None:
+    """A text read teacher-forced, as ``benchmarks/int8_agreement.py`` reads it: a 16-token prompt pass, then one
+    decode step a position. Every step's logits are the float32 model's at that position (Triton's float32
+    products may round inputs to tf32, hence the tolerance; a wrong position or cache row is off by O(1))."""
+    from kb_assistant.llms.kv_decoder import Chunk, SlotDecoder
+    from tests.gpu.test_decode_kernels import _model
+
+    model = _model(kind)
+    text = [(7 * j) % 290 + 5 for j in range(150)]
+    prompt = 16
+    with torch.inference_mode():
+        expected = model(torch.tensor([text], device="cuda")).logits[0, prompt - 1 : -1].float()
+    decoder = SlotDecoder(model, max_batch=1, max_len=160, cuda_graphs=graphs)
+    assert decoder.triton_decode
+    with torch.inference_mode():
+        # each step's logits live in its graph's output buffer, which the next step overwrites: each is copied
+        got = [decoder.forward_packed(0, [], [], [Chunk(0, text[:prompt], 0, True)])[0].float().clone()]
+        got += [decoder.decode([token], [prompt + step])[0].float().clone() for step, token in enumerate(text[prompt:-1])]
+    errors = (torch.stack(got) - expected).abs().amax(-1) / expected.abs().amax(-1)
+    wrong = [(prompt - 1 + i, round(float(e), 4)) for i, e in enumerate(errors) if e >= 1e-2]
+    assert not wrong, wrong[:10]
