@@ -88,8 +88,8 @@ def test_a_rewrite_that_leaves_out_what_the_follow_up_asks_is_not_used() -> None
          "Where do Xie Wenrui and Qin Zhou work?"),
         ([("Which embedding models ship with kb-assistant?", "multilingual-e5-small and all-MiniLM-L6-v2 [1].")],
          "Which one is for English?", "Which of multilingual-e5-small and all-MiniLM-L6-v2 is for English?"),
-        ([("Where do settings come from?", "From `kb-assistant.toml`, from `KB_*` environment variables, and from command-line "
-                                           "flags, in increasing order of priority. The vector store lives in `vectorstore/`.")],
+        ([("Where do settings come from?", ("From `kb-assistant.toml`, from `KB_*` environment variables, and from command-line "
+                                            "flags, in increasing order of priority. The vector store lives in `vectorstore/`."))],
          "Which one has the highest priority?",
          "Which of `kb-assistant.toml`, `KB_*` environment variables and command-line flags has the highest priority?"),
         ([("What is the default embedding model?", "multilingual-e5-small [1].")], "Which package ships it?",

@@ -1034,8 +1034,7 @@ def test_a_question_in_the_other_language_than_every_passage_is_told_to_ask_in_t
     is told to ask in English. Where the best passage or most are in the other language, the refusal says the others do not
     hold it and those could not be checked (an English question about a Chinese course with an English README: "the
     knowledge base does not contain this" would be false); a passage's code, formulas and links are not its language."""
-    from kb_assistant.qa.prompts import language_of_passage
-    from kb_assistant.qa.prompts import language_of
+    from kb_assistant.qa.prompts import language_of, language_of_passage
 
     assert language_of("What is the extension number of 周明远?") == "en"
     assert language_of("什么是 retrieval augmented generation？") == "zh" and language_of("Python的版本是多少？") == "zh"
@@ -1194,7 +1193,7 @@ def test_whose_thing_it_is_does_not_say_who_made_it(check: GroundingCheck) -> No
     assert unsaid_maker("Who is the leading authority on Tesla?", "Tesla is run by Elon Musk.") is None  # no author
 
 
-def test_a_sentence_about_the_opposite_case_does_not_answer_the_question_s(check: GroundingCheck) -> None:
+def test_a_sentence_about_the_opposite_case_does_not_answer_the_questions_case(check: GroundingCheck) -> None:
     """The course KB: "验证集变大以后应该采用什么评估方法？" was answered "验证集变大以后应该采用人工评估的方法" from "当验证集体量较小
     时，我们可以采用人工评估的方法": every word of the answer is in the source, and its case (变大) comes from the question,
     while the source says it of the opposite one. A question about the small case is answered from it."""
