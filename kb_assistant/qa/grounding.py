@@ -35,11 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from kb_assistant.qa.answer_kinds import (
-    asks_for_a_kind,
-    only_an_article,
-    unnamed_answer,
-)
+from kb_assistant.qa.answer_kinds import only_an_article, unnamed_answer
 from kb_assistant.qa.answer_parts import QuestionParts, own_terms, split_question
 from kb_assistant.qa.answer_text import is_refusal
 from kb_assistant.qa.claims import (
@@ -70,8 +66,9 @@ from kb_assistant.qa.evidence import (
 from kb_assistant.qa.negations import contradicted, other_case
 from kb_assistant.qa.number_clauses import other_number
 from kb_assistant.qa.other_things import OTHER_CLAUSE, said_of_another_thing
-from kb_assistant.qa.prompts import language_of, not_found
-from kb_assistant.qa.quotes import Scores, best_quotable, names_all_asked, quote_answers_better
+from kb_assistant.qa.prompts import not_found
+from kb_assistant.qa.quotes import Scores, best_quotable, quote_answers_better
+from kb_assistant.qa.relevance_gate import RelevanceGate
 from kb_assistant.qa.table_cells import OTHER_COLUMN, OTHER_ROW, table_header, table_mismatch
 from kb_assistant.qa.terms import (
     KBRarity,
@@ -307,8 +304,7 @@ class GroundingCheck:
             claim.window += "\n" + window
             claim.relevance = coverage(asked, TermIndex.of(claim.window))
         passage = about.passages[best - 1]
-        if (not self._about_the_question(claim, about, passage, span.text)
-                and not self._about_a_part(claim, about, passage, span.text)):
+        if not self._gate.admits(claim, about, passage, span.text):
             claim.reason = f"its source is not about the question (relevance {claim.relevance:.2f})"
             return
         other = said_of_another_thing(about.question, asked, claim.text, numbers, span, passages[best - 1],
@@ -325,48 +321,10 @@ class GroundingCheck:
             corrections.append(f"cited {marks} instead of {', '.join(f'[{n}]' for n in wrong)}" if wrong else f"added {marks}")
         claim.cited = sorted(support_numbers) if together else [best]
 
-    def _about_the_question(self, claim: Claim, about: AboutTheQuestion, passage: TermIndex, sentence: str) -> bool:
-        """The evidence is about the question: enough of its informative words are there (``min_relevance``)
-        and, with an embedding model, it is close to the question in meaning (``min_semantic_relevance``)
-        unless most of them are (``lexical_relevance_enough``, ``lexical_relevance_enough_en`` for English
-        questions: e5 scores English pairs lower than Chinese ones); without an embedding model, the words
-        alone must reach ``min_relevance_lexical_only``. The names the question asks about must be in the
-        evidence's window or elsewhere in its ``passage`` (headings and text)."""
-        if about.unknown:
-            return False  # the question names something no passage mentions ("CEO"): nothing here answers it
-        window = TermIndex.of(claim.window)
-        # the question names someone or something the evidence's passage does not: its words alone are not enough.
-        # A passage names its subject once ("…schools in India…") and goes on without it ("The practice has been
-        # for the union government to provide the broad policy directions…"), so the whole passage counts.
-        named = all(window.has_near(t) or passage.has_near(t) for t in about.asked if t.strict)
-        if not about.active:
-            return named and claim.relevance >= self.min_relevance_lexical_only
-        if claim.relevance < self.min_relevance:
-            return False
-        # English words all weigh the same (Chinese ones by IDF), and e5 scores English pairs lower
-        lexical = self.lexical_relevance_enough_en if language_of(about.question) == "en" else self.lexical_relevance_enough
-        enough = named and claim.relevance >= lexical
-        # as for a quote: the evidence sentence names all the question names and holds half its weighted terms, and
-        # the question asks for a kind of thing (a year, a name…) that the check then sees named; "元朗千色汇主要有什么
-        # 用途？" asks none, and a bus route past it names the place
-        band = self.min_named_quote_relevance
-        enough = enough or (band is not None and claim.relevance >= band and asks_for_a_kind(about.question)
-                            and names_all_asked(sentence, about.asked))
-        return enough or about.similarity(claim.window) >= about.threshold
-
-    def _about_a_part(self, claim: Claim, about: AboutTheQuestion, passage: TermIndex, sentence: str) -> bool:
-        """The evidence is about one part of a question about several things (``_about_the_question`` with that
-        part's terms); ``claim.relevance`` becomes the best part's."""
-        window = TermIndex.of(claim.window)
-        whole = claim.relevance
-        for part in about.parts:
-            if part.own and not any(window.has(t) for t in part.own):
-                continue  # "2021年内地经济增长8.1%" is not about "2021年香港的GDP增长率", however much else it shares
-            claim.relevance = coverage(part.asked, window)
-            if self._about_the_question(claim, part, passage, sentence):
-                return True
-        claim.relevance = whole
-        return False
+    @property
+    def _gate(self) -> RelevanceGate:
+        return RelevanceGate(self.min_relevance, self.min_relevance_lexical_only, self.lexical_relevance_enough,
+                             self.lexical_relevance_enough_en, self.min_named_quote_relevance)
 
     def _close_in_meaning(self, text: str, candidates: list[int], sentences: list[list[tuple[str, int, int]]]) -> list[int]:
         spans = [(i, s) for i in candidates for s, _, _ in sentences[i]]
