@@ -81,9 +81,10 @@ def resolve_follow_up(question: str, history: Sequence[tuple[str, str]]) -> str 
         name = next((n for text in [*questions, *(a for _, a in reversed(history))] for n in person_names(text)), None)
         name = name or (topic if topic and _is_a_name(topic) else None)  # 周/明远: jieba tags the surname alone
         return _joined(_CHINESE_PERSON.sub(lambda _: name, question, count=1)) if name else None
-    if HAN.search(question) and _CHINESE_IT.search(question):
-        value = asked_for(questions[0]) if questions and _it_is_an_object(question) else None
-        topic = value or topic
+    it = _CHINESE_IT.search(question) if HAN.search(question) else _ENGLISH_IT.search(question)
+    if it and questions and _it_is_an_object(question):
+        topic = asked_for(questions[0]) or topic  # "怎么修改它？": the value the last question asked for
+    if HAN.search(question) and it:
         return _joined(_CHINESE_IT.sub(lambda _: topic, question, count=1)) if topic else None  # the topic is text, not a template
     if not HAN.search(question) and _ENGLISH_PERSON.search(question):
         people = next((n for text in [*questions, *(a for _, a in reversed(history))] if (n := english_names(text))), [])
@@ -93,9 +94,7 @@ def resolve_follow_up(question: str, history: Sequence[tuple[str, str]]) -> str 
             return _ENGLISH_PERSON.sub(lambda m: _english_form(named, m.group(1)), question, count=1)
         if not they:
             return None  # he / she and no one named: the model
-    if not HAN.search(question) and _ENGLISH_IT.search(question):
-        value = asked_for(questions[0]) if questions and _it_is_an_object(question) else None
-        topic = value or topic
+    if not HAN.search(question) and it:
         return _ENGLISH_IT.sub(lambda m: _english_form(topic, m.group(1)), question, count=1) if topic else None
     ellipsis = _ELLIPSIS.match(question)
     if ellipsis and questions and is_elliptic(question):
