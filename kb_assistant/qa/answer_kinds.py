@@ -26,7 +26,7 @@ _ASKS_WHEN = re.compile(
     re.IGNORECASE,
 )
 _SAYS_TIME = re.compile(
-    r"\d|[零一二三四五六七八九十百千〇两]+(?:年|月|日|号|世纪|点|时)|年|月份|世纪|朝代|时代|时期|期间|时候|之时|当时"
+    r"(?<![A-Za-z\d.\-])\d+(?:s\b|(?![A-Za-z\d]))|[零一二三四五六七八九十百千〇两]+(?:年|月|日|号|世纪|点|时)|年|月份|世纪|朝代|时代|时期|期间|时候|之时|当时"
     r"|[在当][^，。；、]{1,20}时|[^\s，。；、]后(?:[，,]|$)|季节?|[春夏秋冬][天季]|早上|上午|中午|下午|晚上|傍晚|凌晨|夜间|夜里"
     r"|星期|周[一二三四五六日末]|当[日天年月]|之前|以前|之后|以后|此后|后来|前夕|如今|目前|现在|最近|当今|古代|近代|现代"
     r"|[初末中前后早晚]期|[秦汉晋隋唐宋元明清夏商周]代|[秦汉晋隋唐宋元明清]朝|[东西南北前后][汉晋周魏]|春秋|战国|三国|南北朝|五代"
@@ -39,9 +39,16 @@ _SAYS_TIME = re.compile(
     r"|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
     re.IGNORECASE,
 )
-"""A question that asks when ("劲松站什么时候投入使用？") is answered by a time: a date or a number, a time word, or a
+"""A question that asks when ("劲松站什么时候投入使用？") is answered by a time: a date or a number (not one of a name:
+"ChatGPT-3.5", "4K"), a time word, or a
 time relative to an event ("二战之后", "after the war", "在大潮时", "军制引入后，"), an era ("东汉", "寒武纪"); the
 question's own words do not count, so "劲松站在北京市朝阳区投入使用" says where, not when."""
+_NOW = re.compile(r"如今|目前|现在|当今|时至今日|\b(?:currently|now|today)\b", re.IGNORECASE)
+_EVENT = re.compile(r"发布|推出|上市|成立|创立|建立|出生|诞生|去世|逝世|发生|爆发|提出|发明|发现|上映|发行|举行|召开|签署|开通|开业|问世"
+                    r"|\b(?:released?|launched?|founded|established|born|died|invented|discovered|introduced|published)\b",
+                    re.IGNORECASE)
+"""When an event happened ("GPT-4 是什么时候发布的？") is not answered by "now": "时至目前，由 OpenAI 发布的 GPT-4 仍然是……" says
+what it is today, not when it came out."""
 _ASKS_DURATION = re.compile(r"多久|多长时间|多少(?:年(?![轻级代纪份])|个月|天|小时|分钟|时间)|(?<![近这前每])几(?:个月|天|小时|分钟)")
 """How long something lasts, in Chinese (English "how long" asks a length as often; "西元幾年" asks which year)."""
 _DATE = re.compile(r"\d{1,4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?|\d{1,2}\s*月\s*\d{1,2}\s*[日号]")
@@ -168,14 +175,19 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
     if _ASKS_YEAR.search(question):
         return None if any(_SAYS_YEAR.search(text) for text in kept) else "year"
     if _ASKS_VERSION.search(question):
-        return None if any(_SAYS_VERSION.search(text) for text in kept) else "version"
+        # the question's own words are no answer: "最新" names no version for "最新版本是多少？"
+        said = (m.group(0).lower() for text in kept for m in _SAYS_VERSION.finditer(text))
+        return None if any(word not in question.lower() for word in said) else "version"
     if _ASKS_DURATION.search(question):
         return None if any(_SAYS_DURATION.search(_DATE.sub(" ", text)) for text in kept) else "length of time"
     when = _ASKS_WHEN.search(question)
     if when:
         # the question's words are no answer, but the kind it asks for is ("平安时代" answers "什么时代的人")
         own = sorted({simplified(t.text) for t in asked} - {when.group("kind")}, key=len, reverse=True)
-        return None if any(_SAYS_TIME.search(_without(text, own)) for text in kept) else "time"
+        said = [_without(text, own) for text in kept]
+        if _EVENT.search(question):
+            said = [_NOW.sub(" ", text) for text in said]
+        return None if any(_SAYS_TIME.search(text) for text in said) else "time"
     who, number = _ASKS_WHO.search(question), _ASKS_NUMBER.search(question)
     if not (who or number):
         return None

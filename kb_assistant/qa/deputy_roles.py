@@ -5,6 +5,8 @@ the source says is 副院长, another role. Likewise "IPCC 首任主席是谁？
 a question that asks an ordinal holder (首任, first, 第二任) needs a sentence that says the ordinal or lists the holders.
 And a question that asks who made something ("PyMuPDFLoader 的作者是谁？") needs a source that says who made it: "……的作者是
 LangChain" was drawn from "我们可以使用 LangChain 的 PyMuPDFLoader 来读取……", which says whose loader it is, not who wrote it.
+Any role or relation a question asks who holds must be named by the source: "王奇的导师是谁？" is not answered by a sentence
+on what the book's authors are.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ _QUALIFIERS = ("常务副", "副", "代理", "代", "名誉", "候补", "助理"
 a question about what a holder did is answered in the past ("在前主席帕乔里于 2015 年 2 月辞职后")."""
 _ROLES = re.compile(
     r"(?:院长|校长|所长|局长|部长|厅长|处长|科长|主任|主席|总裁|总经理|经理|董事长|书记|市长|省长|县长|区长|镇长|总统|总理|"
-    r"会长|社长|馆长|团长|队长|行长|署长|司长|秘书长|主编|总编|站长|组长|班长|教练|首席执行官|CEO|CTO|CFO"
-    r"|president|director|dean|chairman|chairwoman|chair|manager|minister|governor|mayor|principal|editor|coach|"
-    r"secretary|chancellor|ceo|cto|cfo)",
+    r"会长|社长|馆长|团长|队长|行长|署长|司长|秘书长|主编|总编|站长|组长|班长|教练|首席执行官"
+    r"|(?<![a-z])(?:president|director|dean|chairman|chairwoman|chair|manager|minister|governor|mayor|principal|editor"
+    r"|coach|secretary|chancellor|ceo|cto|cfo)(?![a-z]))",
     re.IGNORECASE,
 )
+"""English roles as whole words, with no letter before or after ("cto" is in "Doctor Who"; "星河科技的CEO" has no word
+boundary before CEO, since Chinese characters are word characters too)."""
 
 
 _ASKS_WHO = re.compile(r"谁|哪位|何人|\bwho(?:m|se)?\b", re.IGNORECASE)
@@ -60,6 +64,43 @@ def unsaid_maker(question: str, passage: str) -> str | None:
         asked_role = re.search(role, asked)
         if asked_role and not re.search(said, text):
             return asked_role.group(0).rstrip("s") if asked_role.group(0).isascii() else asked_role.group(0)
+    return None
+
+
+_TAUGHT = r"师|教|门下|门生|弟子|学于|受业|\bteach|\btaught|\btutor|\bstudied (?:under|with)|\bpupil|\bstudent"
+_RELATIONS = (
+    (r"导师|\b(?:advis[eo]rs?|supervisors?|mentors?)\b", r"导师|指导|师从|门下|\badvis|\bsupervis|\bmentor|\bstudied under"),
+    (r"老师|师父|\bteachers?\b", _TAUGHT),
+    (r"学生|弟子|徒弟|\b(?:students?|pupils?|disciples?)\b", _TAUGHT),
+    (r"妻子|夫人|太太|\bwife\b|\bwives\b", r"妻|夫人|太太|娶|嫁|配偶|\bwife|\bwives|\bmarri|\bspouse"),
+    (r"丈夫|\bhusbands?\b", r"丈夫|夫|娶|嫁|配偶|\bhusband|\bmarri|\bspouse"),
+    (r"父亲|\bfathers?\b", r"父|爸|\bfather|\bson of\b|\bdaughter of\b"),
+    (r"母亲|\bmothers?\b", r"母|妈|\bmother|\bson of\b|\bdaughter of\b"),
+    (r"继任者|接班人|\bsuccessors?\b", r"继任|接任|接替|接班|继承|\bsucce|\breplac"),
+    (r"前任|\bpredecessors?\b", r"前任|继任|接任|接替|\bpredecessor|\bsucce|\breplac"),
+)
+"""Who someone is to someone else, each with the words a source that says it uses: a question that asks for one
+("王奇的导师是谁？") is answered by a source that says the relation ("拜……为师" says a teacher)."""
+
+
+def unsaid_role(question: str, passage: str) -> str | None:
+    """The role or relation ``question`` asks who holds ("导师", "CEO", "author") when ``passage`` never names it (for
+    a maker, neither the role nor its verb: :func:`unsaid_maker`); else None. "王奇的导师是谁？" was answered "王奇的导师是
+    Dell会员成员" from "本书的作者目前都是Dell会员成员", which names no advisor: 导师 came from the question."""
+    maker = unsaid_maker(question, passage)
+    if maker is not None:
+        return maker
+    asked = simplified(question).lower()
+    if not _ASKS_WHO.search(asked):
+        return None
+    text = simplified(passage).lower()
+    for match in _ROLES.finditer(asked):
+        if match.group(0).lower() not in text:
+            return match.group(0)
+    for relation, said in _RELATIONS:
+        asked_relation = re.search(relation, asked)
+        if asked_relation and not re.search(said, text):
+            return asked_relation.group(0)
     return None
 
 

@@ -1,15 +1,17 @@
 """Evidence that is about another thing than the question asks about, though every word of the claim is in it and
 it is about the question's topic: another label or table column, another number of a numbered name or a sibling
-article, a deputy for the head, a name under another label, a number from beside the one asked for or from another
-person's clause, said of another subject, or a rate per something the question does not count by. The grounding check
+article, a deputy for the head, a name under another label, a version of its day for the latest, a number from
+beside the one asked for or from another person's clause, said of another subject, or a rate per something the
+question does not count by. The grounding check
 (:mod:`kb_assistant.qa.grounding`) asks :func:`said_of_another_thing` of each claim whose evidence it found.
 """
 
 from __future__ import annotations
 
 from kb_assistant.qa.answer_kinds import asks_for_number
-from kb_assistant.qa.deputy_roles import other_role, unsaid_maker
+from kb_assistant.qa.deputy_roles import other_role, unsaid_role
 from kb_assistant.qa.evidence import Passage, Span
+from kb_assistant.qa.latest import unsaid_latest
 from kb_assistant.qa.number_clauses import (
     counted_elsewhere,
     number_from_other_clause,
@@ -31,7 +33,10 @@ OTHER_SUBJECT = "its number is said of something else in its source"
 OTHER_ROLE = "its source names another role or name than the one asked about"
 """"……的院长是钱宗鑫" from "财政金融学院副院长、教授钱宗鑫" (:func:`kb_assistant.qa.deputy_roles.other_role`); "……的前称叫霎东街
 电车厂" from "又名霎东街电车厂（前称罗素街电车厂）" (:func:`kb_assistant.qa.other_names.other_name_label`); "……的作者是 LangChain"
-from a passage that says nothing of who wrote it (:func:`kb_assistant.qa.deputy_roles.unsaid_maker`)."""
+from a passage that says nothing of who wrote it (:func:`kb_assistant.qa.deputy_roles.unsaid_role`)."""
+NOT_SAID_LATEST = "its source does not say it is the latest"
+""""LangChain 的最新版本是 v0.3" from "2024 年 9 月 16 日，LangChain 正式发布了其稳定版本 v0.3"
+(:func:`kb_assistant.qa.latest.unsaid_latest`)."""
 OTHER_PERSON = "its number stands in another person's clause of its source"
 """"约什·诺曼拦截了 88 次擒抱" from "……，科尔曼……贡献了 88 次擒抱，而诺曼……完成了四次拦截"
 (:func:`kb_assistant.qa.person_clauses.number_of_another_person`)."""
@@ -69,9 +74,12 @@ def said_of_another_thing(
     if other_name is not None:
         return f"{OTHER_NUMBERED} ({other_name})", None
     role = (other_role(question, claim, span.text) or other_name_label(question, claim, span.text)
-            or unsaid_maker(question, passage.text))
+            or unsaid_role(question, passage.text))
     if role is not None:
         return f"{OTHER_ROLE} ({role})", None
+    latest = unsaid_latest(question, span.text)
+    if latest is not None:
+        return f"{NOT_SAID_LATEST} ({latest})", None
     if not numbers:
         return None
     person = number_of_another_person(question, numbers, span.text)

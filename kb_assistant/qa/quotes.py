@@ -9,9 +9,10 @@ from typing import Any
 
 from kb_assistant.qa.answer_kinds import names_only_inside, quote_gives_no_reason, unnamed_answer
 from kb_assistant.qa.claims import Claim
-from kb_assistant.qa.deputy_roles import other_role, unsaid_maker
+from kb_assistant.qa.deputy_roles import other_role, unsaid_role
 from kb_assistant.qa.evidence import Passage, Span
 from kb_assistant.qa.faq import drops_the_name, entry_asks_more
+from kb_assistant.qa.latest import unsaid_latest
 from kb_assistant.qa.negations import other_case
 from kb_assistant.qa.number_clauses import other_number
 from kb_assistant.qa.terms import Term, TermIndex
@@ -44,13 +45,20 @@ def best_quotable(scores: Scores, question: str, asked: list[Term], min_relevanc
                         and _names_more(span, best[0], asked))):
                 best = (span, score)
         assert best is not None
-        text = best[0].text
-        if (unnamed_answer(question, [text], asked) is None and not other_number(question, text)
-                and not other_role(question, "", text) and not unsaid_maker(question, text) and not other_case(question, text)
-                and names_only_inside(question, text) is None):
+        if answers_as_asked(question, best[0].text, asked):
             return best
         candidates.remove(best)
     return None
+
+
+def answers_as_asked(question: str, text: str, asked: list[Term]) -> bool:
+    """Whether a sentence to be quoted gives what ``question`` asks for (a year, a number, a name), of what it asks
+    about: not another number's clause, another role, a thing no one is said to have made, the opposite case, a
+    version of its day for the latest, nor the question's names only inside other names."""
+    return (unnamed_answer(question, [text], asked) is None and not other_number(question, text)
+            and not other_role(question, "", text) and not unsaid_role(question, text)
+            and not other_case(question, text) and not unsaid_latest(question, text)
+            and names_only_inside(question, text) is None)
 
 
 def _names_more(span: Span, other: Span, asked: list[Term]) -> bool:
