@@ -16,7 +16,15 @@ from kb_assistant.qa.answer_text import MARKS, split_sentences, unwrap
 from kb_assistant.qa.numbered_names import other_numbered
 from kb_assistant.qa.sibling_titles import sibling_title
 from kb_assistant.qa.table_cells import table_header
-from kb_assistant.qa.terms import Term, TermIndex, asked_terms, claimed_terms, coverage, general_idf
+from kb_assistant.qa.terms import (
+    Term,
+    TermIndex,
+    asked_terms,
+    claimed_terms,
+    coined_apart,
+    coverage,
+    general_idf,
+)
 
 
 @dataclass(frozen=True)
@@ -67,9 +75,11 @@ def specific_terms(terms: list[Term], indexes: list[TermIndex]) -> list[Term]:
     n = len(indexes)
     weighted = []
     for term in terms:
-        df = sum(index.has(term) for index in indexes)
-        local = math.log((n + 1) / (df + 0.5))
-        weighted.append(dataclasses.replace(term, weight=general_idf(term) * local))
+        held = sum(index.has(term) for index in indexes)
+        for part in coined_apart(term) if not held else [term]:
+            df = held if part is term else sum(index.has(part) for index in indexes)
+            local = math.log((n + 1) / (df + 0.5))
+            weighted.append(dataclasses.replace(part, weight=general_idf(part) * local))
     return weighted
 
 
