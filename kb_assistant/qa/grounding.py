@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from kb_assistant.qa.across_languages import quote_across_languages
 from kb_assistant.qa.answer_kinds import only_an_article, unnamed_answer
 from kb_assistant.qa.answer_parts import QuestionParts, own_terms, split_question
 from kb_assistant.qa.answer_text import is_refusal
@@ -113,6 +114,9 @@ class GroundingCheck:
     the sentence itself names every name and number the question does (:func:`kb_assistant.qa.quotes.names_all_asked`;
     None: no such band). ``quote_names_asked``: a quote's passage (headings and text) must name the question's names
     and numbers, as a kept sentence's must ("1918年，米價急漲……" is no answer to "中原大戰在哪一年爆發?").
+    ``across_languages``: where no sentence of the answer is supported, a sentence of a passage in the other language
+    than the question's that names every name, code word and number a dropped sentence adds to the question is quoted
+    (:mod:`kb_assistant.qa.across_languages`).
     """
 
     def __init__(
@@ -133,9 +137,11 @@ class GroundingCheck:
         two_passage_support: bool = True,
         quote_names_asked: bool = True,
         rarity: KBRarity | None = None,
+        across_languages: bool = True,
     ) -> None:
         self.embeddings = embeddings
         self.rarity = rarity
+        self.across_languages = across_languages
         self.two_passage_support = two_passage_support
         self.quote_names_asked = quote_names_asked
         self.min_coverage = min_coverage
@@ -222,6 +228,14 @@ class GroundingCheck:
             text = quotes_text(question, quotes, passages, evidence)
             if not kept:
                 corrections.append("no sentence of the answer was supported; quoted the source instead")
+            return Verdict(text, "extractive", claims, corrections, evidence)
+        across = (quote_across_languages(question, claims, passages, sentences, asked, self.embeddings)
+                  if self.across_languages else None)
+        if across is not None:
+            evidence = {}
+            text = quotes_text(question, [across], passages, evidence)
+            corrections.append("the answer could not be checked in the sources' language; quoted the sentence that names "
+                               "what it names")
             return Verdict(text, "extractive", claims, corrections, evidence)
         return Verdict(not_found(question, [p.text for p in passages]), "refused", claims, corrections, {})
 
