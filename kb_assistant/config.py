@@ -177,6 +177,10 @@ class Settings(BaseSettings):
     """Questions about several things ("A 和 B 分别…", "…？它的导演是谁？") are also searched part by part, by
     rules, and the rankings interleaved (each part's best, then the whole question's, then each part's second...)
     so the top chunks cover every part; single questions are unaffected."""
+    exact_ids: bool = True
+    """A question that names an identifier only a few chunks hold (a number of three or more digits, a code word
+    with a digit or an underscore: "员工 1319", "QIANFAN_AK") gets those chunks first: BM25 ranks a long table chunk
+    that holds the one ID under chunks that repeat the question's common words."""
     reranker_model: str | None = None
     """A sentence-transformers cross-encoder (path) to rerank the fused candidates."""
     min_relevance: float | None = 0.86

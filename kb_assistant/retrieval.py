@@ -4,6 +4,7 @@ reranking."""
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 from typing import Any, Literal
 
@@ -15,10 +16,15 @@ from pydantic import ConfigDict
 from kb_assistant.config import Settings
 from kb_assistant.errors import KBError
 from kb_assistant.kb.english import is_english
+from kb_assistant.kb.tokens import tokenize
 from kb_assistant.question_parts import question_parts
 from kb_assistant.reranking import load_reranker, rerank
 
 logger = logging.getLogger(__name__)
+
+_IDENTIFIER = re.compile(r"(?=[a-z0-9_.\-]*\d)[a-z0-9_.\-]{3,}|[a-z][a-z0-9]*_[a-z0-9_]+")
+"""A search token that names one thing: three or more characters with a digit ("1319", "v0.3", "gpt4o"), or a code
+word with an underscore ("qianfan_ak")."""
 
 
 def reciprocal_rank_fusion(rankings: list[list[str]], k: int = 60) -> list[tuple[str, float]]:
@@ -87,6 +93,10 @@ class HybridRetriever(BaseRetriever):
     decompose: bool = True
     """Search each part of a question that asks about several things too (see :mod:`kb_assistant.question_parts`),
     and interleave the rankings, so the top results hold a passage for every part."""
+    exact_ids: bool = True
+    """Put first the chunks that hold every rare identifier the question names (``exact_ids`` setting)."""
+    max_id_chunks: int = 3
+    """An identifier held by more chunks than this is no lookup key: it is left to the ranking."""
 
     @property
     def embeddings(self) -> Any:
@@ -174,7 +184,32 @@ class HybridRetriever(BaseRetriever):
             results.append(doc)
         if self.reranker is not None and results:
             results = rerank(self.reranker, query, results[: self.fetch_k])
+        if self.exact_ids and self.mode != "dense":
+            results = self._ids_first(query, results, docs)
         return collapse_copies(results)
+
+    def _ids_first(self, query: str, results: list[Document], docs: dict[str, Document]) -> list[Document]:
+        """``results`` with the chunks that hold every rare identifier of ``query`` first (found by the lexical index
+        where the ranking lacks them), in their ranking's order."""
+        ids = sorted({t for t in tokenize(query) if _IDENTIFIER.fullmatch(t)})
+        if not ids:
+            return results
+        counts, _ = self.kb.term_frequencies(ids)
+        rare = [t for t, n in zip(ids, counts, strict=True) if 0 < n <= self.max_id_chunks]
+        if not rare:
+            return results
+        holding = self.kb.chunks_holding(rare, self.max_id_chunks, self.sources)
+        missing = [doc_id for doc_id in holding if doc_id not in docs]
+        docs.update(self.kb.chunks(missing))
+        first = [docs[doc_id] for doc_id in holding if doc_id in docs]
+        ranked = {str(doc.metadata.get("id")): i for i, doc in enumerate(results)}
+        first.sort(key=lambda doc: ranked.get(str(doc.id), len(ranked)))
+        for doc in first:
+            doc.metadata["id"] = str(doc.id)
+            doc.metadata.setdefault("score", 0.0)
+            doc.metadata["exact_id"] = True
+        chosen = {str(doc.id) for doc in first}
+        return first + [doc for doc in results if str(doc.metadata.get("id")) not in chosen]
 
 
 def _passage_key(text: str) -> str:
@@ -237,6 +272,7 @@ def make_retriever(settings: Settings, embeddings: Any = None, sources: list[str
     return HybridRetriever(
         kb=store,
         decompose=settings.decompose_questions,
+        exact_ids=settings.exact_ids,
         mode=settings.retrieval_mode,
         k=settings.top_k,
         fetch_k=max(settings.fetch_k, settings.top_k),

@@ -103,6 +103,20 @@ class LexicalIndex:
         hits = searcher.search(query_, k, count=False).hits
         return [(searcher.doc(address)["id"][0], float(score)) for score, address in hits]
 
+    def holding(self, tokens: list[str], k: int, sources: list[str] | None = None) -> list[str]:
+        """Up to ``k`` chunk ids that hold every one of ``tokens`` (search tokens, ``tokens.tokenize``'s form)."""
+        import tantivy
+
+        if not tokens or k <= 0:
+            return []
+        Q, Occur = tantivy.Query, tantivy.Occur
+        clauses = [(Occur.Must, Q.term_query(self._schema, "text", t)) for t in tokens]
+        if sources:
+            clauses.append((Occur.Must, Q.term_set_query(self._schema, "source", list(sources))))
+        searcher = self._index.searcher()
+        hits = searcher.search(Q.boolean_query(clauses), k, count=False).hits
+        return [searcher.doc(address)["id"][0] for _, address in hits]
+
     def frequencies(self, tokens: list[str]) -> tuple[list[int], int]:
         """How many chunks hold each token, and how many chunks there are."""
         searcher = self._index.searcher()

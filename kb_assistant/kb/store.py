@@ -270,6 +270,10 @@ class KBStore:
         """The ``k`` best (chunk id, BM25 score) pairs."""
         return self.lexical_index(repair=False).search(query, k, sources)
 
+    def chunks_holding(self, tokens: list[str], k: int, sources: list[str] | None = None) -> list[str]:
+        """Up to ``k`` ids of chunks that hold every one of these search tokens."""
+        return self.lexical_index(repair=False).holding(tokens, k, sources)
+
     def term_frequencies(self, tokens: list[str]) -> tuple[list[int], int]:
         """How many chunks hold each search token (``tokens.tokenize``), and how many chunks there are."""
         return self.lexical_index(repair=False).frequencies(tokens)
