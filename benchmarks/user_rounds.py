@@ -1,5 +1,6 @@
 """Questions written by hand, asked as a user would, of a KB of a real course folder (Chinese Markdown, notebooks
-converted to Markdown, a DOCX, a PPTX, a CSV): the "rounds as a user" of README's "Answer quality".
+converted to Markdown, a DOCX, a PPTX, a CSV, a talk's transcript): the "rounds as a user" of README's "Answer
+quality". Each round was written before the code it was first run on was changed for it.
 
 Each question has the words a right answer holds (any one of several alternatives), or none when the folder holds
 its topic but not its answer and the right answer is a refusal. A question counts right when the shown answer holds
@@ -62,6 +63,26 @@ ROUNDS: dict[int, list[tuple[str, Expected]]] = {
         ("Chroma 每秒能处理多少次查询？", None),
         ("课程推荐的 GPU 型号是什么？", None),
         ("LangChain 的最新版本是多少？", None),
+    ],
+    7: [
+        ("文心一言是哪家公司推出的？", [["百度"]]),
+        ("文心一言是什么时候推出的？", [["3 月 27 日"], ["3月27日"], ["2023 年 3 月"]]),  # C1: "于 2023 年 3 月……开启邀测"
+        ("GPT-4 是什么时候发布的？", [["2023"]]),
+        ("System Prompt 在一个会话中一般有几个？", [["仅有一个"], ["只有一个"], ["一个会话中一个"]]),
+        ("千帆的 API Key 和 Secret Key 要填到 .env 的哪些参数？", [["QIANFAN_AK", "QIANFAN_SK"]]),
+        ("智谱新注册的用户可以免费领取多少 token？", [["2000"]]),
+        ("哪些大模型 API 会给新用户赠送 tokens？", [["讯飞星火", "智谱"]]),
+        ("强化学习由哪两部分组成？", [["智能体", "环境"]]),
+        ("Company.csv 里 CEO 的员工编号是多少？", [["1318"]]),
+        ("员工 1319 的职位是什么？", [["VP Stores"]]),
+        ("文心大模型 5.0 的参数规模是多少？", [["2.4 万亿"], ["2.4万亿"]]),
+        ("When was GPT-4 released?", [["2023"]]),
+        ("Which .env parameters hold the Qianfan API Key and Secret Key?", [["QIANFAN_AK"]]),
+        ("文心一言的 API 每千 tokens 多少钱？", None),
+        ("王奇的导师是谁？", None),
+        ("GPT-5.1 的参数量是多少？", None),
+        ("讯飞星火给新用户赠送多少 tokens？", None),
+        ("Company.csv 中 CEO 的年薪是多少？", None),
     ],
 }
 
