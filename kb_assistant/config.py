@@ -179,8 +179,8 @@ class Settings(BaseSettings):
     so the top chunks cover every part; single questions are unaffected."""
     exact_ids: bool = True
     """A question that names an identifier only a few chunks hold (a number of three or more digits, a code word
-    with a digit or an underscore: "员工 1319", "QIANFAN_AK") gets those chunks first: BM25 ranks a long table chunk
-    that holds the one ID under chunks that repeat the question's common words."""
+    with a digit: "员工 1319", "v0.3") gets those chunks first: BM25 ranks a long table chunk that holds the one ID
+    under chunks that repeat the question's common words."""
     reranker_model: str | None = None
     """A sentence-transformers cross-encoder (path) to rerank the fused candidates."""
     min_relevance: float | None = 0.86

@@ -22,9 +22,9 @@ from kb_assistant.reranking import load_reranker, rerank
 
 logger = logging.getLogger(__name__)
 
-_IDENTIFIER = re.compile(r"(?=[a-z0-9_.\-]*\d)[a-z0-9_.\-]{3,}|[a-z][a-z0-9]*_[a-z0-9_]+")
-"""A search token that names one thing: three or more characters with a digit ("1319", "v0.3", "gpt4o"), or a code
-word with an underscore ("qianfan_ak")."""
+_IDENTIFIER = re.compile(r"(?=[a-z0-9.\-]*\d)[a-z0-9.\-]{3,}")
+"""A search token that names one thing: three or more characters with a digit ("1319", "v0.3", "gpt4o"). The
+tokenizer cuts a code word at its underscores ("qianfan", "_", "ak"), so those are left to BM25."""
 
 
 def reciprocal_rank_fusion(rankings: list[list[str]], k: int = 60) -> list[tuple[str, float]]:
