@@ -754,8 +754,9 @@ def test_a_word_every_chunk_of_the_kb_holds_does_not_make_a_passage_about_the_qu
     chunks_holding = {"星河": 40, "科技": 40, "经理": 3, "总经理": 0, "周明远": 1, "办公室": 2}
     rarity = KBRarity(lambda tokens: ([chunks_holding.get(t, 1) for t in tokens], 40))
     question, draft = "星河科技的总经理是谁？", "星河科技的总经理是周明远[1]。"
-    assert GroundingCheck().check(question, draft, passages).status == "answered"  # what the KB's words alone allow
     assert GroundingCheck(rarity=rarity).check(question, draft, passages).status == "refused"
+    # the role the source never names refuses it without the KB's weights too (deputy_roles.unsaid_role)
+    assert GroundingCheck().check(question, draft, passages).status == "refused"
     kept = GroundingCheck(rarity=rarity).check("周明远的办公室在哪里？", "周明远的办公室在七号楼十二层 1207 室[1]。", passages)
     assert kept.status == "answered"
     assert rarity(claimed_terms("总经理")[0]) > rarity(claimed_terms("星河科技")[0])
@@ -768,7 +769,9 @@ def test_a_word_every_chunk_of_the_kb_holds_does_not_make_a_passage_about_the_qu
         raise ValueError("index folder removed")
 
     # an index that cannot be read costs the weights, not the answer
-    assert GroundingCheck(rarity=KBRarity(unreadable)).check(question, draft, passages).status == "answered"
+    office = GroundingCheck(rarity=KBRarity(unreadable)).check("周明远的办公室在哪里？", "周明远的办公室在七号楼十二层 1207 室[1]。",
+                                                            passages)
+    assert office.status == "answered"
 
 
 STAFF = [Passage(
