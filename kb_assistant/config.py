@@ -178,8 +178,8 @@ class Settings(BaseSettings):
     rules, and the rankings interleaved (each part's best, then the whole question's, then each part's second...)
     so the top chunks cover every part; single questions are unaffected."""
     exact_ids: bool = True
-    """A question that names an identifier only a few chunks hold (a number of three or more digits, a code word
-    with a digit: "员工 1319", "v0.3") gets those chunks first: BM25 ranks a long table chunk that holds the one ID
+    """A question that names an identifier only a few chunks hold (three or more characters with a digit, not a year
+    of 1900-2099: "员工 1319", "v0.3") gets those chunks first: BM25 ranks a long table chunk that holds the one ID
     under chunks that repeat the question's common words."""
     reranker_model: str | None = None
     """A sentence-transformers cross-encoder (path) to rerank the fused candidates."""
