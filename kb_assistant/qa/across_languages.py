@@ -53,15 +53,16 @@ def quote_across_languages(
         # a sentence of the passage's language (a line of its code names the loader too, and says less) that names
         # the question's names itself: a title in the question's language names them for every sentence under it
         found = [Span(i + 1, text, start, end) for i in others for text, start, end in sentences[i]
-                 if language_of_passage(text) != language and _names(TermIndex.of(text), named)
-                 and TermIndex.of(text).names_all(asked) and answers_as_asked(question, text, asked)]
+                 if language_of_passage(text) != language and _names_all(TermIndex.of(text), named, asked)
+                 and answers_as_asked(question, text, asked)]
         if found:
             return (_closest(claim.text, found, embeddings), 0.0)
     return None
 
 
-def _names(index: TermIndex, named: list[Term]) -> bool:
-    return all(index.has(t) for t in named)
+def _names_all(index: TermIndex, named: list[Term], asked: list[Term]) -> bool:
+    """Whether a sentence (``index``) holds each of ``named`` and the question's names and numbers (``asked``)."""
+    return all(index.has(t) for t in named) and index.names_all(asked)
 
 
 def _closest(text: str, spans: list[Span], embeddings: Any) -> Span:

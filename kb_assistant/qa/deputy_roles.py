@@ -59,11 +59,16 @@ def unsaid_maker(question: str, passage: str) -> str | None:
     asked = simplified(question).lower()
     if not _ASKS_WHO.search(asked):
         return None
-    text = simplified(passage).lower()
-    for role, said in _MAKERS:
-        asked_role = re.search(role, asked)
-        if asked_role and not re.search(said, text):
-            return asked_role.group(0).rstrip("s") if asked_role.group(0).isascii() else asked_role.group(0)
+    return _unsaid(_MAKERS, asked, simplified(passage).lower())
+
+
+def _unsaid(table: tuple[tuple[str, str], ...], asked: str, text: str) -> str | None:
+    """The first word of ``asked`` that one of ``table``'s (asked, said) patterns finds when ``text`` holds none of
+    that entry's words; an English one without its plural s."""
+    for pattern, said in table:
+        word = re.search(pattern, asked)
+        if word and not re.search(said, text):
+            return word.group(0).rstrip("s") if word.group(0).isascii() else word.group(0)
     return None
 
 
@@ -87,21 +92,12 @@ def unsaid_role(question: str, passage: str) -> str | None:
     """The role or relation ``question`` asks who holds ("导师", "CEO", "author") when ``passage`` never names it (for
     a maker, neither the role nor its verb: :func:`unsaid_maker`); else None. "王奇的导师是谁？" was answered "王奇的导师是
     Dell会员成员" from "本书的作者目前都是Dell会员成员", which names no advisor: 导师 came from the question."""
-    maker = unsaid_maker(question, passage)
-    if maker is not None:
-        return maker
     asked = simplified(question).lower()
     if not _ASKS_WHO.search(asked):
         return None
     text = simplified(passage).lower()
-    for match in _ROLES.finditer(asked):
-        if match.group(0).lower() not in text:
-            return match.group(0)
-    for relation, said in _RELATIONS:
-        asked_relation = re.search(relation, asked)
-        if asked_relation and not re.search(said, text):
-            return asked_relation.group(0)
-    return None
+    unnamed = next((m.group(0) for m in _ROLES.finditer(asked) if m.group(0).lower() not in text), None)
+    return _unsaid(_MAKERS, asked, text) or unnamed or _unsaid(_RELATIONS, asked, text)
 
 
 def other_role(question: str, claim: str, sentence: str) -> str | None:

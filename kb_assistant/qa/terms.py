@@ -187,21 +187,6 @@ def general_idf(term: Term) -> float:
     return table.get(term.text, median) if term.kind == "cjk" else median
 
 
-def coined_apart(term: Term) -> list[Term]:
-    """A Chinese word that jieba's HMM made up across a word boundary, cut into its characters: "验证集变大" is cut
-    验证 / 集变 / 大 (no dictionary has 集变), and a passage that says "验证集……不断增大" holds no 集变, though it says
-    what the question asks. Only for a word no dictionary entry has and no name tag (the HMM's names stay whole);
-    call it for a word no passage holds. Else the term itself."""
-    if term.kind != "cjk" or term.strict or len(term.text) < 2:
-        return [term]
-    plain = simplified(term.text)
-    with jieba_lock:
-        known = jieba_module().dt.FREQ.get(plain)
-    if known:
-        return [term]
-    return [Term(char, "cjk", False, 1.0) for char in term.text]
-
-
 class KBRarity:
     """How rare a term is among one knowledge base's chunks: BM25's idf, ln((N + 1) / (df + 0.5)), from the
     document frequencies of the KB's lexical index (``frequencies(tokens) -> (counts, N)``). A KB about one
