@@ -22,7 +22,7 @@ from typing import Any
 from langchain_core.documents import Document
 
 from kb_assistant.errors import LoaderError, NoTextError
-from kb_assistant.ingestion import long_tail, pdf_pages, web_pages
+from kb_assistant.ingestion import html_tables, long_tail, pdf_pages, web_pages
 from kb_assistant.ingestion.decoding import clean_text, decode_bytes
 from kb_assistant.ingestion.pdf_pages import MIN_TEXT_LAYER
 from kb_assistant.ingestion.tables import (
@@ -203,8 +203,11 @@ def _html(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
 
     html = decode_bytes(data, path.name)
     soup = BeautifulSoup(html, "lxml")
+    had_tables = soup.find("table") is not None
+    if had_tables:
+        html_tables.simplify_tables(soup)
     if options.html_main_content and web_pages.is_full_page(soup):
-        found = web_pages.main_content(html, had_tables=soup.find("table") is not None)
+        found = web_pages.main_content(str(soup) if had_tables else html, had_tables=had_tables)
         if found is not None:
             title, text = found
             metadata = {"format": "html", "content": "main"} | ({"title": title} if title else {})
@@ -212,14 +215,8 @@ def _html(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
         web_pages.drop_link_lists(soup)  # trafilatura found nothing it could keep: at least the menus go
     for tag in soup(_HTML_DROP):
         tag.decompose()
-    for table in soup.find_all("table"):
-        caption = table.find("caption")
-        name = caption.get_text(" ", strip=True) if caption else ""
-        if caption:
-            caption.decompose()
-        rows = [[c.get_text(" ", strip=True) for c in tr.find_all(["td", "th"])] for tr in table.find_all("tr")]
-        markdown = markdown_table(rows)
-        table.replace_with(soup.new_string(f"\n{name}\n\n{markdown}\n" if name else f"\n{markdown}\n"))
+    for table in soup.find_all("table"):  # plain since simplify_tables: one header row, no merged cells
+        table.replace_with(soup.new_string(f"\n{html_tables.table_markdown(table)}\n"))
     for level in range(1, 7):
         for h in soup.find_all(f"h{level}"):
             h.replace_with(soup.new_string(f"\n{'#' * level} {h.get_text(' ', strip=True)}\n"))

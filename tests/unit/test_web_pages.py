@@ -40,3 +40,17 @@ def test_fragments_and_bare_documents_are_read_whole(tmp_path: Path) -> None:
     docs = load_bytes(fragment, fragment.read_bytes(), LoadOptions())
     text = docs[0].page_content
     assert "## 部署" in text and "6006" in text and "一" in text and "content" not in docs[0].metadata
+
+
+def test_merged_header_and_score_cells_stay_under_their_columns() -> None:
+    # page-048: "提前批录取线" spans the 文科 and 理科 columns of the row below it, "省份" spans both header rows,
+    # and a province with one score for both (北京) has it in one cell spanning the two columns.
+    text, metadata = _read("page-048.html")
+    assert metadata["content"] == "main"  # the page's table now survives main-content extraction
+    assert ("| 省份 | 提前批录取线 文科 | 提前批录取线 理科 | 校本部一批录取线 文科 | 校本部一批录取线 理科 |"
+            " 中法学院一批录取线 文科 | 中法学院一批录取线 理科 |") in text
+    assert "| 北京 | 669 | 669 | 671 | 671 | 639 | 639 |" in text  # not "| 北京 | 669 | 671 | 639 | | | |"
+    assert "| 河北 | 655 | 682 | 657 | 690 | 629 | 662 |" in text
+    assert "| 山西 |  |  | 627 | 667 | 591 | 615 |" in text
+    whole, _ = _read("page-048.html", main_content=False)
+    assert "| 北京 | 669 | 669 | 671 | 671 | 639 | 639 |" in whole

@@ -1,0 +1,48 @@
+"""HTML tables with merged cells read as a browser lays them out."""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+
+from kb_assistant.ingestion.html_tables import MAX_SPAN, simplify_tables, table_parts
+
+
+def _parts(html: str) -> tuple[list[str], list[list[str]]]:
+    return table_parts(BeautifulSoup(html, "lxml").find("table"))
+
+
+def test_a_title_row_is_set_apart_and_a_rowspan_fills_the_rows_below() -> None:
+    titles, rows = _parts(
+        "<table><tr><td colspan='3'>2014年招生计划</td></tr>"
+        "<tr><td>专业</td><td>方向</td><td>学制</td></tr>"
+        "<tr><td rowspan='2'>音乐表演</td><td>钢琴</td><td>四年</td></tr>"
+        "<tr><td>声乐</td><td>五年</td></tr>"
+        "<tr><td colspan='3'>说明：不分省</td></tr></table>")
+    assert titles == ["2014年招生计划"]
+    assert rows == [["专业", "方向", "学制"], ["音乐表演", "钢琴", "四年"], ["音乐表演", "声乐", "五年"],
+                    ["说明：不分省", "", ""]]  # a row-wide note once, not three times
+
+
+def test_a_header_grouping_columns_joins_its_levels() -> None:
+    _, rows = _parts("<table><tr><th>省份</th><th colspan='2'>一批</th></tr><tr><th></th><th>文科</th><th>理科</th></tr>"
+                     "<tr><td>河北</td><td>657</td><td>690</td></tr></table>")
+    assert rows == [["省份", "一批 文科", "一批 理科"], ["河北", "657", "690"]]
+
+
+def test_hostile_spans_are_bounded_and_nested_tables_stay_in_their_cell() -> None:
+    _, rows = _parts("<table><tr><th>a</th><th colspan='99999999'>b</th></tr>"
+                     "<tr><td rowspan='0'>c</td><td>d</td></tr><tr><td>e</td></tr>"
+                     "<tr><td><table><tr><td>inner</td></tr></table></td><td colspan='x'>f</td></tr></table>")
+    assert len(rows[0]) == 1 + MAX_SPAN and rows[0][:3] == ["a", "b", "b"]
+    assert [row[:3] for row in rows[1:]] == [["c", "d", ""], ["c", "e", ""], ["c", "inner", "f"]]  # rowspan=0: to the end
+
+
+def test_simplified_tables_have_one_header_row_and_no_merged_cells() -> None:
+    soup = BeautifulSoup("<p>x</p><table><caption>表 1</caption><tr><td rowspan='2'>省份</td><td colspan='2'>一批</td>"
+                         "</tr><tr><td>文科</td><td>理科</td></tr><tr><td>河北</td><td colspan='2'>690</td></tr></table>",
+                         "lxml")
+    simplify_tables(soup)
+    assert soup.find("p", string="表 1") is not None
+    assert [th.get_text() for th in soup.select("thead th")] == ["省份", "一批 文科", "一批 理科"]
+    assert [td.get_text() for td in soup.select("tbody td")] == ["河北", "690", "690"]
+    assert soup.find(attrs={"colspan": True}) is None and soup.find(attrs={"rowspan": True}) is None
