@@ -8,6 +8,8 @@ the words (and is no refusal), or is a refusal where one is expected.
 
     python -m kb_assistant --persist-dir /tmp/kbu ingest ../shared/corpora/llm_universe_kb
     python benchmarks/user_rounds.py /tmp/kbu --round 6 --json build/round6.json
+    python -m kb_assistant --persist-dir /tmp/kbh ingest ../shared/corpora/domainrag_html
+    python benchmarks/user_rounds.py /tmp/kbh --round 8
 """
 
 from __future__ import annotations
@@ -84,6 +86,27 @@ ROUNDS: dict[int, list[tuple[str, Expected]]] = {
         ("讯飞星火给新用户赠送多少 tokens？", None),
         ("Company.csv 中 CEO 的年薪是多少？", None),
     ],
+    8: [  # ../shared/corpora/domainrag_html: a university admissions site's saved pages, score tables on most
+        ("2020年人大在河北的校本部一批理科录取线是多少？", [["690"]]),
+        ("2020年北京的提前批录取线是多少？", [["669"]]),
+        ("2022年上海金融学类的最低分是多少？", [["587"]]),
+        ("2021年甘肃经济学类文史类最高分是多少？", [["643"]]),
+        ("2023年强基计划在浙江的入围校考分数线是多少？", [["680"]]),
+        ("强基计划综合成绩中高考成绩占多少？", [["85%"]]),
+        ("强基计划的体育测试项目有哪些？", [["肺活量", "立定跳远", "50米跑"]]),
+        ("2014年高水平运动员招生中男篮签约参考人数是多少？",
+         [["5 人"], ["5人"], ["5名"], ["为 5"], ["为5"], ["是 5"], ["是5"], ["| 5 |"]]),
+        ("音乐表演专业声乐（美声）方向学制几年？", [["五年"]]),
+        ("国防奖学金标准是每人每年多少钱？", [["15000"]]),
+        ("2021年澳门保送生招生计划多少人？", [["20人"], ["20 人"], ["20名"]]),  # first set [["20"]]: "2021年" held it
+        ("2016年国防生招生专业有哪些？", [["新闻学", "信息管理"]]),
+        ("人大招生办的传真号码是多少？", [["62511156"]]),
+        ("What was the lowest score for 金融学类 in Shanghai in 2022?", [["587"]]),
+        ("2023年强基计划在新疆的入围校考分数线是多少？", None),
+        ("人大艺术学院的院长是谁？", None),
+        ("高水平运动员招生中乒乓球签约多少人？", None),
+        ("2022年上海哲学专业的最低分是多少？", None),
+    ],
 }
 
 
@@ -97,7 +120,7 @@ def is_right(expected: Expected, status: str, answer: str) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("persist_dir", help="the KB of ../shared/corpora/llm_universe_kb")
+    parser.add_argument("persist_dir", help="the KB of ../shared/corpora/llm_universe_kb (round 8: domainrag_html)")
     parser.add_argument("--round", type=int, choices=sorted(ROUNDS), default=max(ROUNDS))
     parser.add_argument("--json", type=Path, help="write each question's answer, draft, status and time here")
     args = parser.parse_args()

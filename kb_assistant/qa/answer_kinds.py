@@ -141,6 +141,17 @@ def only_an_article(term: Term, question: str) -> bool:
             and not _ASKS_NUMBER.search(simplified(question)))
 
 
+_PLACE_SUFFIX = re.compile(r"..+[省市县区]")
+
+
+def names_asked_place(term: Term, question: str) -> bool:
+    """Whether ``term`` is a place the question names, with the administrative word the question left out: "上海市"
+    for "2022年上海……", "甘肃省" for "2021年甘肃……" (an answer says it in full; its source may say it only in its
+    title)."""
+    return (term.kind == "cjk" and bool(_PLACE_SUFFIX.fullmatch(term.text))
+            and simplified(term.text[:-1]) in simplified(question))
+
+
 def asks_for_number(question: str) -> bool:
     """Whether ``question`` is answered by a number: how many, how much, how long, which year."""
     question = simplified(question)

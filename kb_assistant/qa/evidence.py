@@ -16,7 +16,7 @@ from kb_assistant.kb.tokens import jieba_lock, jieba_module
 from kb_assistant.qa.answer_text import MARKS, split_sentences, unwrap
 from kb_assistant.qa.numbered_names import other_numbered
 from kb_assistant.qa.sibling_titles import sibling_title
-from kb_assistant.qa.table_cells import table_header
+from kb_assistant.qa.table_cells import is_header_row, table_header, unasked_row
 from kb_assistant.qa.terms import Term, TermIndex, asked_terms, claimed_terms, coverage, general_idf
 
 
@@ -131,7 +131,9 @@ def sentence_scores(
             own = claimed_terms(text)
             quotable = (any(not asked_index.has(t) for t in own) and any(t.kind != "number" for t in own)
                         and other_numbered(question, text) is None
-                        and sibling_title(question, passage.context, span.text, passage.text) is None)
+                        and sibling_title(question, passage.context, span.text, passage.text) is None
+                        and not (header and unasked_row(asked, passage.text, start, text, indexes[i]))
+                        and not (header is None and is_header_row(passage.text, start)))
             scores[(i + 1, start)] = (span, score, quotable)
             previous = (text, start, end)
     return scores

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from kb_assistant.qa.across_languages import quote_across_languages
-from kb_assistant.qa.answer_kinds import only_an_article, unnamed_answer
+from kb_assistant.qa.answer_kinds import names_asked_place, only_an_article, unnamed_answer
 from kb_assistant.qa.answer_parts import QuestionParts, own_terms, split_question
 from kb_assistant.qa.answer_text import is_refusal
 from kb_assistant.qa.claims import (
@@ -68,7 +68,7 @@ from kb_assistant.qa.negations import contradicted, other_case
 from kb_assistant.qa.number_clauses import other_number
 from kb_assistant.qa.other_things import OTHER_CLAUSE, said_of_another_thing
 from kb_assistant.qa.prompts import not_found
-from kb_assistant.qa.quotes import Scores, best_quotable, quote_answers_better
+from kb_assistant.qa.quotes import Scores, best_quotable, quote_answers_better, row_to_quote
 from kb_assistant.qa.relevance_gate import RelevanceGate
 from kb_assistant.qa.table_cells import OTHER_COLUMN, OTHER_ROW, table_header, table_mismatch
 from kb_assistant.qa.terms import (
@@ -192,7 +192,7 @@ class GroundingCheck:
         quote = self._quotable(scores, question, asked, everywhere)
         rows = [c.evidence for c in claims if c.reason.startswith((OTHER_COLUMN, OTHER_ROW)) and c.evidence]
         if quote is None and rows and not kept:
-            quote = (rows[0], 0.0)  # the row the draft read its number from, under its header: both cells shown
+            quote = row_to_quote(rows[0], scores)  # the asked row under its header, the draft's when it is that row
         moved = next((c.evidence for c in claims if c.reason == OTHER_CLAUSE and c.evidence), None)
         if moved is not None and not kept and not other_number(question, moved.text):
             # the sentence the question's words point to holds the number asked for
@@ -258,7 +258,8 @@ class GroundingCheck:
     ) -> None:
         terms = claimed_terms(without_preamble(claim.text))
         # 一款 in "关于一款台灯" is the article "a": nothing the source must say
-        new = [t for t in terms if not asked_index.has(t) and not only_an_article(t, about.question)]
+        new = [t for t in terms if not asked_index.has(t) and not only_an_article(t, about.question)
+               and not names_asked_place(t, about.question)]
         if not new:
             claim.reason = NOTHING_NEW
             return

@@ -137,7 +137,8 @@ def _other_column(label: str | None, claim: str, row: str, header: str) -> str |
     if len(cells) != len(names):  # a row cut by a chunk's end ("| 黑盒子，可解释性相对较低。 |"): its column is unknown
         return "?"
     held = [coverage(terms, TermIndex.of(cell)) for cell in cells]
-    best = max(range(len(cells)), key=lambda k: held[k])
+    # the first cell is the row's key: it holds what the claim is about ("金融学类"), not a column's value
+    best = max(range(1 if len(cells) > 1 else 0, len(cells)), key=lambda k: held[k])
     mine = names.index(label)
     return _cells(header.splitlines()[-1])[best].strip() if best != mine and held[best] > held[mine] else None
 
@@ -191,6 +192,8 @@ def table_mismatch(asked: list[Term], question: str, new: list[Term], text: str,
         return f"{OTHER_COLUMN} ({column or label})"
     if not header or across_passages:
         return None
+    if unasked_row(asked, text, start, row, TermIndex.of(text)):
+        return OTHER_ROW
     # the rows the question names (its keys: "3137", "4078"), else the row the answer rests on
     keys = [t for t in asked if t.strict]
     lines = table_rows(text, start) if keys else []
@@ -202,3 +205,39 @@ def table_mismatch(asked: list[Term], question: str, new: list[Term], text: str,
     if any(t.strict and not rows.has(t) for t in new) or coverage(new, rows) < min_coverage:
         return OTHER_ROW
     return None
+
+
+def is_header_row(text: str, start: int) -> bool:
+    """Whether the line beginning at ``start`` is a Markdown table's header row (the rule is the line below it): it
+    names the columns, it answers nothing."""
+    line_end = text.find("\n", start)
+    if line_end < 0 or not text[start:line_end].lstrip().startswith("|"):
+        return False
+    below = text.find("\n", line_end + 1)
+    return bool(TABLE_RULE.match(text[line_end + 1 : below if below >= 0 else len(text)]))
+
+
+def unasked_row(asked: list[Term], text: str, start: int, row: str, passage: TermIndex) -> bool:
+    """Whether the table row ``row`` (at ``start`` of ``text``, whose words and headings ``passage`` holds) is not a
+    row the question asks about, in a table of several rows: another row holds every question word this one holds
+    and more ("| 北京 | 669 | … |" where 河北's line is asked for), or none of its cells holds a question word while
+    another row does, or while the question names something the passage never does (the lowest score of 哲学 from
+    "| 金融学类 | 598 | 587 |": the table has no row for it). A question that names no row ("哪个专业最高？") leaves
+    every row open."""
+    if table_header(text, start) is None:
+        return False
+    lines = table_rows(text, start)
+    body = lines[2:] if len(lines) > 2 and TABLE_RULE.match(lines[1]) else []
+    if len(body) < 2:
+        return False
+
+    words = [t for t in asked if t.kind != "cjk" or len(t.text) > 1]  # 人 in "各1人" names no row
+
+    def held(line: str) -> set[str]:
+        index = TermIndex.of(line)
+        return {t.text for t in words if index.has(t)}
+
+    mine, others = held(row), [held(line) for line in body]
+    if any(theirs > mine for theirs in others):
+        return True
+    return not mine and (any(others) or any(not passage.has(t) for t in words))
