@@ -19,6 +19,10 @@ from typing import Any
 logger = logging.getLogger(__name__)
 _CHROME = re.compile(r"nav|menu|header|footer|sidebar|breadcrumb|copyright|banner", re.IGNORECASE)
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}", re.MULTILINE)
+_BOLD_LINE = re.compile(r"^\*\*([^*\n]{1,40}?[^*\n。.：:；;，,])\*\*$", re.MULTILINE)
+"""A paragraph that is one short bold phrase, not a sentence: a section title ("**五、招生计划**"), which pages
+write as <strong> and trafilatura as bold. As a heading it heads the chunks of its section, so that "2021年澳门保送
+生招生计划多少人？" finds "20人（根据生源情况确定最终名额）" under it."""
 MIN_LINKS = 20
 """A page with at least this many links has navigation to remove, whatever its markup calls it."""
 LINK_DENSITY = 0.6
@@ -71,6 +75,7 @@ def main_content(html: str, had_tables: bool) -> tuple[str, str] | None:
     metadata = trafilatura.extract_metadata(html)
     title = (metadata.title or "").strip() if metadata is not None else ""
     text = "\n".join(line.rstrip() for line in text.splitlines())
+    text = _BOLD_LINE.sub(lambda m: f"## {m.group(1).strip()}", text)
     first = text.lstrip().splitlines()[0].lstrip("# ").strip() if text.strip() else ""
     if title and first != title:
         text = f"# {title}\n\n{text}"

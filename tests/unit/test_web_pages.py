@@ -54,3 +54,13 @@ def test_merged_header_and_score_cells_stay_under_their_columns() -> None:
     assert "| 山西 |  |  | 627 | 667 | 591 | 615 |" in text
     whole, _ = _read("page-048.html", main_content=False)
     assert "| 北京 | 669 | 669 | 671 | 671 | 639 | 639 |" in whole
+
+
+def test_a_bold_section_title_becomes_a_heading_and_a_bold_sentence_does_not() -> None:
+    # page-068 writes its sections as <p><strong>五、招生计划</strong></p>: as headings they head their chunks, and
+    # "2021年澳门保送生招生计划多少人？" finds "20人" under "五、招生计划" (it had ranked below 20 chunks of the page)
+    text, _ = _read("page-068.html")
+    assert "\n## 五、招生计划\n\n20人（根据生源情况确定最终名额，宁缺毋滥）。" in text
+    assert "**五、招生计划**" not in text
+    rules, _ = _read("page-054.html")
+    assert "**八、本简章由中国人民大学本科生招生办公室负责解释。**" in rules  # a sentence stays as it is
