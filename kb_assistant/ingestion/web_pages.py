@@ -72,7 +72,7 @@ def main_content(html: str, had_tables: bool) -> tuple[str, str] | None:
     if had_tables and not _TABLE_RULE.search(text):
         logger.debug("main-content extraction dropped the page's tables; keeping the whole page")
         return None
-    metadata = trafilatura.extract_metadata(html)
+    metadata = trafilatura.extract_metadata(html, extensive=False)  # the title only: no date search (dateparser)
     title = (metadata.title or "").strip() if metadata is not None else ""
     text = "\n".join(line.rstrip() for line in text.splitlines())
     text = _BOLD_LINE.sub(lambda m: f"## {m.group(1).strip()}", text)
