@@ -124,12 +124,24 @@ def table_markdown(table: Any) -> str:
     return "\n\n".join([*titles, markdown] if markdown else titles)
 
 
+LAYOUT_CELL = 2000
+"""Characters of a cell past which its table lays out a page (or a section of it) rather than holding data."""
+
+
+def is_layout(table: Any) -> bool:
+    """Whether ``table`` lays out a page rather than holding data: it holds another table or a heading, or a cell
+    of more than :data:`LAYOUT_CELL` characters (sites built before CSS put their whole content in one)."""
+    if table.find(["table", "h1", "h2", "h3", "h4", "h5", "h6"]) is not None:
+        return True
+    return any(len(cell.get_text(" ", strip=True)) > LAYOUT_CELL for cell in table.find_all(["td", "th"]))
+
+
 def simplify_tables(soup: Any) -> None:
-    """Replace every table of a parsed page with one that has no merged cells and a single <thead> row of <th>,
-    its title rows as paragraphs before it, so that a main-content extractor writes each as a Markdown table
-    with its header rule (it writes a header cell spanning two columns once, and the rows below under the wrong
-    columns)."""
-    for table in reversed(soup.find_all("table")):
+    """Replace every data table of a parsed page with one that has no merged cells and a single <thead> row of
+    <th>, its title rows as paragraphs before it, so that a main-content extractor writes each as a Markdown
+    table with its header rule (it writes a header cell spanning two columns once, and the rows below under the
+    wrong columns). Tables that lay the page out (:func:`is_layout`) are left to the extractor."""
+    for table in [table for table in soup.find_all("table") if not is_layout(table)]:
         titles, rows = table_parts(table)
         replacement = []
         for title in titles:

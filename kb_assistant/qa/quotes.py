@@ -125,7 +125,6 @@ def _equal(a: float, b: float) -> bool:
     return math.isclose(a, b, abs_tol=1e-9)
 
 
-
 def row_to_quote(row: Span, scores: Scores) -> tuple[Span, float] | None:
     """The table row to quote where the draft took its number from the wrong column or row of ``row``'s table (no
     sentence reached the quote's relevance): the quotable row of that passage that holds most of the question's

@@ -46,3 +46,15 @@ def test_simplified_tables_have_one_header_row_and_no_merged_cells() -> None:
     assert [th.get_text() for th in soup.select("thead th")] == ["省份", "一批 文科", "一批 理科"]
     assert [td.get_text() for td in soup.select("tbody td")] == ["河北", "690", "690"]
     assert soup.find(attrs={"colspan": True}) is None and soup.find(attrs={"rowspan": True}) is None
+
+
+def test_a_table_that_lays_out_the_page_is_left_whole_and_its_data_table_is_simplified() -> None:
+    soup = BeautifulSoup("<table><tr><td><h2>通知</h2><p>第一段。</p><p>第二段。</p>"
+                         "<table><tr><th>省份</th><th>分数</th></tr><tr><td>河北</td><td rowspan='2'>600</td></tr>"
+                         "<tr><td>河南</td></tr></table>"
+                         "</td></tr></table>", "lxml")
+    simplify_tables(soup)
+    outer = soup.find("table")
+    assert outer.find("h2") is not None and len(outer.find_all("p")) == 2  # the page's paragraphs stay paragraphs
+    assert [th.get_text() for th in outer.select("thead th")] == ["省份", "分数"]
+    assert [td.get_text() for td in outer.select("tbody td")] == ["河北", "600", "河南", "600"]
