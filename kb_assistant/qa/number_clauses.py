@@ -250,5 +250,45 @@ def counts_other(question: str, text: str) -> str | None:
 
 def other_number(question: str, text: str) -> bool:
     """Whether the numbers of ``text`` (a sentence to quote) are not the kind ``question`` asks for: rates per
-    something it does not count by (:func:`rate_not_asked`), or counts by another measure word (:func:`counts_other`)."""
-    return rate_not_asked(question, text) or counts_other(question, text) is not None
+    something it does not count by (:func:`rate_not_asked`), counts by another measure word (:func:`counts_other`),
+    or counts of things for a count of people (:func:`counts_things_for_people`)."""
+    return (rate_not_asked(question, text) or counts_other(question, text) is not None
+            or counts_things_for_people(question, text))
+
+
+_PEOPLE = "人名位"
+_THINGS = "个项所家条种件座届次门本台辆艘架张部只"
+_PERSON = re.compile(r"人|学生|同学|考生|名额|员工|职工|教师|老师|成员|队员|用户|儿童|孩子|居民|患者|选手|运动员|代表|委员|士兵")
+
+
+def _counts_things(number: str, text: str) -> bool:
+    """Whether ``text`` (normalised) has ``number`` and counts things by it wherever it has it: a measure word for
+    things after it ("8个，", "8项制度"), not one for people, none ("约有150万") or 个 before a person ("8个名额")."""
+    after = r"(?<![\d.])" + re.escape(number) + r"(?![\d.])\s*[万亿千百]?\s*(\S?)"
+    counted = [(m.group(1), text[m.end() : m.end() + 3]) for m in re.finditer(after, text)]
+    return bool(counted) and all(measure and measure in _THINGS and not _PERSON.match(rest) for measure, rest in counted)
+
+
+def counts_other_kind(claim: str, numbers: list[str], evidence: str) -> str | None:
+    """The measure word ``evidence`` counts a number of ``claim`` by, when the claim counts people with it ("招生计划
+    有8人") and the evidence, wherever it has that number, counts things ("A+学科数量为8个", "8项制度"): the number
+    is another count. None where the evidence counts people by it, leaves the measure word out ("约有150万"), or
+    counts by 个 a person ("8个名额")."""
+    claim, text = normalise(claim), normalise(evidence)
+    for number in numbers:
+        if unit(claim, number) and unit(claim, number) in _PEOPLE and _counts_things(number, text):
+            return unit(text, number)
+    return None
+
+
+_PEOPLE_ASKED = re.compile(r"(?:多少|几)[人名位]")
+
+
+def counts_things_for_people(question: str, text: str) -> bool:
+    """Whether ``question`` asks how many people ("多少人") and ``text`` (a sentence to quote) counts only things by
+    its numbers ("A+学科数量为8个，A类学科数量为13个")."""
+    numbers = quantities(text)
+    if not numbers or not _PEOPLE_ASKED.search(normalise(question)):
+        return False
+    normal = normalise(text)
+    return all(_counts_things(number, normal) for number in numbers)

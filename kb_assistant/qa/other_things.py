@@ -14,6 +14,7 @@ from kb_assistant.qa.evidence import Passage, Span
 from kb_assistant.qa.latest import unsaid_latest
 from kb_assistant.qa.number_clauses import (
     counted_elsewhere,
+    counts_other_kind,
     number_from_other_clause,
     rate_of_another,
     said_of_another,
@@ -28,6 +29,8 @@ from kb_assistant.qa.terms import Term
 OTHER_CLAUSE = "its number is in a clause about something else than what is asked"
 """The number stands in a clause that lacks the question's words another clause beside it holds, with a number
 (:mod:`kb_assistant.qa.number_clauses`): that clause's sentence is quoted."""
+OTHER_KIND = "its number counts something else in its source"
+""""招生计划有8人" from "A+学科数量为8个" (:func:`kb_assistant.qa.number_clauses.counts_other_kind`)."""
 OTHER_SUBJECT = "its number is said of something else in its source"
 """"默认的向量模型是 300 个……" from "默认的文本块大小是 300 个向量模型的 token" (:func:`kb_assistant.qa.number_clauses.said_of_another`)."""
 OTHER_ROLE = "its source names another role or name than the one asked about"
@@ -91,6 +94,9 @@ def said_of_another_thing(
                  or number_from_other_clause(asked, numbers, span, sentences))
         if other is not None:
             return OTHER_CLAUSE, other
+    kind = counts_other_kind(claim, [t.text for t in numbers], span.text)
+    if kind:
+        return f"{OTHER_KIND} ({kind})", None
     subject = said_of_another(claim, span.text)
     if subject:
         return f"{OTHER_SUBJECT} ({subject})", None

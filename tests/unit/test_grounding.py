@@ -935,6 +935,20 @@ def test_a_table_without_a_row_for_what_is_asked_gives_no_answer(check: Groundin
     assert right.status == "answered" and "587" in right.answer, right.claims
 
 
+def test_a_count_of_people_read_from_a_count_of_things_is_not_the_answer(check: GroundingCheck) -> None:
+    """"2021年澳门保送生招生计划多少人？" was answered "……有8人" from "人民大学A+学科数量为8个" (the number is in the source,
+    counting subjects); a source that counts people by 个 ("8个名额") or leaves the measure word out still answers."""
+    intro = [Passage("在人文社会科学专业排名中，人民大学A+学科数量为8个，A类学科数量为13个，均居全国第二。",
+                     "中国人民大学2021年澳门保送生招生简章")]
+    question = "2021年澳门保送生招生计划多少人？"
+    wrong = check.check(question, "2021年澳门保送生招生计划有8人。", intro)
+    assert wrong.status == "refused" and "counts something else in its source (个)" in wrong.claims[0].reason
+    for said in ("2021年澳门保送生招生计划为8个名额。", "2021年澳门保送生招生计划：8人。"):
+        right = check.check(question, "2021年澳门保送生招生计划有8人。",
+                            [Passage(said, "中国人民大学2021年澳门保送生招生简章")])
+        assert right.status == "answered", (said, right.claims)
+
+
 def test_a_number_under_another_key_than_the_one_asked_for_is_not_the_answer(check: GroundingCheck) -> None:
     """"芝士披萨中号多少钱？" was answered 10.95, the large size's price in the menu's JSON: the number is in the
     source, under the key "大". The object is quoted instead; the number under "中" stays, and so does a number
