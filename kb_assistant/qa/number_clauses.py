@@ -16,7 +16,9 @@ the number stands:
 - :func:`said_of_another`: the answer says "S 是 N" and its source gives N to another subject ("默认的向量模型是 300 个……"
   from "默认的文本块大小是 300 个向量模型的 token");
 - :func:`rate_of_another`: the number is a rate per something the question does not count by ("每公顷每年积累 0.62
-  吨碳" for "亚马逊每年吸收多少吨碳？").
+  吨碳" for "亚马逊每年吸收多少吨碳？");
+- :func:`counts_other_kind`: the answer counts people by the number ("招生计划有8人") and the source counts things by
+  it ("A+学科数量为8个").
 """
 
 from __future__ import annotations
