@@ -150,7 +150,8 @@ def said_of_another(claim: str, sentence: str) -> str | None:
     copula = _COPULA.search(claim)
     if copula is None or _NUMBER_RE.search(claim[: copula.start()]):
         return None
-    subject = [t for t in claimed_terms(claim[: copula.start()]) if t.kind != "number"
+    # "传真号码是……": 号码 names the kind of value, which the source's "传真：010-……" does not write
+    subject = [t for t in claimed_terms(re.sub(r"号码\s*$", "", claim[: copula.start()])) if t.kind != "number"
                and not _HEDGE.fullmatch(normalise(t.text))]
     # an aside in brackets is not the value stated: "作者是阿布·卡西姆·扎赫拉维 (936-1013)" states a name, with his years
     value = _ASIDE.sub(" ", claim[copula.end() :])

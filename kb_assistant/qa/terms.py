@@ -61,6 +61,8 @@ VERSION_ASKED = re.compile(
 )
 """"哪个版本", "Python 的版本是多少", "which (Python) version": the kind of answer asked for, as "哪一年" is; "Python 3.10"
 answers it without the word."""
+NUMBER_ASKED = re.compile(r"号码(?=\s*(?:是|为)?\s*(?:多少|什么|几))")
+""""传真号码是多少": 号码 names the kind of answer, which a source writes without the word ("传真：010-62511156")."""
 
 
 _PREAMBLE = re.compile(
@@ -81,8 +83,9 @@ def without_preamble(text: str) -> str:
 
 def asked_part(question: str) -> str:
     """``question`` without the words that only say how to lay out the answer (see ``_INSTRUCTIONS``), nor the
-    word that names a version as the kind of answer asked for."""
-    return VERSION_ASKED.sub(lambda m: m.group(1) or m.group(3) or "", _INSTRUCTIONS.sub(" ", question))
+    word that names a version or a number (号码) as the kind of answer asked for."""
+    asked = VERSION_ASKED.sub(lambda m: m.group(1) or m.group(3) or "", _INSTRUCTIONS.sub(" ", question))
+    return NUMBER_ASKED.sub("", asked)
 
 
 def asked_terms(question: str) -> list[Term]:

@@ -949,6 +949,23 @@ def test_a_count_of_people_read_from_a_count_of_things_is_not_the_answer(check: 
         assert right.status == "answered", (said, right.claims)
 
 
+def test_a_number_asked_for_as_a_haoma_is_the_value_under_its_label(check: GroundingCheck) -> None:
+    """"招生办的传真号码是多少？": the sources write "本科招办传真：010-62511156", never 号码, which names the kind of answer (a
+    number, as 版本 names a version). 号码 had weighed as the word nobody says (the chunk's relevance 0.06), and "传真号码是
+    010-62511156" was taken for a number the source gives to another subject; the telephone number drafted for it is
+    not shown."""
+    heading, other = "中国人民大学2023年强基计划招生简章 > 七、咨询方式", "中国人民大学2024年澳门保送生招生简章 > 十、联系方式"
+    contacts = [Passage(f"{heading}\n本科招办咨询电话：400-0123-517\n\n本科招办传真：010-62511156\n\n通讯地址：北京市海淀区中关村大街"
+                        "59号中国人民大学本科生招生办公室", f"page-054.html > {heading}", body=len(heading) + 1),
+                Passage(f"{other}\n电话：86-10-62511340\n\n传真：86-10-62511156\n\n电子邮箱：zsb@ruc.edu.cn", f"page-073.html > {other}",
+                        body=len(other) + 1)]
+    question = "招生办的传真号码是多少？"
+    right = check.check(question, "招生办的传真号码是010-62511156。", contacts)
+    assert right.status == "answered" and "010-62511156" in right.answer, right.claims
+    wrong = check.check(question, "招生办的传真号码是400-0123-517。", contacts)
+    assert wrong.status != "answered" and "400-0123-517" not in wrong.answer
+
+
 def test_a_number_under_another_key_than_the_one_asked_for_is_not_the_answer(check: GroundingCheck) -> None:
     """"芝士披萨中号多少钱？" was answered 10.95, the large size's price in the menu's JSON: the number is in the
     source, under the key "大". The object is quoted instead; the number under "中" stays, and so does a number
