@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from kb_assistant.cjk import HAN
 from kb_assistant.qa.answer_text import MARKER, TRAILING, cited_numbers, split_sentences
 from kb_assistant.qa.evidence import Passage, Span
-from kb_assistant.qa.prompts import LATIN_WORD, QUOTE, QUOTE_TABLE, in_script_of, language_of
+from kb_assistant.qa.prompts import LATIN_WORD, QUOTE, QUOTE_TABLE, TABLE_CAPTION, in_script_of, language_of
 from kb_assistant.qa.table_cells import TABLE_RULE, table_header
 from kb_assistant.qa.terms import normalise
 
@@ -290,6 +290,10 @@ def _balanced(text: str) -> str:
     return text[:at] + text[at + 2 :]
 
 
+_TITLE_CHARS = 60
+"""Characters of a table's title in a quote's lead; a longer heading path keeps its last heading."""
+
+
 def quoted(question: str, span: Span, passage_text: str) -> str:
     """The extractive answer: the sentence quoted and said to be a quote; a table row as a table (its header, the
     rule, the row), which a Markdown reader shows as one."""
@@ -299,8 +303,13 @@ def quoted(question: str, span: Span, passage_text: str) -> str:
         block = announced_block(span, passage_text)
         return f"{text}\n\n{block}" if block else text
     rule = "|" + " --- |" * max(header.strip().strip("|").count("|") + 1, 1)
-    return in_script_of(question, QUOTE_TABLE[language_of(question)]).format(
-        n=span.number, table=f"{header}\n{rule}\n{span.text.strip()}")
+    titled = table_header(passage_text, span.start, caption=True) or header
+    title = titled.split("\n")[0].strip().rstrip("：:") if "\n" in titled else ""
+    title = title if len(title) <= _TITLE_CHARS else title.rsplit(" > ", 1)[-1][:_TITLE_CHARS]
+    language = language_of(question)
+    caption = TABLE_CAPTION[language].format(title=title) if title else ""
+    return in_script_of(question, QUOTE_TABLE[language]).format(
+        n=span.number, caption=caption, table=f"{header}\n{rule}\n{span.text.strip()}")
 
 
 _FENCED = re.compile(r"\s*(```[^\n]*\n.*?\n\s*```)", re.DOTALL)

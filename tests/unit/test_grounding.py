@@ -786,8 +786,9 @@ def test_a_quoted_table_row_comes_with_its_header() -> None:
     is found by the column the question names, which only the header holds."""
     verdict = GroundingCheck().check("What is the department of employee 4078?", "Employee 4078 works in Produce.", STAFF)
     assert verdict.status == "extractive"
-    # quoted as a table (header, rule, row), which the web page shows as one and a terminal reads as one
-    assert verdict.answer == ("From the table in source [1]:\n\n| EmployeeID | age | city_name | department |\n"
+    # quoted as a table (header, rule, row), which the web page shows as one and a terminal reads as one, after
+    # the table's title (its chunk's heading)
+    assert verdict.answer == ("From the table in source [1] (Company):\n\n| EmployeeID | age | city_name | department |\n"
                               "| --- | --- | --- | --- |\n| 4078 | 52 | Vernon | Bakery |")
     text = STAFF[0].text
     assert table_header(text, text.index("| 4079")) == "| EmployeeID | age | city_name | department |"
@@ -921,6 +922,7 @@ def test_the_row_quoted_for_a_wrong_table_answer_is_the_row_the_question_names(c
                           [chunks[0], chunks[4], chunks[3]])
     assert verdict.status == "extractive" and "| 河北 | 655 | 682 | 657 | 690 | 629 | 662 |" in verdict.answer
     assert "北京" not in verdict.answer
+    assert verdict.answer.startswith("根据资料[1]的表格（2020年各省（区、市）录取分数线）：")  # which year the row is of
 
 
 def test_a_table_without_a_row_for_what_is_asked_gives_no_answer(check: GroundingCheck) -> None:
