@@ -33,10 +33,10 @@ GENERAL = {
 QUOTE = {"zh": "根据资料[{n}]原文：“{quote}”", "en": 'Quoting source [{n}]: "{quote}"'}
 """The extractive answer: a sentence of a source, said to be a quote."""
 QUOTE_TABLE = {"zh": "根据资料[{n}]的表格{caption}：\n\n{table}", "en": "From the table in source [{n}]{caption}:\n\n{table}"}
+"""The extractive answer when it is a table row: the row under its header, as a table."""
 TABLE_CAPTION = {"zh": "（{title}）", "en": " ({title})"}
 """The table's title after "the table in source [n]", where its chunk names one ("2021年甘肃省录取分数线"): a row of
 scores says which year and province only with it."""
-"""The extractive answer when it is a table row: the row under its header, as a table."""
 NOT_FOUND = {"zh": "知识库中没有找到相关信息。", "en": "The knowledge base does not contain this information."}
 NOT_FOUND_IN_LANGUAGE = {
     "zh": "与这个问题最接近的资料是英文的，无法与它们核对答案。请用英文提问，以得到核对过的答案。",
