@@ -17,6 +17,14 @@ from kb_assistant.ingestion.tables import markdown_table
 
 MAX_SPAN = 1000
 """The most columns a cell may span (the HTML standard's own limit for colspan); rows: the table's own rows."""
+MAX_CELLS = 200_000
+"""Grid cells a table may fill by its merged cells; past it, a cell fills only its own place (a hostile page of
+2,000 rows spanning 1,000 columns each would otherwise make two million)."""
+MAX_GRID = 2_000_000
+"""Rows times columns of a table's grid; a wider and longer one is read without its merged cells."""
+MAX_REPEATED = 1_000_000
+"""Characters a table's merged cells may add by standing in every place they cover; past it, a merged cell's text
+is written once (at its first place)."""
 _NUMBER = re.compile(r"^[\d\s.,%:/+\-–~()（）]+$")
 
 
@@ -31,16 +39,17 @@ def _span(cell: Any, name: str, limit: int) -> int:
 def _own_rows(table: Any) -> list[list[Any]]:
     """The cells of each row of ``table`` itself (rows and cells of tables nested in its cells left out)."""
     rows = []
-    for tr in table.find_all("tr"):
-        if tr.find_parent("table") is not table:
-            continue
-        rows.append([cell for cell in tr.find_all(["td", "th"]) if cell.find_parent("tr") is tr])
+    for child in table.find_all(["tr", "thead", "tbody", "tfoot"], recursive=False):
+        for tr in [child] if child.name == "tr" else child.find_all("tr", recursive=False):
+            rows.append(tr.find_all(["td", "th"], recursive=False))
     return [row for row in rows if row]
 
 
-def _layout(rows: list[list[Any]]) -> tuple[list[list[str]], list[list[bool]], int]:
-    """(grid of texts, whether each grid cell repeats a merged cell's value, width) as a browser places the cells."""
+def _layout(rows: list[list[Any]], spans: bool = True) -> tuple[list[list[str]], list[list[bool]], int]:
+    """(grid of texts, whether each grid cell repeats a merged cell's value, width) as a browser places the cells;
+    without ``spans`` (a grid past :data:`MAX_GRID`), each cell in its own place, as the markup lists them."""
     placed: dict[tuple[int, int], tuple[str, bool]] = {}
+    repeated = 0
     for r, cells in enumerate(rows):
         c = 0
         for cell in cells:
@@ -49,11 +58,18 @@ def _layout(rows: list[list[Any]]) -> tuple[list[list[str]], list[list[bool]], i
             text = cell.get_text(" ", strip=True)
             rowspan = _span(cell, "rowspan", len(rows) - r)
             colspan = _span(cell, "colspan", MAX_SPAN)
+            if not spans or len(placed) + rowspan * colspan > MAX_CELLS:
+                rowspan = colspan = 1
+            copies = rowspan * colspan - 1
+            copy = text if repeated + copies * len(text) <= MAX_REPEATED else ""
+            repeated += copies * len(copy)
             for dr in range(rowspan):
                 for dc in range(colspan):
-                    placed[(r + dr, c + dc)] = (text, dr > 0 or dc > 0)
+                    placed[(r + dr, c + dc)] = (copy if dr or dc else text, dr > 0 or dc > 0)
             c += colspan
     width = max((c + 1 for _, c in placed), default=0)
+    if spans and len(rows) * width > MAX_GRID:
+        return _layout(rows, spans=False)
     grid = [[placed.get((r, c), ("", False))[0] for c in range(width)] for r in range(len(rows))]
     copies = [[placed.get((r, c), ("", False))[1] for c in range(width)] for r in range(len(rows))]
     return grid, copies, width

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
-from kb_assistant.ingestion.html_tables import MAX_SPAN, simplify_tables, table_parts
+from kb_assistant.ingestion.html_tables import (
+    MAX_REPEATED,
+    MAX_SPAN,
+    simplify_tables,
+    table_markdown,
+    table_parts,
+)
 
 
 def _parts(html: str) -> tuple[list[str], list[list[str]]]:
@@ -58,3 +64,15 @@ def test_a_table_that_lays_out_the_page_is_left_whole_and_its_data_table_is_simp
     assert outer.find("h2") is not None and len(outer.find_all("p")) == 2  # the page's paragraphs stay paragraphs
     assert [th.get_text() for th in outer.select("thead th")] == ["省份", "分数"]
     assert [td.get_text() for td in outer.select("tbody td")] == ["河北", "600", "河南", "600"]
+
+
+def test_a_page_of_huge_merged_cells_gives_a_bounded_table() -> None:
+    # 2,000 rows each spanning 1,000 columns with 300 characters: filled in, 600 MB of Markdown from 600 KB of page
+    page = "<table>" + "".join(f"<tr><td>r{i}</td><td colspan='1000'>{'x' * 300}</td></tr>" for i in range(2000))
+    markdown = table_markdown(BeautifulSoup(page + "</table>", "lxml").find("table"))
+    assert "| r1999 |" in markdown and len(markdown) < 2 * MAX_REPEATED + 2000 * 320
+    # a first row 1,000 columns wide over 20,000 rows of two: read without its merged cells, not as 20 million
+    long = "<table><tr><td colspan='1000'>a</td><td>b</td></tr>" + "".join(
+        f"<tr><td>r{i}</td><td>v</td></tr>" for i in range(20000))
+    rows = table_parts(BeautifulSoup(long + "</table>", "lxml").find("table"))[1]
+    assert len(rows) >= 20000 and max(len(row) for row in rows) == 2
