@@ -297,14 +297,14 @@ _TITLE_CHARS = 60
 def quoted(question: str, span: Span, passage_text: str) -> str:
     """The extractive answer: the sentence quoted and said to be a quote; a table row as a table (its header, the
     rule, the row), which a Markdown reader shows as one."""
-    header = table_header(passage_text, span.start)
+    titled = table_header(passage_text, span.start, caption=True)  # the table's title line, then its header row
+    header = titled.split("\n")[-1] if titled else None
     if not header:  # the quote keeps its source's words (and characters); what we say around it follows the question
         text = in_script_of(question, QUOTE[language_of(question)]).format(n=span.number, quote=span.text.strip())
         block = announced_block(span, passage_text)
         return f"{text}\n\n{block}" if block else text
     rule = "|" + " --- |" * max(header.strip().strip("|").count("|") + 1, 1)
-    titled = table_header(passage_text, span.start, caption=True) or header
-    title = titled.split("\n")[0].strip().rstrip("：:") if "\n" in titled else ""
+    title = titled.split("\n")[0].strip().rstrip("：:") if titled and "\n" in titled else ""
     title = title if len(title) <= _TITLE_CHARS else title.rsplit(" > ", 1)[-1][:_TITLE_CHARS]
     language = language_of(question)
     caption = TABLE_CAPTION[language].format(title=title) if title else ""

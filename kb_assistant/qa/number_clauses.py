@@ -279,7 +279,8 @@ def counts_other_kind(claim: str, numbers: list[str], evidence: str) -> str | No
     counts by 个 a person ("8个名额")."""
     claim, text = normalise(claim), normalise(evidence)
     for number in numbers:
-        if unit(claim, number) and unit(claim, number) in _PEOPLE and _counts_things(number, text):
+        measure = unit(claim, number)
+        if measure and measure in _PEOPLE and _counts_things(number, text):
             return unit(text, number)
     return None
 

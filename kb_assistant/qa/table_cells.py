@@ -8,6 +8,7 @@ answer whose words come from several rows (:func:`table_mismatch`).
 
 from __future__ import annotations
 
+import functools
 import re
 
 from kb_assistant.qa.terms import Term, TermIndex, claimed_terms, coverage, normalise
@@ -231,13 +232,16 @@ def unasked_row(asked: list[Term], text: str, start: int, row: str, passage: Ter
     if len(body) < 2:
         return False
 
-    words = [t for t in asked if t.kind != "cjk" or len(t.text) > 1]  # 人 in "各1人" names no row
-
-    def held(line: str) -> set[str]:
-        index = TermIndex.of(line)
-        return {t.text for t in words if index.has(t)}
-
-    mine, others = held(row), [held(line) for line in body]
+    words = tuple(t for t in asked if t.kind != "cjk" or len(t.text) > 1)  # 人 in "各1人" names no row
+    mine, others = _held(row.strip(), words), [_held(line, words) for line in body]
     if any(theirs > mine for theirs in others):
         return True
     return not mine and (any(others) or any(not passage.has(t) for t in words))
+
+
+@functools.lru_cache(maxsize=4096)
+def _held(line: str, words: tuple[Term, ...]) -> frozenset[str]:
+    """The ``words`` a table row holds: each row of a table is read once per question, not once per row it is
+    compared with."""
+    index = TermIndex.of(line)
+    return frozenset(t.text for t in words if index.has(t))
