@@ -107,6 +107,26 @@ ROUNDS: dict[int, list[tuple[str, Expected]]] = {
         ("高水平运动员招生中乒乓球签约多少人？", None),
         ("2022年上海哲学专业的最低分是多少？", None),
     ],
+    9: [  # llm_universe_kb again: the cases (天机), the slides, a talk's transcript, the prompt course; English too
+        ("天机的模型训练基于哪个模型？", [["InternLM2"]]),
+        ("创建天机的虚拟环境用哪个 Python 版本？", [["3.11"]]),
+        ("运行天机的 Prompt 和 Agent 需要显卡吗？", [["不需要"]]),
+        ("Sora 用什么替换了 Diffusion 的 U-net 架构？", [["Transformer"]]),
+        ("Diffusion 模型分为哪两个过程？", [["前向", "反向"]]),
+        ("AI 视频生成的大致流程第一步做什么？", [["分镜"]]),
+        ("蘑菇书的 GitHub 仓库有多少 star？", [["48k"]]),
+        ("订餐机器人的大号芝士披萨多少钱？", [["10.95"]]),
+        ("聊天机器人一章中系统消息有什么作用？", [["行为"], ["指示"], ["引导"]]),
+        ("迭代优化一章把营销描述限制在多少词以内？", [["50"]]),
+        ("Which base model is Tianji's model training based on?", [["InternLM2"]]),
+        ("What did Sora replace the U-net with?", [["Transformer"]]),
+        ("How much is a large cheese pizza in the order bot?", [["10.95"]]),
+        ("Which Python version does the Tianji setup use?", [["3.11"]]),
+        ("Sora 能生成多长的视频？", None),
+        ("订餐机器人所在的披萨餐厅叫什么名字？", None),
+        ("天机项目在 GitHub 上有多少 star？", None),
+        ("What GPU does Tianji's model training need?", None),
+    ],
 }
 
 
