@@ -236,7 +236,7 @@ def split_documents(
                 header = (headings[-1] if headings else header)[:200]
                 header_tokens = counter.count([header + "\n"])[0]
                 budget = max(chunk_size - header_tokens, 16)
-            for kind, part, caption in table_blocks(body):
+            for kind, part, caption in _blocks(body, counter, budget):
                 if kind == "table":
                     pieces = _table_pieces(part, caption, rows, counter, budget)
                 else:
@@ -248,6 +248,17 @@ def split_documents(
                         metadata["headings"] = header
                     chunks.append(Document(page_content=text, metadata=metadata))
     return chunks
+
+
+def _blocks(body: str, counter: TokenCounter, budget: int) -> list[tuple[str, str, str]]:
+    """A section's prose and tables (``tables.table_blocks``), or the whole section as one block of text where it
+    holds a table and fits one chunk: a table's rows go apart from the prose only when the section must be cut.
+    Cut at every table, "天机涉及到的技术路线共有四种……" and its four-row table under the same heading were two chunks,
+    and the first of them, without "| 模型训练 | 基于InternLM2进行 |", was the one retrieved."""
+    blocks = list(table_blocks(body))
+    if len(blocks) > 1 and any(kind == "table" for kind, _, _ in blocks) and counter.count([body])[0] <= budget:
+        return [("text", body, "")]
+    return blocks
 
 
 def _table_pieces(table: str, caption: str, packer: ChunkPacker, counter: TokenCounter, budget: int) -> list[str]:

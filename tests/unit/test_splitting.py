@@ -157,3 +157,21 @@ def test_a_table_row_whose_cells_hold_sentences_is_never_cut(counter: TokenCount
         assert lines[1] == "| 特征比较 | RAG | 微调 |", lines[:2]
         assert all(line.startswith("| 特征") and line.endswith("|") for line in lines[3:]), lines
     assert all(any(row in c.page_content for c in chunks) for row in rows)
+
+
+def test_a_section_with_a_small_table_stays_one_chunk_and_a_long_one_is_cut_between_rows(counter: TokenCounter) -> None:
+    """"天机涉及到的技术路线共有四种……" and the four-row table under the same heading were two chunks, every table being
+    cut apart from its prose; the first, without "| 模型训练 | 基于InternLM2进行 |", was the one retrieved for "天机的模型训练
+    基于哪个模型？". A section that fits one chunk is one chunk; one that does not still gets its table in whole rows
+    under the header row."""
+    table = ("| 技术路线 | 电脑配置 |\n| :---: | :---: |\n| Prompt | 只需要配置大模型KEY |\n| Agent | 只需要配置大模型KEY |\n"
+             "| 知识库 | / |\n| 模型训练 | 基于InternLM2进行 |\n")
+    prose = "天机涉及到的技术路线共有四种：Prompt、Agent，知识库，模型训练。\n其中，Prompt和Agent只需要配置大模型秘钥，不需要显卡。\n\n"
+    doc = Document(page_content=f"# 天机\n\n## 计算资源要求\n\n{prose}{table}", metadata={"source": "c6.md", "format": "markdown"})
+    chunks = split_documents([doc], counter, chunk_size=300, chunk_overlap=40)
+    assert len(chunks) == 1 and "共有四种" in chunks[0].page_content and "基于InternLM2进行" in chunks[0].page_content
+    long_prose = CHINESE[:900] + "\n\n"
+    doc = Document(page_content=f"# 天机\n\n## 计算资源要求\n\n{long_prose}{table}", metadata={"source": "c6.md", "format": "markdown"})
+    chunks = split_documents([doc], counter, chunk_size=300, chunk_overlap=40)
+    holding = [c.page_content for c in chunks if "基于InternLM2进行" in c.page_content]
+    assert len(chunks) > 2 and len(holding) == 1 and "| 技术路线 | 电脑配置 |" in holding[0]
