@@ -206,13 +206,11 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
     kept = [LIST_NUMBER.sub(" ", text) for text in kept]  # "**1.** 可以设置……" names no number
     new = [t for text in kept for t in claimed_terms(text) if t.text not in known]
     if number:
+        if _ASKS_PRICE.search(question):  # "构建一个点餐助手机器人" has a quantity, and no price
+            return None if any(_names_a_price(_DATES.sub(" ", text), known) for text in kept) else "price"
         if not _ASKS_DATE.search(question):  # "1945~1949年" does not say how many people speak Hakka
             new = [t for text in kept for t in claimed_terms(_DATES.sub(" ", text)) if t.text not in known]
         named = any(t.kind == "number" for t in new)
-        if named and _ASKS_PRICE.search(question):
-            named = any(_names_a_price(_DATES.sub(" ", text), known) for text in kept)
-            if not named:
-                return "price"
         # more of them than the question has: "在一个会话中仅有一个" answers "在一个会话中有几个？"
         named = named or any(
             text.count(q) > question.count(q) for text in kept for q in _CHINESE_QUANTITY.findall(text)

@@ -36,6 +36,11 @@ _STOP_ZH = frozenset(
 _ASKING_ZH = frozenset(
     "何年 何月 何日 何处 何人 何种 何为 何故 何者 何物 何事 何以 何方 为何 有何 为啥 甚么 什么样 怎么样 干什么 由谁来".split()
 )
+_DOCUMENT_PARTS_ZH = frozenset("一章 本章 这章 该章 此章 各章 一节 本节 这节 该节 此节 各节 章节".split())
+"""Words that point at a chapter or section ("迭代优化一章中……", "本节"), not at what it says: the part's own name
+("迭代优化", "第三章" in its heading) is what a source holds, and as terms of weight they held a right answer's
+evidence under the relevance needed ("一章" 26 of the question's 232). "文中" and "本文" stay terms: a question from
+another text that says "文中的……" was refused because no passage is that text (a kept draft that moved)."""
 _COMPARING_ZH = frozenset("不如 优于 劣于 胜过 逊于 不及 弱于 强于 好于 差于 高于 低于 快于 慢于 多于 少于 大于 小于".split())
 """Words that rank one thing against another: a sentence that ranks what its source does not is not supported by
 it, however many of its other words the source has ("Chroma 的数据存储可能不如其他预训练模型" from a chunk that only
@@ -61,8 +66,9 @@ VERSION_ASKED = re.compile(
 )
 """"哪个版本", "Python 的版本是多少", "which (Python) version": the kind of answer asked for, as "哪一年" is; "Python 3.10"
 answers it without the word."""
-NUMBER_ASKED = re.compile(r"号码(?=\s*(?:是|为)?\s*(?:多少|什么|几))")
-""""传真号码是多少": 号码 names the kind of answer, which a source writes without the word ("传真：010-62511156")."""
+NUMBER_ASKED = re.compile(r"号码(?=\s*(?:是|为)?\s*(?:多少|什么|几))|(?<=多少)钱|(?<=几块)钱")
+""""传真号码是多少": 号码 names the kind of answer, which a source writes without the word ("传真：010-62511156"); so
+does 钱 in "多少钱" (a menu's "芝士披萨（大、中、小） 10.95、9.25、6.50")."""
 
 
 _PREAMBLE = re.compile(
@@ -100,7 +106,7 @@ def asks_or_joins(word: str) -> bool:
 
 def _asks(simplified: str) -> bool:
     """Whether a Chinese word (simplified) only asks: a stop word, an interrogative, or 哪/几/第几 with a measure."""
-    if simplified in _STOP_ZH or simplified in _ASKING_ZH:
+    if simplified in _STOP_ZH or simplified in _ASKING_ZH or simplified in _DOCUMENT_PARTS_ZH:
         return True
     if simplified.startswith(_NOT_ASKING_ZH):
         return False

@@ -1776,3 +1776,34 @@ def test_which_team_asks_for_a_name(check: GroundingCheck) -> None:
     verdict = check.check("天机是哪个团队做的？", "天机团队旨在探索大模型与人情世故法则结合的多种技术路线[1]。", sources)
     assert "技术路线" not in verdict.answer
     assert verdict.claims[0].reason == "the question asks for a name; the answer names none"
+
+
+def test_a_part_of_the_document_the_question_points_at_is_no_term_a_source_must_hold() -> None:
+    """"迭代优化一章把营销描述限制在多少词以内？": 一章 points at the chapter (its heading says "第三章 迭代优化"), not at what
+    it says; as a term of weight (26 of the question's 232) it held the right draft ("限制在50词以内") under the
+    relevance needed. The chapter's own name stays a term."""
+    from kb_assistant.qa.terms import asked_terms
+
+    for question, kept in (("迭代优化一章把营销描述限制在多少词以内？", {"迭代", "营销"}),
+                           ("聊天机器人一章中系统消息有什么作用？", {"聊天", "消息"}),
+                           ("本节介绍的 Prompt 原则是什么？", {"prompt", "原则"})):
+        words = {t.text.lower() for t in asked_terms(question)}
+        assert kept <= words and not words & {"一章", "本节"}, (question, words)
+
+
+def test_a_price_question_is_not_answered_by_a_count_of_something_else(check: GroundingCheck) -> None:
+    """"订餐机器人的大号芝士披萨多少钱？" was drafted with the chapter's opening pasted ("我们将探索如何构建一个'点餐助手机器人'"):
+    its "一个" passed for the amount asked (a Chinese quantity), though a price needs money or a bare number. 钱 in
+    "多少钱" names the kind of answer and is no term a menu holds ("芝士披萨（大、中、小） 10.95、9.25、6.50")."""
+    from kb_assistant.qa.answer_kinds import unnamed_answer
+    from kb_assistant.qa.terms import asked_terms
+
+    question = "订餐机器人的芝士披萨多少钱？"
+    asked = asked_terms(question)
+    assert "钱" not in {t.text for t in asked} and {"芝士", "披萨"} <= {t.text for t in asked}
+    pasted = "我们将探索如何构建一个“点餐助手机器人”，接收来自比萨饼店的订单。"
+    assert unnamed_answer(question, [pasted], asked) == "price"
+    for priced in ("芝士披萨大号 10.95。", "芝士披萨五元一个。", "订餐机器人的饮料免费。"):
+        assert unnamed_answer(question, [priced], asked) is None, priced
+    menu = [Passage("菜品：\n芝士披萨（大、中、小） 10.95、9.25、6.50\n希腊沙拉 7.25", "第八章 聊天机器人 > 三、订餐机器人 > 3.1 构建机器人")]
+    assert check.check(question, "芝士披萨大号 10.95[1]。", menu).status == "answered"
