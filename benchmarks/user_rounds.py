@@ -10,6 +10,7 @@ the words (and is no refusal), or is a refusal where one is expected.
     python benchmarks/user_rounds.py /tmp/kbu --round 6 --json build/round6.json
     python -m kb_assistant --persist-dir /tmp/kbh ingest ../shared/corpora/domainrag_html
     python benchmarks/user_rounds.py /tmp/kbh --round 8
+    python benchmarks/user_rounds.py /tmp/kbu --round 9
 """
 
 from __future__ import annotations
