@@ -105,7 +105,8 @@ def asks_or_joins(word: str) -> bool:
 
 
 def _asks(simplified: str) -> bool:
-    """Whether a Chinese word (simplified) only asks: a stop word, an interrogative, or 哪/几/第几 with a measure."""
+    """Whether a Chinese word (simplified) only asks: a stop word, an interrogative, a word that points at a chapter
+    or section, or 哪/几/第几 with a measure."""
     if simplified in _STOP_ZH or simplified in _ASKING_ZH or simplified in _DOCUMENT_PARTS_ZH:
         return True
     if simplified.startswith(_NOT_ASKING_ZH):
