@@ -141,6 +141,63 @@ def only_an_article(term: Term, question: str) -> bool:
             and not _ASKS_NUMBER.search(simplified(question)))
 
 
+_DIMENSIONS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    name: (re.compile(asked, re.IGNORECASE), re.compile(rf"^\s*(?:{units})", re.IGNORECASE))
+    for name, asked, units in (
+        ("temperature", r"温度|气温|水温|体温|熔点|沸点|冰点|\btemperature", r"度|℃|°|摄氏|华氏|开尔文|K\b|degrees?\b"),
+        ("area", r"面积|占地|\barea\b", r"平方|公顷|亩|英亩|平米|㎡|km2|m2|(?:square|sq)\b|hectares?\b|acres?\b"),
+        ("length", r"深度|水深|高度|海拔|宽度|身高|直径|半径|周长|多[高深宽]|\b(?:how (?:tall|deep|high|wide)"
+                   r"|depth|height|width|altitude|elevation)\b",
+         r"米|公尺|公里|千米|厘米|毫米|英尺|英里|英寸|海里|尺|\b(?:m|km|cm|mm|ft|mi|miles?|feet|foot|inch(?:es)?|metres?|meters?)\b"),
+        ("weight", r"重量|体重|多重|\b(?:weight|how heavy)\b",
+         r"克|公斤|千克|吨|磅|斤|盎司|\b(?:kg|g|t|lbs?|tons?|tonnes?|pounds?|grams?|kilograms?)\b"),
+        ("frequency", r"频率|\bfrequency\b", r"赫兹|\b[kMG]?Hz\b|hertz\b"),
+        ("length of time", r"(?!)", r"年|个?月|天|日|周|小时|分钟|秒|\b(?:years?|months?|days?|weeks?|hours?|minutes?|seconds?)\b"),
+        ("share", r"(?!)", r"%|％|percent\b|个百分点"),
+        ("sum of money", r"(?!)", r"元|美元|欧元|英镑|日元|港元|\b(?:dollars?|euros?|yuan)\b"),
+    )
+}
+"""The quantities a question can ask for by name (温度, 水深, 面积…) and the units each is given in; the last three
+are only told apart (no question names them so). A number in another quantity's unit is no answer: "涡轮机的冷凝器
+温度大约是50赫兹" (the grid's frequency) for the condenser's temperature. Not 距离, 多远 or 长度 (a distance is given in
+minutes as often, "车程30分钟", and a video's length in seconds), nor 质量 (quality as often as mass)."""
+_CITATION = re.compile(r"\[\d+(?:\s*[,，]\s*\d+)*\]")
+_A_NUMBER = re.compile(r"(?<![A-Za-z0-9.])\d[\d,]*(?:\.\d+)?(?:\s*[~～\-–—至到]\s*\d[\d,]*(?:\.\d+)?)?\s*[万亿千百]?")
+
+
+def other_dimension(question: str, kept: list[str]) -> str | None:
+    """The quantity ``question`` asks for by name (a temperature, a length, an area, a weight, a frequency) where
+    every number of ``kept`` is given in the unit of another quantity; None where one is in its unit or has none
+    that is known, or the question names no such quantity."""
+    question = simplified(question)
+    asked = next((name for name, (named, _) in _DIMENSIONS.items() if named.search(question)), None)
+    if asked is None:
+        return None
+    found = False
+    for text in kept:
+        for match in _A_NUMBER.finditer(_DATES.sub(" ", _CITATION.sub(" ", simplified(text)))):
+            found = True
+            rest = match.string[match.end() : match.end() + 12]
+            kind = next((name for name, (_, units) in _DIMENSIONS.items() if units.search(rest)), None)
+            if kind is None or kind == asked:
+                return None
+    return asked if found else None
+
+
+_ONLY_OR_NONE = re.compile(r"(?:没有|并无|无|仅有?|只有?|唯有?|就|才)\s*$")
+
+
+def _counts(quantity: re.Match[str], question: str) -> bool:
+    """Whether a Chinese quantity in an answer says how many: 一 and a measure word is as often the article ("每一个都是
+    其各自的都市区的中心" for "大洛杉矶地区的人口是多少？"), so it counts only after "没有", "仅", "只有"… ("没有一项提到保护
+    基本权利" for "有多少……条约保护了基本权利？") or where the question counts by that measure word ("有几个？", "多少个")."""
+    if not _INDEFINITE.fullmatch(quantity.group(0)):
+        return True
+    if _ONLY_OR_NONE.search(quantity.string[: quantity.start()]):
+        return True
+    return re.search(f"(?:几|多少){quantity.group(0)[1:]}", question) is not None
+
+
 _PLACE_SUFFIX = re.compile(r"..+[省市县区]")
 
 
@@ -206,6 +263,9 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
     kept = [LIST_NUMBER.sub(" ", text) for text in kept]  # "**1.** 可以设置……" names no number
     new = [t for text in kept for t in claimed_terms(text) if t.text not in known]
     if number:
+        dimension = other_dimension(question, kept)
+        if dimension is not None:
+            return dimension
         if _ASKS_PRICE.search(question):  # "构建一个点餐助手机器人" has a quantity, and no price
             return None if any(_names_a_price(_DATES.sub(" ", text), known) for text in kept) else "price"
         if not _ASKS_DATE.search(question):  # "1945~1949年" does not say how many people speak Hakka
@@ -213,7 +273,8 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
         named = any(t.kind == "number" for t in new)
         # more of them than the question has: "在一个会话中仅有一个" answers "在一个会话中有几个？"
         named = named or any(
-            text.count(q) > question.count(q) for text in kept for q in _CHINESE_QUANTITY.findall(text)
+            text.count(m.group(0)) > question.count(m.group(0)) and _counts(m, question)
+            for text in kept for m in _CHINESE_QUANTITY.finditer(text)
         )
         return None if named or any(_NUMBER_WORD.search(text) for text in kept) else "number"
     capitalised = _capitalised(kept)

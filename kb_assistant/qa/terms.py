@@ -96,7 +96,7 @@ def asked_part(question: str) -> str:
 
 def asked_terms(question: str) -> list[Term]:
     """The terms of what ``question`` asks about (its layout words left out: ``asked_part``), unweighted."""
-    return claimed_terms(asked_part(question))
+    return claimed_terms(asked_part(question), whole_names=True)
 
 
 def asks_or_joins(word: str) -> bool:
@@ -283,8 +283,36 @@ def _tagged_words(run: str) -> list[tuple[str, str, str]]:
     return words
 
 
-def claimed_terms(text: str) -> list[Term]:
-    """The terms of ``text`` a source must contain for the text to be supported by it."""
+def _unread_names(words: list[tuple[str, str, str]]) -> dict[int, tuple[int, str]]:
+    """The names in a run's words that jieba could not read (call with ``jieba_lock`` held): a noun its HMM made up
+    and the single characters and made-up nouns after it, four characters or more, by the index of their first
+    word: (the index after the last, the name as written). "背斑眶锯雀鲷" is cut 背斑眶 / 锯 / 雀 / 鲷, and as pieces a
+    passage on "蓝纹高身雀鲷" held most of it; "集变" of "验证集变大" is a verb, so no name."""
+    known = jieba_module().dt.FREQ
+
+    def made_up_noun(plain: str, flag: str) -> bool:
+        return len(plain) >= 2 and not known.get(plain) and flag.startswith("n")
+
+    names: dict[int, tuple[int, str]] = {}
+    i = 0
+    while i < len(words):
+        if not made_up_noun(words[i][1], words[i][2]):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(words) and ((len(words[j][1]) == 1 and not _asks(words[j][1]))
+                                  or made_up_noun(words[j][1], words[j][2])):
+            j += 1
+        name = "".join(word for word, _, _ in words[i:j])
+        if j - i >= 2 and len(name) >= 4:
+            names[i] = (j, name)
+        i = j
+    return names
+
+
+def claimed_terms(text: str, whole_names: bool = False) -> list[Term]:
+    """The terms of ``text`` a source must contain for the text to be supported by it; with ``whole_names``, a name
+    jieba could not read is one term that must be found whole (``_unread_names``: for questions)."""
     text = unicodedata.normalize("NFKC", text)
     terms: list[Term] = []
     for number in _NUMBER.findall(re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)):
@@ -303,10 +331,25 @@ def claimed_terms(text: str) -> list[Term]:
         terms.append(Term(stem(lower), "latin", strict, 3.0))
     cjk_runs = HAN_RUNS.findall(text)
     if cjk_runs:
+        words: list[tuple[str, str, str]] = []
+        names: dict[int, tuple[int, str]] = {}
         with jieba_lock:
-            words = [tagged for run in cjk_runs for tagged in _tagged_words(run)]
+            for run in cjk_runs:
+                tagged = _tagged_words(run)
+                if whole_names:
+                    names.update({len(words) + i: (len(words) + end, name)
+                                  for i, (end, name) in _unread_names(tagged).items()})
+                words += tagged
         previous = ""
-        for word, plain, flag in words:
+        skip_to = 0
+        for index, (word, plain, flag) in enumerate(words):
+            if index < skip_to:
+                continue
+            if index in names:
+                skip_to, name = names[index]
+                terms.append(Term(name, "cjk", True, float(len(name))))
+                previous = ""
+                continue
             # "哪一所" cut as 哪 / 一所: the measure word after 哪 asks too
             after_which, previous = previous == "哪" and _ONE_AND_MEASURE.fullmatch(plain) is not None, plain
             if _asks(plain) or not HAN.search(word) or after_which:

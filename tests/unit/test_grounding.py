@@ -1807,3 +1807,70 @@ def test_a_price_question_is_not_answered_by_a_count_of_something_else(check: Gr
         assert unnamed_answer(question, [priced], asked) is None, priced
     menu = [Passage("菜品：\n芝士披萨（大、中、小） 10.95、9.25、6.50\n希腊沙拉 7.25", "第八章 聊天机器人 > 三、订餐机器人 > 3.1 构建机器人")]
     assert check.check(question, "芝士披萨大号 10.95[1]。", menu).status == "answered"
+
+
+def test_one_and_a_measure_word_is_no_count_unless_the_question_counts_by_it() -> None:
+    """"大洛杉矶地区的人口是多少？" (a hard negative: the KB lacks the passage) was answered by quoting "……每一个都是其各自的
+    都市区的中心……": its 一个, the article as often as a count, passed for the number asked. It counts where the
+    question counts by 个 ("有几个？", "多少个")."""
+    from kb_assistant.qa.answer_kinds import unnamed_answer
+    from kb_assistant.qa.terms import asked_terms
+
+    def missing(question: str, text: str) -> str | None:
+        return unnamed_answer(question, [text], asked_terms(question))
+
+    regions = "主要的区域是洛杉矶、橙县、圣地亚哥和圣贝纳迪诺河，每一个都是其各自的都市区的中心。"
+    assert missing("大洛杉矶地区的人口是多少？", regions) == "number"
+    assert missing("大洛杉矶地区有几个主要区域？", "大洛杉矶地区有四个主要区域。") is None
+    assert missing("在一个会话中有几个 System Prompt？", "在一个会话中仅有一个 System Prompt。") is None
+    assert missing("欧盟有多少个创始国家只有海岸？", "只有一个。") is None
+    assert missing("大洛杉矶地区的人口是多少？", "大洛杉矶地区的人口约为一千八百万。") is None
+
+
+def test_a_number_in_another_quantitys_unit_is_no_answer() -> None:
+    """"涡轮机的冷凝器温度大约是多少?" (a hard negative) was answered "涡轮机的冷凝器温度大约是50赫兹[1]": 50 Hz is the grid's
+    frequency in the passage, not a temperature. A question that names the quantity it asks for (温度, 水深, 面积, 重量,
+    频率) is not answered by numbers all in another quantity's unit; a bare number or one in its unit still is."""
+    from kb_assistant.qa.answer_kinds import other_dimension, unnamed_answer
+    from kb_assistant.qa.terms import asked_terms
+
+    def missing(question: str, text: str) -> str | None:
+        return unnamed_answer(question, [text], asked_terms(question))
+
+    assert missing("涡轮机的冷凝器温度大约是多少?", "涡轮机的冷凝器温度大约是50赫兹[1]。") == "temperature"
+    for right in ("冷凝器温度大约是30°C[1]。", "冷凝器温度大约是30[1]。", "冷凝器的温度约为三十度。"):
+        assert missing("涡轮机的冷凝器温度大约是多少?", right) is None, right
+    assert missing("异齿前肛鳗生活的水深是多少？", "异齿前肛鳗的生活水深30~270公尺[1]。") is None
+    assert missing("这个湖的面积是多少？", "湖的面积占全省的35%[1]。") == "area"
+    assert missing("What is the area of Warsaw?", "Warsaw covers 517 square kilometres [1].") is None
+    # a distance is given in minutes as often, a video's length in seconds: those questions are left alone
+    assert other_dimension("学校距离市中心多远？", ["学校距离市中心车程30分钟。"]) is None
+    assert other_dimension("视频的长度是多少？", ["视频长60秒。"]) is None
+
+
+def test_a_name_jieba_cannot_read_must_be_found_whole(check: GroundingCheck) -> None:
+    """"背斑眶锯雀鲷属于什么科目？" (a hard negative: its passage was left out of the KB) was answered "蓝纹高身雀鲷属于辐鳍鱼纲……
+    雀鲷科" from another fish's passage: jieba cuts the unknown name 背斑眶 / 锯 / 雀 / 鲷, and the other fish's name held
+    雀 and 鲷. A name jieba made up with the characters after it is one term, found whole or not at all."""
+    from kb_assistant.qa.terms import asked_terms
+
+    assert "背斑眶锯雀鲷" in {t.text for t in asked_terms("背斑眶锯雀鲷属于什么科目？") if t.strict}
+    assert "集变大" not in {t.text for t in asked_terms("验证集变大以后应该采用什么评估方法？")}  # 集变 is a verb
+    other = [Passage("蓝纹高身雀鲷为辐鳍鱼纲鲈形目隆头鱼亚目雀鲷科的其中一种，分布于印度洋的珊瑚礁区，体长可达12公分。", "蓝纹高身雀鲷")]
+    question = "背斑眶锯雀鲷分布于哪里？"
+    wrong = check.check(question, "背斑眶锯雀鲷分布于印度洋的珊瑚礁区[1]。", other)
+    assert wrong.status == "refused", wrong.claims
+    own = [Passage("背斑眶锯雀鲷为辐鳍鱼纲鲈形目隆头鱼亚目雀鲷科的其中一种，分布于西太平洋的珊瑚礁区。", "背斑眶锯雀鲷")]
+    right = check.check(question, "背斑眶锯雀鲷分布于西太平洋的珊瑚礁区[1]。", own)
+    assert right.status == "answered", right.claims
+
+
+def test_none_or_only_one_is_a_count() -> None:
+    """"有多少建立欧盟的原始条约保护了基本权利？" is answered by "建立欧盟的原始条约中没有一项提到保护基本权利": after 没有, 仅 or 只有,
+    one and a measure word is a count, whatever the question counts by."""
+    from kb_assistant.qa.answer_kinds import unnamed_answer
+    from kb_assistant.qa.terms import asked_terms
+
+    question = "有多少建立欧盟的原始条约保护了基本权利？"
+    for said in ("建立欧盟的原始条约中没有一项提到保护基本权利。", "原始条约中仅有一项保护了基本权利。"):
+        assert unnamed_answer(question, [said], asked_terms(question)) is None, said
