@@ -146,8 +146,8 @@ _DIMENSIONS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     for name, asked, units in (
         ("temperature", r"温度|气温|水温|体温|熔点|沸点|冰点|\btemperature", r"度|℃|°|摄氏|华氏|开尔文|K\b|degrees?\b"),
         ("area", r"面积|占地|\barea\b", r"平方|公顷|亩|英亩|平米|㎡|km2|m2|(?:square|sq)\b|hectares?\b|acres?\b"),
-        ("length", r"深度|水深|高度|海拔|宽度|身高|直径|半径|周长|多[高深宽]|\b(?:how (?:tall|deep|high|wide)"
-                   r"|depth|height|width|altitude|elevation)\b",
+        ("length", (r"深度|水深|高度|海拔|宽度|身高|直径|半径|周长|多[高深宽]|\b(?:how (?:tall|deep|high|wide)"
+                    r"|depth|height|width|altitude|elevation)\b"),
          r"米|公尺|公里|千米|厘米|毫米|英尺|英里|英寸|海里|尺|\b(?:m|km|cm|mm|ft|mi|miles?|feet|foot|inch(?:es)?|metres?|meters?)\b"),
         ("weight", r"重量|体重|多重|\b(?:weight|how heavy)\b",
          r"克|公斤|千克|吨|磅|斤|盎司|\b(?:kg|g|t|lbs?|tons?|tonnes?|pounds?|grams?|kilograms?)\b"),
