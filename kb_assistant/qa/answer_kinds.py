@@ -12,8 +12,9 @@ import re
 
 from kb_assistant.cjk import simplified
 from kb_assistant.kb.tokens import english_stem, jieba_lock
+from kb_assistant.qa.chinese_words import posseg
 from kb_assistant.qa.evidence import LIST_NUMBER
-from kb_assistant.qa.terms import VERSION_ASKED, Term, claimed_terms, posseg
+from kb_assistant.qa.terms import VERSION_ASKED, Term, claimed_terms
 
 _ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:what|which) year\b", re.IGNORECASE)
 _SAYS_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)|年|\b\d{1,4}\s*(?:BC|AD|BCE|CE)\b", re.IGNORECASE)

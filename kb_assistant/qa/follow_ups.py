@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from kb_assistant.cjk import HAN
 from kb_assistant.kb.tokens import jieba_lock
 from kb_assistant.qa.answer_text import as_said
-from kb_assistant.qa.terms import person_names, posseg
+from kb_assistant.qa.chinese_words import person_names, posseg
 
 _CHINESE_IT = re.compile(r"(?<!其)它们|(?<!其)它")
 _CHINESE_PERSON = re.compile(r"(?<!其)他们|她们|(?<![其吉])他|她")

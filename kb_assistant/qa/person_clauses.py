@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 
 from kb_assistant.cjk import simplified
+from kb_assistant.qa.chinese_words import person_names
 from kb_assistant.qa.number_clauses import clauses
-from kb_assistant.qa.terms import Term, TermIndex, person_names
+from kb_assistant.qa.terms import Term, TermIndex
 
 _LINK = re.compile(r"^\s*(?:但是|而|但|且|并|同时|其后|之后|随后|此外|另外|其中)?\s*")
 """Words that join a clause to the one before it, before its subject: "而诺曼……"."""

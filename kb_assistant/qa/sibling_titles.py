@@ -11,8 +11,9 @@ import re
 
 from kb_assistant.cjk import HAN
 from kb_assistant.kb.tokens import jieba_lock
+from kb_assistant.qa.chinese_words import posseg
 from kb_assistant.qa.numbered_names import numbered_names, other_numbered
-from kb_assistant.qa.terms import asks_or_joins, normalise, posseg
+from kb_assistant.qa.terms import asks_or_joins, normalise
 
 _NOT_A_NAME = frozenset("的之和与及在是了个这那该其各每第年月日对从到把被向于为以也都就而或并且等")
 """Characters that do not end a name's own part ("公司的报销流程": 司的 is not what tells one 报销流程 from another)."""

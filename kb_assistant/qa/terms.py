@@ -14,10 +14,10 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from kb_assistant.cjk import HAN, HAN_RUNS, simplified
-from kb_assistant.kb.tokens import english_stem, jieba_lock, jieba_module, tokenize
+from kb_assistant.kb.tokens import english_stem, jieba_lock, tokenize
+from kb_assistant.qa.chinese_words import phrase_tagged_as_name, posseg, tagged_words, unread_names
 
 logger = logging.getLogger(__name__)
 
@@ -136,17 +136,6 @@ _STRICT_POS = ("nr", "ns", "nt", "nz", "m")
 _NUMBER = re.compile(r"\d+(?:[.:]\d+)*")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")
 _CHINESE_NUMERAL = re.compile(r"[零一二三四五六七八九十百千万亿两〇]")
-# A run of Chinese is tagged from jieba's dictionary alone when the stretches that its dictionary leaves as single
-# characters (what jieba's part-of-speech HMM would tag) hold more than 24 characters, or more than 2 that the
-# HMM has never seen. The HMM is Python and holds the interpreter the serving engine needs; it gives an unseen
-# character all 256 states (8 random characters: up to 0.1 s; 150: 0.9 s), and with nothing learnt about them it
-# only guesses. Runs are tagged in simplified form (see ``_tagged_words``); in the runs of six ../shared/eval
-# corpora (drcd_dev's traditional Chinese among them; 68,041 runs) 3 have more than 2 unseen characters,
-# and no stretch holds more than 16 characters.
-_MODEL_CHARS = 24
-_UNSEEN_CHARS = 2
-
-
 @dataclass(frozen=True)
 class Term:
     """One claimed word: ``text`` as matched against sources, ``weight`` its share of the claim."""
@@ -164,15 +153,6 @@ def normalise(text: str) -> str:
     are matched in."""
     text = simplified(unicodedata.normalize("NFKC", text).lower())
     return re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
-
-
-@functools.cache
-def posseg() -> Any:
-    """jieba's part-of-speech tagger (call it holding ``jieba_lock``)."""
-    jieba_module()  # quiets jieba's logger once
-    import jieba.posseg
-
-    return jieba.posseg
 
 
 @functools.cache
@@ -231,88 +211,9 @@ class KBRarity:
         return min(df if df or not parts else min(parts), total), total
 
 
-def _phrase_tagged_as_name(word: str, flag: str) -> bool:
-    """Whether jieba's person-name tag on ``word`` is one of its dictionary's mistakes: 7,321 four-character entries
-    are tagged ``nr``, most of them idioms and phrases ("努力争取", "一代楷模", "万象更新"). One whose two halves are
-    words the dictionary tags as something other than a name is a phrase (1,372 entries); names ("司马相如": 司马 is
-    a name, "罗纳尔多": neither half is a word) stay names. Places and organisations are left alone ("人民银行")."""
-    if flag != "nr" or len(word) != 4:
-        return False
-    tags = posseg().dt.word_tag_tab
-    return all(not tags.get(half, "nr").startswith(("nr", "x")) for half in (word[:2], word[2:]))
-
-
-def _hmm_helps(run: str) -> bool:
-    """Whether jieba's HMM is worth its time on ``run`` (see ``_MODEL_CHARS``; call with ``jieba_lock`` held)."""
-    if len(run) <= _UNSEEN_CHARS:
-        return True
-    seen = posseg().char_state_tab_P
-    stretches, stretch = [], ""
-    for word in [*jieba_module().lcut(run, HMM=False), "  "]:
-        if len(word) == 1:
-            stretch += word
-            continue
-        if len(stretch) > 1:
-            stretches.append(stretch)
-        stretch = ""
-    held = "".join(stretches)
-    return len(held) <= _MODEL_CHARS and sum(c not in seen for c in held) <= _UNSEEN_CHARS
-
-
-_JOINED = "和与及"
-"""Conjunctions jieba's HMM joins to the name that follows them (five of 4,266 questions of seven Chinese sets;
-同安县 and 同志会 are names)."""
-
-
-def _tagged_words(run: str) -> list[tuple[str, str, str]]:
-    """A Chinese run's words as (word as written, simplified, part of speech); call with ``jieba_lock`` held.
-
-    jieba's dictionary and HMM are simplified Chinese: traditional text is cut and tagged in its simplified form
-    (a 300-character drcd_dev passage: 0.68 s -> 19 ms, 52% -> 66% of words found in the dictionary rather than
-    left single) and each word is taken back in the characters the text uses, which the sources use too."""
-    plain = simplified(run)
-    words, start = [], 0
-    for w in posseg().lcut(plain, HMM=_hmm_helps(plain)):
-        cut = 0
-        if w.flag.startswith(("nr", "ns")) and len(w.word) >= 3 and w.word[0] in _JOINED:
-            # the HMM glues "和" to the name after it: "莱恩和威尔" -> 莱恩 / 和威尔, "北京和澳洲" -> 和澳洲
-            words.append((run[start], w.word[0], "c"))
-            cut = 1
-        words.append((run[start + cut : start + len(w.word)], w.word[cut:], w.flag))
-        start += len(w.word)
-    return words
-
-
-def _unread_names(words: list[tuple[str, str, str]]) -> dict[int, tuple[int, str]]:
-    """The names in a run's words that jieba could not read (call with ``jieba_lock`` held): a noun its HMM made up
-    and the single characters and made-up nouns after it, four characters or more, by the index of their first
-    word: (the index after the last, the name as written). "背斑眶锯雀鲷" is cut 背斑眶 / 锯 / 雀 / 鲷, and as pieces a
-    passage on "蓝纹高身雀鲷" held most of it; "集变" of "验证集变大" is a verb, so no name."""
-    known = jieba_module().dt.FREQ
-
-    def made_up_noun(plain: str, flag: str) -> bool:
-        return len(plain) >= 2 and not known.get(plain) and flag.startswith("n")
-
-    names: dict[int, tuple[int, str]] = {}
-    i = 0
-    while i < len(words):
-        if not made_up_noun(words[i][1], words[i][2]):
-            i += 1
-            continue
-        j = i + 1
-        while j < len(words) and ((len(words[j][1]) == 1 and not _asks(words[j][1]))
-                                  or made_up_noun(words[j][1], words[j][2])):
-            j += 1
-        name = "".join(word for word, _, _ in words[i:j])
-        if j - i >= 2 and len(name) >= 4:
-            names[i] = (j, name)
-        i = j
-    return names
-
-
 def claimed_terms(text: str, whole_names: bool = False) -> list[Term]:
     """The terms of ``text`` a source must contain for the text to be supported by it; with ``whole_names``, a name
-    jieba could not read is one term that must be found whole (``_unread_names``: for questions)."""
+    jieba could not read is one term that must be found whole (``chinese_words.unread_names``: for questions)."""
     text = unicodedata.normalize("NFKC", text)
     terms: list[Term] = []
     for number in _NUMBER.findall(re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)):
@@ -335,10 +236,10 @@ def claimed_terms(text: str, whole_names: bool = False) -> list[Term]:
         names: dict[int, tuple[int, str]] = {}
         with jieba_lock:
             for run in cjk_runs:
-                tagged = _tagged_words(run)
+                tagged = tagged_words(run)
                 if whole_names:
                     names.update({len(words) + i: (len(words) + end, name)
-                                  for i, (end, name) in _unread_names(tagged).items()})
+                                  for i, (end, name) in unread_names(tagged, _asks).items()})
                 words += tagged
         previous = ""
         skip_to = 0
@@ -355,23 +256,10 @@ def claimed_terms(text: str, whole_names: bool = False) -> list[Term]:
             if _asks(plain) or not HAN.search(word) or after_which:
                 continue
             numeric = flag == "m" and bool(_CHINESE_NUMERAL.search(plain))
-            strict = ((flag.startswith(_STRICT_POS[:4]) and not _phrase_tagged_as_name(plain, flag)) or numeric
+            strict = ((flag.startswith(_STRICT_POS[:4]) and not phrase_tagged_as_name(plain, flag)) or numeric
                       or plain in _COMPARING_ZH)
             terms.append(Term(word, "cjk", strict, float(len(word))))
     return terms
-
-
-def person_names(text: str) -> list[str]:
-    """The words of ``text`` that jieba tags as people's names (two characters or more, in the text's own
-    characters; not the idioms its dictionary tags as names, see ``_phrase_tagged_as_name``): 科尔曼 and 诺曼 of
-    "科尔曼带领球队……，而诺曼……"; 约什 and 诺曼 of "约什·诺曼"."""
-    runs = HAN_RUNS.findall(unicodedata.normalize("NFKC", text))
-    if not runs:
-        return []
-    with jieba_lock:
-        words = [tagged for run in runs for tagged in _tagged_words(run)]
-    return [word for word, plain, flag in words
-            if flag.startswith("nr") and len(word) >= 2 and not _phrase_tagged_as_name(plain, flag)]
 
 
 @dataclass(frozen=True)
