@@ -158,7 +158,10 @@ class SlotDecoder:
     # --- public --------------------------------------------------------------------------------
     @torch.inference_mode()
     def decode(self, tokens: list[int], positions: list[int]) -> torch.Tensor:
-        """Logits of the next token for rows ``0..len(tokens)-1``: row i holds ``tokens[i]`` at ``positions[i]``."""
+        """Logits of the next token for rows ``0..len(tokens)-1``: row i holds ``tokens[i]`` at ``positions[i]``.
+
+        With CUDA graphs the logits are the step graph's output buffer, which the next step (or packed pass)
+        overwrites: copy what is kept past it."""
         count = len(tokens)
         batch, length = self._graph_key(count, positions)
         padding = [0] * (batch - count)
@@ -201,6 +204,7 @@ class SlotDecoder:
         Returns logits for the decoding rows, then one row per chunk whose ``last`` is set. Prefilling many
         prompts at once keeps the matmuls large (a burst of prompts is compute-bound, not launch-bound), and
         decoding rows ride along, so they keep producing tokens while long prompts are prefilled piece by piece.
+        As with :meth:`decode`, a pass replayed as a graph returns its output buffer: copy what is kept past the next.
         """
         if self.packed is not None:
             return self.packed.run(decode_count, tokens, positions, chunks)
