@@ -11,6 +11,7 @@ the words (and is no refusal), or is a refusal where one is expected.
     python -m kb_assistant --persist-dir /tmp/kbh ingest ../shared/corpora/domainrag_html
     python benchmarks/user_rounds.py /tmp/kbh --round 8
     python benchmarks/user_rounds.py /tmp/kbu --round 9
+    python benchmarks/user_rounds.py /tmp/kbu --round 10
 """
 
 from __future__ import annotations
@@ -127,6 +128,26 @@ ROUNDS: dict[int, list[tuple[str, Expected]]] = {
         ("订餐机器人所在的披萨餐厅叫什么名字？", None),
         ("天机项目在 GitHub 上有多少 star？", None),
         ("What GPU does Tianji's model training need?", None),
+    ],
+    10: [
+        ("南瓜书的主编是谁？", [["Sm1les"]]),
+        ("南瓜书介绍了哪三种模型评估方法？", [["留出法", "交叉验证", "自助法"]]),
+        ("KKT 条件一共有几条？", [["5"], ["五"]]),
+        ("在南瓜书的 GitHub Issues 反馈问题，多久会得到回复？", [["24"]]),
+        ("阅读南瓜书需要学过哪几门数学课？", [["高等数学", "线性代数", "概率论"]]),
+        ("推断一章的台灯评论里，台灯是哪个品牌的？", [["Lumina"]]),
+        ("推断一章的调查中，哪个部门的员工满意度最高？", [["NASA"]]),
+        ("文本概括一章把商品评论的摘要限制在多少字以内？", [["30"]]),
+        ("熊猫公仔的快递比预期提前了多久到货？", [["一天"], ["1天"], ["1 天"]]),
+        ("文本转换一章的语法纠错示例类似于哪个工具？", [["Grammarly"]]),
+        ("Who are the chief editors of the Pumpkin Book?", [["Sm1les"]]),
+        ("In the inferring chapter's survey, which department had the highest satisfaction?", [["NASA"]]),
+        ("What is the word limit for the product review summary in the summarizing chapter?", [["30"]]),
+        ("Which tool is the grammar correction example in the transforming chapter like?", [["Grammarly"]]),
+        ("南瓜书纸质版的定价是多少？", None),
+        ("熊猫公仔的价格是多少？", None),
+        ("南瓜书读者交流群有多少人？", None),
+        ("How many employees took part in the NASA satisfaction survey?", None),
     ],
 }
 
