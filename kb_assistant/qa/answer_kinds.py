@@ -111,6 +111,10 @@ _MEASURED = re.compile(
 )
 """A number with a unit that is not money: "130B" (a model's size), "64GB", "30%"."""
 _NUMBER = re.compile(r"(?<![A-Za-z0-9.])\d[\d,]*(?:\.\d+)?")
+_LABEL_NUMBER = re.compile(
+    r"(?im)^(\s*(?:[\u4e00-\u9fff]{1,4}|(?:step|example|question|review|case|item|q|a)\s?))\d{1,3}(?=\s*[:：])"
+)
+"""The number of a label that opens a line ("评论1:", "问题2：", "Step 3:"): it tells items apart, it is no quantity."""
 
 
 def _names_a_price(text: str, known: set[str]) -> bool:
@@ -261,7 +265,8 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
     if not (who or number):
         return None
     known = {simplified(t.text) for t in asked}
-    kept = [LIST_NUMBER.sub(" ", text) for text in kept]  # "**1.** 可以设置……" names no number
+    # "**1.** 可以设置……" and "评论1: 熊猫公仔是生日礼物……" name no number
+    kept = [_LABEL_NUMBER.sub(r"\1 ", LIST_NUMBER.sub(" ", text)) for text in kept]
     new = [t for text in kept for t in claimed_terms(text) if t.text not in known]
     if number:
         dimension = other_dimension(question, kept)

@@ -234,7 +234,24 @@ def relevance_window(
     window = f"{passage.context}\n" + (f"{header}\n" if header else "") + " ".join(
         s[0] for s in sentences[first : last + 2]
     )
+    lead = block_lead_in(passage.text, span.start, sentences)
+    if lead is not None and lead < first:
+        window += "\n" + sentences[lead][0]
     return coverage(asked, TermIndex.of(window)), window
+
+
+def block_lead_in(text: str, at: int, sentences: list[tuple[str, int, int]]) -> int | None:
+    """The index of the sentence that introduces the fenced block holding offset ``at`` of ``text``, if it is in
+    one: a review quoted in a code block ("在我看来，Lumina 是一家……优秀公司！") is about what the sentence before the
+    block says it is ("让我们以一则电商平台上的台灯评论为例……"), which no line of the block repeats."""
+    fences = [m.start() for m in _FENCE.finditer(text, 0, at)]
+    if len(fences) % 2 == 0:
+        return None
+    opened = fences[-1]
+    return max((i for i, s in enumerate(sentences) if s[2] <= opened and s[0].strip()), default=None)
+
+
+_FENCE = re.compile(r"(?m)^[ \t]*```")
 
 
 TRAILING_MARK = re.compile(f"[{re.escape(MARKS)}）)”\"'|]\\s*$")

@@ -68,7 +68,7 @@ from kb_assistant.qa.negations import contradicted, other_case
 from kb_assistant.qa.number_clauses import other_number
 from kb_assistant.qa.other_things import OTHER_CLAUSE, said_of_another_thing
 from kb_assistant.qa.prompts import not_found
-from kb_assistant.qa.quotes import Scores, best_quotable, quote_answers_better, row_to_quote
+from kb_assistant.qa.quotes import Scores, best_quotable, names_all_asked, quote_answers_better, row_to_quote
 from kb_assistant.qa.relevance_gate import RelevanceGate
 from kb_assistant.qa.table_cells import OTHER_COLUMN, OTHER_ROW, table_header, table_mismatch
 from kb_assistant.qa.terms import (
@@ -192,7 +192,14 @@ class GroundingCheck:
         quote = self._quotable(scores, question, asked, everywhere)
         rows = [c.evidence for c in claims if c.reason.startswith((OTHER_COLUMN, OTHER_ROW)) and c.evidence]
         if quote is None and rows and not kept:
-            quote = row_to_quote(rows[0], scores)  # the asked row under its header, the draft's when it is that row
+            # the asked row under its header, the draft's when it is that row; a row is evidence like any other and
+            # must be about the question ("Chief Information Officer" is one word of "Who are the chief editors of
+            # the Pumpkin Book?", from an employee table retrieved first), or name all it names (the row of 1319
+            # for "员工 1319 的职位是什么？", asked of an English table)
+            quote = row_to_quote(rows[0], scores)
+            if quote is not None and not (names_all_asked(quote[0].text, asked)
+                                          or self._is_about(quote[0], asked, passages, sentences, about)):
+                quote = None
         moved = next((c.evidence for c in claims if c.reason == OTHER_CLAUSE and c.evidence), None)
         if moved is not None and not kept and not other_number(question, moved.text):
             # the sentence the question's words point to holds the number asked for
@@ -238,6 +245,14 @@ class GroundingCheck:
                                "what it names")
             return Verdict(text, "extractive", claims, corrections, evidence)
         return Verdict(not_found(question, [p.text for p in passages]), "refused", claims, corrections, {})
+
+    def _is_about(self, span: Span, asked: list[Term], passages: Sequence[Passage],
+                  sentences: list[list[tuple[str, int, int]]], about: AboutTheQuestion) -> bool:
+        """Whether ``span`` passes the relevance gate a claim's evidence must pass (:class:`RelevanceGate`)."""
+        claim = Claim(span.text, [], evidence=span)
+        number = span.number
+        claim.relevance, claim.window = relevance_window(asked, span, passages[number - 1], sentences[number - 1])
+        return self._gate.admits(claim, about, about.passages[number - 1], span.text)
 
     def _asked(self, question: str) -> list[Term]:
         """The question's terms, each weighed by its general IDF and, with ``rarity``, its rarity in the KB."""

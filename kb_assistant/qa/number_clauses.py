@@ -76,6 +76,28 @@ def counted_elsewhere(question: str, numbers: list[Term], span: Span,
     return None
 
 
+def counted_by_measure_elsewhere(question: str, claim: str, numbers: list[Term], span: Span,
+                                 sentences: list[tuple[str, int, int]]) -> Span | None:
+    """The passage's sentence that counts by the measure word ``question`` counts by, when ``claim`` counts a
+    number by it that the passage never counts by it: "1条" for "KKT 条件一共有几条？" took its 1 from a formula's
+    "i = 1", and "以上5 条便是……（简称KKT 条件）" is the count. None where the claim counts by no such measure word, the
+    passage counts the claim's number by it, or counts nothing by it."""
+    match = _COUNTED_BY.search(normalise(question))
+    if match is None:
+        return None
+    measure = match.group("measure")
+    claimed = {t.text for t in numbers if unit(claim, t.text) == measure}
+    if not claimed:
+        return None
+    counted = re.compile(_NUMBER + r"\s*[万亿千百]?\s*" + re.escape(measure))
+    found = [(sentence, m.group(1).replace(",", "")) for sentence in sentences
+             for m in counted.finditer(normalise(sentence[0]))]
+    if not found or any(value in claimed for _, value in found):
+        return None
+    text, start, end = found[0][0]
+    return Span(span.number, text, start, end)
+
+
 def clauses(text: str) -> list[str]:
     """The clauses of a sentence."""
     return [piece for piece in _CLAUSE_END.split(text) if piece.strip()]
@@ -169,9 +191,10 @@ def said_of_another(claim: str, sentence: str) -> str | None:
         counted = TermIndex.of(lead[: len(head.text) + 12])
         if TermIndex.of(before).has(head) or (counted.has(head) and not _modifies(lead, head)):
             return None
-    # the clause before the number names what the source gives it to; none when the sentence opens with it
+    # the clause before the number names what the source gives it to; none when the sentence opens with it, or the
+    # clause names nothing ("…, in at most 30 words": a bound, not another thing)
     before = clauses(text[:found]) if found is not None else []
-    return before[-1].strip() if before else None
+    return before[-1].strip() if before and claimed_terms(before[-1]) else None
 
 
 def _modifies(lead: str, head: Term) -> bool:

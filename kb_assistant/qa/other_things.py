@@ -13,6 +13,7 @@ from kb_assistant.qa.deputy_roles import other_role, unsaid_role
 from kb_assistant.qa.evidence import Passage, Span
 from kb_assistant.qa.latest import unsaid_latest
 from kb_assistant.qa.number_clauses import (
+    counted_by_measure_elsewhere,
     counted_elsewhere,
     counts_other_kind,
     number_from_other_clause,
@@ -91,6 +92,7 @@ def said_of_another_thing(
     counts = asks_for_number(question)
     if counts:
         other = (counted_elsewhere(question, numbers, span, sentences)
+                 or counted_by_measure_elsewhere(question, claim, numbers, span, sentences)
                  or number_from_other_clause(asked, numbers, span, sentences))
         if other is not None:
             return OTHER_CLAUSE, other

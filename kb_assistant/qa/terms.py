@@ -21,14 +21,16 @@ from kb_assistant.qa.chinese_words import phrase_tagged_as_name, posseg, tagged_
 
 logger = logging.getLogger(__name__)
 
-# Function words and question words: they say nothing a source could support or contradict.
+# Function words and question words: they say nothing a source could support or contradict ("一共" / "总共" in
+# "KKT 条件一共有几条？" ask for a total; a source says "以上5 条便是……", and as the one term no passage held they took
+# most of the weight).
 _STOP_ZH = frozenset(
     "的 地 得 了 着 过 是 在 和 与 及 或 也 就 都 而 之 其 这 那 有 为 以 于 把 被 个 吗 呢 吧 啊 呀 么 哪 哪个 哪些 哪里 "
     "哪儿 什么 如何 怎么 怎样 为什么 多少 多久 多长 多大 多远 多高 哪年 哪一年 几年 几个 啥 几 谁 何 何时 何地 是否 请问 请 根据 资料 知识库 中 上 下 里 对 从 到 由 向 "
     "它 他 她 它们 他们 她们 我 我们 你 你们 该 此 这个 那个 这些 那些 所 会 能 可以 要 将 已 已经 还 又 并 但 不 没有 "
     "一个 一种 一些 被称为 称为 称之为 被称之为 东西 叫 叫做 即 等 时 后 前 年代 时候 来 去 做 让 使 给 之一 所以 因为 如果 那么 以及 并且 "
     "总是 通常 经常 常常 一直 始终 往往 永远 从来 一定 估计 据估计 大约 大概 约 约为 左右 将近 差不多 "
-    "得到 受到 进行 加以 予以 给予 作出 做出".split()
+    "得到 受到 进行 加以 予以 给予 作出 做出 一共 总共 共计".split()
 )
 # Question words jieba keeps as one word with what they ask about ("何年", "哪位", "几月"): a source never holds
 # them, so as terms they took a large share of a question's weight (weighted by rarity) and no sentence could

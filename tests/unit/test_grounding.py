@@ -1874,3 +1874,83 @@ def test_none_or_only_one_is_a_count() -> None:
     question = "有多少建立欧盟的原始条约保护了基本权利？"
     for said in ("建立欧盟的原始条约中没有一项提到保护基本权利。", "原始条约中仅有一项保护了基本权利。"):
         assert unnamed_answer(question, [said], asked_terms(question)) is None, said
+
+
+def test_a_labels_number_is_no_price() -> None:
+    """"熊猫公仔的价格是多少？" (the course gives no price) was answered by quoting "评论1: 熊猫公仔是生日礼物……": the label's 1
+    passed for the bare number a price may be. A number that tells a line's label apart ("评论1:", "问题2：", "Step 3:")
+    is no quantity; a price after the label still is."""
+    from kb_assistant.qa.answer_kinds import unnamed_answer
+    from kb_assistant.qa.terms import asked_terms
+
+    question = "熊猫公仔的价格是多少？"
+    asked = asked_terms(question)
+    assert unnamed_answer(question, ["评论1:  熊猫公仔是生日礼物，女儿喜欢，软可爱，面部表情和善。"], asked) == "price"
+    assert unnamed_answer(question, ["评论1: 熊猫公仔售价 99。"], asked) is None
+    assert unnamed_answer("How much does the lamp cost?", ["Review 2: the lamp arrived early."],
+                          asked_terms("How much does the lamp cost?")) == "price"
+
+
+def test_a_count_by_the_questions_measure_word_must_be_one_the_source_counts(check: GroundingCheck) -> None:
+    """"KKT 条件一共有几条？" was answered "1条": the chunk holds 1 only in a formula's "i = 1", and says "以上5 条便是……（简称KKT
+    条件）". A count by the measure word the question counts by (几条) must be a number the source counts by it; where
+    the source counts another, its sentence is quoted. 一共 asks for a total and is no term a source must hold."""
+    from kb_assistant.qa.terms import asked_terms
+
+    assert "一共" not in {t.text for t in asked_terms("KKT 条件一共有几条？")}
+    kkt = [Passage("KKT 条件的推导如下。\n∇f(x∗) + Σ µ∗ i ∇gi(x∗) = 0, i = 1, 2, ..., m；\n(2) hj(x∗) = 0, j = 1, 2, ..., n；\n"
+                   "(5) µ∗ i gi(x∗) = 0。\n\n以上5 条便是Karush–Kuhn–Tucker Conditions（简称KKT 条件）。KKT 条件是局部解的必要条件。",
+                   "pumpkin book")]
+    wrong = check.check("KKT 条件一共有几条？", "1条[1]。", kkt)
+    assert wrong.status == "extractive" and "以上5 条" in wrong.answer, wrong.claims
+    assert check.check("KKT 条件一共有几条？", "KKT 条件一共有5条[1]。", kkt).status == "answered"
+
+
+def test_a_row_quoted_for_a_wrong_table_answer_must_be_about_the_question(check: GroundingCheck) -> None:
+    """"Who are the chief editors of the Pumpkin Book?" retrieved an employee table first, and the draft that joined
+    its cells ("the Executive Information Officer and …") was replaced by a quote of the "Chief Information Officer"
+    row: one word of the question. A row is quoted for a wrong table answer only where it, its header and headings
+    hold as much of the question as evidence must (``min_relevance``)."""
+    staff = [Passage("Company\n| EmployeeID | age | department | job_title |\n|---|---|---|---|\n"
+                     "| 1328 | 59 | Executive | CHief Information Officer |\n| 1329 | 48 | Stores | Store Manager |\n"
+                     "| 1330 | 44 | Executive | Executive Assistant, Human Resources |", "Company")]
+    verdict = check.check("Who are the chief editors of the Pumpkin Book?",
+                          "The chief editors of the Pumpkin Book are the Executive Information Officer and the "
+                          "Executive Assistant, Human Resources [1].", staff)
+    assert verdict.status == "refused", verdict.answer
+    # a row that names all the question names is about it, in whatever language the question asks
+    own = check.check("员工 1329 的职位是什么？", "员工 1329 的职位是 Executive Assistant[1]。", staff)
+    assert own.status == "extractive" and "| 1329 | 48 | Stores | Store Manager |" in own.answer, own.answer
+
+
+def test_a_sentence_quoted_in_a_code_block_is_about_what_introduces_the_block(check: GroundingCheck) -> None:
+    """"推断一章的台灯评论里，台灯是哪个品牌的？" was drafted right ("台灯是 Lumina品牌的") and refused: the review sits in a code
+    block, whose lines never say 台灯 or 评论, so its sentence's window held 0.15 of the question. The sentence that
+    introduces the block ("让我们以一则……台灯评论为例") is part of what the quoted text is about."""
+    from kb_assistant.qa.evidence import block_lead_in
+
+    text = ("让我们以一则电商平台上的台灯评论为例，通过此例，我们将学习如何对评论进行情感二分类。\n\n\n```python\n"
+            "lamp_review = \"\"\"\n我需要一盏漂亮的卧室灯，这款灯具有额外的储物功能，价格也不算太高。\n我很快就收到了它。"
+            "在运输过程中，我们的灯绳断了，但是公司很乐意寄送了一个新的。\n几天后就收到了。这款灯很容易组装。\n"
+            "在我看来，Lumina 是一家非常关心顾客和产品的优秀公司！\n\"\"\"\n```\n\n接下来，我们将尝试编写一个 Prompt。")
+    lamp = [Passage(text, "第五章 推断 > 一、情感推断 > 1.1 情感倾向分析")]
+    sentences = lamp[0].sentences()
+    inside = next(s for s in sentences if "Lumina" in s[0])
+    assert sentences[block_lead_in(text, inside[1], sentences)][0].startswith("让我们以一则电商平台上的台灯评论为例")
+    after = next(s for s in sentences if "接下来" in s[0])
+    assert block_lead_in(text, after[1], sentences) is None
+    verdict = check.check("推断一章的台灯评论里，台灯是哪个品牌的？", "台灯是 Lumina品牌的。", lamp)
+    assert verdict.status == "answered", verdict.claims
+
+
+def test_a_bound_before_a_number_is_no_other_thing_it_is_said_of() -> None:
+    """"The word limit for the product review summary … is 30 words." was dropped as said of something else: its
+    source says "Summarize the review below, delimited by triple backticks, in at most 30 words", and the clause
+    before 30, "in at most", was read as the other thing. A clause that names nothing is a bound, not a subject; a
+    clause that names one still is ("默认的文本块大小是 300 个……" is not said of 向量模型)."""
+    from kb_assistant.qa.number_clauses import said_of_another
+
+    prompt = "Summarize the review below, delimited by triple backticks, in at most 30 words, and focusing on the price."
+    claim = "The word limit for the product review summary in the summarizing chapter is 30 words."
+    assert said_of_another(claim, prompt) is None
+    assert said_of_another("默认的向量模型是 300 个向量模型的 token", "默认的文本块大小是 300 个向量模型的 token") == "默认的文本块大小是"
