@@ -1,4 +1,5 @@
-"""PDF files, page by page: the text layer where a page has one, OCR where the page is a scan.
+"""PDF files, page by page: the text layer where a page has one, OCR where the page is a scan; pages cut at the
+PDF's bookmarks, each piece under its bookmark path (``pdf_structure``).
 
 A page is a scan when it holds pictures and next to no text, or pictures over most of it and a short text (a stamp
 added after scanning). Every failure is a one-line ``LoaderError``; a scan in which OCR finds nothing is a
@@ -14,6 +15,7 @@ from langchain_core.documents import Document
 
 from kb_assistant.errors import LoaderError, NoTextError
 from kb_assistant.ingestion.decoding import clean_text
+from kb_assistant.ingestion.pdf_structure import TITLE, cover_title, drop_running_lines, outline_sections
 from kb_assistant.ingestion.tables import pdf_page_text
 
 if TYPE_CHECKING:
@@ -68,6 +70,8 @@ def load_pdf(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
                     pages[number] = Document(page_content=text, metadata={"format": "pdf", "page": number, "ocr": True})
                 if options.on_page is not None:
                     options.on_page(done, len(scanned))
+        toc = pdf.get_toc(simple=True)
+        title = cover_title((pdf.metadata or {}).get("title"), pdf[0]) if pdf.page_count else None
     if not pages:
         # pymupdf repairs what it can, so a damaged file opens with no pages or blank ones; only pages that
         # hold pictures and no text are a scan.
@@ -79,7 +83,11 @@ def load_pdf(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
             raise NoTextError(msg)
         msg = f"corrupt or empty PDF: {total} pages read, none with text or pictures"
         raise LoaderError(msg)
-    return [pages[n] for n in sorted(pages)]
+    docs = outline_sections(toc, drop_running_lines([pages[n] for n in sorted(pages)]))
+    if title:
+        for doc in docs:
+            doc.metadata[TITLE] = title
+    return docs
 
 
 def picture_coverage(page: Any) -> float:

@@ -5,7 +5,8 @@ sentences are packed into chunks of at most ``chunk_size`` tokens of the embeddi
 never silently truncates a chunk. A sentence longer than a chunk is cut at clause marks (，、：,:), and
 only as a last resort at token boundaries. Markdown headings become a ``headings`` path that is also
 written at the top of each chunk, which helps retrieval find a section by its title; a chunk with no heading above
-it begins with its file's title instead, where the file's name gives one (``titles``). A Markdown table is cut
+it begins with its file's title instead, where the file's name gives one (``titles``). A PDF's bookmarks are its
+headings, under the file's title (``pdf_structure``). A Markdown table is cut
 between rows, never inside one, and every piece repeats the table's header row (``tables.table_blocks``).
 """
 
@@ -21,6 +22,7 @@ from typing import Any
 from langchain_core.documents import Document
 
 from kb_assistant.ingestion import long_tail
+from kb_assistant.ingestion.pdf_structure import OUTLINE, TITLE
 from kb_assistant.ingestion.tables import table_blocks
 
 _SENTENCE_END = re.compile(r"([。！？；…]+[”’」』）】\"']*|[.!?;]+[”’\"')\]]*(?=\s|$)|\n+)")
@@ -224,12 +226,15 @@ def split_documents(
     rows = ChunkPacker(counter, chunk_size, 0)  # table rows: no overlap, the header is repeated instead
     chunks: list[Document] = []
     for doc in docs:
+        named = document_title(doc.metadata.get(TITLE), title)
         if doc.metadata.get("format") in _HEADING_FORMATS:
             sections = list(markdown_sections(doc.page_content))
+        elif doc.metadata.get(OUTLINE):  # a PDF's bookmarks, under its title
+            sections = [(([named] if named else []) + list(doc.metadata[OUTLINE]), doc.page_content)]
         else:
             sections = [([], doc.page_content)]
         for headings, body in sections:
-            header = " > ".join(headings) or title or ""
+            header = " > ".join(headings) or named or ""
             header_tokens = counter.count([header + "\n"])[0] if header else 0
             budget = max(chunk_size - header_tokens, chunk_size // 2)
             if header_tokens > chunk_size // 2:  # absurdly long heading path: keep only the last heading
@@ -243,11 +248,27 @@ def split_documents(
                     pieces = packer.pack(part, budget)
                 for piece in pieces:
                     text = f"{header}\n{piece}" if header else piece
-                    metadata = dict(doc.metadata)
+                    metadata = {key: value for key, value in doc.metadata.items() if key not in (OUTLINE, TITLE)}
                     if headings:
                         metadata["headings"] = header
                     chunks.append(Document(page_content=text, metadata=metadata))
     return chunks
+
+
+def document_title(own: str | None, file_title: str | None) -> str | None:
+    """A document's own title (a PDF's cover) with its file's name where that says more: "南瓜书 (pumpkin book)";
+    either alone where the other is missing or holds it."""
+    if not own or not file_title:
+        return own or file_title
+    own_letters, file_letters = _letters(own), _letters(file_title)
+    if file_letters in own_letters or own_letters in file_letters:
+        return own if len(own) >= len(file_title) else file_title
+    return f"{own} ({file_title})"
+
+
+def _letters(text: str) -> str:
+    """``text`` without spaces, case folded: what two titles are compared by."""
+    return "".join(text.split()).casefold()
 
 
 def _blocks(body: str, counter: TokenCounter, budget: int) -> list[tuple[str, str, str]]:

@@ -299,7 +299,8 @@ def test_a_pdf_that_prints_each_line_as_a_block_keeps_its_sentences_whole() -> N
     # The pumpkin book makes every printed line a text block of its own; read as one paragraph a line, its
     # sentences were cut at each line's end, in the chunks, in the quotes and in what the model was given.
     book = shared_path("corpora", "llm_universe_kb", "knowledge_db", "pumkin_book", "pumpkin_book.pdf")
-    page = next(d for d in load_bytes(book, book.read_bytes()) if d.metadata["page"] == 21).page_content
+    # the page's pieces (cut at its bookmarks, see pdf_structure) are consecutive slices of its text
+    page = "".join(d.page_content for d in load_bytes(book, book.read_bytes()) if d.metadata["page"] == 21)
     sentences = [s for s, _, _ in split_sentences(page)]
     assert ("从“宏”和“微”的计算方式可以看出，“宏”没有考虑每个类别下的的样本数量，所以平等看待每个类别，因此会受到高P 和高R "
             "类别的影响，而“微”则考虑到了每个类别的样本数量，因为样本数量多的类相应的TP、FP、TN、FN 也会占比更多，所以在各类"
