@@ -67,7 +67,7 @@ from kb_assistant.qa.evidence import (
 from kb_assistant.qa.negations import contradicted, other_case
 from kb_assistant.qa.number_clauses import other_number
 from kb_assistant.qa.other_things import OTHER_CLAUSE, said_of_another_thing
-from kb_assistant.qa.prompts import not_found
+from kb_assistant.qa.prompts import language_of, language_of_passage, not_found
 from kb_assistant.qa.quotes import Scores, best_quotable, names_all_asked, quote_answers_better, row_to_quote
 from kb_assistant.qa.relevance_gate import RelevanceGate
 from kb_assistant.qa.table_cells import OTHER_COLUMN, OTHER_ROW, table_header, table_mismatch
@@ -194,11 +194,13 @@ class GroundingCheck:
         if quote is None and rows and not kept:
             # the asked row under its header, the draft's when it is that row; a row is evidence like any other and
             # must be about the question ("Chief Information Officer" is one word of "Who are the chief editors of
-            # the Pumpkin Book?", from an employee table retrieved first), or name all it names (the row of 1319
-            # for "员工 1319 的职位是什么？", asked of an English table)
+            # the Pumpkin Book?", from an employee table retrieved first), or name all it names. Words tell that
+            # within one language only: a row in another ("员工 1319 的职位是什么？" of an English table, "What was the
+            # lowest score for 金融学类 in Shanghai in 2022?" of a Chinese one) is quoted as before
             quote = row_to_quote(rows[0], scores)
-            if quote is not None and not (names_all_asked(quote[0].text, asked)
-                                          or self._is_about(quote[0], asked, passages, sentences, about)):
+            if (quote is not None and language_of_passage(quote[0].text) == language_of(question)
+                    and not (names_all_asked(quote[0].text, asked)
+                             or self._is_about(quote[0], asked, passages, sentences, about))):
                 quote = None
         moved = next((c.evidence for c in claims if c.reason == OTHER_CLAUSE and c.evidence), None)
         if moved is not None and not kept and not other_number(question, moved.text):
