@@ -85,6 +85,7 @@ def cover_title(metadata_title: str | None, first_page: Any) -> str | None:
     title = re.sub(rf"(?<={HAN.pattern})\s+(?={HAN.pattern})", "", title)
     return title if 2 <= len(title) <= 60 else None
 
+
 _SECTION_NUMBER = re.compile(r"^[ \t]*(?:第\s*[\d一二三四五六七八九十百]+\s*[章节部分篇]|[\dA-Z]+(?:\.\d+)*\.?)[ \t]*$")
 """A line that holds only a section's number ("1.2", "第1 章"): a PDF often sets it apart from the title after it."""
 
