@@ -70,8 +70,7 @@ def load_pdf(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
                     pages[number] = Document(page_content=text, metadata={"format": "pdf", "page": number, "ocr": True})
                 if options.on_page is not None:
                     options.on_page(done, len(scanned))
-        toc = pdf.get_toc(simple=True)
-        title = cover_title((pdf.metadata or {}).get("title"), pdf[0]) if pdf.page_count else None
+        toc, title = _structure(pdf)
     if not pages:
         # pymupdf repairs what it can, so a damaged file opens with no pages or blank ones; only pages that
         # hold pictures and no text are a scan.
@@ -88,6 +87,20 @@ def load_pdf(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
         for doc in docs:
             doc.metadata[TITLE] = title
     return docs
+
+
+def _structure(pdf: Any) -> tuple[list[list[Any]], str | None]:
+    """The PDF's bookmarks and its own title (``pdf_structure``); none of either where they cannot be read: a
+    damaged outline or cover loses the headings, never the text."""
+    try:
+        toc = pdf.get_toc(simple=True)
+    except Exception:  # noqa: BLE001 - pymupdf raises its own errors and RuntimeErrors for broken outlines
+        toc = []
+    try:
+        title = cover_title((pdf.metadata or {}).get("title"), pdf[0]) if pdf.page_count else None
+    except Exception:  # noqa: BLE001 - a cover that cannot be laid out must not cost the PDF its text
+        title = None
+    return toc, title
 
 
 def picture_coverage(page: Any) -> float:

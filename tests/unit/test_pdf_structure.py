@@ -93,3 +93,15 @@ def test_spaced_out_cover_letters_and_kangxi_radicals_read_as_the_title() -> Non
     assert cover_title(None, page) == "南瓜书"
     assert cover_title("The Pumpkin Book", page) == "The Pumpkin Book"
     assert cover_title("untitled", pdf.new_page()) is None
+
+
+def test_an_outline_that_cannot_be_read_costs_the_headings_not_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A damaged outline (pymupdf raises reading it) leaves the pages as they are, with all their text."""
+
+    def broken(*args: object, **kwargs: object) -> list[list[object]]:
+        raise RuntimeError("bad outline")
+
+    monkeypatch.setattr(pymupdf.Document, "get_toc", broken)
+    docs = load_bytes(Path("acme-handbook.pdf"), _handbook(bookmarks=True), LoadOptions())
+    assert [doc.metadata["page"] for doc in docs] == [1, 2, 3, 4, 5]
+    assert any("Trains are booked in second class." in doc.page_content for doc in docs)
