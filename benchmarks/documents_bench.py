@@ -127,17 +127,25 @@ def _recall(store_dir: Path, pdf: Path, queries: list[dict[str, Any]], gold: dic
     return hits / len(queries)
 
 
-def book_scans(work: Path, pages: int, dpi: int, model: str, embeddings: Any) -> dict[str, Any]:
-    import pymupdf
+BOOK = SHARED / "corpora" / "llm_universe_kb" / "knowledge_db" / "pumkin_book" / "pumpkin_book.pdf"
 
+
+def pumpkin_questions() -> tuple[list[dict[str, Any]], dict[str, set[str]]]:
+    """pumpkin_book_qa's questions that have gold pages, and those pages ("page-023": the book's page 24) by id."""
     folder = SHARED / "eval" / "pumpkin_book_qa"
     queries = [json.loads(line) for line in (folder / "queries.jsonl").open(encoding="utf-8")]
     gold: dict[str, set[str]] = {}
     for line in (folder / "qrels.tsv").read_text(encoding="utf-8").splitlines()[1:]:
         qid, doc_id = line.split("\t")[:2]
         gold.setdefault(qid, set()).add(doc_id)
-    queries = [q for q in queries if q["id"] in gold]
-    book = pymupdf.open(SHARED / "corpora" / "llm_universe_kb" / "knowledge_db" / "pumkin_book" / "pumpkin_book.pdf")
+    return [q for q in queries if q["id"] in gold], gold
+
+
+def book_scans(work: Path, pages: int, dpi: int, model: str, embeddings: Any) -> dict[str, Any]:
+    import pymupdf
+
+    queries, gold = pumpkin_questions()
+    book = pymupdf.open(BOOK)
     wanted = sorted({int(d.removeprefix("page-")) for ids in gold.values() for d in ids})
     wanted += [n for n in range(book.page_count) if n not in wanted][: max(0, pages - len(wanted))]
     wanted = sorted(wanted)

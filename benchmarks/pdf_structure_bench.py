@@ -19,18 +19,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 sys.path.insert(0, str(REPO))
 
-
-def _questions() -> tuple[list[dict[str, Any]], dict[str, set[str]]]:
-    folder = SHARED / "eval" / "pumpkin_book_qa"
-    queries = [json.loads(line) for line in (folder / "queries.jsonl").open(encoding="utf-8")]
-    gold: dict[str, set[str]] = {}
-    for line in (folder / "qrels.tsv").read_text(encoding="utf-8").splitlines()[1:]:
-        qid, doc_id = line.split("\t")[:2]
-        gold.setdefault(qid, set()).add(doc_id)
-    return [q for q in queries if q["id"] in gold], gold
+from documents_bench import BOOK, pumpkin_questions
 
 
 def run(store: Path, structured: bool, embeddings: Any) -> dict[str, Any]:
@@ -44,17 +35,16 @@ def run(store: Path, structured: bool, embeddings: Any) -> dict[str, Any]:
         pdf_pages.outline_sections = lambda toc, pages: pages
         pdf_pages.drop_running_lines = lambda pages: pages
         pdf_pages.cover_title = lambda title, page: None
-    book = SHARED / "corpora" / "llm_universe_kb" / "knowledge_db" / "pumkin_book" / "pumpkin_book.pdf"
     settings = Settings.defaults().with_overrides(persist_dir=store, kb="bench", top_k=5, ingest_workers=0)
     try:
         started = time.perf_counter()
-        report = ingest([book], settings, embeddings=embeddings)
+        report = ingest([BOOK], settings, embeddings=embeddings)
         seconds = time.perf_counter() - started
     finally:
         pdf_pages.outline_sections, pdf_pages.drop_running_lines, pdf_pages.cover_title = kept
     assert report.ok, report.outcomes
     retriever = make_retriever(settings, embeddings)
-    queries, gold = _questions()
+    queries, gold = pumpkin_questions()
     ranks: dict[str, int | None] = {}
     for query in queries:
         pages = [f"page-{int(d.metadata['page']) - 1:03d}" for d in retriever.invoke(query["text"])]
