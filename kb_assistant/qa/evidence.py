@@ -234,24 +234,36 @@ def relevance_window(
     window = f"{passage.context}\n" + (f"{header}\n" if header else "") + " ".join(
         s[0] for s in sentences[first : last + 2]
     )
-    lead = block_lead_in(passage.text, span.start, sentences)
+    lead = block_lead_in(passage.text, span.start, sentences, passage.body)
     if lead is not None and lead < first:
         window += "\n" + sentences[lead][0]
     return coverage(asked, TermIndex.of(window)), window
 
 
-def block_lead_in(text: str, at: int, sentences: list[tuple[str, int, int]]) -> int | None:
+def block_lead_in(text: str, at: int, sentences: list[tuple[str, int, int]], body: int = 0) -> int | None:
     """The index of the sentence that introduces the fenced block holding offset ``at`` of ``text``, if it is in
     one: a review quoted in a code block ("在我看来，Lumina 是一家……优秀公司！") is about what the sentence before the
-    block says it is ("让我们以一则电商平台上的台灯评论为例……"), which no line of the block repeats."""
-    fences = [m.start() for m in _FENCE.finditer(text, 0, at)]
-    if len(fences) % 2 == 0:
+    block says it is ("让我们以一则电商平台上的台灯评论为例……"), which no line of the block repeats. None where the
+    block opened before the chunk (``body``: where its own words start)."""
+    opened = code_block_start(text, at, body)
+    if opened is None:
         return None
-    opened = fences[-1]
     return max((i for i, s in enumerate(sentences) if s[2] <= opened and s[0].strip()), default=None)
 
 
-_FENCE = re.compile(r"(?m)^[ \t]*```")
+def code_block_start(text: str, at: int, body: int = 0) -> int | None:
+    """Where the fenced code block that holds offset ``at`` of ``text`` opens, if ``at`` is inside one; ``body``
+    (where the chunk's own words start) when the chunk begins inside a block: chunks are cut by size, and its first
+    fence is then a bare closing one, followed by a fence that names a language (another block opening)."""
+    fences = [(body + m.start(), m.group(1)) for m in _FENCE.finditer(text[body:])]
+    starts_inside = len(fences) >= 2 and not fences[0][1] and bool(fences[1][1])
+    before = [position for position, _ in fences if position < at]
+    if (len(before) + starts_inside) % 2 == 0:
+        return None
+    return before[-1] if before else body
+
+
+_FENCE = re.compile(r"(?m)^[ \t]*```[ \t]*(\S*)")
 
 
 TRAILING_MARK = re.compile(f"[{re.escape(MARKS)}）)”\"'|]\\s*$")

@@ -3,13 +3,13 @@ answer, and whether the answer uses it."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.documents import Document
 
+from kb_assistant.qa.evidence import code_block_start
 from kb_assistant.qa.grounding import Passage, Verdict
 from kb_assistant.qa.table_cells import table_header
 
@@ -60,16 +60,9 @@ def _snippet(text: str, start: int | None = None, end: int | None = None, body: 
         if 0 <= line - begin <= 40:  # a whole first line, not its last few characters
             begin = line + 1
     stop = max(end or 0, begin + _SNIPPET)
-    opening = ("…" if begin > body else "") + ("\n```\n" if _in_code(text, body, begin) else "")
+    inside = code_block_start(text, begin, body) is not None
+    opening = ("…" if begin > body else "") + ("\n```\n" if inside else "")
     return opening.lstrip("\n") + text[begin:stop]
-
-
-def _in_code(text: str, body: int, at: int) -> bool:
-    """Whether ``at`` is inside a fenced code block. A chunk may begin inside one (chunks are cut by size): then its
-    first fence is a bare closing one, followed by a fence that names a language (another block opening)."""
-    fences = [(m.start(), m.group(1)) for m in re.finditer(r"(?m)^[ \t]*```[ \t]*(\S*)", text[body:])]
-    starts_inside = len(fences) >= 2 and not fences[0][1] and bool(fences[1][1])
-    return (sum(1 for position, _ in fences if body + position < at) + starts_inside) % 2 == 1
 
 
 def sources_of(docs: list[Document], verdict: Verdict | None = None) -> list[Source]:

@@ -1939,6 +1939,13 @@ def test_a_sentence_quoted_in_a_code_block_is_about_what_introduces_the_block(ch
     assert sentences[block_lead_in(text, inside[1], sentences)][0].startswith("让我们以一则电商平台上的台灯评论为例")
     after = next(s for s in sentences if "接下来" in s[0])
     assert block_lead_in(text, after[1], sentences) is None
+    # a chunk cut inside the block: its first fence closes it, and the next one opens a block of its own
+    cut = "在我看来，Lumina 是一家优秀公司！\n```\n\n下面是代码。\n```python\nprint(response)\n```"
+    pieces = Passage(cut).sentences()
+    assert block_lead_in(cut, 0, pieces) is None  # opened before the chunk: nothing here introduces it
+    printed = next(s for s in pieces if "print" in s[0])
+    assert pieces[block_lead_in(cut, printed[1], pieces)][0].startswith("下面是代码")
+    assert block_lead_in(cut, next(s for s in pieces if "下面" in s[0])[1], pieces) is None
     verdict = check.check("推断一章的台灯评论里，台灯是哪个品牌的？", "台灯是 Lumina品牌的。", lamp)
     assert verdict.status == "answered", verdict.claims
 
