@@ -15,9 +15,10 @@ from kb_assistant.errors import (
     ModelNotFoundError,
     RemoteCodeNotAllowedError,
 )
+from kb_assistant.llms.llama_cpp_model import LlamaCppModel
 from kb_assistant.llms.memory_plan import check_plan, memory_plan, planned_tokens
 from kb_assistant.llms.specs import ModelSpec, find_spec, get_spec, spec_for_model_type
-from kb_assistant.packaged import in_dtype, is_packaged, resolve_packaged
+from kb_assistant.packaged import PACKAGED_MODELS, in_dtype, is_packaged, packaged_gguf, resolve_packaged
 
 logger = logging.getLogger(__name__)
 
@@ -141,12 +142,32 @@ def read_config(path: Path) -> dict[str, Any]:
     return json.loads(config_file.read_text(encoding="utf-8")) if config_file.exists() else {}
 
 
+def runs_on_llama_cpp(reference: str, settings: Settings) -> bool:
+    """Whether llama.cpp runs the chat model ``reference``: ``llm_runtime`` asks for it, and then ``reference`` must
+    be a packaged GGUF model (an error says so otherwise)."""
+    if settings.llm_runtime != "llama.cpp":
+        return False
+    model = PACKAGED_MODELS.get(reference.removeprefix("packaged:")) if is_packaged(reference) else None
+    if model is None or model.kind != "chat":
+        msg = (f"llm_runtime llama.cpp runs the packaged GGUF chat models, not {reference!r}: set llm_runtime to "
+               "transformers")
+        raise ConfigError(msg)
+    return True
+
+
 def load_model(reference: str, settings: Settings) -> LoadedModel:
-    """Load a chat model and tokenizer for ``reference`` with the settings' dtype, devices and quantisation."""
+    """Load a chat model and tokenizer for ``reference`` with the settings' runtime, dtype, devices and
+    quantisation."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     path, spec = resolve_llm(reference, settings)
+    if runs_on_llama_cpp(reference, settings):
+        gguf = packaged_gguf(reference, settings.cache_dir)
+        assert gguf is not None  # runs_on_llama_cpp took only packaged chat models
+        logger.info("loading %s from %s (llama.cpp)", spec.display_name, gguf)
+        model = LlamaCppModel(gguf, path, context=settings.llm_context_window, threads=settings.llm_threads)
+        return LoadedModel(model=model, tokenizer=AutoTokenizer.from_pretrained(str(path)), spec=spec, path=path)
     if spec.trust_remote_code and not settings.trust_remote_code:
         msg = (
             f"{spec.display_name} runs Python code shipped with the checkpoint; if you trust it, allow it with "

@@ -12,6 +12,7 @@ from transformers import StoppingCriteria
 from transformers.generation.streamers import BaseStreamer
 
 from kb_assistant.errors import ModelError
+from kb_assistant.llms.llama_cpp_model import LlamaCppModel
 from kb_assistant.llms.model_lock import POLL_S
 from kb_assistant.llms.repetition import RepetitionGuard
 
@@ -215,11 +216,16 @@ def generation_work(model: Any, engine: Any, input_ids: Any, attention: Any, can
                     streamer: QueueStreamer, out: queue.Queue[Any], generate_options: dict[str, Any],
                     engine_options: Any) -> Callable[[], None]:
     """The body of a generation thread: the batching ``engine`` when given (it batches concurrent callers; this
-    thread only turns token ids into text), else ``model.generate``. Its error and its end go to ``out``."""
+    thread only turns token ids into text), else ``model.generate`` (transformers', or llama.cpp's
+    :class:`~kb_assistant.llms.llama_cpp_model.LlamaCppModel` with its own keywords). Its error and its end go to
+    ``out``."""
     import torch
 
     def work() -> None:
         try:
+            if isinstance(model, LlamaCppModel):  # token ids in, token ids to the streamer
+                model.generate(input_ids[0].tolist(), cancel=cancel, streamer=streamer, **generate_options)
+                return
             if engine is not None:
                 request = engine.submit(input_ids[0].tolist(), engine_options, cancel)
                 streamer.prompt_seen = True

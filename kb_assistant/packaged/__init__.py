@@ -212,6 +212,36 @@ def resolve_packaged(reference: str, cache_dir: Path, kind: str | None = None) -
 
 
 
+def packaged_gguf(reference: str, cache_dir: Path) -> Path | None:
+    """The GGUF file of the packaged chat model ``packaged:NAME`` (for llama.cpp), checked by SHA-256: the file
+    inside its package, or for a model split over several packages, the parts joined once under
+    ``cache_dir/packaged``. None for a packaged model that is no GGUF (the embedding models)."""
+    name = reference.removeprefix(PACKAGED_PREFIX)
+    model = PACKAGED_MODELS.get(name)
+    if model is None or model.kind != "chat":
+        return None
+    files = source_files(model)
+    if len(files) == 1:
+        if model.sha256 is not None:
+            check_sha256(files[0], model.sha256, model)
+        return files[0]
+    target = cache_dir / "packaged" / f"{name}-{_cache_key(model, files)}.gguf"
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(cache_dir / f".{name}.lock")):
+        if target.exists():
+            return target
+        from kb_assistant.packaged.gguf import join_parts
+
+        work = target.with_name(target.name + ".tmp")
+        join_parts(files, work)
+        if model.sha256 is not None:
+            check_sha256(work, model.sha256, model)
+        work.replace(target)  # renamed whole: a half-joined file is never taken
+    return target
+
+
 def in_dtype(folder: Path, dtype: str) -> Path:
     """``folder`` (a converted packaged model, float32) with its weights stored in ``dtype``, made once beside it.
 
