@@ -186,7 +186,7 @@ class QAChain(Runnable[Any, dict[str, Any]]):
         passages = [passage_of(d) for d in docs]
         if self.grounding is None:  # the raw text, but never an empty or marker-only "answer"
             if not docs or is_marker_only(answer):
-                return Verdict(not_found(question, [d.page_content for d in docs]), "refused", [], [], {})
+                return Verdict(not_found(question, [p.own_words() for p in passages]), "refused", [], [], {})
             return Verdict(answer.strip(), "answered", [], [], {})
         return self.grounding.check(question, answer, passages)
 
@@ -220,7 +220,7 @@ class QAChain(Runnable[Any, dict[str, Any]]):
             "source_documents": docs,
         }
         if not docs or not relevant:
-            refusal = not_found(question, [d.page_content for d in docs])
+            refusal = not_found(question, [passage_of(d).own_words() for d in docs])
             yield {"answer": refusal}
             closest = Verdict(refusal, "refused", [], [], {})
             yield {"verified": self._verified(closest, docs, "")}

@@ -246,7 +246,7 @@ class GroundingCheck:
             corrections.append("the answer could not be checked in the sources' language; quoted the sentence that names "
                                "what it names")
             return Verdict(text, "extractive", claims, corrections, evidence)
-        return Verdict(not_found(question, [p.text for p in passages]), "refused", claims, corrections, {})
+        return Verdict(not_found(question, [p.own_words() for p in passages]), "refused", claims, corrections, {})
 
     def _is_about(self, span: Span, asked: list[Term], passages: Sequence[Passage],
                   sentences: list[list[tuple[str, int, int]]], about: AboutTheQuestion) -> bool:

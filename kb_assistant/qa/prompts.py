@@ -77,9 +77,13 @@ _REFERS_BACK = re.compile(
 
 def not_found(question: str, passages: Sequence[str] = ()) -> str:
     """The refusal, in the question's language and script; when the best of the ``passages`` found (the first), or
-    most of them, are in the other language, it says so and what to do."""
+    most of them, are in the other language, it says so and what to do. ``passages``: their own words, past the
+    heading paths they open with (a Chinese book's title glossed in English is not what a chunk says)."""
     language = language_of(question)
-    others = [language_of_passage(p) != language for p in passages]
+    # a passage with no prose of its own (a contents page's dotted leaders and page numbers, only code) is in no
+    # language: asking in another one would not get it checked either
+    found = [language_of_passage(p, prose_only=True) for p in passages]
+    others = [lang != language for lang in found if lang]
     if others and all(others):
         return in_script_of(question, NOT_FOUND_IN_LANGUAGE[language])
     # the best passage, or most of them: one English README ranked under Chinese chapters is not why nothing was found
@@ -125,14 +129,17 @@ _CODE_LINE = re.compile(r"^\s*(?:#|//|```|from\s+[\w.]+\s+import\b|import\s+\w|d
 """A line of code, as a chunk that begins inside a code block holds it without the block's opening fence."""
 
 
-def language_of_passage(text: str) -> str:
+def language_of_passage(text: str, *, prose_only: bool = False) -> str:
     """'zh' when ``text`` holds more Chinese words than English ones (two characters a word), else 'en'; code,
     formulas and links are not counted ("对于PDF 文档，我们可以使用 PyMuPDFLoader……" above a Python block is Chinese),
-    unless they are all the passage has."""
+    unless they are all the passage has. ``prose_only``: '' for a passage with no prose (only code, or no words at
+    all: a contents page's ". . . . 118"), which is in no language a question could be asked in."""
     lines = [line for line in _NOT_PROSE.sub(" ", text).splitlines() if not _CODE_LINE.match(line)]
     prose = "\n".join(lines)
     chinese, english = len(HAN.findall(prose)), len(LATIN_WORD.findall(prose))
     if not chinese and not english:
+        if prose_only:
+            return ""
         chinese, english = len(HAN.findall(text)), len(LATIN_WORD.findall(text))
     return "zh" if chinese / 2 >= english else "en"
 

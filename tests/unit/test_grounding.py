@@ -1133,6 +1133,20 @@ def test_a_question_in_the_other_language_than_every_passage_is_told_to_ask_in_t
                                "\\parallel \\parallel B \\parallel}$$") == "zh"
 
 
+def test_a_passage_with_no_prose_of_its_own_does_not_send_the_user_to_another_language(check: GroundingCheck) -> None:
+    """"南瓜书纸质版的定价是多少？" was refused with "ask in English": the closest chunk was a contents page's tail,
+    dotted leaders and "118" under the book's heading "南瓜书 (pumpkin book)", whose only words are that heading's.
+    What a chunk says is its own words; dots and page numbers, or only code, are in no language."""
+    contents = Passage("南瓜书 (pumpkin book)\n. . . . . . . . . . . . . . . . . . . . . . . 118",
+                       "南瓜书 (pumpkin book)", len("南瓜书 (pumpkin book)") + 1)
+    code = Passage("部署指南\n```python\nimport os\nprint(os.environ)\n```", "部署指南", len("部署指南") + 1)
+    for closest in (contents, code):
+        verdict = check.check("南瓜书纸质版的定价是多少？", "南瓜书纸质版的定价是118元。", [closest, *HANDBOOK])
+        assert verdict.status == "refused" and verdict.answer == "知识库中没有找到相关信息。"
+    # an English passage still is one, headings or not
+    assert "英文" in check.check("公司的年假有几天？", "", [GUIDE[0], contents, *HANDBOOK]).answer
+
+
 def test_a_sentence_about_another_number_of_the_named_thing_is_neither_kept_nor_quoted(check: GroundingCheck) -> None:
     """"速度与激情10内地和北美的上映时间" was answered with the dates of 速度与激情 9, every word of whose sentence is the
     question's but the number, and the same sentence was quoted beside it. Quantities are not names: "入职 6 个月"
