@@ -8,6 +8,7 @@ added after scanning). Every failure is a one-line ``LoaderError``; a scan in wh
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,9 @@ header, a stamp or a Bates number added to a scanned page after scanning. OCR re
 texts is kept (a full-page figure with a caption keeps its caption)."""
 SCAN_COVERAGE = 0.5
 """Share of a page's area that its pictures cover for a short text layer to mean a scan."""
+LEADERS = re.compile(r"(?:[ \t]?[.·…‧]){4,}[ \t]?")
+"""A contents page's dotted leaders (". . . . . . 118", "绪论…………1"): one "…" stands for them, or a page of
+contents is mostly dots, and the tail of one ("南瓜书 (pumpkin book)" over ". . . . 118") is a chunk of its own."""
 
 
 def load_pdf(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
@@ -47,7 +51,7 @@ def load_pdf(path: Path, data: bytes, options: LoadOptions) -> list[Document]:
         pages: dict[int, Document] = {}
         scanned = []
         for number, page in enumerate(pdf, start=1):
-            text = clean_text(pdf_page_text(page))
+            text = LEADERS.sub(" … ", clean_text(pdf_page_text(page)))
             length = len(text.strip())
             scan = bool(page.get_images()) and (
                 length < MIN_TEXT_LAYER or (length < SHORT_TEXT_LAYER and picture_coverage(page) >= SCAN_COVERAGE))

@@ -105,3 +105,19 @@ def test_an_outline_that_cannot_be_read_costs_the_headings_not_the_text(monkeypa
     docs = load_bytes(Path("acme-handbook.pdf"), _handbook(bookmarks=True), LoadOptions())
     assert [doc.metadata["page"] for doc in docs] == [1, 2, 3, 4, 5]
     assert any("Trains are booked in second class." in doc.page_content for doc in docs)
+
+
+def test_a_contents_page_keeps_its_entries_and_loses_its_dotted_leaders() -> None:
+    """A contents page is mostly dots (". . . . . . 118"): each run of leaders reads as one "…", so its entries stay
+    and no chunk is a run of dots and a page number under the book's title."""
+    pdf = pymupdf.open()
+    page = pdf.new_page()
+    entries = [("1.1 Introduction", 1), ("1.2 Basic terms", 3), ("2.1 Empirical error and overfitting", 23)]
+    for i, (entry, number) in enumerate(entries):
+        page.insert_text((72, 100 + 20 * i), f"{entry}" + " ." * 40 + f" {number}", fontsize=10)
+    data = pdf.tobytes()
+    pdf.close()
+    text = "\n".join(doc.page_content for doc in load_bytes(Path("book.pdf"), data, LoadOptions()))
+    assert ". . . ." not in text
+    for entry, number in entries:
+        assert f"{entry} … {number}" in text
