@@ -127,20 +127,23 @@ _NOT_PROSE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]*`|\$\$.*?(?:\$\$|\Z)|\$[^$\n]
 _CODE_LINE = re.compile(r"^\s*(?:#|//|```|from\s+[\w.]+\s+import\b|import\s+\w|def\s|class\s|return\b|print\("
                         r"|[\w.\[\]'\"]+\s*[-+*/]?=(?!=)|[\w.]+\(.*[),]\s*$|[)\]}]+[,;]?\s*$)")
 """A line of code, as a chunk that begins inside a code block holds it without the block's opening fence."""
+_PASSAGE_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
+"""An English word of a passage: two letters or more. Single letters are a formula's variables ("当 x 趋于 0 时") or a
+cover's spaced-out type ("B  O  O  K"), in passages of any language."""
 
 
 def language_of_passage(text: str, *, prose_only: bool = False) -> str:
-    """'zh' when ``text`` holds more Chinese words than English ones (two characters a word), else 'en'; code,
-    formulas and links are not counted ("对于PDF 文档，我们可以使用 PyMuPDFLoader……" above a Python block is Chinese),
-    unless they are all the passage has. ``prose_only``: '' for a passage with no prose (only code, or no words at
-    all: a contents page's ". . . . 118"), which is in no language a question could be asked in."""
+    """'zh' when ``text`` holds more Chinese words than English ones (two characters a word; single letters are no
+    words), else 'en'; code, formulas and links are not counted ("对于PDF 文档，我们可以使用 PyMuPDFLoader……" above a
+    Python block is Chinese), unless they are all the passage has. ``prose_only``: '' for a passage with no prose
+    (only code, or no words at all: a contents page's ". . . . 118"), in no language a question could be asked in."""
     lines = [line for line in _NOT_PROSE.sub(" ", text).splitlines() if not _CODE_LINE.match(line)]
     prose = "\n".join(lines)
-    chinese, english = len(HAN.findall(prose)), len(LATIN_WORD.findall(prose))
+    chinese, english = len(HAN.findall(prose)), len(_PASSAGE_WORD.findall(prose))
     if not chinese and not english:
         if prose_only:
             return ""
-        chinese, english = len(HAN.findall(text)), len(LATIN_WORD.findall(text))
+        chinese, english = len(HAN.findall(text)), len(_PASSAGE_WORD.findall(text))
     return "zh" if chinese / 2 >= english else "en"
 
 

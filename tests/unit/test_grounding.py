@@ -1135,14 +1135,19 @@ def test_a_question_in_the_other_language_than_every_passage_is_told_to_ask_in_t
 
 def test_a_passage_with_no_prose_of_its_own_does_not_send_the_user_to_another_language(check: GroundingCheck) -> None:
     """"南瓜书纸质版的定价是多少？" was refused with "ask in English": the closest chunk was a contents page's tail,
-    dotted leaders and "118" under the book's heading "南瓜书 (pumpkin book)", whose only words are that heading's.
-    What a chunk says is its own words; dots and page numbers, or only code, are in no language."""
+    dotted leaders and "118" under the book's heading "南瓜书 (pumpkin book)", whose only words are that heading's;
+    with the leaders gone, the book's cover ("B  O  O  K"). What a chunk says is its own words; dots and page numbers,
+    or only code, are in no language."""
     contents = Passage("南瓜书 (pumpkin book)\n. . . . . . . . . . . . . . . . . . . . . . . 118",
                        "南瓜书 (pumpkin book)", len("南瓜书 (pumpkin book)") + 1)
     code = Passage("部署指南\n```python\nimport os\nprint(os.environ)\n```", "部署指南", len("部署指南") + 1)
     for closest in (contents, code):
         verdict = check.check("南瓜书纸质版的定价是多少？", "南瓜书纸质版的定价是118元。", [closest, *HANDBOOK])
         assert verdict.status == "refused" and verdict.answer == "知识库中没有找到相关信息。"
+    # nor a cover's spaced-out type: single letters are no English words
+    cover = Passage("南瓜书 (pumpkin book)\n南  瓜  书\nPUMPKIN\nB  O  O  K\n\nDatawhale\n\n本:1.9.9\n发布日期:2023.03",
+                    "南瓜书 (pumpkin book)", len("南瓜书 (pumpkin book)") + 1)
+    assert check.check("南瓜书纸质版的定价是多少？", "", [cover, *HANDBOOK]).answer == "知识库中没有找到相关信息。"
     # an English passage still is one, headings or not
     assert "英文" in check.check("公司的年假有几天？", "", [GUIDE[0], contents, *HANDBOOK]).answer
 
