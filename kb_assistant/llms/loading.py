@@ -18,7 +18,14 @@ from kb_assistant.errors import (
 from kb_assistant.llms.llama_cpp_model import LlamaCppModel
 from kb_assistant.llms.memory_plan import check_plan, memory_plan, planned_tokens
 from kb_assistant.llms.specs import ModelSpec, find_spec, get_spec, spec_for_model_type
-from kb_assistant.packaged import PACKAGED_MODELS, in_dtype, is_packaged, packaged_gguf, resolve_packaged
+from kb_assistant.packaged import (
+    PACKAGED_MODELS,
+    in_dtype,
+    is_packaged,
+    packaged_gguf,
+    packaged_prompting,
+    resolve_packaged,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -161,13 +168,15 @@ def load_model(reference: str, settings: Settings) -> LoadedModel:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    path, spec = resolve_llm(reference, settings)
     if runs_on_llama_cpp(reference, settings):
         gguf = packaged_gguf(reference, settings.cache_dir)
         assert gguf is not None  # runs_on_llama_cpp took only packaged chat models
+        folder = packaged_prompting(reference, settings.cache_dir, gguf)  # the weights stay in the GGUF
+        spec = get_spec(reference.removeprefix("packaged:"))
         logger.info("loading %s from %s (llama.cpp)", spec.display_name, gguf)
-        model = LlamaCppModel(gguf, path, context=settings.llm_context_window, threads=settings.llm_threads)
-        return LoadedModel(model=model, tokenizer=AutoTokenizer.from_pretrained(str(path)), spec=spec, path=path)
+        model = LlamaCppModel(gguf, folder, context=settings.llm_context_window, threads=settings.llm_threads)
+        return LoadedModel(model=model, tokenizer=AutoTokenizer.from_pretrained(str(folder)), spec=spec, path=folder)
+    path, spec = resolve_llm(reference, settings)
     if spec.trust_remote_code and not settings.trust_remote_code:
         msg = (
             f"{spec.display_name} runs Python code shipped with the checkpoint; if you trust it, allow it with "

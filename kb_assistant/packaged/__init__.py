@@ -242,6 +242,32 @@ def packaged_gguf(reference: str, cache_dir: Path) -> Path | None:
     return target
 
 
+def packaged_prompting(reference: str, cache_dir: Path, gguf: Path) -> Path:
+    """A folder with the config and tokenizer of the packaged chat model ``packaged:NAME`` whose GGUF is ``gguf``:
+    its converted folder where one was made already, else those files alone, made once beside it (llama.cpp reads
+    the weights from the GGUF; dequantising them would cost the 1.5B model's first start 90 s and 6 GB)."""
+    name = reference.removeprefix(PACKAGED_PREFIX)
+    model = PACKAGED_MODELS[name]
+    key = _cache_key(model, source_files(model))
+    converted = cache_dir / "packaged" / f"{name}-{key}"
+    if (converted / "config.json").exists():
+        return converted
+    target = converted.with_name(f"{converted.name}-prompting")
+    if (target / "tokenizer_config.json").exists():
+        return target
+    with FileLock(str(cache_dir / f".{name}.lock")):
+        if (target / "tokenizer_config.json").exists():
+            return target
+        from kb_assistant.packaged.gguf import save_prompting
+
+        work = target.with_name(target.name + ".tmp")
+        shutil.rmtree(work, ignore_errors=True)
+        save_prompting(gguf, work)
+        shutil.rmtree(target, ignore_errors=True)
+        work.replace(target)  # renamed whole: a half-written folder is never taken
+    return target
+
+
 def in_dtype(folder: Path, dtype: str) -> Path:
     """``folder`` (a converted packaged model, float32) with its weights stored in ``dtype``, made once beside it.
 

@@ -72,3 +72,14 @@ def test_structured_output_keeps_to_its_schema_under_llama_cpp(chat: LocalChatMo
     port = chat.with_structured_output(_Port).invoke(_messages("Which host and port does the HTTP server use?"))
     assert isinstance(port, _Port)
     assert port.port == 6006
+
+
+def test_a_first_start_on_llama_cpp_dequantises_no_weights(tmp_path: Path) -> None:
+    # llama.cpp reads the GGUF: only the config and tokenizer are written out (the 1.5B model's weights would
+    # cost 90 s and 6 GB), and a model converted for transformers before is used as it is
+    settings = Settings(llm_runtime="llama.cpp", cache_dir=tmp_path / "cache")
+    chat = LocalChatModel.from_pretrained("packaged:qwen2.5-0.5b-instruct", settings, temperature=0, max_new_tokens=48)
+    folder = Path(chat.model.name_or_path)
+    assert folder.parent == tmp_path / "cache" / "packaged"
+    assert (folder / "tokenizer_config.json").exists() and not list(folder.glob("*.safetensors"))
+    assert "6006" in chat.invoke(_messages("kb-assistant 的 HTTP 服务默认端口是多少？")).content
