@@ -31,10 +31,9 @@ from kb_assistant.llms.decoding_options import (
     choose_engine,
     engine_sampling,
     eos_token_ids,
-    generate_kwargs,
     merge_sampling,
+    plain_options,
 )
-from kb_assistant.llms.llama_cpp_model import LlamaCppModel
 from kb_assistant.llms.message_end import message_end, piece_chunks
 from kb_assistant.llms.messages import to_chat_dicts
 from kb_assistant.llms.model_lock import acquire_unless_cancelled, lock_for
@@ -249,9 +248,7 @@ class LocalChatModel(BaseChatModel):
     @property
     def context_window(self) -> int:
         """Tokens of prompt plus answer a request may hold: the model's trained window, or the engine's
-        ``engine_max_len`` when the batching engine serves it, or llama.cpp's context (``llm_context_window``)."""
-        if isinstance(self.model, LlamaCppModel):
-            return self.model.context  # its KV cache's size, fixed when llama.cpp loaded it
+        ``engine_max_len`` when the batching engine serves it (llama.cpp's config gives its context)."""
         config = getattr(self.model, "config", None)
         window = int(getattr(config, "max_position_embeddings", 0) or 4096)
         engine = self.batching_engine()  # its KV cache rows hold engine_max_len tokens
@@ -270,8 +267,6 @@ class LocalChatModel(BaseChatModel):
 
     def batching_engine(self) -> Any:
         """The model's shared :class:`~kb_assistant.llms.engine.GenerationEngine`, or None for plain ``generate``."""
-        if isinstance(self.model, LlamaCppModel):
-            return None
         return choose_engine(self.model, self.spec, mode=self.engine, max_batch=self.engine_max_batch,
                              max_len=self.engine_max_len, prefix_rows=self.engine_prefix_rows,
                              prefill_chunk=self.engine_prefill_chunk, int8=self.engine_int8,
@@ -307,10 +302,8 @@ class LocalChatModel(BaseChatModel):
             extra["prompt_lookup_num_tokens"] = self.prompt_lookup
 
         eos = self._eos_ids()
-        if isinstance(self.model, LlamaCppModel):
-            options: dict[str, Any] = {"sampling": sampling, "eos": eos, "constraint": constraint}
-        else:
-            options = {} if engine is not None else {**extra, **generate_kwargs(sampling, eos, self.tokenizer.pad_token_id)}
+        options = {} if engine is not None else plain_options(self.model, sampling, eos, constraint, extra,
+                                                                self.tokenizer.pad_token_id)
         work = generation_work(self.model, engine, input_ids, attention, cancel, streamer, out, options,
                                engine_sampling(sampling, eos, constraint.constraint if constraint else None)
                                if engine is not None else None)

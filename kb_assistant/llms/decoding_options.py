@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kb_assistant.errors import ModelError
+from kb_assistant.llms.llama_cpp_model import LlamaCppModel
 from kb_assistant.llms.specs import ModelSpec
 from kb_assistant.llms.streaming import single_token
 
@@ -61,6 +62,16 @@ def generate_kwargs(sampling: Mapping[str, Any], eos: list[int], pad_token_id: i
     return kwargs
 
 
+def plain_options(model: Any, sampling: Mapping[str, Any], eos: list[int], constraint: Any,
+                  extra: Mapping[str, Any], pad_token_id: int | None) -> dict[str, Any]:
+    """The keywords of ``model.generate`` for one request without the batching engine: transformers' (``sampling``
+    as :func:`generate_kwargs`, with ``extra``: its grammar's logits processor, prompt lookup), or those of
+    :class:`~kb_assistant.llms.llama_cpp_model.LlamaCppModel` (the values as they are, the grammar ``constraint``)."""
+    if isinstance(model, LlamaCppModel):
+        return {"sampling": sampling, "eos": eos, "constraint": constraint}
+    return {**extra, **generate_kwargs(sampling, eos, pad_token_id)}
+
+
 def engine_sampling(sampling: Mapping[str, Any], eos: list[int], constraint: Any = None) -> Any:
     """``sampling`` as the batching engine's :class:`~kb_assistant.llms.engine.Sampling`, with the request's
     grammar (a :class:`~kb_assistant.llms.constrained.GrammarConstraint`) when it has one."""
@@ -84,6 +95,11 @@ def choose_engine(model: Any, spec: ModelSpec, *, mode: str, max_batch: int, max
     for plain ``generate``. ``mode`` auto takes the engine on CUDA for models it runs, unquantised; ``batched``
     insists on it. ``int8`` needs the engine: asking for it where the engine cannot run is an error that says
     what to change, not a silent bf16 model."""
+    if isinstance(model, LlamaCppModel):  # llama.cpp generates itself, one request at a time
+        if mode == "batched" or int8:
+            raise ModelError("the batching engine runs transformers models: set llm_engine to auto and engine_int8 "
+                             "off, or llm_runtime to transformers")
+        return None
     if mode == "plain":
         if int8:
             raise ModelError("engine_int8 needs the batching engine: set llm_engine to auto or batched")

@@ -42,7 +42,7 @@ def cpu_threads() -> int:
 
 class LlamaCppModel:
     """A GGUF model in llama.cpp, holding what generation asks of a model: ``config`` and ``generation_config``
-    (from the converted folder beside it), ``device`` (the CPU) and :meth:`generate`. One generation at a time
+    (from ``folder``, its config and tokenizer), ``device`` (the CPU) and :meth:`generate`. One generation at a time
     (the chat model's lock per model sees to that)."""
 
     def __init__(self, gguf: Path, folder: Path, *, context: int, threads: int | None = None) -> None:
@@ -63,6 +63,7 @@ class LlamaCppModel:
         self.name_or_path = str(folder)  # as a transformers model names its folder
         threads = threads or cpu_threads()
         self.context = min(context, int(getattr(self.config, "max_position_embeddings", context) or context))
+        self.config.max_position_embeddings = self.context  # the window requests get: its KV cache's size
         # No prompt-lookup drafts here (transformers' path has them): llama-cpp-python then computes the logits of
         # every prompt token, and its draft path failed on a 648-token prompt (0.3.36); decoding is fast without.
         self.llama = Llama(str(gguf), n_ctx=self.context, n_batch=512, n_threads=threads, n_threads_batch=threads,

@@ -31,13 +31,10 @@ def join_parts(parts: list[Path], target: Path) -> None:
 def convert_gguf(gguf_path: Path, target: Path) -> None:
     """Dequantise ``gguf_path`` into a transformers model + tokenizer folder at ``target`` (float32 weights)."""
     import torch
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, GenerationConfig
+    from transformers import AutoModelForCausalLM
     from transformers.modeling_gguf_pytorch_utils import load_gguf_checkpoint
 
-    folder, name = str(gguf_path.parent), gguf_path.name
-    config = AutoConfig.from_pretrained(folder, gguf_file=name)
-    if hasattr(config, "quantization_config"):
-        del config.quantization_config
+    config = _config(gguf_path)
     config.dtype = torch.float32
     with torch.device("meta"):  # only for the GGUF -> transformers parameter names
         names = AutoModelForCausalLM.from_config(config)
@@ -57,25 +54,34 @@ def convert_gguf(gguf_path: Path, target: Path) -> None:
     target.mkdir(parents=True, exist_ok=True)
     _save_shards(tensors, target)
     config.architectures = [type(names).__name__]
-    config.save_pretrained(str(target))
-    GenerationConfig.from_model_config(config).save_pretrained(str(target))
-    AutoTokenizer.from_pretrained(folder, gguf_file=name).save_pretrained(str(target))
+    _save_prompting(gguf_path, config, target)
 
 
 def save_prompting(gguf_path: Path, target: Path) -> None:
     """What prompting a GGUF model needs, without its weights (for llama.cpp, which reads the GGUF itself): the
     config, the generation config and the tokenizer, saved at ``target``. Seconds, where :func:`convert_gguf`
     dequantises every weight (the 1.5B model: about 90 s and its float32 size in memory)."""
-    from transformers import AutoConfig, AutoTokenizer, GenerationConfig
+    target.mkdir(parents=True, exist_ok=True)
+    _save_prompting(gguf_path, _config(gguf_path), target)
 
-    folder, name = str(gguf_path.parent), gguf_path.name
-    config = AutoConfig.from_pretrained(folder, gguf_file=name)
+
+def _config(gguf_path: Path) -> Any:
+    """The model's transformers config, read from the GGUF's metadata, without its quantisation (ours to choose)."""
+    from transformers import AutoConfig
+
+    config = AutoConfig.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
     if hasattr(config, "quantization_config"):
         del config.quantization_config
-    target.mkdir(parents=True, exist_ok=True)
+    return config
+
+
+def _save_prompting(gguf_path: Path, config: Any, target: Path) -> None:
+    """``config``, the generation config it implies and the GGUF's tokenizer, saved at ``target``."""
+    from transformers import AutoTokenizer, GenerationConfig
+
     config.save_pretrained(str(target))
     GenerationConfig.from_model_config(config).save_pretrained(str(target))
-    AutoTokenizer.from_pretrained(folder, gguf_file=name).save_pretrained(str(target))
+    AutoTokenizer.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name).save_pretrained(str(target))
 
 
 def _save_shards(tensors: dict[str, Any], target: Path) -> None:

@@ -12,14 +12,10 @@ from pydantic import BaseModel
 
 from kb_assistant.config import Settings
 from kb_assistant.llms import LocalChatModel
+from tests.integration.test_embedded_llm import CONTEXT  # the same facts the transformers path answers from
 
-pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (make install builds it)")
+pytest.importorskip("llama_cpp", reason='llama-cpp-python is not installed (pip install -e ".[llama-cpp]")')
 pytestmark = pytest.mark.slow
-
-CONTEXT = (
-    "kb-assistant 的 HTTP 服务默认监听 127.0.0.1 的 6006 端口。"
-    "The default embedding model of kb-assistant is multilingual-e5-small."
-)
 
 
 @pytest.fixture(scope="module")

@@ -48,3 +48,17 @@ def test_llama_cpp_takes_the_threads_torch_is_given(monkeypatch: pytest.MonkeyPa
     assert cpu_threads() == 1
     monkeypatch.delenv("OMP_NUM_THREADS")
     assert cpu_threads() == (__import__("os").cpu_count() or 1)
+
+
+def test_the_batching_engine_is_not_asked_of_llama_cpp_and_insisting_on_it_says_what_to_change() -> None:
+    from kb_assistant.errors import ModelError
+    from kb_assistant.llms.decoding_options import choose_engine
+    from kb_assistant.llms.specs import get_spec
+
+    model = object.__new__(llama_cpp_model.LlamaCppModel)  # what decides is its kind, not its weights
+    spec = get_spec("qwen2.5-0.5b-instruct")
+    options = {"max_batch": 4, "max_len": 512, "prefix_rows": 0, "prefill_chunk": 256}
+    assert choose_engine(model, spec, mode="auto", int8=False, **options) is None
+    for mode, int8 in (("batched", False), ("auto", True)):
+        with pytest.raises(ModelError, match="llm_runtime to transformers"):
+            choose_engine(model, spec, mode=mode, int8=int8, **options)
