@@ -12,6 +12,7 @@ the words (and is no refusal), or is a refusal where one is expected.
     python benchmarks/user_rounds.py /tmp/kbh --round 8
     python benchmarks/user_rounds.py /tmp/kbu --round 9
     python benchmarks/user_rounds.py /tmp/kbu --round 10
+    python benchmarks/user_rounds.py /tmp/kbu --round 11
 """
 
 from __future__ import annotations
@@ -148,6 +149,26 @@ ROUNDS: dict[int, list[tuple[str, Expected]]] = {
         ("熊猫公仔的价格是多少？", None),
         ("南瓜书读者交流群有多少人？", None),
         ("How many employees took part in the NASA satisfaction survey?", None),
+    ],
+    11: [  # llm_universe_kb: vector stores, LCEL and Streamlit (C3, C4), temperature (C2), hallucination, the talk
+        ("Qdrant 是用什么语言开发的？", [["Rust"]]),
+        ("Qdrant 支持哪几种部署模式？", [["本地", "云"]]),
+        ("Streamlit 中用哪个模块呈现 Pandas 数据框？", [["st.dataframe"]]),
+        ("LCEL 支持哪些运行方式？", [["异步", "流式"], ["ainvoke", "stream"]]),
+        ("提示原则一章用哪个产品演示了大模型的幻觉？", [["GT Watch"]]),
+        ("Temperature 一般取值在什么范围？", [["0~1"], ["0 到 1"], ["0到1"], ["0-1"], ["0 和 1"], ["0和1"]]),
+        ("强化学习入门指南的分享分为几部分？", [["三"], ["3"]]),
+        ("王奇目前在哪所学校就读？", [["中国科"]]),
+        ("构建检索问答链时用 ChatOpenAI 调用的是哪个模型？", [["gpt-4o"]]),
+        ("数据清洗时用什么方法删除 PDF 文本里多余的换行符？", [["正则"]]),
+        ("What language is Qdrant written in?", [["Rust"]]),
+        ("Which Streamlit function displays a Pandas DataFrame?", [["st.dataframe"]]),
+        ("What command runs the Streamlit app locally?", [["streamlit run"]]),
+        ("Which model does the retrieval QA chain call through ChatOpenAI?", [["gpt-4o"]]),
+        ("Qdrant 每秒能处理多少请求？", None),
+        ("Streamlit 是哪一年发布的？", None),
+        ("华为 GT Watch 的售价是多少？", None),
+        ("How many GitHub stars does Streamlit have?", None),
     ],
 }
 
