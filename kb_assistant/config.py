@@ -115,9 +115,10 @@ class Settings(BaseSettings):
     llm_quantization: Literal["none", "8bit", "4bit"] = "none"
     llm_runtime: Literal["transformers", "llama.cpp"] = "transformers"
     """What runs a local chat model. transformers: every model, CPU and GPU. llama.cpp: the packaged GGUF models on
-    the CPU, their 4-bit weights as they are (`pip install -e ".[llama-cpp]"`): less memory (a third of float32's)
-    and faster long answers from the 1.5B model, but its pass over a prompt is slower than transformers' bfloat16
-    one, so QA answers (a long prompt, a short answer) come no sooner (benchmarks/cpu_runtime_bench.py)."""
+    the CPU, their 4-bit weights as they are (`pip install -e ".[llama-cpp]"`; no llm_dtype or llm_quantization):
+    less memory (a third of float32's) and faster long answers from the 1.5B model, but its pass over a prompt is
+    slower than transformers' bfloat16 one, so QA answers (a long prompt, a short answer) come no sooner
+    (benchmarks/cpu_runtime_bench.py)."""
     llm_threads: int | None = Field(default=None, ge=1)
     """CPU threads llama.cpp uses; default: OMP_NUM_THREADS where set, else every core."""
     llm_engine: Literal["auto", "plain", "batched"] = "auto"

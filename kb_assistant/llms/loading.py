@@ -159,6 +159,14 @@ def runs_on_llama_cpp(reference: str, settings: Settings) -> bool:
         msg = (f"llm_runtime llama.cpp runs the packaged GGUF chat models, not {reference!r}: set llm_runtime to "
                "transformers")
         raise ConfigError(msg)
+    ignored = [name for name, value, default in (("llm_dtype", settings.llm_dtype, "auto"),
+                                                 ("llm_quantization", settings.llm_quantization, "none"),
+                                                 ("llm_device_map", settings.llm_device_map or "cpu", "cpu"))
+               if value != default]
+    if ignored:  # llama.cpp runs the GGUF's own 4-bit weights on the CPU: say so rather than ignore the setting
+        msg = (f"llm_runtime llama.cpp runs the packaged GGUF's 4-bit weights on the CPU and takes no {ignored[0]}: "
+               f"unset {ignored[0]} or set llm_runtime to transformers")
+        raise ConfigError(msg)
     return True
 
 

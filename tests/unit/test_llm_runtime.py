@@ -38,6 +38,10 @@ def test_llama_cpp_runs_only_when_asked_and_only_a_packaged_gguf_with_a_message_
     for other in ("qwen2-7b", "/models/qwen2-7b", "packaged:multilingual-e5-small"):
         with pytest.raises(ConfigError, match="llm_runtime to transformers"):
             runs_on_llama_cpp(other, Settings(llm_runtime="llama.cpp"))
+    assert runs_on_llama_cpp(PACKAGED, Settings(llm_runtime="llama.cpp", llm_device_map="cpu"))
+    for setting in ({"llm_dtype": "float32"}, {"llm_quantization": "8bit"}, {"llm_device_map": "cuda"}):
+        with pytest.raises(ConfigError, match=f"takes no {next(iter(setting))}: unset"):  # not quietly ignored
+            runs_on_llama_cpp(PACKAGED, Settings(llm_runtime="llama.cpp", **setting))
     monkeypatch.setattr(llama_cpp_model, "llama_cpp_available", lambda: False)
     with pytest.raises(ConfigError, match="llama-cpp-python"):
         llama_cpp_model.LlamaCppModel(None, None, context=4096)  # type: ignore[arg-type]
