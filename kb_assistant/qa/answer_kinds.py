@@ -115,6 +115,9 @@ _LABEL_NUMBER = re.compile(
     r"(?im)^(\s*(?:[\u4e00-\u9fff]{1,4}|(?:step|example|question|review|case|item|q|a)\s?))\d{1,3}(?=\s*[:：])"
 )
 """The number of a label that opens a line ("评论1:", "问题2：", "Step 3:"): it tells items apart, it is no quantity."""
+_RUN_IN_LIST_NUMBER = re.compile(r"(?<=[:：。；;!！?？])(\s*)(?:\*\*)?\d{1,3}[.)](?:\*\*)?(?=\s)")
+"""A list's first number after the line that opens it, where a quote joined the lines ("请执行以下步骤：  1. 为应用程序创建
+GitHub 存储库。"): it numbers a step, it counts nothing."""
 
 
 def _names_a_price(text: str, known: set[str]) -> bool:
@@ -265,8 +268,8 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
     if not (who or number):
         return None
     known = {simplified(t.text) for t in asked}
-    # "**1.** 可以设置……" and "评论1: 熊猫公仔是生日礼物……" name no number
-    kept = [_LABEL_NUMBER.sub(r"\1 ", LIST_NUMBER.sub(" ", text)) for text in kept]
+    # "**1.** 可以设置……", "评论1: 熊猫公仔是生日礼物……" and "以下步骤：1. 创建……" name no number
+    kept = [_RUN_IN_LIST_NUMBER.sub(r"\1 ", _LABEL_NUMBER.sub(r"\1 ", LIST_NUMBER.sub(" ", text))) for text in kept]
     new = [t for text in kept for t in claimed_terms(text) if t.text not in known]
     if number:
         dimension = other_dimension(question, kept)

@@ -65,12 +65,28 @@ _UNPUNCTUATED = 12
 prose has a mark within two lines)."""
 
 
+_SHORT_LINE = 24
+"""Characters a subtitle's line rarely passes (median); wrapped prose runs to its page's or editor's width."""
+
+
+def _are_lines(piece: str) -> bool:
+    """Whether ``piece`` is lines, not one wrapped sentence: it holds no punctuation mark at all, or its lines are
+    short and two of them in a row hold none (a transcript whose line lists "深度学习、静态视觉以及数据挖掘")."""
+    if not _PUNCTUATION.search(piece):
+        return True
+    lines = [line for line in piece.strip().split("\n") if line.strip()]
+    if len(lines) < 3 or sorted(map(len, lines))[len(lines) // 2] > _SHORT_LINE:
+        return False
+    unmarked = [not _PUNCTUATION.search(line) for line in lines]
+    return any(a and b for a, b in itertools.pairwise(unmarked))
+
+
 def _unpunctuated_lines(pieces: list[tuple[str, int]]) -> Iterator[tuple[str, int]]:
-    """``pieces`` with each long run of lines that holds no punctuation mark cut at its line breaks: a speech
-    transcript's lines ("他在人文智能底层会议\n亲爱发表了五十余篇学术论文\n…") are its sentences; read as one
-    wrapped sentence, a whole chunk would be quoted as one."""
+    """``pieces`` with each long run of lines that holds no punctuation mark (or short lines, two in a row
+    without one) cut at its line breaks: a speech transcript's lines ("他在人文智能底层会议\n亲爱发表了五十余篇学术论文\n…")
+    are its sentences; read as one wrapped sentence, a whole chunk would be quoted as one."""
     for piece, at in pieces:
-        if len(piece.strip()) < _UNPUNCTUATED or "\n" not in piece.strip() or _PUNCTUATION.search(piece):
+        if len(piece.strip()) < _UNPUNCTUATED or "\n" not in piece.strip() or not _are_lines(piece):
             yield piece, at
             continue
         offset = 0

@@ -22,7 +22,7 @@ from kb_assistant.qa.number_clauses import (
 )
 from kb_assistant.qa.numbered_names import other_numbered
 from kb_assistant.qa.other_names import other_name_label
-from kb_assistant.qa.person_clauses import number_of_another_person
+from kb_assistant.qa.person_clauses import number_of_another_person, term_of_another_person
 from kb_assistant.qa.sibling_titles import sibling_title
 from kb_assistant.qa.table_cells import labelled_for_another, other_label
 from kb_assistant.qa.terms import Term
@@ -44,6 +44,9 @@ NOT_SAID_LATEST = "its source does not say it is the latest"
 OTHER_PERSON = "its number stands in another person's clause of its source"
 """"约什·诺曼拦截了 88 次擒抱" from "……，科尔曼……贡献了 88 次擒抱，而诺曼……完成了四次拦截"
 (:func:`kb_assistant.qa.person_clauses.number_of_another_person`)."""
+OTHER_PERSON_TERM = "what it adds stands in another person's line or clause of its source"
+""""王奇目前就读于清华大学" from "我是王奇 / 目前就留于中国科研院大学 / …… / 杨玉云目前就读于清华大学"
+(:func:`kb_assistant.qa.person_clauses.term_of_another_person`)."""
 OTHER_RATE = "its number is a rate per something the question does not count by"
 """"每公顷每年积累 0.62 吨碳" for "亚马逊每年吸收多少吨碳？" (:func:`kb_assistant.qa.number_clauses.rate_of_another`)."""
 OTHER_LABEL = "its source says it of another label"
@@ -84,6 +87,9 @@ def said_of_another_thing(
     latest = unsaid_latest(question, span.text)
     if latest is not None:
         return f"{NOT_SAID_LATEST} ({latest})", None
+    person = term_of_another_person(question, claim, passage.text[span.start : span.end])
+    if person is not None:
+        return f"{OTHER_PERSON_TERM} ({person})", None
     if not numbers:
         return None
     person = number_of_another_person(question, numbers, span.text)

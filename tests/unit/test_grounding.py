@@ -1041,6 +1041,21 @@ def test_a_transcripts_unpunctuated_lines_are_its_sentences_and_a_claim_rests_on
     assert quote is not None and quote[0].text == "周博恩老师是一个顶尖学者他发表了五十余篇学术论文"
 
 
+def test_a_transcripts_short_lines_are_sentences_though_one_lists_with_a_comma() -> None:
+    """A caption line that lists ("深度学习、静态视觉以及数据挖掘") made the whole run read as one wrapped sentence: two
+    people's schools in one "sentence". Short lines, two in a row without a mark, are lines; wrapped prose is not."""
+    lines = [s for s, _, _ in split_sentences("我是王奇\n目前就留于中国科研院大学\n引用方向是深度学习、静态视觉以及数据挖掘\n"
+                                              "杨玉云目前就读于清华大学\n他的引用方向为")]
+    assert lines == ["我是王奇", "目前就留于中国科研院大学", "引用方向是深度学习、静态视觉以及数据挖掘", "杨玉云目前就读于清华大学",
+                     "他的引用方向为"]
+    wrapped = ("周志华老师的《机器学习》（西瓜书）是机器学习领域的经典入门教材之一，周老师为了使尽可能多的读\n"
+               "者通过西瓜书对机器学习有所了解, 所以在书中对部分公式的推导细节没有详述，但是这对那些想深究公式推\n"
+               "导细节的读者来说可能不太友好")
+    assert len(split_sentences(wrapped)) == 1
+    english = "The quick brown fox jumps over\nthe lazy dog and runs far away\ninto the deep dark forest, alone."
+    assert len(split_sentences(english)) == 1
+
+
 def test_a_quotation_typed_with_two_opening_marks_does_not_swallow_its_paragraph() -> None:
     text = "这个教堂充当地下铁路的一个“车站“，收容过大约5000奴隶。1839年，第二浸信会开办了该市第一所黑人学校。"
     assert [s for s, _, _ in split_sentences(text)] == [
@@ -1908,6 +1923,21 @@ def test_a_labels_number_is_no_price() -> None:
     assert unnamed_answer(question, ["评论1: 熊猫公仔售价 99。"], asked) is None
     assert unnamed_answer("How much does the lamp cost?", ["Review 2: the lamp arrived early."],
                           asked_terms("How much does the lamp cost?")) == "price"
+
+
+def test_a_steps_number_is_no_count_where_a_quote_joined_the_lines() -> None:
+    """"How many GitHub stars does Streamlit have?" (the course gives none) was answered by quoting "请执行以下步骤：  1. 为应用程序
+    创建 GitHub 存储库。": joined into one line, the first step's 1 passed for the count. A count after the colon still is."""
+    from kb_assistant.qa.answer_kinds import unnamed_answer
+    from kb_assistant.qa.terms import asked_terms
+
+    question = "How many GitHub stars does Streamlit have?"
+    asked = asked_terms(question)
+    steps = "**远程部署：**要将应用程序部署到 Streamlit Cloud，请执行以下步骤：  1. 为应用程序创建 GitHub 存储库。"
+    assert unnamed_answer(question, [steps], asked) == "number"
+    assert unnamed_answer(question, [steps.replace("\uff1a  1.", "\uff1a\n\n1.")], asked) == "number"
+    assert unnamed_answer(question, ["Streamlit 在 GitHub 上的 star：  32000 个。"], asked) is None
+    assert unnamed_answer("步骤一共有几步？", ["部署分三步：  1. 创建存储库。"], asked_terms("步骤一共有几步？")) is None
 
 
 def test_a_count_by_the_questions_measure_word_must_be_one_the_source_counts(check: GroundingCheck) -> None:

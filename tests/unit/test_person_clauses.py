@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kb_assistant.qa.grounding import GroundingCheck, Passage
-from kb_assistant.qa.person_clauses import number_of_another_person
+from kb_assistant.qa.person_clauses import number_of_another_person, term_of_another_person
 from kb_assistant.qa.terms import Term, claimed_terms
 
 TEAM = "球队的后卫有王强和李明，王强本赛季完成了 12 次抢断并贡献了 31 次助攻，而李明完成了五次封盖。"
@@ -40,3 +40,30 @@ def test_the_check_quotes_the_sentence_instead_of_the_other_persons_number() -> 
     assert "31 次助攻" not in record.answer or record.status == "extractive"
     right = check.check("王强完成了多少次抢断？", "王强完成了 12 次抢断[1]。", passages)
     assert right.status == "answered" and right.answer.startswith("王强完成了 12 次抢断")
+
+
+AUTHORS = ("下面去介绍每个作者\n我是王奇\n目前就留于中国科研院大学\n引用方向是深度学习、静态视觉以及数据挖掘\n杨玉云目前就读于清华大学\n"
+           "他的引用方向为\n时空数据挖掘、智能冲砍系统以及深度学习\n张记目前就读于北京大学\n他的引用方向为强化学习记忆人")
+"""A talk's transcript (speech to text, one line a caption): "王奇目前在哪所学校就读？" was answered "王奇目前就读于清华大学"."""
+
+
+def test_a_name_in_another_persons_line_is_that_persons() -> None:
+    question = "王奇目前在哪所学校就读？"
+    assert term_of_another_person(question, "王奇目前就读于清华大学。", AUTHORS) == "杨玉云"
+    assert term_of_another_person(question, "王奇目前就读于中国科研院大学。", AUTHORS) is None  # his own line
+    assert term_of_another_person("杨玉云目前在哪所学校就读？", "杨玉云目前就读于清华大学。", AUTHORS) is None
+    # two people who share the clause: the name is both of theirs
+    assert term_of_another_person("王奇在哪所学校就读？", "王奇就读于清华大学。", "王奇和杨玉云都就读于清华大学。") is None
+    # what the claim adds may open its clause: it is no other person ("杜兰" is tagged as a name)
+    assert term_of_another_person("纽卡斯尔本地人安迪·泰勒是哪个乐队的前首席吉他手?", "安迪·泰勒， 杜兰杜兰乐队 的前首席吉他手[1]。",
+                                  "安迪·泰勒， 杜兰杜兰乐队 的前首席吉他手，1961年出生于这里。") is None
+    assert term_of_another_person("李明在哪所大学读书？", "李明在清华大学读书。",
+                                  "李明在北京大学读书，而王芳在清华大学读书。") == "王芳"
+
+
+def test_the_check_does_not_give_another_persons_school() -> None:
+    verdict = GroundingCheck().check("王奇目前在哪所学校就读？", "王奇目前就读于清华大学[1]。",
+                                     [Passage(AUTHORS, "强化学习入门指南")])
+    assert "清华大学" not in verdict.answer and any("another person" in c.reason for c in verdict.claims)
+    right = GroundingCheck().check("杨玉云目前在哪所学校就读？", "杨玉云目前就读于清华大学[1]。", [Passage(AUTHORS, "强化学习入门指南")])
+    assert right.status == "answered"
