@@ -19,7 +19,6 @@ from kb_assistant.packaged import is_packaged, resolve_packaged
 logger = logging.getLogger(__name__)
 
 _WINDOW_OVERLAP = 32  # tokens shared by neighbouring windows of a text longer than the model reads
-_INT8_FROM_BATCH = 32  # texts in one call from which a deferred int8 set-up pays for itself
 
 
 def resolve_model_path(reference: str, cache_dir: Path, *, offline: bool, kind: str) -> Path | str:
@@ -56,8 +55,8 @@ class LocalEmbeddings(Embeddings):
     ``texts_embedded`` counts every text sent through the model, so callers can check that an unchanged
     re-ingest computed nothing. ``precision`` (auto, float32, int8) picks how the model runs; the one it
     runs in is ``self.precision`` (float16 on GPU, int8 on x86 CPUs when the model allows; with auto on a
-    CPU, int8 is set up at the first call of ``_INT8_FROM_BATCH`` texts or more, or when ``precision`` is
-    read).
+    CPU, int8 is set up at the first call, or when ``precision`` is read: one precision for the process's whole
+    life, so a question finds the same chunks whatever was embedded before it).
     """
 
     def __init__(
@@ -82,8 +81,9 @@ class LocalEmbeddings(Embeddings):
 
             self.model = SentenceTransformer(str(model_path), device=self.device, local_files_only=True)
         self._lock = threading.Lock()
-        # int8 on a CPU is set up when a batch first needs it (or `precision` is read): a process that
-        # embeds one question and a few answer sentences (`ask`) never pays the quantisation and self-check.
+        # int8 on a CPU is set up at the first call (0.3-0.5 s), not at load: a process that only opens the KB
+        # never pays it. Not later either: set up at the first big batch, it gave the questions before it float32
+        # vectors and those after it int8 ones, and the same question other chunks once an answer was checked.
         self._deferred = precision == "auto" and not self.device.startswith("cuda")
         self._precision = "float32" if self._deferred else self._set_precision(precision)
         self.identity = identity or str(model_path)
@@ -183,8 +183,7 @@ class LocalEmbeddings(Embeddings):
         pieces = self.windows(texts)
         flat = [prefix + piece for text_pieces in pieces for piece in text_pieces]
         with self._lock:
-            if len(flat) >= _INT8_FROM_BATCH:
-                self._settle_precision()
+            self._settle_precision()
             if self.device.startswith("cuda"):
                 from kb_assistant.embedding_runtime import encode_on_device
 

@@ -86,3 +86,14 @@ def test_int8_is_refused_on_a_gpu_setting() -> None:
     embeddings.device = "cuda"
     with pytest.raises(ConfigError, match="int8 is for CPUs"):
         embeddings._set_precision("int8")
+
+
+def test_a_question_gets_the_same_vector_whatever_was_embedded_before_it() -> None:
+    """int8 was set up at the first batch of 32 texts: the questions before it got float32 vectors, those after
+    it int8 ones, so the same question found other chunks once an answer's sentences had been checked (round 11's
+    "How many GitHub stars does Streamlit have?" was refused, then answered with a quote)."""
+    embeddings = make_embeddings(Settings(embedding_precision="auto", embedding_device="cpu"))
+    question = "How many GitHub stars does Streamlit have?"
+    first = embeddings.embed_query(question)
+    embeddings.embed_documents([f"第 {i} 句：Streamlit 是一个用于快速创建数据应用程序的开源 Python 库。" for i in range(40)])
+    assert embeddings.embed_query(question) == first
