@@ -1,6 +1,6 @@
 """Evidence that is about another thing than the question asks about, though every word of the claim is in it and
 it is about the question's topic: another label or table column, another number of a numbered name or a sibling
-article, a deputy for the head, a name under another label, a version of its day for the latest, a number from
+article, a deputy for the head, a name under another label, another counted kind, a version of its day for the latest, a number from
 beside the one asked for or from another person's clause, a count of things for a count of people, said of another
 subject, or a rate per something the question does not count by. The grounding check
 (:mod:`kb_assistant.qa.grounding`) asks :func:`said_of_another_thing` of each claim whose evidence it found.
@@ -9,6 +9,7 @@ subject, or a rate per something the question does not count by. The grounding c
 from __future__ import annotations
 
 from kb_assistant.qa.answer_kinds import asks_for_number
+from kb_assistant.qa.counted_kinds import relabelled_kind
 from kb_assistant.qa.deputy_roles import other_role, unsaid_role
 from kb_assistant.qa.evidence import Passage, Span
 from kb_assistant.qa.latest import unsaid_latest
@@ -38,6 +39,9 @@ OTHER_ROLE = "its source names another role or name than the one asked about"
 """"……的院长是钱宗鑫" from "财政金融学院副院长、教授钱宗鑫" (:func:`kb_assistant.qa.deputy_roles.other_role`); "……的前称叫霎东街
 电车厂" from "又名霎东街电车厂（前称罗素街电车厂）" (:func:`kb_assistant.qa.other_names.other_name_label`); "……的作者是 LangChain"
 from a passage that says nothing of who wrote it (:func:`kb_assistant.qa.deputy_roles.unsaid_role`)."""
+RELABELLED = "its source counts another kind than the one asked about"
+""""南瓜书介绍了三种模型评估方法，即信息增益……" from "本节介绍的三种划分选择方法，即信息增益……"
+(:func:`kb_assistant.qa.counted_kinds.relabelled_kind`)."""
 NOT_SAID_LATEST = "its source does not say it is the latest"
 """"LangChain 的最新版本是 v0.3" from "2024 年 9 月 16 日，LangChain 正式发布了其稳定版本 v0.3"
 (:func:`kb_assistant.qa.latest.unsaid_latest`)."""
@@ -84,6 +88,9 @@ def said_of_another_thing(
             or unsaid_role(question, passage.text))
     if role is not None:
         return f"{OTHER_ROLE} ({role})", None
+    kind = relabelled_kind(question, span.text)
+    if kind is not None:
+        return f"{RELABELLED} ({kind})", None
     latest = unsaid_latest(question, span.text)
     if latest is not None:
         return f"{NOT_SAID_LATEST} ({latest})", None

@@ -2010,3 +2010,25 @@ def test_a_bound_before_a_number_is_no_other_thing_it_is_said_of() -> None:
     claim = "The word limit for the product review summary in the summarizing chapter is 30 words."
     assert said_of_another(claim, prompt) is None
     assert said_of_another("默认的向量模型是 300 个向量模型的 token", "默认的文本块大小是 300 个向量模型的 token") == "默认的文本块大小是"
+
+
+def test_a_list_of_another_counted_kind_is_no_answer(check: GroundingCheck) -> None:
+    """"南瓜书介绍了哪三种模型评估方法？" was answered "……三种模型评估方法，即信息增益、增益率、基尼指数……" from "本节介绍的三种划分选择
+    方法，即信息增益……": the source counts split criteria. Neither the claim nor a quote of that sentence answers; the
+    question's own kind, or another count or head noun, is not judged."""
+    from kb_assistant.qa.counted_kinds import relabelled_kind
+
+    criteria = "本节介绍的三种划分选择方法，即信息增益、增益率、基尼指数分别对应著名的ID3、C4.5 和CART 三种决策树算法。"
+    question = "南瓜书介绍了哪三种模型评估方法？"
+    assert relabelled_kind(question, criteria) == "三种划分选择方法"
+    assert relabelled_kind("哪三种模型评估方法最常用？", criteria) == "三种划分选择方法"
+    assert relabelled_kind("本节介绍了哪三种划分选择方法？", criteria) is None
+    assert relabelled_kind(question, "常用的模型评估方法有三种：留出法、交叉验证法和自助法。") is None
+    assert relabelled_kind("哪两种训练方式？", "两种训练方法：预训练和微调。") is None  # another head noun
+    assert relabelled_kind("南瓜书介绍了哪两种模型评估方法？", criteria) is None  # another count
+    verdict = check.check(question, "南瓜书介绍了三种模型评估方法，即信息增益、增益率、基尼指数[1]。",
+                          [Passage(criteria, "南瓜书 > 第4章 决策树 > 4.2 划分选择")])
+    assert verdict.status == "refused", verdict.answer
+    assert any("another kind" in c.reason for c in verdict.claims)
+    methods = [Passage("2.2 评估方法\n常用的三种模型评估方法是留出法、交叉验证法和自助法。", "南瓜书 > 第2章 模型评估与选择")]
+    assert check.check(question, "三种模型评估方法是留出法、交叉验证法和自助法[1]。", methods).status == "answered"
