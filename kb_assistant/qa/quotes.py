@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from kb_assistant.qa.answer_kinds import names_only_inside, quote_gives_no_reason, unnamed_answer
-from kb_assistant.qa.counted_kinds import relabelled_kind
 from kb_assistant.qa.claims import Claim
+from kb_assistant.qa.counted_kinds import relabelled_kind
 from kb_assistant.qa.deputy_roles import other_role, unsaid_role
 from kb_assistant.qa.evidence import Passage, Span
 from kb_assistant.qa.faq import drops_the_name, entry_asks_more
