@@ -13,6 +13,7 @@ the words (and is no refusal), or is a refusal where one is expected.
     python benchmarks/user_rounds.py /tmp/kbu --round 9
     python benchmarks/user_rounds.py /tmp/kbu --round 10
     python benchmarks/user_rounds.py /tmp/kbu --round 11
+    python benchmarks/user_rounds.py /tmp/kbh --round 12
 """
 
 from __future__ import annotations
@@ -170,6 +171,26 @@ ROUNDS: dict[int, list[tuple[str, Expected]]] = {
         ("华为 GT Watch 的售价是多少？", None),
         ("How many GitHub stars does Streamlit have?", None),
     ],
+    12: [  # ../shared/corpora/domainrag_html again: the art, athletes', HR and Sino-French pages round 8 left
+        ("2014年音乐表演专业的初试费是多少？", [["100"]]),
+        ("中国人民大学艺术学院成立于哪一年？", [["1999"]]),
+        ("2014年美术类招生中视觉传达设计专业计划招多少人？", [["20"]]),
+        ("2014年美术类专业的全国招生计划总计多少人？", [["101"]]),
+        ("人力资源管理类依托哪个学院招生和培养？", [["劳动人事学院"]]),
+        ("人力资源管理类学生在什么时候选择专业？", [["第四学期"]]),
+        ("2014年高水平运动员招生中网球项目优先招收什么队员？", [["女队员"], ["女性"], ["女生"]]),
+        ("高水平运动员招生中篮球项目的年龄上限是多少岁？", [["20"]]),
+        ("中法学院的办学地点在哪里？", [["苏州"]]),
+        ("中法学院目前有多少名在读学生？", [["1104"]]),
+        ("In what year was the School of Arts of Renmin University founded?", [["1999"]]),
+        ("Where is the Sino-French Institute located?", [["Suzhou"], ["苏州"]]),
+        ("How much is the 2014 art tuition per year?", [["10000"], ["10,000"]]),
+        ("How many students were planned for 动画 in the 2014 fine arts admissions?", [["10"]]),
+        ("2014年高水平运动员招生中女排签约多少人？", None),
+        ("音乐表演专业钢琴方向计划招多少人？", None),
+        ("中法学院的院长是谁？", None),
+        ("How many women's volleyball players did the 2014 high-level athletes plan sign?", None),
+    ],
 }
 
 
@@ -183,7 +204,7 @@ def is_right(expected: Expected, status: str, answer: str) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("persist_dir", help="the KB of ../shared/corpora/llm_universe_kb (round 8: domainrag_html)")
+    parser.add_argument("persist_dir", help="the KB of ../shared/corpora/llm_universe_kb (rounds 8 and 12: domainrag_html)")
     parser.add_argument("--round", type=int, choices=sorted(ROUNDS), default=max(ROUNDS))
     parser.add_argument("--json", type=Path, help="write each question's answer, draft, status and time here")
     args = parser.parse_args()
