@@ -80,6 +80,8 @@ _ASKS_NUMBER = re.compile(
     re.IGNORECASE,
 )
 """How many or how much; or a quantity the question ends by asking for ("理科试验班专业的录取最低分数线是？")."""
+_CLOCK = re.compile(r"(?<![\d.])\d{1,2}\s*[:：]\s*\d{2}(?!\d)")
+"""A time of day ("10:00-17:00" of "于2014年2月28日10:00-17:00到我校艺术楼报到"): no amount, count or price."""
 _DATES = re.compile(
     r"(?<!\d)(?:1\d|20)\d{2}\s*(?:年代?|[~～\-–—至到]\s*(?:(?:1\d|20)?\d{2})\s*年)"
     r"|\d{1,2}\s*月\s*\d{1,2}\s*[日号]"
@@ -99,7 +101,9 @@ _NUMBER_WORD = re.compile(
 )
 
 
-_ASKS_PRICE = re.compile(r"多少钱|价格|价钱|售价|票价|收费|多贵|\b(?:price|prices|cost|costs|fees?)\b", re.IGNORECASE)
+_ASKS_PRICE = re.compile(
+    r"多少钱|价格|价钱|售价|票价|收费|多贵|费用?\s*(?:是|为|要)?\s*多少|\b(?:price|prices|cost|costs|fees?)\b", re.IGNORECASE
+)
 """A how-much question about money."""
 _SAYS_MONEY = re.compile(
     r"[元块角¥￥$€£]|美元|欧元|英镑|日元|港[元币]|台币|人民币|卢布|法郎|比索|免费"
@@ -231,6 +235,12 @@ def asks_for_a_kind(question: str) -> bool:
                (_ASKS_YEAR, _ASKS_VERSION, _ASKS_DURATION, _ASKS_WHEN, _ASKS_WHO, _ASKS_NUMBER))
 
 
+def asks_when(question: str) -> bool:
+    """Whether ``question`` asks when: which year, date, time or period."""
+    question = simplified(question)
+    return bool(_ASKS_YEAR.search(question) or _ASKS_WHEN.search(question))
+
+
 def asks_for_year(question: str) -> bool:
     """Whether ``question`` asks which year."""
     return bool(_ASKS_YEAR.search(simplified(question)))
@@ -276,9 +286,9 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
         if dimension is not None:
             return dimension
         if _ASKS_PRICE.search(question):  # "构建一个点餐助手机器人" has a quantity, and no price
-            return None if any(_names_a_price(_DATES.sub(" ", text), known) for text in kept) else "price"
+            return None if any(_names_a_price(_CLOCK.sub(" ", _DATES.sub(" ", text)), known) for text in kept) else "price"
         if not _ASKS_DATE.search(question):  # "1945~1949年" does not say how many people speak Hakka
-            new = [t for text in kept for t in claimed_terms(_DATES.sub(" ", text)) if t.text not in known]
+            new = [t for text in kept for t in claimed_terms(_CLOCK.sub(" ", _DATES.sub(" ", text))) if t.text not in known]
         named = any(t.kind == "number" for t in new)
         # more of them than the question has: "在一个会话中仅有一个" answers "在一个会话中有几个？"
         named = named or any(

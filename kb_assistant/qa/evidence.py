@@ -55,10 +55,10 @@ class Passage:
 
 LIST_NUMBER = re.compile(
     r"(?m)^[ \t]*(?:#{1,6}[ \t]+\d{1,3}(?:\.\d{1,3})*\.?(?=\s|$)"
-    r"|(?:[-*+•][ \t]+)?(?:(?:\*\*|__)?\d{1,3}[.)](?:\*\*|__)?(?=\s|$)|[(（]\d{1,3}[)）]|\d{1,3}、"
+    r"|(?:[-*+•][ \t]+)?(?:(?:\*\*|__)?\d{1,3}[.)](?:\*\*|__)?(?=\s|$)|[(（]\d{1,3}[)）]|(?:\*\*|__)?\d{1,3}、"
     r"|\d{1,3}(?:\.\d{1,3}){2,}(?=\s)))"
 )
-"""A list item's or a section's number at the start of a line: "1.", "**2.**", "3)", "（4）", "2、", "### 3.3.4"."""
+"""A list item's or a section's number at the start of a line: "1.", "**2.**", "3)", "（4）", "2、", "**1、", "### 3.3.4"."""
 
 
 def specific_terms(terms: list[Term], indexes: list[TermIndex]) -> list[Term]:

@@ -8,7 +8,7 @@ subject, or a rate per something the question does not count by. The grounding c
 
 from __future__ import annotations
 
-from kb_assistant.qa.answer_kinds import asks_for_number
+from kb_assistant.qa.answer_kinds import asks_for_number, asks_when
 from kb_assistant.qa.counted_kinds import relabelled_kind
 from kb_assistant.qa.deputy_roles import other_role, unsaid_role
 from kb_assistant.qa.evidence import Passage, Span
@@ -25,7 +25,7 @@ from kb_assistant.qa.numbered_names import other_numbered
 from kb_assistant.qa.other_names import other_name_label
 from kb_assistant.qa.person_clauses import number_of_another_person, term_of_another_person
 from kb_assistant.qa.sibling_titles import sibling_title
-from kb_assistant.qa.table_cells import labelled_for_another, other_label
+from kb_assistant.qa.table_cells import labelled_for_another, other_label, time_from_header
 from kb_assistant.qa.terms import Term
 
 OTHER_CLAUSE = "its number is in a clause about something else than what is asked"
@@ -55,6 +55,8 @@ OTHER_RATE = "its number is a rate per something the question does not count by"
 """"每公顷每年积累 0.62 吨碳" for "亚马逊每年吸收多少吨碳？" (:func:`kb_assistant.qa.number_clauses.rate_of_another`)."""
 OTHER_LABEL = "its source says it of another label"
 """"**RAG**：通过在特定数据集上进一步训练……" from "**微调**: 通过在特定数据集上进一步训练……" (:func:`kb_assistant.qa.table_cells.other_label`)."""
+HEADER_TIME = "its time labels a column of its table, it is no time the row tells of"
+""""……在2022年选择专业" from a row under "| 2022年招生专业 | 所属学院 |" (:func:`kb_assistant.qa.table_cells.time_from_header`)."""
 CUT_ROW = "its table row is cut short, so which column it is under is unknown"
 OTHER_NUMBERED = "its sentence is about another of what the question names"
 """"《速度与激情 9》于 2021 年 5 月 21 日在中国内地上映" for a question about 速度与激情10
@@ -80,6 +82,9 @@ def said_of_another_thing(
                                                        if header is None else None)
     if label is not None:
         return (CUT_ROW if label == "?" else f"{OTHER_LABEL} ({label})"), None
+    column = time_from_header(numbers, span.text, header) if header is not None and asks_when(question) else None
+    if column is not None:
+        return f"{HEADER_TIME} ({column})", None
     other_name = (other_numbered(question, span.text)
                   or sibling_title(question, passage.context, span.text, passage.text))
     if other_name is not None:

@@ -97,7 +97,11 @@ def labelled_for_another(claim: str, evidence: str, question: str) -> str | None
     label = normalise(theirs.group(1)).strip()
     said_of = normalise(subject.group("zh") or subject.group("en") or "").strip()
     text, asked = normalise(claim), normalise(question)
-    if len(said_of) < 2 or said_of not in asked or said_of in normalise(evidence) or label in text or label in said_of:
+    source = normalise(evidence)
+    if len(said_of) < 2 or said_of not in asked or label in text or label in said_of:
+        return None
+    # the sentence names what is said of, or its end ("…专业的初试费" in "**2、缴费**：……收取初试费100元"): the label is its topic
+    if any(said_of[-n:] in source for n in range(min(3, len(said_of)), len(said_of) + 1)):
         return None
     return theirs.group(1).strip()
 
@@ -245,3 +249,16 @@ def _held(line: str, words: tuple[Term, ...]) -> frozenset[str]:
     compared with."""
     index = TermIndex.of(line)
     return frozenset(t.text for t in words if index.has(t))
+
+
+def time_from_header(numbers: list[Term], row: str, header: str) -> str | None:
+    """The header cell a claim's ``numbers`` come from, when they stand in ``header`` and not in ``row``: the year
+    of "| 2022年招生专业 | 所属学院 |" labels the column, it is no time the row tells of ("人力资源管理类学生在什么时候
+    选择专业？" was answered "在2022年选择专业"). Asked only of questions that ask when."""
+    if not numbers or TermIndex.of(row).numbers & {t.text for t in numbers}:
+        return None
+    cells = [cell.strip() for cell in header.strip().strip("|").split("|")]
+    for cell in cells:
+        if {t.text for t in numbers} <= TermIndex.of(cell).numbers:
+            return cell
+    return None

@@ -1799,6 +1799,10 @@ def test_a_definition_labelled_for_another_thing_is_not_kept(check: GroundingChe
     assert "another label (微调)" in verdict.claims[0].reason
     own = check.check("什么是微调？", "微调是通过在特定数据集上进一步训练大语言模型，来提升模型在特定任务上的表现[1]。", sources)
     assert own.status == "answered" and "进一步训练" in own.answer
+    # a label that is the sentence's topic, where the sentence names what the claim is about ("…的初试费")
+    fees = [Passage("**2、缴费**：按北京市审批标准，我校专业测试收取初试费100元/生，复试费80元/生。", "2014年艺术类(音乐表演)专业招生简章")]
+    fee = check.check("2014年音乐表演专业的初试费是多少？", "2014年音乐表演专业的初试费是100元/生[1]。", fees)
+    assert fee.status == "answered", fee.claims
 
 
 def test_which_team_asks_for_a_name(check: GroundingCheck) -> None:
@@ -2032,3 +2036,31 @@ def test_a_list_of_another_counted_kind_is_no_answer(check: GroundingCheck) -> N
     assert any("another kind" in c.reason for c in verdict.claims)
     methods = [Passage("2.2 评估方法\n常用的三种模型评估方法是留出法、交叉验证法和自助法。", "南瓜书 > 第2章 模型评估与选择")]
     assert check.check(question, "三种模型评估方法是留出法、交叉验证法和自助法[1]。", methods).status == "answered"
+
+
+def test_a_year_that_labels_a_tables_column_is_no_time_of_the_row(check: GroundingCheck) -> None:
+    """"人力资源管理类学生在什么时候选择专业？" was answered "……在2022年选择专业": 2022 is in the header "2022年招生专业", which
+    labels the column. The sentence that says when is quoted; a year the row itself holds still answers."""
+    page = Passage("中国人民大学人力资源管理类依托劳动人事学院招生和培养。学生入学后，前四个学期按大类学习专业类核心通识课，第四学期期末专业"
+                   "选择，大三开始按专业进行学习。\n\n| 2022年招生专业 | 所属学院 | 教学环节专业 |\n|---|---|---|\n"
+                   "| 人力资源管理 | 劳动人事学院 | 人力资源管理、劳动关系、劳动与社会保障、劳动经济学 |", "人力资源管理（经管试验班）")
+    verdict = check.check("人力资源管理类学生在什么时候选择专业？", "人力资源管理类学生在2022年选择专业[1]。", [page])
+    assert "2022年选择" not in verdict.answer and "第四学期期末专业选择" in verdict.answer, verdict.answer
+    assert any("labels a column" in c.reason for c in verdict.claims)
+    dates = Passage("| 专业 | 选择时间 |\n|---|---|\n| 人力资源管理 | 2022年6月 |", "人力资源管理（经管试验班）")
+    assert check.check("人力资源管理类学生在什么时候选择专业？", "人力资源管理类学生在2022年6月选择专业[1]。",
+                       [dates]).status == "answered"
+
+
+def test_a_time_of_day_and_a_bold_items_number_are_no_fee() -> None:
+    """"2014年音乐表演专业的初试费是多少？" was answered by quoting "**1、报到时间和地点**：……于2014年2月28日10:00-17:00到我校艺术楼
+    报到。": a fee is a price, and neither the item's 1 nor the clock's 10:00 is one. The sentence with the fee still is."""
+    from kb_assistant.qa.answer_kinds import unnamed_answer
+    from kb_assistant.qa.terms import asked_terms
+
+    question = "2014年音乐表演专业的初试费是多少？"
+    asked = asked_terms(question)
+    arrival = "**1、报到时间和地点**：完成网上报名缴费的考生携带二代身份证和报名材料于2014年2月28日10:00-17:00到我校艺术楼报到。"
+    assert unnamed_answer(question, [arrival], asked) == "price"
+    assert unnamed_answer(question, ["**2、缴费**：按北京市审批标准，我校专业测试收取初试费100元/生。"], asked) is None
+    assert unnamed_answer("报名人数是多少？", ["报到时间为10:00-17:00。"], asked_terms("报名人数是多少？")) == "number"
