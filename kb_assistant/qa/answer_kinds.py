@@ -80,6 +80,7 @@ _ASKS_NUMBER = re.compile(
     re.IGNORECASE,
 )
 """How many or how much; or a quantity the question ends by asking for ("理科试验班专业的录取最低分数线是？")."""
+_STANDALONE_NUMBER = re.compile(r"(?<![A-Za-z_\d.:])\d+(?:[.:]\d+)*")
 _CLOCK = re.compile(r"(?<![\d.])\d{1,2}\s*[:：]\s*\d{2}(?!\d)")
 """A time of day ("10:00-17:00" of "于2014年2月28日10:00-17:00到我校艺术楼报到"): no amount, count or price."""
 _DATES = re.compile(
@@ -289,7 +290,10 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
             return None if any(_names_a_price(_CLOCK.sub(" ", _DATES.sub(" ", text)), known) for text in kept) else "price"
         if not _ASKS_DATE.search(question):  # "1945~1949年" does not say how many people speak Hakka
             new = [t for text in kept for t in claimed_terms(_CLOCK.sub(" ", _DATES.sub(" ", text))) if t.text not in known]
-        named = any(t.kind == "number" for t in new)
+        # a digit inside a word is part of a name: "c7_data", "mp3", "v2" count nothing
+        standalone = {m.group(0) for text in kept
+                      for m in _STANDALONE_NUMBER.finditer(re.sub(r"(?<=\d),(?=\d{3}\b)", "", text))}
+        named = any(t.kind == "number" and t.text in standalone for t in new)
         # more of them than the question has: "在一个会话中仅有一个" answers "在一个会话中有几个？"
         named = named or any(
             text.count(m.group(0)) > question.count(m.group(0)) and _counts(m, question)

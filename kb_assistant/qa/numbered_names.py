@@ -29,19 +29,28 @@ def other_numbered(question: str, text: str) -> str | None:
     月 21 日在中国内地上映" for "速度与激情10内地和北美的上映时间" (every word of that sentence is the question's but the
     number). It names the question's name (its longest end of two or more characters, for Chinese, that ``text``
     holds) with another number right after it, and never with the question's own; a number that begins the
-    other's ("Python 3" for "Python 3.12") is the same. None when ``text`` names no such thing."""
+    other's ("Python 3" for "Python 3.12") is the same; a letter after it makes another name ("GPT-4o" for "GPT-4").
+    None when ``text`` names no such thing."""
     text = normalise(text)
     for name, number in numbered_names(question):
         ends = [name[k:] for k in range(len(name) - 1)] if name[0] > "\u3000" else [name]
         end = next((e for e in ends if (e.lower() in text.lower() if e.isascii() else e in text)), None)
         if end is None:
             continue
-        pattern = re.compile(re.escape(end) + r"[\s\-《》「」“”\"]*(\d+(?:\.\d+)*)(?![\d.])", re.IGNORECASE if end.isascii() else 0)
+        pattern = re.compile(re.escape(end) + r"[\s\-《》「」“”\"]*(\d+(?:\.\d+)*)(?![\d.])([a-z]*)(?![a-z])", re.IGNORECASE)
         found = pattern.findall(text)
-        asked = number.split(".")
-        if found and not any(_same_or_within(f.split("."), asked) for f in found):
-            return f"{end} {found[0]}"
+        asked, suffix = number.split("."), _suffix(question, name, number)
+        # "GPT-4o" is another model than the "GPT-4" asked about: a letter after the number makes another name
+        if found and not any(_same_or_within(f.split("."), asked) and s.lower() == suffix for f, s in found):
+            return f"{end} {found[0][0]}{found[0][1]}"
     return None
+
+
+def _suffix(question: str, name: str, number: str) -> str:
+    """The letters the question writes right after a numbered name ("o" of "GPT-4o"), lower-cased; "" for none."""
+    match = re.search(re.escape(name) + r"[\s\-《》「」“”\"]*" + re.escape(number) + r"([a-z]*)(?![a-z])", normalise(question),
+                      re.IGNORECASE)
+    return match.group(1).lower() if match else ""
 
 
 def _same_or_within(one: list[str], other: list[str]) -> bool:

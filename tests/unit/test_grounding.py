@@ -1181,6 +1181,10 @@ def test_a_sentence_about_another_number_of_the_named_thing_is_neither_kept_nor_
     assert other_numbered("What is new in Python 3.12?", "Python 3.11 adds faster startup.") is not None
     assert other_numbered("What is new in Python 3.12?", "Python 3.12.1 fixes bugs; Python 3 is older.") is None
     assert other_numbered("员工入职3个月后可以转正吗？", "员工入职 6 个月后可以转正。") is None
+    # a letter after the number names another model: "GPT-4 是什么时候发布的？" was answered by quoting GPT-4o's date
+    assert other_numbered("GPT-4 是什么时候发布的？", "- `2024 年 5 月`，发布 **GPT-4o**，实现文本、语音、图像多模态融合。") == "gpt 4o"
+    assert other_numbered("GPT-4o 是什么时候发布的？", "- `2024 年 5 月`，发布 **GPT-4o**，实现多模态融合。") is None
+    assert other_numbered("GPT-4 是什么时候发布的？", "2023 年 3 月，发布 GPT-4 和 GPT-4V。") is None
 
 
 
@@ -2064,3 +2068,18 @@ def test_a_time_of_day_and_a_bold_items_number_are_no_fee() -> None:
     assert unnamed_answer(question, [arrival], asked) == "price"
     assert unnamed_answer(question, ["**2、缴费**：按北京市审批标准，我校专业测试收取初试费100元/生。"], asked) is None
     assert unnamed_answer("报名人数是多少？", ["报到时间为10:00-17:00。"], asked_terms("报名人数是多少？")) == "number"
+
+
+def test_a_digit_inside_a_word_is_no_count() -> None:
+    """"Company.csv 里 CEO 的员工编号是多少？" was answered by quoting the folder's layout table, whose "c7_data" gave the 7
+    a number question asks for. A digit inside a word ("c7_data", "mp3") is part of a name; the table row with the CEO's
+    number still answers."""
+    from kb_assistant.qa.answer_kinds import unnamed_answer
+    from kb_assistant.qa.terms import asked_terms
+
+    question = "Company.csv 里 CEO 的员工编号是多少？"
+    asked = asked_terms(question)
+    layout = "| `c7_data/Company.csv` | same | CSV (English) | HR table (EmployeeID, birthdate, age, job title); tabular |"
+    assert unnamed_answer(question, [layout], asked) == "number"
+    assert unnamed_answer(question, ["| 1318 | 1/3/1954 | 61 | Vancouver | Executive | CEO | M |"], asked) is None
+    assert unnamed_answer("有多少个模型？", ["共有 GPT-4 等 3 个模型。"], asked_terms("有多少个模型？")) is None
