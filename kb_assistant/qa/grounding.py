@@ -197,7 +197,7 @@ class GroundingCheck:
             # the Pumpkin Book?", from an employee table retrieved first), or name all it names. Words tell that
             # within one language only: a row in another ("员工 1319 的职位是什么？" of an English table, "What was the
             # lowest score for 金融学类 in Shanghai in 2022?" of a Chinese one) is quoted as before
-            quote = row_to_quote(rows[0], scores)
+            quote = row_to_quote(rows[0], scores, question, asked)
             if (quote is not None and language_of_passage(quote[0].text) == language_of(question)
                     and not (names_all_asked(quote[0].text, asked)
                              or self._is_about(quote[0], asked, passages, sentences, about))):

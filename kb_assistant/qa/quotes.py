@@ -126,12 +126,14 @@ def _equal(a: float, b: float) -> bool:
     return math.isclose(a, b, abs_tol=1e-9)
 
 
-def row_to_quote(row: Span, scores: Scores) -> tuple[Span, float] | None:
+def row_to_quote(row: Span, scores: Scores, question: str, asked: list[Term]) -> tuple[Span, float] | None:
     """The table row to quote where the draft took its number from the wrong column or row of ``row``'s table (no
     sentence reached the quote's relevance): the quotable row of that passage that holds most of the question's
     words ("| 河北 | … | 690 | … |" where the draft read 671 from 北京's row), which is the draft's own row when it
     is one of the best; None when no row of the passage is one the question asks about (its table has no row for
-    哲学). A labelled line that is no table row (a menu's JSON) is quoted whole: it shows every key's value."""
+    哲学), or that row gives not what the question asks for (no number for "CEO 的员工编号是多少？" in a layout table's
+    "| `c7_data/Company.csv` | … |"). A labelled line that is no table row (a menu's JSON) is quoted whole: it shows
+    every key's value."""
     if not row.text.lstrip().startswith("|"):
         return (row, 0.0)
     rows = [(span, score) for span, score, quotable in scores.values()
@@ -140,4 +142,5 @@ def row_to_quote(row: Span, scores: Scores) -> tuple[Span, float] | None:
         return None
     best = max(score for _, score in rows)
     own = [(span, score) for span, score in rows if span.start == row.start and _equal(score, best)]
-    return own[0] if own else next((span, score) for span, score in rows if _equal(score, best))
+    chosen = own[0] if own else next((span, score) for span, score in rows if _equal(score, best))
+    return chosen if answers_as_asked(question, chosen[0].text, asked) else None

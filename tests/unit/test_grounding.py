@@ -2083,3 +2083,16 @@ def test_a_digit_inside_a_word_is_no_count() -> None:
     assert unnamed_answer(question, [layout], asked) == "number"
     assert unnamed_answer(question, ["| 1318 | 1/3/1954 | 61 | Vancouver | Executive | CEO | M |"], asked) is None
     assert unnamed_answer("有多少个模型？", ["共有 GPT-4 等 3 个模型。"], asked_terms("有多少个模型？")) is None
+
+
+def test_a_row_quoted_for_a_wrong_table_answer_gives_what_is_asked(check: GroundingCheck) -> None:
+    """"Company.csv 里 CEO 的员工编号是多少？" was answered by quoting the folder's layout table row about Company.csv (its
+    "c7_data" the only digit): a row quoted in place of a wrong table answer must give what is asked, here a number."""
+    layout = Passage("corpus > Layout\n| path (here) | source path | format | what it is |\n|---|---|---|---|\n"
+                     "| `c7_data/Company.csv` | same | CSV (English) | HR table (EmployeeID, birthdate, age, job title) |\n"
+                     "| `docs/C1..C6/*.md` | `docs/` | Markdown | the tutorial's own chapters |\n"
+                     "| `docs/index.html` | `docs/index.html` | HTML | a docsify shell page with almost no text |",
+                     "SOURCE.md > Layout", len("corpus > Layout\n"))
+    verdict = check.check("Company.csv 里 CEO 的员工编号是多少？", "根据资料中的 `c7_data/Company.csv` 文件，CEO 的员工编号是 `1`[1]。",
+                          [layout])
+    assert verdict.status != "extractive" and "c7_data" not in verdict.answer, verdict.answer
