@@ -14,7 +14,7 @@ from kb_assistant.cjk import simplified
 from kb_assistant.kb.tokens import english_stem, jieba_lock
 from kb_assistant.qa.chinese_words import posseg
 from kb_assistant.qa.evidence import LIST_NUMBER
-from kb_assistant.qa.terms import VERSION_ASKED, Term, claimed_terms
+from kb_assistant.qa.terms import VERSION_ASKED, Term, claimed_terms, normalise
 
 _ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:what|which) year\b", re.IGNORECASE)
 _SAYS_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)|年|\b\d{1,4}\s*(?:BC|AD|BCE|CE)\b", re.IGNORECASE)
@@ -123,6 +123,11 @@ _LABEL_NUMBER = re.compile(
 _RUN_IN_LIST_NUMBER = re.compile(r"(?<=[:：。；;!！?？])(\s*)(?:\*\*)?\d{1,3}[.)](?:\*\*)?(?=\s)")
 """A list's first number after the line that opens it, where a quote joined the lines ("请执行以下步骤：  1. 为应用程序创建
 GitHub 存储库。"): it numbers a step, it counts nothing."""
+
+
+def _without_times(text: str) -> str:
+    """``text`` with its dates and times of day blanked out: they say when, not how many or how much."""
+    return _CLOCK.sub(" ", _DATES.sub(" ", text))
 
 
 def _names_a_price(text: str, known: set[str]) -> bool:
@@ -287,12 +292,11 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
         if dimension is not None:
             return dimension
         if _ASKS_PRICE.search(question):  # "构建一个点餐助手机器人" has a quantity, and no price
-            return None if any(_names_a_price(_CLOCK.sub(" ", _DATES.sub(" ", text)), known) for text in kept) else "price"
+            return None if any(_names_a_price(_without_times(text), known) for text in kept) else "price"
         if not _ASKS_DATE.search(question):  # "1945~1949年" does not say how many people speak Hakka
-            new = [t for text in kept for t in claimed_terms(_CLOCK.sub(" ", _DATES.sub(" ", text))) if t.text not in known]
+            new = [t for text in kept for t in claimed_terms(_without_times(text)) if t.text not in known]
         # a digit inside a word is part of a name: "c7_data", "mp3", "v2" count nothing
-        standalone = {m.group(0) for text in kept
-                      for m in _STANDALONE_NUMBER.finditer(re.sub(r"(?<=\d),(?=\d{3}\b)", "", text))}
+        standalone = {m.group(0) for text in kept for m in _STANDALONE_NUMBER.finditer(normalise(text))}
         named = any(t.kind == "number" and t.text in standalone for t in new)
         # more of them than the question has: "在一个会话中仅有一个" answers "在一个会话中有几个？"
         named = named or any(

@@ -257,8 +257,7 @@ def time_from_header(numbers: list[Term], row: str, header: str) -> str | None:
     选择专业？" was answered "在2022年选择专业"). Asked only of questions that ask when."""
     if not numbers or TermIndex.of(row).numbers & {t.text for t in numbers}:
         return None
-    cells = [cell.strip() for cell in header.strip().strip("|").split("|")]
-    for cell in cells:
+    for cell in _cells(header.splitlines()[-1]):
         if {t.text for t in numbers} <= TermIndex.of(cell).numbers:
-            return cell
+            return cell.strip()
     return None
