@@ -298,8 +298,8 @@ class AboutTheQuestion:
         own: list[Term] | None = None,
     ) -> None:
         self.question, self.embeddings, self.threshold, self.asked = question, embeddings, threshold, asked
-        self.unknown = [t.text for t in asked if t.strict and not any(index.has_near(t) for index in indexes)]
-        """Strict question terms (names, numbers, acronyms) that no passage (headings or text) contains."""
+        self.unknown = [t.text for t in asked if t.names and not any(index.has_near(t) for index in indexes)]
+        """Question terms that name something (names, numbers, acronyms) that no passage (headings or text) contains."""
         self.passages = indexes
         """Each passage's terms, headings and text."""
         self.parts: list[AboutTheQuestion] = []

@@ -46,7 +46,7 @@ class RelevanceGate:
         # the question names someone or something the evidence's passage does not: its words alone are not enough.
         # A passage names its subject once ("…schools in India…") and goes on without it ("The practice has been
         # for the union government to provide the broad policy directions…"), so the whole passage counts.
-        named = all(window.has_near(t) or passage.has_near(t) for t in about.asked if t.strict)
+        named = all(window.has_near(t) or passage.has_near(t) for t in about.asked if t.names)
         if not about.active:
             return named and claim.relevance >= self.min_relevance_lexical_only
         if claim.relevance < self.min_relevance:

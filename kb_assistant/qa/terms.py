@@ -148,6 +148,20 @@ class Term:
     strict: bool
     weight: float
 
+    @property
+    def names(self) -> bool:
+        """Whether the term names something a source that answers must name too: a strict term, but not a count
+        or an ordinal of what is asked ("两个例子", "第一个问题": the answer lists the two, or says "首先"), nor an
+        adverb jieba tags as a numeral ("一起", "十分")."""
+        return self.strict and not (self.kind == "cjk" and (_COUNT_ZH.fullmatch(self.text) is not None
+                                                            or self.text in _NUMERAL_ADVERBS_ZH))
+
+
+_MEASURE_ZH = "[个位名种类项条件次点部本家所批份篇首门句支款集队段届场座艘辆架台张只]"
+# an ordinal of an event ("第二十届", "第三次") names it; one of a list's items ("第一个问题") does not
+_COUNT_ZH = re.compile(rf"第[一二三四五六七八九十]+[个位种类项条点件名]?|[一二三四五六七八九十两几]+{_MEASURE_ZH}")
+_NUMERAL_ADVERBS_ZH = frozenset("一起 一下 十分 一些 一直 一般 一定 一样 一切 一致 一同 一律 一再 一向 一旦 一度 一齐 一共".split())
+
 
 def normalise(text: str) -> str:
     """NFKC (full-width to half-width), lower case, thousands separators dropped, Chinese in simplified characters
@@ -308,8 +322,8 @@ class TermIndex:
         return any(_one_edit(term.text, stem) for stem in self.stems if abs(len(stem) - len(term.text)) <= 1)
 
     def names_all(self, terms: list[Term]) -> bool:
-        """Whether the text holds each strict term of ``terms`` (names, places, numbers; ``has_near``)."""
-        return all(self.has_near(t) for t in terms if t.strict)
+        """Whether the text holds each term of ``terms`` that names something (names, places, numbers; ``has_near``)."""
+        return all(self.has_near(t) for t in terms if t.names)
 
 
 def _one_edit(a: str, b: str) -> bool:

@@ -2096,3 +2096,19 @@ def test_a_row_quoted_for_a_wrong_table_answer_gives_what_is_asked(check: Ground
     verdict = check.check("Company.csv 里 CEO 的员工编号是多少？", "根据资料中的 `c7_data/Company.csv` 文件，CEO 的员工编号是 `1`[1]。",
                           [layout])
     assert verdict.status != "extractive" and "c7_data" not in verdict.answer, verdict.answer
+
+
+def test_a_count_or_an_ordinal_in_the_question_is_no_name_the_source_must_repeat(check: GroundingCheck) -> None:
+    """"细胞毒性或免疫抑制药物的两个例子是什么?" and "……遇到的第一个问题是什么?" had right answers refused: 两个 and 第一个 were
+    taken for names the passage must hold, where it lists the two ("如 甲氨蝶呤或硫唑嘌呤") or says "首先". A name the
+    passages lack still refuses."""
+    immune = Passage("低剂量的消炎药常与 细胞毒性或免疫抑制药物 联合使用，如 甲氨蝶呤或硫唑嘌呤。细胞毒性药物通过杀死分裂细胞，如活化的"
+                     "T细胞，来抑制免疫反应。", "Immune_system")
+    apollo = Passage("拔除插头测试于 1967年1月27日 上午开始，但立刻问题不断。 首先，机组人员注意到他们穿的 太空服有一种奇怪的气味 ，"
+                     "导致舱口密封延迟。然后，通信问题又让宇航员感到挫败，迫使模拟倒计时暂停。", "Apollo_program")
+    verdict = check.check("细胞毒性或免疫抑制药物的两个例子是什么?", "细胞毒性药物是甲氨蝶呤或硫唑嘌呤。", [immune])
+    assert verdict.status == "answered" and "甲氨蝶呤或硫唑嘌呤[1]" in verdict.answer, verdict.answer
+    verdict = check.check("宇航员在拔除插头测试中遇到的第一个问题是什么?", "第一个问题是他们穿的太空服有一种奇怪的气味。", [apollo])
+    assert verdict.status == "answered" and "奇怪的气味" in verdict.answer, verdict.answer
+    verdict = check.check("宇航员在月球上遇到的第一个问题是什么?", "第一个问题是他们穿的太空服有一种奇怪的气味。", [apollo])
+    assert verdict.status == "refused", verdict.answer
