@@ -160,7 +160,8 @@ class Term:
 _MEASURE_ZH = "[个位名种类项条件次点部本家所批份篇首门句支款集队段届场座艘辆架台张只]"
 # an ordinal of an event ("第二十届", "第三次") names it; one of a list's items ("第一个问题") does not
 _COUNT_ZH = re.compile(rf"第[一二三四五六七八九十]+[个位种类项条点件名]?|[一二三四五六七八九十两几]+{_MEASURE_ZH}")
-_NUMERAL_ADVERBS_ZH = frozenset("一起 一下 十分 一些 一直 一般 一定 一样 一切 一致 一同 一律 一再 一向 一旦 一度 一齐 一共".split())
+_NUMERAL_ADVERBS_ZH = frozenset(("一起", "一下", "十分", "一些", "一直", "一般", "一定", "一样", "一切", "一致", "一同", "一律", "一再",
+                                 "一向", "一旦", "一度", "一齐", "一共"))
 
 
 def normalise(text: str) -> str:
