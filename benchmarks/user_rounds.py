@@ -14,6 +14,7 @@ the words (and is no refusal), or is a refusal where one is expected.
     python benchmarks/user_rounds.py /tmp/kbu --round 10
     python benchmarks/user_rounds.py /tmp/kbu --round 11
     python benchmarks/user_rounds.py /tmp/kbh --round 12
+    python benchmarks/user_rounds.py /tmp/kbu --round 13
 """
 
 from __future__ import annotations
@@ -190,6 +191,26 @@ ROUNDS: dict[int, list[tuple[str, Expected]]] = {
         ("音乐表演专业钢琴方向计划招多少人？", None),
         ("中法学院的院长是谁？", None),
         ("How many women's volleyball players did the 2014 high-level athletes plan sign?", None),
+    ],
+    13: [  # llm_universe_kb: C5's evaluation and optimisation, C4's custom LLM appendix
+        ("多维评估中的回答幻觉比例怎么打分？", [["0~1"], ["没有任何幻觉"], ["全部是模型幻觉"]]),
+        ("计算答案相似度一般用什么方法？", [["BLEU"]]),
+        ("把南瓜书作者的问答题构造成客观题后，标准答案是什么？", [["BCD"]]),
+        ("混合评估中智能性用什么方式评估？", [["人工评估"], ["抽样"]]),
+        ("检索部分的准确率怎么计算？", [["M", "N"], ["成功检索"]]),
+        ("关键词误导问题一般怎么优化？", [["改写"]]),
+        ("匹配关系不合理时有哪些优化思路？", [["倒排索引"], ["向量模型"]]),
+        ("自定义 LLM 需要定义哪两个函数？", [["_generate", "_stream"]]),
+        ("量化评估的量纲可以是多少？", [["0~5"], ["0~100"]]),
+        ("混合评估中知识查找正确性推荐用什么方法评估？", [["大模型"]]),
+        ("What method does the course suggest for computing answer similarity?", [["BLEU"]]),
+        ("Which two methods must a custom LLM class define?", [["_generate", "_stream"]]),
+        ("How is retrieval accuracy defined in the evaluation chapter?", [["M", "N"]]),
+        ("How does the course suggest fixing misleading keywords in retrieval?", [["rewrit"], ["改写"]]),
+        ("多维评估中逻辑性的权重是多少？", None),
+        ("BLEU 是哪一年提出的？", None),
+        ("本项目的验证集一共有多少条 Bad Case？", None),
+        ("How much does one evaluation with a large model cost?", None),
     ],
 }
 
