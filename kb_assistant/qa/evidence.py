@@ -14,6 +14,7 @@ from typing import Any
 from kb_assistant.cjk import HAN, simplified
 from kb_assistant.kb.tokens import jieba_lock, jieba_module
 from kb_assistant.qa.answer_text import MARKS, split_sentences, unwrap
+from kb_assistant.qa.list_items import other_item
 from kb_assistant.qa.numbered_names import other_numbered
 from kb_assistant.qa.sibling_titles import sibling_title
 from kb_assistant.qa.table_cells import is_header_row, table_header, unasked_row
@@ -121,17 +122,21 @@ def sentence_scores(
             with_previous = sum(t.weight for t in asked if joined.has(t) or above.has(t)) / total
             # the sentence before is not taken when it is about another of a numbered name ("《速度与激情 9》于……上映。"
             # before "《速度与激情 10》首支预告……" for 速度与激情10), nor is a sentence that is
-            if (previous and with_previous > score and _leans_on(previous[0], text, passage.text[previous[2] : start])
+            # nor by a sentence that leads into what follows ("我们可以将该主观题构造为如下客观题：" after the example question
+            # "【问答题】南瓜书的作者是谁？" answers neither)
+            if (previous and with_previous > score and not text.rstrip().endswith((":", "："))
+                    and _leans_on(previous[0], text, passage.text[previous[2] : start])
                     and other_numbered(question, previous[0]) is None):
                 span = Span(i + 1, unwrap(passage.text[previous[1] : end]), previous[1], end,
                             answers_asked=previous[0].endswith(("?", "？")))
                 score = with_previous
-            # not a heading or an echo, nor a bare number (a flattened table's cell: "627" says nothing of what it is),
-            # nor about another of what the question names
-            own = claimed_terms(text)
+            # not a heading or an echo (a list item's number says nothing: "3. 智能性。"), nor a bare number (a flattened
+            # table's cell: "627" says nothing of what it is), nor about another of what the question names
+            own = claimed_terms(LIST_NUMBER.sub(" ", text))
             quotable = (any(not asked_index.has(t) for t in own) and any(t.kind != "number" for t in own)
                         and other_numbered(question, text) is None
                         and sibling_title(question, passage.context, span.text, passage.text) is None
+                        and other_item(question, passage.text, start, span.text) is None
                         and not (header and unasked_row(asked, passage.text, start, text, indexes[i]))
                         and not (header is None and is_header_row(passage.text, start)))
             scores[(i + 1, start)] = (span, score, quotable)

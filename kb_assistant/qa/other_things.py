@@ -14,6 +14,7 @@ from kb_assistant.qa.counted_kinds import relabelled_kind
 from kb_assistant.qa.deputy_roles import other_role, unsaid_role
 from kb_assistant.qa.evidence import Passage, Span
 from kb_assistant.qa.latest import unsaid_latest
+from kb_assistant.qa.list_items import other_item
 from kb_assistant.qa.number_clauses import (
     counted_by_measure_elsewhere,
     counted_elsewhere,
@@ -87,7 +88,8 @@ def said_of_another_thing(
     if column is not None:
         return f"{HEADER_TIME} ({column})", None
     other_name = (other_numbered(question, span.text)
-                  or sibling_title(question, passage.context, span.text, passage.text))
+                  or sibling_title(question, passage.context, span.text, passage.text)
+                  or other_item(question, passage.text, span.start, span.text))
     if other_name is not None:
         return f"{OTHER_NUMBERED} ({other_name})", None
     role = (other_role(question, claim, span.text) or other_name_label(question, claim, span.text)

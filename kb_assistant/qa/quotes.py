@@ -16,7 +16,7 @@ from kb_assistant.qa.faq import drops_the_name, entry_asks_more
 from kb_assistant.qa.latest import unsaid_latest
 from kb_assistant.qa.negations import other_case
 from kb_assistant.qa.number_clauses import other_number
-from kb_assistant.qa.terms import Term, TermIndex
+from kb_assistant.qa.terms import Term, TermIndex, coverage
 
 Scores = dict[tuple[int, int], tuple[Span, float, bool]]
 """Each passage sentence's span, share of the question's terms and whether it may be quoted, by (source, start):
@@ -38,12 +38,15 @@ def best_quotable(scores: Scores, question: str, asked: list[Term], min_relevanc
         best: tuple[Span, float] | None = None
         # in passage and sentence order: the first of equals wins, unless a later one answers its own question, or
         # names the question's names in its own words where the first has them only from the headings ("什么是 RAG？":
-        # "**RAG**: 检索增强生成……", not "**微调**: 通过……", under "RAG VS Finetune")
+        # "**RAG**: 检索增强生成……", not "**微调**: 通过……", under "RAG VS Finetune"), or holds more of its words
+        # itself ("……我们可以少量抽样进行人工评估其智能性", not "智能性指……拟人化", for "混合评估中智能性用什么方式评估？"
+        # under "混合评估", where the heading's 评估 counts for both)
         for span, score in candidates:
             if (best is None or score > best[1]
                     or (_equal(score, best[1]) and span.answers_asked and not best[0].answers_asked)
                     or (_equal(score, best[1]) and span.answers_asked == best[0].answers_asked
-                        and _names_more(span, best[0], asked))):
+                        and (_names_more(span, best[0], asked)
+                             or (not _names_more(best[0], span, asked) and _says_more(span, best[0], asked))))):
                 best = (span, score)
         assert best is not None
         if answers_as_asked(question, best[0].text, asked):
@@ -60,6 +63,11 @@ def answers_as_asked(question: str, text: str, asked: list[Term]) -> bool:
             and not other_role(question, "", text) and not unsaid_role(question, text)
             and not other_case(question, text) and not unsaid_latest(question, text)
             and names_only_inside(question, text) is None and relabelled_kind(question, text) is None)
+
+
+def _says_more(span: Span, other: Span, asked: list[Term]) -> bool:
+    """Whether ``span``'s own words hold more of the question's weighted terms than ``other``'s."""
+    return coverage(asked, TermIndex.of(span.text)) > coverage(asked, TermIndex.of(other.text)) + 1e-9
 
 
 def _names_more(span: Span, other: Span, asked: list[Term]) -> bool:

@@ -2112,3 +2112,44 @@ def test_a_count_or_an_ordinal_in_the_question_is_no_name_the_source_must_repeat
     assert verdict.status == "answered" and "奇怪的气味" in verdict.answer, verdict.answer
     verdict = check.check("宇航员在月球上遇到的第一个问题是什么?", "第一个问题是他们穿的太空服有一种奇怪的气味。", [apollo])
     assert verdict.status == "refused", verdict.answer
+
+
+MIXED = Passage(
+    "第五章 系统评估与优化 > 5.1.2.7 混合评估\n"
+    "例如，针对本项目个人知识库助手，我们可以设计以下混合评估方法：\n\n"
+    "1. 客观正确性。客观正确性指对于一些有固定正确答案的问题，模型可以给出正确的回答。我们可以选取部分案例，使用构造客观题的方式来进行"
+    "模型评估，评估其客观正确性。\n\n"
+    "2. 主观正确性。主观正确性指对于没有固定正确答案的主观问题，模型可以给出正确的、全面的回答。我们可以选取部分案例，使用大模型评估的方式"
+    "来评估模型回答是否正确。\n\n"
+    "3. 智能性。智能性指模型的回答是否足够拟人化。由于智能性与问题本身弱相关，与模型、Prompt 强相关，且模型判断智能性能力较弱，我们可以少量"
+    "抽样进行人工评估其智能性。\n",
+    "C5.md > 第五章 系统评估与优化 > 5.1.2.7 混合评估", len("第五章 系统评估与优化 > 5.1.2.7 混合评估\n"),
+)
+
+
+def test_a_sentence_under_another_item_of_the_list_is_no_answer(embeddings: object) -> None:
+    """"混合评估中智能性用什么方式评估？" was answered by quoting the way item 1 (客观正确性) is evaluated: its words are the
+    question's, its item is another. The quote comes from the question's own item, and one that holds the question's
+    words itself is preferred over one that has them from the headings ("智能性指……拟人化")."""
+    check = GroundingCheck(embeddings)
+    verdict = check.check("混合评估中智能性用什么方式评估？", "在混合评估中，智能性用构造客观题的方式评估。", [MIXED])
+    assert verdict.status == "extractive", verdict.answer
+    assert "抽样进行人工评估其智能性" in verdict.answer and "客观题" not in verdict.answer, verdict.answer
+    assert "客观正确性" in verdict.claims[0].reason
+    verdict = check.check("混合评估中主观正确性用什么方式评估？", "主观正确性使用大模型评估的方式来评估[1]。", [MIXED])
+    assert verdict.status != "refused" and "使用大模型评估的方式" in verdict.answer, verdict.answer
+
+
+def test_a_sentence_that_leads_into_what_follows_takes_no_score_from_the_question_before_it(embeddings: object) -> None:
+    """"把南瓜书作者的问答题构造成客观题后，标准答案是什么？" had its right draft ("标准答案是 BCD") replaced by a quote of the
+    chapter's example question and the sentence that leads into the choices ("……构造为如下客观题："), which answers
+    nothing; that sentence had taken the example question's words."""
+    passage = Passage(
+        "主观题的评估是非常困难的，但是客观题可以直接对比系统答案与标准答案是否一致，从而实现简单评估。例如，对于问题：\n\n"
+        "    【问答题】南瓜书的作者是谁？\n\n我们可以将该主观题构造为如下客观题：\n\n"
+        "    【多项选择题】南瓜书的作者是谁？   A 周志明 B 谢文睿 C 秦州 D 贾彬彬\n\n"
+        "要求模型回答该客观题，我们给定标准答案为 BCD，将模型给出答案与标准答案对比即可实现评估打分。",
+        "C5.md > 5.1.2.4 构造客观题")
+    verdict = GroundingCheck(embeddings).check("把南瓜书作者的问答题构造成客观题后，标准答案是什么？", "构造成客观题后，标准答案是 BCD。",
+                                               [passage])
+    assert verdict.status == "answered" and "BCD[1]" in verdict.answer, verdict.answer
