@@ -121,9 +121,8 @@ def sentence_scores(
             span = Span(i + 1, text, start, end)
             with_previous = sum(t.weight for t in asked if joined.has(t) or above.has(t)) / total
             # the sentence before is not taken when it is about another of a numbered name ("《速度与激情 9》于……上映。"
-            # before "《速度与激情 10》首支预告……" for 速度与激情10), nor is a sentence that is
-            # nor by a sentence that leads into what follows ("我们可以将该主观题构造为如下客观题：" after the example question
-            # "【问答题】南瓜书的作者是谁？" answers neither)
+            # before "《速度与激情 10》首支预告……" for 速度与激情10), nor by a sentence that leads into what follows: "我们可以
+            # 将该主观题构造为如下客观题：" after the example question "【问答题】南瓜书的作者是谁？" answers neither
             if (previous and with_previous > score and not text.rstrip().endswith((":", "："))
                     and _leans_on(previous[0], text, passage.text[previous[2] : start])
                     and other_numbered(question, previous[0]) is None):
