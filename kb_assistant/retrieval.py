@@ -115,6 +115,12 @@ class HybridRetriever(BaseRetriever):
         """Whether English queries also search the KB's English index."""
         return bool(self.kb.has_english_index)
 
+    @property
+    def english_share(self) -> float | None:
+        """The share of the KB's chunks that are English, None when unknown (the refusal tells a user whose question
+        is in the other language than most of the KB)."""
+        return self.kb.english_share
+
     def _dense(self, query: str) -> list[tuple[Document, float]]:
         hits = self.kb.search_dense(query, self.fetch_k, self.sources, mmr=self.mmr)
         if self.score_threshold is not None and not self.mmr:

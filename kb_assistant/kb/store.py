@@ -255,6 +255,15 @@ class KBStore:
         """Whether English queries also search the English index (opened by ``open_for_reading``)."""
         return self._english is not None
 
+    @property
+    def english_share(self) -> float | None:
+        """The share of the KB's chunks in its English index (opened by ``open_for_reading``): 0 when it has none;
+        None when no English index is configured, or the KB is empty."""
+        total = self.count()
+        if not self.settings.english_embedding_model or not total:
+            return None
+        return min(1.0, self._english.count() / total) if self._english is not None else 0.0
+
     # --- searching --------------------------------------------------------------------------------
     def search_dense(
         self, query: str, k: int, sources: list[str] | None = None, *, mmr: bool = False

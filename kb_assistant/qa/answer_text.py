@@ -8,7 +8,12 @@ import re
 from collections.abc import Iterator
 
 from kb_assistant.cjk import WIDE, simplified
-from kb_assistant.qa.prompts import NOT_FOUND, NOT_FOUND_IN_LANGUAGE, NOT_FOUND_PARTLY_IN_LANGUAGE
+from kb_assistant.qa.prompts import (
+    NOT_FOUND,
+    NOT_FOUND_IN_LANGUAGE,
+    NOT_FOUND_MOSTLY_IN_LANGUAGE,
+    NOT_FOUND_PARTLY_IN_LANGUAGE,
+)
 
 MARKER = re.compile(r"[\[【]\s*(?:资料|来源|source|context)?\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]】]", re.I)
 """A citation marker: [1], [1, 2], 【1】, [资料1], [source 1] (each of [1][2] alone)."""
@@ -180,7 +185,8 @@ def is_marker_only(answer: str) -> bool:
 def is_refusal(answer: str) -> bool:
     """Whether the model said the sources do not hold the answer."""
     lowered = simplified(answer.lower())  # 知識庫中沒有找到相關信息 too
-    ours = (*NOT_FOUND.values(), *NOT_FOUND_IN_LANGUAGE.values(), *NOT_FOUND_PARTLY_IN_LANGUAGE.values())
+    ours = (*NOT_FOUND.values(), *NOT_FOUND_IN_LANGUAGE.values(), *NOT_FOUND_PARTLY_IN_LANGUAGE.values(),
+            *NOT_FOUND_MOSTLY_IN_LANGUAGE.values())
     return any(r in lowered for r in _REFUSALS) or any(n.lower() in lowered for n in ours)
 
 

@@ -50,6 +50,7 @@ from kb_assistant.qa.prompts import (
     language_of,
     not_found,
     refers_back,
+    refusal_for_kb,
 )
 from kb_assistant.qa.sources import Source, passage_of, source_label, sources_of
 from kb_assistant.qa.terms import KBRarity, TermIndex, asked_terms
@@ -220,7 +221,8 @@ class QAChain(Runnable[Any, dict[str, Any]]):
             "source_documents": docs,
         }
         if not docs or not relevant:
-            refusal = not_found(question, [passage_of(d).own_words() for d in docs])
+            refusal = refusal_for_kb(question, not_found(question, [passage_of(d).own_words() for d in docs]),
+                                     self._english_share())
             yield {"answer": refusal}
             closest = Verdict(refusal, "refused", [], [], {})
             yield {"verified": self._verified(closest, docs, "")}
@@ -238,7 +240,18 @@ class QAChain(Runnable[Any, dict[str, Any]]):
         verdict = self.verify(standalone, without_unfinished_end(draft, cut=finish == "length"), docs)
         if self.answer_mode == "general" and verdict.status == "refused" and draft.strip():
             verdict = Verdict(draft.strip(), "answered", verdict.claims, verdict.corrections, {})  # said to be its own
+        if verdict.status == "refused":
+            verdict.answer = refusal_for_kb(question, verdict.answer, self._english_share())
         yield {"verified": self._verified(verdict, docs, draft)}
+
+    def _english_share(self) -> float | None:
+        """The share of the KB's chunks in English, where the retriever knows it (ours does; others: None)."""
+        try:
+            share = getattr(self.retriever, "english_share", None)
+        except Exception:  # a KB that cannot say leaves the refusal as it is
+            logger.debug("the KB's English share is unknown", exc_info=True)
+            return None
+        return share if isinstance(share, float) else None
 
     def _verified(self, verdict: Verdict, docs: list[Document], draft: str) -> dict[str, Any]:
         return {

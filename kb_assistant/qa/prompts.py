@@ -53,6 +53,24 @@ NOT_FOUND_PARTLY_IN_LANGUAGE = {
 """The refusal when the best passage found, or most of them, are in the other language: the KB may hold the answer
 there (an English question about a Chinese course whose folder has an English README), so "the knowledge base does
 not contain this" could be false."""
+NOT_FOUND_MOSTLY_IN_LANGUAGE = {
+    "zh": "中文资料中没有找到相关信息；这个知识库的资料大多是英文的，中文问题先找到的是中文资料。可以用英文再问一次，以查找那些资料。",
+    "en": "The English passages do not contain this information; most of this knowledge base is in Chinese, and an "
+          "English question finds English passages first. Ask in Chinese to search the rest.",
+}
+"""The refusal when the passages found are in the question's language but most of the KB is not: the embedding model
+ranks passages of the question's language first (an English question about a Chinese course found its English README
+and code), so the answer may be in the rest."""
+
+
+def refusal_for_kb(question: str, refusal: str, english_share: float | None) -> str:
+    """``refusal`` as it is, unless it is the plain "not found" and most of the KB (``english_share``: the share of
+    its chunks in English; None when unknown) is in the other language than the question's: then it says so."""
+    language = language_of(question)
+    if english_share is None or refusal != in_script_of(question, NOT_FOUND[language]):
+        return refusal
+    mostly_other = english_share < 0.5 if language == "en" else english_share > 0.5
+    return in_script_of(question, NOT_FOUND_MOSTLY_IN_LANGUAGE[language]) if mostly_other else refusal
 
 REWRITE = {
     "zh": (

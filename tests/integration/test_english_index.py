@@ -54,6 +54,7 @@ def test_follows_ingest_edit_remove_and_drop(tmp_path: Path, settings: Settings,
     assert edited != english and _english_ids(settings) == edited
 
     retriever = make_retriever(settings.with_overrides(top_k=2), embeddings)
+    assert retriever.english_share == 0.5  # one English chunk of two: a refusal says when most of the KB is not
     found = retriever.invoke("Which vitamin lowers homocysteine?")
     assert found[0].metadata["source"] == "b12.md"
     assert "english_score" in found[0].metadata and "dense_score" in found[0].metadata
@@ -90,7 +91,7 @@ def test_a_lost_index_is_rebuilt_by_the_next_ingest_and_off_means_off(tmp_path: 
 
     off = settings.with_overrides(english_embedding_model="")  # as KB_ENGLISH_EMBEDDING_MODEL="" sets it
     retriever = make_retriever(off, embeddings)
-    assert not retriever.english
+    assert not retriever.english and retriever.english_share is None  # unknown, not "no English"
     assert all("english_score" not in d.metadata for d in retriever.invoke("vitamin B12 homocysteine"))
 
 

@@ -67,6 +67,29 @@ def test_eval_asks_a_datasets_questions_as_another_language_asks_them() -> None:
         asked_as_in(chinese, shared_path("eval", "cmrc2018_dev"))
 
 
+def test_an_english_refusal_on_a_mostly_chinese_kb_says_to_ask_in_chinese(tmp_path: Path, settings: Settings, embeddings,
+                                                                          llm) -> None:
+    """An English question finds the KB's English passages first (round 13's questions on a Chinese course found its
+    English README and code): where most of the KB is Chinese, the refusal says so and what to do. The sample KB, half
+    English, keeps the plain refusal (the test below)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "guide.md").write_text("# Port\n\nThe server listens on port 6006 by default.\n", encoding="utf-8")
+    (docs / "notes.md").write_text("# Notes\n\nRun make install before the first start.\n", encoding="utf-8")
+    for name, text in (("端口.md", "# 端口\n\n服务默认监听 6006 端口，可以在配置文件里修改。\n"),
+                       ("安装.md", "# 安装\n\n第一次启动前先运行 make install。\n"),
+                       ("备份.md", "# 备份\n\n数据库每天凌晨两点备份，保留 30 天。\n"),
+                       ("值班.md", "# 值班\n\n运维值班电话是 400-800-1234，周末也有人接听。\n")):
+        (docs / name).write_text(text, encoding="utf-8")
+    ingest([docs], settings, embeddings=embeddings)
+    # the two passages an English question finds are the English ones
+    chain = build_qa_chain(make_retriever(settings.with_overrides(top_k=2), embeddings), llm,
+                           min_relevance=settings.min_relevance)
+    refused = chain.invoke("What is the boiling point of water on Mars?")
+    assert refused["status"] == "refused" and "most of this knowledge base is in Chinese" in refused["answer"]
+    assert "知识库中没有找到相关信息" in chain.invoke("火星上水的沸点是多少？")["answer"]  # a Chinese question: as before
+
+
 def test_answers_with_sources_and_refuses_when_absent(settings: Settings, embeddings, llm) -> None:
     ingest([REPO / "data"], settings, embeddings=embeddings)
     chain = build_qa_chain(make_retriever(settings, embeddings), llm, min_relevance=settings.min_relevance)
