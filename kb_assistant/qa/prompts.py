@@ -72,6 +72,7 @@ def refusal_for_kb(question: str, refusal: str, english_share: float | None) -> 
     mostly_other = english_share < 0.5 if language == "en" else english_share > 0.5
     return in_script_of(question, NOT_FOUND_MOSTLY_IN_LANGUAGE[language]) if mostly_other else refusal
 
+
 REWRITE = {
     "zh": (
         "根据对话历史，把最后的追问改写成一个不依赖上下文、可以单独检索的完整问题。只输出改写后的问题。\n\n"
