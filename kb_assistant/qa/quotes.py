@@ -78,8 +78,9 @@ def _names_more(span: Span, other: Span, asked: list[Term]) -> bool:
 def names_all_asked(text: str, asked: list[Term]) -> bool:
     """Whether ``text`` itself (not its headings) names each of the question's terms that name something (names,
     places, numbers: :attr:`kb_assistant.qa.terms.Term.names`), and the question has some. A sentence that holds
-    half the question's words and all its names is most often its answer in other words ("莱茵河中游 在宾根与波恩之间穿过了 莱茵河谷" for "流经宾根和波恩之间的莱茵河中游流向
-    哪里？"); one that holds as much without them is about a neighbour ("塞雷茨……1965年议会大选" for "莱索托哪一年独立？")."""
+    half the question's words and all its names is most often its answer in other words ("莱茵河中游 在宾根与波恩之间
+    穿过了 莱茵河谷" for "流经宾根和波恩之间的莱茵河中游流向哪里？"); one that holds as much without them is about a
+    neighbour ("塞雷茨……1965年议会大选" for "莱索托哪一年独立？")."""
     return any(t.names for t in asked) and TermIndex.of(text).names_all(asked)
 
 
