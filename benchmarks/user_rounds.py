@@ -15,6 +15,7 @@ the words (and is no refusal), or is a refusal where one is expected.
     python benchmarks/user_rounds.py /tmp/kbu --round 11
     python benchmarks/user_rounds.py /tmp/kbh --round 12
     python benchmarks/user_rounds.py /tmp/kbu --round 13
+    python benchmarks/user_rounds.py /tmp/kbu --round 14
 """
 
 from __future__ import annotations
@@ -211,6 +212,26 @@ ROUNDS: dict[int, list[tuple[str, Expected]]] = {
         ("BLEU 是哪一年提出的？", None),
         ("本项目的验证集一共有多少条 Bad Case？", None),
         ("How much does one evaluation with a large model cost?", None),
+    ],
+    14: [  # llm_universe_kb: C6's personal knowledge-base assistant case, C3's embeddings and its custom Embeddings appendix
+        ("个人知识库助手项目选择了哪个向量数据库？", [["Chroma"]]),
+        ("运行个人知识库助手至少需要多少内存？", [["4 GB"], ["4GB"]]),
+        ("个人知识库助手的服务层用哪两种方式实现？", [["Gradio", "FastAPI"]]),
+        ("个人知识库助手要求的 Python 版本是多少？", [["3.9"]]),
+        ("问答链的 prompt 要求在回答的最后说什么？", [["谢谢你的提问"]]),
+        ("项目未来规划中模型架构要升级成什么？", [["Multi-Agent"], ["多智体"]]),
+        ("自定义 Embeddings 需要定义哪两个函数？", [["embed_query", "embed_documents"]]),
+        ("智谱 embedding-3 生成的 embedding 长度是多少？", [["2048"]]),
+        ("text-embedding-3-small 每美元能处理多少页？", [["62,500"], ["62500"]]),
+        ("哪个 OpenAI embedding 模型性能最好？", [["text-embedding-3-large"]]),
+        ("Which vector database does the personal knowledge base assistant project use?", [["Chroma"]]),
+        ("How much RAM does the personal knowledge base assistant need at least?", [["4 GB"], ["4GB"]]),
+        ("Which two methods does a custom LangChain Embeddings class define?", [["embed_query", "embed_documents"]]),
+        ("How many pages per dollar does text-embedding-3-small give?", [["62,500"], ["62500"]]),
+        ("个人知识库助手项目在 GitHub 上有多少 star？", None),
+        ("智谱 embedding-3 每千 tokens 多少钱？", None),
+        ("个人知识库助手需要什么型号的显卡？", None),
+        ("What is the MTEB score of the m3e model?", None),
     ],
 }
 
