@@ -51,15 +51,23 @@ class Passage:
     def own_words(self) -> str:
         """The chunk's own words with the numbers that only count list items and sections taken out ("**2.**",
         "3.3.4"): a number a claim names must be a number the chunk says."""
-        return LIST_NUMBER.sub(" ", self.text[self.body :])
+        return without_labels(self.text[self.body :])
 
 
 LIST_NUMBER = re.compile(
     r"(?m)^[ \t]*(?:#{1,6}[ \t]+\d{1,3}(?:\.\d{1,3})*\.?(?=\s|$)"
-    r"|(?:[-*+•][ \t]+)?(?:(?:\*\*|__)?\d{1,3}[.)](?:\*\*|__)?(?=\s|$)|[(（]\d{1,3}[)）]|(?:\*\*|__)?\d{1,3}、"
+    r"|(?:[-*+•][ \t]+)?\[?(?:(?:\*\*|__)?\d{1,3}[.)](?:\*\*|__)?(?=\s|$|[\u4e00-\u9fff])|[(（]\d{1,3}[)）]|(?:\*\*|__)?\d{1,3}、"
     r"|\d{1,3}(?:\.\d{1,3}){2,}(?=\s)))"
 )
-"""A list item's or a section's number at the start of a line: "1.", "**2.**", "3)", "（4）", "2、", "**1、", "### 3.3.4"."""
+"""A list item's or a section's number at the start of a line: "1.", "**2.**", "3)", "（4）", "2、", "**1、", "### 3.3.4",
+"1.用户提出问题", and a table of contents' "- [1、项目背景介绍]"."""
+_LINK_TARGET = re.compile(r"(?<=\])\(#[^)\s]*\)|(?<=!\[)([^\]]*\])\([^)]*\)")
+
+
+def without_labels(text: str) -> str:
+    """``text`` without the numbers that only label list items and sections, and without in-page link anchors
+    ("](#11-技术资源要求)") and image paths: a number a claim names must be a number the text says."""
+    return LIST_NUMBER.sub(" ", _LINK_TARGET.sub(lambda m: m.group(1) or "", text))
 
 
 def specific_terms(terms: list[Term], indexes: list[TermIndex]) -> list[Term]:

@@ -136,6 +136,7 @@ _ASKING_EN = {
 }
 _STRICT_POS = ("nr", "ns", "nt", "nz", "m")
 _NUMBER = re.compile(r"\d+(?:[.:]\d+)*")
+_ALNUM = re.compile(r"[A-Za-z0-9]+")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")
 _CHINESE_NUMERAL = re.compile(r"[零一二三四五六七八九十百千万亿两〇]")
 @dataclass(frozen=True)
@@ -162,6 +163,19 @@ _MEASURE_ZH = "[个位名种类项条件次点部本家所批份篇首门句支�
 _COUNT_ZH = re.compile(rf"第[一二三四五六七八九十]+[个位种类项条点件名]?|[一二三四五六七八九十两几]+{_MEASURE_ZH}")
 _NUMERAL_ADVERBS_ZH = frozenset(("一起", "一下", "十分", "一些", "一直", "一般", "一定", "一样", "一切", "一致", "一同", "一律", "一再",
                                  "一向", "一旦", "一度", "一齐", "一共"))
+
+
+def numbers_in(text: str) -> list[str]:
+    """The numbers of ``text``, but not the digits of an identifier whose letters and digits alternate three times
+    or more (a video's "BV1HZ4y1v7eX", a hash "4922e78f7a24…"): a link's ID holds a "1" that no sentence says.
+    "4GB", "Qwen2", "H100x8" keep theirs."""
+    return _NUMBER.findall(_ALNUM.sub(_blank_identifier, text))
+
+
+def _blank_identifier(match: re.Match[str]) -> str:
+    token = match.group(0)
+    groups = len(re.findall(r"\d+", token))
+    return " " * len(token) if groups >= 3 and re.search(r"[A-Za-z]", token) else token
 
 
 def normalise(text: str) -> str:
@@ -233,7 +247,7 @@ def claimed_terms(text: str, whole_names: bool = False) -> list[Term]:
     jieba could not read is one term that must be found whole (``chinese_words.unread_names``: for questions)."""
     text = unicodedata.normalize("NFKC", text)
     terms: list[Term] = []
-    for number in _NUMBER.findall(re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)):
+    for number in numbers_in(re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)):
         terms.append(Term(number, "number", True, max(len(number), 2)))
     stem = english_stem()
     previous = ""
@@ -294,7 +308,7 @@ class TermIndex:
         stem = english_stem()
         return cls(
             norm,
-            frozenset(_NUMBER.findall(norm)),
+            frozenset(numbers_in(norm)),
             frozenset(stem(w) for w in re.findall(r"[a-z][a-z0-9]*", norm)),
         )
 

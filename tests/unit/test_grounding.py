@@ -2153,3 +2153,24 @@ def test_a_sentence_that_leads_into_what_follows_takes_no_score_from_the_questio
     verdict = GroundingCheck(embeddings).check("把南瓜书作者的问答题构造成客观题后，标准答案是什么？", "构造成客观题后，标准答案是 BCD。",
                                                [passage])
     assert verdict.status == "answered" and "BCD[1]" in verdict.answer, verdict.answer
+
+
+def test_a_number_only_a_label_a_link_or_an_id_holds_supports_nothing(embeddings: object) -> None:
+    """"个人知识库助手项目在 GitHub 上有多少 star？" (round 14: the folder says nothing of stars) was answered "有 1 star":
+    the passages' only "1"s were a table of contents' "- [1、项目背景介绍](#1项目背景介绍)", a list's "1.用户提出问题", an
+    image path and a video link's "BV1HZ4y1v7eX". None of them is a number the text says; a number it does say still
+    supports the claim."""
+    from kb_assistant.qa.terms import numbers_in
+
+    assert numbers_in("BV1HZ4y1v7eX 4922e78f7a24c5981f1ddb6a8ee55ab9") == []
+    assert numbers_in("至少 4GB 内存，Qwen2、H100x8、版本 1.2.3") == ["4", "2", "100", "8", "1.2.3"]
+    passage = Passage(
+        "个人知识库助手项目\n- [个人知识库助手项目](#个人知识库助手项目)\n  - [1、项目背景介绍](#1项目背景介绍)\n\n"
+        "该项目是个典型的 RAG 项目，项目地址在 GitHub 上，如下图所示：![](c:\\Users\\figures\\C6-1-structure.png)\n"
+        "1.用户提出问题 Query\n示例视频见 https://www.bilibili.com/video/BV1HZ4y1v7eX/ 。",
+        "C6.md > 个人知识库助手项目", len("个人知识库助手项目\n"))
+    check = GroundingCheck(embeddings)
+    question = "个人知识库助手项目在 GitHub 上有多少 star？"
+    assert check.check(question, "个人知识库助手项目在 GitHub 上有 1 star。", [passage]).status == "refused"
+    said = Passage(passage.text + "\n该项目在 GitHub 上已有 1 star。", passage.context, passage.body)
+    assert check.check(question, "个人知识库助手项目在 GitHub 上有 1 star。", [said]).status == "answered"
