@@ -52,12 +52,22 @@ def quote_across_languages(
             continue
         # a sentence of the passage's language (a line of its code names the loader too, and says less) that names
         # the question's names itself: a title in the question's language names them for every sentence under it
-        found = [Span(i + 1, text, start, end) for i in others for text, start, end in sentences[i]
-                 if language_of_passage(text) != language and _names_all(TermIndex.of(text), named, asked)
-                 and answers_as_asked(question, text, asked)]
+        found = [span for i in others for span in _sentences_and_clause_pairs(i, passages[i].text, sentences[i])
+                 if language_of_passage(span.text) != language and _names_all(TermIndex.of(span.text), named, asked)
+                 and answers_as_asked(question, span.text, asked)]
         if found:
             return (_closest(claim.text, found, embeddings), 0.0)
     return None
+
+
+def _sentences_and_clause_pairs(index: int, text: str, sentences: list[tuple[str, int, int]]) -> list[Span]:
+    """Passage ``index``'s sentences, then each one that ends in a semicolon or a colon together with the next: a list
+    run into one sentence ("定义两个函数：① embed_query 方法……；② embed_documents 方法……") names its items in two."""
+    spans = [Span(index + 1, sentence, start, end) for sentence, start, end in sentences]
+    for (first, start, _), (_, _, end) in zip(sentences, sentences[1:]):
+        if first.rstrip()[-1:] in ";；:：":
+            spans.append(Span(index + 1, text[start:end], start, end))
+    return spans
 
 
 def _names_all(index: TermIndex, named: list[Term], asked: list[Term]) -> bool:

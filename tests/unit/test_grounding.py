@@ -2174,3 +2174,26 @@ def test_a_number_only_a_label_a_link_or_an_id_holds_supports_nothing(embeddings
     assert check.check(question, "个人知识库助手项目在 GitHub 上有 1 star。", [passage]).status == "refused"
     said = Passage(passage.text + "\n该项目在 GitHub 上已有 1 star。", passage.context, passage.body)
     assert check.check(question, "个人知识库助手项目在 GitHub 上有 1 star。", [said]).status == "answered"
+
+
+EMBEDDINGS_APPENDIX = Passage(
+    "Embedding封装讲解\n在本部分，我们以智谱 AI 为例，讲述如何基于 LangChain 自定义 Embeddings。\n"
+    "要实现自定义 Embeddings，需要定义一个自定义类继承自 LangChain 的 Embeddings 基类，然后定义两个函数：① embed_query "
+    "方法，用于对单个字符串（query）进行 embedding；②embed_documents 方法，用于对字符串列表（documents）进行 embedding。",
+    "附LangChain自定义Embedding封装讲解.md > Embedding封装讲解", len("Embedding封装讲解\n"))
+
+
+def test_a_code_word_is_matched_as_written_and_must_be_in_the_source(embeddings: object) -> None:
+    """"Which two methods does a custom LangChain Embeddings class define?" (round 14, a Chinese appendix) had its right
+    draft ("`embed_query` and `embed_documents`") refused: stemmed, "embed_query" became "embed_queri", which no text
+    holds, and the list that names both is one sentence cut at its "；". Now a code word is matched as written and
+    names what the source must name, and the quote across languages may take a clause with the one after it."""
+    check = GroundingCheck(embeddings)
+    verdict = check.check("Which two methods does a custom LangChain Embeddings class define?",
+                          "A custom LangChain Embeddings class defines two methods: `embed_query` and `embed_documents`.",
+                          [EMBEDDINGS_APPENDIX])
+    assert verdict.status == "extractive", verdict.answer
+    assert "embed_query" in verdict.answer and "embed_documents" in verdict.answer, verdict.answer
+    made_up = check.check("自定义 Embeddings 需要定义哪两个函数？", "需要定义 embed_query 和 embed_texts 两个函数。",
+                          [EMBEDDINGS_APPENDIX])
+    assert "embed_texts" not in made_up.answer, made_up.answer
