@@ -234,6 +234,9 @@ def split_documents(
         else:
             sections = [([], doc.page_content)]
         for headings, body in sections:
+            body = without_contents(body)
+            if not body.strip():
+                continue
             header = " > ".join(headings) or named or ""
             header_tokens = counter.count([header + "\n"])[0] if header else 0
             budget = max(chunk_size - header_tokens, chunk_size // 2)
@@ -253,6 +256,18 @@ def split_documents(
                         metadata["headings"] = header
                     chunks.append(Document(page_content=text, metadata=metadata))
     return chunks
+
+
+_CONTENTS_LINE = re.compile(r"[ \t]*(?:[-*+][ \t]+|\d{1,3}[.)][ \t]+)?\[[^\]\n]*\]\(#[^)\s]*\)[ \t]*\r?\n?")
+_CONTENTS = re.compile(rf"(?m)^(?:{_CONTENTS_LINE.pattern}(?:[ \t]*\r?\n)*){{3,}}")
+
+
+def without_contents(body: str) -> str:
+    """``body`` without its tables of contents: three or more lines in a row that are each a link to a heading of the
+    same page ("- [1、项目背景介绍](#1项目背景介绍)"). Such a list holds every heading's words and no content: its chunk
+    was retrieved before the section that answers ("个人知识库助手要求的 Python 版本是多少？" found the contents, not
+    "python>=3.9")."""
+    return _CONTENTS.sub("", body)
 
 
 def document_title(own: str | None, file_title: str | None) -> str | None:

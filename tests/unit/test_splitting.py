@@ -175,3 +175,18 @@ def test_a_section_with_a_small_table_stays_one_chunk_and_a_long_one_is_cut_betw
     chunks = split_documents([doc], counter, chunk_size=300, chunk_overlap=40)
     holding = [c.page_content for c in chunks if "基于InternLM2进行" in c.page_content]
     assert len(chunks) > 2 and len(holding) == 1 and "| 技术路线 | 电脑配置 |" in holding[0]
+
+
+def test_a_table_of_contents_is_no_chunk(counter: TokenCounter) -> None:
+    """llm_universe's C6 cases open with a list of links to their own headings; that chunk holds every heading's words
+    and was retrieved before the section that answers ("个人知识库助手要求的 Python 版本是多少？" found it, not
+    "python>=3.9"). A list of links to other pages, or one in-page link in a sentence, is content and stays."""
+    text = ("# 个人知识库助手项目\n- [个人知识库助手项目](#个人知识库助手项目)\n  - [一、引言](#一引言)\n"
+            "    - [1、项目背景介绍](#1项目背景介绍)\n\n    - [2、技术实现](#2技术实现)\n"
+            "## 1.2 项目设置\n- python>=3.9\n- pytorch>=2.0.0\n详见[环境依赖](#环境依赖)。\n"
+            "## 相关项目\n- [JoyRL](https://github.com/datawhalechina/joyrl)\n- [蘑菇书](https://github.com/datawhalechina/easy-rl)\n"
+            "- [南瓜书](https://github.com/datawhalechina/pumpkin-book)\n")
+    chunks = split_documents([Document(page_content=text, metadata={"format": "markdown"})], counter, 200, 20)
+    assert [c.metadata["headings"] for c in chunks] == ["个人知识库助手项目 > 1.2 项目设置", "个人知识库助手项目 > 相关项目"]
+    assert "python>=3.9" in chunks[0].page_content and "详见[环境依赖](#环境依赖)" in chunks[0].page_content
+    assert "蘑菇书" in chunks[1].page_content
