@@ -13,6 +13,7 @@ on a football club, and a made-up answer's "Ekstraklasa" was quoted for a questi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Any
 
 from kb_assistant.qa.claims import Claim
@@ -64,7 +65,7 @@ def _sentences_and_clause_pairs(index: int, text: str, sentences: list[tuple[str
     """Passage ``index``'s sentences, then each one that ends in a semicolon or a colon together with the next: a list
     run into one sentence ("定义两个函数：① embed_query 方法……；② embed_documents 方法……") names its items in two."""
     spans = [Span(index + 1, sentence, start, end) for sentence, start, end in sentences]
-    for (first, start, _), (_, _, end) in zip(sentences, sentences[1:]):
+    for (first, start, _), (_, _, end) in pairwise(sentences):
         if first.rstrip()[-1:] in ";；:：":
             spans.append(Span(index + 1, text[start:end], start, end))
     return spans
