@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from kb_assistant.qa.across_languages import quote_across_languages
-from kb_assistant.qa.answer_kinds import names_asked_place, only_an_article, unnamed_answer
+from kb_assistant.qa.answer_kinds import names_asked_place, only_an_article, repeats_the_asking, unnamed_answer
 from kb_assistant.qa.answer_parts import QuestionParts, own_terms, split_question
 from kb_assistant.qa.answer_text import is_refusal
 from kb_assistant.qa.claims import (
@@ -277,7 +277,7 @@ class GroundingCheck:
         # 一款 in "关于一款台灯" is the article "a": nothing the source must say
         new = [t for t in terms if not asked_index.has(t) and not only_an_article(t, about.question)
                and not names_asked_place(t, about.question)]
-        if not new:
+        if not new or repeats_the_asking(claim.text, about.question):
             claim.reason = NOTHING_NEW
             return
         if echoes_headings(claim.text, passages):

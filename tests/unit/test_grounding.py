@@ -2197,3 +2197,18 @@ def test_a_code_word_is_matched_as_written_and_must_be_in_the_source(embeddings:
     made_up = check.check("自定义 Embeddings 需要定义哪两个函数？", "需要定义 embed_query 和 embed_texts 两个函数。",
                           [EMBEDDINGS_APPENDIX])
     assert "embed_texts" not in made_up.answer, made_up.answer
+
+
+def test_a_draft_that_runs_on_from_the_question_answers_nothing(embeddings: object) -> None:
+    """"当帝国主义影响着一个国家的社会准则，这称为什么？" (xquad_zh hard negative: the passage that names 文化帝国主义 held
+    out) was answered "……这称为什么是因为它促进了更广泛的消费……": the question's words run on into a pasted clause. A
+    sentence that holds the question's asking word with the words before it says nothing; a real answer stays."""
+    check = GroundingCheck(embeddings)
+    text = ("帝国主义的支持者认为，当帝国主义影响着一个国家的社会准则时，它促进了更广泛的消费、创造财富，并有利于建立一个和平、"
+            "宽容、多极化的世界秩序。")
+    question = "当帝国主义影响着一个国家的社会准则，这称为什么？"
+    garbled = "帝国主义影响着一个国家的社会准则，这称为什么是因为它促进了更广泛的消费、创造财富[1]。"
+    verdict = check.check(question, garbled, [Passage(text, "Imperialism")])
+    assert "这称为什么" not in verdict.answer and verdict.status != "answered", verdict.answer
+    named = Passage(text + "这被称为文化帝国主义。", "Imperialism")
+    assert "文化帝国主义" in check.check(question, "这被称为文化帝国主义[1]。", [named]).answer
