@@ -152,16 +152,6 @@ _INDEFINITE = re.compile(r"一[个款种位家篇条项部本则份名台把只�
 """一 and a measure word: mostly the article "a" ("关于一款台灯的评论"), which a source need not say."""
 
 
-def repeats_the_asking(claim: str, question: str) -> bool:
-    """Whether ``claim`` holds the question's asking word with the two characters before it ("这称为什么"): a draft
-    that runs on from the question's own words ("……这称为什么是因为它促进了更广泛的消费……") answers nothing."""
-    said = simplified(claim)
-    return any(m.group(0) in said for m in _ASKING_PHRASE.finditer(simplified(question)))
-
-
-_ASKING_PHRASE = re.compile(r"[\u4e00-\u9fff]{2}(?:什么|哪个|哪些|哪里|哪儿|多少|几个|谁)")
-
-
 def only_an_article(term: Term, question: str) -> bool:
     """Whether ``term`` is 一 and a measure word in an answer to a question that asks for no number: "一款台灯"
     says "a lamp" and the source's "台灯评论" holds it. Where the question asks how many, it is a number."""

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from kb_assistant.cjk import HAN
+from kb_assistant.cjk import HAN, simplified
 from kb_assistant.qa.answer_text import MARKER, TRAILING, cited_numbers, split_sentences
 from kb_assistant.qa.evidence import Passage, Span
 from kb_assistant.qa.prompts import LATIN_WORD, QUOTE, QUOTE_TABLE, TABLE_CAPTION, in_script_of, language_of
@@ -124,6 +124,16 @@ def _breaks(gap: str) -> str:
 
 NOTHING_NEW = "says nothing the question does not"
 """Why a sentence that only repeats the question is dropped."""
+
+
+def repeats_the_asking(claim: str, question: str) -> bool:
+    """Whether ``claim`` holds the question's asking word with the two characters before it ("这称为什么"): a draft
+    that runs on from the question's own words ("……这称为什么是因为它促进了更广泛的消费……") answers nothing."""
+    said = simplified(claim)
+    return any(m.group(0) in said for m in _ASKING_PHRASE.finditer(simplified(question)))
+
+
+_ASKING_PHRASE = re.compile(r"[\u4e00-\u9fff]{2}(?:什么|哪个|哪些|哪里|哪儿|多少|几个|谁)")
 
 
 def drop_headless_items(claims: list[Claim]) -> None:

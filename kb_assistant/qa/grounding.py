@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from kb_assistant.qa.across_languages import quote_across_languages
-from kb_assistant.qa.answer_kinds import names_asked_place, only_an_article, repeats_the_asking, unnamed_answer
+from kb_assistant.qa.answer_kinds import names_asked_place, only_an_article, unnamed_answer
 from kb_assistant.qa.answer_parts import QuestionParts, own_terms, split_question
 from kb_assistant.qa.answer_text import is_refusal
 from kb_assistant.qa.claims import (
@@ -54,6 +54,7 @@ from kb_assistant.qa.claims import (
     keep_table_frames,
     quotes_text,
     read_claims,
+    repeats_the_asking,
 )
 from kb_assistant.qa.evidence import (
     AboutTheQuestion,

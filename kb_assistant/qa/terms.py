@@ -259,8 +259,9 @@ def claimed_terms(text: str, whole_names: bool = False) -> list[Term]:
             continue
         opens_sentence = not text[: match.start()].rstrip() or text[: match.start()].rstrip()[-1] in ".!?。！？\n"
         # a name, an acronym or a code; a capital that only opens a sentence says nothing. A code word
-        # ("embed_query") is matched as written: stemmed, it ends in "queri", which no text holds.
-        code = "_" in word
+        # ("embed_query") is matched as written: stemmed, it ends in "queri", which no text holds; a placeholder
+        # ("<your_api_key>") is the reader's to fill in
+        code = "_" in word and text[match.start() - 1 : match.start()] not in ("<", "{")
         strict = code or any(c.isdigit() for c in word) or word.isupper() or (word[0].isupper() and not opens_sentence)
         terms.append(Term(lower if code else stem(lower), "latin", strict, 3.0))
     cjk_runs = HAN_RUNS.findall(text)
