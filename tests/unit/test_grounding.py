@@ -2157,8 +2157,8 @@ def test_a_sentence_that_leads_into_what_follows_takes_no_score_from_the_questio
 
 def test_a_number_only_a_label_a_link_or_an_id_holds_supports_nothing(embeddings: object) -> None:
     """"个人知识库助手项目在 GitHub 上有多少 star？" (round 14: the folder says nothing of stars) was answered "有 1 star":
-    the passages' only "1"s were a table of contents' "- [1、项目背景介绍](#1项目背景介绍)", a list's "1.用户提出问题", an
-    image path and a video link's "BV1HZ4y1v7eX". None of them is a number the text says; a number it does say still
+    the passages' only "1"s were a table of contents' "- [1、项目背景介绍](#1项目背景介绍)", a list's "1.用户提出问题" and
+    "① LLM 层" (NFKC reads ① as 1), an image path and a video link's "BV1HZ4y1v7eX". None of them is a number the text says; a number it does say still
     supports the claim."""
     from kb_assistant.qa.terms import numbers_in
 
@@ -2167,7 +2167,8 @@ def test_a_number_only_a_label_a_link_or_an_id_holds_supports_nothing(embeddings
     passage = Passage(
         "个人知识库助手项目\n- [个人知识库助手项目](#个人知识库助手项目)\n  - [1、项目背景介绍](#1项目背景介绍)\n\n"
         "该项目是个典型的 RAG 项目，项目地址在 GitHub 上，如下图所示：![](c:\\Users\\figures\\C6-1-structure.png)\n"
-        "1.用户提出问题 Query\n示例视频见 https://www.bilibili.com/video/BV1HZ4y1v7eX/ 。",
+        "1.用户提出问题 Query\n① LLM 层主要基于四种流行 LLM API 进行了封装；\n"
+        "示例视频见 https://www.bilibili.com/video/BV1HZ4y1v7eX/ 。",
         "C6.md > 个人知识库助手项目", len("个人知识库助手项目\n"))
     check = GroundingCheck(embeddings)
     question = "个人知识库助手项目在 GitHub 上有多少 star？"
