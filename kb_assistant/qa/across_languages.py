@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any
 
+from kb_assistant.cjk import HAN
 from kb_assistant.qa.claims import Claim
 from kb_assistant.qa.evidence import Passage, Span
-from kb_assistant.qa.prompts import language_of, language_of_passage
+from kb_assistant.qa.prompts import LATIN_WORD, language_of, language_of_passage
 from kb_assistant.qa.quotes import answers_as_asked
 from kb_assistant.qa.terms import Term, TermIndex, claimed_terms
 
@@ -53,20 +54,29 @@ def quote_across_languages(
             continue
         # a sentence of the passage's language (a line of its code names the loader too, and says less) that names
         # the question's names itself: a title in the question's language names them for every sentence under it
-        found = [span for i in others for span in _sentences_and_clause_pairs(i, passages[i].text, sentences[i])
-                 if language_of_passage(span.text) != language and _names_all(TermIndex.of(span.text), named, asked)
+        found = [span for i in others for span in _sentences_and_clause_pairs(i, passages[i].text, sentences[i], language)
+                 if _in_other_words(span.text, language) and _names_all(TermIndex.of(span.text), named, asked)
                  and answers_as_asked(question, span.text, asked)]
         if found:
             return (_closest(claim.text, found, embeddings), 0.0)
     return None
 
 
-def _sentences_and_clause_pairs(index: int, text: str, sentences: list[tuple[str, int, int]]) -> list[Span]:
-    """Passage ``index``'s sentences, then each one that ends in a semicolon or a colon together with the next: a list
-    run into one sentence ("定义两个函数：① embed_query 方法……；② embed_documents 方法……") names its items in two."""
+def _in_other_words(text: str, language: str) -> bool:
+    """Whether ``text`` says something in words of the other language than ``language``: a formula line ("= 0.2 × 4 +
+    (1 −0.2) × 1 = 0.5") is in neither, and its 0.5 was quoted for "How much does one evaluation cost?"."""
+    if language_of_passage(text) == language:
+        return False
+    return len(HAN.findall(text)) >= 4 if language == "en" else len(LATIN_WORD.findall(text)) >= 3
+
+
+def _sentences_and_clause_pairs(index: int, text: str, sentences: list[tuple[str, int, int]], language: str) -> list[Span]:
+    """Passage ``index``'s sentences, then each one that ends in a semicolon or a colon together with the next when
+    both are in words of the other language than ``language``: a list run into one sentence ("定义两个函数：①
+    embed_query 方法……；② embed_documents 方法……") names its items in two."""
     spans = [Span(index + 1, sentence, start, end) for sentence, start, end in sentences]
-    for (first, start, _), (_, _, end) in pairwise(sentences):
-        if first.rstrip()[-1:] in ";；:：":
+    for (first, start, _), (second, _, end) in pairwise(sentences):
+        if first.rstrip()[-1:] in ";；:：" and _in_other_words(first, language) and _in_other_words(second, language):
             spans.append(Span(index + 1, text[start:end], start, end))
     return spans
 

@@ -2213,3 +2213,20 @@ def test_a_draft_that_runs_on_from_the_question_answers_nothing(embeddings: obje
     assert "这称为什么" not in verdict.answer and verdict.status != "answered", verdict.answer
     named = Passage(text + "这被称为文化帝国主义。", "Imperialism")
     assert "文化帝国主义" in check.check(question, "这被称为文化帝国主义[1]。", [named]).answer
+
+
+def test_a_formula_line_is_no_quote_across_languages(embeddings: object) -> None:
+    """"How much does one evaluation with a large model cost?" (round 13: the course never says) was answered by
+    quoting "= 0.2 × 4 + (1 −0.2) × 1 = 0.5" of a Chinese chapter for the draft's "about 0.5": a formula is in neither
+    language, so it is no sentence of the other one. A line that says its fact in Chinese words still is."""
+    check = GroundingCheck(embeddings)
+    formula = Passage("5.1.2.3 量化评估\n我们可以对每一个维度的评估结果加权平均：\n\n= 0.2 × 4 + (1 −0.2) × 1 = 0.5\n",
+                      "C5.md > 5.1.2.3 量化评估", len("5.1.2.3 量化评估\n"))
+    verdict = check.check("How much does one evaluation with a large model cost?",
+                          "One evaluation with a large model costs about 0.5.", [formula])
+    assert verdict.status == "refused", verdict.answer
+    ram = Passage("1.1 技术资源要求\n- **CPU**: Intel 5代处理器\n- **内存（RAM）**: 至少 4 GB\n", "C6.md > 1.1 技术资源要求",
+                  len("1.1 技术资源要求\n"))
+    verdict = check.check("How much RAM does the personal knowledge base assistant need at least?",
+                          "The personal knowledge base assistant needs at least 4 GB of RAM.", [ram])
+    assert verdict.status == "extractive" and "至少 4 GB" in verdict.answer, verdict.answer
