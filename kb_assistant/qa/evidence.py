@@ -64,14 +64,11 @@ LIST_NUMBER = re.compile(
 _LINK_TARGET = re.compile(r"(?<=\])\(#[^)\s]*\)|(?<=!\[)([^\]]*\])\([^)]*\)")
 
 
-_CIRCLED = re.compile(r"[\u2460-\u24ff\u2776-\u2793]")
-"""A circled or parenthesised list label ("①", "⑵"), which NFKC would read as a number."""
-
-
 def without_labels(text: str) -> str:
-    """``text`` without the numbers that only label list items and sections ("① LLM 层……" included), and without
-    in-page link anchors ("](#11-技术资源要求)") and image paths: a number a claim names must be a number the text says."""
-    return _CIRCLED.sub(" ", LIST_NUMBER.sub(" ", _LINK_TARGET.sub(lambda m: m.group(1) or "", text)))
+    """``text`` without the numbers that only label list items and sections, and without in-page link anchors
+    ("](#11-技术资源要求)") and image paths: a number a claim names must be a number the text says (a circled label,
+    "① LLM 层", is dropped where terms are read: ``terms.CIRCLED``)."""
+    return LIST_NUMBER.sub(" ", _LINK_TARGET.sub(lambda m: m.group(1) or "", text))
 
 
 def specific_terms(terms: list[Term], indexes: list[TermIndex]) -> list[Term]:

@@ -137,6 +137,8 @@ _ASKING_EN = {
 _STRICT_POS = ("nr", "ns", "nt", "nz", "m")
 _NUMBER = re.compile(r"\d+(?:[.:]\d+)*")
 _ALNUM = re.compile(r"[A-Za-z0-9]+")
+CIRCLED = re.compile(r"[\u2460-\u24ff\u2776-\u2793]")
+"""A circled or parenthesised list label ("①", "⑵"): NFKC would read it as a number, which no text says."""
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")
 _CHINESE_NUMERAL = re.compile(r"[零一二三四五六七八九十百千万亿两〇]")
 @dataclass(frozen=True)
@@ -180,9 +182,9 @@ def _blank_identifier(match: re.Match[str]) -> str:
 
 def normalise(text: str) -> str:
     """NFKC (full-width to half-width), lower case, thousands separators dropped, Chinese in simplified characters
-    (the 0.5B model often answers a traditional-Chinese source in simplified ones, "韩国" for 韓國): the form terms
-    are matched in."""
-    text = simplified(unicodedata.normalize("NFKC", text).lower())
+    (the 0.5B model often answers a traditional-Chinese source in simplified ones, "韩国" for 韓國), circled list
+    labels dropped: the form terms are matched in."""
+    text = simplified(unicodedata.normalize("NFKC", CIRCLED.sub(" ", text)).lower())
     return re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
 
 
@@ -245,7 +247,7 @@ class KBRarity:
 def claimed_terms(text: str, whole_names: bool = False) -> list[Term]:
     """The terms of ``text`` a source must contain for the text to be supported by it; with ``whole_names``, a name
     jieba could not read is one term that must be found whole (``chinese_words.unread_names``: for questions)."""
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", CIRCLED.sub(" ", text))
     terms: list[Term] = []
     for number in numbers_in(re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)):
         terms.append(Term(number, "number", True, max(len(number), 2)))

@@ -2198,6 +2198,11 @@ def test_a_code_word_is_matched_as_written_and_must_be_in_the_source(embeddings:
     made_up = check.check("自定义 Embeddings 需要定义哪两个函数？", "需要定义 embed_query 和 embed_texts 两个函数。",
                           [EMBEDDINGS_APPENDIX])
     assert "embed_texts" not in made_up.answer, made_up.answer
+    # a right draft that numbers its items as the source does keeps them: "①" is a label on both sides, no "1"
+    right = check.check("自定义 Embeddings 需要定义哪两个函数？",
+                        "需要定义两个函数：① embed_query 方法，用于对单个字符串（query）进行 embedding；② embed_documents "
+                        "方法，用于对字符串列表（documents）进行 embedding。", [EMBEDDINGS_APPENDIX])
+    assert right.status == "answered" and "embed_documents" in right.answer, right.answer
 
 
 def test_a_draft_that_runs_on_from_the_question_answers_nothing(embeddings: object) -> None:
