@@ -16,6 +16,7 @@ the words (and is no refusal), or is a refusal where one is expected.
     python benchmarks/user_rounds.py /tmp/kbh --round 12
     python benchmarks/user_rounds.py /tmp/kbu --round 13
     python benchmarks/user_rounds.py /tmp/kbu --round 14
+    python benchmarks/user_rounds.py /tmp/kbu --round 15
 """
 
 from __future__ import annotations
@@ -232,6 +233,26 @@ ROUNDS: dict[int, list[tuple[str, Expected]]] = {
         ("智谱 embedding-3 每千 tokens 多少钱？", None),
         ("个人知识库助手需要什么型号的显卡？", None),
         ("What is the MTEB score of the m3e model?", None),
+    ],
+    15: [  # llm_universe_kb: the Pumpkin Book PDF's chapters 1 and 2 (terms, the house-price example, evaluation)
+        ("房价预测例子中一元线性回归学得的模型是什么？", [["3x"]]),
+        ("奥卡姆剃刀原则认为应该怎么选假设？", [["最简单"]]),
+        ("南瓜书说一般常用的性能度量指标有哪些？", [["查准率", "查全率"]]),
+        ("查准率是什么意思？", [["预测为正例"]]),
+        ("精度和错误率是什么关系？", [["1-错误率"], ["1 - 错误率"], ["1减去错误率"], ["1 减去错误率"], ["1减错误率"]]),
+        ("支持向量机把二分类任务的标记取成什么？", [["+1"]]),
+        ("经验误差又称为什么？", [["训练误差"]]),
+        ("南瓜书建议零基础的读者怎么读第 2 章？", [["泛读"], ["跳过"]]),
+        ("交叉验证法本质上是在做什么？", [["留出法"]]),
+        ("加权调和平均和算数平均相比更重视什么？", [["较小值"]]),
+        ("What does Occam's razor say, according to the Pumpkin Book?", [["simplest"], ["最简单"]]),
+        ("What is empirical error also called?", [["training error"], ["训练误差"]]),
+        ("Which labels does the support vector machine use for binary classification?", [["+1"]]),
+        ("In the house price example, what model does linear regression learn?", [["3x"]]),
+        ("南瓜书配套视频教程一共有多少集？", None),
+        ("房价预测例子中 2023 年的房价是多少？", None),
+        ("周志华老师在哪所大学任教？", None),
+        ("How many episodes does the Pumpkin Book's video course have?", None),
     ],
 }
 
