@@ -286,7 +286,8 @@ def main() -> None:
         seconds = round(time.perf_counter() - started, 1)
         right = is_right(expected, result["status"], result["answer"])
         rows.append({"question": question, "expected": expected, "right": right, "status": result["status"],
-                     "answer": result["answer"], "draft": result["raw_answer"], "seconds": seconds})
+                     "answer": result["answer"], "draft": result["raw_answer"], "asked_as": result.get("asked_as"),
+                     "seconds": seconds})
         shown = result["answer"][:160].replace("\n", " / ")
         print(f"{'OK ' if right else 'BAD'} {seconds:4.1f}s {question} -> {result['status']}: {shown}", flush=True)
     print(f"round {args.round}: {sum(r['right'] for r in rows)} of {len(rows)} right")

@@ -198,6 +198,9 @@ class Settings(BaseSettings):
     """When the context lacks the answer: say so, or answer from the model's own knowledge and say that it did."""
     answer_check: bool = True
     """Check every answer sentence against its sources (``qa.grounding``); false shows the model's raw text."""
+    ask_in_other_language: bool = True
+    """A question refused because the passages that may answer it are in the other language (an English question of
+    a Chinese KB) is translated by the chat model and asked again in theirs (``qa.other_language``)."""
 
     host: str = "127.0.0.1"
     """Address the HTTP server binds to."""

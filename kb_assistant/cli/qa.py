@@ -63,6 +63,8 @@ def _answer(chain: Any, question: str, history: list[tuple[str, str]]) -> tuple[
         for part in chain.stream({"question": question, "history": history}):
             if "verified" in part:
                 verified = part["verified"]
+            elif "retry" in part:  # asked again in the passages' language: a new draft follows
+                draft = ""
             elif part.get("answer"):
                 draft += part["answer"]
                 if live is not None:

@@ -2,7 +2,8 @@
 
 ``build_qa_chain`` returns a Runnable. Input: a question string, or ``{"question": ..., "history":
 [(question, answer), ...]}``. Output: ``{"answer", "status", "sources", "question", "standalone_question",
-"raw_answer", "corrections", "usage"}``, where ``answer`` is the verified answer (see ``qa.grounding``).
+"raw_answer", "corrections", "usage", "asked_as"}``, where ``answer`` is the verified answer (see ``qa.grounding``) and
+``asked_as`` the question as asked again in the other language (see ``stream``), or None.
 
 ``stream`` yields, in order:
 
@@ -13,15 +14,19 @@
    prompt, retrieved context included), and ``{"finish": reason}`` when it says why it stopped ("length": the
    token limit cut the draft, whose unfinished last sentence is then left out of the answer, as the one a loop
    stopped by the repetition guard leaves);
-4. ``{"verified": {"answer", "status", "corrections", "sources"}}`` last: the answer to show, with
+4. ``{"retry": {"question", "sources"}}`` where the answer was refused because the passages that may hold it are
+   in the other language than the question's: the question is asked again in that language (``question``, the
+   model's translation), with the passages found for it (``sources``); the draft so far is void, and 2 and 3
+   follow again for the new draft (:mod:`kb_assistant.qa.other_language`);
+5. ``{"verified": {"answer", "status", "corrections", "sources", "asked_as"}}`` last: the answer to show, with
    ``status`` "answered", "extractive" (a quoted sentence) or "refused", and each source marked ``used``
-   with the sentence that supports the answer (``evidence``).
+   with the sentence that supports the answer (``evidence``); ``asked_as``: the question as asked again, or None.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import asdict
 from typing import Any
 
@@ -42,11 +47,19 @@ from kb_assistant.qa.answer_text import (
 )
 from kb_assistant.qa.follow_ups import is_elliptic, names_an_item, resolve_follow_up
 from kb_assistant.qa.grounding import GroundingCheck, Verdict
+from kb_assistant.qa.other_language import (
+    ASKED_AS,
+    as_translation,
+    refused_for_language,
+    translation_messages,
+)
 from kb_assistant.qa.prompts import (
     ANSWER_SYSTEM,
     GENERAL,
+    NOT_FOUND,
     REFUSE,
     REWRITE,
+    in_script_of,
     language_of,
     not_found,
     refers_back,
@@ -91,6 +104,12 @@ def _normalise_input(value: Any) -> tuple[str, History]:
     raise TypeError(msg)
 
 
+def _added(spent: dict[str, int], usage: dict[str, Any]) -> dict[str, int]:
+    """A usage report with the token counts of ``spent`` added."""
+    keys = ("input_tokens", "output_tokens", "total_tokens")
+    return {k: int(spent.get(k, 0)) + int(usage.get(k, 0) or 0) for k in keys if k in usage or k in spent}
+
+
 def _count_tokens(llm: BaseChatModel, text: str) -> int:
     counter = getattr(llm, "count_tokens", None)
     if callable(counter):
@@ -111,8 +130,10 @@ class QAChain(Runnable[Any, dict[str, Any]]):
         max_history_turns: int = 4,
         min_relevance: float | None = None,
         grounding: GroundingCheck | None = None,
+        ask_in_other_language: bool = True,
     ) -> None:
         self.retriever = retriever
+        self.ask_in_other_language = ask_in_other_language
         self.llm = llm
         self.answer_mode = answer_mode
         self.min_relevance = min_relevance
@@ -196,8 +217,7 @@ class QAChain(Runnable[Any, dict[str, Any]]):
         question, history = _normalise_input(value)
         standalone = self.standalone_question(question, history, config)
         docs = self.fit_context(self.retriever.invoke(standalone, config=config))
-        relevant = self.answer_mode != "refuse" or self.has_evidence(docs)
-        return question, standalone, history, docs, relevant
+        return question, standalone, history, docs, self._relevant(docs)
 
     def has_evidence(self, docs: list[Document]) -> bool:
         """False when no chunk shares a search term with the question and none is semantically close.
@@ -220,20 +240,42 @@ class QAChain(Runnable[Any, dict[str, Any]]):
             "sources": [asdict(s) for s in self.sources(docs)],
             "source_documents": docs,
         }
+        spent: dict[str, int] = {}
+        verdict, draft = yield from self._answer(question, standalone, history, docs, relevant, config, spent)
+        asked = self._asked_again(standalone, verdict, config, spent)
+        if asked is not None:
+            docs = self.fit_context(self.retriever.invoke(asked, config=config))
+            yield {"retry": {"question": asked, "sources": [asdict(s) for s in self.sources(docs)]}}
+            again, draft = yield from self._answer(asked, asked, [], docs, self._relevant(docs), config, spent)
+            if again.status != "answered":
+                # both languages searched: the plain refusal is true now. A quote is the check's way out of a draft
+                # it refused; after a translation, it was about the question 0 times in 4 (other_language's note)
+                again = Verdict(in_script_of(question, NOT_FOUND[language_of(question)]), "refused", again.claims,
+                                again.corrections, {})
+            else:
+                again.answer = in_script_of(question, ASKED_AS[language_of(question)].format(question=asked)) + again.answer
+            yield {"verified": self._verified(again, docs, draft, asked)}
+            return
+        yield {"verified": self._verified(verdict, docs, draft)}
+
+    def _answer(self, question: str, standalone: str, history: History, docs: list[Document], relevant: bool,
+                config: RunnableConfig, spent: dict[str, int]) -> Generator[dict[str, Any], None, tuple[Verdict, str]]:
+        """One pass: the draft streamed as it is generated, then its verdict (and the draft) returned. ``spent``: the
+        tokens of the request's earlier model calls, added to this one's usage report (and this one's added to it)."""
         if not docs or not relevant:
             refusal = refusal_for_kb(question, not_found(question, [passage_of(d).own_words() for d in docs]),
                                      self._english_share())
             yield {"answer": refusal}
-            closest = Verdict(refusal, "refused", [], [], {})
-            yield {"verified": self._verified(closest, docs, "")}
-            return
-        draft, finish = "", None
+            return Verdict(refusal, "refused", [], [], {}), ""
+        draft, finish, before = "", None, dict(spent)
         for chunk in self.llm.stream(self.messages(question, history, docs), config=config):
             if chunk.content:
                 draft += str(chunk.content)
                 yield {"answer": str(chunk.content)}
             if getattr(chunk, "usage_metadata", None):
-                yield {"usage": dict(chunk.usage_metadata)}  # type: ignore[arg-type]
+                spent.clear()
+                spent.update(_added(before, dict(chunk.usage_metadata)))  # type: ignore[arg-type]
+                yield {"usage": dict(spent)}
             finish = (getattr(chunk, "response_metadata", None) or {}).get("finish_reason") or finish
         if finish:
             yield {"finish": finish}
@@ -242,7 +284,24 @@ class QAChain(Runnable[Any, dict[str, Any]]):
             verdict = Verdict(draft.strip(), "answered", verdict.claims, verdict.corrections, {})  # said to be its own
         if verdict.status == "refused":
             verdict.answer = refusal_for_kb(question, verdict.answer, self._english_share())
-        yield {"verified": self._verified(verdict, docs, draft)}
+        return verdict, draft
+
+    def _relevant(self, docs: list[Document]) -> bool:
+        return self.answer_mode != "refuse" or self.has_evidence(docs)
+
+    def _asked_again(self, question: str, verdict: Verdict, config: RunnableConfig, spent: dict[str, int]) -> str | None:
+        """``question`` in the other language, where it was refused because the passages that may answer it are in
+        that language (:mod:`kb_assistant.qa.other_language`); None where it is not asked again."""
+        if verdict.status != "refused" or not self.ask_in_other_language:
+            return None
+        if not refused_for_language(question, verdict.answer):
+            return None
+        message = self.llm.invoke(translation_messages(question), config=config)
+        if getattr(message, "usage_metadata", None):
+            spent.update(_added(spent, dict(message.usage_metadata)))  # type: ignore[arg-type]
+        asked = as_translation(reply := str(message.content), question)
+        logger.info("asked again in the other language: %r -> %r", question, asked or reply)
+        return asked
 
     def _english_share(self) -> float | None:
         """The share of the KB's chunks in English, where the retriever knows it (ours does; others: None)."""
@@ -253,7 +312,7 @@ class QAChain(Runnable[Any, dict[str, Any]]):
             return None
         return share if isinstance(share, float) else None
 
-    def _verified(self, verdict: Verdict, docs: list[Document], draft: str) -> dict[str, Any]:
+    def _verified(self, verdict: Verdict, docs: list[Document], draft: str, asked: str | None = None) -> dict[str, Any]:
         return {
             "answer": verdict.answer,
             "status": verdict.status,
@@ -262,16 +321,19 @@ class QAChain(Runnable[Any, dict[str, Any]]):
             "dropped": [{"sentence": c.text, "reason": c.reason} for c in verdict.claims if not c.kept],
             "sources": [asdict(s) for s in self.sources(docs, verdict)],
             "changed": verdict.answer.strip() != draft.strip(),
+            "asked_as": asked,
         }
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> dict[str, Any]:
-        result: dict[str, Any] = {"raw_answer": ""}
+        result: dict[str, Any] = {"raw_answer": "", "asked_as": None}
         for part in self.stream(input, config, **kwargs):
             if "verified" in part:
                 verified = part["verified"]
                 result.update(answer=verified["answer"], status=verified["status"], sources=verified["sources"],
                               corrections=verified["corrections"], dropped=verified["dropped"],
                               sentences=verified["sentences"])
+            elif "retry" in part:  # the draft so far answered the question as first asked
+                result.update(raw_answer="", asked_as=part["retry"]["question"])
             elif "answer" in part:
                 result["raw_answer"] += part["answer"]
             else:
@@ -288,6 +350,7 @@ def build_qa_chain(
     context_tokens: int | None = None,
     min_relevance: float | None = None,
     grounding: GroundingCheck | None | str = "auto",
+    ask_in_other_language: bool = True,
 ) -> QAChain:
     """A retrieval QA Runnable over any retriever and any LangChain chat model (local, or ChatOpenAI on vLLM).
 
@@ -295,7 +358,8 @@ def build_qa_chain(
     the retriever's embedding model when it has one, else lexical only, and the question's words weighed by
     their rarity in the KB where the retriever counts them, ``term_frequencies``); pass ``grounding=None`` for the
     model's raw text. ``min_relevance`` adds the cheap gate before generation (the CLI and server use the
-    ``min_relevance`` setting).
+    ``min_relevance`` setting). ``ask_in_other_language``: a question refused because the passages that may answer
+    it are in the other language is translated and asked again in theirs (:mod:`kb_assistant.qa.other_language`).
     """
     if grounding == "auto":
         embeddings = getattr(retriever, "embeddings", None)
@@ -308,6 +372,7 @@ def build_qa_chain(
         context_tokens=context_tokens,
         min_relevance=min_relevance,
         grounding=grounding if isinstance(grounding, GroundingCheck) else None,
+        ask_in_other_language=ask_in_other_language,
     )
 
 
@@ -320,6 +385,7 @@ def qa_chain_for(retriever: BaseRetriever, llm: BaseChatModel, settings: Setting
         answer_mode=settings.answer_mode,
         min_relevance=settings.min_relevance,
         grounding="auto" if settings.answer_check else None,
+        ask_in_other_language=settings.ask_in_other_language,
     )
 
 

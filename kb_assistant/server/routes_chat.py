@@ -237,6 +237,10 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, state:
                     answer = part["verified"]["answer"]
                     yield chunk({"content": answer} if body.verified_only else {}, verified=part["verified"])
                     continue
+                if "retry" in part:  # asked again in the passages' language: a new draft follows
+                    answer = ""
+                    yield chunk({}, retry=part["retry"])
+                    continue
                 if "sources" in part:
                     yield chunk({}, sources=part["sources"])
                 if part.get("answer") and not (kb is not None and body.verified_only):

@@ -67,7 +67,7 @@ def test_eval_asks_a_datasets_questions_as_another_language_asks_them() -> None:
         asked_as_in(chinese, shared_path("eval", "cmrc2018_dev"))
 
 
-def test_an_english_refusal_on_a_mostly_chinese_kb_says_to_ask_in_chinese(tmp_path: Path, settings: Settings, embeddings,
+def test_an_english_question_on_a_mostly_chinese_kb_is_asked_again_in_chinese(tmp_path: Path, settings: Settings, embeddings,
                                                                           llm) -> None:
     """An English question finds the KB's English passages first (round 13's questions on a Chinese course found its
     English README and code): where most of the KB is Chinese, the refusal says so and what to do. The sample KB, half
@@ -83,11 +83,22 @@ def test_an_english_refusal_on_a_mostly_chinese_kb_says_to_ask_in_chinese(tmp_pa
         (docs / name).write_text(text, encoding="utf-8")
     ingest([docs], settings, embeddings=embeddings)
     # the two passages an English question finds are the English ones
-    chain = build_qa_chain(make_retriever(settings.with_overrides(top_k=2), embeddings), llm,
-                           min_relevance=settings.min_relevance)
+    retriever = make_retriever(settings.with_overrides(top_k=2), embeddings)
+    chain = build_qa_chain(retriever, llm, min_relevance=settings.min_relevance, ask_in_other_language=False)
     refused = chain.invoke("What is the boiling point of water on Mars?")
     assert refused["status"] == "refused" and "most of this knowledge base is in Chinese" in refused["answer"]
     assert "知识库中没有找到相关信息" in chain.invoke("火星上水的沸点是多少？")["answer"]  # a Chinese question: as before
+
+    # by default the question is asked again in Chinese: found nowhere, the plain refusal is true
+    chain = build_qa_chain(retriever, llm, min_relevance=settings.min_relevance)
+    refused = chain.invoke("What is the boiling point of water on Mars?")
+    assert refused["status"] == "refused" and refused["asked_as"] and "火星" in refused["asked_as"]
+    assert refused["answer"] == "The knowledge base does not contain this information."
+    # and where the Chinese passages hold the answer, it is shown as checked against them, in their words
+    found = chain.invoke("How many days are database backups kept?")
+    assert found["status"] != "refused" and "30" in found["answer"], found
+    assert found["answer"].startswith(f"From the Chinese sources, asked in Chinese as “{found['asked_as']}”")
+    assert [s["source"] for s in found["sources"] if s["used"]] == ["备份.md"]
 
 
 def test_answers_with_sources_and_refuses_when_absent(settings: Settings, embeddings, llm) -> None:

@@ -207,6 +207,13 @@ async function ask(question) {
         renderSources(reply, kb, event.verified.sources);
         continue;
       }
+      if (event.retry) {
+        // Refused for the passages' language: asked again in theirs; the draft so far is void.
+        answer = "";
+        renderAnswer(text, answer);
+        renderSources(reply, kb, event.retry.sources);
+        continue;
+      }
       if (event.sources) renderSources(reply, kb, event.sources);
       const delta = event.choices && event.choices[0] && event.choices[0].delta;
       if (delta && delta.content) {
