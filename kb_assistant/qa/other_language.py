@@ -46,7 +46,7 @@ TRANSLATE_EXAMPLES = {
 """Worked examples, given as earlier turns: the model translates instead of answering."""
 ASKED_AS = {
     "en": "From the Chinese sources, asked in Chinese as “{question}”:\n\n",
-    "zh": "根据英文资料（问题按英文提问为“{question}”）：\n\n",
+    "zh": "根据英文资料（问题译作英文“{question}”）：\n\n",
 }
 """The line over an answer found by the question asked again, in the language of the question the user asked (the key)."""
 
