@@ -83,8 +83,8 @@ def translation_messages(question: str) -> list[BaseMessage]:
 
 def as_translation(reply: str, question: str) -> str | None:
     """The model's ``reply`` as the translated question, or None where it is none: its first line, without a label
-    or quotes; it must ask something in the other language than ``question``'s and keep every number of it (a year
-    lost would ask another question)."""
+    or quotes; it must ask something in the other language than ``question``'s, with the same numbers (none lost,
+    none added) and, into Chinese, no common English word of the question left as it is."""
     into = other_language(language_of(question))
     line = next((ln for ln in reply.strip().splitlines() if ln.strip()), "")
     line = _LABEL.sub("", line).strip(_QUOTES)
