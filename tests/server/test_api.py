@@ -318,3 +318,28 @@ def test_an_empty_question_to_a_kb_is_a_400_not_a_500(server: Server) -> None:
         f"{server.url}/v1/chat/completions", json={"model": "kb:default", "messages": [{"role": "user", "content": " "}]}, timeout=30
     )
     assert response.status_code == 400 and "empty" in response.json()["detail"]
+
+
+def test_an_english_question_of_a_chinese_kb_streams_a_retry_and_its_answer(server: Server) -> None:
+    """The question refused for its passages' language is asked again in theirs: the stream says so (`retry`, the
+    draft before it void) and ends with the answer found, under the line that says how it was asked."""
+    files = [("files", ("guide.md", b"# Port\n\nThe server listens on port 6006 by default.\n", "text/markdown"))]
+    for name, text in (("端口.md", "# 端口\n\n服务默认监听 6006 端口，可以在配置文件里修改。\n"),
+                       ("安装.md", "# 安装\n\n第一次启动前先运行 make install。\n"),
+                       ("备份.md", "# 备份\n\n数据库每天凌晨两点备份，保留 30 天。\n"),
+                       ("值班.md", "# 值班\n\n运维值班电话是 400-800-1234，周末也有人接听。\n")):
+        files.append(("files", (name, text.encode(), "text/markdown")))
+    assert requests.post(f"{server.url}/v1/kbs/ops/files", files=files, timeout=300).status_code == 200
+    question = {"role": "user", "content": "How many days are database backups kept?"}
+    events = []
+    with requests.post(f"{server.url}/v1/chat/completions", json={"model": "kb:ops", "messages": [question], "stream": True},
+                       stream=True, timeout=300) as response:
+        for line in response.iter_lines(decode_unicode=True):
+            if line.startswith("data: ") and line != "data: [DONE]":
+                events.append(json.loads(line[6:]))
+    retries = [e["retry"] for e in events if "retry" in e]
+    assert len(retries) == 1 and retries[0]["question"], events
+    verified = next(e["verified"] for e in events if "verified" in e)
+    assert verified["asked_as"] == retries[0]["question"] and "30" in verified["answer"], verified
+    assert verified["answer"].startswith("From the Chinese sources, asked in Chinese as")
+    assert [s["source"] for s in verified["sources"] if s["used"]] == ["备份.md"]
