@@ -56,7 +56,6 @@ from kb_assistant.qa.other_language import (
 from kb_assistant.qa.prompts import (
     ANSWER_SYSTEM,
     GENERAL,
-    NOT_FOUND,
     REFUSE,
     REWRITE,
     in_script_of,
@@ -250,8 +249,7 @@ class QAChain(Runnable[Any, dict[str, Any]]):
             if again.status != "answered":
                 # both languages searched: the plain refusal is true now. A quote is the check's way out of a draft
                 # it refused; after a translation, it was about the question 0 times in 4 (other_language's note)
-                again = Verdict(in_script_of(question, NOT_FOUND[language_of(question)]), "refused", again.claims,
-                                again.corrections, {})
+                again = Verdict(not_found(question), "refused", again.claims, again.corrections, {})
             else:
                 again.answer = in_script_of(question, ASKED_AS[language_of(question)].format(question=asked)) + again.answer
             yield {"verified": self._verified(again, docs, draft, asked)}

@@ -29,13 +29,11 @@ from kb_assistant.cjk import HAN
 from kb_assistant.kb.tokens import jieba_lock
 from kb_assistant.qa.answer_text import as_said
 from kb_assistant.qa.chinese_words import person_names, posseg
+from kb_assistant.qa.prompts import ASKING
 
 _CHINESE_IT = re.compile(r"(?<!其)它们|(?<!其)它")
 _CHINESE_PERSON = re.compile(r"(?<!其)他们|她们|(?<![其吉])他|她")
 """他 and 它, not inside 其他 / 其它 ("other")."""
-_ASKING = re.compile(r"什么|哪|谁|怎|多少|几|是否|吗|^\s*(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does"
-                     r"|did|can|could|will|would|should)\b", re.IGNORECASE)
-"""Words that make a clause a question of its own: "价格是多少呢？" and "And what is required…?" are not ellipses."""
 _ENGLISH_IT = re.compile(r"\b(it|its|they|them|their)\b", re.IGNORECASE)
 _ELLIPSIS = re.compile(
     r"^\s*(?:那么?|那个|还有|再问一下)?\s*(?P<zh>[^，。？?！!]{1,24}?)\s*的?\s*呢\s*[？?]?\s*$"
@@ -56,7 +54,7 @@ _ENGLISH_TOPIC = re.compile(
 def is_elliptic(question: str) -> bool:
     """Whether ``question`` only names what the previous question should be asked of ("那文心一言的呢？", "And X?")."""
     match = _ELLIPSIS.match(question)
-    if match is None or _ASKING.search(match.group("zh") or match.group("en") or ""):
+    if match is None or ASKING.search(match.group("zh") or match.group("en") or ""):
         return False
     return match.group("zh") is None or _a_noun_phrase(match.group("zh"))
 

@@ -23,6 +23,7 @@ import re
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from kb_assistant.qa.prompts import (
+    ASKING,
     NOT_FOUND_IN_LANGUAGE,
     NOT_FOUND_MOSTLY_IN_LANGUAGE,
     NOT_FOUND_PARTLY_IN_LANGUAGE,
@@ -55,9 +56,6 @@ _LABEL = re.compile(r"^\s*(?:译文|翻译|问题|translation|question)\s*[:：]
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'-]*")
 """A word in Latin letters with what code writes in one ("embed_query")."""
 _QUOTES = "\"'“”‘’「」『』 "
-_ASKS_ZH = re.compile(r"[？?吗呢]|什么|哪|谁|几|多少|怎|如何|为何|为什么|是否")
-_ASKS_EN = re.compile(r"\?|^\s*(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could"
-                      r"|should|would|will|has|have|had)\b", re.IGNORECASE)
 
 
 def other_language(language: str) -> str:
@@ -90,7 +88,7 @@ def as_translation(reply: str, question: str) -> str | None:
     line = _LABEL.sub("", line).strip(_QUOTES)
     if not line or language_of(line) != into or len(line) > 3 * len(question) + 20:
         return None
-    if not (_ASKS_ZH if into == "zh" else _ASKS_EN).search(line):
+    if not (ASKING.search(line) or "?" in line or "？" in line):
         return None  # a statement: the model answered, or said something else
     if sorted(numbers_in(line)) != sorted(numbers_in(question)):
         return None  # a number lost asks another question; one added ("ABC 在 2019 年……吗？") is the model's guess

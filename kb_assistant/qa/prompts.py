@@ -122,6 +122,10 @@ def in_script_of(question: str, text: str, sources: str = "") -> str:
     return in_script(text, script, sources) if script else text
 
 
+ASKING = re.compile(r"什么|哪|谁|怎|多少|几|是否|吗|^\s*(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does"
+                    r"|did|can|could|will|would|should)\b", re.IGNORECASE)
+"""Words that make a clause a question of its own: "价格是多少呢？" and "And what is required…?" are not ellipses
+(:mod:`kb_assistant.qa.follow_ups`), and a translation that holds none and no question mark asks nothing."""
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 """An English word (letters, apostrophes, hyphens)."""
 _ENGLISH_FUNCTION_WORDS = frozenset(

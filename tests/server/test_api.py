@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -286,6 +287,16 @@ def test_api_key_and_binding_rules(tmp_path: Path) -> None:
         stop_server(guarded)
 
 
+def _stream_events(server: Server, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The server-sent events of a streamed chat completion, each as its JSON."""
+    events = []
+    with requests.post(f"{server.url}/v1/chat/completions", json={**body, "stream": True}, stream=True, timeout=300) as response:
+        for line in response.iter_lines(decode_unicode=True):
+            if line.startswith("data: ") and line != "data: [DONE]":
+                events.append(json.loads(line[6:]))
+    return events
+
+
 def test_kb_answers_are_verified_and_usage_counts_the_context(server: Server) -> None:
     question = {"role": "user", "content": "kb-assistant 的 HTTP 服务默认监听哪个端口？"}
     plain = requests.post(f"{server.url}/v1/chat/completions", json={"model": "kb:default", "messages": [question]}, timeout=120).json()
@@ -294,12 +305,7 @@ def test_kb_answers_are_verified_and_usage_counts_the_context(server: Server) ->
     used = [s for s in plain["sources"] if s["used"]]
     assert used and all(f"[{s['number']}]" in plain["choices"][0]["message"]["content"] for s in used)
 
-    events = []
-    with requests.post(f"{server.url}/v1/chat/completions", json={"model": "kb:default", "messages": [question], "stream": True},
-                       stream=True, timeout=120) as response:
-        for line in response.iter_lines(decode_unicode=True):
-            if line.startswith("data: ") and line != "data: [DONE]":
-                events.append(json.loads(line[6:]))
+    events = _stream_events(server, {"model": "kb:default", "messages": [question]})
     verified = next(e["verified"] for e in events if "verified" in e)
     assert "6006" in verified["answer"] and verified["status"] in ("answered", "extractive")
     assert any(s["used"] and s["evidence"] and "6006" in s["evidence"] for s in verified["sources"])
@@ -331,12 +337,7 @@ def test_an_english_question_of_a_chinese_kb_streams_a_retry_and_its_answer(serv
         files.append(("files", (name, text.encode(), "text/markdown")))
     assert requests.post(f"{server.url}/v1/kbs/ops/files", files=files, timeout=300).status_code == 200
     question = {"role": "user", "content": "How many days are database backups kept?"}
-    events = []
-    with requests.post(f"{server.url}/v1/chat/completions", json={"model": "kb:ops", "messages": [question], "stream": True},
-                       stream=True, timeout=300) as response:
-        for line in response.iter_lines(decode_unicode=True):
-            if line.startswith("data: ") and line != "data: [DONE]":
-                events.append(json.loads(line[6:]))
+    events = _stream_events(server, {"model": "kb:ops", "messages": [question]})
     retries = [e["retry"] for e in events if "retry" in e]
     assert len(retries) == 1 and retries[0]["question"], events
     verified = next(e["verified"] for e in events if "verified" in e)
