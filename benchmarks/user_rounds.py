@@ -17,6 +17,7 @@ the words (and is no refusal), or is a refusal where one is expected.
     python benchmarks/user_rounds.py /tmp/kbu --round 13
     python benchmarks/user_rounds.py /tmp/kbu --round 14
     python benchmarks/user_rounds.py /tmp/kbu --round 15
+    python benchmarks/user_rounds.py /tmp/kbh --round 16
 """
 
 from __future__ import annotations
@@ -254,6 +255,27 @@ ROUNDS: dict[int, list[tuple[str, Expected]]] = {
         ("周志华老师在哪所大学任教？", None),
         ("How many episodes does the Pumpkin Book's video course have?", None),
     ],
+    16: [  # ../shared/corpora/domainrag_html a third time: Macau 2024, 强基 results, 2020 cut-offs, 中法 FAQ, 圆梦, uniforms
+        ("2024年澳门保送生的学费每学年多少钱？", [["5000"]]),
+        ("澳门保送生报考外国语言文学类专业的学费是多少？", [["6000"]]),
+        ("澳门保送生原则上需要在澳门有几年以上的学习经历？", [["2年"], ["2 年"], ["两年"]]),
+        ("2023年强基计划浙江的拟录名单综合成绩分数线是多少？", [["663.04"]]),
+        ("强基计划的校考成绩中面试成绩占多大比重？", [["0.4"], ["40%"]]),
+        ("2020年北京校本部一批录取线文科是多少分？", [["671"]]),
+        ("中法学院每学年的学费是多少？", [["60000"], ["60,000"], ["6万"]]),
+        ("中法学院是人大和哪些法国学校合作创办的？", [["索邦", "蒙彼利埃", "KEDGE"]]),
+        ("2014年圆梦计划青海的推荐资格中学是哪所？", [["湟川中学"]]),
+        ("国防生被装供应表中夏作训帽发几顶？", [["2顶"], ["2 顶"], ["两顶"], ["为2"], ["为 2"], ["是2"], ["是 2"],
+                                              ["| 2 |"]]),
+        ("What is the annual tuition for Macau recommended students in 2024?", [["5000"], ["5,000"]]),
+        ("What was the 2023 Strong Foundation Plan composite score cutoff for Zhejiang?", [["663.04"]]),
+        ("Which French universities co-founded the Sino-French Institute?", [["索邦"], ["Sorbonne"]]),
+        ("What was the 2020 first-batch liberal arts cutoff for the main campus in Beijing?", [["671"]]),
+        ("2023年强基计划西藏的拟录名单综合成绩分数线是多少？", None),
+        ("国防生每月的津贴是多少？", None),
+        ("2014年圆梦计划西藏有哪些推荐资格中学？", None),
+        ("How many students did the Sino-French Institute admit in 2023?", None),
+    ],
 }
 
 
@@ -267,7 +289,7 @@ def is_right(expected: Expected, status: str, answer: str) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("persist_dir", help="the KB of ../shared/corpora/llm_universe_kb (rounds 8 and 12: domainrag_html)")
+    parser.add_argument("persist_dir", help="the KB of ../shared/corpora/llm_universe_kb (rounds 8, 12 and 16: domainrag_html)")
     parser.add_argument("--round", type=int, choices=sorted(ROUNDS), default=max(ROUNDS))
     parser.add_argument("--json", type=Path, help="write each question's answer, draft, status and time here")
     args = parser.parse_args()
