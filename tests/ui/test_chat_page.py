@@ -316,3 +316,52 @@ def test_a_source_snippet_is_formatted_with_its_supporting_sentence_marked(serve
     assert third.locator("mark.evidence").all_inner_texts() == ["gpt-3.5-turbo-16k", "16K"]
     screenshot(page, "7-formatted-sources")
     assert page.errors == []
+
+
+def test_a_question_asked_again_in_the_other_language_shows_only_the_second_pass(server: Server, page: Any) -> None:
+    """A refusal for the passages' language is followed by a `retry` event and a new draft in the passages'
+    language: the page drops the first draft and its passages, so a stream cut off after the retry shows the
+    second draft alone (marked unchecked) with the passages it was drafted from, and a finished one the checked
+    answer under them."""
+    english = {"number": 1, "source": "notes.md", "snippet": "Backups are discussed in the ops notes.", "used": True}
+    chinese = {"number": 1, "source": "备份.md", "snippet": "数据库备份保留 30 天。", "evidence": "数据库备份保留 30 天。",
+               "used": True}
+    first, second = "The documents do not say [1].", "数据库备份保留 30 天[1]。"
+    verified = "From the Chinese sources, asked in Chinese as “数据库备份保留多少天？”:\n\n" + second
+
+    def stream(finished: bool) -> str:
+        events: list[dict[str, Any]] = [
+            {"sources": [english]},
+            {"choices": [{"index": 0, "delta": {"content": first}}]},
+            {"choices": [{"index": 0, "delta": {}}], "retry": {"question": "数据库备份保留多少天？", "sources": [chinese]}},
+            {"choices": [{"index": 0, "delta": {"content": second}}]},
+        ]
+        if finished:
+            events.append({"choices": [{"index": 0, "delta": {}}],
+                           "verified": {"answer": verified, "status": "verified", "sources": [chinese],
+                                        "asked_as": "数据库备份保留多少天？"}})
+        return "".join(f"data: {json.dumps(event, ensure_ascii=False)}\n\n" for event in events) + "data: [DONE]\n\n"
+
+    streams = [stream(False), stream(True)]
+    page.route("**/v1/chat/completions", lambda route: route.fulfill(
+        status=200, headers={"content-type": "text/event-stream"}, body=streams.pop(0)))
+    uploaded = requests.post(f"{server.url}/v1/kbs/ops/files", timeout=120,
+                             files={"files": ("备份.md", "# 备份\n\n数据库备份保留 30 天。\n".encode(), "text/markdown")})
+    assert uploaded.status_code == 200, uploaded.text
+    page.goto(f"{server.url}/ui/")
+    page.wait_for_selector("#status.ready")
+    page.wait_for_selector("#kb-select option[value='ops']", state="attached")
+    page.select_option("#kb-select", "ops")
+
+    cut = ask(page, "How many days are database backups kept?")
+    assert cut.get_attribute("data-status") == "unchecked"
+    shown = cut.locator(".text").inner_text()
+    assert "30 天" in shown and "do not say" not in shown
+    assert cut.locator(".sources .where").all_inner_texts() == ["备份.md"]
+
+    done = ask(page, "How many days are database backups kept?")
+    assert done.get_attribute("data-status") == "verified"
+    text = done.locator(".text").inner_text()
+    assert text.startswith("From the Chinese sources, asked in Chinese as") and "do not say" not in text
+    assert done.locator(".sources .where").all_inner_texts() == ["备份.md"]
+    assert page.errors == []
