@@ -211,13 +211,19 @@ _PER_ZH = re.compile(r"每一?(公顷|平方公里|平方米|平米|亩|人|户|
 _PER_EN = re.compile(r"\b(?:per|each|every|a)\s+(hectare|acre|square\s+\w+|km2|capita|person|head|household|year|month|week|day"
                      r"|hour|minute|second|mile|kilometre|kilometer|ton|tonne|litre|liter|game|match|season)\b", re.IGNORECASE)
 _PER_CAPITA = ("人均", "平均每人", "per capita", "per person", "each person")
+_CHARGED_ZH = re.compile(r"费|价|多少钱|奖学金|工资|薪|补贴|补助|津贴|罚款|押金")
+_CHARGED_EN = re.compile(r"\b(?:tuition|fees?|prices?|costs?|salary|salaries|wages?|scholarships?|stipends?|allowances?"
+                         r"|fines?|deposits?)\b", re.IGNORECASE)
+"""What is charged or paid to each person: a fee, a price, a wage. Per person is what such a number is, not a
+share of a total ("学费均为每人每学年60000元" answers "中法学院每学年的学费是多少？")."""
 
 
 def rate_of_another(question: str, numbers: list[str], text: str) -> str | None:
     """The unit ``text`` divides its numbers by, when each of ``numbers`` found there is a rate per something
     ``question`` does not count by: "每公顷" of "亚马逊森林每公顷每年积累 0.62 吨碳" for "亚马逊每年吸收多少吨碳？" (a
     hectare's share, not the forest's), "per hectare" after the number in English. None where a number is not such
-    a rate, or the question names the unit ("每公顷产量是多少", "人均" for 每人). On the judged passages of seven sets
+    a rate, or the question names the unit ("每公顷产量是多少", "人均" for 每人), or asks what each person pays or is
+    paid (学费, a price, a wage: per person is what those are). On the judged passages of seven sets
     (Chinese and English), none of the 619 number questions' gold numbers is such a rate."""
     question, text = normalise(question), normalise(text)
     rates = []
@@ -229,11 +235,17 @@ def rate_of_another(question: str, numbers: list[str], text: str) -> str | None:
             before, after = clauses(text[:start] + "x")[-1], text[start : start + 40]  # its clause up to it
             per = [m.group(1) for m in _PER_ZH.finditer(before)] + [m.group(1) for m in _PER_EN.finditer(after)]
             unasked = [unit for unit in per if unit.lower() not in question
-                       and not (unit in ("人", "person", "capita", "head") and any(w in question for w in _PER_CAPITA))]
+                       and not (unit in ("人", "person", "capita", "head") and _per_person_asked(question))]
             if not unasked:
                 return None
             rates.append(unasked[0])
     return rates[0] if rates else None
+
+
+def _per_person_asked(question: str) -> bool:
+    """Whether a number per person answers ``question``: it asks per capita, or for what each person pays or is paid."""
+    return (any(w in question for w in _PER_CAPITA) or _CHARGED_ZH.search(question) is not None
+            or _CHARGED_EN.search(question) is not None)
 
 
 def quantities(text: str) -> list[str]:

@@ -1531,6 +1531,12 @@ def test_a_rate_per_something_not_asked_is_no_answer_to_how_much(check: Groundin
                            "It accumulated 0.62 tonnes of carbon per hectare per year.") == "hectare"
     assert rate_of_another("How much carbon does the forest take up each year?", ["120"],
                            "It stores 120 billion tonnes of carbon.") is None
+    # a fee is what each person pays: "每人" is what it is, not a share of a total (round 16 refused it)
+    fees = [Passage("中法学院学生在本科阶段学费均为每人每学年60000元人民币。", "page-072.html")]
+    fee = check.check("中法学院每学年的学费是多少？", "中法学院每学年的学费均为每人每学年60000元人民币。", fees)
+    assert fee.status == "answered" and "60000" in fee.answer, fee.answer
+    assert rate_of_another("What is the annual tuition?", ["5000"], "Tuition is 5000 yuan per person.") is None
+    assert rate_of_another("中法学院每年招收多少学生？", ["3"], "每人每学年选修 3 门法语课。") == "人"
     # "多少对" counts pairs: a quote whose numbers count countries and states is no answer; one that counts pairs is
     countries = [Passage("全球已有20个国家承认同性婚姻，墨西哥6个州也准予注册。英国的法案于2004年通过。", "同性婚姻")]
     pairs = check.check("英国法案通过后，每年大约有多少对同性恋人登记？", "每年大约有20对同性恋人登记[1]。", countries)
