@@ -66,9 +66,10 @@ and "哪些版本", "版本号": they ask for a version."""
 _SAYS_VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.(?:\d+|x))+|\bv\d+|版本\s*\d|\d+\s*版|latest|最新", re.IGNORECASE)
 """A question that asks which version is answered by a version ("python=3.10", "v0.3", "3.x", "最新版本");
 "教程推荐使用 Python 语言开发" names none."""
+_INSTITUTION_KINDS = ("机构|组织|公司|单位|学校|中学|小学|大学|学院|国家|城市|地区|团队|部门|球队|乐队|政党|厂商|品牌|银行|医院|出版社"
+                      "|网站|平台")
 _ASKS_WHO = re.compile(
-    r"谁|哪位|何人|(?:什么|哪个|哪家|哪所|哪支|哪一个?)(?:机构|组织|公司|单位|学校|大学|国家|城市|地区|团队|部门|球队|乐队|政党"
-    r"|厂商|品牌|银行|医院|出版社|网站|平台)"
+    rf"谁|哪位|何人|(?:什么|哪个|哪家|哪所|哪支|哪一[个所家支]?)(?:{_INSTITUTION_KINDS})|(?:{_INSTITUTION_KINDS})(?:是|为)哪一?[个所家支]"
     r"|\bwho(?:m|se)?\b|\b(?:which|what) (?:company|organi[sz]ation|country|city|university|school|agency|team)\b",
     re.IGNORECASE,
 )
@@ -305,7 +306,8 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
         )
         return None if named or any(_NUMBER_WORD.search(text) for text in kept) else "number"
     capitalised = _capitalised(kept)
-    return None if any(t.strict or t.text in capitalised for t in new) else "name"
+    # a date or a count names no one: "更新时间：2014-04-06 点击数：3264" is no school for "……的中学是哪所？"
+    return None if any((t.strict and t.kind != "number") or t.text in capitalised for t in new) else "name"
 
 
 _DEFINES = re.compile(r"^\s*(?:请问)?什么是(?P<x>[\u4e00-\u9fff]{2,8})[？?]?\s*$|^\s*(?P<y>[\u4e00-\u9fff]{2,8})是什么[？?]?\s*$")

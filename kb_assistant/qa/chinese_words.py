@@ -122,3 +122,30 @@ def person_names(text: str) -> list[str]:
         words = [tagged for run in runs for tagged in tagged_words(run)]
     return [word for word, plain, flag in words
             if flag.startswith("nr") and len(word) >= 2 and not phrase_tagged_as_name(plain, flag)]
+
+
+_INSTITUTIONS = ("中学", "小学", "大学", "学院", "学校", "幼儿园", "医院", "公司", "银行", "研究院", "研究所", "出版社", "博物馆",
+                 "图书馆", "集团")
+_NAMING = ("ns", "nr", "nz", "nt", "j")
+"""jieba's tags of the words that name an institution before its kind: places, people, other names, abbreviations."""
+
+
+def institution_names(words: list[tuple[str, str, str]]) -> dict[int, tuple[int, str]]:
+    """Institutions a run's words (``tagged_words``) name with a kind jieba cut off: "青海川中学" (青海 / 川 / 中学),
+    "宁县第一中学" (宁县 / 第一 / 中学), by the index of their first word: (the index after the kind, the name as
+    written). The name is the last four characters or more that start with a naming word, so "湖南省长沙市雅礼中学" is "雅礼中学" and
+    its places stay words of their own. One the dictionary holds whole ("清华大学") is a word already."""
+    names: dict[int, tuple[int, str]] = {}
+    for end, (word, plain, _) in enumerate(words):
+        if len(plain) > 4 or not plain.endswith(_INSTITUTIONS):
+            continue
+        start = end
+        while start > 0 and (words[start - 1][2].startswith(_NAMING)
+                             or (words[start - 1][2] == "m" and words[start - 1][1].startswith("第"))):
+            start -= 1
+        if start == end:
+            continue
+        first = next((i for i in range(end - 1, start - 1, -1) if words[i][2].startswith(_NAMING)
+                      and sum(len(w) for w, _, _ in words[i : end + 1]) >= 4), start)
+        names[first] = (end + 1, "".join(w for w, _, _ in words[first : end + 1]))
+    return names

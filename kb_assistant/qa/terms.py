@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from kb_assistant.cjk import HAN, HAN_RUNS, simplified
 from kb_assistant.kb.tokens import english_stem, jieba_lock, tokenize
-from kb_assistant.qa.chinese_words import phrase_tagged_as_name, posseg, tagged_words, unread_names
+from kb_assistant.qa.chinese_words import institution_names, phrase_tagged_as_name, posseg, tagged_words, unread_names
 
 logger = logging.getLogger(__name__)
 
@@ -273,6 +273,9 @@ def claimed_terms(text: str, whole_names: bool = False) -> list[Term]:
         with jieba_lock:
             for run in cjk_runs:
                 tagged = tagged_words(run)
+                # a school's or firm's name is found whole or not at all: "青海川中学" is no school of "湟川中学"
+                names.update({len(words) + i: (len(words) + end, name)
+                              for i, (end, name) in institution_names(tagged).items()})
                 if whole_names:
                     names.update({len(words) + i: (len(words) + end, name)
                                   for i, (end, name) in unread_names(tagged, _asks).items()})

@@ -2241,3 +2241,25 @@ def test_a_formula_line_is_no_quote_across_languages(embeddings: object) -> None
     verdict = check.check("How much RAM does the personal knowledge base assistant need at least?",
                           "The personal knowledge base assistant needs at least 4 GB of RAM.", [ram])
     assert verdict.status == "extractive" and "至少 4 GB" in verdict.answer, verdict.answer
+
+
+def test_a_school_name_is_found_whole_or_not_at_all(check: GroundingCheck) -> None:
+    """Round 16: "2014年圆梦计划青海的推荐资格中学是哪所？" was answered "……是青海川中学" from a list that names 湟川中学 (jieba
+    cuts it 青海 / 川 / 中学, and each piece was in the source). An institution's name must be in the source whole;
+    and a date or a count is no name for a question that asks which school, so the quote is the list's row, not
+    "更新时间：2014-04-06 点击数：3264"."""
+    from kb_assistant.qa.answer_kinds import unnamed_answer
+    from kb_assistant.qa.terms import asked_terms, claimed_terms
+
+    page = [Passage("更新时间：2014-04-06\n点击数：3264\n\n| 中学名称 |\n|---|\n| 湟川中学 |\n\n分享到：",
+                    "page-056.html > 2014年“圆梦计划”推荐资格中学名单(青海)")]
+    question = "2014年圆梦计划青海的推荐资格中学是哪所？"
+    made_up = check.check(question, "2014年圆梦计划青海的推荐资格中学是青海川中学。", page)
+    assert "青海川中学" not in made_up.answer and made_up.status == "extractive", made_up.answer
+    assert "湟川中学" in made_up.answer and "点击数" not in made_up.answer
+    right = check.check(question, "2014年圆梦计划青海的推荐资格中学是湟川中学。", page)
+    assert right.status == "answered" and "湟川中学" in right.answer
+    assert "青海川中学" in [t.text for t in claimed_terms("推荐资格中学是青海川中学。") if t.strict]
+    # the places before a school's own name stay words of their own: 雅礼中学 is found where 长沙市 is not said
+    assert [t.text for t in claimed_terms("湖南省长沙市雅礼中学") if t.strict] == ["湖南省", "长沙市", "雅礼中学"]
+    assert unnamed_answer(question, ["更新时间：2014-04-06 点击数：3264"], asked_terms(question)) == "name"
