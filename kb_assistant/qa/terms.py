@@ -17,7 +17,13 @@ from dataclasses import dataclass
 
 from kb_assistant.cjk import HAN, HAN_RUNS, simplified
 from kb_assistant.kb.tokens import english_stem, jieba_lock, tokenize
-from kb_assistant.qa.chinese_words import institution_names, phrase_tagged_as_name, posseg, tagged_words, unread_names
+from kb_assistant.qa.chinese_words import (
+    institution_names,
+    phrase_tagged_as_name,
+    posseg,
+    tagged_words,
+    unread_names,
+)
 
 logger = logging.getLogger(__name__)
 
