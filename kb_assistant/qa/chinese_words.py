@@ -130,11 +130,12 @@ _NAMING = ("ns", "nr", "nz", "nt", "j")
 """jieba's tags of the words that name an institution before its kind: places, people, other names, abbreviations."""
 
 
-def institution_names(words: list[tuple[str, str, str]]) -> dict[int, tuple[int, str]]:
+def institution_names(words: list[tuple[str, str, str]], asks: Callable[[str], bool]) -> dict[int, tuple[int, str]]:
     """Institutions a run's words (``tagged_words``) name with a kind jieba cut off: "青海川中学" (青海 / 川 / 中学),
     "宁县第一中学" (宁县 / 第一 / 中学), by the index of their first word: (the index after the kind, the name as
-    written). The name is the last four characters or more that start with a naming word, so "湖南省长沙市雅礼中学" is "雅礼中学" and
-    its places stay words of their own. One the dictionary holds whole ("清华大学") is a word already."""
+    written). The name is the last four characters or more that start with a naming word, so "湖南省长沙市雅礼中学" is
+    "雅礼中学" and its places stay words of their own. One the dictionary holds whole ("清华大学") is a word already;
+    after a word that asks (``asks``: "哪些法国学校") the words describe what is asked, they name nothing."""
     names: dict[int, tuple[int, str]] = {}
     for end, (word, plain, _) in enumerate(words):
         if len(plain) > 4 or not plain.endswith(_INSTITUTIONS):
@@ -143,7 +144,9 @@ def institution_names(words: list[tuple[str, str, str]]) -> dict[int, tuple[int,
         while start > 0 and (words[start - 1][2].startswith(_NAMING)
                              or (words[start - 1][2] == "m" and words[start - 1][1].startswith("第"))):
             start -= 1
-        if start == end:
+        before = [plain for _, plain, _ in words[max(0, start - 2) : start]]  # "哪所", or 哪 / 所
+        if start == end or (before and (asks(before[-1]) or (len(before) == 2 and len(before[1]) == 1
+                                                             and asks(before[0])))):
             continue
         first = next((i for i in range(end - 1, start - 1, -1) if words[i][2].startswith(_NAMING)
                       and sum(len(w) for w, _, _ in words[i : end + 1]) >= 4), start)

@@ -112,6 +112,12 @@ def asks_or_joins(word: str) -> bool:
     return _asks(simplified(word))
 
 
+def _interrogative(simplified: str) -> bool:
+    """Whether a Chinese word (simplified) is one that asks: 什么, 多少, 哪些, 几所."""
+    return (simplified in _ASKING_ZH or simplified in ("什么", "多少", "谁", "何")
+            or simplified.startswith(("哪", "第几")) or (simplified.startswith("几") and len(simplified) <= 3))
+
+
 def _asks(simplified: str) -> bool:
     """Whether a Chinese word (simplified) only asks: a stop word, an interrogative, a word that points at a chapter
     or section, or 哪/几/第几 with a measure."""
@@ -281,7 +287,7 @@ def claimed_terms(text: str, whole_names: bool = False) -> list[Term]:
                 tagged = tagged_words(run)
                 # a school's or firm's name is found whole or not at all: "青海川中学" is no school of "湟川中学"
                 names.update({len(words) + i: (len(words) + end, name)
-                              for i, (end, name) in institution_names(tagged).items()})
+                              for i, (end, name) in institution_names(tagged, _interrogative).items()})
                 if whole_names:
                     names.update({len(words) + i: (len(words) + end, name)
                                   for i, (end, name) in unread_names(tagged, _asks).items()})

@@ -2263,3 +2263,6 @@ def test_a_school_name_is_found_whole_or_not_at_all(check: GroundingCheck) -> No
     # the places before a school's own name stay words of their own: 雅礼中学 is found where 长沙市 is not said
     assert [t.text for t in claimed_terms("湖南省长沙市雅礼中学") if t.strict] == ["湖南省", "长沙市", "雅礼中学"]
     assert unnamed_answer(question, ["更新时间：2014-04-06 点击数：3264"], asked_terms(question)) == "name"
+    # after a word that asks, the words describe what is asked: "哪些法国学校" names no school a source must hold
+    assert {"法国", "学校"} <= {t.text for t in asked_terms("中法学院是人大和哪些法国学校合作创办的？")}
+    assert "北京中学" not in {t.text for t in asked_terms("他在哪所北京中学读书？")}
