@@ -207,7 +207,8 @@ _NUMBER_RE = re.compile(r"(?<![A-Za-z\d._-])(\d+(?:[.,]\d+)*)(?![A-Za-z\d_])")
 """A number standing alone: not the 5 of "e5", the 2 of "Qwen2"."""
 
 
-_PER_ZH = re.compile(r"每一?(公顷|平方公里|平方米|平米|亩|人|户|家庭|年|月|天|日|周|小时|分钟|秒|公里|千米|米|吨|公斤|千克|升|次|场|届|株)")
+_PER_ZH = re.compile(r"每一?(公顷|平方公里|平方米|平米|平方英尺|平方英里|英亩|亩|人|户|家庭|年|月|天|日|周|小时|分钟|秒|公里|千米|英里"
+                     r"|英尺|米|吨|磅|公斤|千克|加仑|升|次|场|届|株)")
 _PER_EN = re.compile(r"\b(?:per|each|every|a)\s+(hectare|acre|square\s+\w+|km2|capita|person|head|household|year|month|week|day"
                      r"|hour|minute|second|mile|kilometre|kilometer|ton|tonne|litre|liter|game|match|season)\b", re.IGNORECASE)
 _PER_CAPITA = ("人均", "平均每人", "per capita", "per person", "each person")
@@ -307,6 +308,19 @@ def _counts_things(number: str, text: str) -> bool:
     return bool(counted) and all(measure and measure in _THINGS and not _PERSON.match(rest) for measure, rest in counted)
 
 
+_COUNTS = _PEOPLE + _THINGS + "集期章节篇首页轮对双套场"
+"""Measure words that count (people, things, episodes, chapters): no unit a quantity is measured in."""
+_MEASURED = re.compile(r"\s*[万亿千百]?\s*(小时|分钟|秒|天|周|个月|月|年|元|美元|欧元|英镑|日元|公里|千米|厘米|毫米|米|英里|英尺|公斤|千克"
+                       r"|克|吨|磅|%|度|岁|gb|mb|kb|tb)")
+
+
+def _measured(number: str, text: str) -> str | None:
+    """The unit ``text`` (normalised) measures ``number`` in wherever it has it ("24 小时"), or None where it has it
+    without one somewhere, or not at all."""
+    units = [_MEASURED.match(text, m.end()) for m in re.finditer(r"(?<![\d.])" + re.escape(number) + r"(?![\d.])", text)]
+    return units[0].group(1) if units and all(units) else None
+
+
 def counts_other_kind(claim: str, numbers: list[str], evidence: str) -> str | None:
     """The measure word ``evidence`` counts a number of ``claim`` by, when the claim counts people with it ("招生计划
     有8人") and the evidence, wherever it has that number, counts things ("A+学科数量为8个", "8项制度"): the number
@@ -317,6 +331,21 @@ def counts_other_kind(claim: str, numbers: list[str], evidence: str) -> str | No
         measure = unit(claim, number)
         if measure and measure in _PEOPLE and _counts_things(number, text):
             return unit(text, number)
+    return None
+
+
+def measured_for_count(claim: str, numbers: list[str], passage: str) -> str | None:
+    """The unit ``passage`` measures a number of ``claim`` in wherever it has it ("24 小时以内给您回复"), when the claim
+    counts with that number ("视频教程一共有24集"): a quantity read as a count. The whole passage is read, since the
+    sentence that holds the claim's other words ("配套视频教程：https://……") need not hold its number. None where the
+    passage has the number bare or counted somewhere, or the claim measures it too ("3个月")."""
+    claim, text = normalise(claim), normalise(passage)
+    for number in numbers:
+        measure = unit(claim, number)
+        if measure and measure in _COUNTS and _measured(number, claim) is None:
+            measured = _measured(number, text)
+            if measured is not None:
+                return measured
     return None
 
 

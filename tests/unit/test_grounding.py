@@ -2266,3 +2266,19 @@ def test_a_school_name_is_found_whole_or_not_at_all(check: GroundingCheck) -> No
     # after a word that asks, the words describe what is asked: "哪些法国学校" names no school a source must hold
     assert {"法国", "学校"} <= {t.text for t in asked_terms("中法学院是人大和哪些法国学校合作创办的？")}
     assert "北京中学" not in {t.text for t in asked_terms("他在哪所北京中学读书？")}
+
+
+def test_a_quantity_is_no_count_and_a_rate_per_square_foot_no_total(check: GroundingCheck) -> None:
+    """A later run of the course rounds: "南瓜书配套视频教程一共有多少集？" (the book says nothing of how many) was answered
+    "一共有24集" from a passage whose only 24 is "24 小时以内给您回复"; and "How much does one evaluation with a large model
+    cost?", asked again in Chinese, with a prompt exercise's "每平方英尺250美元". A number the passage measures in
+    hours is no count of episodes, and a price per square foot is no cost of the thing asked."""
+    from kb_assistant.qa.number_clauses import measured_for_count, rate_of_another
+
+    book = [Passage("配套视频教程：https://www.bilibili.com/video/BV1Mh411e7VU\n\n提交你希望补充的公式编号或者勘误信息，我们通常"
+                    "会在24 小时以内给您回复，超过24 小时未回复的话可以微信联系我们。", "pumpkin_book.pdf > 南瓜书")]
+    episodes = check.check("南瓜书配套视频教程一共有多少集？", "南瓜书配套视频教程一共有24集。", book)
+    assert episodes.status == "refused", episodes.answer
+    assert measured_for_count("视频共24集。", ["24"], "视频共24集，每集约30分钟。") is None
+    assert measured_for_count("大约需要3个月。", ["3"], "训练大约3个月。") is None
+    assert rate_of_another("一个评估模型的费用是多少？", ["250"], "太阳能电池板费用为每平方英尺250美元。") == "平方英尺"
