@@ -137,14 +137,14 @@ def institution_names(words: list[tuple[str, str, str]], asks: Callable[[str], b
     "雅礼中学" and its places stay words of their own. One the dictionary holds whole ("清华大学") is a word already;
     after a word that asks (``asks``: "哪些法国学校") the words describe what is asked, they name nothing."""
     names: dict[int, tuple[int, str]] = {}
-    for end, (word, plain, _) in enumerate(words):
-        if len(plain) > 4 or not plain.endswith(_INSTITUTIONS):
+    for end, (_, kind, _) in enumerate(words):
+        if len(kind) > 4 or not kind.endswith(_INSTITUTIONS):
             continue
         start = end
         while start > 0 and (words[start - 1][2].startswith(_NAMING)
                              or (words[start - 1][2] == "m" and words[start - 1][1].startswith("第"))):
             start -= 1
-        before = [plain for _, plain, _ in words[max(0, start - 2) : start]]  # "哪所", or 哪 / 所
+        before = [simple for _, simple, _ in words[max(0, start - 2) : start]]  # "哪所", or 哪 / 所
         if start == end or (before and (asks(before[-1]) or (len(before) == 2 and len(before[1]) == 1
                                                              and asks(before[0])))):
             continue

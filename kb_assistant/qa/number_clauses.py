@@ -212,11 +212,12 @@ _PER_ZH = re.compile(r"每一?(公顷|平方公里|平方米|平米|平方英尺
 _PER_EN = re.compile(r"\b(?:per|each|every|a)\s+(hectare|acre|square\s+\w+|km2|capita|person|head|household|year|month|week|day"
                      r"|hour|minute|second|mile|kilometre|kilometer|ton|tonne|litre|liter|game|match|season)\b", re.IGNORECASE)
 _PER_CAPITA = ("人均", "平均每人", "per capita", "per person", "each person")
-_CHARGED_ZH = re.compile(r"费|价|多少钱|奖学金|工资|薪|补贴|补助|津贴|罚款|押金")
-_CHARGED_EN = re.compile(r"\b(?:tuition|fees?|prices?|costs?|salary|salaries|wages?|scholarships?|stipends?|allowances?"
-                         r"|fines?|deposits?)\b", re.IGNORECASE)
+_CHARGED_ZH = re.compile(r"[学住报考试杂培会]费|费用|收费|价格|价钱|票价|售价|单价|定价|多少钱|奖学金|工资|薪|补贴|补助|津贴|罚款|押金")
+_CHARGED_EN = re.compile(r"\b(?:tuition|fees?|prices?|salary|salaries|wages?|scholarships?|stipends?|allowances?|fines?"
+                         r"|deposits?)\b", re.IGNORECASE)
 """What is charged or paid to each person: a fee, a price, a wage. Per person is what such a number is, not a
-share of a total ("学费均为每人每学年60000元" answers "中法学院每学年的学费是多少？")."""
+share of a total ("学费均为每人每学年60000元" answers "中法学院每学年的学费是多少？"); not what is spent or consumed
+("每年消费多少吨大米" is a total, "每人每年消费" a share)."""
 
 
 def rate_of_another(question: str, numbers: list[str], text: str) -> str | None:

@@ -1537,6 +1537,7 @@ def test_a_rate_per_something_not_asked_is_no_answer_to_how_much(check: Groundin
     assert fee.status == "answered" and "60000" in fee.answer, fee.answer
     assert rate_of_another("What is the annual tuition?", ["5000"], "Tuition is 5000 yuan per person.") is None
     assert rate_of_another("中法学院每年招收多少学生？", ["3"], "每人每学年选修 3 门法语课。") == "人"
+    assert rate_of_another("中国每年消费多少吨大米？", ["100"], "中国人每人每年消费大米约100公斤。") == "人"  # spent: a total
     # "多少对" counts pairs: a quote whose numbers count countries and states is no answer; one that counts pairs is
     countries = [Passage("全球已有20个国家承认同性婚姻，墨西哥6个州也准予注册。英国的法案于2004年通过。", "同性婚姻")]
     pairs = check.check("英国法案通过后，每年大约有多少对同性恋人登记？", "每年大约有20对同性恋人登记[1]。", countries)
