@@ -18,6 +18,7 @@ the words (and is no refusal), or is a refusal where one is expected.
     python benchmarks/user_rounds.py /tmp/kbu --round 14
     python benchmarks/user_rounds.py /tmp/kbu --round 15
     python benchmarks/user_rounds.py /tmp/kbh --round 16
+    python benchmarks/user_rounds.py /tmp/kbu --round 17
 """
 
 from __future__ import annotations
@@ -275,6 +276,26 @@ ROUNDS: dict[int, list[tuple[str, Expected]]] = {
         ("国防生每月的津贴是多少？", None),
         ("2014年圆梦计划西藏有哪些推荐资格中学？", None),
         ("How many students did the Sino-French Institute admit in 2023?", None),
+    ],
+    17: [  # llm_universe_kb: C2, calling the LLM APIs (ChatGPT, 文心一言, 讯飞星火, 智谱 GLM)
+        ("文心一言是哪家公司推出的？", [["百度"]]),
+        ("文心一言是哪天推出的？", [["3 月 27 日"], ["3月27日"]]),
+        ("讯飞星火认知大模型是什么时候推出的？", [["5 月"], ["5月"]]),
+        ("文心一言的密钥要填写到 .env 文件的哪两个参数？", [["QIANFAN_AK", "QIANFAN_SK"]]),
+        ("智谱 GLM 的 API key 要设置到 .env 的哪个参数？", [["ZHIPUAI_API_KEY"]]),
+        ("智谱 AI 新注册的用户可以免费领取多少 token？", [["2000w"], ["2000 万"], ["2000万"]]),
+        ("ChatGPT 是什么时候发布的？", [["11 月"], ["11月"]]),
+        ("讯飞星火平台提供了哪些模型的免费额度？", [["Spark3.5 Max"], ["Spark4.0 Ultra"]]),
+        ("哪些大模型 API 给新用户赠送 tokens？", [["讯飞星火", "智谱"]]),
+        ("智谱 AI 是由哪里的技术成果转化而来的公司？", [["清华"]]),
+        ("Which company launched 文心一言?", [["Baidu"], ["百度"]]),
+        ("Which .env parameter holds the Zhipu AI API key?", [["ZHIPUAI_API_KEY"]]),
+        ("When was ChatGPT released?", [["November"], ["11 月"], ["11月"]]),
+        ("How many free tokens do new Zhipu AI users get?", [["2000w"], ["20 million"], ["2000万"], ["2000 万"]]),
+        ("文心一言的 API 每千 token 多少钱？", None),
+        ("讯飞星火的 APPID 有效期是多久？", None),
+        ("智谱 GLM-4-Plus 的上下文长度是多少？", None),
+        ("How many parameters does Spark4.0 Ultra have?", None),
     ],
 }
 
