@@ -89,6 +89,18 @@ _DATES = re.compile(
     r"|\d{1,2}\s*月\s*\d{1,2}\s*[日号]"
 )
 """Years and dates ("1945~1949年", "2008年6月30日", "6月30日"): no count or amount, which is what 多少 asks for."""
+_ASKS_DAY = re.compile(r"哪一?天|几月几[日号]|几号|什么日子|哪个日期|什么日期|\b(?:what|which) (?:date|day)\b|\bon what day\b",
+                       re.IGNORECASE)
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_SAYS_DAY = re.compile(
+    r"\d{1,2}\s*[日号]|[一二三四五六七八九十廿卅]+\s*[日号]|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}/\d{1,2}"
+    rf"|\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b"
+    r"|当天|当日|同日|同一天|次日|翌日|星期|礼拜|周[一二三四五六日天]|元旦|除夕|春节|国庆|今天|昨天|明天"
+    r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow)\b",
+    re.IGNORECASE,
+)
+"""A question that asks which day ("哪天推出的", "what date") is answered by a day: "3 月 27 日", "2023-03-27",
+"March 27", "当天", "周三"; a month or a year alone does not say which day."""
 _ASKS_DATE = re.compile(r"几[年月日号]|哪一?[年月天]|[西公]元")
 """A number question that asks for a date after all: "西元幾年", "幾月幾日"."""
 _CHINESE_QUANTITY = re.compile(
@@ -280,7 +292,10 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
         said = [_without(text, own) for text in kept]
         if _EVENT.search(question):
             said = [_NOW.sub(" ", text) for text in said]
-        return None if any(_SAYS_TIME.search(text) for text in said) else "time"
+        if not any(_SAYS_TIME.search(text) for text in said):
+            return "time"
+        # "哪天推出的" is not answered by "2023 年 3 月" alone
+        return "day" if _ASKS_DAY.search(question) and not any(_SAYS_DAY.search(text) for text in said) else None
     who, number = _ASKS_WHO.search(question), _ASKS_NUMBER.search(question)
     if not (who or number):
         return None

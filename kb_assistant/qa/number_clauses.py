@@ -177,12 +177,12 @@ def said_of_another(claim: str, sentence: str) -> str | None:
                and not _HEDGE.fullmatch(normalise(t.text))]
     # an aside in brackets is not the value stated: "作者是阿布·卡西姆·扎赫拉维 (936-1013)" states a name, with his years
     value = _ASIDE.sub(" ", claim[copula.end() :])
-    said = [m.group(1).replace(",", "") for m in _NUMBER_RE.finditer(value)]
+    said = [m.group(1).replace(",", "") for m in _SIZED_NUMBER_RE.finditer(value)]
     if not subject or not said:
         return None
     head, text = subject[-1], normalise(sentence)
     found: int | None = None
-    for match in _NUMBER_RE.finditer(text):
+    for match in _SIZED_NUMBER_RE.finditer(text):
         if match.group(1).replace(",", "") != said[0]:
             continue
         found = match.start() if found is None else found
@@ -205,6 +205,8 @@ def _modifies(lead: str, head: Term) -> bool:
 
 _NUMBER_RE = re.compile(r"(?<![A-Za-z\d._-])(\d+(?:[.,]\d+)*)(?![A-Za-z\d_])")
 """A number standing alone: not the 5 of "e5", the 2 of "Qwen2"."""
+_SIZED_NUMBER_RE = re.compile(r"(?<![A-Za-z\d._-])(\d+(?:[.,]\d+)*)(?:[KMGTkmgt][Bb]?|[Bb])?(?![A-Za-z\d_])")
+"""A number standing alone or with a size's letters: the 744 of "744B" (parameters), "16K" (context), "4GB"."""
 
 
 _PER_ZH = re.compile(r"每一?(公顷|平方公里|平方米|平米|平方英尺|平方英里|英亩|亩|人|户|家庭|年|月|天|日|周|小时|分钟|秒|公里|千米|英里"

@@ -2283,3 +2283,25 @@ def test_a_quantity_is_no_count_and_a_rate_per_square_foot_no_total(check: Groun
     assert measured_for_count("视频共24集。", ["24"], "视频共24集，每集约30分钟。") is None
     assert measured_for_count("大约需要3个月。", ["3"], "训练大约3个月。") is None
     assert rate_of_another("一个评估模型的费用是多少？", ["250"], "太阳能电池板费用为每平方英尺250美元。") == "平方英尺"
+
+
+def test_which_day_needs_a_day_and_a_size_said_of_another_measure_is_no_answer(check: GroundingCheck) -> None:
+    """Round 17: "文心一言是哪天推出的？" was answered "……于 2023 年 3 月在国内率先开启邀测" (a month: no day), and
+    "智谱 GLM-4-Plus 的上下文长度是多少？" (the course never says) with "744B（40B 激活参数）", which the source gives to
+    another model's 参数规模. A question that asks which day needs a day, and a number with a size's letters (744B,
+    16K) is read as a number where the source gives it to another subject."""
+    from kb_assistant.qa.answer_kinds import unnamed_answer
+    from kb_assistant.qa.number_clauses import said_of_another
+    from kb_assistant.qa.terms import asked_terms
+
+    passages = [Passage("**文心一言是基于百度文心大模型的知识增强语言大模型**，于 `2023 年 3 月` 在国内率先开启邀测。", "C1.md > 文心一言"),
+                Passage("`文心一言`，由百度于 2023 年 3 月 27 日推出的中文大模型，是目前国内大语言模型的代表产品。", "C2.md > 2.2.2 使用文心一言")]
+    day = check.check("文心一言是哪天推出的？", "文心一言于 2023 年 3 月在国内率先开启邀测。", passages)
+    assert "27 日" in day.answer and day.status == "extractive", day.answer
+    question = "What date was the treaty signed?"
+    assert unnamed_answer(question, ["It was signed in March 1998."], asked_terms(question)) == "day"
+    assert unnamed_answer(question, ["It was signed on March 3, 1998."], asked_terms(question)) is None
+    glm = [Passage("它面向复杂系统工程和长时程任务，参数规模扩展至 744B（40B 激活参数），预训练数据达 28.5T tokens。", "C1.md > GLM")]
+    context = check.check("智谱 GLM-4-Plus 的上下文长度是多少？", "智谱 GLM-4-Plus 的上下文长度是 744B（40B 激活参数）。", glm)
+    assert context.status == "refused", context.answer
+    assert said_of_another("GLM-5 的参数规模是 744B。", glm[0].text) is None  # the source's own subject
