@@ -12,7 +12,6 @@ from __future__ import annotations
 from kb_assistant.qa.answer_kinds import asks_for_number, asks_when
 from kb_assistant.qa.counted_kinds import relabelled_kind
 from kb_assistant.qa.deputy_roles import other_role, unsaid_role
-from kb_assistant.qa.event_times import time_from_other_sentence
 from kb_assistant.qa.evidence import Passage, Span
 from kb_assistant.qa.latest import unsaid_latest
 from kb_assistant.qa.list_items import other_item
@@ -113,10 +112,6 @@ def said_of_another_thing(
     person = number_of_another_person(question, numbers, span.text)
     if person is not None:
         return f"{OTHER_PERSON} ({person})", None
-    if asks_when(question):
-        moved = time_from_other_sentence(asked, claim, span, sentences)
-        if moved is not None:
-            return OTHER_CLAUSE, moved
     counts = asks_for_number(question)
     if counts:
         other = (counted_elsewhere(question, numbers, span, sentences)

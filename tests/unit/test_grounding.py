@@ -2305,16 +2305,3 @@ def test_which_day_needs_a_day_and_a_size_said_of_another_measure_is_no_answer(c
     context = check.check("智谱 GLM-4-Plus 的上下文长度是多少？", "智谱 GLM-4-Plus 的上下文长度是 744B（40B 激活参数）。", glm)
     assert context.status == "refused", context.answer
     assert said_of_another("GLM-5 的参数规模是 744B。", glm[0].text) is None  # the source's own subject
-
-
-def test_a_time_from_the_sentence_about_another_event_is_no_answer(check: GroundingCheck) -> None:
-    """Round 17: "When was ChatGPT released?", asked again in Chinese, was answered "ChatGPT 于 2022 年底发布": 2022 年底
-    is the time of the next sentence's LLM boom; the sentence that says 发布 says 2022 年 11 月, and is quoted instead."""
-    passage = [Passage("ChatGPT，发布于 2022 年 11 月，是目前火热出圈的大语言模型的代表产品。在 2022 年底，也正是 ChatGPT 的惊人表现"
-                       "引发了 LLM 的热潮。", "C2.md > 2.2.1 使用 ChatGPT")]
-    wrong = check.check("ChatGPT 何时发布？", "ChatGPT 于 2022 年底发布。", passage)
-    assert "11 月" in wrong.answer and "年底" not in wrong.answer, wrong.answer
-    right = check.check("ChatGPT 何时发布？", "ChatGPT 于 2022 年 11 月发布。", passage)
-    assert right.status == "answered" and "11 月" in right.answer
-    boom = check.check("LLM 的热潮是什么时候开始的？", "LLM 的热潮始于 2022 年底。", passage)
-    assert boom.status == "answered" and "年底" in boom.answer, boom.answer
