@@ -113,19 +113,18 @@ def asks_or_joins(word: str) -> bool:
 
 
 def _interrogative(simplified: str) -> bool:
-    """Whether a Chinese word (simplified) is one that asks: 什么, 多少, 哪些, 几所."""
-    return (simplified in _ASKING_ZH or simplified in ("什么", "多少", "谁", "何")
-            or simplified.startswith(("哪", "第几")) or (simplified.startswith("几") and len(simplified) <= 3))
-
-
-def _asks(simplified: str) -> bool:
-    """Whether a Chinese word (simplified) only asks: a stop word, an interrogative, a word that points at a chapter
-    or section, or 哪/几/第几 with a measure."""
-    if simplified in _STOP_ZH or simplified in _ASKING_ZH or simplified in _DOCUMENT_PARTS_ZH:
+    """Whether a Chinese word (simplified) is one that asks: 什么, 多少, 何时, or 哪/几/第几 with a measure (哪些, 几所)."""
+    if simplified in _ASKING_ZH or simplified in ("什么", "多少", "谁", "何"):
         return True
     if simplified.startswith(_NOT_ASKING_ZH):
         return False
     return simplified.startswith(("哪", "第几")) or (simplified.startswith("几") and len(simplified) <= 3)
+
+
+def _asks(simplified: str) -> bool:
+    """Whether a Chinese word (simplified) only asks: a stop word, an interrogative (:func:`_interrogative`), or a
+    word that points at a chapter or section."""
+    return simplified in _STOP_ZH or simplified in _DOCUMENT_PARTS_ZH or _interrogative(simplified)
 
 
 _STOP_EN = frozenset(

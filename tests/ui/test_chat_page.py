@@ -52,6 +52,22 @@ def ask(page: Any, question: str) -> Any:
     return last_answer(page)
 
 
+def sse(events: list[dict[str, Any]]) -> str:
+    """A chat-completions stream body with ``events``, then [DONE]."""
+    return "".join(f"data: {json.dumps(event, ensure_ascii=False)}\n\n" for event in events) + "data: [DONE]\n\n"
+
+
+def open_with_kb(page: Any, server: Server, kb: str, name: str, text: str) -> None:
+    """Upload ``text`` as file ``name`` to KB ``kb`` through the API, open the page and choose that KB."""
+    uploaded = requests.post(f"{server.url}/v1/kbs/{kb}/files", timeout=120,
+                             files={"files": (name, text.encode(), "text/markdown")})
+    assert uploaded.status_code == 200, uploaded.text
+    page.goto(f"{server.url}/ui/")
+    page.wait_for_selector("#status.ready")
+    page.wait_for_selector(f"#kb-select option[value='{kb}']", state="attached")
+    page.select_option("#kb-select", kb)
+
+
 def test_upload_ask_follow_up_open_and_remove(server: Server, page: Any, tmp_path: Path) -> None:
     handbook = tmp_path / "星河计划.md"
     handbook.write_text(HANDBOOK, encoding="utf-8")
@@ -162,17 +178,10 @@ def test_a_draft_that_was_never_checked_says_so(server: Server, page: Any) -> No
     """A knowledge-base answer whose stream ends before the verified answer came (the server stopped, the
     connection broke) keeps its draft look and says it was not checked: a draft may hold what the check drops."""
     draft = "星河计划的负责人是王五[1]。"
-    stream = "".join(f"data: {json.dumps({'choices': [{'index': 0, 'delta': {'content': piece}}]}, ensure_ascii=False)}\n\n"
-                     for piece in (draft[:6], draft[6:])) + "data: [DONE]\n\n"
+    stream = sse([{"choices": [{"index": 0, "delta": {"content": piece}}]} for piece in (draft[:6], draft[6:])])
     page.route("**/v1/chat/completions",
                lambda route: route.fulfill(status=200, headers={"content-type": "text/event-stream"}, body=stream))
-    uploaded = requests.post(f"{server.url}/v1/kbs/drafts/files", timeout=120,
-                             files={"files": ("plan.md", HANDBOOK.encode(), "text/markdown")})
-    assert uploaded.status_code == 200, uploaded.text
-    page.goto(f"{server.url}/ui/")
-    page.wait_for_selector("#status.ready")
-    page.wait_for_selector("#kb-select option[value='drafts']", state="attached")
-    page.select_option("#kb-select", "drafts")
+    open_with_kb(page, server, "drafts", "plan.md", HANDBOOK)
     reply = ask(page, "星河计划的负责人是谁？")
     assert "draft" in reply.get_attribute("class") and reply.get_attribute("data-status") == "unchecked"
     assert "Not checked against the sources" in reply.locator(".text .unchecked").inner_text()
@@ -291,11 +300,11 @@ def test_a_source_snippet_is_formatted_with_its_supporting_sentence_marked(serve
          "evidence": "| gpt-3.5-turbo-16k | 16K |"},
     ]
     answer = "用 `vectordb.persist()` 持久化[1]，或在创建时给出 `persist_directory`[2]；16K 的模型是 gpt-3.5-turbo-16k[3]。"
-    stream = "".join(f"data: {json.dumps(event, ensure_ascii=False)}\n\n" for event in (
+    stream = sse([
         {"sources": sources},
         {"choices": [{"index": 0, "delta": {"content": answer}}]},
         {"choices": [{"index": 0, "delta": {}}], "verified": {"answer": answer, "status": "verified", "sources": sources}},
-    )) + "data: [DONE]\n\n"
+    ])
     page.route("**/v1/chat/completions",
                lambda route: route.fulfill(status=200, headers={"content-type": "text/event-stream"}, body=stream))
     page.goto(f"{server.url}/ui/")
@@ -340,18 +349,12 @@ def test_a_question_asked_again_in_the_other_language_shows_only_the_second_pass
             events.append({"choices": [{"index": 0, "delta": {}}],
                            "verified": {"answer": verified, "status": "verified", "sources": [chinese],
                                         "asked_as": "数据库备份保留多少天？"}})
-        return "".join(f"data: {json.dumps(event, ensure_ascii=False)}\n\n" for event in events) + "data: [DONE]\n\n"
+        return sse(events)
 
     streams = [stream(False), stream(True)]
     page.route("**/v1/chat/completions", lambda route: route.fulfill(
         status=200, headers={"content-type": "text/event-stream"}, body=streams.pop(0)))
-    uploaded = requests.post(f"{server.url}/v1/kbs/ops/files", timeout=120,
-                             files={"files": ("备份.md", "# 备份\n\n数据库备份保留 30 天。\n".encode(), "text/markdown")})
-    assert uploaded.status_code == 200, uploaded.text
-    page.goto(f"{server.url}/ui/")
-    page.wait_for_selector("#status.ready")
-    page.wait_for_selector("#kb-select option[value='ops']", state="attached")
-    page.select_option("#kb-select", "ops")
+    open_with_kb(page, server, "ops", "备份.md", "# 备份\n\n数据库备份保留 30 天。\n")
 
     cut = ask(page, "How many days are database backups kept?")
     assert cut.get_attribute("data-status") == "unchecked"
