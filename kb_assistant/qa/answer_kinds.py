@@ -20,6 +20,8 @@ _ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:what|
 _SAYS_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)|年|\b\d{1,4}\s*(?:BC|AD|BCE|CE)\b", re.IGNORECASE)
 """A question that asks which year is answered by a sentence with a four-digit number or 年 in it ("同年", "咸丰十年",
 "in 1857"); "捐赠了 233 幅画作" does not say when."""
+_AGE = re.compile(r"享年|年[龄纪轻级幼迈长]|[青少老中成童幼晚]年")
+"""Words with 年 that say an age or a stage of life, not a year: "在横须贺过世，享年66岁" does not say which year."""
 _ASKS_WHEN = re.compile(
     r"什么时候|何时|什么时间|什么日子|哪一?天|几时|(?:什么|哪个|哪一)(?P<kind>时期|年代|朝代|季节|月份|日期|时代|阶段)"
     r"|^\s*when\b|\bwhen (?:did|was|were|is|are|do|does|will|has|have|had|can|could|would|should)\b"
@@ -278,7 +280,7 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
     institution" (a number or name not in the question: ``asked`` are its terms)."""
     question, kept = simplified(question), [simplified(text) for text in kept]  # 幾個, 為什麼 ask as 几个, 为什么 do
     if _ASKS_YEAR.search(question):
-        return None if any(_SAYS_YEAR.search(text) for text in kept) else "year"
+        return None if any(_SAYS_YEAR.search(_AGE.sub(" ", text)) for text in kept) else "year"
     if _ASKS_VERSION.search(question):
         # the question's own words are no answer: "最新" names no version for "最新版本是多少？"
         said = (m.group(0).lower() for text in kept for m in _SAYS_VERSION.finditer(text))
@@ -300,6 +302,8 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
     if not (who or number):
         return None
     known = {simplified(t.text) for t in asked}
+    if who and _ASKS_PERSON.search(question):
+        kept = [_TITLE.sub(" ", text) for text in kept]
     # "**1.** 可以设置……", "评论1: 熊猫公仔是生日礼物……" and "以下步骤：1. 创建……" name no number
     kept = [_RUN_IN_LIST_NUMBER.sub(r"\1 ", _LABEL_NUMBER.sub(r"\1 ", LIST_NUMBER.sub(" ", text))) for text in kept]
     new = [t for text in kept for t in claimed_terms(text) if t.text not in known]
@@ -323,6 +327,12 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
     capitalised = _capitalised(kept)
     # a date or a count names no one: "更新时间：2014-04-06 点击数：3264" is no school for "……的中学是哪所？"
     return None if any((t.strict and t.kind != "number") or t.text in capitalised for t in new) else "name"
+
+
+_ASKS_PERSON = re.compile(r"谁|哪位|何人|\bwho(?:m|se)?\b", re.IGNORECASE)
+_TITLE = re.compile(r"《[^》]*》(?:\s*[（(][^）)]*[）)])?")
+"""A work's title (and its translation after it): "《越战狂想曲》的作者是《狗屎一号》（Dog Shit One）" names a book, not who
+wrote it."""
 
 
 _DEFINES = re.compile(r"^\s*(?:请问)?什么是(?P<x>[\u4e00-\u9fff]{2,8})[？?]?\s*$|^\s*(?P<y>[\u4e00-\u9fff]{2,8})是什么[？?]?\s*$")

@@ -113,7 +113,8 @@ class GroundingCheck:
     is in the KB (:class:`kb_assistant.qa.terms.KBRarity`) on top of its general IDF, where relevance is measured.
     A quote needs ``min_quote_relevance`` of the question's weighted terms, or ``min_named_quote_relevance`` when
     the sentence itself names every name and number the question does (:func:`kb_assistant.qa.quotes.names_all_asked`;
-    None: no such band). ``quote_names_asked``: a quote's passage (headings and text) must name the question's names
+    None: no such band); after the model's own refusal, ``min_quote_relevance_after_refusal`` (the named band does not
+    count there). ``quote_names_asked``: a quote's passage (headings and text) must name the question's names
     and numbers, as a kept sentence's must ("1918年，米價急漲……" is no answer to "中原大戰在哪一年爆發?").
     ``across_languages``: where no sentence of the answer is supported, a sentence of a passage in the other language
     than the question's that names every name, code word and number a dropped sentence adds to the question is quoted
@@ -133,6 +134,7 @@ class GroundingCheck:
         lexical_relevance_enough_en: float = 0.45,
         min_quote_relevance: float = 0.6,
         min_named_quote_relevance: float | None = 0.5,
+        min_quote_relevance_after_refusal: float = 0.6,
         min_quote_gain: float | None = 0.1,
         min_quote_similarity_gain: float = 0.02,
         two_passage_support: bool = True,
@@ -154,6 +156,7 @@ class GroundingCheck:
         self.lexical_relevance_enough_en = lexical_relevance_enough_en
         self.min_quote_relevance = min_quote_relevance
         self.min_named_quote_relevance = min_named_quote_relevance
+        self.min_quote_relevance_after_refusal = min_quote_relevance_after_refusal
         self.min_quote_gain = min_quote_gain
         self.min_quote_similarity_gain = min_quote_similarity_gain
 
@@ -226,10 +229,10 @@ class GroundingCheck:
             for claim in kept:
                 claim.kept, claim.reason = False, f"{better}: the quote answers instead"
             corrections.append(f"the answer {better}; quoted the source")
+        floor = self.min_quote_relevance_after_refusal if is_refusal(answer) else 0.0  # the model's own refusal
         if quote is None and by_part is not None:
-            # after the model's own refusal, only sentences that hold all a part asks (as for a single question)
-            quotes = [q for q in by_part.left_out([]) if not is_refusal(answer) or q[1] >= 1.0]
-        elif quote is not None and not (is_refusal(answer) and quote[1] < 1.0):
+            quotes = [q for q in by_part.left_out([]) if q[1] >= floor]
+        elif quote is not None and quote[1] >= floor:
             quotes = [quote] + (by_part.left_out([Claim(quote[0].text, [], evidence=quote[0])]) if by_part else [])
         else:
             quotes = []

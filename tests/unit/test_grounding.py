@@ -2305,3 +2305,36 @@ def test_which_day_needs_a_day_and_a_size_said_of_another_measure_is_no_answer(c
     context = check.check("智谱 GLM-4-Plus 的上下文长度是多少？", "智谱 GLM-4-Plus 的上下文长度是 744B（40B 激活参数）。", glm)
     assert context.status == "refused", context.answer
     assert said_of_another("GLM-5 的参数规模是 744B。", glm[0].text) is None  # the source's own subject
+
+
+def test_an_age_is_no_year_and_a_works_title_names_no_one(check: GroundingCheck) -> None:
+    """Fresh cmrc2018_dev drafts: "……在哪一年……过世？" was answered "……过世，享年66岁" (the 年 of an age), and "……的作者是
+    谁？" with the title of another of the author's books. The check quotes the sentence that gives the year or the name."""
+    from kb_assistant.qa.answer_kinds import unnamed_answer
+    from kb_assistant.qa.terms import asked_terms
+
+    died = [Passage("1921年，王某在杭州病逝，享年72岁，葬于西湖边的南山公墓。", "王某.md > 晚年")]
+    year = check.check("王某在哪一年于杭州病逝？", "王某在杭州病逝，享年72岁。", died)
+    assert year.status == "extractive" and "1921年" in year.answer, year.answer
+    question = "王某在哪一年病逝？"
+    assert unnamed_answer(question, ["王某晚年在杭州病逝。"], asked_terms(question)) == "year"
+    assert unnamed_answer(question, ["王某于同年病逝。"], asked_terms(question)) is None
+    books = [Passage("陈某是长篇小说《江边》的作者，他最早的作品是短篇集《山城夜话》（Night Talks）。", "陈某.md > 作品")]
+    author = check.check("《江边》的作者是谁？", "《江边》的作者是《山城夜话》（Night Talks）。", books)
+    assert author.status == "extractive" and "陈某" in author.answer, author.answer
+    question = "《江边》的作者是谁？"
+    assert unnamed_answer(question, ["《江边》的作者是陈某。"], asked_terms(question)) is None
+
+
+def test_after_the_models_own_refusal_a_sentence_that_holds_most_of_the_question_is_quoted(check: GroundingCheck) -> None:
+    """Fresh xquad_en drafts: the model refused "In what century was quantum mechanics made?" though its passage says
+    "In the 20th century, the development of quantum mechanics led to…". After the model's own refusal a quote needs
+    the share of the question any quote needs (not all of its words); a question that names what no passage names
+    stays refused."""
+    physics = [Passage("Classical mechanics explained the motion of planets. In the 20th century, the development of "
+                       "quantum mechanics changed how physicists describe atoms.", "Physics > History"),
+               Passage("Newton made the laws of motion public in 1687.", "Physics > Newton")]
+    refusal = "The knowledge base does not contain this information."
+    verdict = check.check("In what century was quantum mechanics made?", refusal, physics)
+    assert verdict.status == "extractive" and "20th century" in verdict.answer, verdict.answer
+    assert check.check("Who founded the physics society?", refusal, physics).status == "refused"
