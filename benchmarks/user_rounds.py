@@ -297,6 +297,26 @@ ROUNDS: dict[int, list[tuple[str, Expected]]] = {
         ("智谱 GLM-4-Plus 的上下文长度是多少？", None),
         ("How many parameters does Spark4.0 Ultra have?", None),
     ],
+    18: [  # llm_universe_kb: the prompt course's introduction, its hallucination section, translation, the e-mail reply
+        ("《Prompt Engineering for Developer》课程由哪位老师与 Isa Fulford 合作授课？", [["吴恩达"]]),
+        ("Isa Fulford 曾开发过什么受欢迎的插件？", [["检索插件"]]),
+        ("LLM 大致可以分为哪两种类型？", [["基础", "指令微调"]]),
+        ("提示原则一章用哪个编造的产品演示大模型的幻觉？", [["GT Watch"]]),
+        ("为了减少幻觉，可以先让语言模型做什么？", [["引用"]]),
+        ("文本转换一章把“我想订购一个搅拌机”翻译成了哪种语言？", [["西班牙"]]),
+        ("文本扩展一章的客户评论中，17件套装在11月的售价约是多少？", [["49"]]),
+        ("文本扩展一章生成的回复邮件以什么名义签署？", [["AI客户代理"]]),
+        ("评论中的搅拌机用了多久后电机发出奇怪的噪音？", [["一年"]]),
+        ("评论中的货物几天内到达？", [["两天"]]),
+        ("Who taught the Prompt Engineering for Developer course together with Isa Fulford?", [["吴恩达"], ["Andrew Ng"]]),
+        ("Which made-up product does the guidelines chapter use to show hallucination?", [["GT Watch"]]),
+        ("How is the customer reply e-mail signed in the expanding chapter?", [["AI客户代理"], ["AI customer agent"]]),
+        ("In the blender review, how soon did the goods arrive?", [["两天"], ["two days"], ["2 days"]]),
+        ("GT Watch 运动手表的售价是多少？", None),
+        ("Isa Fulford 毕业于哪所大学？", None),
+        ("评论中的搅拌机是哪个品牌的？", None),
+        ("How much did the customer pay for the replacement blender?", None),
+    ],
 }
 
 
