@@ -324,11 +324,19 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
             for text in kept for m in _CHINESE_QUANTITY.finditer(text)
         )
         return None if named or any(_NUMBER_WORD.search(text) for text in kept) else "number"
+    if _ASKS_SCHOOL.search(question) and not any(_SAYS_SCHOOL.search(text) for text in kept):
+        return "school"  # "毕业于 OpenAI 技术团队" names a team, not where Isa Fulford studied
     capitalised = _capitalised(kept)
     # a date or a count names no one: "更新时间：2014-04-06 点击数：3264" is no school for "……的中学是哪所？"
     return None if any((t.strict and t.kind != "number") or t.text in capitalised for t in new) else "name"
 
 
+_ASKS_SCHOOL = re.compile(r"(?:哪|什么|何)[一所个家]?(?:大学|学校|院校|高校)|\b(?:which|what) (?:university|college|school)\b",
+                          re.IGNORECASE)
+_SAYS_SCHOOL = re.compile(r"大学|学院|学校|院校|高校|中学|小学|高中|初中|学堂|书院|\b(?:university|college|school|institute"
+                          r"|academy|polytechnic)\b", re.IGNORECASE)
+"""A question that asks which university or school is answered by a school's name, which says what it is (清华大学,
+"the University of Oxford"); a school asked for by its kind is written with it."""
 _ASKS_PERSON = re.compile(r"谁|哪位|何人|\bwho(?:m|se)?\b", re.IGNORECASE)
 _TITLE = re.compile(r"《[^》]*》(?:\s*[（(][^）)]*[）)])?")
 """A work's title (and its translation after it): "《越战狂想曲》的作者是《狗屎一号》（Dog Shit One）" names a book, not who

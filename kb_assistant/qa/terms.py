@@ -54,6 +54,9 @@ _COMPARING_ZH = frozenset("不如 优于 劣于 胜过 逊于 不及 弱于 强�
 it, however many of its other words the source has ("Chroma 的数据存储可能不如其他预训练模型" from a chunk that only
 says Chroma stores data)."""
 _NOT_ASKING_ZH = ("几乎", "几何", "几率", "几内亚", "哪吒")
+_NAMED_WITHOUT_KIND_ZH = frozenset(("语言", "语种", "国家", "颜色"))
+"""Kinds whose members' names do not hold the kind's word (西班牙语, 法国, 红色): after a word that asks ("哪种语言",
+"什么颜色") no source that answers says it."""
 _ONE_AND_MEASURE = re.compile(r"一[个位所家种部本条项件座只名届次间栋句门类批份张台篇首天年]")
 
 
@@ -301,8 +304,11 @@ def claimed_terms(text: str, whole_names: bool = False) -> list[Term]:
                 terms.append(Term(name, "cjk", True, float(len(name))))
                 previous = ""
                 continue
-            # "哪一所" cut as 哪 / 一所: the measure word after 哪 asks too
-            after_which, previous = previous == "哪" and _ONE_AND_MEASURE.fullmatch(plain) is not None, plain
+            # "哪一所" cut as 哪 / 一所: the measure word after 哪 asks too; so does a kind whose members are named
+            # without it ("哪种语言": 西班牙语)
+            after_which = ((previous == "哪" and _ONE_AND_MEASURE.fullmatch(plain) is not None)
+                           or (plain in _NAMED_WITHOUT_KIND_ZH and _interrogative(previous)))
+            previous = plain
             if _asks(plain) or not HAN.search(word) or after_which:
                 continue
             numeric = flag == "m" and bool(_CHINESE_NUMERAL.search(plain))

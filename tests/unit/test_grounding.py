@@ -2338,3 +2338,24 @@ def test_after_the_models_own_refusal_a_sentence_that_holds_most_of_the_question
     verdict = check.check("In what century was quantum mechanics made?", refusal, physics)
     assert verdict.status == "extractive" and "20th century" in verdict.answer, verdict.answer
     assert check.check("Who founded the physics society?", refusal, physics).status == "refused"
+
+
+def test_a_kind_named_without_its_word_and_a_school_named_by_its_kind(check: GroundingCheck) -> None:
+    """Round 18: "……翻译成了哪种语言？" was refused though the source's sentence says "翻译成西班牙语": 语言 weighed as a
+    word the answer must hold, and no language's name holds it. "Isa Fulford 毕业于哪所大学？" (never said) was answered
+    "毕业于 OpenAI 技术团队": a school asked for by its kind is named with it."""
+    from kb_assistant.qa.answer_kinds import unnamed_answer
+    from kb_assistant.qa.terms import asked_terms
+
+    assert "语言" not in {t.text for t in asked_terms("这段话翻译成了哪种语言？")}
+    assert "国家" in {t.text for t in asked_terms("这个国家的首都是哪里？")}  # not after a word that asks
+    course = [Passage("将以下中文翻译成西班牙语：您好，我想订购一个搅拌机。", "第六章 文本转换 > 文本翻译")]
+    verdict = check.check("文本转换一章把“我想订购一个搅拌机”翻译成了哪种语言？", "知识库中没有找到相关信息。", course)
+    assert verdict.status == "extractive" and "西班牙语" in verdict.answer, verdict.answer
+    team = [Passage("课程由吴恩达与 OpenAI 技术团队成员 Isa Fulford 合作授课。", "第一章 简介")]
+    school = check.check("Isa Fulford 毕业于哪所大学？", "Isa Fulford 毕业于 OpenAI 技术团队。", team)
+    assert school.status == "refused", school.answer
+    question = "Isa Fulford 毕业于哪所大学？"
+    assert unnamed_answer(question, ["Isa Fulford 毕业于斯坦福大学。"], asked_terms(question)) is None
+    assert unnamed_answer("Which university did she attend?", ["She studied at Stanford University."],
+                          asked_terms("Which university did she attend?")) is None
