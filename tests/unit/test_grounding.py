@@ -2359,3 +2359,15 @@ def test_a_kind_named_without_its_word_and_a_school_named_by_its_kind(check: Gro
     assert unnamed_answer(question, ["Isa Fulford 毕业于斯坦福大学。"], asked_terms(question)) is None
     assert unnamed_answer("Which university did she attend?", ["She studied at Stanford University."],
                           asked_terms("Which university did she attend?")) is None
+
+
+def test_a_time_in_chinese_numerals_answers_when() -> None:
+    """Round 18: "In the blender review, how soon did the goods arrive?", asked again in Chinese as "……什么时候货物到达？",
+    was drafted right ("货物在两天内到达") and dropped as naming no time: "2天内" counted as one, "两天内" did not."""
+    from kb_assistant.qa.answer_kinds import unnamed_answer
+    from kb_assistant.qa.terms import asked_terms
+
+    question = "评论里的货物什么时候到达？"
+    assert unnamed_answer(question, ["货物在两天内到达。"], asked_terms(question)) is None
+    assert unnamed_answer(question, ["货物在三个月后才到达。"], asked_terms(question)) is None
+    assert unnamed_answer(question, ["货物到达了仓库。"], asked_terms(question)) == "time"
