@@ -30,7 +30,8 @@ _ASKS_WHEN = re.compile(
 )
 _SAYS_TIME = re.compile(
     r"(?<![A-Za-z\d.\-])\d+(?:s\b|(?![A-Za-z\d]))"
-    r"|[零一二三四五六七八九十百千〇两半]+个?(?:年|月|日|号|世纪|点|时|天|周|星期|小时|钟头|分钟|秒)|年|月份|世纪|朝代|时代|时期|期间|时候|之时|当时"
+    r"|[零一二三四五六七八九十百千〇两半]+个?(?:年|月|日|号|世纪|点|时|天|周|星期|小时|钟头|分钟|秒)"
+    r"|年|月份|世纪|朝代|时代|时期|期间|时候|之时|当时"
     r"|[在当][^，。；、]{1,20}时|[^\s，。；、]后(?:[，,]|$)|季节?|[春夏秋冬][天季]|早上|上午|中午|下午|晚上|傍晚|凌晨|夜间|夜里"
     r"|星期|周[一二三四五六日末]|当[日天年月]|之前|以前|之后|以后|此后|后来|前夕|如今|目前|现在|最近|当今|古代|近代|现代"
     r"|[初末中前后早晚]期|[秦汉晋隋唐宋元明清夏商周]代|[秦汉晋隋唐宋元明清]朝|[东西南北前后][汉晋周魏]|春秋|战国|三国|南北朝|五代"
@@ -44,8 +45,9 @@ _SAYS_TIME = re.compile(
     re.IGNORECASE,
 )
 """A question that asks when ("劲松站什么时候投入使用？") is answered by a time: a date or a number (not one of a name:
-"ChatGPT-3.5", "4K"), one in Chinese numerals ("两天内", "三个月后", as "2天内" is), a time word, or a time relative to an event ("二战之后", "after the war", "在大潮时", "军制引入后，"),
-an era ("东汉", "寒武纪"); the question's own words do not count, so "劲松站在北京市朝阳区投入使用" says where, not when."""
+"ChatGPT-3.5", "4K"), one in Chinese numerals ("两天内", "三个月后", as "2天内" is), a time word, or a time relative
+to an event ("二战之后", "after the war", "在大潮时", "军制引入后，"), an era ("东汉", "寒武纪"); the question's own
+words do not count, so "劲松站在北京市朝阳区投入使用" says where, not when."""
 _NOW = re.compile(r"如今|目前|现在|当今|时至今日|\b(?:currently|now|today)\b", re.IGNORECASE)
 _EVENT = re.compile(r"发布|推出|上市|成立|创立|建立|出生|诞生|去世|逝世|发生|爆发|提出|发明|发现|上映|发行|举行|召开|签署|开通|开业|问世"
                     r"|\b(?:released?|launched?|founded|established|born|died|invented|discovered|introduced|published)\b",
