@@ -296,24 +296,29 @@ def claimed_terms(text: str, whole_names: bool = False) -> list[Term]:
                 words += tagged
         previous = ""
         skip_to = 0
+        in_kind = False  # the nouns after a word that asks say what kind of thing is asked for ("哪一种抗争方式")
         for index, (word, plain, flag) in enumerate(words):
             if index < skip_to:
                 continue
             if index in names:
                 skip_to, name = names[index]
                 terms.append(Term(name, "cjk", True, float(len(name))))
-                previous = ""
+                previous, in_kind = "", False
                 continue
-            # "哪一所" cut as 哪 / 一所: the measure word after 哪 asks too; so does a kind whose members are named
-            # without it ("哪种语言": 西班牙语)
-            after_which = ((previous == "哪" and _ONE_AND_MEASURE.fullmatch(plain) is not None)
+            # "哪一所" / "哪一事件" cut as 哪 / 一所, 哪 / 一: the measure word after 哪 asks too; so does a kind whose
+            # members are named without it ("哪种语言": 西班牙语)
+            after_which = ((previous == "哪" and (plain == "一" or _ONE_AND_MEASURE.fullmatch(plain) is not None))
                            or (plain in _NAMED_WITHOUT_KIND_ZH and _interrogative(previous)))
             previous = plain
             if _asks(plain) or not HAN.search(word) or after_which:
+                in_kind = _interrogative(plain) or after_which
                 continue
+            in_kind = in_kind and flag.startswith("n") and not flag.startswith(("nr", "ns", "nt"))
             numeric = flag == "m" and bool(_CHINESE_NUMERAL.search(plain))
-            strict = ((flag.startswith(_STRICT_POS[:4]) and not phrase_tagged_as_name(plain, flag)) or numeric
-                      or plain in _COMPARING_ZH)
+            # jieba's dictionary tags some common words as proper nouns (抗争 nz): describing the kind asked for, such a
+            # word names nothing a source that answers must hold ("樹坐是一種活動形式，抗議者坐在樹上")
+            strict = ((flag.startswith(_STRICT_POS[:4]) and not phrase_tagged_as_name(plain, flag)
+                       and not (in_kind and flag == "nz")) or numeric or plain in _COMPARING_ZH)
             terms.append(Term(word, "cjk", strict, float(len(word))))
     return terms
 

@@ -2371,3 +2371,18 @@ def test_a_time_in_chinese_numerals_answers_when() -> None:
     assert unnamed_answer(question, ["货物在两天内到达。"], asked_terms(question)) is None
     assert unnamed_answer(question, ["货物在三个月后才到达。"], asked_terms(question)) is None
     assert unnamed_answer(question, ["货物到达了仓库。"], asked_terms(question)) == "time"
+
+
+def test_the_words_that_describe_the_kind_asked_for_name_nothing_a_source_must_hold(embeddings: object) -> None:
+    """drcd_dev's fresh hundred: "樹坐指的是哪一種抗爭方式?" was refused though the draft was right, since jieba's
+    dictionary tags 抗争 as a proper noun and no passage said it: after a word that asks, it describes the kind of
+    answer, which a source names without it. "哪一事件" cut as 哪 / 一 / 事件 made 一 a number the source had to hold."""
+    from kb_assistant.qa.terms import asked_terms
+
+    assert [t.strict for t in asked_terms("静坐指的是哪一种抗争方式？") if t.text == "抗争"] == [False]
+    assert [t.strict for t in asked_terms("抗争是什么方式？") if t.text == "抗争"] == [True]
+    assert "一" not in {t.text for t in asked_terms("哪一事件造成了物种灭绝？")}
+    sit_in = [Passage("静坐是一种活动形式，参与者坐在路口，阻止车辆通行。最长的一次静坐持续了二十天。", "社会运动 > 静坐")]
+    check = GroundingCheck(embeddings)
+    verdict = check.check("静坐指的是哪一种抗争方式？", "静坐是一种活动形式，参与者坐在路口，阻止车辆通行。", sit_in)
+    assert verdict.status == "answered", verdict.answer
