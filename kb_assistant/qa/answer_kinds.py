@@ -20,8 +20,9 @@ _ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:what|
 _SAYS_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)|年|\b\d{1,4}\s*(?:BC|AD|BCE|CE)\b", re.IGNORECASE)
 """A question that asks which year is answered by a sentence with a four-digit number or 年 in it ("同年", "咸丰十年",
 "in 1857"); "捐赠了 233 幅画作" does not say when."""
-_AGE = re.compile(r"享年|年[龄纪轻级幼迈长]|[青少老中成童幼晚]年")
-"""Words with 年 that say an age or a stage of life, not a year: "在横须贺过世，享年66岁" does not say which year."""
+_NO_YEAR = re.compile(r"享年|年[龄纪轻级幼迈长]|(?<![\d\s零一二三四五六七八九十])年[代间]|[青少老中成童幼晚近多每历常长终连]年")
+"""Words with 年 that say an age, a stage of life or a span, not a year: "在横须贺过世，享年66岁" and "近年，……对诸汗在位
+年代多有补正" do not say which year."""
 _ASKS_WHEN = re.compile(
     r"什么时候|何时|什么时间|什么日子|哪一?天|几时|(?:什么|哪个|哪一)(?P<kind>时期|年代|朝代|季节|月份|日期|时代|阶段)"
     r"|^\s*when\b|\bwhen (?:did|was|were|is|are|do|does|will|has|have|had|can|could|would|should)\b"
@@ -282,7 +283,7 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
     institution" (a number or name not in the question: ``asked`` are its terms)."""
     question, kept = simplified(question), [simplified(text) for text in kept]  # 幾個, 為什麼 ask as 几个, 为什么 do
     if _ASKS_YEAR.search(question):
-        return None if any(_SAYS_YEAR.search(_AGE.sub(" ", text)) for text in kept) else "year"
+        return None if any(_SAYS_YEAR.search(_NO_YEAR.sub(" ", text)) for text in kept) else "year"
     if _ASKS_VERSION.search(question):
         # the question's own words are no answer: "最新" names no version for "最新版本是多少？"
         said = (m.group(0).lower() for text in kept for m in _SAYS_VERSION.finditer(text))

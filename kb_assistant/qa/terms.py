@@ -219,9 +219,10 @@ def load_tables() -> None:
 
 def general_idf(term: Term) -> float:
     """How informative a term is in general Chinese text: "工作" says little, "备份" much; words jieba's table
-    lacks (names, English words, numbers) count as its median."""
+    lacks (names, English words, numbers) count as its median. The table is simplified Chinese: "作為" is looked up as
+    "作为", or every traditional word would count as rare as a name."""
     table, median = _general_idf()
-    return table.get(term.text, median) if term.kind == "cjk" else median
+    return table.get(simplified(term.text), median) if term.kind == "cjk" else median
 
 
 class KBRarity:
