@@ -13,6 +13,7 @@ import re
 from kb_assistant.cjk import simplified
 from kb_assistant.kb.tokens import english_stem, jieba_lock
 from kb_assistant.qa.chinese_words import posseg
+from kb_assistant.qa.deputy_roles import ASKS_PERSON
 from kb_assistant.qa.evidence import LIST_NUMBER
 from kb_assistant.qa.terms import VERSION_ASKED, Term, claimed_terms, normalise
 
@@ -72,10 +73,10 @@ _SAYS_VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.(?:\d+|x))+|\bv\d+|版本\s*\d|
 """A question that asks which version is answered by a version ("python=3.10", "v0.3", "3.x", "最新版本");
 "教程推荐使用 Python 语言开发" names none."""
 _INSTITUTION_KINDS = ("机构|组织|公司|单位|学校|中学|小学|大学|学院|国家|城市|地区|团队|部门|球队|乐队|政党|厂商|品牌|银行|医院|出版社"
-                      "|网站|平台")
+                      "|网站|平台|院校|高校")
 _ASKS_WHO = re.compile(
     rf"谁|哪位|何人|(?:什么|哪个|哪家|哪所|哪支|哪一[个所家支]?)(?:{_INSTITUTION_KINDS})|(?:{_INSTITUTION_KINDS})(?:是|为)哪一?[个所家支]"
-    r"|\bwho(?:m|se)?\b|\b(?:which|what) (?:company|organi[sz]ation|country|city|university|school|agency|team)\b",
+    r"|\bwho(?:m|se)?\b|\b(?:which|what) (?:company|organi[sz]ation|country|city|university|college|school|agency|team)\b",
     re.IGNORECASE,
 )
 """Questions answered by a name: of a person, or of an institution or a place ("药房技术员必须在什么机构注册?")."""
@@ -305,7 +306,7 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
     if not (who or number):
         return None
     known = {simplified(t.text) for t in asked}
-    if who and _ASKS_PERSON.search(question):
+    if who and ASKS_PERSON.search(question):
         kept = [_TITLE.sub(" ", text) for text in kept]
     # "**1.** 可以设置……", "评论1: 熊猫公仔是生日礼物……" and "以下步骤：1. 创建……" name no number
     kept = [_RUN_IN_LIST_NUMBER.sub(r"\1 ", _LABEL_NUMBER.sub(r"\1 ", LIST_NUMBER.sub(" ", text))) for text in kept]
@@ -340,7 +341,6 @@ _SAYS_SCHOOL = re.compile(r"大学|学院|学校|院校|高校|中学|小学|高
                           r"|academy|polytechnic)\b", re.IGNORECASE)
 """A question that asks which university or school is answered by a school's name, which says what it is (清华大学,
 "the University of Oxford"); a school asked for by its kind is written with it."""
-_ASKS_PERSON = re.compile(r"谁|哪位|何人|\bwho(?:m|se)?\b", re.IGNORECASE)
 _TITLE = re.compile(r"《[^》]*》(?:\s*[（(][^）)]*[）)])?")
 """A work's title (and its translation after it): "《越战狂想曲》的作者是《狗屎一号》（Dog Shit One）" names a book, not who
 wrote it."""

@@ -30,7 +30,8 @@ _ROLES = re.compile(
 boundary before CEO, since Chinese characters are word characters too)."""
 
 
-_ASKS_WHO = re.compile(r"谁|哪位|何人|\bwho(?:m|se)?\b", re.IGNORECASE)
+ASKS_PERSON = re.compile(r"谁|哪位|何人|\bwho(?:m|se)?\b", re.IGNORECASE)
+"""A question that asks who: a person."""
 _FIRST = r"首任|第一任|首位|第一位|首届|创始|\bfirst\b|\bfounding\b|\binaugural\b"
 _ORDINAL = re.compile(rf"(?:{_FIRST}|第[一二三四五六七八九十两\d]+任|\b(?:second|third|fourth|fifth|sixth)\b)\s*(?:the\s+)?$",
                       re.IGNORECASE)
@@ -57,7 +58,7 @@ def unsaid_maker(question: str, passage: str) -> str | None:
     """The maker ``question`` asks for ("作者", "founder") when it asks who it is and ``passage`` says nothing of
     making (neither the role nor its verb: 写, 创办, founded…); else None."""
     asked = simplified(question).lower()
-    if not _ASKS_WHO.search(asked):
+    if not ASKS_PERSON.search(asked):
         return None
     return _unsaid(_MAKERS, asked, simplified(passage).lower())
 
@@ -93,7 +94,7 @@ def unsaid_role(question: str, passage: str) -> str | None:
     a maker, neither the role nor its verb: :func:`unsaid_maker`); else None. "王奇的导师是谁？" was answered "王奇的导师是
     Dell会员成员" from "本书的作者目前都是Dell会员成员", which names no advisor: 导师 came from the question."""
     asked = simplified(question).lower()
-    if not _ASKS_WHO.search(asked):
+    if not ASKS_PERSON.search(asked):
         return None
     text = simplified(passage).lower()
     unnamed = next((m.group(0) for m in _ROLES.finditer(asked) if m.group(0).lower() not in text), None)
@@ -108,7 +109,7 @@ def other_role(question: str, claim: str, sentence: str) -> str | None:
     an ordinal holder ("首任主席"), the role as the sentence names it ("前主席", "主席") when the sentence says no such
     ordinal and lists no holders."""
     asked, said, text = simplified(question).lower(), simplified(claim).lower(), simplified(sentence).lower()
-    if not _ASKS_WHO.search(asked):  # "When did Pachauri resign as chair?" is answered by "…acting Chair after the
+    if not ASKS_PERSON.search(asked):  # "When did Pachauri resign as chair?" is answered by "…acting Chair after the
         return None                  # resignation of Pachauri in February 2015"
     for match in _ROLES.finditer(asked):
         role = match.group(0).lower()

@@ -2360,6 +2360,8 @@ def test_a_kind_named_without_its_word_and_a_school_named_by_its_kind(check: Gro
     assert school.status == "refused", school.answer
     question = "Isa Fulford 毕业于哪所大学？"
     assert unnamed_answer(question, ["Isa Fulford 毕业于斯坦福大学。"], asked_terms(question)) is None
+    college = "Isa Fulford 毕业于哪个高校？"
+    assert unnamed_answer(college, ["Isa Fulford 毕业于 OpenAI 技术团队。"], asked_terms(college)) == "school"
     assert unnamed_answer("Which university did she attend?", ["She studied at Stanford University."],
                           asked_terms("Which university did she attend?")) is None
 
