@@ -19,6 +19,8 @@ the words (and is no refusal), or is a refusal where one is expected.
     python benchmarks/user_rounds.py /tmp/kbu --round 15
     python benchmarks/user_rounds.py /tmp/kbh --round 16
     python benchmarks/user_rounds.py /tmp/kbu --round 17
+    python benchmarks/user_rounds.py /tmp/kbu --round 18
+    python benchmarks/user_rounds.py /tmp/kbu --round 19
 """
 
 from __future__ import annotations
@@ -316,6 +318,26 @@ ROUNDS: dict[int, list[tuple[str, Expected]]] = {
         ("Isa Fulford 毕业于哪所大学？", None),
         ("评论中的搅拌机是哪个品牌的？", None),
         ("How much did the customer pay for the replacement blender?", None),
+    ],
+    19: [  # llm_universe_kb: the prompt course's chair fact sheet, panda review, lamp review, NASA story, OrderBot menu
+        ("迭代优化一章的椅子产自哪个国家？", [["意大利"]]),
+        ("迭代优化一章中椅子的座椅高度是多少厘米？", [["44"]]),
+        ("迭代优化一章的提示要求产品描述最多使用多少个词？", [["50"]]),
+        ("熊猫公仔是评论者买给谁的生日礼物？", [["女儿"]]),
+        ("熊猫公仔的快递比预期提前了多久到货？", [["一天"], ["1天"]]),
+        ("台灯评论中的公司叫什么名字？", [["Lumina"]]),
+        ("台灯在运输过程中什么坏了？", [["灯绳"]]),
+        ("政府调查中满意度最高的部门是哪个？", [["NASA"]]),
+        ("社会保障管理局的员工满意度是多少？", [["45"]]),
+        ("订餐机器人的菜单上，大份芝士披萨多少钱？", [["10.95"]]),
+        ("Which country is the office chair in the iterative chapter made in?", [["意大利"], ["Italy"]]),
+        ("Which department had the highest satisfaction in the government survey?", [["NASA"]]),
+        ("How much is a large pepperoni pizza on the OrderBot menu?", [["12.95"]]),
+        ("What broke on the lamp during shipping?", [["灯绳"], ["string"], ["cord"]]),
+        ("迭代优化一章的椅子重多少公斤？", None),
+        ("熊猫公仔的售价是多少钱？", None),
+        ("NASA 主管 Tom Johnson 在 NASA 工作了多少年？", None),
+        ("How much does the pizza restaurant charge for delivery?", None),
     ],
 }
 
