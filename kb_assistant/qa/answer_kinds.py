@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 
 from kb_assistant.cjk import simplified
-from kb_assistant.kb.tokens import english_stem, jieba_lock
-from kb_assistant.qa.chinese_words import posseg
+from kb_assistant.kb.tokens import english_stem
 from kb_assistant.qa.deputy_roles import ASKS_PERSON
 from kb_assistant.qa.evidence import LIST_NUMBER
 from kb_assistant.qa.terms import VERSION_ASKED, Term, claimed_terms, normalise
@@ -327,14 +326,22 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
             text.count(m.group(0)) > question.count(m.group(0)) and _counts(m, question)
             for text in kept for m in _CHINESE_QUANTITY.finditer(text)
         )
+        # "排第几名" is answered by a place: "全球第二大大豆生产国"
+        named = named or (_ASKS_RANK.search(question) is not None and any(_SAYS_RANK.search(text) for text in kept))
         return None if named or any(_NUMBER_WORD.search(text) for text in kept) else "number"
     if _ASKS_SCHOOL.search(question) and not any(_SAYS_SCHOOL.search(text) for text in kept):
         return "school"  # "毕业于 OpenAI 技术团队" names a team, not where Isa Fulford studied
+    if who and ASKS_PERSON.search(question) and _names_a_relative(new):
+        return None  # "买给谁的生日礼物？" is answered by whom it was for: "买给女儿的"
     capitalised = _capitalised(kept)
     # a date or a count names no one: "更新时间：2014-04-06 点击数：3264" is no school for "……的中学是哪所？"
     return None if any((t.strict and t.kind != "number") or t.text in capitalised for t in new) else "name"
 
 
+_ASKS_RANK = re.compile(r"第几|排名|名次|排行|\b(?:what|which) (?:place|rank|position)\b|\brank(?:ed|s)?\b", re.IGNORECASE)
+_SAYS_RANK = re.compile(r"第\s*(?:\d+|[一二三四五六七八九十百两]+)|首位|榜首|冠军|亚军|季军|\b\d+(?:st|nd|rd|th)\b"
+                        r"|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|top)\b", re.IGNORECASE)
+"""A question that asks for a place in a ranking is answered by one: "第二大", "第12位", "榜首", "the 12th largest"."""
 _ASKS_SCHOOL = re.compile(r"(?:哪|什么|何)[一所个家]?(?:大学|学校|院校|高校)|\b(?:which|what) (?:university|college|school)\b",
                           re.IGNORECASE)
 _SAYS_SCHOOL = re.compile(r"大学|学院|学校|院校|高校|中学|小学|高中|初中|学堂|书院|\b(?:university|college|school|institute"
@@ -346,35 +353,28 @@ _TITLE = re.compile(r"《[^》]*》(?:\s*[（(][^）)]*[）)])?")
 wrote it."""
 
 
-_DEFINES = re.compile(r"^\s*(?:请问)?什么是(?P<x>[\u4e00-\u9fff]{2,8})[？?]?\s*$|^\s*(?P<y>[\u4e00-\u9fff]{2,8})是什么[？?]?\s*$")
-
-
-def names_only_inside(question: str, text: str) -> str | None:
-    """What a question that asks what X is ("什么是河口？") names, when ``text`` holds X only inside longer words
-    ("梅河口至东丰段": a place, not a river mouth); None otherwise. On the judged passages of five Chinese sets, no
-    gold sentence of the 79 such questions holds its X so."""
-    match = _DEFINES.match(simplified(question))
-    if match is None:
-        return None
-    name, text = match.group("x") or match.group("y"), simplified(text)
-    found = [m.start() for m in re.finditer(re.escape(name), text)]
-    if not found:
-        return None
-    with jieba_lock:
-        words = [w.word for w in posseg().cut(text)]
-    spans, at = [], 0
-    for word in words:
-        spans.append((at, at + len(word)))
-        at += len(word)
-    inside = all(any(a <= i and i + len(name) <= b and b - a > len(name) for a, b in spans) for i in found)
-    return name if inside else None
-
-
 def _without(text: str, words: list[str]) -> str:
     """``text`` with each of ``words`` (longest first) blanked out."""
     for word in words:
         text = re.sub(re.escape(word), " ", text, flags=re.IGNORECASE)
     return text
+
+
+_RELATIVES_ZH = frozenset((
+    "女儿", "儿子", "妻子", "丈夫", "父亲", "母亲", "爸爸", "妈妈", "父母", "哥哥", "姐姐", "弟弟", "妹妹", "兄弟", "姐妹", "孩子", "儿女", "子女", "祖父",
+    "祖母", "爷爷", "奶奶", "外公", "外婆", "孙子", "孙女", "家人", "朋友", "好友", "男友", "女友", "未婚妻", "未婚夫", "老公", "老婆", "侄子", "侄女",
+    "叔叔", "阿姨", "舅舅", "姑姑", "伯父", "岳父", "岳母", "女婿", "儿媳",
+))
+_RELATIVES_EN = ("daughter", "son", "wife", "husband", "father", "mother", "parents", "brother", "sister", "child",
+                 "children", "friend", "grandfather", "grandmother", "family", "girlfriend", "boyfriend")
+
+
+def _names_a_relative(terms: list[Term]) -> bool:
+    """Whether ``terms`` (an answer's, not its question's) name someone by kin or friendship: who a gift was for, who
+    came along, is often said so and by no name."""
+    stem = english_stem()
+    english = {stem(word) for word in _RELATIVES_EN}
+    return any(t.text in _RELATIVES_ZH if t.kind == "cjk" else t.text in english for t in terms)
 
 
 def _capitalised(texts: list[str]) -> set[str]:

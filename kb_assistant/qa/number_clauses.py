@@ -18,7 +18,9 @@ the number stands:
 - :func:`rate_of_another`: the number is a rate per something the question does not count by ("每公顷每年积累 0.62
   吨碳" for "亚马逊每年吸收多少吨碳？");
 - :func:`counts_other_kind`: the answer counts people by the number ("招生计划有8人") and the source counts things by
-  it ("A+学科数量为8个").
+  it ("A+学科数量为8个");
+- :func:`measured_otherwise`: the answer measures the number in a unit of another quantity than its source does
+  ("工作了 45 年" from "45％的员工").
 """
 
 from __future__ import annotations
@@ -350,6 +352,31 @@ def measured_for_count(claim: str, numbers: list[str], passage: str) -> str | No
             if measured is not None:
                 return measured
     return None
+
+
+_DIMENSION_OF = {unit: dimension for dimension, units in (
+    ("time", "小时 分钟 秒 天 周 个月 月 年"), ("money", "元 美元 欧元 英镑 日元"), ("length", "公里 千米 厘米 毫米 米 英里 英尺"),
+    ("weight", "公斤 千克 克 吨 磅"), ("share", "%"), ("degrees", "度"), ("age", "岁"), ("size", "gb mb kb tb"),
+) for unit in units.split()}
+
+
+def measured_otherwise(claim: str, numbers: list[str], passage: str) -> str | None:
+    """The unit ``passage`` measures a number of ``claim`` in wherever it has it, when the claim measures it in a unit
+    of another quantity ("在 NASA 工作了 45 年" from "只有 45％的员工表示……"): another quantity's number. None where
+    either leaves the number bare somewhere, or both measure it alike ("3个月" and "3 月")."""
+    claim, text = normalise(claim), normalise(passage)
+    for number in numbers:
+        mine, theirs = _units(number, claim), _units(number, text)
+        if mine and theirs and not {_DIMENSION_OF[u] for u in mine} & {_DIMENSION_OF[u] for u in theirs}:
+            return theirs[0]
+    return None
+
+
+def _units(number: str, text: str) -> list[str]:
+    """The units ``text`` (normalised) measures ``number`` in, one for each place it has it; [] where it has it bare
+    somewhere ("12.95、10.00"), or not at all."""
+    units = [_MEASURED.match(text, m.end()) for m in re.finditer(r"(?<![\d.])" + re.escape(number) + r"(?![\d.])", text)]
+    return [u.group(1) for u in units] if units and all(units) else []
 
 
 _PEOPLE_ASKED = re.compile(r"(?:多少|几)[人名位]")

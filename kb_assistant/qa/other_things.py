@@ -20,6 +20,7 @@ from kb_assistant.qa.number_clauses import (
     counted_elsewhere,
     counts_other_kind,
     measured_for_count,
+    measured_otherwise,
     number_from_other_clause,
     rate_of_another,
     said_of_another,
@@ -36,7 +37,8 @@ OTHER_CLAUSE = "its number is in a clause about something else than what is aske
 (:mod:`kb_assistant.qa.number_clauses`): that clause's sentence is quoted."""
 OTHER_KIND = "its number counts something else in its source"
 """"招生计划有8人" from "A+学科数量为8个" (:func:`kb_assistant.qa.number_clauses.counts_other_kind`); "一共有24集" from
-"24 小时以内" (:func:`kb_assistant.qa.number_clauses.measured_for_count`)."""
+"24 小时以内" (:func:`kb_assistant.qa.number_clauses.measured_for_count`); "工作了 45 年" from "45％的员工"
+(:func:`kb_assistant.qa.number_clauses.measured_otherwise`)."""
 OTHER_SUBJECT = "its number is said of something else in its source"
 """"默认的向量模型是 300 个……" from "默认的文本块大小是 300 个向量模型的 token" (:func:`kb_assistant.qa.number_clauses.said_of_another`)."""
 OTHER_ROLE = "its source names another role or name than the one asked about"
@@ -120,7 +122,8 @@ def said_of_another_thing(
         if other is not None:
             return OTHER_CLAUSE, other
     kind = (counts_other_kind(claim, [t.text for t in numbers], span.text)
-            or measured_for_count(claim, [t.text for t in numbers], passage.text))
+            or measured_for_count(claim, [t.text for t in numbers], passage.text)
+            or measured_otherwise(claim, [t.text for t in numbers], passage.text))
     if kind:
         return f"{OTHER_KIND} ({kind})", None
     subject = said_of_another(claim, span.text)

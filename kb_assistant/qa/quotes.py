@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from kb_assistant.qa.answer_kinds import names_only_inside, quote_gives_no_reason, unnamed_answer
+from kb_assistant.qa.answer_kinds import quote_gives_no_reason, unnamed_answer
 from kb_assistant.qa.claims import Claim
 from kb_assistant.qa.counted_kinds import relabelled_kind
 from kb_assistant.qa.deputy_roles import other_role, unsaid_role
@@ -17,6 +17,7 @@ from kb_assistant.qa.latest import unsaid_latest
 from kb_assistant.qa.negations import other_case
 from kb_assistant.qa.number_clauses import other_number
 from kb_assistant.qa.terms import Term, TermIndex, coverage
+from kb_assistant.qa.whole_words import names_only_inside
 
 Scores = dict[tuple[int, int], tuple[Span, float, bool]]
 """Each passage sentence's span, share of the question's terms and whether it may be quoted, by (source, start):

@@ -36,7 +36,7 @@ _STOP_ZH = frozenset(
     "它 他 她 它们 他们 她们 我 我们 你 你们 该 此 这个 那个 这些 那些 所 会 能 可以 要 将 已 已经 还 又 并 但 不 没有 "
     "一个 一种 一些 被称为 称为 称之为 被称之为 东西 叫 叫做 即 等 时 后 前 年代 时候 来 去 做 让 使 给 之一 所以 因为 如果 那么 以及 并且 "
     "总是 通常 经常 常常 一直 始终 往往 永远 从来 一定 估计 据估计 大约 大概 约 约为 左右 将近 差不多 "
-    "得到 受到 进行 加以 予以 给予 作出 做出 一共 总共 共计".split()
+    "得到 受到 进行 加以 予以 给予 作出 做出 一共 总共 共计 诸如 之类 例如 比如 譬如".split()
 )
 # Question words jieba keeps as one word with what they ask about ("何年", "哪位", "几月"): a source never holds
 # them, so as terms they took a large share of a question's weight (weighted by rarity) and no sentence could
@@ -345,8 +345,10 @@ class TermIndex:
 
     def has(self, term: Term) -> bool:
         """Whether the text contains the term."""
-        if term.kind == "number":
-            return term.text in self.numbers
+        if term.kind == "number":  # a ratio "20:1" is written "20 to 1" or "20比1" as often
+            first, _, second = term.text.partition(":")
+            return term.text in self.numbers or (bool(second) and re.search(
+                rf"(?<![\d.]){re.escape(first)}\s*(?:to|比|对)\s*{re.escape(second)}(?![\d.])", self.text) is not None)
         if term.kind == "latin":
             if term.text in self.stems or term.text in self.text:
                 return True
