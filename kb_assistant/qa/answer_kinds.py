@@ -80,7 +80,7 @@ _ASKS_WHO = re.compile(
 )
 """Questions answered by a name: of a person, or of an institution or a place ("药房技术员必须在什么机构注册?")."""
 _ASKS_NUMBER = re.compile(
-    r"多少|(?<![近这前])几[个位次年月天岁名人条种件座所家项倍层届]|多[大长高远久重宽深]"
+    r"多少|(?<![近这前那])几[个位次年月天岁名人条种件座所家项倍层届]|多[大长高远久重宽深]"
     r"|\bhow (?:many|much|long|old|far|tall|large|big|high)\b|\bwhat (?:percentage|proportion|number)\b"
     r"|(?:分数线|分数|人数|人口|票价|价格|费用|学费|面积|比例|数量|金额|总数|长度|高度|重量|温度|年龄)(?:是|为)\s*[?？]?\s*$",
     re.IGNORECASE,

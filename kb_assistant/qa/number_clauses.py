@@ -161,6 +161,7 @@ _COPULA = re.compile(
 """Where "S 是 N" / "S is N" puts its subject before its value: not 因为 / 成为 / 设置为 (verbs), nor the cleft "是在…的"."""
 _HEDGE = re.compile(r"约|大约|大概|约值|约合|约计|约达|约有|将近|接近|高达|多达|达|共计|合计|总计|about|around|approximately|nearly|almost")
 """Words that hedge the value, not name the subject: "华硕总品牌价值约值约为13亿美元" gives the number to 品牌价值."""
+_BEFORE_COPULA = re.compile(r"(?:号码|所?指的|指|就|即|也|都|则|便)\s*$")
 _ASIDE = re.compile(r"[(（][^()（）]*[)）]")
 """A bracketed aside: a person's years, an abbreviation, a translation."""
 _MEASURE_AFTER = re.compile(r"\s*" + _MEASURE_ZH + r"?\s*")
@@ -174,8 +175,9 @@ def said_of_another(claim: str, sentence: str) -> str | None:
     copula = _COPULA.search(claim)
     if copula is None or _NUMBER_RE.search(claim[: copula.start()]):
         return None
-    # "传真号码是……": 号码 names the kind of value, which the source's "传真：010-……" does not write
-    subject = [t for t in claimed_terms(re.sub(r"号码\s*$", "", claim[: copula.start()])) if t.kind != "number"
+    # "传真号码是……": 号码 names the kind of value, which the source's "传真：010-……" does not write; "……时期指的是",
+    # "……就是": 指, 就 belong to the copula, the subject is before them
+    subject = [t for t in claimed_terms(_BEFORE_COPULA.sub("", claim[: copula.start()])) if t.kind != "number"
                and not _HEDGE.fullmatch(normalise(t.text))]
     # an aside in brackets is not the value stated: "作者是阿布·卡西姆·扎赫拉维 (936-1013)" states a name, with his years
     value = _ASIDE.sub(" ", claim[copula.end() :])

@@ -24,22 +24,26 @@ def numbered_names(question: str) -> list[tuple[str, str]]:
     return _NUMBERED_NAME.findall(normalise(question))
 
 
-def other_numbered(question: str, text: str) -> str | None:
+def other_numbered(question: str, text: str, heading: str = "") -> str | None:
     """What ``text`` names instead of what the question names with a number: "速度与激情 9" in "《速度与激情 9》于 2021 年 5
     月 21 日在中国内地上映" for "速度与激情10内地和北美的上映时间" (every word of that sentence is the question's but the
     number). It names the question's name (its longest end of two or more characters, for Chinese, that ``text``
     holds) with another number right after it, and never with the question's own; a number that begins the
     other's ("Python 3" for "Python 3.12") is the same; a letter after it makes another name ("GPT-4o" for "GPT-4").
-    None when ``text`` names no such thing."""
+    Under a ``heading`` that names the question's own, another named as what it belongs to ("本路线为 E23 的辅助线" under
+    "城巴E23P线") is no subject of ``text``. None when ``text`` names no such thing."""
     text = normalise(text)
     for name, number in numbered_names(question):
         ends = [name[k:] for k in range(len(name) - 1)] if name[0] > "\u3000" else [name]
         end = next((e for e in ends if (e.lower() in text.lower() if e.isascii() else e in text)), None)
         if end is None:
             continue
-        pattern = re.compile(re.escape(end) + r"[\s\-《》「」“”\"]*(\d+(?:\.\d+)*)(?![\d.])([a-z]*)(?![a-z])", re.IGNORECASE)
-        found = pattern.findall(text)
+        pattern = re.compile(re.escape(end) + r"[\s\-《》「」“”\"]*(\d+(?:\.\d+)*)(?![\d.])([a-z]*)(?![a-z])(\s*的)?",
+                             re.IGNORECASE)
         asked, suffix = number.split("."), _suffix(question, name, number)
+        titled = any(_same_or_within(f.split("."), asked) and s.lower() == suffix
+                     for f, s, _ in pattern.findall(normalise(heading)))
+        found = [(f, s) for f, s, of in pattern.findall(text) if not (titled and of)]
         # "GPT-4o" is another model than the "GPT-4" asked about: a letter after the number makes another name
         if found and not any(_same_or_within(f.split("."), asked) and s.lower() == suffix for f, s in found):
             return f"{end} {found[0][0]}{found[0][1]}"

@@ -91,7 +91,7 @@ def said_of_another_thing(
     column = time_from_header(numbers, span.text, header) if header is not None and asks_when(question) else None
     if column is not None:
         return f"{HEADER_TIME} ({column})", None
-    other_name = (other_numbered(question, span.text)
+    other_name = (other_numbered(question, span.text, passage.context)
                   or sibling_title(question, passage.context, span.text, passage.text)
                   or other_item(question, passage.text, span.start, span.text))
     if other_name is not None:

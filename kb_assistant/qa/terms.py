@@ -306,9 +306,9 @@ def claimed_terms(text: str, whole_names: bool = False) -> list[Term]:
                 terms.append(Term(name, "cjk", True, float(len(name))))
                 previous, in_kind = "", False
                 continue
-            # "哪一所" / "哪一事件" cut as 哪 / 一所, 哪 / 一: the measure word after 哪 asks too; so does a kind whose
-            # members are named without it ("哪种语言": 西班牙语)
-            after_which = ((previous == "哪" and (plain == "一" or _ONE_AND_MEASURE.fullmatch(plain) is not None))
+            # "哪一所" / "哪一事件" / "哪一首歌" cut as 哪 / 一所, 哪 / 一, 哪 / 一首歌: what follows 哪 asks too; so does a
+            # kind whose members are named without it ("哪种语言": 西班牙语)
+            after_which = ((previous == "哪" and (plain == "一" or _ONE_AND_MEASURE.match(plain) is not None))
                            or (plain in _NAMED_WITHOUT_KIND_ZH and _interrogative(previous)))
             previous = plain
             if _asks(plain) or not HAN.search(word) or after_which:

@@ -2475,3 +2475,29 @@ def test_a_ratio_written_with_a_colon_is_the_ratio_its_source_writes_in_words() 
     assert TermIndex.of("英国移民与法国移民的人数之比约为 20比1。").has(ratio)
     assert not TermIndex.of("British settlers outnumbered the French 120 to 1.").has(ratio)
     assert not TermIndex.of("The game ended 20 to 3.").has(ratio)
+
+
+def test_cmrc2018s_third_hundred_right_drafts_are_kept(check: GroundingCheck) -> None:
+    """cmrc2018_dev's third hundred: four right drafts refused. "那几年" asks no number ("……成立之初的那几年什么帮派是台北
+    当时势力最大的黑社会组织？"); "哪一首歌", cut 哪 / 一首歌, made 一首歌 a name no passage held; "……时期指的是1900年至1904年"
+    took 指 for the subject, which its source's "……时期（），是毕卡索在1900年至1904年之间" does not name before the number;
+    and "本路线为 E23 的辅助线，……于2001年12月17日起投入服务", under the heading 城巴E23P线, names E23 as what the route
+    belongs to, not as its subject."""
+    from kb_assistant.qa.answer_kinds import asks_for_number
+    from kb_assistant.qa.number_clauses import said_of_another
+    from kb_assistant.qa.numbered_names import other_numbered
+    from kb_assistant.qa.terms import asked_terms
+
+    assert not asks_for_number("中和帮成立之初的那几年什么帮派是台北当时势力最大的黑社会组织？")
+    assert asks_for_number("中和帮成立了几年？")
+    assert "一首歌" not in {t.text for t in asked_terms("哪一首歌是华语乐坛第一首神游舞曲歌曲？")}
+    blue = "毕卡索的蓝色时期（），是毕卡索在1900年至1904年之间，本质上以单色做画的时期。"
+    assert said_of_another("毕卡索的蓝色时期指的是1900年至1904年之间。", blue) is None
+    assert said_of_another("默认的向量模型是 300 个", "默认的文本块大小是 300 个向量模型的 token") is not None
+    question, route = "城巴E23P线什么时候投入使用？", "本路线为 E23 的辅助线，提供往机场的巴士服务，于2001年12月17日起投入服务。"
+    assert other_numbered(question, route, "DEV_570.md > 城巴E23P线") is None
+    assert other_numbered(question, route) == "e 23"  # no heading says whose sentence it is
+    assert other_numbered(question, "E23线于1998年投入服务。", "DEV_570.md > 城巴E23P线") == "e 23"
+    passage = [Passage("城巴E23P线是一条已取消的路线，往来彩虹与机场之间。" + route, "DEV_570.md > 城巴E23P线")]
+    verdict = check.check(question, "城巴E23P线是在2001年12月17日起投入服务。", passage)
+    assert verdict.status == "answered" and "2001年12月17日" in verdict.answer, verdict.answer
