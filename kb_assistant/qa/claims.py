@@ -128,12 +128,32 @@ NOTHING_NEW = "says nothing the question does not"
 
 def repeats_the_asking(claim: str, question: str) -> bool:
     """Whether ``claim`` holds the question's asking word with the two characters before it ("这称为什么"): a draft
-    that runs on from the question's own words ("……这称为什么是因为它促进了更广泛的消费……") answers nothing."""
+    that runs on from the question's own words ("……这称为什么是因为它促进了更广泛的消费……") answers nothing. Or, for
+    "What <verb> …?", whether the claim gives the verb a subject made of the question's own words: "The lamp broke
+    during the transit" for "What broke on the lamp during shipping?" says what broke is the lamp it broke on."""
     said = simplified(claim)
-    return any(m.group(0) in said for m in _ASKING_PHRASE.finditer(simplified(question)))
+    if any(m.group(0) in said for m in _ASKING_PHRASE.finditer(simplified(question))):
+        return True
+    asks = _WHAT_VERB.match(question)
+    if asks is None:
+        return False
+    subject = re.match(rf"\s*((?:[A-Za-z'-]+\s+){{1,4}}?){re.escape(asks.group(1))}\b", claim, re.IGNORECASE)
+    if subject is None:
+        return False
+    words = [w.lower() for w in re.findall(r"[A-Za-z'-]+", subject.group(1))]
+    asked = {w.lower() for w in re.findall(r"[A-Za-z'-]+", question)}
+    return words[-1] not in _AUXILIARIES and all(w in asked or w in _ARTICLES for w in words)
 
 
 _ASKING_PHRASE = re.compile(r"[\u4e00-\u9fff]{2}(?:什么|哪个|哪些|哪里|哪儿|多少|几个|谁)")
+_WHAT_VERB = re.compile(
+    r"\s*what\s+([a-z]{2,}(?<!e)ed|broke|spoke|made|took|gave|won|lost|led|left|kept|held|brought|fought|bought|caught"
+    r"|built|sent|grew|threw|drew|flew|fell|rose|began|became|came|ran|struck|stole|wrote|drove|sold|found|paid)\s",
+    re.IGNORECASE,
+)
+""""What broke …", "What caused …", "What happened …": a question whose subject is asked for, by a verb in the past."""
+_ARTICLES = frozenset(("the", "a", "an", "this", "that", "its", "their", "his", "her", "our"))
+_AUXILIARIES = frozenset(("was", "were", "is", "are", "be", "been", "has", "have", "had", "not", "never"))
 
 
 def drop_headless_items(claims: list[Claim]) -> None:

@@ -2501,3 +2501,20 @@ def test_cmrc2018s_third_hundred_right_drafts_are_kept(check: GroundingCheck) ->
     passage = [Passage("城巴E23P线是一条已取消的路线，往来彩虹与机场之间。" + route, "DEV_570.md > 城巴E23P线")]
     verdict = check.check(question, "城巴E23P线是在2001年12月17日起投入服务。", passage)
     assert verdict.status == "answered" and "2001年12月17日" in verdict.answer, verdict.answer
+
+
+def test_an_answer_whose_subject_is_the_questions_own_words_says_nothing(check: GroundingCheck) -> None:
+    """Round 19: "What broke on the lamp during shipping?" was answered "The lamp broke during the transit": every word
+    is in the source ("The string to our lamp broke during the transit"), but what broke is not the lamp it broke on;
+    the answer gives the verb a subject made of the question's own words."""
+    from kb_assistant.qa.claims import repeats_the_asking
+
+    question = "What broke on the lamp during shipping?"
+    assert repeats_the_asking("The lamp broke during the transit [1].", question)
+    assert not repeats_the_asking("The string to our lamp broke during the transit.", question)
+    assert not repeats_the_asking("The fire was caused by a short circuit.", "What caused the fire?")  # passive
+    assert not repeats_the_asking("The year was 1990.", "What year did the war end?")  # no verb asked
+    review = [Passage("Got it fast. The string to our lamp broke during the transit and the company happily sent "
+                      "over a new one.", "Inferring > Lamp review")]
+    verdict = check.check(question, "The lamp broke during the transit.", review)
+    assert "lamp broke" not in verdict.answer.lower() or "string" in verdict.answer.lower(), verdict.answer
