@@ -13,7 +13,7 @@ from kb_assistant.qa.answer_text import MARKER, TRAILING, cited_numbers, split_s
 from kb_assistant.qa.evidence import Passage, Span
 from kb_assistant.qa.prompts import LATIN_WORD, QUOTE, QUOTE_TABLE, TABLE_CAPTION, in_script_of, language_of
 from kb_assistant.qa.table_cells import TABLE_RULE, table_header
-from kb_assistant.qa.terms import normalise
+from kb_assistant.qa.terms import TermIndex, normalise
 
 
 @dataclass
@@ -143,6 +143,14 @@ def repeats_the_asking(claim: str, question: str) -> bool:
     words = [w.lower() for w in re.findall(r"[A-Za-z'-]+", subject.group(1))]
     asked = {w.lower() for w in re.findall(r"[A-Za-z'-]+", question)}
     return words[-1] not in _AUXILIARIES and all(w in asked or w in _ARTICLES for w in words)
+
+
+def lacks_the_asked_verb(question: str, text: str) -> bool:
+    """Whether ``question`` asks "What <verb> …?" and ``text`` (a sentence to quote) does not hold that verb: "From the
+    review below, … extract the information relevant to shipping" shares "shipping" with "What broke on the lamp during
+    shipping?" and says nothing of what broke."""
+    asks = _WHAT_VERB.match(question)
+    return asks is not None and TermIndex.of(asks.group(1)).stems.isdisjoint(TermIndex.of(text).stems)
 
 
 _ASKING_PHRASE = re.compile(r"[\u4e00-\u9fff]{2}(?:什么|哪个|哪些|哪里|哪儿|多少|几个|谁)")

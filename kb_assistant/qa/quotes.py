@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kb_assistant.qa.answer_kinds import quote_gives_no_reason, unnamed_answer
-from kb_assistant.qa.claims import Claim
+from kb_assistant.qa.claims import Claim, lacks_the_asked_verb
 from kb_assistant.qa.counted_kinds import relabelled_kind
 from kb_assistant.qa.deputy_roles import other_role, unsaid_role
 from kb_assistant.qa.evidence import Passage, Span
@@ -59,8 +59,10 @@ def best_quotable(scores: Scores, question: str, asked: list[Term], min_relevanc
 def answers_as_asked(question: str, text: str, asked: list[Term]) -> bool:
     """Whether a sentence to be quoted gives what ``question`` asks for (a year, a number, a name), of what it asks
     about: not another number's clause, another role, a thing no one is said to have made, the opposite case, a
-    version of its day for the latest, the question's names only inside other names, nor another counted kind."""
+    version of its day for the latest, the question's names only inside other names, another counted kind, nor
+    without the verb a "What <verb> …?" question asks about."""
     return (unnamed_answer(question, [text], asked) is None and not other_number(question, text)
+            and not lacks_the_asked_verb(question, text)
             and not other_role(question, "", text) and not unsaid_role(question, text)
             and not other_case(question, text) and not unsaid_latest(question, text)
             and names_only_inside(question, text) is None and relabelled_kind(question, text) is None)

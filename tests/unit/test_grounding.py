@@ -2518,3 +2518,13 @@ def test_an_answer_whose_subject_is_the_questions_own_words_says_nothing(check: 
                       "over a new one.", "Inferring > Lamp review")]
     verdict = check.check(question, "The lamp broke during the transit.", review)
     assert "lamp broke" not in verdict.answer.lower() or "string" in verdict.answer.lower(), verdict.answer
+    # nor is a sentence that shares the question's other words but not the verb it asks about a quote that answers
+    from kb_assistant.qa.claims import lacks_the_asked_verb
+
+    prompt = "From the review below, extract the information relevant to shipping and delivery."
+    assert lacks_the_asked_verb(question, prompt)
+    assert not lacks_the_asked_verb(question, "The string to our lamp broke during the transit.")
+    assert not lacks_the_asked_verb("What caused the fire?", "The cause of the fire was a short circuit.")
+    course = [Passage(prompt + " Limit to 30 words.", "C3 > 3.4.1 前序配置")]
+    shown = check.check(question, "The lamp broke during the transit.", course)
+    assert shown.status == "refused", shown.answer
