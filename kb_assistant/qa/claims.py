@@ -372,11 +372,17 @@ def quotes_text(question: str, quotes: list[tuple[Span, float]], passages: Seque
     return "\n\n".join(quoted(question, span, passages[span.number - 1].text) for span, _ in quotes)
 
 
-def echoes_headings(text: str, passages: Sequence[Passage]) -> bool:
+def echoes_headings(text: str, passages: Sequence[Passage], question: str = "") -> bool:
     """Whether ``text`` is only a source's heading path, or parts of it, once or more: the small model copies the
-    line each source opens with ("kb-assistant user guide > Configuration", on two lines)."""
+    line each source opens with ("kb-assistant user guide > Configuration", on two lines). One whole heading that is
+    no file's name answers a question that asks which one or who: "彰化市" for "哪一個行政區為全台灣人口第三密集的
+    縣轄市?" from the page titled so."""
     rest = normalise(text).strip(TRAILING)
     if not rest:
+        return False
+    if _ASKS_WHICH.search(simplified(question)) and any(
+        rest == part.strip() and not _FILE_NAME.search(part) for p in passages for part in normalise(p.context).split(">")
+    ):
         return False
     if any(rest in normalise(p.context) for p in passages):
         return True
@@ -385,3 +391,7 @@ def echoes_headings(text: str, passages: Sequence[Passage]) -> bool:
         for start in range(len(parts)):  # the longest tails first: "guide > configuration" before "configuration"
             rest = rest.replace(" > ".join(parts[start:]), " ")
     return not re.sub(r"[\W_]+", "", rest)
+
+
+_ASKS_WHICH = re.compile(r"哪|谁|\b(?:which|who)\b", re.IGNORECASE)
+_FILE_NAME = re.compile(r"\.\w{1,5}\s*$")

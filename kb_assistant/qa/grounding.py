@@ -284,7 +284,7 @@ class GroundingCheck:
         if not new or repeats_the_asking(claim.text, about.question):
             claim.reason = NOTHING_NEW
             return
-        if echoes_headings(claim.text, passages):
+        if echoes_headings(claim.text, passages, about.question):
             claim.reason = "names a source's headings, not an answer"
             return
         literals = code_literals(claim)

@@ -2528,3 +2528,19 @@ def test_an_answer_whose_subject_is_the_questions_own_words_says_nothing(check: 
     course = [Passage(prompt + " Limit to 30 words.", "C3 > 3.4.1 前序配置")]
     shown = check.check(question, "The lamp broke during the transit.", course)
     assert shown.status == "refused", shown.answer
+
+
+def test_a_pages_title_answers_which_one(check: GroundingCheck) -> None:
+    """drcd_dev's third hundred: "哪一個行政區為全台灣人口第三密集的縣轄市?" was drafted "彰化市", the title of the page that
+    says it, and dropped as a copied heading. One whole heading, no file's name, answers a question that asks which one
+    or who; a heading path copied as an answer to anything else is still dropped."""
+    from kb_assistant.qa.claims import echoes_headings
+
+    page = [Passage("彰化市\n彰化市是彰化縣的縣治，人口密度居全台灣縣轄市第三位。", "2301-0.md > 彰化市")]
+    assert not echoes_headings("彰化市", page, "哪一個行政區為全台灣人口第三密集的縣轄市?")
+    assert echoes_headings("彰化市", page, "彰化市的人口密度如何？")
+    assert echoes_headings("2301-0.md", page, "哪一個檔案？")  # a file's name
+    guide = [Passage("Set KB_LLM_MODEL to change the model.", "kb-assistant user guide > Configuration")]
+    assert echoes_headings("kb-assistant user guide > Configuration", guide, "Which setting changes the model?")
+    verdict = check.check("哪一個行政區為全台灣人口第三密集的縣轄市?", "彰化市", page)
+    assert verdict.status == "answered" and "彰化市" in verdict.answer, verdict.answer
