@@ -22,7 +22,8 @@ TRAILING = "。.!?！？；;，,：: "
 _SENTENCE_END = re.compile(
     r"(?<=[。！？；;])(?![”’」』）\"'])|(?<=[。！？；;][”’」』）\"'])(?![，,、])"  # a closing quote stays with its sentence
     r"|(?<=[!?])(?![”’」』）\"')\]])(?![ \t]+[a-z])|(?<=[!?][”’」』）\"')\]])(?![ \t]+[a-z])"  # 'such as "why?" are'
-    r"|(?<=\.)(?<!\b[A-Z]\.)(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr|Mt|vs|No)\.)(?<!\bMrs\.)(?<!\bProf\.)(?=\s)"  # "Niels B. Christiansen"
+    r"|(?<=\.)(?<!\b[A-Z]\.)(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr|Mt|vs|No|Lt|Fr)\.)"  # "Niels B. Christiansen"
+    r"(?<!\b(?:Mrs|Rev|Gen|Col|Sgt|Gov|Sen|Rep|Hon|Maj|Adm)\.)(?<!\b(?:Prof|Capt|Supt|Pres)\.)(?=\s)"  # "Rev. Paul T."
 )
 _HARD_BREAK = re.compile(r"\n(?:[ \t]*\n)+|\n(?=[ \t]*(?:[-*+•>#|]|\d{1,3}[.)、]\s|```|$))")
 """A line break that ends a sentence even without punctuation: a blank line, or one before a list item, a

@@ -20,8 +20,14 @@ is a line's name; "5号" a day."""
 
 
 def numbered_names(question: str) -> list[tuple[str, str]]:
-    """The names with a number right after them that ``question`` holds, as (name, number)."""
-    return _NUMBERED_NAME.findall(normalise(question))
+    """The names with a number right after them that ``question`` holds, as (name, number); not a word that only
+    leads a number in ("more extreme than in 2005": a year, no "in 2005" to tell from "in 2010")."""
+    return [(name, number) for name, number in _NUMBERED_NAME.findall(normalise(question)) if name.lower() not in _LEADS]
+
+
+_LEADS = frozenset(("in", "on", "at", "by", "since", "from", "to", "of", "for", "until", "till", "after", "before", "than",
+                    "about", "around", "over", "under", "and", "or", "the", "a", "an", "is", "was", "are", "were", "with",
+                    "between", "during", "through", "per", "only", "just", "all", "each", "every", "top", "first", "last"))
 
 
 def other_numbered(question: str, text: str, heading: str = "") -> str | None:

@@ -24,6 +24,7 @@ from kb_assistant.qa.chinese_words import (
     tagged_words,
     unread_names,
 )
+from kb_assistant.qa.unit_words import written_otherwise
 
 logger = logging.getLogger(__name__)
 
@@ -350,7 +351,7 @@ class TermIndex:
             return term.text in self.numbers or (bool(second) and re.search(
                 rf"(?<![\d.]){re.escape(first)}\s*(?:to|比|对)\s*{re.escape(second)}(?![\d.])", self.text) is not None)
         if term.kind == "latin":
-            if term.text in self.stems or term.text in self.text:
+            if term.text in self.stems or term.text in self.text or written_otherwise(term.text, self.stems):
                 return True
             parts = [part for part in term.text.split("-") if part]
             if len(parts) > 1 and all(part in self.stems for part in parts):

@@ -2544,3 +2544,26 @@ def test_a_pages_title_answers_which_one(check: GroundingCheck) -> None:
     assert echoes_headings("kb-assistant user guide > Configuration", guide, "Which setting changes the model?")
     verdict = check.check("哪一個行政區為全台灣人口第三密集的縣轄市?", "彰化市", page)
     assert verdict.status == "answered" and "彰化市" in verdict.answer, verdict.answer
+
+
+def test_xquad_ens_third_hundred_right_drafts_are_kept(check: GroundingCheck) -> None:
+    """xquad_en's third hundred: "The president of TUMAS is Rev. Paul T. Stallsworth." was cut after "Rev." and shown as
+    "The president of TUMAS is Rev"; "than in 2005" made "in 2005" a numbered name, so a sentence on the 2010 drought
+    was about another; and "pounds of steam per kilowatt hour" was not found in "4 kg (8.8 lb) of steam per kWh"."""
+    from kb_assistant.qa.answer_text import split_sentences
+    from kb_assistant.qa.numbered_names import numbered_names
+    from kb_assistant.qa.terms import TermIndex, asked_terms
+
+    assert [s for s, _, _ in split_sentences("The president is Rev. Paul T. Stallsworth. Gen. Grant agreed.")] == [
+        "The president is Rev. Paul T. Stallsworth.", "Gen. Grant agreed."]
+    assert numbered_names("Was the drought more extreme than in 2005?") == []
+    assert numbered_names("When was Python 3.12 released?") == [("python", "3.12")]
+    source = TermIndex.of("The engine uses approximately 4 kg (8.8 lb) of steam per kWh.")
+    terms = {t.text: source.has(t) for t in asked_terms("How many pounds of steam per kilowatt hour does it use?")}
+    assert terms["pound"] and terms["kilowatt"] and terms["hour"], terms
+    inch = next(t for t in asked_terms("How many inches long is it?") if t.text.startswith("inch"))
+    assert not TermIndex.of("It is 3 m long in all.").has(inch)  # no one-letter abbreviation: "in" is a word
+    tumas = [Passage("Rev. Paul T. Stallsworth, president of the Taskforce of United Methodists on Abortion and "
+                     "Sexuality (TUMAS), said he had every reason to believe it.", "United_Methodist_Church")]
+    verdict = check.check("Who is the president of TUMAS?", "The president of TUMAS is Rev. Paul T. Stallsworth.", tumas)
+    assert "Paul T. Stallsworth" in verdict.answer, verdict.answer
