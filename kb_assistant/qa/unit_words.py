@@ -11,12 +11,12 @@ _ABBREVIATED = {
     "pound": ("lb", "lbs"), "ounce": ("oz",), "kilogram": ("kg", "kgs"), "kilometre": ("km",), "kilometer": ("km",),
     "centimetre": ("cm",), "centimeter": ("cm",), "millimetre": ("mm",), "millimeter": ("mm",), "mile": ("mi",),
     "foot": ("ft",), "feet": ("ft",), "yard": ("yd",), "hour": ("hr", "hrs", "kwh"), "minute": ("min",),
-    "second": ("sec",), "kilowatt": ("kw", "kwh"), "megawatt": ("mw", "mwh"), "gigawatt": ("gw", "gwh"),
+    "kilowatt": ("kw", "kwh"), "megawatt": ("mw", "mwh"), "gigawatt": ("gw", "gwh"),
     "hertz": ("hz",), "gallon": ("gal",), "gigabyte": ("gb",), "megabyte": ("mb",), "kilobyte": ("kb",),
     "terabyte": ("tb",),
 }
 """Each unit's name and the abbreviations a source writes it as ("kWh" for kilowatt and hour together). None of one
-letter: "m", "g" and "in" stand for much else."""
+letter ("m", "g" and "in" stand for much else), nor "sec" (an ordinal "second" is no unit; SEC a commission)."""
 
 
 @functools.cache
