@@ -8,6 +8,7 @@ the source's sentence instead.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from kb_assistant.cjk import simplified
@@ -188,13 +189,15 @@ _DIMENSIONS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         ("weight", r"重量|体重|多重|\b(?:weight|how heavy)\b",
          r"克|公斤|千克|吨|磅|斤|盎司|\b(?:kg|g|t|lbs?|tons?|tonnes?|pounds?|grams?|kilograms?)\b"),
         ("frequency", r"频率|\bfrequency\b", r"赫兹|\b[kMG]?Hz\b|hertz\b"),
+        ("sum of money", r"(?!)", r"元|美元|欧元|英镑|日元|港元|\b(?:dollars?|euros?|yuan)\b"),
         ("length of time", r"(?!)", r"年|个?月|天|日|周|小时|分钟|秒|\b(?:years?|months?|days?|weeks?|hours?|minutes?|seconds?)\b"),
         ("share", r"(?!)", r"%|％|percent\b|个百分点"),
-        ("sum of money", r"(?!)", r"元|美元|欧元|英镑|日元|港元|\b(?:dollars?|euros?|yuan)\b"),
+        ("age", r"(?!)", r"周?岁"),
+        ("size", r"(?!)", r"[kmgt]i?b\b"),
     )
 }
-"""The quantities a question can ask for by name (温度, 水深, 面积…) and the units each is given in; the last three
-are only told apart (no question names them so). A number in another quantity's unit is no answer: "涡轮机的冷凝器
+"""The quantities a question can ask for by name (温度, 水深, 面积…) and the units each is given in; the last five
+are only told apart (no question names them so; money before time, so 日元 is no 日). A number in another quantity's unit is no answer: "涡轮机的冷凝器
 温度大约是50赫兹" (the grid's frequency) for the condenser's temperature. Not 距离, 多远 or 长度 (a distance is given in
 minutes as often, "车程30分钟", and a video's length in seconds), nor 质量 (quality as often as mass)."""
 _CITATION = re.compile(r"\[\d+(?:\s*[,，]\s*\d+)*\]")
@@ -213,11 +216,16 @@ def other_dimension(question: str, kept: list[str]) -> str | None:
     for text in kept:
         for match in _A_NUMBER.finditer(_DATES.sub(" ", _CITATION.sub(" ", simplified(text)))):
             found = True
-            rest = match.string[match.end() : match.end() + 12]
-            kind = next((name for name, (_, units) in _DIMENSIONS.items() if units.search(rest)), None)
+            kind = quantity_of(match.string[match.end() : match.end() + 12])
             if kind is None or kind == asked:
                 return None
     return asked if found else None
+
+
+def quantity_of(unit: str) -> str | None:
+    """The quantity that the unit ``unit`` opens with measures ("公里" a length, "％" a share, "岁" an age, by
+    ``_DIMENSIONS``); None for one it does not know."""
+    return next((name for name, (_, units) in _DIMENSIONS.items() if units.match(unit)), None)
 
 
 _ONLY_OR_NONE = re.compile(r"(?:没有|并无|无|仅有?|只有?|唯有?|就|才)\s*$")
@@ -372,9 +380,13 @@ _RELATIVES_EN = ("daughter", "son", "wife", "husband", "father", "mother", "pare
 def _names_a_relative(terms: list[Term]) -> bool:
     """Whether ``terms`` (an answer's, not its question's) name someone by kin or friendship: who a gift was for, who
     came along, is often said so and by no name."""
+    return any(t.text in _RELATIVES_ZH if t.kind == "cjk" else t.text in _relatives_en() for t in terms)
+
+
+@functools.cache
+def _relatives_en() -> frozenset[str]:
     stem = english_stem()
-    english = {stem(word) for word in _RELATIVES_EN}
-    return any(t.text in _RELATIVES_ZH if t.kind == "cjk" else t.text in english for t in terms)
+    return frozenset(stem(word) for word in _RELATIVES_EN)
 
 
 def _capitalised(texts: list[str]) -> set[str]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from kb_assistant.qa.answer_kinds import asks_for_number, asks_for_year
+from kb_assistant.qa.answer_kinds import asks_for_number, asks_for_year, quantity_of
 from kb_assistant.qa.evidence import Span
 from kb_assistant.qa.terms import Term, TermIndex, claimed_terms, normalise
 
@@ -324,8 +324,8 @@ _MEASURED = re.compile(r"\s*[万亿千百]?\s*(小时|分钟|秒|天|周|个月|
 def _measured(number: str, text: str) -> str | None:
     """The unit ``text`` (normalised) measures ``number`` in wherever it has it ("24 小时"), or None where it has it
     without one somewhere, or not at all."""
-    units = [_MEASURED.match(text, m.end()) for m in re.finditer(r"(?<![\d.])" + re.escape(number) + r"(?![\d.])", text)]
-    return units[0].group(1) if units and all(units) else None
+    units = _units(number, text)
+    return units[0] if units else None
 
 
 def counts_other_kind(claim: str, numbers: list[str], evidence: str) -> str | None:
@@ -356,12 +356,6 @@ def measured_for_count(claim: str, numbers: list[str], passage: str) -> str | No
     return None
 
 
-_DIMENSION_OF = {unit: dimension for dimension, units in (
-    ("time", "小时 分钟 秒 天 周 个月 月 年"), ("money", "元 美元 欧元 英镑 日元"), ("length", "公里 千米 厘米 毫米 米 英里 英尺"),
-    ("weight", "公斤 千克 克 吨 磅"), ("share", "%"), ("degrees", "度"), ("age", "岁"), ("size", "gb mb kb tb"),
-) for unit in units.split()}
-
-
 def measured_otherwise(claim: str, numbers: list[str], passage: str) -> str | None:
     """The unit ``passage`` measures a number of ``claim`` in wherever it has it, when the claim measures it in a unit
     of another quantity ("在 NASA 工作了 45 年" from "只有 45％的员工表示……"): another quantity's number. None where
@@ -369,7 +363,7 @@ def measured_otherwise(claim: str, numbers: list[str], passage: str) -> str | No
     claim, text = normalise(claim), normalise(passage)
     for number in numbers:
         mine, theirs = _units(number, claim), _units(number, text)
-        if mine and theirs and not {_DIMENSION_OF[u] for u in mine} & {_DIMENSION_OF[u] for u in theirs}:
+        if mine and theirs and not {quantity_of(u) for u in mine} & {quantity_of(u) for u in theirs}:
             return theirs[0]
     return None
 
