@@ -21,6 +21,7 @@ the words (and is no refusal), or is a refusal where one is expected.
     python benchmarks/user_rounds.py /tmp/kbu --round 17
     python benchmarks/user_rounds.py /tmp/kbu --round 18
     python benchmarks/user_rounds.py /tmp/kbu --round 19
+    python benchmarks/user_rounds.py /tmp/kbu --round 20
 """
 
 from __future__ import annotations
@@ -338,6 +339,26 @@ ROUNDS: dict[int, list[tuple[str, Expected]]] = {
         ("熊猫公仔的售价是多少钱？", None),
         ("NASA 主管 Tom Johnson 在 NASA 工作了多少年？", None),
         ("How much does the pizza restaurant charge for delivery?", None),
+    ],
+    20: [  # llm_universe_kb: the summarizing chapter's toothbrush review, the inferring chapter, the easy_rl talk
+        ("蘑菇书对应的 Github 仓库 star 数达到了多少？", [["48k"], ["4.8万"], ["48000"]]),
+        ("蘑菇书这个名字寓意的是哪个游戏角色？", [["玛里奥"], ["马里奥"]]),
+        ("强化学习入门指南中提到的围棋强化学习算法叫什么？", [["AlphaGo"]]),
+        ("周博恩老师发表了多少篇学术论文？", [["五十"], ["50"]]),
+        ("电动牙刷是谁推荐给评论者的？", [["牙科卫生员"]]),
+        ("评论者认为电动牙刷以多少美元左右买到是不错的交易？", [["50"]]),
+        ("电动牙刷评论中，牙刷头有什么缺点？", [["小"]]),
+        ("推断一章中台灯评论的情感倾向是什么？", [["正面"], ["积极"]]),
+        ("推断一章判断主题列表时，哪个主题与 NASA 的报道无关？", [["工程"]]),
+        ("不需要训练样本就能判断文本主题的能力在机器学习领域叫什么？", [["零样本"], ["Zero-Shot"]]),
+        ("Who recommended the electric toothbrush to the reviewer?", [["牙科卫生员"], ["dental hygienist"]]),
+        ("How many stars does the Easy RL GitHub repository have?", [["48k"], ["48,000"], ["48000"]]),
+        ("Which reinforcement learning algorithm for Go does the introductory talk mention?", [["AlphaGo"]]),
+        ("Is the sentiment of the lamp review positive or negative?", [["正面"], ["积极"], ["positive"]]),
+        ("评论中的电动牙刷是哪个品牌的？", None),
+        ("蘑菇书的定价是多少元？", None),
+        ("王奇的博士导师是谁？", None),
+        ("How much does the manufacturer's replacement brush head cost?", None),
     ],
 }
 
