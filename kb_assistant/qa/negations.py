@@ -53,6 +53,8 @@ def contradicted(claim: str, sources: Sequence[str], question: str = "") -> str 
     source_words = [_stems(s) for s in sources]
     for source in sources:
         for match in _ENGLISH_NEGATION.finditer(source):
+            if _NEGATED_AGAIN.search(_clause_before(source, match.start())):
+                continue  # "no member can pass legislation without the Commission": it needs the Commission
             words = _clause(source, match.end())
             phrase = _stems(words)
             if not phrase or len(phrase) > _MAX_ENGLISH:
@@ -71,6 +73,17 @@ def _chinese_phrases(texts: Sequence[str]) -> Iterator[tuple[str, str]]:
             # "化石所没有的梳状列": a negation inside a modifier negates nothing the phrase after it says
             if len(phrase) >= _MIN_CHINESE and not phrase.startswith(("的", "之")):
                 yield match.group(0), phrase
+
+
+_NEGATED_AGAIN = re.compile(r"\b(?:no|not|never|cannot|none|nobody|nothing|\w+n't)\b", re.IGNORECASE)
+
+
+def _clause_before(text: str, end: int) -> str:
+    """The words of ``text``'s clause before ``end``."""
+    start = end
+    while start > 0 and text[start - 1] not in _CLAUSE_END:
+        start -= 1
+    return text[start:end]
 
 
 def _clause(text: str, start: int) -> str:

@@ -177,7 +177,9 @@ def said_of_another(claim: str, sentence: str) -> str | None:
         return None
     # "传真号码是……": 号码 names the kind of value, which the source's "传真：010-……" does not write; "……时期指的是",
     # "……就是": 指, 就 belong to the copula, the subject is before them
-    subject = [t for t in claimed_terms(_BEFORE_COPULA.sub("", claim[: copula.start()])) if t.kind != "number"
+    # an English subject's head stands before its relative clause: "The satellite that allowed Sky to … was …"
+    before_copula = _RELATIVE_CLAUSE.sub("", claim[: copula.start()])
+    subject = [t for t in claimed_terms(_BEFORE_COPULA.sub("", before_copula)) if t.kind != "number"
                and not _HEDGE.fullmatch(normalise(t.text))]
     # an aside in brackets is not the value stated: "作者是阿布·卡西姆·扎赫拉维 (936-1013)" states a name, with his years
     value = _ASIDE.sub(" ", claim[copula.end() :])
@@ -199,6 +201,9 @@ def said_of_another(claim: str, sentence: str) -> str | None:
     # clause names nothing ("…, in at most 30 words": a bound, not another thing)
     before = clauses(text[:found]) if found is not None else []
     return before[-1].strip() if before and claimed_terms(before[-1]) else None
+
+
+_RELATIVE_CLAUSE = re.compile(r"\s(?:that|which|who|whom|whose|where)\s.*$", re.IGNORECASE | re.DOTALL)
 
 
 def _modifies(lead: str, head: Term) -> bool:

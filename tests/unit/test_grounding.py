@@ -2567,3 +2567,19 @@ def test_xquad_ens_third_hundred_right_drafts_are_kept(check: GroundingCheck) ->
                      "Sexuality (TUMAS), said he had every reason to believe it.", "United_Methodist_Church")]
     verdict = check.check("Who is the president of TUMAS?", "The president of TUMAS is Rev. Paul T. Stallsworth.", tumas)
     assert "Paul T. Stallsworth" in verdict.answer, verdict.answer
+
+
+def test_a_doubled_negation_is_no_contradiction_and_an_english_subject_is_read_before_its_relative_clause() -> None:
+    """xquad_en's fourth hundred: "The Parliament must go through the Commission and Council" was dropped as the opposite
+    of "no member can … pass legislation without the Commission and Council" (without, under no, asserts); "The
+    satellite that allowed Sky to broadcast … was the Astra 2A satellite located at the 28.5°E orbital position" was
+    read as giving 28.5°E to "United Kingdom", the last word of the relative clause, not to the satellite."""
+    from kb_assistant.qa.negations import contradicted
+    from kb_assistant.qa.number_clauses import said_of_another
+
+    needs = "Its role remains limited because no member can pass legislation without the Commission and Council."
+    assert contradicted("The Parliament must go through the Commission and Council.", [needs]) is None
+    assert contradicted("The server runs with a GPU.", ["The server runs without a GPU."]) == "without a GPU"
+    sky = "When Sky Digital was launched in 1998 the new service used the Astra 2A satellite which was located at the 28.5°E orbital position."
+    claim = "The satellite that allowed Sky to broadcast for the United Kingdom was the Astra 2A satellite located at 28.5°E."
+    assert said_of_another(claim, sky) is None
