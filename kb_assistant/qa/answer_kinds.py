@@ -8,13 +8,14 @@ the source's sentence instead.
 
 from __future__ import annotations
 
-import functools
 import re
 
 from kb_assistant.cjk import simplified
 from kb_assistant.kb.tokens import english_stem
 from kb_assistant.qa.deputy_roles import ASKS_PERSON
 from kb_assistant.qa.evidence import LIST_NUMBER
+from kb_assistant.qa.optional_words import kind_words
+from kb_assistant.qa.people_words import names_someone_unnamed
 from kb_assistant.qa.terms import VERSION_ASKED, Term, claimed_terms, normalise
 
 _ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:what|which) year\b", re.IGNORECASE)
@@ -31,7 +32,8 @@ _ASKS_WHEN = re.compile(
     re.IGNORECASE,
 )
 _SAYS_TIME = re.compile(
-    r"(?<![A-Za-z\d.\-])\d+(?:s\b|(?![A-Za-z\d]))"
+    r"(?<![A-Za-z\d.\-])(?:\d+(?:s\b|(?![A-Za-z\d])(?!\s*[\u4e00-\u9fff])|\s*(?=[年月日号世点时天周星小钟分秒旬]))"
+    r"|(?:1\d|20)\d\d(?!\d))"  # a number before a word counts a route or a thing ("17路"), a year stays a year
     r"|[零一二三四五六七八九十百千〇两半]+个?(?:年|月|日|号|世纪|点|时|天|周|星期|小时|钟头|分钟|秒)"
     r"|年|月份|世纪|朝代|时代|时期|期间|时候|之时|当时"
     r"|[在当][^，。；、]{1,20}时|[^\s，。；、]后(?:[，,]|$)|季节?|[春夏秋冬][天季]|早上|上午|中午|下午|晚上|傍晚|凌晨|夜间|夜里"
@@ -311,7 +313,7 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
         return "day" if _ASKS_DAY.search(question) and not any(_SAYS_DAY.search(text) for text in said) else None
     who, number = _ASKS_WHO.search(question), _ASKS_NUMBER.search(question)
     if not (who or number):
-        return None
+        return _no_thing_named(question, kept, asked)
     known = {simplified(t.text) for t in asked}
     if who and ASKS_PERSON.search(question):
         kept = [_TITLE.sub(" ", text) for text in kept]
@@ -339,11 +341,34 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
         return None if named or any(_NUMBER_WORD.search(text) for text in kept) else "number"
     if _ASKS_SCHOOL.search(question) and not any(_SAYS_SCHOOL.search(text) for text in kept):
         return "school"  # "毕业于 OpenAI 技术团队" names a team, not where Isa Fulford studied
-    if who and ASKS_PERSON.search(question) and _names_a_relative(new):
-        return None  # "买给谁的生日礼物？" is answered by whom it was for: "买给女儿的"
+    if who and ASKS_PERSON.search(question) and names_someone_unnamed(new):
+        return None  # "买给谁的生日礼物？" is answered by whom it was for: "买给女儿的"; "谁推荐的？" by "牙科卫生员"
     capitalised = _capitalised(kept)
-    # a date or a count names no one: "更新时间：2014-04-06 点击数：3264" is no school for "……的中学是哪所？"
-    return None if any((t.strict and t.kind != "number") or t.text in capitalised for t in new) else "name"
+    # a date or a count names no one: "更新时间：2014-04-06 点击数：3264" is no school for "……的中学是哪所？", nor is
+    # "一把" a brand ("# 一把电动牙刷的评论" for "……是哪个品牌的？")
+    return None if any((t.strict and t.kind != "number" and not _INDEFINITE.fullmatch(t.text)) or t.text in capitalised
+                       for t in new) else "name"
+
+
+_NUMBERED_KINDS = re.compile(r"年|月|日|天|届|次|期|季|代|纪|号|数|率|价|额|分|量|度|龄|岁|名|位|级|段|点|线|版|"
+                             r"\b(?:year|decade|century|season|quarter|round|number|date|day|month|period|edition|score"
+                             r"|percentage|age|amount|price|size|rate|level|place|rank|time)s?\b", re.IGNORECASE)
+"""Kinds a number or a date answers: 年份, 届, 比分, 分数线, 名次; a season, a score."""
+
+
+def _no_thing_named(question: str, kept: list[str], asked: list[Term]) -> str | None:
+    """"name" when ``question`` asks which thing of a kind (哪场战役: :func:`kind_words`; not one a number names, 哪一届)
+    and ``kept`` adds only numbers ("1288 年"); "reason" when it asks why and they do ("为1938年解散")."""
+    kinds = kind_words(question)
+    reason = _ASKS_REASON.search(question) is not None
+    if not reason and (not kinds or any(_NUMBERED_KINDS.search(kind) for kind in kinds)):
+        return None
+    known = {simplified(t.text) for t in asked}
+    new = [t for text in kept for t in claimed_terms(text) if simplified(t.text) not in known]
+    said = [t for t in new if not (t.kind == "cjk" and len(t.text) == 1)]  # a unit or measure word: "1288 年", "3 场"
+    if not said or not all(t.kind == "number" for t in said):
+        return None
+    return "reason" if reason else "name"
 
 
 _ASKS_RANK = re.compile(r"第几|排名|名次|排行|\b(?:what|which) (?:place|rank|position)\b|\brank(?:ed|s)?\b", re.IGNORECASE)
@@ -366,27 +391,6 @@ def _without(text: str, words: list[str]) -> str:
     for word in words:
         text = re.sub(re.escape(word), " ", text, flags=re.IGNORECASE)
     return text
-
-
-_RELATIVES_ZH = frozenset((
-    "女儿", "儿子", "妻子", "丈夫", "父亲", "母亲", "爸爸", "妈妈", "父母", "哥哥", "姐姐", "弟弟", "妹妹", "兄弟", "姐妹", "孩子", "儿女", "子女", "祖父",
-    "祖母", "爷爷", "奶奶", "外公", "外婆", "孙子", "孙女", "家人", "朋友", "好友", "男友", "女友", "未婚妻", "未婚夫", "老公", "老婆", "侄子", "侄女",
-    "叔叔", "阿姨", "舅舅", "姑姑", "伯父", "岳父", "岳母", "女婿", "儿媳",
-))
-_RELATIVES_EN = ("daughter", "son", "wife", "husband", "father", "mother", "parents", "brother", "sister", "child",
-                 "children", "friend", "grandfather", "grandmother", "family", "girlfriend", "boyfriend")
-
-
-def _names_a_relative(terms: list[Term]) -> bool:
-    """Whether ``terms`` (an answer's, not its question's) name someone by kin or friendship: who a gift was for, who
-    came along, is often said so and by no name."""
-    return any(t.text in _RELATIVES_ZH if t.kind == "cjk" else t.text in _relatives_en() for t in terms)
-
-
-@functools.cache
-def _relatives_en() -> frozenset[str]:
-    stem = english_stem()
-    return frozenset(stem(word) for word in _RELATIVES_EN)
 
 
 def _capitalised(texts: list[str]) -> set[str]:

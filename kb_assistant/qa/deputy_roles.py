@@ -107,7 +107,8 @@ def other_role(question: str, claim: str, sentence: str) -> str | None:
     names the role unqualified ("院长杨瑞龙、副院长……") is about it, and where it names the role of what the question
     names ("国际关系学院副院长"), those are the ones that count; "校长助理" is an assistant's role. Where the question asks
     an ordinal holder ("首任主席"), the role as the sentence names it ("前主席", "主席") when the sentence says no such
-    ordinal and lists no holders."""
+    ordinal and lists no holders; where it asks the current holder (现任主席), the former holder's role ("前主席") when
+    the sentence names the role only so."""
     asked, said, text = simplified(question).lower(), simplified(claim).lower(), simplified(sentence).lower()
     if not ASKS_PERSON.search(asked):  # "When did Pachauri resign as chair?" is answered by "…acting Chair after the
         return None                  # resignation of Pachauri in February 2015"
@@ -120,6 +121,12 @@ def other_role(question: str, claim: str, sentence: str) -> str | None:
             at = found[0]
             before = re.search(r"(?:前|原|现任|新任|代理|副|former |current |acting |vice[- ])$", text[:at])
             return f"{before.group(0) if before else ''}{role}".strip()
+        past = [m.group(0) for at in found if (m := _PAST.search(text[:at]))]
+        if (past and _CURRENT.search(asked[: match.start()])
+                and all(_PAST.search(text[:at]) or text[:at].endswith(_QUALIFIERS) for at in found)):
+            # "IPCC 现任主席是谁？" answered from "……由其副主席……领导，……在前主席拉津德·帕乔里于 2015 年 2 月辞职后": a
+            # former holder (or a deputy), no current one
+            return f"{past[0]}{role}".strip()
         # where the sentence names the role of what the question names ("国际关系学院的院长": 学院副院长, not the
         # 研究院院长 beside it), only those count
         owner = re.sub(r"的$", "", asked[max(0, match.start() - 5) : match.start()])[-3:]
@@ -133,6 +140,12 @@ def other_role(question: str, claim: str, sentence: str) -> str | None:
             first = qualified[0] or ""
             return f"{role}{first}" if first == "助理" else f"{first}{role}".strip()
     return None
+
+
+_CURRENT = re.compile(r"(?:现任|当前|目前的?|如今的?|\bcurrent |\bpresent )$")
+_PAST = re.compile(r"(?:前|原|历任|首任|上任|卸任|former |ex-|previous |past )$")
+"""A question that asks the current holder (现任主席) is not answered by a sentence that names the role only as a past
+holder's (前主席, former chair)."""
 
 
 def _says_ordinal(ordinal: str, text: str) -> bool:

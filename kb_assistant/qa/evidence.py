@@ -16,6 +16,7 @@ from kb_assistant.kb.tokens import jieba_lock, jieba_module
 from kb_assistant.qa.answer_text import MARKS, split_sentences, unwrap
 from kb_assistant.qa.list_items import other_item
 from kb_assistant.qa.numbered_names import other_numbered
+from kb_assistant.qa.optional_words import NARRATORS, kind_words, placeholder_words, speaks_in_first_person
 from kb_assistant.qa.sibling_titles import sibling_title
 from kb_assistant.qa.table_cells import is_header_row, table_header, unasked_row
 from kb_assistant.qa.terms import Term, TermIndex, asked_terms, claimed_terms, coverage, general_idf
@@ -117,6 +118,9 @@ def sentence_scores(
     if not asked or total <= 0:
         return {}
     asked_index = TermIndex.of(question)
+    named_kinds = kind_words(question) + placeholder_words(question)
+    kinds = [t for t in asked if TermIndex.of(" ".join(named_kinds)).has(t)] if named_kinds else []
+    narrators = [t for t in asked if t.text in NARRATORS]
     sentences = sentences if sentences is not None else [p.sentences() for p in passages]
     scores: dict[tuple[int, int], tuple[Span, float, bool]] = {}
     for i, passage in enumerate(passages):
@@ -126,9 +130,9 @@ def sentence_scores(
             alone, joined = TermIndex.of(text), TermIndex.of(f"{previous[0]} {text}" if previous else text)
             header = table_header(passage.text, start)
             above = TermIndex.of(f"{passage.context}\n{header}") if header else context  # what a row's cells are
-            score = sum(t.weight for t in asked if alone.has(t) or above.has(t)) / total
+            score = _share(asked, total, kinds, alone, above, narrators if speaks_in_first_person(text) else [])
             span = Span(i + 1, text, start, end)
-            with_previous = sum(t.weight for t in asked if joined.has(t) or above.has(t)) / total
+            with_previous = _share(asked, total, kinds, joined, above, narrators if speaks_in_first_person(text) else [])
             # the sentence before is not taken when it is about another of a numbered name ("《速度与激情 9》于……上映。"
             # before "《速度与激情 10》首支预告……" for 速度与激情10), nor by a sentence that leads into what follows: "我们可以
             # 将该主观题构造为如下客观题：" after the example question "【问答题】南瓜书的作者是谁？" answers neither
@@ -150,6 +154,17 @@ def sentence_scores(
             scores[(i + 1, start)] = (span, score, quotable)
             previous = (text, start, end)
     return scores
+
+
+def _share(asked: list[Term], total: float, kinds: list[Term], sentence: TermIndex, above: TermIndex,
+           speaker: list[Term]) -> float:
+    """The share of the question's weight (``total``) a sentence holds, itself or in what is above it (its headings,
+    its table's header), the words naming the answer's kind (``kinds``: :mod:`kb_assistant.qa.optional_words`)
+    counted only where it holds them, and the words for who speaks (``speaker``) held by a sentence in the first
+    person."""
+    held = [t for t in asked if sentence.has(t) or above.has(t) or t in speaker]
+    whole = total - sum(t.weight for t in kinds if t not in held)
+    return sum(t.weight for t in held) / whole if whole > 0 else 0.0
 
 
 _SUBJECT_OF_BEFORE = re.compile(

@@ -1,11 +1,13 @@
 """A sentence about another of the things a question names with a number: "《速度与激情 9》于 2021 年 5 月 21 日在中国内地上映"
 for "速度与激情10内地和北美的上映时间". Every word of that sentence is the question's but the number, so the grounding
-check's word and relevance tests pass it, as an answer's evidence and as a quote."""
+check's word and relevance tests pass it, as an answer's evidence and as a quote. So does an answer about a longer
+title that holds the question's (《新约圣经》 for 《圣经》)."""
 
 from __future__ import annotations
 
 import re
 
+from kb_assistant.cjk import simplified
 from kb_assistant.qa.terms import normalise
 
 _NUMBERED_NAME = re.compile(
@@ -66,3 +68,17 @@ def _suffix(question: str, name: str, number: str) -> str:
 def _same_or_within(one: list[str], other: list[str]) -> bool:
     shorter = min(len(one), len(other))
     return [int(x) for x in one[:shorter]] == [int(x) for x in other[:shorter]]
+
+
+_TITLE = re.compile(r"《([^》]{1,40})》")
+
+
+def other_title(question: str, claim: str) -> str | None:
+    """The title ``claim`` names in place of the question's, when it names a longer one that holds it and not the
+    question's own: "这位领袖于何时出版《圣经》法语译本?" answered "1523年出版了他的《新约圣经》法语译本" (the whole 《圣经》 came in
+    1530). None otherwise."""
+    asked = {simplified(t) for t in _TITLE.findall(question)}
+    said = {simplified(t) for t in _TITLE.findall(claim)}
+    if not asked or not said or asked & said:
+        return None
+    return next((f"《{t}》" for t in sorted(said) if any(a in t for a in asked)), None)

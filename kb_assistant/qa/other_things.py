@@ -15,6 +15,7 @@ from kb_assistant.qa.deputy_roles import other_role, unsaid_role
 from kb_assistant.qa.evidence import Passage, Span
 from kb_assistant.qa.latest import unsaid_latest
 from kb_assistant.qa.list_items import other_item
+from kb_assistant.qa.name_sentences import item_of_another_person, names_elsewhere
 from kb_assistant.qa.number_clauses import (
     counted_by_measure_elsewhere,
     counted_elsewhere,
@@ -25,9 +26,10 @@ from kb_assistant.qa.number_clauses import (
     rate_of_another,
     said_of_another,
 )
-from kb_assistant.qa.numbered_names import other_numbered
+from kb_assistant.qa.numbered_names import other_numbered, other_title
 from kb_assistant.qa.other_names import other_name_label
 from kb_assistant.qa.person_clauses import number_of_another_person, term_of_another_person
+from kb_assistant.qa.quotes import answers_as_asked
 from kb_assistant.qa.sibling_titles import sibling_title
 from kb_assistant.qa.table_cells import labelled_for_another, other_label, time_from_header
 from kb_assistant.qa.terms import Term
@@ -35,6 +37,11 @@ from kb_assistant.qa.terms import Term
 OTHER_CLAUSE = "its number is in a clause about something else than what is asked"
 """The number stands in a clause that lacks the question's words another clause beside it holds, with a number
 (:mod:`kb_assistant.qa.number_clauses`): that clause's sentence is quoted."""
+OTHER_SENTENCE = "its name is not in the sentence that says what is asked"
+"""The name the answer adds stands elsewhere in its passage than the sentence that says what is asked
+(:mod:`kb_assistant.qa.name_sentences`): that sentence is quoted."""
+MOVED = {OTHER_CLAUSE: "number", OTHER_SENTENCE: "name"}
+"""Why a claim's evidence was moved to the sentence that holds what is asked (quoted instead), and what was moved."""
 OTHER_KIND = "its number counts something else in its source"
 """"招生计划有8人" from "A+学科数量为8个" (:func:`kb_assistant.qa.number_clauses.counts_other_kind`); "一共有24集" from
 "24 小时以内" (:func:`kb_assistant.qa.number_clauses.measured_for_count`); "工作了 45 年" from "45％的员工"
@@ -82,7 +89,8 @@ def said_of_another_thing(
 ) -> tuple[str, Span | None] | None:
     """Why the evidence ``span`` of ``claim`` (in ``passage``, whose ``sentences`` it is one of; ``header`` its
     table's header row, if any) says it of another thing than ``question`` asks about, with the sentence that holds
-    the number asked for when one does (:data:`OTHER_CLAUSE`); None when it is about the question's own.
+    the number asked for when one does (:data:`OTHER_CLAUSE`), or the one that says what is asked
+    (:data:`OTHER_SENTENCE`); None when it is about the question's own.
     ``asked`` are the question's weighted terms, ``numbers`` the claim's numbers the question does not hold."""
     label = other_label(claim, span.text, header) or (labelled_for_another(claim, span.text, question)
                                                        if header is None else None)
@@ -91,7 +99,7 @@ def said_of_another_thing(
     column = time_from_header(numbers, span.text, header) if header is not None and asks_when(question) else None
     if column is not None:
         return f"{HEADER_TIME} ({column})", None
-    other_name = (other_numbered(question, span.text, passage.context)
+    other_name = (other_numbered(question, span.text, passage.context) or other_title(question, claim)
                   or sibling_title(question, passage.context, span.text, passage.text)
                   or other_item(question, passage.text, span.start, span.text))
     if other_name is not None:
@@ -109,6 +117,11 @@ def said_of_another_thing(
     person = term_of_another_person(question, claim, passage.text[span.start : span.end])
     if person is not None:
         return f"{OTHER_PERSON_TERM} ({person})", None
+    if names_elsewhere(question, claim, span, sentences, passage.context):
+        return OTHER_SENTENCE, (span if answers_as_asked(question, span.text, asked) else None)
+    other = item_of_another_person(question, asked, claim, span, sentences)
+    if other is not None:
+        return OTHER_SENTENCE, other
     if not numbers:
         return None
     person = number_of_another_person(question, numbers, span.text)
@@ -133,3 +146,4 @@ def said_of_another_thing(
     if rate:
         return f"{OTHER_RATE} ({rate})", None
     return None
+

@@ -28,7 +28,7 @@ _LINK = re.compile(r"^\s*(?:但是|而|但|且|并|同时|其后|之后|随后|�
 """Words that join a clause to the one before it, before its subject: "而诺曼……"."""
 
 
-def _opening_name(clause: str, named: set[str]) -> str | None:
+def opening_name(clause: str, named: set[str]) -> str | None:
     """The person ``clause`` opens with (its subject: "科尔曼带领球队……"), after a joining word; a name further in
     is an object or a mis-tagged word (jieba's HMM tags "本赛季" as a name) and not judged."""
     plain = simplified(clause)
@@ -51,12 +51,12 @@ def number_of_another_person(question: str, numbers: list[Term], sentence: str) 
     holding = [k for k, part in enumerate(parts) if wanted & TermIndex.of(part).numbers]
     # the asked people that are the subject of a clause without the numbers ("而诺曼……")
     subjects = {name for j in range(len(parts)) if j not in holding
-                if (name := _opening_name(parts[j], people[j] & asked)) is not None}
+                if (name := opening_name(parts[j], people[j] & asked)) is not None}
     if not holding or not subjects:
         return None
     others: list[str] = []
     for k in holding:
-        opener = _opening_name(parts[k], people[k] - asked)
+        opener = opening_name(parts[k], people[k] - asked)
         if opener is None or people[k] & subjects:
             return None
         others.append(opener)
@@ -83,7 +83,7 @@ def term_of_another_person(question: str, claim: str, text: str) -> str | None:
     others: list[str] = []
     for k in holding:
         # a name inside what the claim adds is no subject: "杜兰杜兰乐队" opens "安迪·泰勒，杜兰杜兰乐队的前首席吉他手"
-        opener = _opening_name(parts[k], {name for name in people[k] - asked if not any(name in t for t in added)})
+        opener = opening_name(parts[k], {name for name in people[k] - asked if not any(name in t for t in added)})
         if opener is None or people[k] & asked:
             return None
         others.append(opener)

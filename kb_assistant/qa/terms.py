@@ -307,20 +307,22 @@ def claimed_terms(text: str, whole_names: bool = False) -> list[Term]:
                 terms.append(Term(name, "cjk", True, float(len(name))))
                 previous, in_kind = "", False
                 continue
-            # "哪一所" / "哪一事件" / "哪一首歌" cut as 哪 / 一所, 哪 / 一, 哪 / 一首歌: what follows 哪 asks too; so does a
-            # kind whose members are named without it ("哪种语言": 西班牙语)
-            after_which = ((previous == "哪" and (plain == "一" or _ONE_AND_MEASURE.match(plain) is not None))
+            # "哪一所" / "哪一事件" / "哪一首歌" / "哪座城市" cut as 哪 / 一所, 哪 / 一, 哪 / 一首歌, 哪 / 座: what follows 哪 asks
+            # too; so does a kind whose members are named without it ("哪种语言": 西班牙语)
+            after_which = ((previous == "哪" and (plain == "一" or _ONE_AND_MEASURE.match(plain) is not None
+                                                  or re.fullmatch(_MEASURE_ZH, plain) is not None))
                            or (plain in _NAMED_WITHOUT_KIND_ZH and _interrogative(previous)))
             previous = plain
             if _asks(plain) or not HAN.search(word) or after_which:
                 in_kind = _interrogative(plain) or after_which
                 continue
-            in_kind = in_kind and flag.startswith("n") and not flag.startswith(("nr", "ns", "nt"))
+            in_kind = in_kind and flag.startswith("n") and not flag.startswith(("nr", "nt"))
             numeric = flag == "m" and bool(_CHINESE_NUMERAL.search(plain))
-            # jieba's dictionary tags some common words as proper nouns (抗争 nz): describing the kind asked for, such a
-            # word names nothing a source that answers must hold ("樹坐是一種活動形式，抗議者坐在樹上")
+            # jieba's dictionary tags some common words as proper nouns (抗争 nz) or places (大洋, 城市 ns): describing
+            # the kind asked for, such a word names nothing a source that answers must hold ("樹坐是一種活動形式，抗議者坐在
+            # 樹上"; "本鱼分布于印度西太平洋区" for "……分布在哪个大洋区？")
             strict = ((flag.startswith(_STRICT_POS[:4]) and not phrase_tagged_as_name(plain, flag)
-                       and not (in_kind and flag == "nz")) or numeric or plain in _COMPARING_ZH)
+                       and not (in_kind and flag in ("nz", "ns"))) or numeric or plain in _COMPARING_ZH)
             terms.append(Term(word, "cjk", strict, float(len(word))))
     return terms
 

@@ -1,0 +1,79 @@
+"""A name the answer took from another sentence of its passage than the one that says what the question asks.
+
+The small model splices: "美国首位诺贝尔经济学奖得主是？" was answered "……是乔治·斯蒂格勒" from a list of alumni whose item
+"保罗·萨缪尔森 ，诺贝尔经济学奖首位美国得主；" says what is asked (:func:`item_of_another_person`); "……西南大區駐地設於哪個都市?"
+was answered 成都, the city of the sentence before the one that says "西南大區駐地亦設在重慶" (:func:`names_elsewhere`). Every word of such an answer is
+in the passage, and the passage is about the question. The grounding check quotes the sentence that says it instead
+(:data:`kb_assistant.qa.other_things.OTHER_SENTENCE`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from kb_assistant.cjk import simplified
+from kb_assistant.qa.chinese_words import person_names
+from kb_assistant.qa.evidence import Span
+from kb_assistant.qa.number_clauses import MIN_GAIN
+from kb_assistant.qa.person_clauses import opening_name
+from kb_assistant.qa.terms import Term, TermIndex, claimed_terms
+
+
+def _added_names(question: str, claim: str) -> list[Term]:
+    """The names (not numbers) ``claim`` adds to ``question``; a name the question has in another form (上海市 for
+    上海) is the question's."""
+    asked = TermIndex.of(question)
+    return [t for t in claimed_terms(claim) if t.names and t.kind != "number" and not asked.has_near(t)]
+
+
+def names_elsewhere(question: str, claim: str, span: Span, sentences: list[tuple[str, int, int]], heading: str) -> bool:
+    """Whether none of the names ``claim`` adds to ``question`` is in its evidence ``span`` (or the sentence before,
+    where the span opens with a pronoun that points back to it; ``sentences``: its passage's; ``heading``: where the
+    passage sits, which names what it is about for every sentence): the evidence is the sentence that holds most of
+    the claim's words, which are the question's, and the name came from elsewhere in the passage."""
+    added = _added_names(question, claim)
+    if not added:
+        return False
+    before = [text for text, _, end in sentences if end <= span.start][-1:] if _POINTS_BACK.match(span.text) else []
+    near = TermIndex.of(" ".join([heading, *before, span.text]))
+    return not any(near.has_near(t) for t in added)
+
+
+_POINTS_BACK = re.compile(r"\W*(?:他|她|它|其|该|該|此|这|這|he|she|it|its|they|their|this|these|the latter)\b", re.IGNORECASE)
+
+
+def item_of_another_person(question: str, asked: list[Term], claim: str, span: Span,
+                           sentences: list[tuple[str, int, int]]) -> Span | None:
+    """The sentence of the evidence's passage (``sentences``; ``span`` the evidence) that opens with another person
+    than the one ``claim`` adds to ``question``, and holds clearly more (``MIN_GAIN``) of the words that tell the
+    passage's person-led sentences apart (``asked``: the question's weighted terms) than the sentence that opens with
+    the claim's person: the claim took its name from another item of a list. None otherwise. Only items that open
+    with a person are compared: any sentence that names something holds more of a many-sided question's words than
+    the one the answer rests on ("定义两个函数：① embed_query……" and the sentence on what each returns)."""
+    question_names = {simplified(n) for n in person_names(question)}
+    added = {name for name in _people(claim) - question_names if name not in simplified(question)}
+    # the claim's item: the sentence that opens with its person (the evidence found for the whole claim may be the
+    # item that holds the question's words instead)
+    own = next((i for i, (text, _, _) in enumerate(sentences) if opening_name(text, added) is not None), None)
+    if not added or own is None:
+        return None
+    items = [i for i, (text, _, _) in enumerate(sentences) if i != own and not added & _people(text)
+             and opening_name(text, _people(text) - question_names) is not None]
+    total = sum(t.weight for t in asked)
+    if not items or total <= 0:
+        return None
+    indexes = {i: TermIndex.of(sentences[i][0]) for i in [own, *items]}
+    telling = [t for t in asked if t.kind != "number" and 0 < sum(index.has(t) for index in indexes.values()) < len(indexes)]
+
+    def share(i: int) -> float:
+        return sum(t.weight for t in telling if indexes[i].has(t)) / total
+
+    best = max(items, key=share)
+    if share(best) < share(own) + MIN_GAIN or not any(indexes[best].has(t) and not indexes[own].has(t) for t in telling):
+        return None
+    text, start, end = sentences[best]
+    return Span(span.number, text, start, end)
+
+
+def _people(text: str) -> set[str]:
+    return {simplified(name) for name in person_names(text)}
