@@ -28,18 +28,23 @@ def _added_names(question: str, claim: str) -> list[Term]:
 
 def names_elsewhere(question: str, claim: str, span: Span, sentences: list[tuple[str, int, int]], heading: str) -> bool:
     """Whether none of the names ``claim`` adds to ``question`` is in its evidence ``span`` (or the sentence before,
-    where the span opens with a pronoun that points back to it; ``sentences``: its passage's; ``heading``: where the
+    where the span opens with a word that points back to it, or the one after that points back to the span;
+    ``sentences``: its passage's; ``heading``: where the
     passage sits, which names what it is about for every sentence): the evidence is the sentence that holds most of
     the claim's words, which are the question's, and the name came from elsewhere in the passage."""
     added = _added_names(question, claim)
     if not added:
         return False
     before = [text for text, _, end in sentences if end <= span.start][-1:] if _POINTS_BACK.match(span.text) else []
-    near = TermIndex.of(" ".join([heading, *before, span.text]))
+    after = [text for text, start, _ in sentences if start >= span.end][:1]
+    after = after if after and _POINTS_BACK.match(after[0]) else []  # "Today, this is known as the Miasma theory."
+    near = TermIndex.of(" ".join([heading, *before, span.text, *after]))
     return not any(near.has_near(t) for t in added)
 
 
-_POINTS_BACK = re.compile(r"\W*(?:他|她|它|其|该|該|此|这|這|he|she|it|its|they|their|this|these|the latter)\b", re.IGNORECASE)
+_POINTS_BACK = re.compile(r"\W*(?:[^\s,，。.]{1,12}[,，]\s*)?(?:他|她|它|其|该|該|此|这|這"
+                          r"|(?:he|she|it|its|they|their|this|these|the latter)\b)", re.IGNORECASE)
+"""A sentence that opens (after a short adverbial: "Today, this …", "如今，这……") with a word pointing back."""
 
 
 def item_of_another_person(question: str, asked: list[Term], claim: str, span: Span,

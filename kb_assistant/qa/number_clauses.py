@@ -177,9 +177,7 @@ def said_of_another(claim: str, sentence: str) -> str | None:
         return None
     # "传真号码是……": 号码 names the kind of value, which the source's "传真：010-……" does not write; "……时期指的是",
     # "……就是": 指, 就 belong to the copula, the subject is before them
-    # an English subject's head stands before its relative clause: "The satellite that allowed Sky to … was …"
-    before_copula = _RELATIVE_CLAUSE.sub("", claim[: copula.start()])
-    subject = [t for t in claimed_terms(_BEFORE_COPULA.sub("", before_copula)) if t.kind != "number"
+    subject = [t for t in claimed_terms(_BEFORE_COPULA.sub("", claim[: copula.start()])) if t.kind != "number"
                and not _HEDGE.fullmatch(normalise(t.text))]
     # an aside in brackets is not the value stated: "作者是阿布·卡西姆·扎赫拉维 (936-1013)" states a name, with his years
     value = _ASIDE.sub(" ", claim[copula.end() :])
@@ -195,15 +193,16 @@ def said_of_another(claim: str, sentence: str) -> str | None:
         before, after = text[: match.start()], text[match.end() :]
         lead = after[_MEASURE_AFTER.match(after).end() :] if head.kind == "cjk" else after.lstrip()
         counted = TermIndex.of(lead[: len(head.text) + 12])
-        if TermIndex.of(before).has(head) or (counted.has(head) and not _modifies(lead, head)):
+        # an English subject is a phrase whose head need not come last ("The satellite that allowed Sky to … was
+        # …"), and the source says it in its own words: any of its words before the number gives it the number
+        said_before = (any(TermIndex.of(before).has(t) for t in subject) if head.kind == "latin"
+                       else TermIndex.of(before).has(head))
+        if said_before or (counted.has(head) and not _modifies(lead, head)):
             return None
     # the clause before the number names what the source gives it to; none when the sentence opens with it, or the
     # clause names nothing ("…, in at most 30 words": a bound, not another thing)
     before = clauses(text[:found]) if found is not None else []
     return before[-1].strip() if before and claimed_terms(before[-1]) else None
-
-
-_RELATIVE_CLAUSE = re.compile(r"\s(?:that|which|who|whom|whose|where)\s.*$", re.IGNORECASE | re.DOTALL)
 
 
 def _modifies(lead: str, head: Term) -> bool:

@@ -21,12 +21,11 @@ _BETWEEN_ZH = ("a", "b", "d", "m", "q", "uj", "v", "vn")
 """Parts of speech that may stand between the interrogative and the kind's noun: "什么受欢迎的插件", "哪座城市"."""
 _AUXILIARY = r"do|does|did|is|are|was|were|has|have|had|can|could|will|would"
 _ENGLISH_KIND = re.compile(
-    rf"\b(?:which\s+((?:[A-Za-z][\w-]*\s+){{0,3}}?[A-Za-z][\w-]*)\s+(?=(?:{_AUXILIARY}|for|of|in|on|from|by|to|with|at)\b)"
-    rf"|what\s+((?:[A-Za-z][\w-]*\s+){{0,3}}?[A-Za-z][\w-]*)\s+(?=(?:{_AUXILIARY})\b))",
+    rf"\bwhich\s+((?:[A-Za-z][\w-]*\s+){{0,3}}?[A-Za-z][\w-]*)\s+(?=(?:{_AUXILIARY}|for|of|in|on|from|by|to|with|at)\b)",
     re.IGNORECASE,
 )
-"""A noun phrase after which (before a verb or a preposition) or what (before an auxiliary: "What broke on …" asks
-no kind)."""
+"""A noun phrase after which, before a verb or a preposition. Not after what: "What type of plea is …" would let a
+sentence about neither plea nor type be quoted, English words weighing alike."""
 _NOT_A_KIND_EN = frozenset(("year", "years", "kind", "type", "sort", "name", "names", "one", "ones", "goal", "goals",
                             "purpose", "aim", "reason", "effect", "impact", "role", "feature", "features", "problem",
                             "thing", "things", "time", "company", "brand", "organization", "organisation", "university",
@@ -43,9 +42,9 @@ its members' names most often hold (美的公司, 清华大学) and which a sent
 
 def kind_words(question: str) -> list[str]:
     """The nouns of ``question`` that name the kind of thing it asks for: the last noun after 哪 + a measure (哪个,
-    哪座, 哪场) or 什么 (its modifiers before it stay asked: 游戏 of 游戏角色), and in English the last word after which / what before the
-    verb or preposition that follows. Empty when it names none ("什么是 RAG？", "What is …?")."""
-    found = [(match.group(1) or match.group(2)).split()[-1] for match in _ENGLISH_KIND.finditer(question)]
+    哪座, 哪场) or 什么 (its modifiers before it stay asked: 游戏 of 游戏角色), and in English the last word after which
+    before the verb or preposition that follows. Empty when it names none ("什么是 RAG？", "What is …?")."""
+    found = [match.group(1).split()[-1] for match in _ENGLISH_KIND.finditer(question)]
     found = [word for word in found if word.lower() not in _NOT_A_KIND_EN]
     for run in HAN_RUNS.findall(question):
         with jieba_lock:

@@ -2697,7 +2697,8 @@ def test_a_doubled_negation_is_no_contradiction_and_an_english_subject_is_read_b
     """xquad_en's fourth hundred: "The Parliament must go through the Commission and Council" was dropped as the opposite
     of "no member can … pass legislation without the Commission and Council" (without, under no, asserts); "The
     satellite that allowed Sky to broadcast … was the Astra 2A satellite located at the 28.5°E orbital position" was
-    read as giving 28.5°E to "United Kingdom", the last word of the relative clause, not to the satellite."""
+    read as giving 28.5°E to "United Kingdom", the last word of the relative clause, not to the satellite: an English
+    subject is a phrase, and any of its words before the number gives it the number."""
     from kb_assistant.qa.negations import contradicted
     from kb_assistant.qa.number_clauses import said_of_another
 
@@ -2707,3 +2708,11 @@ def test_a_doubled_negation_is_no_contradiction_and_an_english_subject_is_read_b
     sky = "When Sky Digital was launched in 1998 the new service used the Astra 2A satellite which was located at the 28.5°E orbital position."
     claim = "The satellite that allowed Sky to broadcast for the United Kingdom was the Astra 2A satellite located at 28.5°E."
     assert said_of_another(claim, sky) is None
+    dora = "The strongest effect on Jacksonville was from Hurricane Dora in 1964, the only recorded storm to hit the area."
+    assert said_of_another("The storm that had the most impact on Jacksonville was Hurricane Dora in 1964.", dora) is None
+    # a name in the sentence after the evidence, which points back to it, is the evidence's
+    plague = [Passage("That the plague was caused by bad air became the most widely accepted theory. Today, this is known as the "
+                      "Miasma theory. The word plague had no special significance then.", "Black_Death")]
+    verdict = GroundingCheck().check("What is the bad air theory officially known as?",
+                                     "The bad air theory is officially known as the Miasma theory.", plague)
+    assert verdict.status == "answered" and "Miasma" in verdict.answer, verdict.answer
