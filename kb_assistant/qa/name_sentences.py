@@ -37,14 +37,16 @@ def names_elsewhere(question: str, claim: str, span: Span, sentences: list[tuple
         return False
     before = [text for text, _, end in sentences if end <= span.start][-1:] if _POINTS_BACK.match(span.text) else []
     after = [text for text, start, _ in sentences if start >= span.end][:1]
-    after = after if after and _POINTS_BACK.match(after[0]) else []  # "Today, this is known as the Miasma theory."
+    # "Today, this is known as the Miasma theory."; a piece after a semicolon is the same sentence's
+    after = after if after and (_POINTS_BACK.match(after[0]) or span.text.rstrip().endswith((";", "；"))) else []
     near = TermIndex.of(" ".join([heading, *before, span.text, *after]))
     return not any(near.has_near(t) for t in added)
 
 
-_POINTS_BACK = re.compile(r"\W*(?:[^\s,，。.]{1,12}[,，]\s*)?(?:他|她|它|其|该|該|此|这|這"
+_POINTS_BACK = re.compile(r"\W*(?:[A-Za-z]{1,12}\s+|[^\s,，。.]{1,12}[,，]\s*)?(?:他|她|它|其|该|該|此|这|這"
                           r"|(?:he|she|it|its|they|their|this|these|the latter)\b)", re.IGNORECASE)
-"""A sentence that opens (after a short adverbial: "Today, this …", "如今，这……") with a word pointing back."""
+"""A sentence that opens (after a short adverbial: "Today, this …", "initially it …", "如今，这……") with a word pointing
+back."""
 
 
 def item_of_another_person(question: str, asked: list[Term], claim: str, span: Span,

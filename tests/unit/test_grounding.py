@@ -2716,3 +2716,8 @@ def test_a_doubled_negation_is_no_contradiction_and_an_english_subject_is_read_b
     verdict = GroundingCheck().check("What is the bad air theory officially known as?",
                                      "The bad air theory is officially known as the Miasma theory.", plague)
     assert verdict.status == "answered" and "Miasma" in verdict.answer, verdict.answer
+    museum = [Passage("The V&A has its origins in the Great Exhibition of 1851, with which Henry Cole was involved in planning; "
+                      "initially it was known as the Museum of Manufactures, first opening in May 1852.", "Victoria_and_Albert_Museum")]
+    verdict = GroundingCheck().check("What was the museum originally called?",
+                                     "The museum was originally called the Museum of Manufactures.", museum)
+    assert verdict.status == "answered" and "Manufactures" in verdict.answer, verdict.answer
