@@ -30,8 +30,9 @@ def names_elsewhere(question: str, claim: str, span: Span, sentences: list[tuple
     """Whether none of the names ``claim`` adds to ``question`` is in its evidence ``span`` (or the sentence before,
     where the span opens with a word that points back to it, or the one after that points back to the span;
     ``sentences``: its passage's; ``heading``: where the
-    passage sits, which names what it is about for every sentence): the evidence is the sentence that holds most of
-    the claim's words, which are the question's, and the name came from elsewhere in the passage."""
+    passage sits, which names what it is about for every sentence), nor in a sentence that names anything else the
+    question asks about: the evidence is the sentence that holds most of the claim's words, which are the question's,
+    and the name came from elsewhere in the passage ("國民政府由重慶遷往成都" names only a year of the question's)."""
     added = _added_names(question, claim)
     if not added:
         return False
@@ -40,7 +41,17 @@ def names_elsewhere(question: str, claim: str, span: Span, sentences: list[tuple
     # "Today, this is known as the Miasma theory."; a piece after a semicolon is the same sentence's
     after = after if after and (_POINTS_BACK.match(after[0]) or span.text.rstrip().endswith((";", "；"))) else []
     near = TermIndex.of(" ".join([heading, *before, span.text, *after]))
-    return not any(near.has_near(t) for t in added)
+    if any(near.has_near(t) for t in added):
+        return False
+    # a sentence that names it and something the question asks about (not only a year) is where the claim stands, in
+    # other words than the question's: "The results revealed that NASA was the most popular department with a
+    # satisfaction rating of 95%" for "NASA had the highest satisfaction rating in the government survey"
+    asked = [t for t in claimed_terms(question) if t.kind != "number" and not (t.kind == "cjk" and len(t.text) == 1)]
+    for text, _, _ in sentences:
+        index = TermIndex.of(text)
+        if any(index.has_near(t) for t in added) and any(index.has(t) for t in asked):
+            return False
+    return True
 
 
 _POINTS_BACK = re.compile(r"\W*(?:[A-Za-z]{1,12}\s+|[^\s,，。.]{1,12}[,，]\s*)?(?:他|她|它|其|该|該|此|这|這"

@@ -2688,6 +2688,13 @@ def test_a_name_from_another_sentence_than_the_one_that_says_what_is_asked_is_no
     assert wrong.status == "extractive" and "亦設在重慶" in wrong.answer, wrong.answer
     right = GroundingCheck().check(question, "1949年年底，中共的西南大區駐地設於重慶。", chongqing)
     assert right.status == "answered", right.answer
+    # round 19: the sentence that names NASA says what is asked in other words than the answer, which kept its place
+    survey = [Passage("In a recent survey conducted by the government, public sector employees were asked to rate their "
+                      "level of satisfaction with the department they work at. The results revealed that NASA was the most "
+                      "popular department with a satisfaction rating of 95%.", "5. Inferring")]
+    nasa = GroundingCheck().check("Which department had the highest satisfaction in the government survey?",
+                                  "NASA had the highest satisfaction rating in the government survey.", survey)
+    assert nasa.status == "answered" and "NASA" in nasa.answer, nasa.answer
     why = "國民政府的外籍飛行員為核心的戰鬥部隊為何解散?"
     assert unnamed_answer(why, ["國民政府的外籍飛行員為核心的戰鬥部隊為1938年解散。"], asked_terms(why)) == "reason"
     assert unnamed_answer(why, ["因為招募而來的部隊戰力極差。"], asked_terms(why)) is None
