@@ -16,6 +16,7 @@ from kb_assistant.qa.deputy_roles import ASKS_PERSON
 from kb_assistant.qa.evidence import LIST_NUMBER
 from kb_assistant.qa.optional_words import kind_words
 from kb_assistant.qa.people_words import names_someone_unnamed
+from kb_assistant.qa.shares import share_for_count
 from kb_assistant.qa.terms import VERSION_ASKED, Term, claimed_terms, normalise
 
 _ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:what|which) year\b", re.IGNORECASE)
@@ -321,7 +322,7 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
     kept = [_RUN_IN_LIST_NUMBER.sub(r"\1 ", _LABEL_NUMBER.sub(r"\1 ", LIST_NUMBER.sub(" ", text))) for text in kept]
     new = [t for text in kept for t in claimed_terms(text) if t.text not in known]
     if number:
-        dimension = other_dimension(question, kept)
+        dimension = other_dimension(question, kept) or share_for_count(question, kept)
         if dimension is not None:
             return dimension
         if _ASKS_PRICE.search(question):  # "构建一个点餐助手机器人" has a quantity, and no price
@@ -344,8 +345,7 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
     if who and ASKS_PERSON.search(question) and names_someone_unnamed(new):
         return None  # "买给谁的生日礼物？" is answered by whom it was for: "买给女儿的"; "谁推荐的？" by "牙科卫生员"
     capitalised = _capitalised(kept)
-    # a date or a count names no one: "更新时间：2014-04-06 点击数：3264" is no school for "……的中学是哪所？", nor is
-    # "一把" a brand ("# 一把电动牙刷的评论" for "……是哪个品牌的？")
+    # a date or a count names no one ("更新时间：2014-04-06 点击数：3264" no school), nor does 一把 a brand
     return None if any((t.strict and t.kind != "number" and not _INDEFINITE.fullmatch(t.text)) or t.text in capitalised
                        for t in new) else "name"
 

@@ -185,6 +185,9 @@ def said_of_another(claim: str, sentence: str) -> str | None:
     if not subject or not said:
         return None
     head, text = subject[-1], normalise(sentence)
+    relative = _RELATIVE.search(claim[: copula.start()])
+    before_relative = claimed_terms(claim[: relative.start()]) if relative and head.kind == "latin" else []
+    heads = [head, *before_relative[-1:]]
     found: int | None = None
     for match in _SIZED_NUMBER_RE.finditer(text):
         if match.group(1).replace(",", "") != said[0]:
@@ -193,16 +196,17 @@ def said_of_another(claim: str, sentence: str) -> str | None:
         before, after = text[: match.start()], text[match.end() :]
         lead = after[_MEASURE_AFTER.match(after).end() :] if head.kind == "cjk" else after.lstrip()
         counted = TermIndex.of(lead[: len(head.text) + 12])
-        # an English subject is a phrase whose head need not come last ("The satellite that allowed Sky to … was
-        # …"), and the source says it in its own words: any of its words before the number gives it the number
-        said_before = (any(TermIndex.of(before).has(t) for t in subject) if head.kind == "latin"
-                       else TermIndex.of(before).has(head))
+        # an English subject's head may stand before a relative clause ("The satellite that allowed Sky to … was …")
+        said_before = any(TermIndex.of(before).has(t) for t in heads)
         if said_before or (counted.has(head) and not _modifies(lead, head)):
             return None
     # the clause before the number names what the source gives it to; none when the sentence opens with it, or the
     # clause names nothing ("…, in at most 30 words": a bound, not another thing)
     before = clauses(text[:found]) if found is not None else []
     return before[-1].strip() if before and claimed_terms(before[-1]) else None
+
+
+_RELATIVE = re.compile(r"\s(?:that|which|who|whom|whose|where)\s", re.IGNORECASE)
 
 
 def _modifies(lead: str, head: Term) -> bool:

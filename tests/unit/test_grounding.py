@@ -2705,7 +2705,8 @@ def test_a_doubled_negation_is_no_contradiction_and_an_english_subject_is_read_b
     of "no member can … pass legislation without the Commission and Council" (without, under no, asserts); "The
     satellite that allowed Sky to broadcast … was the Astra 2A satellite located at the 28.5°E orbital position" was
     read as giving 28.5°E to "United Kingdom", the last word of the relative clause, not to the satellite: an English
-    subject is a phrase, and any of its words before the number gives it the number."""
+    subject's head may stand before its relative clause. Round 10: "How many employees took part in the NASA
+    satisfaction survey?" (never said) is not answered by a satisfaction rating of 95%: a share counts no one."""
     from kb_assistant.qa.negations import contradicted
     from kb_assistant.qa.number_clauses import said_of_another
 
@@ -2715,6 +2716,15 @@ def test_a_doubled_negation_is_no_contradiction_and_an_english_subject_is_read_b
     sky = "When Sky Digital was launched in 1998 the new service used the Astra 2A satellite which was located at the 28.5°E orbital position."
     claim = "The satellite that allowed Sky to broadcast for the United Kingdom was the Astra 2A satellite located at 28.5°E."
     assert said_of_another(claim, sky) is None
+    from kb_assistant.qa.answer_kinds import unnamed_answer
+    from kb_assistant.qa.terms import asked_terms
+
+    took_part = "How many employees took part in the NASA satisfaction survey?"
+    rating = "The survey revealed that the NASA employees were satisfied with a satisfaction rating of 95%."
+    assert unnamed_answer(took_part, [rating], asked_terms(took_part)) == "count"
+    assert unnamed_answer(took_part, ["2,000 employees took part, 95% of them satisfied."], asked_terms(took_part)) is None
+    share = "社会保障管理局的员工满意度是多少？"
+    assert unnamed_answer(share, ["只有 45％的员工表示满意。"], asked_terms(share)) is None
     dora = "The strongest effect on Jacksonville was from Hurricane Dora in 1964, the only recorded storm to hit the area."
     assert said_of_another("The storm that had the most impact on Jacksonville was Hurricane Dora in 1964.", dora) is None
     # a name in the sentence after the evidence, which points back to it, is the evidence's

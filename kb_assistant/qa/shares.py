@@ -1,0 +1,25 @@
+"""A share given for a count: "How many employees took part in the NASA satisfaction survey?" (never said) was
+answered "…the NASA employees were satisfied … with a satisfaction rating of 95%". A percentage counts no people."""
+
+from __future__ import annotations
+
+import re
+
+from kb_assistant.cjk import simplified
+
+_COUNTS = re.compile(r"\bhow many\b|多少(?=[\u4e00-\u9fff])(?![钱元块度倍])|几(?:个|名|位|人|家|所|种|次|座|部|本|条|项|件|只|支|辆|场)",
+                     re.IGNORECASE)
+"""How many of a thing: 多少员工, 几个 (not "满意度是多少", a value)."""
+_ASKS_SHARE = re.compile(r"percent|%|％|百分|比例|比率|占比|份额|成(?:的|是)|\brate\b|\bshare\b|\bproportion\b|率|度", re.IGNORECASE)
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?:\s*(?:%|％|percent\b|per cent\b))?", re.IGNORECASE)
+
+
+def share_for_count(question: str, kept: list[str]) -> str | None:
+    """"count" when ``question`` asks how many of something (not what share) and every number of ``kept`` (the
+    answer's supported sentences) is a percentage; None otherwise."""
+    plain = simplified(question)
+    if not _COUNTS.search(plain) or _ASKS_SHARE.search(plain):
+        return None
+    numbers = [m.group(0) for text in kept for m in _NUMBER.finditer(simplified(text))]
+    shares = [n for n in numbers if n.rstrip().endswith(("%", "％", "percent", "cent"))]
+    return "count" if numbers and len(shares) == len(numbers) else None
