@@ -352,13 +352,12 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
 
 _NUMBERED_KINDS = re.compile(r"年|月|日|天|届|次|期|季|代|纪|号|数|率|价|额|分|量|度|龄|岁|名|位|级|段|点|线|版|"
                              r"\b(?:year|decade|century|season|quarter|round|number|date|day|month|period|edition|score"
-                             r"|percentage|age|amount|price|size|rate|level|place|rank|time)s?\b", re.IGNORECASE)
-"""Kinds a number or a date answers: 年份, 届, 比分, 分数线, 名次; a season, a score."""
+                             r"|percentage|age|amount|price|size|rate|level|place|rank|time)s?\b", re.IGNORECASE)  # 年份, 届, 名次
 
 
 def _no_thing_named(question: str, kept: list[str], asked: list[Term]) -> str | None:
     """"name" when ``question`` asks which thing of a kind (哪场战役: :func:`kind_words`; not one a number names, 哪一届)
-    and ``kept`` adds only numbers ("1288 年"); "reason" when it asks why and they do ("为1938年解散")."""
+    and ``kept`` adds only years ("1288 年"; a port or a room is a number); "reason" when it asks why and they do."""
     kinds = kind_words(question)
     reason = _ASKS_REASON.search(question) is not None
     if not reason and (not kinds or any(_NUMBERED_KINDS.search(kind) for kind in kinds)):
@@ -366,11 +365,12 @@ def _no_thing_named(question: str, kept: list[str], asked: list[Term]) -> str | 
     known = {simplified(t.text) for t in asked}
     new = [t for text in kept for t in claimed_terms(text) if simplified(t.text) not in known]
     said = [t for t in new if not (t.kind == "cjk" and len(t.text) == 1)]  # a unit or measure word: "1288 年", "3 场"
-    if not said or not all(t.kind == "number" for t in said):
+    if not said or not all(t.kind == "number" and (reason or _YEAR.fullmatch(t.text)) for t in said):
         return None
     return "reason" if reason else "name"
 
 
+_YEAR = re.compile(r"1\d{3}|20\d{2}")
 _ASKS_RANK = re.compile(r"第几|排名|名次|排行|\b(?:what|which) (?:place|rank|position)\b|\brank(?:ed|s)?\b", re.IGNORECASE)
 _SAYS_RANK = re.compile(r"第\s*(?:\d+|[一二三四五六七八九十百两]+)|首位|榜首|冠军|亚军|季军|\b\d+(?:st|nd|rd|th)\b"
                         r"|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|top)\b", re.IGNORECASE)

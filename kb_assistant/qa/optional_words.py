@@ -3,7 +3,7 @@ counts them only where it does).
 
 - The word naming the kind of the answer: "蘑菇书这个名字寓意的是哪个游戏**角色**？", "Which reinforcement learning
   **algorithm** does the talk mention?". The sentence that gives the answer names the thing ("蘑菇书真的寓意是玛里奥"),
-  seldom its kind.
+  seldom its kind (in Chinese only: English words weigh alike, and leaving one out moves a quote's share too much).
 - A word that stands for the name before it: "蘑菇书这个**名字**寓意的是……", "RAG 这一**术语**".
 - The word for who speaks in a first-person text: "电动牙刷是谁推荐给**评论者**的？" of a review that says "我的牙科卫生员推荐了
   电动牙刷": the reviewer is the review's 我."""

@@ -2640,6 +2640,8 @@ def test_a_former_holder_is_not_the_current_one_and_a_year_names_no_battle() -> 
     assert unnamed_answer(battle, ["陈王朝在 1288 年的白藤江之战中打败了蒙古人。"], asked_terms(battle)) is None
     bowl = "哪一届超级碗在旧金山举行？"
     assert unnamed_answer(bowl, ["第50届"], asked_terms(bowl)) is None
+    port = "On which port does the kb-assistant HTTP server listen by default?"  # a port is a number, a year no battle
+    assert unnamed_answer(port, ["The kb-assistant HTTP server listens on port 6006."], asked_terms(port)) is None
 
 
 def test_an_answer_about_a_longer_title_than_the_questions_is_about_another_work() -> None:
