@@ -118,9 +118,10 @@ def sentence_scores(
     if not asked or total <= 0:
         return {}
     asked_index = TermIndex.of(question)
-    # Chinese only: English words weigh alike, and "port" of "On which port does … listen?" left out let a sentence
-    # without it ("`… serve` starts the HTTP API.") replace the answer that named the port
-    named_kinds = [word for word in kind_words(question) if HAN.search(word)] + placeholder_words(question)
+    # Chinese only, after 哪 only: English words weigh alike, and "port" of "On which port does … listen?" left out let
+    # a sentence without it ("`… serve` starts the HTTP API.") replace the answer that named the port; "需要什么型号的显卡？"
+    # (never said) was quoted "……不需要显卡……" with 型号 left out
+    named_kinds = [word for word in kind_words(question, which_only=True) if HAN.search(word)] + placeholder_words(question)
     kinds = [t for t in asked if TermIndex.of(" ".join(named_kinds)).has(t)] if named_kinds else []
     narrators = [t for t in asked if t.text in NARRATORS]
     sentences = sentences if sentences is not None else [p.sentences() for p in passages]

@@ -40,17 +40,18 @@ its members' names most often hold (美的公司, 清华大学) and which a sent
 什么名字？" had its right answer "Lumina" replaced by a quote on how the company cares for its customers)."""
 
 
-def kind_words(question: str) -> list[str]:
+def kind_words(question: str, which_only: bool = False) -> list[str]:
     """The nouns of ``question`` that name the kind of thing it asks for: the last noun after 哪 + a measure (哪个,
     哪座, 哪场) or 什么 (its modifiers before it stay asked: 游戏 of 游戏角色), and in English the last word after which
-    before the verb or preposition that follows. Empty when it names none ("什么是 RAG？", "What is …?")."""
+    before the verb or preposition that follows. Empty when it names none ("什么是 RAG？", "What is …?"). ``which_only``:
+    after 哪 only (a choice among things of the kind; "什么型号的显卡" asks for something a sentence without 型号 seldom says)."""
     found = [match.group(1).split()[-1] for match in _ENGLISH_KIND.finditer(question)]
     found = [word for word in found if word.lower() not in _NOT_A_KIND_EN]
     for run in HAN_RUNS.findall(question):
         with jieba_lock:
             words = tagged_words(run)
         for i, (_, plain, _) in enumerate(words):
-            if not (plain.startswith("哪") and not plain.startswith(_NOT_ASKING_ZH)) and plain not in ("什么", "何种"):
+            if not (plain.startswith("哪") and not plain.startswith(_NOT_ASKING_ZH)) and (which_only or plain not in ("什么", "何种")):
                 continue
             noun = None
             for written, plain_word, flag in words[i + 1 : i + 5]:
