@@ -1,8 +1,8 @@
 """Evidence that is about another thing than the question asks about, though every word of the claim is in it and
 it is about the question's topic: another label or table column, a year that labels a column, another number of a
-numbered name or a sibling article, a deputy for the head, a name under another label, another counted kind, a
-version of its day for the latest, a name or number from another person's line or clause, a number from beside the
-one asked for, a count of things for a count of people, said of another subject, or a rate per something the
+numbered name, a longer title or a sibling article, a deputy or a former holder for the head, a name under another
+label, another counted kind, a version of its day for the latest, a name or number from another person's line or
+clause, a name from another sentence than the one that says what is asked, a number from beside the one asked for, a count of things for a count of people, said of another subject, or a rate per something the
 question does not count by. The grounding check
 (:mod:`kb_assistant.qa.grounding`) asks :func:`said_of_another_thing` of each claim whose evidence it found.
 """

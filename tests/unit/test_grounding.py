@@ -2697,6 +2697,14 @@ def test_a_name_from_another_sentence_than_the_one_that_says_what_is_asked_is_no
     nasa = GroundingCheck().check("Which department had the highest satisfaction in the government survey?",
                                   "NASA had the highest satisfaction rating in the government survey.", survey)
     assert nasa.status == "answered" and "NASA" in nasa.answer, nasa.answer
+    # round 16: a table row holds no sentence; and 浙江省 is the question's 浙江 (the row for 浙江 was quoted before)
+    from kb_assistant.qa.evidence import Span
+    from kb_assistant.qa.name_sentences import names_elsewhere
+
+    rows = "| 省份 | 科类 | 分数线 |\n| --- | --- | --- |\n| 山东 | 综合改革 | 639.17 |\n| 浙江 | 综合改革 | 663.04 |"
+    row = Span(1, "| 山东 | 综合改革 | 639.17 |", rows.index("| 山东"), rows.index("| 山东") + 21)
+    zhejiang = "2023年强基计划浙江的拟录名单综合成绩分数线是多少？"
+    assert not names_elsewhere(zhejiang, "浙江省的分数线是639.17。", row, [(row.text, row.start, row.end)], "")
     why = "國民政府的外籍飛行員為核心的戰鬥部隊為何解散?"
     assert unnamed_answer(why, ["國民政府的外籍飛行員為核心的戰鬥部隊為1938年解散。"], asked_terms(why)) == "reason"
     assert unnamed_answer(why, ["因為招募而來的部隊戰力極差。"], asked_terms(why)) is None
