@@ -122,7 +122,8 @@ def sentence_scores(
     # a sentence without it ("`… serve` starts the HTTP API.") replace the answer that named the port; "需要什么型号的显卡？"
     # (never said) was quoted "……不需要显卡……" with 型号 left out
     named_kinds = [word for word in kind_words(question, which_only=True) if HAN.search(word)] + placeholder_words(question)
-    kinds = [t for t in asked if TermIndex.of(" ".join(named_kinds)).has(t)] if named_kinds else []
+    kind_index = TermIndex.of(" ".join(named_kinds))
+    kinds = [t for t in asked if kind_index.has(t)] if named_kinds else []
     narrators = [t for t in asked if t.text in NARRATORS]
     sentences = sentences if sentences is not None else [p.sentences() for p in passages]
     scores: dict[tuple[int, int], tuple[Span, float, bool]] = {}
@@ -133,9 +134,10 @@ def sentence_scores(
             alone, joined = TermIndex.of(text), TermIndex.of(f"{previous[0]} {text}" if previous else text)
             header = table_header(passage.text, start)
             above = TermIndex.of(f"{passage.context}\n{header}") if header else context  # what a row's cells are
-            score = _share(asked, total, kinds, alone, above, narrators if speaks_in_first_person(text) else [])
+            speaker = narrators if speaks_in_first_person(text) else []
+            score = _share(asked, total, kinds, alone, above, speaker)
             span = Span(i + 1, text, start, end)
-            with_previous = _share(asked, total, kinds, joined, above, narrators if speaks_in_first_person(text) else [])
+            with_previous = _share(asked, total, kinds, joined, above, speaker)
             # the sentence before is not taken when it is about another of a numbered name ("《速度与激情 9》于……上映。"
             # before "《速度与激情 10》首支预告……" for 速度与激情10), nor by a sentence that leads into what follows: "我们可以
             # 将该主观题构造为如下客观题：" after the example question "【问答题】南瓜书的作者是谁？" answers neither
@@ -168,6 +170,27 @@ def _share(asked: list[Term], total: float, kinds: list[Term], sentence: TermInd
     held = [t for t in asked if sentence.has(t) or above.has(t) or t in speaker]
     whole = total - sum(t.weight for t in kinds if t not in held)
     return sum(t.weight for t in held) / whole if whole > 0 else 0.0
+
+
+def clearly_better(asked: list[Term], compared: list[TermIndex], mine: list[TermIndex], others: list[TermIndex],
+                   min_gain: float) -> int | None:
+    """Which of ``others`` holds clearly more (``min_gain``) of the question's weighted terms (``asked``) that tell
+    the ``compared`` texts apart (in some of them, not in all) than any of ``mine``, and one of them none of
+    ``mine`` holds; None when none does."""
+    total = sum(t.weight for t in asked)
+    if not mine or not others or total <= 0:
+        return None
+    telling = [t for t in asked if t.kind != "number" and 0 < sum(index.has(t) for index in compared) < len(compared)]
+
+    def share(index: TermIndex) -> float:
+        return sum(t.weight for t in telling if index.has(t)) / total
+
+    best = max(range(len(others)), key=lambda k: share(others[k]))
+    if share(others[best]) < max(share(index) for index in mine) + min_gain:
+        return None
+    if not any(others[best].has(t) and not any(index.has(t) for index in mine) for t in telling):
+        return None
+    return best
 
 
 _SUBJECT_OF_BEFORE = re.compile(

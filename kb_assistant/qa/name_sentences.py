@@ -13,7 +13,7 @@ import re
 
 from kb_assistant.cjk import simplified
 from kb_assistant.qa.chinese_words import person_names
-from kb_assistant.qa.evidence import Span
+from kb_assistant.qa.evidence import Span, clearly_better
 from kb_assistant.qa.number_clauses import MIN_GAIN
 from kb_assistant.qa.person_clauses import opening_name
 from kb_assistant.qa.terms import Term, TermIndex, claimed_terms
@@ -78,19 +78,11 @@ def item_of_another_person(question: str, asked: list[Term], claim: str, span: S
         return None
     items = [i for i, (text, _, _) in enumerate(sentences) if i != own and not added & _people(text)
              and opening_name(text, _people(text) - question_names) is not None]
-    total = sum(t.weight for t in asked)
-    if not items or total <= 0:
+    mine, theirs = TermIndex.of(sentences[own][0]), [TermIndex.of(sentences[i][0]) for i in items]
+    best = clearly_better(asked, [mine, *theirs], [mine], theirs, MIN_GAIN)
+    if best is None:
         return None
-    indexes = {i: TermIndex.of(sentences[i][0]) for i in [own, *items]}
-    telling = [t for t in asked if t.kind != "number" and 0 < sum(index.has(t) for index in indexes.values()) < len(indexes)]
-
-    def share(i: int) -> float:
-        return sum(t.weight for t in telling if indexes[i].has(t)) / total
-
-    best = max(items, key=share)
-    if share(best) < share(own) + MIN_GAIN or not any(indexes[best].has(t) and not indexes[own].has(t) for t in telling):
-        return None
-    text, start, end = sentences[best]
+    text, start, end = sentences[items[best]]
     return Span(span.number, text, start, end)
 
 

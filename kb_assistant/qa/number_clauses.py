@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 
 from kb_assistant.qa.answer_kinds import asks_for_number, asks_for_year, quantity_of
-from kb_assistant.qa.evidence import Span
+from kb_assistant.qa.evidence import Span, clearly_better
 from kb_assistant.qa.terms import Term, TermIndex, claimed_terms, normalise
 
 _CLAUSE_END = re.compile(r"[，,；;]\s*")
@@ -134,23 +134,14 @@ def number_from_other_clause(asked: list[Term], numbers: list[Term], span: Span,
     units = {u for _, own, _ in numbered for number, u in own.items() if number in wanted}
     # a count of the same things, a year for a year: "在 1857 年，……捐赠了 233 幅画作" answers when with 1857
     others = [(i, index) for i, own, index in numbered if not wanted & own.keys() and units & set(own.values())]
-    total = sum(t.weight for t in asked)
-    if not held or not others or total <= 0:
+    if not held or not others:
         return None
-    # the words that tell the numbered clauses apart: in some of them, not in all
-    telling = [t for t in asked if t.kind != "number"
-               and 0 < sum(index.has(t) for _, _, index in numbered) < len(numbered)]
-
-    def share(index: TermIndex) -> float:
-        return sum(t.weight for t in telling if index.has(t)) / total
-
-    best_sentence, best = max(others, key=lambda item: share(item[1]))
-    if share(best) < max(share(index) for index in held) + MIN_GAIN:
+    best = clearly_better(asked, [index for _, _, index in numbered], held, [index for _, index in others], MIN_GAIN)
+    if best is None:
         return None
-    if not any(best.has(t) and not any(index.has(t) for index in held) for t in telling):
-        return None
-    text, start, end = sentences[best_sentence]
+    text, start, end = sentences[others[best][0]]
     return Span(span.number, text, start, end)
+
 
 
 _COPULA = re.compile(
