@@ -22,6 +22,7 @@ the words (and is no refusal), or is a refusal where one is expected.
     python benchmarks/user_rounds.py /tmp/kbu --round 18
     python benchmarks/user_rounds.py /tmp/kbu --round 19
     python benchmarks/user_rounds.py /tmp/kbu --round 20
+    python benchmarks/user_rounds.py /tmp/kbu --round 21
 """
 
 from __future__ import annotations
@@ -359,6 +360,26 @@ ROUNDS: dict[int, list[tuple[str, Expected]]] = {
         ("蘑菇书的定价是多少元？", None),
         ("王奇的博士导师是谁？", None),
         ("How much does the manufacturer's replacement brush head cost?", None),
+    ],
+    21: [  # llm_universe_kb: the Pumpkin Book's chapter 3 (linear models), the expanding chapter's e-mail, Company.csv
+        ("属性数值化时，不存在“序”关系的属性应该怎么处理？", [["拆解"], ["拆分"]]),
+        ("“arg min”中的“arg”是哪个英文单词的前三个字母？", [["argument"]]),
+        ("对数几率回归通常把阈值θ设为多少？", [["0.5"]]),
+        ("梯度下降法中的步长又叫什么？", [["学习率"]]),
+        ("把牛顿法中求 Hessian 矩阵的逆矩阵改为求近似逆矩阵的算法叫什么？", [["拟牛顿"]]),
+        ("XTX 不是正定矩阵时，除了引入正则化，还可以用什么代入式(3.11)求解？", [["伪逆"]]),
+        ("文本扩展一章的客户邮件示例中，回复邮件以什么身份署名？", [["AI客户代理"], ["AI 客户代理"]]),
+        ("在比萨的例子里，temperature 为 0 时每次会生成什么？", [["比萨"]]),
+        ("员工编号 1500 的员工属于哪个部门？", [["Employee Records"]]),
+        ("EmployeeID 为 1341 的员工职位是什么？", [["Labor Relations"]]),
+        ("In the Pumpkin Book, what word is the \"min\" of arg min short for?", [["minimum"]]),
+        ("What is the job title of employee 1318?", [["CEO"]]),
+        ("Which city does employee 1329 work in?", [["Terrace"]]),
+        ("In the customer e-mail example, what sentiment is given for the review?", [["消极"], ["negative"]]),
+        ("线性判别分析是谁提出的？", None),
+        ("员工 1318 的年薪是多少？", None),
+        ("牛顿法的收敛速度是几阶？", None),
+        ("How much did the 11-piece set cost in November?", None),
     ],
 }
 
