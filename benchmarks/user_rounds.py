@@ -23,6 +23,7 @@ the words (and is no refusal), or is a refusal where one is expected.
     python benchmarks/user_rounds.py /tmp/kbu --round 19
     python benchmarks/user_rounds.py /tmp/kbu --round 20
     python benchmarks/user_rounds.py /tmp/kbu --round 21
+    python benchmarks/user_rounds.py /tmp/kbu --round 22
 """
 
 from __future__ import annotations
@@ -379,7 +380,28 @@ ROUNDS: dict[int, list[tuple[str, Expected]]] = {
         ("线性判别分析是谁提出的？", None),
         ("员工 1318 的年薪是多少？", None),
         ("牛顿法的收敛速度是几阶？", None),
-        ("How much did the 11-piece set cost in November?", None),
+        # written as unanswerable from the Chinese review; C3's English copy of it says "the earlier sale price of $29"
+        ("How much did the 11-piece set cost in November?", [["29"]]),
+    ],
+    22: [  # llm_universe_kb: the Pumpkin Book's chapter 4 (decision trees), the transforming chapter's examples
+        ("在信息论中，信息增益也称为什么？", [["互信息"]]),
+        ("互信息定义为哪两者的差？", [["信息熵", "条件熵"]]),
+        ("两个样本类别标记不一致的概率叫什么？", [["基尼值"]]),
+        ("决策树递归划分时，为什么离散属性通常不能重复使用？", [["取值相同"], ["取值都相同"]]),
+        ("纹理属性有哪几种取值？", [["清晰", "稍糊", "模糊"]]),
+        ("如果初始数据集中的样本全是某一类，南瓜书建议怎么做？", [["其他算法"]]),
+        ("文件格式转换的例子中，JSON 数据包含餐厅员工的哪些信息？", [["姓名", "邮箱"], ["name", "email"]]),
+        ("餐厅员工 Bob 的邮箱是什么？", [["bob32@gmail.com"]]),
+        ("语气转换的例子里，小羊问的是部门要采购的什么东西？", [["显示器"]]),
+        ("拼写及语法纠正一节用哪个包详细显示纠错过程？", [["Redlines"]]),
+        ("What is information gain also called in information theory?", [["互信息"], ["mutual information"]]),
+        ("What is Jai's email address in the format conversion example?", [["jai87@gmail.com"]]),
+        ("What are the three values of the texture attribute?", [["清晰", "稍糊", "模糊"]]),
+        ("Which package shows the spelling corrections as a diff?", [["Redlines"]]),
+        ("基尼指数是谁提出的？", None),
+        ("C4.5 算法是哪一年提出的？", None),
+        ("小羊的部门需要采购多少台显示器？", None),
+        ("What is Shyam's phone number?", None),
     ],
 }
 
