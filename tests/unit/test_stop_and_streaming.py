@@ -155,7 +155,9 @@ def test_callbacks_receive_every_token(any_chat: LocalChatModel) -> None:
 
     handler = Collect()
     result = any_chat.invoke("hello", config={"callbacks": [handler]})
-    assert len(handler.tokens) > 3 and "".join(handler.tokens) == result.content
+    # pieces, not one block at the end; a consumer that falls behind (2 busy cores) gets what is queued as one piece,
+    # so how many pieces depends on the machine's load, and the text they add up to does not
+    assert len(handler.tokens) > 1 and "".join(handler.tokens) == result.content
 
 
 def test_concurrent_threads_get_the_same_greedy_answers(any_chat: LocalChatModel) -> None:
