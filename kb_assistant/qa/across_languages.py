@@ -12,6 +12,7 @@ on a football club, and a made-up answer's "Ekstraklasa" was quoted for a questi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any
@@ -54,12 +55,23 @@ def quote_across_languages(
             continue
         # a sentence of the passage's language (a line of its code names the loader too, and says less) that names
         # the question's names itself: a title in the question's language names them for every sentence under it
+        money = _amounts(claim.text)
         found = [span for i in others for span in _sentences_and_clause_pairs(i, passages[i].text, sentences[i], language)
                  if _in_other_words(span.text, language) and _names_all(TermIndex.of(span.text), named, asked)
-                 and answers_as_asked(question, span.text, asked)]
+                 and money <= _amounts(span.text) and answers_as_asked(question, span.text, asked)]
         if found:
             return (_closest(claim.text, found, embeddings), 0.0)
     return None
+
+
+_CURRENCY = r"(?:美元|美金|人民币|欧元|英镑|日元|元|块钱|dollars?|euros?|pounds?|yuan|USD|RMB|EUR|GBP)"
+_AMOUNT = re.compile(rf"[$¥￥€£]\s*(\d[\d,]*(?:\.\d+)?)|(\d[\d,]*(?:\.\d+)?)\s*(?:万|千|百|k|K)?\s*{_CURRENCY}", re.IGNORECASE)
+
+
+def _amounts(text: str) -> set[str]:
+    """The numbers ``text`` gives as sums of money ("61 美元", "$29"): a number the draft says is a price is no price in
+    a sentence where it stands bare (the age 61 in "| 1318 | 1/3/1954 | 61 |…", for "员工 1318 的年薪是多少？")."""
+    return {(m.group(1) or m.group(2)).replace(",", "") for m in _AMOUNT.finditer(text)}
 
 
 def _in_other_words(text: str, language: str) -> bool:

@@ -15,6 +15,7 @@ from kb_assistant.cjk import HAN, simplified
 from kb_assistant.kb.tokens import jieba_lock, jieba_module
 from kb_assistant.qa.answer_text import MARKS, split_sentences, unwrap
 from kb_assistant.qa.list_items import other_item
+from kb_assistant.qa.negations import other_polarity
 from kb_assistant.qa.numbered_names import other_numbered
 from kb_assistant.qa.optional_words import NARRATORS, kind_words, placeholder_words, speaks_in_first_person
 from kb_assistant.qa.sibling_titles import sibling_title
@@ -133,7 +134,10 @@ def sentence_scores(
         for text, start, end in sentences[i]:
             alone, joined = TermIndex.of(text), TermIndex.of(f"{previous[0]} {text}" if previous else text)
             header = table_header(passage.text, start)
-            above = TermIndex.of(f"{passage.context}\n{header}") if header else context  # what a row's cells are
+            lead = block_lead_in(passage.text, start, sentences[i], passage.body)
+            # what a row's cells are, or what the lines of a block are (their lead-in: "……包含餐厅员工的姓名和邮箱信息。")
+            above = TermIndex.of("\n".join([passage.context, header or "", *(sentences[i][k][0] for k in lead)])) \
+                if header or lead else context
             speaker = narrators if speaks_in_first_person(text) else []
             score = _share(asked, total, kinds, alone, above, speaker)
             span = Span(i + 1, text, start, end)
@@ -154,6 +158,7 @@ def sentence_scores(
                         and other_numbered(question, text) is None
                         and sibling_title(question, passage.context, span.text, passage.text) is None
                         and other_item(question, passage.text, start, span.text) is None
+                        and other_polarity(question, span.text, passage.text) is None
                         and not (header and unasked_row(asked, passage.text, start, text, indexes[i]))
                         and not (header is None and is_header_row(passage.text, start)))
             scores[(i + 1, start)] = (span, score, quotable)
@@ -288,21 +293,37 @@ def relevance_window(
     window = f"{passage.context}\n" + (f"{header}\n" if header else "") + " ".join(
         s[0] for s in sentences[first : last + 2]
     )
-    lead = block_lead_in(passage.text, span.start, sentences, passage.body)
-    if lead is not None and lead < first:
-        window += "\n" + sentences[lead][0]
+    lead = [i for i in block_lead_in(passage.text, span.start, sentences, passage.body) if i < first]
+    if lead:
+        window += "\n" + " ".join(sentences[i][0] for i in sorted(lead))
     return coverage(asked, TermIndex.of(window)), window
 
 
-def block_lead_in(text: str, at: int, sentences: list[tuple[str, int, int]], body: int = 0) -> int | None:
-    """The index of the sentence that introduces the fenced block holding offset ``at`` of ``text``, if it is in
-    one: a review quoted in a code block ("在我看来，Lumina 是一家……优秀公司！") is about what the sentence before the
-    block says it is ("让我们以一则电商平台上的台灯评论为例……"), which no line of the block repeats. None where the
-    block opened before the chunk (``body``: where its own words start)."""
+def block_lead_in(text: str, at: int, sentences: list[tuple[str, int, int]], body: int = 0) -> list[int]:
+    """The indexes of the sentences that introduce the fenced block holding offset ``at`` of ``text``, if it is in
+    one: the paragraph before the block and the one before that, up to a heading or another block. A review quoted in
+    a code block ("在我看来，Lumina 是一家……优秀公司！") is about what the sentence before the block says it is ("让我们以一则电商
+    平台上的台灯评论为例……"), which no line of the block repeats; a JSON of staff e-mails is introduced a paragraph
+    earlier ("假设我们有一个 JSON 数据,包含餐厅员工的姓名和邮箱信息。"). Empty where the block opened before the chunk
+    (``body``: where its own words start)."""
     opened = code_block_start(text, at, body)
     if opened is None:
-        return None
-    return max((i for i, s in enumerate(sentences) if s[2] <= opened and s[0].strip()), default=None)
+        return []
+    before = [i for i, s in enumerate(sentences) if s[2] <= opened and s[0].strip()]
+    lead, paragraphs = before[-1:], 1
+    for i in reversed(before[:-1]):
+        gap = text[sentences[i][2] : sentences[lead[-1]][1]]
+        if "```" in gap + sentences[i][0] or sentences[i][0].lstrip().startswith("#"):
+            break  # another block, or a heading: what comes before it introduces something else
+        paragraphs += "\n\n" in gap.replace(" ", "").replace("\t", "")
+        if paragraphs > _LEAD_PARAGRAPHS:
+            break
+        lead.append(i)
+    return lead
+
+
+_LEAD_PARAGRAPHS = 2
+"""Paragraphs before a fenced block that introduce it."""
 
 
 def code_block_start(text: str, at: int, body: int = 0) -> int | None:

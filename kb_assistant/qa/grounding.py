@@ -65,7 +65,7 @@ from kb_assistant.qa.evidence import (
     relevance_window,
     sentence_scores,
 )
-from kb_assistant.qa.negations import contradicted, other_case
+from kb_assistant.qa.negations import contradicted, other_case, other_polarity
 from kb_assistant.qa.number_clauses import other_number
 from kb_assistant.qa.other_things import MOVED, said_of_another_thing
 from kb_assistant.qa.prompts import language_of, language_of_passage, not_found
@@ -326,7 +326,7 @@ class GroundingCheck:
         if mismatch is not None:
             claim.reason, claim.evidence = mismatch, span  # the row is the answer's, its cell is not: it may be quoted
             return
-        case = other_case(about.question, span.text)
+        case = other_case(about.question, span.text) or other_polarity(about.question, span.text, passages[best - 1].text)
         if case is not None:
             claim.reason = f"its source says it of the opposite case ({case})"
             return

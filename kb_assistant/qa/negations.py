@@ -7,7 +7,8 @@ contradicted; so is a phrase the sources only ever assert, negated. A phrase is 
 the end of its clause, and must be found whole in the other text: a partial match says nothing about polarity.
 
 A question's case can be turned around the same way: "验证集变大以后应该采用什么评估方法？" was answered "……采用人工评估的方法"
-from "当验证集体量较小时，我们可以采用人工评估的方法" (:func:`other_case`).
+from "当验证集体量较小时，我们可以采用人工评估的方法" (:func:`other_case`), and "不存在“序”关系的属性应该怎么处理？" with the
+clause of a passage that says what to do where it does exist (:func:`other_polarity`).
 """
 
 from __future__ import annotations
@@ -148,3 +149,48 @@ def other_case(question: str, sentence: str) -> str | None:
                 if opposite is not None:
                     return opposite.group(0)
     return None
+
+
+_QUOTES = "“”\"'‘’「」"
+_MIN_CASE = 4
+"""Characters a phrase of the question's case needs ("存在“序”关系" has 5 without its quotes; "存在" alone is too
+common a word to tell two cases apart)."""
+
+
+def other_polarity(question: str, sentence: str, passage: str) -> str | None:
+    """The phrase that ``sentence`` says with the opposite polarity of ``question``, where its ``passage`` says it with
+    both ("对于存在“序”关系的属性，可通过连续化……" for "不存在“序”关系的属性应该怎么处理？", the passage going on "对于不存在“序”关系的
+    属性……"); else None. Where the passage says the phrase one way only, a sentence that turns the question's
+    case around may still answer it ("苏利南在何时之前并非社会主义国家？": the year it became one)."""
+    asked, said, whole = simplified(question), simplified(sentence), simplified(passage)
+    for match in _CHINESE_NEGATION.finditer(asked):
+        shared = _shared_phrase(_case_phrase(asked, match.end()), said)
+        if shared and not _negated_in(said, shared) and _negated_in(whole, shared):
+            return shared
+    for match in _CHINESE_NEGATION.finditer(said):
+        shared = _shared_phrase(_case_phrase(said, match.end()), asked)
+        if shared and not _asserted_in(said, shared) and _asserted_in(whole, shared):
+            return match.group(0) + shared
+    return None
+
+
+def _case_phrase(text: str, start: int) -> str:
+    """The words after a negation to the end of their clause, quotation marks included ("存在“序”关系的属性")."""
+    end = start
+    while end < len(text) and (text[end] not in _CLAUSE_END or text[end] in _QUOTES):
+        end += 1
+    return text[start:end].strip()
+
+
+def _shared_phrase(phrase: str, text: str) -> str | None:
+    """The longest start of ``phrase`` that ``text`` holds with no negation before it, if it is long enough to name a
+    case (:data:`_MIN_CASE` characters besides quotation marks)."""
+    best = ""
+    for at in _occurrences(text, phrase[:2]) if len(phrase) >= 2 else ():
+        if _negated_at(text, at):
+            continue
+        length = 2
+        while length < len(phrase) and at + length < len(text) and text[at + length] == phrase[length]:
+            length += 1
+        best = max(best, phrase[:length], key=len)
+    return best if sum(c not in _QUOTES for c in best) >= _MIN_CASE else None

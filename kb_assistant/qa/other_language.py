@@ -55,6 +55,7 @@ _LANGUAGE_REFUSALS = (NOT_FOUND_IN_LANGUAGE, NOT_FOUND_PARTLY_IN_LANGUAGE, NOT_F
 _LABEL = re.compile(r"^\s*(?:译文|翻译|问题|translation|question)\s*[:：]\s*", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'-]*")
 """A word in Latin letters with what code writes in one ("embed_query")."""
+_QUOTED = re.compile(r'"[^"\n]{1,40}"|“[^”\n]{1,40}”|`[^`\n]{1,40}`')
 _QUOTES = "\"'“”‘’「」『』 "
 
 
@@ -85,7 +86,7 @@ def as_translation(reply: str, question: str) -> str | None:
     none added) and, into Chinese, no common English word of the question left as it is."""
     into = other_language(language_of(question))
     line = next((ln for ln in reply.strip().splitlines() if ln.strip()), "")
-    line = _LABEL.sub("", line).strip(_QUOTES)
+    line = _unquoted(_LABEL.sub("", line).strip())
     if not line or language_of(line) != into or len(line) > 3 * len(question) + 20:
         return None
     if not (ASKING.search(line) or "?" in line or "？" in line):
@@ -97,9 +98,23 @@ def as_translation(reply: str, question: str) -> str | None:
     return line
 
 
+def _unquoted(line: str) -> str:
+    """``line`` without the quotation marks around it, or a lone one at either end: not the one that opens a term it
+    quotes ("“min” 是哪个词的缩写？")."""
+    if line[:1] and line[:1] in _QUOTES and line[-1:] in _QUOTES:
+        return line[1:-1].strip(_QUOTES)
+    if line[:1] and line[:1] in _QUOTES and not any(q in line[1:] for q in _QUOTES.strip()):
+        return line[1:].strip()
+    if line[-1:] and line[-1:] in _QUOTES and not any(q in line[:-1] for q in _QUOTES.strip()):
+        return line[:-1].strip()
+    return line
+
+
 def _untranslated(question: str, translation: str) -> bool:
     """Whether an English word that ``question`` writes in lower case, no name or code, is left as it is in the
     Chinese ``translation``: a half-translated question ("哪个机场是世界繁忙单 runway中的 busiest机场？") asks another
     question, and the answer to it was wrong more often than right."""
-    common = {w for w in _WORD.findall(question) if w.isalpha() and w.islower() and len(w) > 2}
+    # a word the question quotes ("what word is the \"min\" of arg min short for?") is mentioned, not used: kept as it is
+    quoted = {w for q in _QUOTED.findall(question) for w in _WORD.findall(q)}
+    common = {w for w in _WORD.findall(question) if w.isalpha() and w.islower() and len(w) > 2} - quoted
     return any(w in common for w in _WORD.findall(translation))

@@ -2,14 +2,15 @@
 it is about the question's topic: another label or table column, a year that labels a column, another number of a
 numbered name, a longer title or a sibling article, a deputy or a former holder for the head, a name under another
 label, another counted kind, a version of its day for the latest, a name or number from another person's line or
-clause, a name from another sentence than the one that says what is asked, a number from beside the one asked for, a count of things for a count of people, said of another subject, or a rate per something the
-question does not count by. The grounding check
+clause, a name from another sentence than the one that says what is asked, a number from beside the one asked for, a count of things for a count of people, said of another subject, the amount of a change for a
+level, or a rate per something the question does not count by. The grounding check
 (:mod:`kb_assistant.qa.grounding`) asks :func:`said_of_another_thing` of each claim whose evidence it found.
 """
 
 from __future__ import annotations
 
 from kb_assistant.qa.answer_kinds import asks_for_number, asks_when
+from kb_assistant.qa.changes import change_for_level
 from kb_assistant.qa.counted_kinds import relabelled_kind
 from kb_assistant.qa.deputy_roles import other_role, unsaid_role
 from kb_assistant.qa.evidence import Passage, Span
@@ -64,6 +65,9 @@ OTHER_PERSON = "its number stands in another person's clause of its source"
 OTHER_PERSON_TERM = "what it adds stands in another person's line or clause of its source"
 """"王奇目前就读于清华大学" from "我是王奇 / 目前就留于中国科研院大学 / …… / 杨玉云目前就读于清华大学"
 (:func:`kb_assistant.qa.person_clauses.term_of_another_person`)."""
+OTHER_CHANGE = "its number is how much something changed, and the question asks for no change"
+""""The 11-piece set cost approximately $10" from "the 11 piece system went up around $10 … from the earlier sale price of
+$29" (:func:`kb_assistant.qa.changes.change_for_level`)."""
 OTHER_RATE = "its number is a rate per something the question does not count by"
 """"每公顷每年积累 0.62 吨碳" for "亚马逊每年吸收多少吨碳？" (:func:`kb_assistant.qa.number_clauses.rate_of_another`)."""
 OTHER_LABEL = "its source says it of another label"
@@ -142,6 +146,9 @@ def said_of_another_thing(
     subject = said_of_another(claim, span.text)
     if subject:
         return f"{OTHER_SUBJECT} ({subject})", None
+    change = change_for_level(question, [t.text for t in numbers], span.text)
+    if change:
+        return f"{OTHER_CHANGE} ({change})", None
     rate = counts and rate_of_another(question, [t.text for t in numbers], span.text)
     if rate:
         return f"{OTHER_RATE} ({rate})", None

@@ -16,6 +16,7 @@ from kb_assistant.qa.faq import drops_the_name, entry_asks_more
 from kb_assistant.qa.latest import unsaid_latest
 from kb_assistant.qa.negations import other_case
 from kb_assistant.qa.number_clauses import other_number
+from kb_assistant.qa.other_names import gives_no_other_name
 from kb_assistant.qa.terms import Term, TermIndex, coverage
 from kb_assistant.qa.whole_words import names_only_inside
 
@@ -59,12 +60,13 @@ def best_quotable(scores: Scores, question: str, asked: list[Term], min_relevanc
 def answers_as_asked(question: str, text: str, asked: list[Term]) -> bool:
     """Whether a sentence to be quoted gives what ``question`` asks for (a year, a number, a name), of what it asks
     about: not another number's clause, another role, a thing no one is said to have made, the opposite case, a
-    version of its day for the latest, the question's names only inside other names, another counted kind, nor
-    without the verb a "What <verb> …?" question asks about."""
+    version of its day for the latest, the question's names only inside other names, another counted kind, no other
+    name where it asks what else a thing is called, nor without the verb a "What <verb> …?" question asks about."""
     return (unnamed_answer(question, [text], asked) is None and not other_number(question, text)
             and not lacks_the_asked_verb(question, text)
             and not other_role(question, "", text) and not unsaid_role(question, text)
             and not other_case(question, text) and not unsaid_latest(question, text)
+            and not gives_no_other_name(question, text)
             and names_only_inside(question, text) is None and relabelled_kind(question, text) is None)
 
 

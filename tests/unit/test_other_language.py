@@ -44,6 +44,9 @@ def test_only_a_refusal_that_blames_the_language_asks_again(texts: dict[str, str
     ("Which airport is home to the busiest single runway?", "哪个机场是繁忙单 runway中的 busiest机场？", None),
     ("What does Occam's razor say?", "Occam's razor 说了什么？", None),
     ("What does embed_query return in LangChain?", "LangChain 中 embed_query 返回什么？", "LangChain 中 embed_query 返回什么？"),
+    # a word the question quotes is mentioned, not used: kept as it is (round 21)
+    ('What word is the "min" of arg min short for?', "“min” 是哪个词的缩写？", "“min” 是哪个词的缩写？"),
+    ("What word is the min of arg min short for?", "min 是哪个词的缩写？", None),
     # not translated
     ("What is empirical error also called?", "What is empirical error called?", None),
     ("What is empirical error also called?", "", None),
