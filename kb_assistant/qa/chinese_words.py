@@ -137,9 +137,11 @@ def institution_names(words: list[tuple[str, str, str]], asks: Callable[[str], b
     "雅礼中学" and its places stay words of their own. One the dictionary holds whole ("清华大学") is a word already;
     after a word that asks (``asks``: "哪些法国学校") the words describe what is asked, they name nothing."""
     names: dict[int, tuple[int, str]] = {}
-    for end, (_, kind, _) in enumerate(words):
+    for end, (_, kind, flag) in enumerate(words):
         if len(kind) > 4 or not kind.endswith(_INSTITUTIONS):
             continue
+        if flag == "n" and kind not in _INSTITUTIONS:
+            continue  # a kind of school, not a school's kind: "印度私立学校" is India's private schools ("在印度，私立学校……")
         start = end
         while start > 0 and (words[start - 1][2].startswith(_NAMING)
                              or (words[start - 1][2] == "m" and words[start - 1][1].startswith("第"))):

@@ -11,6 +11,8 @@ _COUNTS = re.compile(r"\bhow many\b|多少(?=[\u4e00-\u9fff])(?![钱元块度倍
                      re.IGNORECASE)
 """How many of a thing: 多少员工, 几个 (not "满意度是多少", a value)."""
 _ASKS_SHARE = re.compile(r"percent|%|％|百分|比例|比率|占比|份额|成(?:的|是)|\brate\b|\bshare\b|\bproportion\b|率|度", re.IGNORECASE)
+_COUNTED = re.compile(r"多少(?:个|名|位|人|家|所)?([\u4e00-\u9fff]{2})|\bhow many ([a-z]+)", re.IGNORECASE)
+"""The thing a count question counts: 医生 of "多少医生", employee(s) of "how many employees"."""
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?:\s*(?:%|％|percent\b|per cent\b))?", re.IGNORECASE)
 
 
@@ -22,4 +24,14 @@ def share_for_count(question: str, kept: list[str]) -> str | None:
         return None
     numbers = [m.group(0) for text in kept for m in _NUMBER.finditer(simplified(text))]
     shares = [n for n in numbers if n.rstrip().endswith(("%", "％", "percent", "cent"))]
-    return "count" if numbers and len(shares) == len(numbers) else None
+    if not numbers or len(shares) != len(numbers):
+        return None
+    # a share of the very things counted is the count the source gives: "估计有多少医生自己配药?", "7%到10%的美国医生……"
+    counted = _COUNTED.search(plain)
+    if counted is not None:
+        word = (counted.group(1) or counted.group(2)[:5]).lower()
+        for text in kept:
+            for m in _NUMBER.finditer(simplified(text)):
+                if m.group(0).rstrip().endswith(("%", "％", "percent", "cent")) and word in simplified(text)[m.end() : m.end() + 16].lower():
+                    return None
+    return "count"

@@ -1423,6 +1423,24 @@ def test_a_code_block_is_about_what_the_paragraphs_before_it_say(embeddings: obj
         assert verdict.status == "answered" and "bob32@gmail.com" in verdict.answer, verdict.answer
 
 
+def test_a_share_of_the_things_counted_and_a_kind_of_school_answer(check: GroundingCheck) -> None:
+    """xquad_zh's fifth hundred: "估计有多少医生自己配药?" was refused for its right answer "7%到10%的美国医生在实践中自己配药" (a
+    share counts no one, unless it is a share of the very things counted); "印度私立学校的名称是什么?" was refused for "……是
+    独立学校" from "在印度，私立学校被称为 独立学校": 印度 / 私立学校 was read as one school's name, which no passage holds, though
+    私立学校 is a kind of school (jieba's common noun), not a school's kind."""
+    from kb_assistant.qa.answer_kinds import unnamed_answer
+    from kb_assistant.qa.terms import asked_terms
+
+    doctors = "估计有多少医生自己配药?"
+    assert unnamed_answer(doctors, ["7%到10%的美国医生在实践中自己配药。"], asked_terms(doctors)) is None
+    assert unnamed_answer(doctors, ["配药的满意率为 95%。"], asked_terms(doctors)) == "count"
+    india = [Passage("在印度，私立学校被称为 独立学校，但由于一些私立学校接受来自政府的财政援助，它可以是一所资助学校，也可以是一所独立学校。",
+                     "xq-030-01.md > Private_school")]
+    verdict = check.check("印度私立学校的名称是什么?", "印度私立学校的名称是 独立学校。", india)
+    assert verdict.status == "answered" and "独立学校" in verdict.answer, verdict.answer
+    assert "青海川中学" in [t.text for t in asked_terms("青海川中学在哪里？")]  # a school's name stays whole
+
+
 def test_the_amount_of_a_change_does_not_answer_a_question_for_a_level(check: GroundingCheck) -> None:
     """Round 21: "How much did the 11-piece set cost in November?" was answered "…cost approximately $10…" from "the 11
     piece system went up around $10 or so in price also from the earlier sale price of $29": $10 is how much the
