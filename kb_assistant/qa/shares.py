@@ -1,5 +1,7 @@
 """A share given for a count: "How many employees took part in the NASA satisfaction survey?" (never said) was
-answered "…the NASA employees were satisfied … with a satisfaction rating of 95%". A percentage counts no people."""
+answered "…the NASA employees were satisfied … with a satisfaction rating of 95%". A percentage counts no people,
+unless it is a share of the very things counted ("7%到10%的美国医生" for "估计有多少医生自己配药?"): then it is the count the
+source gives."""
 
 from __future__ import annotations
 
