@@ -18,6 +18,7 @@ from itertools import pairwise
 from typing import Any
 
 from kb_assistant.cjk import HAN
+from kb_assistant.qa.answer_kinds import MONEY_UNITS
 from kb_assistant.qa.claims import Claim
 from kb_assistant.qa.evidence import Passage, Span
 from kb_assistant.qa.prompts import LATIN_WORD, language_of, language_of_passage
@@ -64,8 +65,8 @@ def quote_across_languages(
     return None
 
 
-_CURRENCY = r"(?:美元|美金|人民币|欧元|英镑|日元|元|块钱|dollars?|euros?|pounds?|yuan|USD|RMB|EUR|GBP)"
-_AMOUNT = re.compile(rf"[$¥￥€£]\s*(\d[\d,]*(?:\.\d+)?)|(\d[\d,]*(?:\.\d+)?)\s*(?:万|千|百|k|K)?\s*{_CURRENCY}", re.IGNORECASE)
+_AMOUNT = re.compile(rf"[$¥￥€£]\s*(\d[\d,]*(?:\.\d+)?)|(\d[\d,]*(?:\.\d+)?)\s*[万千百kK]?\s*(?:{MONEY_UNITS})",
+                     re.IGNORECASE)
 
 
 def _amounts(text: str) -> set[str]:

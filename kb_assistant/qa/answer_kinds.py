@@ -128,11 +128,10 @@ _ASKS_PRICE = re.compile(
     r"多少钱|价格|价钱|售价|票价|收费|多贵|费用?\s*(?:是|为|要)?\s*多少|\b(?:price|prices|cost|costs|fees?)\b", re.IGNORECASE
 )
 """A how-much question about money."""
-_SAYS_MONEY = re.compile(
-    r"[元块角¥￥$€£]|美元|欧元|英镑|日元|港[元币]|台币|人民币|卢布|法郎|比索|免费"
-    r"|\b(?:dollars?|cents?|euros?|pounds?|yen|yuan|rmb|usd|cny|eur|gbp|free)\b",
-    re.IGNORECASE,
-)
+MONEY_UNITS = (r"[元块角¥￥$€£]|美元|欧元|英镑|日元|港[元币]|台币|人民币|卢布|法郎|比索"
+               r"|\b(?:dollars?|cents?|euros?|pounds?|yen|yuan|rmb|usd|cny|eur|gbp)\b")
+"""The signs and words a sum of money is written with (a pattern to build on)."""
+_SAYS_MONEY = re.compile(rf"{MONEY_UNITS}|免费|\bfree\b", re.IGNORECASE)
 _MEASURED = re.compile(
     r"(?<![A-Za-z0-9.])(\d[\d,]*(?:\.\d+)?)(?:[A-Za-z]|\s*(?:[%％个岁年月天次人倍层位度]|percent\b|per ?cent\b))"
 )

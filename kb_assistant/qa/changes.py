@@ -25,7 +25,8 @@ _CHANGE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 """A change's words right before its amount: "went up around $", "上涨了大约"; "rose to" is a level, said apart below."""
-_TO_LEVEL = re.compile(r"\bto\s*(?:about|around|approximately|roughly|nearly|almost|some|over)?\s*[$¥￥€£]?\s*$|到\s*$", re.IGNORECASE)
+_TO_LEVEL = re.compile(r"\bto\s*(?:about|around|approximately|roughly|nearly|almost|some|over)?\s*[$¥￥€£]?\s*$|到\s*$",
+                       re.IGNORECASE)
 
 
 def change_for_level(question: str, numbers: list[str], sentence: str) -> str | None:

@@ -326,7 +326,8 @@ class GroundingCheck:
         if mismatch is not None:
             claim.reason, claim.evidence = mismatch, span  # the row is the answer's, its cell is not: it may be quoted
             return
-        case = other_case(about.question, span.text) or other_polarity(about.question, span.text, passages[best - 1].text)
+        case = (other_case(about.question, span.text)
+                or other_polarity(about.question, span.text, passages[best - 1].text))
         if case is not None:
             claim.reason = f"its source says it of the opposite case ({case})"
             return

@@ -143,7 +143,6 @@ def number_from_other_clause(asked: list[Term], numbers: list[Term], span: Span,
     return Span(span.number, text, start, end)
 
 
-
 _COPULA = re.compile(
     r"(?<![因成以认称作置设定改变转分选列评视])(?:是|为)(?!了|何|什么|在|从|由|于|被|通过|因为|以|用|对|向|把|否)"
     r"|\s(?:is|are|was|were)\s",

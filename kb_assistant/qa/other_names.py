@@ -42,10 +42,13 @@ def other_name_label(question: str, claim: str, sentence: str) -> str | None:
     return None
 
 
-_ASKS_ALIAS_ZH = re.compile(r"(?:又|也|还|亦|另)(?:被)?(?:叫|称|名)(?:作|做|为)?(?:什么|啥|何)|(?:别名|别称|又名|另一个名字|另一个名称|其他名字|其他名称)(?:是|叫|为)?(?:什么|啥|哪)")
-_ASKS_ALIAS_EN = re.compile(r"\b(?:also|otherwise)\s+(?:called|known|named|termed|referred)\b|\banother\s+name\b|\bother\s+names?\b|\balias\b", re.IGNORECASE)
+_ASKS_ALIAS_ZH = re.compile(r"(?:又|也|还|亦|另)(?:被)?(?:叫|称|名)(?:作|做|为)?(?:什么|啥|何)"
+                            r"|(?:别名|别称|又名|另一个名字|另一个名称|其他名字|其他名称)(?:是|叫|为)?(?:什么|啥|哪)")
+_ASKS_ALIAS_EN = re.compile(r"\b(?:also|otherwise)\s+(?:called|known|named|termed|referred)\b"
+                            r"|\banother\s+name\b|\bother\s+names?\b|\balias\b", re.IGNORECASE)
 _GIVES_ALIAS_ZH = re.compile(r"(?:又|也|亦|还|或|俗|简|别|通|统)(?:被)?(?:叫|称|名)|称为|称作|叫做|叫作|名为|[即或][“\"「]")
-_GIVES_ALIAS_EN = re.compile(r"\b(?:called|known|named|termed|referred|aka|i\.e\.|or|alias|name)\b|[(\"“]", re.IGNORECASE)
+_GIVES_ALIAS_EN = re.compile(r"\b(?:called|known|named|termed|referred|aka|i\.e\.|or|alias|name)\b|[(\"“]",
+                             re.IGNORECASE)
 
 
 def gives_no_other_name(question: str, sentence: str) -> bool:

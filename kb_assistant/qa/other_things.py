@@ -2,8 +2,9 @@
 it is about the question's topic: another label or table column, a year that labels a column, another number of a
 numbered name, a longer title or a sibling article, a deputy or a former holder for the head, a name under another
 label, another counted kind, a version of its day for the latest, a name or number from another person's line or
-clause, a name from another sentence than the one that says what is asked, a number from beside the one asked for, a count of things for a count of people, said of another subject, the amount of a change for a
-level, or a rate per something the question does not count by. The grounding check
+clause, a name from another sentence than the one that says what is asked, a number from beside the one asked
+for, a count of things for a count of people, said of another subject, the amount of a change for a level, or a
+rate per something the question does not count by. The grounding check
 (:mod:`kb_assistant.qa.grounding`) asks :func:`said_of_another_thing` of each claim whose evidence it found.
 """
 
@@ -66,8 +67,8 @@ OTHER_PERSON_TERM = "what it adds stands in another person's line or clause of i
 """"王奇目前就读于清华大学" from "我是王奇 / 目前就留于中国科研院大学 / …… / 杨玉云目前就读于清华大学"
 (:func:`kb_assistant.qa.person_clauses.term_of_another_person`)."""
 OTHER_CHANGE = "its number is how much something changed, and the question asks for no change"
-""""The 11-piece set cost approximately $10" from "the 11 piece system went up around $10 … from the earlier sale price of
-$29" (:func:`kb_assistant.qa.changes.change_for_level`)."""
+""""The 11-piece set cost approximately $10" from "the 11 piece system went up around $10 … from the earlier sale
+price of $29" (:func:`kb_assistant.qa.changes.change_for_level`)."""
 OTHER_RATE = "its number is a rate per something the question does not count by"
 """"每公顷每年积累 0.62 吨碳" for "亚马逊每年吸收多少吨碳？" (:func:`kb_assistant.qa.number_clauses.rate_of_another`)."""
 OTHER_LABEL = "its source says it of another label"

@@ -24,16 +24,12 @@ def share_for_count(question: str, kept: list[str]) -> str | None:
     plain = simplified(question)
     if not _COUNTS.search(plain) or _ASKS_SHARE.search(plain):
         return None
-    numbers = [m.group(0) for text in kept for m in _NUMBER.finditer(simplified(text))]
-    shares = [n for n in numbers if n.rstrip().endswith(("%", "％", "percent", "cent"))]
-    if not numbers or len(shares) != len(numbers):
+    numbers = [(text, m) for text in map(simplified, kept) for m in _NUMBER.finditer(text)]
+    if not numbers or not all(m.group(0).rstrip().endswith(("%", "％", "percent", "cent")) for _, m in numbers):
         return None
     # a share of the very things counted is the count the source gives: "估计有多少医生自己配药?", "7%到10%的美国医生……"
     counted = _COUNTED.search(plain)
-    if counted is not None:
-        word = (counted.group(1) or counted.group(2)[:5]).lower()
-        for text in kept:
-            for m in _NUMBER.finditer(simplified(text)):
-                if m.group(0).rstrip().endswith(("%", "％", "percent", "cent")) and word in simplified(text)[m.end() : m.end() + 16].lower():
-                    return None
+    word = (counted.group(1) or counted.group(2)[:5]).lower() if counted else None
+    if word and any(word in text[m.end() : m.end() + 16].lower() for text, m in numbers):
+        return None
     return "count"
