@@ -24,6 +24,7 @@ the words (and is no refusal), or is a refusal where one is expected.
     python benchmarks/user_rounds.py /tmp/kbu --round 20
     python benchmarks/user_rounds.py /tmp/kbu --round 21
     python benchmarks/user_rounds.py /tmp/kbu --round 22
+    python benchmarks/user_rounds.py /tmp/kbh --round 23
 """
 
 from __future__ import annotations
@@ -403,6 +404,26 @@ ROUNDS: dict[int, list[tuple[str, Expected]]] = {
         ("小羊的部门需要采购多少台显示器？", None),
         ("What is Shyam's phone number?", None),
     ],
+    23: [  # ../shared/corpora/domainrag_html a fourth time: 强基 2023's rules, 国防生 2016, the 中法 FAQ's figures
+        ("报考人大强基计划的考生最多可以填报几个专业志愿？", [["3个"], ["3 个"], ["三个"]]),
+        ("强基计划校考成绩中笔试成绩占多少？", [["60%"]]),
+        ("强基计划按分省招生计划数的几倍确定入围校考名单？", [["5倍"], ["5 倍"], ["五倍"]]),
+        ("2016年报考国防生的年龄要求是什么？", [["17", "20"]]),
+        ("2016年国防生新闻学专业计划招生多少人？", [["30人"], ["30 人"], ["30名"]]),
+        ("国防奖学金中有多少用于学费？", [["7000"]]),
+        ("国防生毕业后授予什么警衔？", [["中尉"]]),
+        ("国防生毕业离校后要参加多长时间的任职培训？", [["10个月"], ["10 个月"], ["十个月"]]),
+        ("中法学院国民经济管理专业的国外合作院校是哪所？", [["蒙彼利埃"]]),
+        ("中法学院学生在国内学习期间的住宿费是多少？", [["2200"]]),
+        ("How much of the national defense scholarship is for living allowance?", [["8000"], ["8,000"]]),
+        ("What rank do national defense students receive after graduating?", [["中尉"], ["lieutenant"]]),
+        ("How many students are in the Sino-French Institute's finance major?", [["684"]]),
+        ("What was the TFS4 pass rate of the Sino-French Institute's 2019 students?", [["93%"]]),
+        ("国防生的体能测试有哪些项目？", None),
+        ("强基计划的报名费是多少？", None),
+        ("中法学院的法语教师有多少人？", None),
+        ("How many students did the Sino-French Institute's math major admit in 2023?", None),
+    ],
 }
 
 
@@ -416,7 +437,7 @@ def is_right(expected: Expected, status: str, answer: str) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("persist_dir", help="the KB of ../shared/corpora/llm_universe_kb (rounds 8, 12 and 16: domainrag_html)")
+    parser.add_argument("persist_dir", help="the KB of ../shared/corpora/llm_universe_kb (rounds 8, 12, 16 and 23: domainrag_html)")
     parser.add_argument("--round", type=int, choices=sorted(ROUNDS), default=max(ROUNDS))
     parser.add_argument("--json", type=Path, help="write each question's answer, draft, status and time here")
     args = parser.parse_args()
