@@ -25,6 +25,7 @@ the words (and is no refusal), or is a refusal where one is expected.
     python benchmarks/user_rounds.py /tmp/kbu --round 21
     python benchmarks/user_rounds.py /tmp/kbu --round 22
     python benchmarks/user_rounds.py /tmp/kbh --round 23
+    python benchmarks/user_rounds.py /tmp/kbu --round 24
 """
 
 from __future__ import annotations
@@ -423,6 +424,26 @@ ROUNDS: dict[int, list[tuple[str, Expected]]] = {
         ("强基计划的报名费是多少？", None),
         ("中法学院的法语教师有多少人？", None),
         ("How many students did the Sino-French Institute's math major admit in 2023?", None),
+    ],
+    24: [  # llm_universe_kb: the Pumpkin Book's chapter 5 (neural networks), C1's LLM introduction, the 天机 case, the README
+        ("M-P 神经元模型中的“M-P”指的是什么？", [["McCulloch", "Pitts"]]),
+        ("感知机由几层神经元组成？", [["两层"], ["2层"], ["2 层"]]),
+        ("RBF 网络确定神经元中心之后，接下来要做的是什么？", [["线性回归"]]),
+        ("南瓜书提醒“阈值”的“阈”应该读什么音？", [["yù"]]),
+        ("涌现能力中的上下文学习是由哪个模型首次引入的？", [["GPT-3"]]),
+        ("讯飞星火认知大模型是哪一年首次发布的？", [["2023"]]),
+        ("天机是哪个团队制作的？", [["SocialAI"], ["来事儿AI"], ["来事儿 AI"]]),
+        ("天机目前通过模型训练实现的是哪个功能？", [["送祝福"]]),
+        ("《动手学大模型应用开发》第二部分的负责人是谁？", [["高立业"]]),
+        ("深度学习和机器学习是什么关系？", [["子集"]]),
+        ("What do the letters M-P in the M-P neuron model stand for?", [["McCulloch"]]),
+        ("Which model first introduced in-context learning?", [["GPT-3"]]),
+        ("Who is the project lead of the LLM application development tutorial?", [["邹雨衡"]]),
+        ("When was Spark 4.0 Turbo released?", [["2024"]]),
+        ("感知机是谁提出的？", None),
+        ("M-P 神经元模型是哪一年提出的？", None),
+        ("天机项目用的基座模型是哪个？", None),
+        ("How many stars does the Tianji project have on GitHub?", None),
     ],
 }
 
