@@ -126,6 +126,9 @@ def person_names(text: str) -> list[str]:
 
 _INSTITUTIONS = ("中学", "小学", "大学", "学院", "学校", "幼儿园", "医院", "公司", "银行", "研究院", "研究所", "出版社", "博物馆",
                  "图书馆", "集团")
+_LINES = ("线", "南线", "北线", "东线", "西线")
+"""A railway's, a metro's or a bus route's kind after the place that names it: "九龙南线" (九龙 / 南线), "荃湾线"; a question
+about one is not answered by a passage on another line that names the same place ("機場快綫……九龍站")."""
 _NAMING = ("ns", "nr", "nz", "nt", "j")
 """jieba's tags of the words that name an institution before its kind: places, people, other names, abbreviations."""
 
@@ -138,9 +141,9 @@ def institution_names(words: list[tuple[str, str, str]], asks: Callable[[str], b
     after a word that asks (``asks``: "哪些法国学校") the words describe what is asked, they name nothing."""
     names: dict[int, tuple[int, str]] = {}
     for end, (_, kind, flag) in enumerate(words):
-        if len(kind) > 4 or not kind.endswith(_INSTITUTIONS):
+        if len(kind) > 4 or not kind.endswith(_INSTITUTIONS + _LINES):
             continue
-        if flag == "n" and kind not in _INSTITUTIONS:
+        if flag == "n" and kind not in _INSTITUTIONS + _LINES:
             continue  # a kind of school, not a school's kind: "印度私立学校" is India's private schools ("在印度，私立学校……")
         start = end
         while start > 0 and (words[start - 1][2].startswith(_NAMING)

@@ -67,7 +67,7 @@ from kb_assistant.qa.evidence import (
 )
 from kb_assistant.qa.negations import contradicted, other_case, other_polarity
 from kb_assistant.qa.number_clauses import other_number
-from kb_assistant.qa.other_things import MOVED, said_of_another_thing
+from kb_assistant.qa.other_things import MOVED, moved_evidence, said_of_another_thing
 from kb_assistant.qa.prompts import language_of, language_of_passage, not_found
 from kb_assistant.qa.quotes import Scores, best_quotable, names_all_asked, quote_answers_better, row_to_quote
 from kb_assistant.qa.relevance_gate import RelevanceGate
@@ -206,11 +206,11 @@ class GroundingCheck:
                     and not (names_all_asked(quote[0].text, asked)
                              or self._is_about(quote[0], asked, passages, sentences, about))):
                 quote = None
-        moved = next((c for c in claims if c.reason in MOVED and c.evidence), None)
-        if moved is not None and moved.evidence and not kept and not other_number(question, moved.evidence.text):
+        moved = moved_evidence(claims, scores)
+        if moved is not None and not kept and not other_number(question, moved[1].text):
             # the sentence the question's words point to holds the number or the name asked for
-            quote = (span := moved.evidence, scores[(span.number, span.start)][1] if (span.number, span.start) in scores else 0.0)
-            corrections.append(f"the answer's {MOVED[moved.reason]} was read beside the one asked for; quoted the sentence that has it")
+            quote = (span := moved[1], scores[(span.number, span.start)][1] if (span.number, span.start) in scores else 0.0)
+            corrections.append(f"the answer's {MOVED[moved[0]]} was read beside the one asked for; quoted the sentence that has it")
         better = (quote_answers_better(question, kept, scores, quote, passages, self.embeddings, self.min_quote_gain,
                                        self.min_quote_similarity_gain) if kept else None)
         by_part = QuestionParts.of(parts, own, part_asked, passages, sentences, everywhere, self.min_quote_gain or 0.0,

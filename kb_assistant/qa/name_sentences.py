@@ -19,7 +19,7 @@ from kb_assistant.qa.person_clauses import opening_name
 from kb_assistant.qa.terms import Term, TermIndex, claimed_terms
 
 
-def _added_names(question: str, claim: str) -> list[Term]:
+def added_names(question: str, claim: str) -> list[Term]:
     """The names (not numbers) ``claim`` adds to ``question``; a name the question has in another form (上海市 or
     浙江省 for 上海, 浙江) is the question's."""
     asked, own = TermIndex.of(question), [t.text for t in claimed_terms(question) if len(t.text) >= 2]
@@ -34,7 +34,7 @@ def names_elsewhere(question: str, claim: str, span: Span, sentences: list[tuple
     passage sits, which names what it is about for every sentence), nor in a sentence that names anything else the
     question asks about: the evidence is the sentence that holds most of the claim's words, which are the question's,
     and the name came from elsewhere in the passage ("國民政府由重慶遷往成都" names only a year of the question's)."""
-    added = _added_names(question, claim)
+    added = added_names(question, claim)
     if not added or span.text.lstrip().startswith("|"):  # a table row: which row and column is the table rules' call
         return False
     before = [text for text, _, end in sentences if end <= span.start][-1:] if _POINTS_BACK.match(span.text) else []

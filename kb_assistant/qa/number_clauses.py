@@ -29,6 +29,7 @@ import re
 
 from kb_assistant.qa.answer_kinds import asks_for_number, asks_for_year, quantity_of
 from kb_assistant.qa.evidence import Span, clearly_better
+from kb_assistant.qa.people_counted import other_people
 from kb_assistant.qa.terms import Term, TermIndex, claimed_terms, normalise
 
 _CLAUSE_END = re.compile(r"[，,；;]\s*")
@@ -216,12 +217,12 @@ _PER_ZH = re.compile(r"每一?(公顷|平方公里|平方米|平米|平方英尺
 _PER_EN = re.compile(r"\b(?:per|each|every|a)\s+(hectare|acre|square\s+\w+|km2|capita|person|head|household|year|month|week|day"
                      r"|hour|minute|second|mile|kilometre|kilometer|ton|tonne|litre|liter|game|match|season)\b", re.IGNORECASE)
 _PER_CAPITA = ("人均", "平均每人", "per capita", "per person", "each person")
-_CHARGED_ZH = re.compile(r"[学住报考试杂培会]费|费用|收费|价格|价钱|票价|售价|单价|定价|多少钱|奖学金|工资|薪|补贴|补助|津贴|罚款|押金")
+_CHARGED_ZH = re.compile(r"(?<![消经浪耗花免])费|价格|价钱|票价|售价|单价|定价|多少钱|奖学金|工资|薪|补贴|补助|津贴|罚款|押金")
 _CHARGED_EN = re.compile(r"\b(?:tuition|fees?|prices?|salary|salaries|wages?|scholarships?|stipends?|allowances?|fines?"
                          r"|deposits?)\b", re.IGNORECASE)
-"""What is charged or paid to each person: a fee, a price, a wage. Per person is what such a number is, not a
-share of a total ("学费均为每人每学年60000元" answers "中法学院每学年的学费是多少？"); not what is spent or consumed
-("每年消费多少吨大米" is a total, "每人每年消费" a share)."""
+"""What is charged or paid to each person: a fee (any 费: 学费, 住宿费, 报名费, but not 经费, a budget), a price, a wage.
+Per person is what such a number is, not a share of a total ("学费均为每人每学年60000元" answers "中法学院每学年的学费是
+多少？"); not what is spent or consumed ("每年消费多少吨大米" is a total, "每人每年消费" a share)."""
 
 
 def rate_of_another(question: str, numbers: list[str], text: str) -> str | None:
@@ -295,9 +296,11 @@ def counts_other(question: str, text: str) -> str | None:
 def other_number(question: str, text: str) -> bool:
     """Whether the numbers of ``text`` (a sentence to quote) are not the kind ``question`` asks for: rates per
     something it does not count by (:func:`rate_not_asked`), counts by another measure word (:func:`counts_other`),
-    or counts of things for a count of people (:func:`counts_things_for_people`)."""
+    counts of things for a count of people (:func:`counts_things_for_people`), or of other people than it counts
+    (:func:`kb_assistant.qa.people_counted.other_people`)."""
     return (rate_not_asked(question, text) or counts_other(question, text) is not None
-            or counts_things_for_people(question, text))
+            or counts_things_for_people(question, text)
+            or (bool(quantities(text)) and other_people(question, text) is not None))
 
 
 _PEOPLE = "人名位"

@@ -10,8 +10,12 @@ rate per something the question does not count by. The grounding check
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from kb_assistant.qa.answer_kinds import asks_for_number, asks_when
+from kb_assistant.qa.asked_years import sentence_of_the_year
 from kb_assistant.qa.changes import change_for_level
+from kb_assistant.qa.claims import Claim
 from kb_assistant.qa.counted_kinds import relabelled_kind
 from kb_assistant.qa.deputy_roles import other_role, unsaid_role
 from kb_assistant.qa.evidence import Passage, Span
@@ -30,8 +34,10 @@ from kb_assistant.qa.number_clauses import (
 )
 from kb_assistant.qa.numbered_names import other_numbered, other_title
 from kb_assistant.qa.other_names import other_name_label
+from kb_assistant.qa.parallel_clauses import name_from_parallel_clause
+from kb_assistant.qa.people_counted import other_people
 from kb_assistant.qa.person_clauses import number_of_another_person, term_of_another_person
-from kb_assistant.qa.quotes import answers_as_asked
+from kb_assistant.qa.quotes import Scores, answers_as_asked
 from kb_assistant.qa.sibling_titles import sibling_title
 from kb_assistant.qa.table_cells import labelled_for_another, other_label, time_from_header
 from kb_assistant.qa.terms import Term
@@ -42,12 +48,19 @@ OTHER_CLAUSE = "its number is in a clause about something else than what is aske
 OTHER_SENTENCE = "its name is not in the sentence that says what is asked"
 """The name the answer adds stands elsewhere in its passage than the sentence that says what is asked
 (:mod:`kb_assistant.qa.name_sentences`): that sentence is quoted."""
-MOVED = {OTHER_CLAUSE: "number", OTHER_SENTENCE: "name"}
+OTHER_PARALLEL = "its name is in a clause beside the one the question points to"
+""""裸子植物采用1978年秦仁昌系统" from "……蕨类植物采用1978年秦仁昌系统，裸子植物采用1978年郑万钧系统……"
+(:func:`kb_assistant.qa.parallel_clauses.name_from_parallel_clause`)."""
+OTHER_YEAR = "it gives another year than the question's, which another sentence names"
+""""《新的长征，新的战斗》于1980年被评为优秀群众歌曲" for "哪一部歌曲获1964年全国群众歌曲一等奖？"
+(:func:`kb_assistant.qa.asked_years.sentence_of_the_year`)."""
+MOVED = {OTHER_CLAUSE: "number", OTHER_SENTENCE: "name", OTHER_PARALLEL: "name", OTHER_YEAR: "year"}
 """Why a claim's evidence was moved to the sentence that holds what is asked (quoted instead), and what was moved."""
 OTHER_KIND = "its number counts something else in its source"
 """"招生计划有8人" from "A+学科数量为8个" (:func:`kb_assistant.qa.number_clauses.counts_other_kind`); "一共有24集" from
 "24 小时以内" (:func:`kb_assistant.qa.number_clauses.measured_for_count`); "工作了 45 年" from "45％的员工"
-(:func:`kb_assistant.qa.number_clauses.measured_otherwise`)."""
+(:func:`kb_assistant.qa.number_clauses.measured_otherwise`); "法语教师有113人" from "1104名在读学生，其中……法语专业113人"
+(:func:`kb_assistant.qa.people_counted.other_people`)."""
 OTHER_SUBJECT = "its number is said of something else in its source"
 """"默认的向量模型是 300 个……" from "默认的文本块大小是 300 个向量模型的 token" (:func:`kb_assistant.qa.number_clauses.said_of_another`)."""
 OTHER_ROLE = "its source names another role or name than the one asked about"
@@ -80,6 +93,14 @@ OTHER_NUMBERED = "its sentence is about another of what the question names"
 """"《速度与激情 9》于 2021 年 5 月 21 日在中国内地上映" for a question about 速度与激情10
 (:func:`kb_assistant.qa.numbered_names.other_numbered`), a sentence of the passage titled "虫纹阿南鱼" for 青斑阿南鱼
 (:func:`kb_assistant.qa.sibling_titles.sibling_title`)."""
+
+
+def moved_evidence(claims: Sequence[Claim], scores: Scores) -> tuple[str, Span] | None:
+    """The reason and the evidence of the claim read beside what is asked (:data:`MOVED`) whose evidence, the sentence
+    that holds what is asked, holds most of the question's words (``scores``) where several claims were."""
+    moved = [(claim.reason, claim.evidence) for claim in claims if claim.reason in MOVED and claim.evidence is not None]
+    return max(moved, default=None, key=lambda pair: scores[key][1] if (key := (pair[1].number, pair[1].start)) in scores
+               else 0.0)
 
 
 def said_of_another_thing(
@@ -127,8 +148,13 @@ def said_of_another_thing(
     other = item_of_another_person(question, asked, claim, span, sentences)
     if other is not None:
         return OTHER_SENTENCE, other
+    if name_from_parallel_clause(question, asked, claim, span) is not None:
+        return OTHER_PARALLEL, span
     if not numbers:
         return None
+    year = sentence_of_the_year(question, asked, numbers, span, sentences)
+    if year is not None:
+        return OTHER_YEAR, year
     person = number_of_another_person(question, numbers, span.text)
     if person is not None:
         return f"{OTHER_PERSON} ({person})", None
@@ -141,7 +167,8 @@ def said_of_another_thing(
             return OTHER_CLAUSE, other
     kind = (counts_other_kind(claim, [t.text for t in numbers], span.text)
             or measured_for_count(claim, [t.text for t in numbers], passage.text)
-            or measured_otherwise(claim, [t.text for t in numbers], passage.text))
+            or measured_otherwise(claim, [t.text for t in numbers], passage.text)
+            or (other_people(question, span.text) if counts else None))
     if kind:
         return f"{OTHER_KIND} ({kind})", None
     subject = said_of_another(claim, span.text)

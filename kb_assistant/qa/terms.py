@@ -24,6 +24,7 @@ from kb_assistant.qa.chinese_words import (
     tagged_words,
     unread_names,
 )
+from kb_assistant.qa.spelled_numbers import in_digits
 from kb_assistant.qa.unit_words import written_otherwise
 
 logger = logging.getLogger(__name__)
@@ -184,8 +185,7 @@ _NUMERAL_ADVERBS_ZH = frozenset(("一起", "一下", "十分", "一些", "一直
 
 def numbers_in(text: str) -> list[str]:
     """The numbers of ``text``, but not the digits of an identifier whose letters and digits alternate three times
-    or more (a video's "BV1HZ4y1v7eX", a hash "4922e78f7a24…"): a link's ID holds a "1" that no sentence says.
-    "4GB", "Qwen2", "H100x8" keep theirs."""
+    or more (a video's "BV1HZ4y1v7eX", a hash "4922e78f7a24…": a "1" no sentence says); "4GB", "H100x8" keep theirs."""
     return _NUMBER.findall(_ALNUM.sub(_blank_identifier, text))
 
 
@@ -361,7 +361,8 @@ class TermIndex:
             # "Transformer-Decoder" where a slide wrote "Transformer- Decoder"
             spaced = r"\s*-\s*".join(map(re.escape, term.text.split("-")))
             return "-" in term.text and re.search(spaced, self.text) is not None
-        return simplified(term.text) in self.text
+        spelled = in_digits(term.text)  # "三个" in a text that writes "3个"
+        return simplified(term.text) in self.text or bool(spelled and spelled.search(self.text))
 
     def has_near(self, term: Term) -> bool:
         """``has``, and for a plain English word of five letters or more, also one letter off (a question's

@@ -2860,3 +2860,94 @@ def test_a_doubled_negation_is_no_contradiction_and_an_english_subject_is_read_b
     verdict = GroundingCheck().check("What was the museum originally called?",
                                      "The museum was originally called the Museum of Manufactures.", museum)
     assert verdict.status == "answered" and "Manufactures" in verdict.answer, verdict.answer
+
+
+def test_a_count_spelled_in_chinese_numerals_is_found_written_in_digits(check: GroundingCheck) -> None:
+    """"报考人大强基计划的考生最多可以填报几个专业志愿？" was refused: the draft said "三个", the source "填报不超过3个专业志愿".
+    A spelled count finds its digits; a numeral that is part of a word (三国) is no count, and a source's spelled
+    count holds no draft's bare number (test_a_number_from_the_heading_path_or_a_list_marker_is_no_value)."""
+    from kb_assistant.qa.spelled_numbers import in_digits, spelled_value
+
+    rules = [Passage("考生报名时，可在招生专业范围内，填报不超过3个专业志愿，并填写是否服从专业志愿调剂。", "强基计划招生简章 > 报名")]
+    question = "报考人大强基计划的考生最多可以填报几个专业志愿？"
+    verdict = check.check(question, "报考人大强基计划的考生最多可以填报三个专业志愿。", rules)
+    assert verdict.status == "answered" and "三个" in verdict.answer, verdict.claims
+    wrong = check.check(question, "报考人大强基计划的考生最多可以填报五个专业志愿。", rules)
+    assert wrong.status != "answered" and "五个" not in wrong.answer
+    assert [spelled_value(n) for n in ("十五", "一百零五", "两万三千", "三五")] == [15, 105, 23000, None]
+    assert in_digits("三国") is None and in_digits("十个月").search("为期10 个月") is not None
+
+
+def test_a_fee_per_person_answers_how_much_the_fee_is(check: GroundingCheck) -> None:
+    """"中法学院学生在国内学习期间的住宿费是多少？" was refused: "每人每学年2200元" was read as a rate per person, a share,
+    though any fee (住宿费, not only 学费) is charged to each person. A budget (经费) per person is still a share."""
+    from kb_assistant.qa.number_clauses import rate_of_another
+
+    fees = [Passage("学生在国内学习期间住宿费用约为每人每学年2200元。在法国学习期间年均住宿生活费折合人民币约为10万元。", "中法学院常见问题")]
+    verdict = check.check("中法学院学生在国内学习期间的住宿费是多少？", "中法学院学生在国内学习期间的住宿费约为每人每学年2200元。", fees)
+    assert verdict.status == "answered" and "2200" in verdict.answer, verdict.claims
+    assert rate_of_another("学校的科研经费是多少？", ["3"], "学校科研经费每人每年3万元。") == "人"
+
+
+def test_a_count_of_other_people_is_no_answer_to_how_many(check: GroundingCheck) -> None:
+    """"中法学院的法语教师有多少人？" was answered "113人" from "共有1104名在读学生，其中……法语专业113人" (students, in a passage
+    that speaks of its 法语教师队伍 elsewhere); "超过10位法方合作高校的优秀教师" counts teachers, but not French-language ones.
+    A sentence that counts the group asked for still answers."""
+    from kb_assistant.qa.people_counted import other_people
+
+    faq = [Passage("中法学院拥有国内规模最大的法语教师队伍。目前，中法学院共有1104名在读学生，其中传播学专业23人，法语专业113人，"
+                   "金融学专业684人。同时每学期有超过10位法方合作高校的优秀教师来华授课。", "中法学院常见问题")]
+    verdict = check.check("中法学院的法语教师有多少人？", "中法学院的法语教师有113人。", faq)
+    assert verdict.status == "refused" and "113" not in verdict.answer, verdict.claims
+    assert "(学生)" in verdict.claims[0].reason
+    students = check.check("中法学院金融学专业有多少学生？", "中法学院金融学专业有684名学生。", faq)
+    assert students.status == "answered" and "684" in students.answer, students.claims
+    assert other_people("How many teachers does the institute have?", "It has 1104 students.") == "student"
+    assert other_people("学院有多少名外籍教师？", "每学期有超过10位法方合作高校的优秀教师来华授课。") == "教师, not 外籍教师"
+    assert other_people("学院有多少名教师？", "每学期有超过10位法方合作高校的优秀教师来华授课。") is None
+
+
+def test_a_name_from_a_parallel_clause_is_no_answer(check: GroundingCheck) -> None:
+    """"《内蒙古植物志》中的裸子植物采用了谁的系统？" was answered 秦仁昌系统, the ferns' system from the clause before the one
+    about gymnosperms: every word of the claim is in the sentence. The sentence is quoted instead; the name from the
+    clause the question points to stays."""
+    flora = [Passage("和中国大陆大部分地方植物志一样，《内蒙古植物志》的蕨类植物采用1978年秦仁昌系统，裸子植物采用1978年郑万钧系统，"
+                     "被子植物采用1936年恩格勒系统。", "内蒙古植物志")]
+    question = "《内蒙古植物志》中的裸子植物采用了谁的系统？"
+    wrong = check.check(question, "《内蒙古植物志》中的裸子植物采用1978年秦仁昌系统。", flora)
+    assert wrong.status == "extractive" and "郑万钧" in wrong.answer, wrong.claims
+    assert "clause beside" in wrong.claims[0].reason
+    right = check.check(question, "《内蒙古植物志》中的裸子植物采用1978年郑万钧系统。", flora)
+    assert right.status == "answered" and "郑万钧" in right.answer, right.claims
+    ferns = check.check("《内蒙古植物志》中的蕨类植物采用了谁的系统？", "《内蒙古植物志》中的蕨类植物采用1978年秦仁昌系统。", flora)
+    assert ferns.status == "answered" and "秦仁昌" in ferns.answer, ferns.claims
+
+
+def test_an_answer_of_another_year_than_the_question_names_is_no_answer(check: GroundingCheck) -> None:
+    """"瞿希贤的哪一部歌曲获1964年全国群众歌曲一等奖？" was answered with the 1980 song of the sentence after the one that names
+    1964: the sentence with the question's year is quoted instead. A claim of the year asked stays."""
+    from kb_assistant.qa.asked_years import years
+
+    works = [Passage("主要作品有歌曲《全世界人民一条心》，获第三届世界青年联欢节歌曲比赛一等奖，合唱曲《全世界无产者联合起来》获1964年全国群众"
+                     "歌曲一等奖。歌曲《新的长征，新的战斗》于1980年被评为优秀群众歌曲。", "瞿希贤")]
+    question = "瞿希贤的哪一部歌曲获1964年全国群众歌曲一等奖？"
+    wrong = check.check(question, "瞿希贤的歌曲《新的长征，新的战斗》于1980年被评为优秀群众歌曲。", works)
+    assert wrong.status == "extractive" and "全世界无产者联合起来" in wrong.answer, wrong.claims
+    right = check.check(question, "瞿希贤的合唱曲《全世界无产者联合起来》获1964年全国群众歌曲一等奖。", works)
+    assert right.status == "answered" and "全世界无产者联合起来" in right.answer, right.claims
+    assert years("1964年与2008年，第3章，12345") == {"1964", "2008"}
+
+
+def test_a_line_named_after_a_place_is_found_whole_or_not_at_all(check: GroundingCheck) -> None:
+    """"港铁九龙南线什么时候开始通车？" (a question of another set) was answered with the airport line's opening date, from a
+    passage on 機場快綫 that names 九龍 station: 九龙南线 is one line's name, which no passage held."""
+    from kb_assistant.qa.terms import asked_terms
+
+    airport = [Passage("機場快綫由香港站開始，經過九龍半島西部的油尖旺區，香港站及九龍站為地底車站。"
+                       "於1998年7月6日通車，是香港第一條來往機場至市區的鐵路線。", "機場快綫")]
+    verdict = check.check("港铁九龙南线什么时候开始通车？", "港铁九龙南线是在1998年7月6日通车。", airport)
+    assert verdict.status == "refused", verdict.claims
+    right = check.check("機場快綫什么时候开始通车？", "機場快綫于1998年7月6日通车。", airport)
+    assert right.status == "answered" and "1998" in right.answer, right.claims
+    assert [t.text for t in asked_terms("荃湾线的起点是哪里？") if t.strict] == ["荃湾线"]
+    assert not [t for t in asked_terms("海岸线有多长？") if t.strict]
