@@ -71,6 +71,7 @@ from kb_assistant.qa.other_things import MOVED, moved_evidence, said_of_another_
 from kb_assistant.qa.prompts import language_of, language_of_passage, not_found
 from kb_assistant.qa.quotes import Scores, best_quotable, names_all_asked, quote_answers_better, row_to_quote
 from kb_assistant.qa.relevance_gate import RelevanceGate
+from kb_assistant.qa.spelled_numbers import restates_first
 from kb_assistant.qa.table_cells import OTHER_COLUMN, OTHER_ROW, table_header, table_mismatch
 from kb_assistant.qa.terms import (
     KBRarity,
@@ -266,21 +267,13 @@ class GroundingCheck:
                 for t in asked_terms(question)]
 
     # --- one sentence ----------------------------------------------------------------------------
-    def _check_claim(
-        self,
-        claim: Claim,
-        asked: list[Term],
-        asked_index: TermIndex,
-        passages: Sequence[Passage],
-        indexes: list[TermIndex],
-        sentences: list[list[tuple[str, int, int]]],
-        corrections: list[str],
-        about: AboutTheQuestion,
-    ) -> None:
+    def _check_claim(self, claim: Claim, asked: list[Term], asked_index: TermIndex, passages: Sequence[Passage],
+                     indexes: list[TermIndex], sentences: list[list[tuple[str, int, int]]], corrections: list[str],
+                     about: AboutTheQuestion) -> None:
         terms = claimed_terms(without_preamble(claim.text))
-        # 一款 in "关于一款台灯" is the article "a": nothing the source must say
+        # 一款 in "关于一款台灯" is the article "a", 第一款 the question's 首次: nothing the source must say
         new = [t for t in terms if not asked_index.has(t) and not only_an_article(t, about.question)
-               and not names_asked_place(t, about.question)]
+               and not names_asked_place(t, about.question) and not restates_first(t.text, about.question)]
         if not new or repeats_the_asking(claim.text, about.question):
             claim.reason = NOTHING_NEW
             return

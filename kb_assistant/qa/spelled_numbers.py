@@ -48,3 +48,14 @@ def in_digits(term: str) -> re.Pattern[str] | None:
     if match is None or value is None:
         return None
     return re.compile(rf"(?<![\d.]){value}\s*{re.escape(match.group(2))}")
+
+
+_FIRST_ORDINAL = re.compile(r"第一[个位名种款部项件本首只台辆次届]?")
+_ASKS_FIRST = re.compile(r"首[次个位款部届批]|第一|最早|最先|率先|\bfirst\b", re.IGNORECASE)
+
+
+def restates_first(term: str, question: str) -> bool:
+    """Whether ``term`` is an ordinal "first" ("第一款") in an answer to a question that asks for the first one in
+    other words ("哪款模型首次引入了上下文学习？" drafted "第一款引入了上下文学习的模型是 GPT-3"): the question's notion, which a
+    source says as the question does ("由 GPT-3 首次引入"), nothing the source must hold."""
+    return _FIRST_ORDINAL.fullmatch(term) is not None and _ASKS_FIRST.search(question) is not None

@@ -26,6 +26,7 @@ from kb_assistant.qa.chinese_words import (
 )
 from kb_assistant.qa.spelled_numbers import in_digits
 from kb_assistant.qa.unit_words import written_otherwise
+from kb_assistant.qa.whole_words import starts_a_word
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +44,7 @@ _STOP_ZH = frozenset(
 # Question words jieba keeps as one word with what they ask about ("何年", "哪位", "几月"): a source never holds
 # them, so as terms they took a large share of a question's weight (weighted by rarity) and no sentence could
 # reach a quote's share ("承久之亂於何年爆發?": 0.29 for the sentence that answers it).
-_ASKING_ZH = frozenset(
-    "何年 何月 何日 何处 何人 何种 何为 何故 何者 何物 何事 何以 何方 为何 有何 为啥 甚么 什么样 怎么样 干什么 由谁来".split()
-)
+_ASKING_ZH = frozenset("何年 何月 何日 何处 何人 何种 何为 何故 何者 何物 何事 何以 何方 为何 有何 为啥 甚么 什么样 怎么样 干什么 由谁来".split())
 _DOCUMENT_PARTS_ZH = frozenset("一章 本章 这章 该章 此章 各章 一节 本节 这节 该节 此节 各节 章节".split())
 """Words that point at a chapter or section ("迭代优化一章中……", "本节"), not at what it says: the part's own name
 ("迭代优化", "第三章" in its heading) is what a source holds, and as terms of weight they held a right answer's
@@ -155,7 +154,7 @@ _NUMBER = re.compile(r"\d+(?:[.:]\d+)*")
 _ALNUM = re.compile(r"[A-Za-z0-9]+")
 CIRCLED = re.compile(r"[\u2460-\u24ff\u2776-\u2793]")
 """A circled or parenthesised list label ("①", "⑵"): NFKC would read it as a number, which no text says."""
-_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")
+_LATIN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ɏ][A-Za-z0-9À-ÖØ-öø-ɏ]*(?:[-_.][A-Za-z0-9À-ÖØ-öø-ɏ]+)*")  # pinyin: "yù"
 _CHINESE_NUMERAL = re.compile(r"[零一二三四五六七八九十百千万亿两〇]")
 @dataclass(frozen=True)
 class Term:
@@ -343,7 +342,7 @@ class TermIndex:
         return cls(
             norm,
             frozenset(numbers_in(norm)),
-            frozenset(stem(w) for w in re.findall(r"[a-z][a-z0-9]*", norm)),
+            frozenset(stem(w) for w in re.findall(r"[a-zß-öø-ɏ][a-z0-9ß-öø-ɏ]*", norm)),
         )
 
     def has(self, term: Term) -> bool:
@@ -353,7 +352,8 @@ class TermIndex:
             return term.text in self.numbers or (bool(second) and re.search(
                 rf"(?<![\d.]){re.escape(first)}\s*(?:to|比|对)\s*{re.escape(second)}(?![\d.])", self.text) is not None)
         if term.kind == "latin":
-            if term.text in self.stems or term.text in self.text or written_otherwise(term.text, self.stems):
+            # a word's start: "china" is no word of "datawhalechina"
+            if term.text in self.stems or starts_a_word(self.text, term.text) or written_otherwise(term.text, self.stems):
                 return True
             parts = [part for part in term.text.split("-") if part]
             if len(parts) > 1 and all(part in self.stems for part in parts):

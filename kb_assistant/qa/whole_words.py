@@ -1,5 +1,5 @@
 """Words a question asks about that a text holds only inside longer words: "什么是河口？" and "梅河口至东丰段" (a
-place, not a river mouth)."""
+place, not a river mouth); and English words found only where one starts."""
 
 from __future__ import annotations
 
@@ -31,3 +31,14 @@ def names_only_inside(question: str, text: str) -> str | None:
         at += len(word)
     inside = all(any(a <= i and i + len(name) <= b and b - a > len(name) for a, b in spans) for i in found)
     return name if inside else None
+
+
+def starts_a_word(text: str, part: str) -> bool:
+    """Whether ``part`` is in ``text`` where a word starts (not after a Latin letter or digit): a stem or a word of a
+    claim is found at the start of a text's word ("releas" in "released"), not inside one ("china" in "datawhalechina")."""
+    at = text.find(part)
+    while at >= 0:
+        if at == 0 or not (text[at - 1].isascii() and text[at - 1].isalnum()):
+            return True
+        at = text.find(part, at + 1)
+    return False

@@ -2951,3 +2951,25 @@ def test_a_line_named_after_a_place_is_found_whole_or_not_at_all(check: Groundin
     assert right.status == "answered" and "1998" in right.answer, right.claims
     assert [t.text for t in asked_terms("荃湾线的起点是哪里？") if t.strict] == ["荃湾线"]
     assert not [t for t in asked_terms("海岸线有多长？") if t.strict]
+
+
+def test_a_reading_in_pinyin_a_restated_first_and_a_word_inside_another(check: GroundingCheck) -> None:
+    """Round 24: "南瓜书提醒“阈值”的“阈”应该读什么音？" drafted "……应该读“阈(yù)”", dropped as saying nothing new (the
+    pinyin "yù" was no word); "哪款模型首次引入了上下文学习？" drafted "第一款引入了上下文学习的模型是 GPT-3", refused for 第一款 (the
+    question's 首次 in other words); "Who is the project lead …?" was answered "Datawhale China" from a source that
+    only writes "datawhalechina/llm-universe": "china" is no word there."""
+    from kb_assistant.qa.whole_words import starts_a_word
+
+    threshold = [Passage("本节提到“阈值”(threshold) 的概念时，“西瓜书”左侧边注特意强调是“阈(yù)”而不是“阀(fá)”。",
+                         "南瓜书 (pumpkin book) > 神经网络 > 神经元模型")]
+    reading = check.check("南瓜书提醒“阈值”的“阈”应该读什么音？", "南瓜书提醒“阈值”的“阈”应该读“阈(yù)”。", threshold)
+    assert reading.status == "answered" and "yù" in reading.answer, reading.claims
+    wrong = check.check("南瓜书提醒“阈值”的“阈”应该读什么音？", "南瓜书提醒“阈”应该读“fà”。", threshold)
+    assert wrong.status != "answered", wrong.claims
+    emergent = [Passage("1. **上下文学习**：上下文学习能力是由 GPT-3 首次引入的。", "涌现能力")]
+    first = check.check("哪款模型首次引入了上下文学习？", "第一款引入了上下文学习的模型是 GPT-3。", emergent)
+    assert first.status == "answered" and "GPT-3" in first.answer, first.claims
+    source = [Passage("Where it came from: GitHub `datawhalechina/llm-universe`, Datawhale's tutorial.", "SOURCE.md")]
+    lead = check.check("Who made the LLM application development tutorial?", "It was made by Datawhale China.", source)
+    assert lead.status == "refused" and "china" in lead.claims[0].reason, lead.claims
+    assert starts_a_word("they released it", "releas") and not starts_a_word("datawhalechina", "china")
