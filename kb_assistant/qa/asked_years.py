@@ -28,11 +28,12 @@ def years(text: str) -> set[str]:
 def sentence_of_the_year(question: str, asked: list[Term], numbers: list[Term], span: Span,
                          sentences: list[tuple[str, int, int]]) -> Span | None:
     """The sentence of the evidence's passage (``sentences``) that names the year ``question`` names, when it asks
-    who or which one, the claim's ``numbers`` (those the question does not hold) give another year, its evidence ``span`` names none of the
-    question's, and that sentence holds clearly more (``MIN_GAIN``) of the question's weighted terms (``asked``);
-    None otherwise."""
+    who or which one, the claim's ``numbers`` (those the question does not hold) give another year, its evidence
+    ``span`` names none of the question's, and that sentence holds clearly more (``MIN_GAIN``) of the question's
+    weighted terms (``asked``); None otherwise."""
     wanted = years(question)
-    if not wanted or not _ASKS_WHICH.search(question) or not any(_YEAR.fullmatch(t.text) for t in numbers) or years(span.text) & wanted:
+    if (not wanted or not _ASKS_WHICH.search(question) or years(span.text) & wanted
+            or not any(_YEAR.fullmatch(t.text) for t in numbers)):
         return None
     holding = [(text, start, end) for text, start, end in sentences if years(text) & wanted]
     if not holding:

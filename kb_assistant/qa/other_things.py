@@ -98,9 +98,9 @@ OTHER_NUMBERED = "its sentence is about another of what the question names"
 def moved_evidence(claims: Sequence[Claim], scores: Scores) -> tuple[str, Span] | None:
     """The reason and the evidence of the claim read beside what is asked (:data:`MOVED`) whose evidence, the sentence
     that holds what is asked, holds most of the question's words (``scores``) where several claims were."""
-    moved = [(claim.reason, claim.evidence) for claim in claims if claim.reason in MOVED and claim.evidence is not None]
-    return max(moved, default=None, key=lambda pair: scores[key][1] if (key := (pair[1].number, pair[1].start)) in scores
-               else 0.0)
+    moved = [(c.reason, c.evidence) for c in claims if c.reason in MOVED and c.evidence is not None]
+    return max(moved, default=None,
+               key=lambda pair: scores[key][1] if (key := (pair[1].number, pair[1].start)) in scores else 0.0)
 
 
 def said_of_another_thing(

@@ -26,7 +26,7 @@ from kb_assistant.qa.chinese_words import (
 )
 from kb_assistant.qa.spelled_numbers import in_digits
 from kb_assistant.qa.unit_words import written_otherwise
-from kb_assistant.qa.whole_words import starts_a_word
+from kb_assistant.qa.whole_words import inner_words, starts_a_word
 
 logger = logging.getLogger(__name__)
 
@@ -342,7 +342,7 @@ class TermIndex:
         return cls(
             norm,
             frozenset(numbers_in(norm)),
-            frozenset(stem(w) for w in re.findall(r"[a-zß-öø-ɏ][a-z0-9ß-öø-ɏ]*", norm)),
+            frozenset(stem(w) for w in re.findall(r"[a-zß-öø-ɏ][a-z0-9ß-öø-ɏ]*", norm) + inner_words(text)),
         )
 
     def has(self, term: Term) -> bool:
@@ -352,8 +352,8 @@ class TermIndex:
             return term.text in self.numbers or (bool(second) and re.search(
                 rf"(?<![\d.]){re.escape(first)}\s*(?:to|比|对)\s*{re.escape(second)}(?![\d.])", self.text) is not None)
         if term.kind == "latin":
-            # a word's start: "china" is no word of "datawhalechina"
-            if term.text in self.stems or starts_a_word(self.text, term.text) or written_otherwise(term.text, self.stems):
+            found = starts_a_word(self.text, term.text)  # at a word's start: not "china" of "datawhalechina"
+            if term.text in self.stems or found or written_otherwise(term.text, self.stems):
                 return True
             parts = [part for part in term.text.split("-") if part]
             if len(parts) > 1 and all(part in self.stems for part in parts):

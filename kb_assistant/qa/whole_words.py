@@ -34,11 +34,21 @@ def names_only_inside(question: str, text: str) -> str | None:
 
 
 def starts_a_word(text: str, part: str) -> bool:
-    """Whether ``part`` is in ``text`` where a word starts (not after a Latin letter or digit): a stem or a word of a
-    claim is found at the start of a text's word ("releas" in "released"), not inside one ("china" in "datawhalechina")."""
+    """Whether ``part`` is in ``text`` where a word starts (not after a Latin letter or digit): a stem or a word of
+    a claim is found at the start of a text's word ("releas" in "released"), not inside one ("china" in
+    "datawhalechina")."""
     at = text.find(part)
     while at >= 0:
         if at == 0 or not (text[at - 1].isascii() and text[at - 1].isalnum()):
             return True
         at = text.find(part, at + 1)
     return False
+
+
+def inner_words(text: str) -> list[str]:
+    """The words a camel-case name joins after its first ("bot" of "OrderBot", "chain" of "LangChain"), in lower
+    case: words of the text, where a name written all in lower case ("datawhalechina") shows none."""
+    return [part.lower() for part in _INNER_WORD.findall(text)]
+
+
+_INNER_WORD = re.compile(r"(?<=[a-z])[A-Z][a-z]+")

@@ -2958,7 +2958,7 @@ def test_a_reading_in_pinyin_a_restated_first_and_a_word_inside_another(check: G
     pinyin "yù" was no word); "哪款模型首次引入了上下文学习？" drafted "第一款引入了上下文学习的模型是 GPT-3", refused for 第一款 (the
     question's 首次 in other words); "Who is the project lead …?" was answered "Datawhale China" from a source that
     only writes "datawhalechina/llm-universe": "china" is no word there."""
-    from kb_assistant.qa.whole_words import starts_a_word
+    from kb_assistant.qa.whole_words import inner_words, starts_a_word
 
     threshold = [Passage("本节提到“阈值”(threshold) 的概念时，“西瓜书”左侧边注特意强调是“阈(yù)”而不是“阀(fá)”。",
                          "南瓜书 (pumpkin book) > 神经网络 > 神经元模型")]
@@ -2973,3 +2973,9 @@ def test_a_reading_in_pinyin_a_restated_first_and_a_word_inside_another(check: G
     lead = check.check("Who made the LLM application development tutorial?", "It was made by Datawhale China.", source)
     assert lead.status == "refused" and "china" in lead.claims[0].reason, lead.claims
     assert starts_a_word("they released it", "releas") and not starts_a_word("datawhalechina", "china")
+    # a camel-case name's inner word is a word: round 9's "order bot" is the prompt's "OrderBot"
+    bot = [Passage("You are OrderBot, an automated service to collect orders for a pizza restaurant. "
+                   "The menu includes cheese pizza 12.95, 10.00, 7.00.", "第八章 聊天机器人")]
+    price = check.check("How much is a cheese pizza in the order bot?", "The order bot menu includes cheese pizza at 12.95.", bot)
+    assert price.status == "answered" and "12.95" in price.answer, price.claims
+    assert inner_words("OrderBot and LangChain, datawhalechina") == ["bot", "chain"]
