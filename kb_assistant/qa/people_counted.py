@@ -34,14 +34,17 @@ _PEOPLE_ASKED_EN = re.compile(r"\bhow many\b")
 _SENTENCE_END = re.compile(r"(?<=[。！？；;])|(?<=[.!?])\s+")
 
 
+_WORD_PATTERNS = [[(word, re.compile(rf"\b{word}s?\b" if word.isascii() else re.escape(word))) for word in words]
+                  for words in _GROUPS]
+
+
 def _group_words(text: str) -> dict[int, str]:
     """The groups ``text`` (normalised) names, each with the first of its words found."""
     found: dict[int, str] = {}
-    for index, words in enumerate(_GROUPS):
-        for word in words:
-            if re.search(rf"\b{word}s?\b" if word.isascii() else re.escape(word), text):
-                found[index] = word
-                break
+    for index, patterns in enumerate(_WORD_PATTERNS):
+        word = next((word for word, pattern in patterns if pattern.search(text)), None)
+        if word is not None:
+            found[index] = word
     return found
 
 

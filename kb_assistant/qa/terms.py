@@ -352,8 +352,8 @@ class TermIndex:
             return term.text in self.numbers or (bool(second) and re.search(
                 rf"(?<![\d.]){re.escape(first)}\s*(?:to|比|对)\s*{re.escape(second)}(?![\d.])", self.text) is not None)
         if term.kind == "latin":
-            found = starts_a_word(self.text, term.text)  # at a word's start: not "china" of "datawhalechina"
-            if term.text in self.stems or found or written_otherwise(term.text, self.stems):
+            found = term.text in self.stems or starts_a_word(self.text, term.text)
+            if found or written_otherwise(term.text, self.stems):
                 return True
             parts = [part for part in term.text.split("-") if part]
             if len(parts) > 1 and all(part in self.stems for part in parts):
