@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from kb_assistant.cjk import simplified
-from kb_assistant.kb.tokens import english_stem
+from kb_assistant.kb.tokens import english_root_stem
 from kb_assistant.qa.deputy_roles import ASKS_PERSON
 from kb_assistant.qa.evidence import LIST_NUMBER
 from kb_assistant.qa.optional_words import kind_words
@@ -77,12 +77,13 @@ _SAYS_VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.(?:\d+|x))+|\bv\d+|版本\s*\d|
 "教程推荐使用 Python 语言开发" names none."""
 _INSTITUTION_KINDS = ("机构|组织|公司|单位|学校|中学|小学|大学|学院|国家|城市|地区|团队|部门|球队|乐队|政党|厂商|品牌|银行|医院|出版社"
                       "|网站|平台|院校|高校")
-_ASKS_WHO = re.compile(
-    rf"谁|哪位|何人|(?:什么|哪个|哪家|哪所|哪支|哪一[个所家支]?)(?:{_INSTITUTION_KINDS})|(?:{_INSTITUTION_KINDS})(?:是|为)哪一?[个所家支]"
+ASKS_WHO = re.compile(
+    rf"谁|哪位|何人|哪一?[支队]|(?:什么|哪个|哪家|哪所|哪一[个所家]?)(?:{_INSTITUTION_KINDS})|(?:{_INSTITUTION_KINDS})(?:是|为)哪一?[个所家支]"
     r"|\bwho(?:m|se)?\b|\b(?:which|what) (?:company|organi[sz]ation|country|city|university|college|school|agency|team)\b",
     re.IGNORECASE,
 )
-"""Questions answered by a name: of a person, or of an institution or a place ("药房技术员必须在什么机构注册?")."""
+"""Questions answered by a name: of a person, a team, or of an institution or a place ("药房技术员必须在什么机构注册?");
+in simplified characters."""
 _ASKS_NUMBER = re.compile(
     r"多少|(?<![近这前那])几[个位次年月天岁名人条种件座所家项倍层届]|多[大长高远久重宽深]"
     r"|\bhow (?:many|much|long|old|far|tall|large|big|high)\b|\bwhat (?:percentage|proportion|number)\b"
@@ -266,7 +267,7 @@ def asks_for_a_kind(question: str) -> bool:
     version, a length of time, a time, a name, a number; not what something is for, how or why."""
     question = simplified(question)
     return any(pattern.search(question) for pattern in
-               (_ASKS_YEAR, _ASKS_VERSION, _ASKS_DURATION, _ASKS_WHEN, _ASKS_WHO, _ASKS_NUMBER))
+               (_ASKS_YEAR, _ASKS_VERSION, _ASKS_DURATION, _ASKS_WHEN, ASKS_WHO, _ASKS_NUMBER))
 
 
 def asks_when(question: str) -> bool:
@@ -311,7 +312,7 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
             return "time"
         # "哪天推出的" is not answered by "2023 年 3 月" alone
         return "day" if _ASKS_DAY.search(question) and not any(_SAYS_DAY.search(text) for text in said) else None
-    who, number = _ASKS_WHO.search(question), _ASKS_NUMBER.search(question)
+    who, number = ASKS_WHO.search(question), _ASKS_NUMBER.search(question)
     if not (who or number):
         return _no_thing_named(question, kept, asked)
     known = {simplified(t.text) for t in asked}
@@ -395,5 +396,5 @@ def _without(text: str, words: list[str]) -> str:
 def _capitalised(texts: list[str]) -> set[str]:
     """The stems of English words written with a capital ("Tesla founded it": a name, though it opens the
     sentence)."""
-    stem = english_stem()
+    stem = english_root_stem()
     return {stem(word.lower()) for text in texts for word in re.findall(r"\b[A-Z][A-Za-z]*", text)}

@@ -83,6 +83,10 @@ def tagged_words(run: str) -> list[tuple[str, str, str]]:
     return words
 
 
+_PREDICATE_FLAGS = ("v", "p", "d", "c", "u")
+"""jieba's tags of a verb, a preposition, an adverb, a conjunction and a particle."""
+
+
 def unread_names(words: list[tuple[str, str, str]], joins: Callable[[str], bool]) -> dict[int, tuple[int, str]]:
     """The names in a run's words (``tagged_words``) that jieba could not read (call with ``jieba_lock`` held): a
     noun its HMM made up and the single characters and made-up nouns after it (not one that only asks or joins:
@@ -104,6 +108,10 @@ def unread_names(words: list[tuple[str, str, str]], joins: Callable[[str], bool]
         while j < len(words) and ((len(words[j][1]) == 1 and not joins(words[j][1]))
                                   or made_up_noun(words[j][1], words[j][2])):
             j += 1
+        # a name does not end in a verb or a preposition: it starts what is said of the name ("半透膜 / 指的是什么",
+        # "人道法 / 受保护"); inside one it is a piece of the name (背斑眶 / 锯 / 雀 / 鲷)
+        while j - 1 > i and len(words[j - 1][1]) == 1 and words[j - 1][2].startswith(_PREDICATE_FLAGS):
+            j -= 1
         name = "".join(word for word, _, _ in words[i:j])
         if j - i >= 2 and len(name) >= 4:
             names[i] = (j, name)

@@ -16,15 +16,16 @@ from kb_assistant.qa.chinese_words import person_names
 from kb_assistant.qa.evidence import Span, clearly_better
 from kb_assistant.qa.number_clauses import MIN_GAIN
 from kb_assistant.qa.person_clauses import opening_name
+from kb_assistant.qa.spelled_numbers import in_digits
 from kb_assistant.qa.terms import Term, TermIndex, claimed_terms
 
 
 def added_names(question: str, claim: str) -> list[Term]:
-    """The names (not numbers) ``claim`` adds to ``question``; a name the question has in another form (上海市 or
-    浙江省 for 上海, 浙江) is the question's."""
+    """The names (not numbers, nor counts spelled in words: "两层") ``claim`` adds to ``question``; a name the question
+    has in another form (上海市 or 浙江省 for 上海, 浙江) is the question's."""
     asked, own = TermIndex.of(question), [t.text for t in claimed_terms(question) if len(t.text) >= 2]
     return [t for t in claimed_terms(claim) if t.names and t.kind != "number" and not asked.has_near(t)
-            and not any(word in t.text for word in own)]
+            and not any(word in t.text for word in own) and in_digits(simplified(t.text)) is None]
 
 
 def names_elsewhere(question: str, claim: str, span: Span, sentences: list[tuple[str, int, int]], heading: str) -> bool:

@@ -34,7 +34,7 @@ from kb_assistant.qa.number_clauses import (
 )
 from kb_assistant.qa.numbered_names import other_numbered, other_title
 from kb_assistant.qa.other_names import other_name_label
-from kb_assistant.qa.parallel_clauses import name_from_parallel_clause
+from kb_assistant.qa.parallel_clauses import name_after_the_asked_clause, name_from_parallel_clause
 from kb_assistant.qa.people_counted import other_people
 from kb_assistant.qa.person_clauses import number_of_another_person, term_of_another_person
 from kb_assistant.qa.quotes import Scores, answers_as_asked
@@ -148,7 +148,8 @@ def said_of_another_thing(
     other = item_of_another_person(question, asked, claim, span, sentences)
     if other is not None:
         return OTHER_SENTENCE, other
-    if name_from_parallel_clause(question, asked, claim, span) is not None:
+    if (name_from_parallel_clause(question, asked, claim, span) is not None
+            or name_after_the_asked_clause(question, asked, claim, span) is not None):
         return OTHER_PARALLEL, span
     if not numbers:
         return None

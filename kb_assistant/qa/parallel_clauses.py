@@ -7,12 +7,20 @@ clause only, another clause is built the same way (the characters around the nam
 that clause holds clearly more of the question's words (each clause read with those before it, which name what it is
 about, as a number's clauses are: so a clause before the claim's is never the better one). As for a number read from
 another clause (:mod:`kb_assistant.qa.number_clauses`), the sentence is quoted instead.
+
+"1978年在小組賽以6比0大勝祕魯為哪一隊?" was answered 巴西 from "但是阿根廷在後一場小組賽，以6比0大勝秘魯，導致巴西因淨球數差不及阿根廷
+而屆居小組次名": the claim's name stands only in a clause after the one that says what is asked, which with the clauses
+before it names another (阿根廷): :func:`name_after_the_asked_clause`.
 """
 
 from __future__ import annotations
 
 import re
 
+from kb_assistant.cjk import simplified
+from kb_assistant.kb.tokens import jieba_lock
+from kb_assistant.qa.answer_kinds import ASKS_WHO
+from kb_assistant.qa.chinese_words import tagged_words
 from kb_assistant.qa.evidence import Span, clearly_better
 from kb_assistant.qa.name_sentences import added_names
 from kb_assistant.qa.number_clauses import MIN_GAIN, clauses
@@ -50,3 +58,38 @@ def _frame(clause: str, added: list[Term]) -> list[str]:
             around = [clause[max(0, at - _FRAME) : at], clause[at + len(name) : at + len(name) + _FRAME]]
             return [piece for piece in around if _WORDLIKE.fullmatch(piece)]
     return []
+
+
+def name_after_the_asked_clause(question: str, asked: list[Term], claim: str, span: Span) -> Span | None:
+    """``span`` (to be quoted), when ``question`` asks who (or which team, institution…), and the names ``claim`` adds
+    to it stand only in clauses of it that hold no word of the question's (``asked``), after one that holds clearly
+    more (``MIN_GAIN``) of them, and that clause or those before it name something else of the same kind that the
+    question does not name: the subject of what is asked, which the claim replaced by a name from what follows.
+    None otherwise (the name that comes after what is asked, with no other name before it, is most often its
+    answer: "以6比0大勝秘魯的球隊，是東道主阿根廷")."""
+    added = added_names(question, claim)
+    parts = [normalise(part) for part in clauses(span.text)]
+    if not added or len(parts) < 2 or not ASKS_WHO.search(simplified(question)):
+        return None  # where to, why: "……經行政院開會決議後，將中央政府……播遷至臺灣" names the place after what is asked
+    read = [TermIndex.of(part) for part in parts]
+    held = [k for k, index in enumerate(read) if any(index.has(t) for t in added)]
+    if not held or not held[0] or any(read[k].has(t) for k in held for t in asked if t.kind != "number"):
+        return None  # a clause that says some of what is asked ("拜川剧名丑李文杰为师") says it of its own name
+    others = [k for k in range(len(parts)) if k not in held]
+    best = clearly_better(asked, read, [read[k] for k in held], [read[k] for k in others], MIN_GAIN)
+    if best is None or others[best] > held[0]:
+        return None  # what is asked is said after the name ("……的劉穆之一直予以重任，在收復建康後讓他主持政局")
+    best = others[best]
+    said, before = TermIndex.of(claim), "，".join(parts[: best + 1])
+    kinds = {_kind(claim, t.text) for t in added}  # a team for a team (阿根廷, 巴西), not the cup they played for
+    rivals = [t for t in added_names(question, before) if not said.has_near(t) and _kind(before, t.text) in kinds]
+    return span if rivals else None
+
+
+def _kind(text: str, name: str) -> str:
+    """What jieba takes ``name`` in ``text`` for: "who" for a person, place or organisation (which it often confuses:
+    阿根廷 is a person beside 在), "nz" for another proper noun (a cup, a work), "" where it is no word of ``text``."""
+    with jieba_lock:
+        tags = {plain: flag for _, plain, flag in tagged_words(text)}
+    flag = tags.get(simplified(normalise(name)), "")
+    return "who" if flag.startswith(("nr", "ns", "nt")) else flag[:2]

@@ -10,7 +10,6 @@ sentence that names the group but not the word the question narrows it by: "超�
 
 from __future__ import annotations
 
-import itertools
 import re
 
 from kb_assistant.kb.tokens import jieba_lock
@@ -81,7 +80,9 @@ def _narrowing_word(question: str, word: str) -> str | None:
     its words."""
     with jieba_lock:
         words = tagged_words(question)
-    for before, (_, plain, _) in itertools.pairwise(words):
+    for asking, before, (_, plain, _) in zip([("", "", "")] + words, words, words[1:], strict=False):
         if plain == word:
-            return before[1] if before[2].startswith(("n", "a", "b")) else None
+            # "多少/人为/学生" (how many are students) is cut with the count's 人 in an adjective: nothing narrows
+            counted = asking[1] in ("多少", "几") and before[1][0] in "人名位个"
+            return before[1] if before[2].startswith(("n", "a", "b")) and not counted else None
     return None
