@@ -46,6 +46,25 @@ def english_stem() -> Any:
     return functools.lru_cache(maxsize=200_000)(snowballstemmer.stemmer("english").stemWord)
 
 
+@functools.cache
+def english_root_stem() -> Any:
+    """``english_stem`` of a word's dictionary form (simplemma's English lemmas): Snowball cuts regular endings only,
+    so "sang", "written" and "teeth" would stay apart from "sing", "write" and "tooth". A comparative keeps its form
+    ("larger" says more than "large"). The grounding check matches words so; the lexical index keeps Snowball's."""
+    import simplemma
+
+    stem = english_stem()
+
+    @functools.lru_cache(maxsize=200_000)
+    def root_stem(word: str) -> str:
+        return stem(word if _COMPARED.search(word) else simplemma.lemmatize(word, lang="en").lower())
+
+    return root_stem
+
+
+_COMPARED = re.compile(r"(?:er|est|st)$|^worse$")
+
+
 _known: dict[str, tuple[str, ...]] = {}
 
 

@@ -10,7 +10,8 @@ After the model has answered, each sentence is checked against the chunks the mo
 - the passage that supports it must be about the question: a share (``min_relevance``) of the question's
   terms, weighted by how informative they are, is found around the supporting sentence, and that text is
   close to the question in meaning (``min_semantic_relevance``, the embedding model's query-passage
-  similarity, calibrated on multilingual-e5-small). So text the model pasted from a chunk on the same topic
+  similarity, calibrated on multilingual-e5-small, which scores English pairs lower: ``min_semantic_relevance_en``
+  for English questions). So text the model pasted from a chunk on the same topic
   that does not answer the question does not pass (the small model's most common way of inventing).
 
 Unsupported sentences are dropped. Each ``[n]`` is checked: a citation of a chunk that does not support the
@@ -130,6 +131,7 @@ class GroundingCheck:
         min_similarity: float = 0.92,
         min_relevance: float = 0.3,
         min_semantic_relevance: float | None = 0.87,
+        min_semantic_relevance_en: float | None = 0.83,
         min_relevance_lexical_only: float = 0.5,
         lexical_relevance_enough: float = 0.6,
         lexical_relevance_enough_en: float = 0.45,
@@ -152,6 +154,7 @@ class GroundingCheck:
         self.min_similarity = min_similarity
         self.min_relevance = min_relevance
         self.min_semantic_relevance = min_semantic_relevance
+        self.min_semantic_relevance_en = min_semantic_relevance_en
         self.min_relevance_lexical_only = min_relevance_lexical_only
         self.lexical_relevance_enough = lexical_relevance_enough
         self.lexical_relevance_enough_en = lexical_relevance_enough_en
@@ -170,12 +173,13 @@ class GroundingCheck:
         claims = [] if is_refusal(answer) else read_claims(answer)
         corrections: list[str] = []
         everywhere = [TermIndex.of(f"{p.context}\n{p.text}") for p in passages]
-        about = AboutTheQuestion(question, self.embeddings, self.min_semantic_relevance, asked, everywhere)
+        similar = self.min_semantic_relevance_en if language_of(question) == "en" else self.min_semantic_relevance
+        about = AboutTheQuestion(question, self.embeddings, similar, asked, everywhere)
         # a question about several things ("周明远和林晓雯的办公室分别在哪里？"): the sentence that answers one part is
         # about that part, though it names nothing of the other
         parts = split_question(question)
         own, part_asked = own_terms(parts), [self._asked(part) for part in parts]
-        about.parts = [AboutTheQuestion(part, self.embeddings, self.min_semantic_relevance, terms, everywhere, mine)
+        about.parts = [AboutTheQuestion(part, self.embeddings, similar, terms, everywhere, mine)
                        for part, terms, mine in zip(parts, part_asked, own, strict=True)]
         for claim in claims:
             self._check_claim(claim, asked, asked_index, passages, indexes, sentences, corrections, about)
@@ -354,7 +358,7 @@ class GroundingCheck:
     @property
     def _gate(self) -> RelevanceGate:
         return RelevanceGate(self.min_relevance, self.min_relevance_lexical_only, self.lexical_relevance_enough,
-                             self.lexical_relevance_enough_en, self.min_named_quote_relevance)
+                             self.lexical_relevance_enough_en, self.min_named_quote_relevance, self.min_semantic_relevance)
 
     def _close_in_meaning(self, text: str, candidates: list[int], sentences: list[list[tuple[str, int, int]]]) -> list[int]:
         spans = [(i, s) for i in candidates for s, _, _ in sentences[i]]

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from kb_assistant.cjk import simplified
-from kb_assistant.kb.tokens import english_stem
+from kb_assistant.kb.tokens import english_root_stem
 
 _CLAUSE_END = "，。；！？、：,.;!?:\n()（）[]【】“”\"'"
 _NEGATIONS = (r"并非|并不|并没有|并未|无法|不能|不会|不可|不再|不必|不用|无需|无须|没有|尚未|从未|从不|绝不|未(?![来必免曾知])|没(?!错)"
@@ -117,7 +117,7 @@ def _occurrences(text: str, phrase: str) -> Iterator[int]:
 
 def _stems(text: str) -> list[str]:
     """English words' stems, with "n't" and "cannot" read as "not"."""
-    stem = english_stem()
+    stem = english_root_stem()
     plain = re.sub(r"n't\b", " not", text.lower()).replace("cannot", "can not")
     return [stem(w) for w in _WORD.findall(plain)]
 

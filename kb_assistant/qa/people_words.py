@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 
-from kb_assistant.kb.tokens import english_stem
+from kb_assistant.kb.tokens import english_root_stem
 from kb_assistant.qa.terms import Term
 
 _PEOPLE_ZH = frozenset((
@@ -34,5 +34,5 @@ def _a_person_zh(word: str) -> bool:
 
 @functools.cache
 def _people_en() -> frozenset[str]:
-    stem = english_stem()
+    stem = english_root_stem()
     return frozenset(stem(word) for word in _PEOPLE_EN)

@@ -26,6 +26,10 @@ class RelevanceGate:
     lexical_relevance_enough: float
     lexical_relevance_enough_en: float
     min_named_quote_relevance: float | None
+    min_semantic_relevance: float | None = None
+    """The similarity that admits evidence without the question's names in its passage; English questions are
+    admitted at their own lower bar (``AboutTheQuestion.threshold``) only with them ("What body in India…?" is not
+    answered from a passage about Kenya)."""
 
     def admits(self, claim: Claim, about: AboutTheQuestion, passage: TermIndex, sentence: str) -> bool:
         """Whether ``claim``'s evidence (``sentence``, its window, its ``passage``'s terms) is about the question or
@@ -60,7 +64,11 @@ class RelevanceGate:
         band = self.min_named_quote_relevance
         enough = enough or (band is not None and claim.relevance >= band and asks_for_a_kind(about.question)
                             and names_all_asked(sentence, about.asked))
-        return enough or about.similarity(claim.window) >= about.threshold
+        if enough or about.threshold is None:
+            return enough
+        similarity = about.similarity(claim.window)
+        unnamed_bar = self.min_semantic_relevance if self.min_semantic_relevance is not None else about.threshold
+        return similarity >= about.threshold and (named or similarity >= unnamed_bar)
 
     def about_a_part(self, claim: Claim, about: AboutTheQuestion, passage: TermIndex, sentence: str) -> bool:
         """The evidence is about one part of a question about several things (:meth:`about_the_question` with that

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kb_assistant.cjk import HAN, HAN_RUNS, simplified
-from kb_assistant.kb.tokens import english_stem, jieba_lock, tokenize
+from kb_assistant.kb.tokens import english_root_stem, jieba_lock, tokenize
 from kb_assistant.qa.chinese_words import (
     institution_names,
     phrase_tagged_as_name,
@@ -169,13 +169,14 @@ class Term:
     @property
     def names(self) -> bool:
         """Whether the term names something a source that answers must name too: a strict term, but not a count
-        or an ordinal of what is asked ("两个例子", "第一个问题": the answer lists the two, or says "首先"), nor an
-        adverb jieba tags as a numeral ("一起", "十分")."""
-        return self.strict and not (self.kind == "cjk" and (_COUNT_ZH.fullmatch(self.text) is not None
-                                                            or self.text in _NUMERAL_ADVERBS_ZH))
+        or an ordinal of what is asked ("两个例子", "兩個", "第一个问题": the answer lists the two, or says "首先"),
+        nor an adverb jieba tags as a numeral ("一起", "十分")."""
+        plain = simplified(self.text) if self.kind == "cjk" and self.text[:1] != "第" else self.text
+        return self.strict and not (self.kind == "cjk" and (_COUNT_ZH.fullmatch(plain) is not None
+                                                            or plain in _NUMERAL_ADVERBS_ZH))
 
 
-_MEASURE_ZH = "[个位名种类项条件次点部本家所批份篇首门句支款集队段届场座艘辆架台张只]"
+_MEASURE_ZH = "[个位名种类项条件次点部本家所批份篇首门句支款集队段届场座艘辆架台张只层站]"
 # an ordinal of an event ("第二十届", "第三次") names it; one of a list's items ("第一个问题") does not
 _COUNT_ZH = re.compile(rf"第[一二三四五六七八九十]+[个位种类项条点件名]?|[一二三四五六七八九十两几]+{_MEASURE_ZH}")
 _NUMERAL_ADVERBS_ZH = frozenset(("一起", "一下", "十分", "一些", "一直", "一般", "一定", "一样", "一切", "一致", "一同", "一律", "一再",
@@ -190,8 +191,7 @@ def numbers_in(text: str) -> list[str]:
 
 def _blank_identifier(match: re.Match[str]) -> str:
     token = match.group(0)
-    groups = len(re.findall(r"\d+", token))
-    return " " * len(token) if groups >= 3 and re.search(r"[A-Za-z]", token) else token
+    return " " * len(token) if len(re.findall(r"\d+", token)) >= 3 and re.search(r"[A-Za-z]", token) else token
 
 
 def normalise(text: str) -> str:
@@ -266,7 +266,7 @@ def claimed_terms(text: str, whole_names: bool = False) -> list[Term]:
     terms: list[Term] = []
     for number in numbers_in(re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)):
         terms.append(Term(number, "number", True, max(len(number), 2)))
-    stem = english_stem()
+    stem = english_root_stem()
     previous = ""
     for match in _LATIN.finditer(text):
         word, lower = match.group(0), match.group(0).lower()
@@ -338,7 +338,7 @@ class TermIndex:
     def of(cls, text: str) -> TermIndex:
         """Index ``text``."""
         norm = normalise(text)
-        stem = english_stem()
+        stem = english_root_stem()
         return cls(
             norm,
             frozenset(numbers_in(norm)),
@@ -379,7 +379,7 @@ class TermIndex:
 
 
 def _one_edit(a: str, b: str) -> bool:
-    """Whether ``a`` and ``b`` differ by exactly one insertion, deletion or substitution."""
+    """Whether ``a`` and ``b`` differ by one insertion, deletion, substitution or swap of neighbours ("Beriods")."""
     if a == b:
         return False
     if len(a) > len(b):
@@ -388,7 +388,7 @@ def _one_edit(a: str, b: str) -> bool:
     while i < len(a) and a[i] == b[i]:
         i += 1
     if len(a) == len(b):
-        return a[i + 1 :] == b[i + 1 :]
+        return a[i + 1 :] == b[i + 1 :] or (a[i + 1 : i + 2] + a[i] == b[i : i + 2] and a[i + 2 :] == b[i + 2 :])
     return a[i:] == b[i + 1 :]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 
-from kb_assistant.kb.tokens import english_stem
+from kb_assistant.kb.tokens import english_root_stem
 
 _ABBREVIATED = {
     "pound": ("lb", "lbs"), "ounce": ("oz",), "kilogram": ("kg", "kgs"), "kilometre": ("km",), "kilometer": ("km",),
@@ -21,7 +21,7 @@ letter ("m", "g" and "in" stand for much else), nor "sec" (an ordinal "second" i
 
 @functools.cache
 def _by_stem() -> dict[str, tuple[str, ...]]:
-    stem = english_stem()
+    stem = english_root_stem()
     table: dict[str, tuple[str, ...]] = {}
     for name, short in _ABBREVIATED.items():
         table[stem(name)] = table.get(stem(name), ()) + short
