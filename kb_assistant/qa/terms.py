@@ -58,7 +58,7 @@ _NOT_ASKING_ZH = ("几乎", "几何", "几率", "几内亚", "哪吒")
 _NAMED_WITHOUT_KIND_ZH = frozenset(("语言", "语种", "国家", "颜色"))
 """Kinds whose members' names do not hold the kind's word (西班牙语, 法国, 红色): after a word that asks ("哪种语言",
 "什么颜色") no source that answers says it."""
-_ONE_AND_MEASURE = re.compile(r"一[个位所家种部本条项件座只名届次间栋句门类批份张台篇首天年]")
+_ONE_AND_MEASURE = re.compile(r"一(?:[个位所家种部本条项件座只名届次间栋句门类批份张台篇首天年]|[\u4e00-\u9fff]$)")  # 哪/一级
 
 
 _INSTRUCTIONS = re.compile(
@@ -169,7 +169,7 @@ class Term:
     @property
     def names(self) -> bool:
         """Whether the term names something a source that answers must name too: a strict term, but not a count
-        or an ordinal of what is asked ("两个例子", "兩個", "第一个问题": the answer lists the two, or says "首先"),
+        or an ordinal of what is asked ("两个例子", "兩個", "有二", "第一个问题": the answer lists the two, or says "首先"),
         nor an adverb jieba tags as a numeral ("一起", "十分")."""
         plain = simplified(self.text) if self.kind == "cjk" and self.text[:1] != "第" else self.text
         return self.strict and not (self.kind == "cjk" and (_COUNT_ZH.fullmatch(plain) is not None
@@ -178,7 +178,7 @@ class Term:
 
 _MEASURE_ZH = "[个位名种类项条件次点部本家所批份篇首门句支款集队段届场座艘辆架台张只层站]"
 # an ordinal of an event ("第二十届", "第三次") names it; one of a list's items ("第一个问题") does not
-_COUNT_ZH = re.compile(rf"第[一二三四五六七八九十]+[个位种类项条点件名]?|[一二三四五六七八九十两几]+{_MEASURE_ZH}")
+_COUNT_ZH = re.compile(rf"第[一二三四五六七八九十]+[个位种类项条点件名]?|[一二三四五六七八九十两几]+{_MEASURE_ZH}?")  # 原因有二
 _NUMERAL_ADVERBS_ZH = frozenset(("一起", "一下", "十分", "一些", "一直", "一般", "一定", "一样", "一切", "一致", "一同", "一律", "一再",
                                  "一向", "一旦", "一度", "一齐", "一共"))
 

@@ -3093,3 +3093,17 @@ def test_english_questions_have_their_own_similarity_bar(embeddings: object) -> 
     default = GroundingCheck(embeddings)
     assert default.min_semantic_relevance_en is not None and default.min_semantic_relevance is not None
     assert default.min_semantic_relevance_en < default.min_semantic_relevance
+
+
+def test_which_one_of_a_kind_and_a_bare_count_name_nothing(check: GroundingCheck) -> None:
+    """Seventh hundreds: "罗伯特·卡莱尔·吉芬作为海军见习生毕业于哪一级？" drafted "……毕业于1907级" and was refused: jieba cut 哪 / 一级,
+    and 一级 was taken for a name no passage holds. What follows 哪 asks, whatever one-character word it is; a bare count
+    ("原因有二") names nothing either."""
+    from kb_assistant.qa.terms import asked_terms
+
+    assert "一级" not in {t.text for t in asked_terms("罗伯特·卡莱尔·吉芬作为海军见习生毕业于哪一级？")}
+    assert not [t for t in asked_terms("元日戰爭失敗的主要原因有二，還有哪一原因?") if t.names and t.text == "二"]
+    giffen = [Passage("罗伯特·卡莱尔·吉芬（Robert Carlisle Giffen）1886年6月29日出生于宾夕法尼亚州的西切斯特。在1903年进入内布拉斯加的"
+                      "美国海军学院前，他在印第安纳州的圣母大学学习，海军见习生吉芬毕业于1907级。", "罗伯特·C·吉芬")]
+    verdict = check.check("罗伯特·卡莱尔·吉芬作为海军见习生毕业于哪一级？", "罗伯特·卡莱尔·吉芬毕业于1907级。", giffen)
+    assert verdict.status == "answered" and "1907级" in verdict.answer, verdict.claims
