@@ -26,6 +26,7 @@ the words (and is no refusal), or is a refusal where one is expected.
     python benchmarks/user_rounds.py /tmp/kbu --round 22
     python benchmarks/user_rounds.py /tmp/kbh --round 23
     python benchmarks/user_rounds.py /tmp/kbu --round 24
+    python benchmarks/user_rounds.py /tmp/kbu --round 25
 """
 
 from __future__ import annotations
@@ -445,6 +446,26 @@ ROUNDS: dict[int, list[tuple[str, Expected]]] = {
         # written as unanswerable; the case's table and version note say its training is "基于InternLM2"
         ("天机项目用的基座模型是哪个？", [["InternLM2"]]),
         ("How many stars does the Tianji project have on GitHub?", None),
+    ],
+    25: [  # llm_universe_kb: C3's data processing (loading, splitting) and vector stores, C4's LLMs in LangChain and QA chain
+        ("南瓜书 PDF 用 PyMuPDFLoader 载入后一共有多少页？", [["196"]]),
+        ("南瓜书切分后一共得到多少个文档块？", [["711"]]),
+        ("文档分割示例中 CHUNK_SIZE 设为多少？", [["500"]]),
+        ("chunk_overlap 指的是什么？", [["共享"], ["重叠"], ["重合"]]),
+        ("哪个向量数据库不支持 GPU 加速？", [["Chroma"]]),
+        ("Weaviate 除了相似度搜索还支持什么搜索？", [["MMR"], ["最大边际相关性"], ["混合搜索"]]),
+        ("智谱的 chatglm_pro 弃用后会指向哪个模型？", [["glm-4"]]),
+        ("chatglm_pro 的弃用日期是哪天？", [["12 月 31"], ["12月31"]]),
+        ("构建检索问答链时加载的向量库中存储了多少条数据？", [["1004"]]),
+        ("用 LangChain 调用讯飞星火时 .env 里要配置哪些变量？", [["IFLYTEK_SPARK_APP_ID"]]),
+        ("How many pages does the Pumpkin Book PDF have when loaded with PyMuPDFLoader?", [["196"]]),
+        ("Which vector database does not support GPU acceleration?", [["Chroma"]]),
+        ("Which model does chatglm_pro route to after it is deprecated?", [["glm-4"]]),
+        ("How many chunks did splitting the Pumpkin Book produce?", [["711"]]),
+        ("Qdrant 的最新版本号是多少？", None),
+        ("Weaviate 是用什么语言开发的？", None),
+        ("南瓜书 PDF 文件有多少 MB？", None),
+        ("What is the default chunk size of CharacterTextSplitter?", None),
     ],
 }
 
