@@ -91,7 +91,7 @@ _ASKS_NUMBER = re.compile(
     re.IGNORECASE,
 )
 """How many or how much; or a quantity the question ends by asking for ("理科试验班专业的录取最低分数线是？")."""
-_STANDALONE_NUMBER = re.compile(r"(?<![A-Za-z_\d.:])\d+(?:[.:]\d+)*")
+_STANDALONE_NUMBER = re.compile(r"(?<![A-Za-z_\d.])(?<!\d:)\d+(?:[.:]\d+)*")  # "数量：1004" (NFKC: ":")
 _CLOCK = re.compile(r"(?<![\d.])\d{1,2}\s*[:：]\s*\d{2}(?!\d)")
 """A time of day ("10:00-17:00" of "于2014年2月28日10:00-17:00到我校艺术楼报到"): no amount, count or price."""
 _DATES = re.compile(

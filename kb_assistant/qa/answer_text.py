@@ -7,7 +7,7 @@ import itertools
 import re
 from collections.abc import Iterator
 
-from kb_assistant.cjk import WIDE, simplified
+from kb_assistant.cjk import HAN, WIDE, simplified
 from kb_assistant.qa.prompts import (
     NOT_FOUND,
     NOT_FOUND_IN_LANGUAGE,
@@ -51,6 +51,8 @@ def split_sentences(text: str) -> list[tuple[str, int, int]]:
                 continue  # “法国最大的城市是什么？法国的人口是多少？”，因为…: the words quoted are part of one sentence
             if text.count("`", start, match.start()) % 2:
                 continue  # inside inline code: `print("你好！")` is one sentence's words
+            if _quoted_inside(text, start, match.start()):
+                continue  # "以「……之责任。」为宗旨。": the quotation is a part of the sentence that goes on
             out.append((text[start : match.start()], start))
             start = match.end()
         out.append((text[start:end], start))
@@ -99,6 +101,16 @@ def _unpunctuated_lines(pieces: list[tuple[str, int]]) -> Iterator[tuple[str, in
         for line in re.split(r"\n(?![ \t])", piece):  # an indented line goes on the line above (a list item's)
             yield line, at + offset
             offset += len(line) + 1
+
+
+def _quoted_inside(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` ends with a quotation closed after its own full stop that opened inside the
+    sentence (not at its start, nor after a colon: "他说：“好。”" is said, and what follows is another sentence), and
+    Chinese goes on right after it without a mark: then the sentence has not ended."""
+    if end >= len(text) or not HAN.match(text[end]) or text[end - 1 : end] not in ("」", "”", "』"):
+        return False
+    opening = max(text.rfind(mark, start, end) for mark in ("「", "“", "『"))
+    return opening > start and text[start:opening].strip() != "" and text[:opening].rstrip()[-1:] not in ("：", ":")
 
 
 def _inside_quotation(text: str) -> bool:

@@ -998,6 +998,10 @@ def test_an_uncited_sentence_cites_the_passage_that_says_it_not_the_first_that_s
 def test_words_quoted_inside_a_sentence_do_not_end_it() -> None:
     text = "则基础 LLM 会将回答预测为“法国最大的城市是什么？法国的人口是多少？”，因为互联网上的文章多是问答列表。下一句。"
     assert [s for s, _, _ in split_sentences(text)] == [text.removesuffix("下一句。"), "下一句。"]
+    # seventh hundreds: "……以「提升人民环境意识……之责任。」为宗旨。" was cut after 」, and "为宗旨。……" was quoted for "……的宗旨是什么？"
+    text = "地球公民协会以「提升人民环境意识并采取行动，善尽地球公民之责任。」为宗旨。2011年1月8日，协会转型为基金会。"
+    assert [s for s, _, _ in split_sentences(text)] == [text.removesuffix("2011年1月8日，协会转型为基金会。"),
+                                                        "2011年1月8日，协会转型为基金会。"]
 
 
 def test_a_why_question_keeps_an_answer_that_explains_over_a_quote_of_its_premise(embeddings: object) -> None:
@@ -3107,3 +3111,17 @@ def test_which_one_of_a_kind_and_a_bare_count_name_nothing(check: GroundingCheck
                       "美国海军学院前，他在印第安纳州的圣母大学学习，海军见习生吉芬毕业于1907级。", "罗伯特·C·吉芬")]
     verdict = check.check("罗伯特·卡莱尔·吉芬作为海军见习生毕业于哪一级？", "罗伯特·卡莱尔·吉芬毕业于1907级。", giffen)
     assert verdict.status == "answered" and "1907级" in verdict.answer, verdict.claims
+
+
+def test_a_number_after_a_label_colon_is_a_number(check: GroundingCheck) -> None:
+    """Round 25: "构建检索问答链时加载的向量库中存储了多少条数据？" drafted the notebook's output line "向量库中存储的数量：1004" and was
+    refused as naming no number: NFKC reads "：" as ":", and a number after ":" was taken for a clock's minutes. Only a
+    colon between digits is a time's ("10:30")."""
+    from kb_assistant.qa.answer_kinds import unnamed_answer
+    from kb_assistant.qa.terms import asked_terms
+
+    question = "构建检索问答链时加载的向量库中存储了多少条数据？"
+    assert unnamed_answer(question, ["向量库中存储的数量：1004"], asked_terms(question)) is None
+    notebook = [Passage("我们可以测试一下加载的向量数据库。\n\n向量库中存储的数量：1004", "第四章 构建RAG应用 > 4.2.1 加载向量数据库")]
+    verdict = check.check(question, "向量库中存储的数量：1004", notebook)
+    assert verdict.status == "answered" and "1004" in verdict.answer, verdict.claims
