@@ -82,8 +82,7 @@ ASKS_WHO = re.compile(
     r"|\bwho(?:m|se)?\b|\b(?:which|what) (?:company|organi[sz]ation|country|city|university|college|school|agency|team)\b",
     re.IGNORECASE,
 )
-"""Questions answered by a name: of a person, a team, or of an institution or a place ("药房技术员必须在什么机构注册?");
-in simplified characters."""
+"""Questions answered by a name: a person's, a team's, an institution's or a place's ("……必须在什么机构注册?"); simplified."""
 _ASKS_NUMBER = re.compile(
     r"多少|(?<![近这前那])几[个位次年月天岁名人条种件座所家项倍层届]|多[大长高远久重宽深]"
     r"|\bhow (?:many|much|long|old|far|tall|large|big|high)\b|\bwhat (?:percentage|proportion|number)\b"
@@ -123,7 +122,6 @@ _NUMBER_WORD = re.compile(
     r"|thousands?|millions?|billions?|dozens?|half)\b",
     re.IGNORECASE,
 )
-
 
 _ASKS_PRICE = re.compile(
     r"多少钱|价格|价钱|售价|票价|收费|多贵|费用?\s*(?:是|为|要)?\s*多少|\b(?:price|prices|cost|costs|fees?)\b", re.IGNORECASE
@@ -331,7 +329,9 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
             new = [t for text in kept for t in claimed_terms(_without_times(text)) if t.text not in known]
         # a digit inside a word is part of a name: "c7_data", "mp3", "v2" count nothing
         standalone = {m.group(0) for text in kept for m in _STANDALONE_NUMBER.finditer(normalise(text))}
-        named = any(t.kind == "number" and t.text in standalone for t in new)
+        code = re.search(r"编号|代号|型号|代码|编码|号码", question) is not None  # "G11" answers "……的编号是多少？"
+        named = any((t.kind == "number" and t.text in standalone)
+                    or (code and t.kind == "latin" and any(c.isdigit() for c in t.text)) for t in new)
         # more of them than the question has: "在一个会话中仅有一个" answers "在一个会话中有几个？"
         named = named or any(
             text.count(m.group(0)) > question.count(m.group(0)) and _counts(m, question)

@@ -3125,3 +3125,19 @@ def test_a_number_after_a_label_colon_is_a_number(check: GroundingCheck) -> None
     notebook = [Passage("我们可以测试一下加载的向量数据库。\n\n向量库中存储的数量：1004", "第四章 构建RAG应用 > 4.2.1 加载向量数据库")]
     verdict = check.check(question, "向量库中存储的数量：1004", notebook)
     assert verdict.status == "answered" and "1004" in verdict.answer, verdict.claims
+
+
+def test_a_code_answers_a_question_for_a_number_that_is_a_code(check: GroundingCheck) -> None:
+    """Seventh hundreds: "鹤岗－哈尔滨高速公路在中国国家高速公路网的编号是多少？" drafted "……的编号是G11" and was refused as naming no
+    number: a digit inside a word is a name's, not a count. Where the question asks for a code (编号, 型号, 代码…), such a
+    code is the number asked for; a count still needs a number of its own."""
+    from kb_assistant.qa.answer_kinds import unnamed_answer
+    from kb_assistant.qa.terms import asked_terms
+
+    question = "鹤岗－哈尔滨高速公路在中国国家高速公路网的编号是多少？"
+    assert unnamed_answer(question, ["鹤岗－哈尔滨高速公路的编号是G11"], asked_terms(question)) is None
+    counted = "中国国家高速公路网有多少条高速公路？"
+    assert unnamed_answer(counted, ["鹤岗－哈尔滨高速公路是G11"], asked_terms(counted)) == "number"
+    road = [Passage("鹤岗－哈尔滨高速公路，简称鹤哈高速，中国国家高速公路网编号为G11，起点在鹤岗，终点在哈尔滨。", "鹤哈高速")]
+    verdict = check.check(question, "鹤岗－哈尔滨高速公路在中国国家高速公路网的编号是G11。", road)
+    assert verdict.status == "answered" and "G11" in verdict.answer, verdict.claims
