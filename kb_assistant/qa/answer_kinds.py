@@ -329,9 +329,9 @@ def unnamed_answer(question: str, kept: list[str], asked: list[Term]) -> str | N
             new = [t for text in kept for t in claimed_terms(_without_times(text)) if t.text not in known]
         # a digit inside a word is part of a name: "c7_data", "mp3", "v2" count nothing
         standalone = {m.group(0) for text in kept for m in _STANDALONE_NUMBER.finditer(normalise(text))}
-        code = re.search(r"编号|代号|型号|代码|编码|号码", question) is not None  # "G11" answers "……的编号是多少？"
+        code = re.search(r"编号|代号|型号|代码|编码|号码", question) is not None  # "G11", not a path's "c7_data"
         named = any((t.kind == "number" and t.text in standalone)
-                    or (code and t.kind == "latin" and any(c.isdigit() for c in t.text)) for t in new)
+                    or (code and re.fullmatch(r"[a-z]{1,4}-?\d{1,6}[a-z]{0,2}", t.text)) for t in new)
         # more of them than the question has: "在一个会话中仅有一个" answers "在一个会话中有几个？"
         named = named or any(
             text.count(m.group(0)) > question.count(m.group(0)) and _counts(m, question)
