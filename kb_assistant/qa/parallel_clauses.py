@@ -81,15 +81,17 @@ def name_after_the_asked_clause(question: str, asked: list[Term], claim: str, sp
         return None  # what is asked is said after the name ("……的劉穆之一直予以重任，在收復建康後讓他主持政局")
     best = others[best]
     said, before = TermIndex.of(claim), "，".join(parts[: best + 1])
-    kinds = {_kind(claim, t.text) for t in added}  # a team for a team (阿根廷, 巴西), not the cup they played for
-    rivals = [t for t in added_names(question, before) if not said.has_near(t) and _kind(before, t.text) in kinds]
+    in_claim, in_before = _kinds(claim), _kinds(before)
+    kinds = {in_claim.get(simplified(normalise(t.text)), "") for t in added}  # a team for a team, not their cup
+    rivals = [t for t in added_names(question, before)
+              if not said.has_near(t) and in_before.get(simplified(normalise(t.text)), "") in kinds]
     return span if rivals else None
 
 
-def _kind(text: str, name: str) -> str:
-    """What jieba takes ``name`` in ``text`` for: "who" for a person, place or organisation (which it often confuses:
-    阿根廷 is a person beside 在), "nz" for another proper noun (a cup, a work), "" where it is no word of ``text``."""
+def _kinds(text: str) -> dict[str, str]:
+    """What jieba takes each word of ``text`` for (simplified): "who" for a person, place or organisation (which it
+    often confuses: 阿根廷 is a person beside 在), "nz" for another proper noun (a cup, a work), else its tag's first two
+    letters."""
     with jieba_lock:
-        tags = {plain: flag for _, plain, flag in tagged_words(text)}
-    flag = tags.get(simplified(normalise(name)), "")
-    return "who" if flag.startswith(("nr", "ns", "nt")) else flag[:2]
+        words = tagged_words(text)
+    return {plain: "who" if flag.startswith(("nr", "ns", "nt")) else flag[:2] for _, plain, flag in words}
