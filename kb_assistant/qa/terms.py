@@ -13,7 +13,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kb_assistant.cjk import HAN, HAN_RUNS, simplified
 from kb_assistant.kb.tokens import english_root_stem, jieba_lock, tokenize
@@ -24,6 +24,7 @@ from kb_assistant.qa.chinese_words import (
     tagged_words,
     unread_names,
 )
+from kb_assistant.qa.name_forms import name_runs, named_otherwise, one_edit, run_at
 from kb_assistant.qa.spelled_numbers import in_digits
 from kb_assistant.qa.unit_words import written_otherwise
 from kb_assistant.qa.whole_words import inner_words, starts_a_word
@@ -165,6 +166,9 @@ class Term:
     """'number', 'latin' (stemmed English) or 'cjk'."""
     strict: bool
     weight: float
+    run: tuple[str, ...] = field(default=(), compare=False)
+    """For an English word of a name, the name's words and this word's place in them (``name_forms``)."""
+    place: int = field(default=0, compare=False)
 
     @property
     def names(self) -> bool:
@@ -280,7 +284,7 @@ def claimed_terms(text: str, whole_names: bool = False) -> list[Term]:
         # ("<your_api_key>") is the reader's to fill in
         code = "_" in word and text[match.start() - 1 : match.start()] not in ("<", "{")
         strict = code or any(c.isdigit() for c in word) or word.isupper() or (word[0].isupper() and not opens_sentence)
-        terms.append(Term(lower if code else stem(lower), "latin", strict, 3.0))
+        terms.append(Term(lower if code else stem(lower), "latin", strict, 3.0, *run_at(text, match.start())))
     cjk_runs = HAN_RUNS.findall(text)
     if cjk_runs:
         words: list[tuple[str, str, str]] = []
@@ -333,6 +337,7 @@ class TermIndex:
     text: str
     numbers: frozenset[str]
     stems: frozenset[str]
+    raw: str = field(default="", compare=False, repr=False)
 
     @classmethod
     def of(cls, text: str) -> TermIndex:
@@ -343,6 +348,7 @@ class TermIndex:
             norm,
             frozenset(numbers_in(norm)),
             frozenset(stem(w) for w in re.findall(r"[a-zß-öø-ɏ][a-z0-9ß-öø-ɏ]*", norm) + inner_words(text)),
+            text,
         )
 
     def has(self, term: Term) -> bool:
@@ -366,30 +372,19 @@ class TermIndex:
 
     def has_near(self, term: Term) -> bool:
         """``has``, and for a plain English word of five letters or more, also one letter off (a question's
-        typo: "ARPNET" for ARPANET); words with digits, numbers and Chinese words must match exactly."""
+        typo: "ARPNET" for ARPANET), and a name written in another form (``name_forms.named_otherwise``: "UMC",
+        "Twigg" for "Graham Twigg"); words with digits, numbers and Chinese words must match exactly."""
         if self.has(term):
             return True
-        if term.kind != "latin" or len(term.text) < 5 or not term.text.isalpha():
+        if term.kind != "latin" or not term.text.isalpha():
             return False
-        return any(_one_edit(term.text, stem) for stem in self.stems if abs(len(stem) - len(term.text)) <= 1)
+        if len(term.text) >= 5 and any(one_edit(term.text, s) for s in self.stems if abs(len(s) - len(term.text)) <= 1):
+            return True
+        return term.strict and bool(term.run) and named_otherwise(term.text, term.run, term.place, name_runs(self.raw))
 
     def names_all(self, terms: list[Term]) -> bool:
         """Whether the text holds each term of ``terms`` that names something (names, places, numbers; ``has_near``)."""
         return all(self.has_near(t) for t in terms if t.names)
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """Whether ``a`` and ``b`` differ by one insertion, deletion, substitution or swap of neighbours ("Beriods")."""
-    if a == b:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    if len(a) == len(b):
-        return a[i + 1 :] == b[i + 1 :] or (a[i + 1 : i + 2] + a[i] == b[i : i + 2] and a[i + 2 :] == b[i + 2 :])
-    return a[i:] == b[i + 1 :]
 
 
 def coverage(terms: list[Term], index: TermIndex) -> float:

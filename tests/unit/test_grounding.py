@@ -3060,7 +3060,7 @@ def test_an_irregular_english_form_is_its_dictionary_word(check: GroundingCheck)
 def test_a_name_misspelt_by_two_letters_swapped(check: GroundingCheck) -> None:
     """Fourth hundreds (xquad_en): "What do Beriods use as teeth?" (the source's Beroids) was refused: the question's name
     was in no passage. Two letters side by side swapped are one typo, as one letter off is."""
-    from kb_assistant.qa.terms import _one_edit
+    from kb_assistant.qa.name_forms import one_edit as _one_edit
 
     assert _one_edit("beriod", "beroid") and _one_edit("ab", "ba") and not _one_edit("abcd", "adcb")
     beroids = [Passage("The phylum has a wide range of body forms, including the flattened, deep-sea platyctenids, in which "
@@ -3141,3 +3141,48 @@ def test_a_code_answers_a_question_for_a_number_that_is_a_code(check: GroundingC
     road = [Passage("鹤岗－哈尔滨高速公路，简称鹤哈高速，中国国家高速公路网编号为G11，起点在鹤岗，终点在哈尔滨。", "鹤哈高速")]
     verdict = check.check(question, "鹤岗－哈尔滨高速公路在中国国家高速公路网的编号是G11。", road)
     assert verdict.status == "answered" and "G11" in verdict.answer, verdict.claims
+
+
+def test_a_name_the_passage_writes_in_another_form() -> None:
+    """Seventh fresh hundred (xquad_en): right drafts were refused because the question named something no passage
+    held, the way the question wrote it: "Graham Twigg" (the passage: "Twigg suggested…"), "the UMC" ("The United
+    Methodist Church"), "the United States" ("in the USA"), "The Mark of Anarchy" ("The Mask of Anarchy"). Each
+    form keeps the rest of the name: another given name before the surname, another word of the name, or a name
+    the initials do not spell is still absent."""
+    from kb_assistant.qa.terms import TermIndex, asked_terms
+
+    def named(question: str, word: str, passage: str) -> bool:
+        term = next(t for t in asked_terms(question) if t.text == word)
+        return TermIndex.of(passage).has_near(term)
+
+    twigg = "A variety of alternatives have been put forward. Twigg suggested that the cause was a form of anthrax."
+    assert named("What does Graham Twigg propose about the spread of disease?", "graham", twigg)
+    kennedy = "John F. Kennedy spoke first. Later that year Kennedy said the programme would go on."
+    assert not named("What did Robert Kennedy say about the programme?", "robert", kennedy)
+    chicago = "University of Chicago. University rules say every student lives on campus."
+    assert not named("Where do students of Yale University live?", "yale", chicago)
+    methodist = "The United Methodist Church opposes conscription as incompatible with the teaching of Scripture."
+    assert named("What does the UMC oppose?", "umc", methodist)
+    assert not named("What does the UCC oppose?", "ucc", methodist)
+    speeds = "Typical speeds are 3600 revolutions per minute (RPM) in the USA with 60 Hertz power."
+    assert named("In the United States, what is a usual turbine speed?", "unit", speeds)
+    assert not named("In the United Kingdom, what is a usual turbine speed?", "unit", speeds)
+    shelley = "Percy Shelley wrote the political poem The Mask of Anarchy later that year."
+    assert named("The Mark of Anarchy was written to protest against what?", "mark", shelley)
+    assert not named("The Mark of Zorro was written to protest against what?", "mark", shelley)
+
+
+def test_a_right_draft_about_a_person_the_passage_names_by_surname(embeddings: object) -> None:
+    """The draft that restates the question's full name is answered from the passage that uses the surname alone;
+    the same draft about a person the knowledge base never mentions is still refused."""
+    check = GroundingCheck(embeddings)
+    plague = [Passage("Black_Death\nA variety of alternatives to the Y. pestis have been put forward. Twigg suggested that "
+                      "the cause was a form of anthrax, and Norman Cantor (2001) thought it may have been a combination of "
+                      "anthrax and other pandemics. Scott and Duncan have argued that the pandemic was a form of infectious "
+                      "disease that characterise as hemorrhagic plague similar to Ebola.", "xq-020-02.md > Black_Death")]
+    twigg = check.check("What does Graham Twigg propose about the spread of disease?",
+                        "Graham Twigg proposes that the cause was a form of anthrax.", plague)
+    assert twigg.status == "answered" and "anthrax" in twigg.answer, twigg.claims
+    other = check.check("What does Graham Hughes propose about the spread of disease?",
+                        "Graham Hughes proposes that the cause was a form of anthrax.", plague)
+    assert other.status == "refused", other.claims
