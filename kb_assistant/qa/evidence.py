@@ -13,6 +13,7 @@ from typing import Any
 
 from kb_assistant.cjk import HAN, simplified
 from kb_assistant.kb.tokens import jieba_lock, jieba_module
+from kb_assistant.qa.aliases import other_forms
 from kb_assistant.qa.answer_text import MARKS, split_sentences, unwrap
 from kb_assistant.qa.list_items import other_item
 from kb_assistant.qa.negations import other_polarity
@@ -168,10 +169,9 @@ def sentence_scores(
 
 def _share(asked: list[Term], total: float, kinds: list[Term], sentence: TermIndex, above: TermIndex,
            speaker: list[Term]) -> float:
-    """The share of the question's weight (``total``) a sentence holds, itself or in what is above it (its headings,
-    its table's header), the words naming the answer's kind (``kinds``: :mod:`kb_assistant.qa.optional_words`)
-    counted only where it holds them, and the words for who speaks (``speaker``) held by a sentence in the first
-    person."""
+    """The share of the question's weight (``total``) a sentence holds, itself or above it (headings, its table's
+    header), the words naming the answer's kind (``kinds``: :mod:`kb_assistant.qa.optional_words`) counted only
+    where it holds them, and the words for who speaks (``speaker``) held by a sentence in the first person."""
     held = [t for t in asked if sentence.has(t) or above.has(t) or t in speaker]
     whole = total - sum(t.weight for t in kinds if t not in held)
     return sum(t.weight for t in held) / whole if whole > 0 else 0.0
@@ -296,6 +296,7 @@ def relevance_window(
     lead = [i for i in block_lead_in(passage.text, span.start, sentences, passage.body) if i < first]
     if lead:
         window += "\n" + " ".join(sentences[i][0] for i in sorted(lead))
+    window += other_forms(window, passage.text)  # "TUMAS" for the "联合卫理公会流产和性行为特别工作组" it defines
     return coverage(asked, TermIndex.of(window)), window
 
 
@@ -340,9 +341,9 @@ def code_block_start(text: str, at: int, body: int = 0) -> int | None:
 
 _FENCE = re.compile(r"(?m)^[ \t]*```[ \t]*(\S*)")
 
-
 TRAILING_MARK = re.compile(f"[{re.escape(MARKS)}）)”\"'|]\\s*$")
 """A sentence's last character when it is a punctuation mark (or a table cell's bar)."""
+
 
 def held_together(new: list[Term], indexes: list[TermIndex], min_coverage: float) -> list[int]:
     """Two passages that hold a claim's words together where neither holds them alone ("it stores them in a
