@@ -25,6 +25,7 @@ the number stands:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from kb_assistant.qa.answer_kinds import asks_for_number, asks_for_year, quantity_of
@@ -178,7 +179,8 @@ def said_of_another(claim: str, sentence: str) -> str | None:
     head, text = subject[-1], normalise(sentence)
     relative = _RELATIVE.search(claim[: copula.start()])
     before_relative = claimed_terms(claim[: relative.start()]) if relative and head.kind == "latin" else []
-    heads = [head, *before_relative[-1:]]
+    # a name's other words name it as well: "Chivas USA was suspended…" from "Chivas were suspended…"
+    heads = [head, *before_relative[-1:], *(dataclasses.replace(head, text=word) for word in head.run if word != head.text)]
     found: int | None = None
     for match in _SIZED_NUMBER_RE.finditer(text):
         if match.group(1).replace(",", "") != said[0]:
@@ -214,8 +216,10 @@ _SIZED_NUMBER_RE = re.compile(r"(?<![A-Za-z\d._-])(\d+(?:[.,]\d+)*)(?:[KMGTkmgt]
 
 _PER_ZH = re.compile(r"每一?(公顷|平方公里|平方米|平米|平方英尺|平方英里|英亩|亩|人|户|家庭|年|月|天|日|周|小时|分钟|秒|公里|千米|英里"
                      r"|英尺|米|吨|磅|公斤|千克|加仑|升|次|场|届|株)")
+# "a second MLS team" is an ordinal, not "20 metres a second"
 _PER_EN = re.compile(r"\b(?:per|each|every|a)\s+(hectare|acre|square\s+\w+|km2|capita|person|head|household|year|month|week|day"
-                     r"|hour|minute|second|mile|kilometre|kilometer|ton|tonne|litre|liter|game|match|season)\b", re.IGNORECASE)
+                     r"|hour|minute|second|mile|kilometre|kilometer|ton|tonne|litre|liter|game|match|season)\b"
+                     r"(?!(?<=\ba\ssecond)\s+[a-z])", re.IGNORECASE)
 _PER_CAPITA = ("人均", "平均每人", "per capita", "per person", "each person")
 _CHARGED_ZH = re.compile(r"(?<![消经浪耗花免])费|价格|价钱|票价|售价|单价|定价|多少钱|奖学金|工资|薪|补贴|补助|津贴|罚款|押金")
 _CHARGED_EN = re.compile(r"\b(?:tuition|fees?|prices?|salary|salaries|wages?|scholarships?|stipends?|allowances?|fines?"

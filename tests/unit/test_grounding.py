@@ -3186,3 +3186,48 @@ def test_a_right_draft_about_a_person_the_passage_names_by_surname(embeddings: o
     other = check.check("What does Graham Hughes propose about the spread of disease?",
                         "Graham Hughes proposes that the cause was a form of anthrax.", plague)
     assert other.status == "refused", other.claims
+
+
+def test_a_name_the_passage_defines_for_another(embeddings: object) -> None:
+    """Sixth fresh hundred (xquad_zh): "TUMAS的主席是谁?" drafted "保罗•史泰斯沃斯", the right name, from a passage that
+    defines "联合卫理公会流产和性行为工作组（ 简称TUMAS）" and later names the chairman of the "……特别工作组": the window of
+    the answer lacked the question's name, and the draft was refused as not about the question. The passage's own
+    definition makes the two one name; a chairman of a group the passage defines no short name for is still refused."""
+    from kb_assistant.qa.aliases import defined_names
+
+    # the long name is what stands before the definition back to a mark; its end is what a window must name
+    assert [(long[-10:], short) for long, short in defined_names("本合同由甲方北京星河科技有限公司（以下简称“星河科技”）签订。")] == [
+        ("北京星河科技有限公司", "星河科技")]
+    assert ("政府间气候变化专门委员会", "IPCC") in defined_names("政府间气候变化专门委员会 (IPCC) 成立于1988年。")
+    text = ("联合卫理公会的成员，他们认同反对人工流产的立场，并已组织成立 联合卫理公会流产和性行为工作组（ 简称TUMAS）以进一步提升他们"
+            "在教派中的地位。在 2012年 5月举行的“生殖选择宗教联盟”全体大会上，有人试图撤销联合卫理公会会员资格，请愿书通过了立法小组"
+            "委员会和委员会的投票，但没有获得全院表决。作为联合卫理公会流产和性行为特别工作组主席，可敬的保罗•史泰斯沃斯 说，他“有充分"
+            "的理由相信”反对人工流产的代表们将赢得全院表决。")
+    check = GroundingCheck(embeddings)
+    verdict = check.check("TUMAS的主席是谁?", "保罗•史泰斯沃斯", [Passage(text, "United_Methodist_Church")])
+    assert verdict.status != "refused" and "保罗•史泰斯沃斯" in verdict.answer, verdict.claims
+    undefined = text.replace("（ 简称TUMAS）", "").replace("联合卫理公会的成员", "TUMAS与联合卫理公会的成员")
+    refused = check.check("TUMAS的主席是谁?", "保罗•史泰斯沃斯", [Passage(undefined, "United_Methodist_Church")])
+    assert refused.status == "refused", refused.claims
+
+
+def test_a_number_given_to_a_name_the_source_shortens(check: GroundingCheck) -> None:
+    """Seventh fresh hundred (xquad_en): "Chivas USA was suspended following the 2014 MLS season" was refused as giving
+    2014 to something else: the source says "Chivas were suspended following the 2014 MLS season", and the rule looked
+    for the subject's last word (USA) only. Another word of the same name names it; another subject does not."""
+    from kb_assistant.qa.number_clauses import said_of_another
+
+    source = ("From 2005 to 2014, there were two Major League Soccer teams in Los Angeles — the LA Galaxy and Chivas USA — "
+              "that both played at the StubHub Center and were local rivals. However, Chivas were suspended "
+              "following the 2014 MLS season, with a second MLS team scheduled to return in 2018.")
+    sentence = "However, Chivas were suspended following the 2014 MLS season."
+    assert said_of_another("Chivas USA was suspended following the 2014 MLS season.", sentence) is None
+    assert said_of_another("The Galaxy was suspended following the 2014 MLS season.", sentence) is not None
+    verdict = check.check("Which year resulted in the suspension of one of the two soccer teams?",
+                          "Chivas USA was suspended following the 2014 MLS season, with a second MLS team scheduled to "
+                          "return in 2018.", [Passage(source, "Southern_California")])
+    assert verdict.status == "answered" and "2014" in verdict.answer, verdict.claims
+    # "a second MLS team" is the second of two teams, no rate per second
+    alone = check.check("Which year resulted in the suspension of one of the two soccer teams?",
+                        "Chivas USA was suspended following the 2014 MLS season.", [Passage(source, "Southern_California")])
+    assert alone.status == "answered" and "2014" in alone.answer, alone.claims
