@@ -27,6 +27,7 @@ the words (and is no refusal), or is a refusal where one is expected.
     python benchmarks/user_rounds.py /tmp/kbh --round 23
     python benchmarks/user_rounds.py /tmp/kbu --round 24
     python benchmarks/user_rounds.py /tmp/kbu --round 25
+    python benchmarks/user_rounds.py /tmp/kbu --round 26
 """
 
 from __future__ import annotations
@@ -466,6 +467,26 @@ ROUNDS: dict[int, list[tuple[str, Expected]]] = {
         ("Weaviate 是用什么语言开发的？", None),
         ("南瓜书 PDF 文件有多少 MB？", None),
         ("What is the default chunk size of CharacterTextSplitter?", None),
+    ],
+    26: [  # llm_universe_kb: the Pumpkin Book's section 5.6 (deep learning) and chapter 6's first section (SVM margins)
+        ("卷积神经网络是哪一年提出的？", [["1989"]]),
+        ("BP 算法是哪一年提出的？", [["1986"]]),
+        ("2012 年 Hinton 和他的学生提出了什么网络？", [["AlexNet"]]),
+        ("哪三位学者被称为深度学习之父？", [["LeCun", "Bengio", "Hinton"]]),
+        ("深度学习的概念是哪一年正式提出的？", [["2015"]]),
+        ("用非深度学习算法做西瓜分类时，人工设计特征的过程统称为什么？", [["特征工程"]]),
+        ("支持向量机想要求解的是什么样的划分超平面？", [["正中间"], ["尽可能远"]]),
+        ("超平面方程中的 w 称为什么？", [["法向量"]]),
+        ("超平面方程中的 b 称为什么？", [["位移项"]]),
+        ("支持向量机所要求的超平面需要满足几个条件？", [["三个"], ["3个"], ["3 个"]]),
+        ("In which year was the BP algorithm proposed?", [["1986"]]),
+        ("Which network did Hinton and his students propose in 2012?", [["AlexNet"]]),
+        ("What is b called in the hyperplane equation?", [["位移项"], ["displacement"], ["bias"], ["offset"]]),
+        ("In which year was the concept of deep learning formally proposed?", [["2015"]]),
+        ("AlexNet 一共有多少层？", None),
+        ("AlexNet 在 ImageNet 评测中的错误率是多少？", None),
+        ("LeCun 是哪一年获得图灵奖的？", None),
+        ("How many layers does AlexNet have?", None),
     ],
 }
 
