@@ -27,7 +27,7 @@ from kb_assistant.qa.chinese_words import (
 from kb_assistant.qa.name_forms import name_runs, named_otherwise, one_edit, run_at
 from kb_assistant.qa.spelled_numbers import in_digits
 from kb_assistant.qa.unit_words import written_otherwise
-from kb_assistant.qa.whole_words import inner_words, starts_a_word
+from kb_assistant.qa.whole_words import holds_root, inner_words, starts_a_word, word_root
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ _PREAMBLE = re.compile(
     r"^\s*(?:根据|依据|按照|从)(?:以上|上述|所给|提供的)?(?:资料|上下文|文档|知识库|材料|参考资料|来源)(?:\s*[\[【]\d+[\]】])?"
     r"(?:中|里|所述)?的?(?:信息|内容|描述|记载|说明)?(?:可知|来看|显示|所述)?\s*[，,:：]?"
     r"|^\s*(?:according to|based on|from) (?:the )?(?:given |provided )?"
-    r"(?:sources?|context|documents?|passages?|information)(?:\s*\[\d+\])?\s*[,:]?",
+    r"(?:sources?|context|documents?|passages?|information)(?: provided| given)?(?:\s*\[\d+\])?\s*[,:]?",
     re.IGNORECASE,
 )
 """How a small model opens an answer ("根据资料中的信息，", "According to the sources,"): no claim about the topic, and
@@ -358,7 +358,9 @@ class TermIndex:
             return term.text in self.numbers or (bool(second) and re.search(
                 rf"(?<![\d.]){re.escape(first)}\s*(?:to|比|对)\s*{re.escape(second)}(?![\d.])", self.text) is not None)
         if term.kind == "latin":
-            found = term.text in self.stems or starts_a_word(self.text, term.text)
+            root = word_root(term.text)  # "suburban" said as "suburbs"
+            found = (term.text in self.stems or starts_a_word(self.text, term.text)
+                     or bool(root and holds_root(self.text, root)))
             if found or written_otherwise(term.text, self.stems):
                 return True
             parts = [part for part in term.text.split("-") if part]

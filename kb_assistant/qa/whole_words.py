@@ -52,3 +52,21 @@ def inner_words(text: str) -> list[str]:
 
 
 _INNER_WORD = re.compile(r"(?<=[a-z])[A-Z][a-z]+")
+
+
+_DERIVED = re.compile(r"^(?P<root>[a-z]{5,}?)(?:ian|an|ist)$")  # not -al, -ic: "organic" is no "organ"
+
+
+def word_root(stem: str) -> str | None:
+    """The word an English adjective or agent noun is made from ("suburb" of "suburban", "europe" of "european",
+    "journal" of "journalist"), five letters at least, where its stem ends so; None otherwise. A question's "quieter
+    suburban housing" is said by a source's "housing in the suburbs" (the other way round, "suburb" in "suburban",
+    a word's start already is)."""
+    match = _DERIVED.match(stem)
+    return match.group("root") if match else None
+
+
+def holds_root(text: str, root: str) -> bool:
+    """Whether ``text`` (lower case) holds ``root`` as a whole word, or with a plural's or a noun's last letters
+    ("suburbs", "america", "economy"; not "veterinary" for the "veter" of "veteran")."""
+    return re.search(rf"(?<![a-z0-9]){re.escape(root)}(?:s|es|e|a|y)?(?![a-z0-9])", text) is not None

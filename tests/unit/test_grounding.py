@@ -3231,3 +3231,39 @@ def test_a_number_given_to_a_name_the_source_shortens(check: GroundingCheck) -> 
     alone = check.check("Which year resulted in the suspension of one of the two soccer teams?",
                         "Chivas USA was suspended following the 2014 MLS season.", [Passage(source, "Southern_California")])
     assert alone.status == "answered" and "2014" in alone.answer, alone.claims
+
+
+def test_an_english_adjective_said_by_the_noun_it_is_made_from(embeddings: object) -> None:
+    """Second hundred (xquad_en): "What drove residents to quieter suburban housing?" drafted the highways, right, from
+    "The construction of highways led residents to move to newer housing in the suburbs.", and was refused: the
+    question's "suburban" was no word of the source, so too little of the question was around the evidence. An
+    adjective or agent noun is found where the word it is made from stands; "veteran" is no "veterinary"."""
+    from kb_assistant.qa.terms import TermIndex, asked_terms
+
+    def held(question: str, word: str, text: str) -> bool:
+        return TermIndex.of(text).has(next(t for t in asked_terms(question) if t.text == word))
+
+    assert held("Which suburban towns grew?", "suburban", "Residents moved to the suburbs.")
+    assert held("Which European rivers flood?", "european", "The rivers of Europe flood in spring.")
+    assert not held("Which veteran doctors retired?", "veteran", "The veterinary clinic closed.")
+    jacksonville = [Passage("Jacksonville, like most large cities in the United States, suffered from negative effects of rapid "
+                            "urban sprawl after World War II. The construction of highways led residents to move to newer "
+                            "housing in the suburbs. After World War II, the government of the city of Jacksonville began to "
+                            "increase spending to fund new public building projects.", "xq-032-03.md > Jacksonville,_Florida")]
+    verdict = GroundingCheck(embeddings).check(
+        "What drove residents to quieter suburban housing?",
+        "Residents moved to quieter suburban housing due to the construction of highways.", jacksonville)
+    assert verdict.status == "answered" and "highways" in verdict.answer, verdict.claims
+
+
+def test_a_source_named_by_its_number_in_words_is_a_citation(check: GroundingCheck) -> None:
+    """Eighth fresh hundred (drcd_dev): "资料中的第1条提到「客廳即工場」指的是1970年代。" was refused as stating a 1 no source
+    holds: the model names the source it read by its number, in words, as it otherwise cites it with [1]. The answer
+    shown leaves that out: the number is often not the source's that supports the sentence, which the check cites."""
+    from kb_assistant.qa.answer_text import without_source_number
+
+    assert without_source_number("根据资料中的第13条和第14条，肯尼亚的标准是……") == "肯尼亚的标准是……"
+    assert without_source_number("根據资料中的第二段，最早投入夜間作戰的……") == "最早投入夜間作戰的……"
+    factory = [Passage("1970年代的台灣，「客廳即工場」是當時經濟型態的寫照，家庭代工十分普遍。", "台灣經濟")]
+    verdict = check.check("「客廳即工場」指的是哪一年代的台灣經濟型態?", "资料中的第1条提到「客廳即工場」指的是1970年代。", factory)
+    assert verdict.status == "answered" and "1970年代" in verdict.answer and "第1条" not in verdict.answer, verdict.claims
