@@ -242,11 +242,12 @@ def as_said(answer: str) -> str:
 
 
 _SOURCE_BY_NUMBER = re.compile(
-    r"^\s*(?:根据|根據)?[资資]料中的(?:第\s*[\d一二三四五六七八九十]+\s*[条條段](?:和|、)?)+(?:明确指出|提到|指出|描述了|中|说)?\s*[，,:：]?")
+    r"(?:^|(?<=[。！？!?\n]))[ \t]*(?:根据|根據)?[资資]料中的(?:第\s*[\d一二三四五六七八九十]+\s*[条條段](?:和|、)?)+"
+    r"(?:明确指出|提到|指出|描述了|中|说)?\s*[，,:：]?")
 
 
-def without_source_number(sentence: str) -> str:
-    """``sentence`` without an opening that names a source by its number in words ("资料中的第1条提到", "根据资料中的
-    第13条和第14条，"): the small model cites so where it would write [1], the number is none the source states, and
-    it is often not the source that supports the sentence (the check cites that one)."""
-    return _SOURCE_BY_NUMBER.sub("", sentence, count=1)
+def without_source_number(answer: str) -> str:
+    """``answer`` without the sentence openings that name a source by its number in words ("资料中的第1条提到",
+    "根据资料中的第13条和第14条，"): the small model cites so where it would write [1], the number is none the source
+    states, and it is often not the source that supports the sentence (the check cites that one)."""
+    return _SOURCE_BY_NUMBER.sub("", answer)

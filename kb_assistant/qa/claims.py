@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kb_assistant.cjk import HAN, simplified
-from kb_assistant.qa.answer_text import MARKER, TRAILING, cited_numbers, split_sentences, without_source_number
+from kb_assistant.qa.answer_text import MARKER, TRAILING, cited_numbers, split_sentences
 from kb_assistant.qa.evidence import Passage, Span
 from kb_assistant.qa.prompts import LATIN_WORD, QUOTE, QUOTE_TABLE, TABLE_CAPTION, in_script_of, language_of
 from kb_assistant.qa.table_cells import TABLE_RULE, table_header
@@ -108,7 +108,7 @@ def _add_sentence(claims: list[Claim], sentence: str, gap: str) -> None:
         claims[-1].cited += cited_numbers(leading.group(0))
         sentence = sentence[leading.end() :]
     cited = cited_numbers(sentence)
-    text = without_source_number(MARKER.sub("", sentence).strip())
+    text = MARKER.sub("", sentence).strip()
     item = _ITEM.match(text) if not gap or "\n" in gap else None  # a marker opens a line, not a sentence
     marker = item.group(0) if item else ""
     text = text[len(marker) :]

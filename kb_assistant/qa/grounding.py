@@ -39,7 +39,7 @@ from typing import Any, Literal
 from kb_assistant.qa.across_languages import quote_across_languages
 from kb_assistant.qa.answer_kinds import names_asked_place, only_an_article, unnamed_answer
 from kb_assistant.qa.answer_parts import QuestionParts, own_terms, split_question
-from kb_assistant.qa.answer_text import is_refusal
+from kb_assistant.qa.answer_text import is_refusal, without_source_number
 from kb_assistant.qa.claims import (
     NOTHING_NEW,
     Claim,
@@ -170,7 +170,7 @@ class GroundingCheck:
         asked = self._asked(question)
         asked_index = TermIndex.of(question)
         sentences = [p.sentences() for p in passages]
-        claims = [] if is_refusal(answer) else read_claims(answer)
+        claims = [] if is_refusal(answer) else read_claims(without_source_number(answer))
         corrections: list[str] = []
         everywhere = [TermIndex.of(f"{p.context}\n{p.text}") for p in passages]
         similar = self.min_semantic_relevance_en if language_of(question) == "en" else self.min_semantic_relevance
