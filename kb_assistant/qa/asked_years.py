@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from kb_assistant.qa.answer_kinds import asks_when
 from kb_assistant.qa.evidence import Span, clearly_better
 from kb_assistant.qa.number_clauses import MIN_GAIN
 from kb_assistant.qa.terms import Term, TermIndex, normalise
@@ -44,3 +45,18 @@ def sentence_of_the_year(question: str, asked: list[Term], numbers: list[Term], 
         return None
     text, start, end = holding[best]
     return Span(span.number, text, start, end)
+
+
+def year_from_another_sentence(question: str, asked: list[Term], numbers: list[Term], span: Span,
+                               sentences: list[tuple[str, int, int]]) -> Span | None:
+    """The evidence ``span``, to be quoted, when ``question`` asks when, the claim's year (in ``numbers``) is not the
+    span's, the span names a year of its own, and each sentence of the passage (``sentences``) that names the claim's
+    year holds clearly fewer (``MIN_GAIN``) of the question's words (``asked``): the claim put a year said of another
+    thing beside the words of the sentence that answers ("深度学习的概念是1989年正式提出的" from "……例如卷积神经网络是在
+    1989提出……" and "……在2015年正式提出深度学习的概念"). None otherwise."""
+    claimed, own = {t.text for t in numbers if _YEAR.fullmatch(t.text)}, years(span.text)
+    if not claimed or not own or claimed & own or not asks_when(question):
+        return None
+    holding = [TermIndex.of(text) for text, _, _ in sentences if years(text) & claimed]
+    mine = TermIndex.of(span.text)
+    return span if holding and clearly_better(asked, [*holding, mine], holding, [mine], MIN_GAIN) is not None else None

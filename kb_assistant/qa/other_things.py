@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kb_assistant.qa.answer_kinds import asks_for_number, asks_when
-from kb_assistant.qa.asked_years import sentence_of_the_year
+from kb_assistant.qa.asked_years import sentence_of_the_year, year_from_another_sentence
 from kb_assistant.qa.changes import change_for_level
 from kb_assistant.qa.claims import Claim
 from kb_assistant.qa.counted_kinds import relabelled_kind
@@ -53,7 +53,8 @@ OTHER_PARALLEL = "its name is in a clause beside the one the question points to"
 (:func:`kb_assistant.qa.parallel_clauses.name_from_parallel_clause`)."""
 OTHER_YEAR = "it gives another year than the question's, which another sentence names"
 """"《新的长征，新的战斗》于1980年被评为优秀群众歌曲" for "哪一部歌曲获1964年全国群众歌曲一等奖？"
-(:func:`kb_assistant.qa.asked_years.sentence_of_the_year`)."""
+(:func:`kb_assistant.qa.asked_years.sentence_of_the_year`); or a year said of another thing, put beside the words of the
+sentence that answers (:func:`kb_assistant.qa.asked_years.year_from_another_sentence`)."""
 MOVED = {OTHER_CLAUSE: "number", OTHER_SENTENCE: "name", OTHER_PARALLEL: "name", OTHER_YEAR: "year"}
 """Why a claim's evidence was moved to the sentence that holds what is asked (quoted instead), and what was moved."""
 OTHER_KIND = "its number counts something else in its source"
@@ -153,7 +154,8 @@ def said_of_another_thing(
         return OTHER_PARALLEL, span
     if not numbers:
         return None
-    year = sentence_of_the_year(question, asked, numbers, span, sentences)
+    year = (sentence_of_the_year(question, asked, numbers, span, sentences)
+            or year_from_another_sentence(question, asked, numbers, span, sentences))
     if year is not None:
         return OTHER_YEAR, year
     person = number_of_another_person(question, numbers, span.text)

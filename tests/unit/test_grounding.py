@@ -3267,3 +3267,19 @@ def test_a_source_named_by_its_number_in_words_is_a_citation(check: GroundingChe
     factory = [Passage("1970年代的台灣，「客廳即工場」是當時經濟型態的寫照，家庭代工十分普遍。", "台灣經濟")]
     verdict = check.check("「客廳即工場」指的是哪一年代的台灣經濟型態?", "资料中的第1条提到「客廳即工場」指的是1970年代。", factory)
     assert verdict.status == "answered" and "1970年代" in verdict.answer and "第1条" not in verdict.answer, verdict.claims
+
+
+def test_a_year_said_of_another_thing_beside_the_words_that_answer(check: GroundingCheck) -> None:
+    """Round 26 as a user: "深度学习的概念是哪一年正式提出的？" was answered "深度学习的概念是1989年正式提出的", every word in the
+    passage, but 1989 is the year of the convolutional network, and the sentence with the question's words says 2015.
+    That sentence is quoted instead; a year the sentence with the question's words holds is kept."""
+    origins = [Passage("5.6.2 深度学习的起源\n\n深度学习中的经典神经网络以及用于训练神经网络的BP 算法其实在很早就已经被提出，例如卷积"
+                       "神经网络\n\n[2] 是在1989 提出，BP 算法 [3] 是在1986 年提出，但是在当时的计算机算力水平下，其他非神经网络类算法"
+                       "（例如当时红极一时的支持向量机算法）的效果优于神经网络类算法，因此神经网络类算法进入瓶颈期。随着计算机算力的不断提升，"
+                       "以及2012 年Hinton 和他的学生提出了AlexNet 并在ImageNet 评测中以明显优于第二名的成绩夺冠后，引起了学术界和工业界"
+                       "的广泛关注，紧接着三位深度学习之父 LeCun、Bengio 和Hinton 在2015 年正式提出深度学习的概念，自此深度学习开始成为"
+                       "机器学习的主流研究方向。", "南瓜书 (pumpkin book) > 神经网络 > 深度学习 > 深度学习的起源")]
+    spliced = check.check("深度学习的概念是哪一年正式提出的？", "深度学习的概念是1989年正式提出的。", origins)
+    assert spliced.status == "extractive" and "2015" in spliced.answer and "1989" not in spliced.answer, spliced.claims
+    right = check.check("深度学习的概念是哪一年正式提出的？", "深度学习的概念是2015年正式提出的。", origins)
+    assert right.status == "answered" and "2015" in right.answer, right.claims
