@@ -183,21 +183,6 @@ def _visual_lines(block: dict[str, Any]) -> list[tuple[float, float, str]]:
     return lines
 
 
-_WIDE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff01-\uff0f\uff1a-\uff1f“”‘’]")
-"""A Chinese character or full-width mark: the text on either side of a printed line's end in Chinese prose."""
-
-
-def _line_break(before: str, after: str) -> str:
-    """What a printed line's end inside a paragraph becomes: nothing between Chinese characters ("例如卷积神" / "经网络"
-    is 卷积神经网络: Chinese writes no spaces, and a word cut by a newline is no word for the search index, the answer
-    check or the model), a newline otherwise."""
-    return "" if before and after and _WIDE.match(before[-1]) and _WIDE.match(after[0]) else "\n"
-
-
-def _joined(lines: list[str]) -> str:
-    return "".join(line if i == 0 else _line_break(lines[i - 1], line) + line for i, line in enumerate(lines))
-
-
 def _paragraphs_text(blocks: list[dict[str, Any]]) -> str:
     """Text blocks in reading order, a blank line between paragraphs. Some PDFs make every printed line a block
     of its own (the pumpkin book does), which read as one paragraph a line, so a sentence was cut at each line's
@@ -216,10 +201,10 @@ def _paragraphs_text(blocks: list[dict[str, Any]]) -> str:
             if abs(top - last_top) < 0.5 * height:  # beside the previous block's last line (not a column beside it)
                 out.append(" ")
             elif len(previous) == 1 and top - last_bottom < height and previous_right >= right - 0.1 * (right - left):
-                out.append(_line_break(previous[-1][2], lines[0][2]))  # a full line (not a heading), the next just below
+                out.append("\n")  # a full line (not a heading) with the next line just below it
             else:
                 out.append("\n\n")
-        out.append(_joined([line[2] for line in lines]))
+        out.append("\n".join(line[2] for line in lines))
         previous, previous_right = lines, right
     return "".join(out) + "\n" if out else ""
 

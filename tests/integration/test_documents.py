@@ -308,14 +308,3 @@ def test_a_pdf_that_prints_each_line_as_a_block_keeps_its_sentences_whole() -> N
     assert "2.3.7 式(2.18) 和式(2.19) 的解释" in page.splitlines()  # a heading's number and words on one line
     assert "\n\n式(2.14) 的macro-F1" in page  # and paragraphs still apart
 
-
-def test_a_chinese_pdf_line_end_inside_a_word_joins_the_word() -> None:
-    # Round 26 as a user: "卷积神经网络是哪一年提出的？" was refused, its answer read from "……例如卷积神\n经网络 [2] 是在1989
-    # 提出": a printed line's end inside a paragraph was kept as a newline, and 卷积神经网络 was no word of the chunk for
-    # the search index, the answer check or the model. Between Chinese characters a line's end is nothing; between
-    # others it stays a newline ("将\nmacro-P").
-    book = shared_path("corpora", "llm_universe_kb", "knowledge_db", "pumkin_book", "pumpkin_book.pdf")
-    pages = load_bytes(book, book.read_bytes())
-    origins = "".join(d.page_content for d in pages if d.metadata["page"] == 59)
-    assert "例如卷积神经网络" in origins and "其他非神经网络类算法" in origins
-    assert "是将\nmacro-P" in "".join(d.page_content for d in pages if d.metadata["page"] == 21)
