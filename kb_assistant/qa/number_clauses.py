@@ -180,7 +180,8 @@ def said_of_another(claim: str, sentence: str) -> str | None:
     relative = _RELATIVE.search(claim[: copula.start()])
     before_relative = claimed_terms(claim[: relative.start()]) if relative and head.kind == "latin" else []
     # a name's other words name it as well: "Chivas USA was suspended…" from "Chivas were suspended…"
-    heads = [head, *before_relative[-1:], *(dataclasses.replace(head, text=word) for word in head.run if word != head.text)]
+    heads = [head, *before_relative[-1:],
+             *(dataclasses.replace(head, text=word) for word in head.run if word != head.text)]
     found: int | None = None
     for match in _SIZED_NUMBER_RE.finditer(text):
         if match.group(1).replace(",", "") != said[0]:

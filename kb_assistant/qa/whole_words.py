@@ -54,7 +54,7 @@ def inner_words(text: str) -> list[str]:
 _INNER_WORD = re.compile(r"(?<=[a-z])[A-Z][a-z]+")
 
 
-_DERIVED = re.compile(r"^(?P<root>[a-z]{5,}?)(?:ian|an|ist)$")  # not -al, -ic: "organic" is no "organ"
+_DERIVED = re.compile(r"^(?P<root>[a-z]{5,}?)(?:ian|an|ist)$")  # not -al: "capital" is no "capita"
 
 
 def word_root(stem: str) -> str | None:
