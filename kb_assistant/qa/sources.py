@@ -9,7 +9,7 @@ from typing import Any
 
 from langchain_core.documents import Document
 
-from kb_assistant.qa.evidence import code_block_start
+from kb_assistant.qa.code_blocks import code_block_start
 from kb_assistant.qa.grounding import Passage, Verdict
 from kb_assistant.qa.table_cells import table_header
 
