@@ -307,4 +307,3 @@ def test_a_pdf_that_prints_each_line_as_a_block_keeps_its_sentences_whole() -> N
             "别样本数量极度不平衡的情况下，数量较多的类别会主导最终结果。") in sentences
     assert "2.3.7 式(2.18) 和式(2.19) 的解释" in page.splitlines()  # a heading's number and words on one line
     assert "\n\n式(2.14) 的macro-F1" in page  # and paragraphs still apart
-
