@@ -8,6 +8,7 @@ right answer was refused as not about the question. The window of evidence takes
 
 from __future__ import annotations
 
+import functools
 import re
 
 from kb_assistant.cjk import simplified
@@ -21,8 +22,10 @@ _BOUNDARY = re.compile(r"[，。；：、,.;:!?！？\s“”\"「」（）()]")
 _LONGEST = 40
 
 
-def defined_names(text: str) -> list[tuple[str, str]]:
-    """The (long, short) names ``text`` defines for one another, in its order."""
+@functools.lru_cache(maxsize=1024)
+def defined_names(text: str) -> tuple[tuple[str, str], ...]:
+    """The (long, short) names ``text`` defines for one another, in its order (a passage is read once: every claim's
+    window asks of it)."""
     pairs = []
     for pattern in (_LABELLED, _ACRONYM):
         for match in pattern.finditer(text):
@@ -31,7 +34,7 @@ def defined_names(text: str) -> list[tuple[str, str]]:
             long = before[cut:] if cut or match.start() <= _LONGEST else ""
             if len(long) >= 2 and long != match.group("short"):
                 pairs.append((long, match.group("short")))
-    return pairs
+    return tuple(pairs)
 
 
 def _holds(window: str, long: str) -> bool:

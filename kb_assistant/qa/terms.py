@@ -358,9 +358,8 @@ class TermIndex:
             return term.text in self.numbers or (bool(second) and re.search(
                 rf"(?<![\d.]){re.escape(first)}\s*(?:to|比|对)\s*{re.escape(second)}(?![\d.])", self.text) is not None)
         if term.kind == "latin":
-            root = word_root(term.text)  # "suburban" said as "suburbs"
             found = (term.text in self.stems or starts_a_word(self.text, term.text)
-                     or bool(root and holds_root(self.text, root)))
+                     or holds_root(self.text, word_root(term.text)))  # "suburban" said as "suburbs"
             if found or written_otherwise(term.text, self.stems):
                 return True
             parts = [part for part in term.text.split("-") if part]

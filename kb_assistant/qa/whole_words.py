@@ -66,7 +66,7 @@ def word_root(stem: str) -> str | None:
     return match.group("root") if match else None
 
 
-def holds_root(text: str, root: str) -> bool:
+def holds_root(text: str, root: str | None) -> bool:
     """Whether ``text`` (lower case) holds ``root`` as a whole word, or with a plural's or a noun's last letters
-    ("suburbs", "america", "economy"; not "veterinary" for the "veter" of "veteran")."""
-    return re.search(rf"(?<![a-z0-9]){re.escape(root)}(?:s|es|e|a|y)?(?![a-z0-9])", text) is not None
+    ("suburbs", "america", "economy"; not "veterinary" for the "veter" of "veteran"); False for no root."""
+    return root is not None and re.search(rf"(?<![a-z0-9]){re.escape(root)}(?:s|es|e|a|y)?(?![a-z0-9])", text) is not None
