@@ -358,3 +358,21 @@ class AboutTheQuestion:
     def active(self) -> bool:
         """Whether similarity is measured at all (an embedding model and a threshold are set)."""
         return self.embeddings is not None and self.threshold is not None
+
+
+def closest_in_meaning(embeddings: Any, text: str, candidates: list[int], sentences: list[list[tuple[str, int, int]]],
+                       min_similarity: float) -> list[int]:
+    """The ``candidates`` (passage indexes) with a sentence whose embedding is at least ``min_similarity`` close to
+    ``text``'s, the closest first."""
+    spans = [(i, s) for i in candidates for s, _, _ in sentences[i]]
+    if not spans:
+        return []
+    import numpy as np
+
+    vectors = np.asarray(embeddings.embed_documents([text] + [s for _, s in spans]), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12
+    similarity = vectors[1:] @ vectors[0]
+    best: dict[int, float] = {}
+    for (i, _), sim in zip(spans, similarity, strict=True):
+        best[i] = max(best.get(i, -1.0), float(sim))
+    return sorted((i for i, s in best.items() if s >= min_similarity), key=lambda i: -best[i])

@@ -33,8 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from kb_assistant.qa.across_languages import quote_across_languages
 from kb_assistant.qa.answer_kinds import names_asked_place, only_an_article, unnamed_answer
@@ -62,6 +61,7 @@ from kb_assistant.qa.evidence import (
     Passage,
     Span,
     best_span,
+    closest_in_meaning,
     held_together,
     relevance_window,
     sentence_scores,
@@ -70,7 +70,14 @@ from kb_assistant.qa.negations import contradicted, other_case, other_polarity
 from kb_assistant.qa.number_clauses import other_number
 from kb_assistant.qa.other_things import MOVED, moved_evidence, said_of_another_thing
 from kb_assistant.qa.prompts import language_of, language_of_passage, not_found
-from kb_assistant.qa.quotes import Scores, best_quotable, names_all_asked, quote_answers_better, row_to_quote
+from kb_assistant.qa.quotes import (
+    Scores,
+    best_quotable,
+    names_all_asked,
+    quote_answers_better,
+    quote_close_in_meaning,
+    row_to_quote,
+)
 from kb_assistant.qa.relevance_gate import RelevanceGate
 from kb_assistant.qa.spelled_numbers import restates_first
 from kb_assistant.qa.table_cells import OTHER_COLUMN, OTHER_ROW, table_header, table_mismatch
@@ -84,25 +91,7 @@ from kb_assistant.qa.terms import (
     general_idf,
     without_preamble,
 )
-
-Status = Literal["answered", "extractive", "refused"]
-
-
-@dataclass
-class Verdict:
-    """The verified answer: what users are shown, and why."""
-
-    answer: str
-    status: Status
-    claims: list[Claim]
-    corrections: list[str]
-    evidence: dict[int, Span]
-    """The supporting span of each source the answer uses, by source number."""
-
-    @property
-    def used(self) -> list[int]:
-        """Source numbers the verified answer cites."""
-        return sorted(self.evidence)
+from kb_assistant.qa.verdict import Verdict
 
 
 class GroundingCheck:
@@ -115,9 +104,13 @@ class GroundingCheck:
     is in the KB (:class:`kb_assistant.qa.terms.KBRarity`) on top of its general IDF, where relevance is measured.
     A quote needs ``min_quote_relevance`` of the question's weighted terms, or ``min_named_quote_relevance`` when
     the sentence itself names every name and number the question does (:func:`kb_assistant.qa.quotes.names_all_asked`;
-    None: no such band); after the model's own refusal, ``min_quote_relevance_after_refusal`` (the named band does not
-    count there). ``quote_names_asked``: a quote's passage (headings and text) must name the question's names
-    and numbers, as a kept sentence's must ("1918年，米價急漲……" is no answer to "中原大戰在哪一年爆發?").
+    None: no such band); after the model's own refusal, also ``min_quote_relevance_after_refusal`` (by default the
+    named band's: a sentence that names all the question names is quoted then too). Where no sentence is quoted so,
+    one of the three that hold most of the question's words (``min_meaning_quote_relevance`` at least) is quoted when
+    the embedding model finds it close to the question (``min_quote_similarity``, ``_en`` for an English question;
+    None: never), after the model's own refusal too (:func:`kb_assistant.qa.quotes.quote_close_in_meaning`).
+    ``quote_names_asked``: a quote's passage (headings and text) must name the question's names and numbers, as a
+    kept sentence's must ("1918年，米價急漲……" is no answer to "中原大戰在哪一年爆發?").
     ``across_languages``: where no sentence of the answer is supported, a sentence of a passage in the other language
     than the question's that names every name, code word and number a dropped sentence adds to the question is quoted
     (:mod:`kb_assistant.qa.across_languages`).
@@ -137,9 +130,12 @@ class GroundingCheck:
         lexical_relevance_enough_en: float = 0.45,
         min_quote_relevance: float = 0.6,
         min_named_quote_relevance: float | None = 0.5,
-        min_quote_relevance_after_refusal: float = 0.6,
+        min_quote_relevance_after_refusal: float = 0.5,
         min_quote_gain: float | None = 0.1,
         min_quote_similarity_gain: float = 0.02,
+        min_meaning_quote_relevance: float = 0.35,
+        min_quote_similarity: float | None = 0.91,
+        min_quote_similarity_en: float | None = 0.87,
         two_passage_support: bool = True,
         quote_names_asked: bool = True,
         rarity: KBRarity | None = None,
@@ -163,6 +159,8 @@ class GroundingCheck:
         self.min_quote_relevance_after_refusal = min_quote_relevance_after_refusal
         self.min_quote_gain = min_quote_gain
         self.min_quote_similarity_gain = min_quote_similarity_gain
+        self.min_meaning_quote_relevance = min_meaning_quote_relevance
+        self.min_quote_similarity, self.min_quote_similarity_en = min_quote_similarity, min_quote_similarity_en
 
     def check(self, question: str, answer: str, passages: Sequence[Passage]) -> Verdict:
         """Verify ``answer`` to ``question`` against ``passages`` (source n is ``passages[n-1]``)."""
@@ -234,7 +232,9 @@ class GroundingCheck:
             for claim in kept:
                 claim.kept, claim.reason = False, f"{better}: the quote answers instead"
             corrections.append(f"the answer {better}; quoted the source")
-        floor = self.min_quote_relevance_after_refusal if is_refusal(answer) else 0.0  # the model's own refusal
+        meant = None if quote or kept else self._quote_by_meaning(scores, question, asked, everywhere, passages, about)
+        quote = quote or meant  # a sentence close in meaning is quoted after the model's own refusal too
+        floor = self.min_quote_relevance_after_refusal if is_refusal(answer) and not meant else 0.0
         if quote is None and by_part is not None:
             quotes = [q for q in by_part.left_out([]) if q[1] >= floor]
         elif quote is not None and quote[1] >= floor:
@@ -294,7 +294,7 @@ class GroundingCheck:
         support = [i for i, missing, cov in scored if not missing and cov >= self.min_coverage]
         if not support and self.embeddings is not None:
             near = [i for i, missing, cov in scored if not missing and cov >= self.min_coverage / 2]
-            support = self._close_in_meaning(claim.text, near, sentences)
+            support = closest_in_meaning(self.embeddings, claim.text, near, sentences, self.min_similarity)
         together = False
         if not support and self.two_passage_support:
             support = held_together(new, indexes, self.min_coverage)
@@ -360,20 +360,6 @@ class GroundingCheck:
         return RelevanceGate(self.min_relevance, self.min_relevance_lexical_only, self.lexical_relevance_enough,
                              self.lexical_relevance_enough_en, self.min_named_quote_relevance, self.min_semantic_relevance)
 
-    def _close_in_meaning(self, text: str, candidates: list[int], sentences: list[list[tuple[str, int, int]]]) -> list[int]:
-        spans = [(i, s) for i in candidates for s, _, _ in sentences[i]]
-        if not spans:
-            return []
-        import numpy as np
-
-        vectors = np.asarray(self.embeddings.embed_documents([text] + [s for _, s in spans]), dtype=np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12
-        similarity = vectors[1:] @ vectors[0]
-        best: dict[int, float] = {}
-        for (i, _), sim in zip(spans, similarity, strict=True):
-            best[i] = max(best.get(i, -1.0), float(sim))
-        return sorted((i for i, s in best.items() if s >= self.min_similarity), key=lambda i: -best[i])
-
     # --- the extractive fallback -----------------------------------------------------------------
     def best_quote(
         self,
@@ -389,9 +375,23 @@ class GroundingCheck:
         asked = self._asked(question)
         return self._quotable(sentence_scores(question, passages, sentences, indexes), question, asked, indexes)
 
+    def _quote_by_meaning(self, scores: Scores, question: str, asked: list[Term], indexes: list[TermIndex],
+                          passages: Sequence[Passage], about: AboutTheQuestion) -> tuple[Span, float] | None:
+        """A quote close to the question in meaning (:func:`kb_assistant.qa.quotes.quote_close_in_meaning`)."""
+        threshold = self.min_quote_similarity_en if language_of(question) == "en" else self.min_quote_similarity
+        if self.embeddings is None or threshold is None:
+            return None
+        return quote_close_in_meaning(self._naming(scores, asked, indexes), question, asked, passages,
+                                      about.similarity, self.min_meaning_quote_relevance, threshold)
+
     def _quotable(self, scores: Scores, question: str, asked: list[Term], indexes: list[TermIndex]) -> tuple[Span, float] | None:
-        """The best quote among ``scores``, from a passage (``indexes``: headings and text) that names each of the
-        question's strict terms where ``quote_names_asked`` asks so."""
-        if self.quote_names_asked:
-            scores = {key: value for key, value in scores.items() if indexes[value[0].number - 1].names_all(asked)}
-        return best_quotable(scores, question, asked, self.min_quote_relevance, self.min_named_quote_relevance)
+        """The best quote among ``scores`` (see :meth:`_naming`)."""
+        return best_quotable(self._naming(scores, asked, indexes), question, asked, self.min_quote_relevance,
+                             self.min_named_quote_relevance)
+
+    def _naming(self, scores: Scores, asked: list[Term], indexes: list[TermIndex]) -> Scores:
+        """The sentences of passages (``indexes``: headings and text) that name each of the question's strict terms,
+        where ``quote_names_asked`` asks so."""
+        if not self.quote_names_asked:
+            return scores
+        return {key: value for key, value in scores.items() if indexes[value[0].number - 1].names_all(asked)}

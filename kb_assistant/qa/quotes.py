@@ -4,11 +4,11 @@ than the sentences of the model's answer that the check kept (see :mod:`kb_assis
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from kb_assistant.qa.answer_kinds import quote_gives_no_reason, unnamed_answer
-from kb_assistant.qa.claims import Claim, lacks_the_asked_verb
+from kb_assistant.qa.claims import Claim, echoes_headings, lacks_the_asked_verb
 from kb_assistant.qa.counted_kinds import relabelled_kind
 from kb_assistant.qa.deputy_roles import other_role, unsaid_role
 from kb_assistant.qa.evidence import Passage, Span
@@ -55,6 +55,22 @@ def best_quotable(scores: Scores, question: str, asked: list[Term], min_relevanc
             return best
         candidates.remove(best)
     return None
+
+
+def quote_close_in_meaning(scores: Scores, question: str, asked: list[Term], passages: Sequence[Passage],
+                           similarity: Callable[[str], float], min_relevance: float, min_similarity: float,
+                           tries: int = 3) -> tuple[Span, float] | None:
+    """The quote :func:`best_quotable` picks among the ``tries`` quotable sentences that hold most of the question's
+    weighted terms (at least ``min_relevance``) and are close to it in meaning (``similarity``, the embedding model's,
+    at least ``min_similarity``). A question often asks in other words than its passage writes ("Which lineage
+    includes land plants?" of "…the green chloroplast lineage is the one that contains the land plants"); a word no
+    passage holds weighs most, so the sentence that answers holds too little of the question to be quoted for its
+    words alone. A heading is no quote: a page's title is close to any question on its topic."""
+    ranked = sorted((value for value in scores.values() if value[2] and value[1] >= min_relevance
+                     and not echoes_headings(value[0].text, passages)), key=lambda v: -v[1])
+    close = {(span.number, span.start): (span, score, True) for span, score, _ in ranked[:tries]
+             if similarity(span.text) >= min_similarity}
+    return best_quotable(close, question, asked, 0.0) if close else None
 
 
 def answers_as_asked(question: str, text: str, asked: list[Term]) -> bool:

@@ -3283,3 +3283,58 @@ def test_a_year_said_of_another_thing_beside_the_words_that_answer(check: Ground
     assert spliced.status == "extractive" and "2015" in spliced.answer and "1989" not in spliced.answer, spliced.claims
     right = check.check("深度学习的概念是哪一年正式提出的？", "深度学习的概念是2015年正式提出的。", origins)
     assert right.status == "answered" and "2015" in right.answer, right.claims
+
+
+def test_after_the_models_own_refusal_a_sentence_that_names_all_the_question_names_is_quoted_as_any(
+        check: GroundingCheck) -> None:
+    """xquad_en drafts: the model refused "The Talbot Hughes collection was a gift from which company?" though its
+    passage says "…the V&A received the Talbot Hughes collection … as a gift from Harrods…". A sentence that names
+    every name the question does needs less of the question's other words (the named band); after the model's own
+    refusal it needed the full share all the same, and the question was refused. A question about a name no passage
+    holds stays refused."""
+    museum = [Passage("The costume collection is the most comprehensive in Britain. One of the first significant gifts "
+                      "of costume came in 1913 when the V&A received the Talbot Hughes collection containing 1,442 "
+                      "costumes and items as a gift from Harrods following its display at the nearby department store.",
+                      "Victoria_and_Albert_Museum"),
+              Passage("Other artists with works in the collection include: Canaletto, Francis Hayman and Benjamin West.",
+                      "Victoria_and_Albert_Museum"),
+              Passage("The V&A has its origins in the Great Exhibition of 1851. At this stage the collections covered "
+                      "both applied art and science.", "Victoria_and_Albert_Museum")]
+    refusal = "The knowledge base does not contain this information."
+    verdict = check.check("The Talbot Hughes collection was a gift from which company?", refusal, museum)
+    assert verdict.status == "extractive" and "Harrods" in verdict.answer, verdict.answer
+    assert check.check("The Jones collection was a gift from which company?", refusal, museum).status == "refused"
+
+
+def test_a_sentence_that_says_in_other_words_what_the_question_asks_is_quoted(embeddings: object) -> None:
+    """xquad_en: the model refused "Which lineage includes land plants?", and the sentence that answers ("…the green
+    chloroplast lineage is the one that contains the land plants") held too little of the question's words to be
+    quoted: "includes", which no passage holds, weighed most. A sentence that holds some of them and is close to the
+    question in meaning (the embedding model's) is quoted; a question on what the passages do not say stays refused."""
+    check = GroundingCheck(embeddings)
+    passages = [
+        Passage("All primary chloroplasts belong to one of three chloroplast lineages—the glaucophyte chloroplast "
+                "lineage, the rhodophyte, or red algal chloroplast lineage, or the chloroplastidan, or green "
+                "chloroplast lineage. The second two are the largest, and the green chloroplast lineage is the one that "
+                "contains the land plants.", "Chloroplast"),
+        Passage("Ctenophores have been purported to be the sister lineage to the Bilateria, sister to the Cnidaria, "
+                "and sister to all other animal phyla.", "Ctenophora"),
+        Passage("Since then, hundreds of chloroplast DNAs from various species have been sequenced, but they're mostly "
+                "those of land plants and green algae.", "Chloroplast"),
+    ]
+    refusal = "The knowledge base does not contain this information."
+    verdict = check.check("Which lineage includes land plants?", refusal, passages)
+    assert verdict.status == "extractive" and "green chloroplast lineage is the one" in verdict.answer, verdict.answer
+    assert check.check("Which lineage includes the oldest fungi?", refusal, passages).status == "refused"
+    # drcd_dev: "華碩英文名稱ASUS代表的是什麼?" was answered with Toshiba's "芝的發音" and refused; its sentence says
+    # "ASUS來自希臘神話的天馬" (來自, not 代表). The same without the embedding model's say stays refused.
+    asus = [Passage("華碩電腦股份有限公司，簡稱華碩電腦或華碩，是一家總部設於臺北市北投區的臺灣跨國硬體及電子元件公司。"
+                    "華碩是2015年銷量第四的個人電腦供應商。華碩來自期望成為的華人之碩；ASUS來自希臘神話的天馬，並藉以在依"
+                    "字母分類的排序表列中居首位。其口號/標語為華碩品質，堅若磐石，以及追尋無與倫比。", "華碩"),
+            Passage("而其英文名也是依照日語的拼音合併而來；To代表日語東的發音，Shiba代表芝的發音。", "东芝")]
+    question = "華碩英文名稱ASUS代表的是什麼?"
+    quoted = check.check(question, "華碩英文名稱ASUS代表的是芝的發音。", asus)
+    assert quoted.status == "extractive" and "希臘神話的天馬" in quoted.answer, quoted.answer
+    assert GroundingCheck(embeddings, min_quote_similarity=None).check(question, "知識庫中沒有找到相關信息。",
+                                                                       asus).status == "refused"
+    assert check.check("宏碁英文名稱ACER代表的是什麼?", "知識庫中沒有找到相關信息。", asus).status == "refused"
