@@ -131,10 +131,9 @@ MONEY_UNITS = (r"[元块角¥￥$€£]|美元|欧元|英镑|日元|港[元币]|
                r"|\b(?:dollars?|cents?|euros?|pounds?|yen|yuan|rmb|usd|cny|eur|gbp)\b")
 """The signs and words a sum of money is written with (a pattern to build on)."""
 _SAYS_MONEY = re.compile(rf"{MONEY_UNITS}|免费|\bfree\b", re.IGNORECASE)
-_MEASURED = re.compile(
-    r"(?<![A-Za-z0-9.])(\d[\d,]*(?:\.\d+)?)(?:[A-Za-z]|\s*(?:[%％个岁年月天次人倍层位度]|percent\b|per ?cent\b))"
-)
-"""A number with a unit that is not money: "130B" (a model's size), "64GB", "30%"."""
+_MEASURED = re.compile(r"(?<![A-Za-z0-9.])(\d[\d,]*(?:\.\d+)?)(?:[A-Za-z]|\s*(?:[%％个岁年月天次人倍层位度]|per ?cent\b)"
+                       r"|\s+(?!(?:per|each|every|an?|for)\b)[A-Za-z]{2,})")
+"""A number with a unit that is not money: "130B" (a model's size), "64GB", "30%", "5120 tokens"."""
 _NUMBER = re.compile(r"(?<![A-Za-z0-9.])\d[\d,]*(?:\.\d+)?")
 _LABEL_NUMBER = re.compile(
     r"(?im)^(\s*(?:[\u4e00-\u9fff]{1,4}|(?:step|example|question|review|case|item|q|a)\s?))\d{1,3}(?=\s*[:：])"

@@ -1916,6 +1916,10 @@ def test_a_size_is_no_price(check: GroundingCheck) -> None:
     assert check.check("智谱 GLM-4 的 API 价格是多少？", "GLM-4 的 API 价格为 0.1 元/千 tokens[1]。", priced).status == "answered"
     bus = [Passage("九龙巴士7号线往来尖沙咀码头及荔枝角，全程收费4.9。", "九龙巴士7号线")]
     assert check.check("九龙巴士7号线全程收费多少？", "全程收费4.9[1]。", bus).status == "answered"
+    # round 7: "文心一言的 API 每千 tokens 多少钱？" (never said) was quoted "……不能超过 5120 tokens……": a count of tokens
+    limits = [Passage("文心的 messages 中的 content 总长度不能超过 20480 个字符，且不能超过 5120 tokens，否则模型就会自行对前文"
+                      "依次遗忘。", "C2 > 使用文心一言")]
+    assert check.check("文心一言的 API 每千 tokens 多少钱？", "知识库中没有找到相关信息。", limits).status == "refused"
 
 
 def test_a_definition_labelled_for_another_thing_is_not_kept(check: GroundingCheck) -> None:
