@@ -488,6 +488,26 @@ ROUNDS: dict[int, list[tuple[str, Expected]]] = {
         ("LeCun 是哪一年获得图灵奖的？", None),
         ("How many layers does AlexNet have?", None),
     ],
+    27: [  # llm_universe_kb: the Pumpkin Book's chapter 7 (Bayes classifiers: maximum likelihood, Laplace correction, EM)
+        ("拉普拉斯修正从贝叶斯估计的角度来说等价于什么？", [["Dirichlet"]]),
+        ("南瓜书用什么例子说明式(7.16)和式(7.17)背后的极大似然估计？", [["硬币"]]),
+        ("掷硬币的例子中一共投掷了几次？", [["5"], ["五"]]),
+        ("硬币正面朝上的概率服从什么分布？", [["伯努利"]]),
+        ("使 P(θ|D) 达到最大值的估计称为什么？", [["最大后验估计"]]),
+        ("求 P(θ|D) 的中位数作为 θ 的估计称为什么？", [["后验中位数估计"]]),
+        ("Categorical 分布的共轭先验是什么分布？", [["Dirichlet"]]),
+        ("EM 算法的两种推导方法分别出自哪里？", [["统计学习方法", "CS229"]]),
+        ("核函数可以分解成什么？", [["内积"]]),
+        ("EM 算法用什么方法来完成对数似然函数的极大化？", [["迭代"]]),
+        ("What is the Laplace correction equivalent to from the perspective of Bayesian estimation?", [["Dirichlet"]]),
+        ("What distribution does the probability of a coin landing heads follow?", [["Bernoulli"], ["伯努利"]]),
+        ("Where do the two derivations of the EM algorithm come from?", [["CS229"]]),
+        ("What is the estimate that maximizes P(θ|D) called?", [["最大后验"], ["maximum a posteriori"], ["MAP"]]),
+        ("朴素贝叶斯分类器是哪一年提出的？", None),
+        ("李航老师的《统计学习方法》是哪一年出版的？", None),
+        ("掷骰子的例子中一共投掷了几次？", None),
+        ("How many times was the die rolled in the example?", None),
+    ],
 }
 
 
