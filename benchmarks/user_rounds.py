@@ -28,6 +28,7 @@ the words (and is no refusal), or is a refusal where one is expected.
     python benchmarks/user_rounds.py /tmp/kbu --round 24
     python benchmarks/user_rounds.py /tmp/kbu --round 25
     python benchmarks/user_rounds.py /tmp/kbu --round 26
+    python benchmarks/user_rounds.py /tmp/kbu --round 27
 """
 
 from __future__ import annotations
