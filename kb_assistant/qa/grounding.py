@@ -105,10 +105,10 @@ class GroundingCheck:
     A quote needs ``min_quote_relevance`` of the question's weighted terms, or ``min_named_quote_relevance`` when
     the sentence itself names every name and number the question does (:func:`kb_assistant.qa.quotes.names_all_asked`;
     None: no such band); after the model's own refusal, also ``min_quote_relevance_after_refusal`` (by default the
-    named band's: a sentence that names all the question names is quoted then too). Where no sentence is quoted so,
-    one of the three that hold most of the question's words (``min_meaning_quote_relevance`` at least) is quoted when
-    the embedding model finds it close to the question (``min_quote_similarity``, ``_en`` for an English question;
-    None: never), after the model's own refusal too (:func:`kb_assistant.qa.quotes.quote_close_in_meaning`).
+    named band's: a sentence that names all the question names is quoted then too). Where no sentence clears those
+    bars, one of the three that hold most of the question's words (``min_meaning_quote_relevance`` at least) is the
+    quote when the embedding model finds it close to the question (``min_quote_similarity``, ``_en`` for an English
+    question; None: never; :func:`kb_assistant.qa.quotes.quote_close_in_meaning`), after the model's refusal too.
     ``quote_names_asked``: a quote's passage (headings and text) must name the question's names and numbers, as a
     kept sentence's must ("1918年，米價急漲……" is no answer to "中原大戰在哪一年爆發?").
     ``across_languages``: where no sentence of the answer is supported, a sentence of a passage in the other language
@@ -214,6 +214,8 @@ class GroundingCheck:
             # the sentence the question's words point to holds the number or the name asked for
             quote = (span := moved[1], scores[(span.number, span.start)][1] if (span.number, span.start) in scores else 0.0)
             corrections.append(f"the answer's {MOVED[moved[0]]} was read beside the one asked for; quoted the sentence that has it")
+        meant = None if quote else self._quote_by_meaning(scores, question, asked, everywhere, passages, about)
+        quote = quote or meant  # a sentence close in meaning is quoted after the model's own refusal too
         better = (quote_answers_better(question, kept, scores, quote, passages, self.embeddings, self.min_quote_gain,
                                        self.min_quote_similarity_gain) if kept else None)
         by_part = QuestionParts.of(parts, own, part_asked, passages, sentences, everywhere, self.min_quote_gain or 0.0,
@@ -232,8 +234,6 @@ class GroundingCheck:
             for claim in kept:
                 claim.kept, claim.reason = False, f"{better}: the quote answers instead"
             corrections.append(f"the answer {better}; quoted the source")
-        meant = None if quote or kept else self._quote_by_meaning(scores, question, asked, everywhere, passages, about)
-        quote = quote or meant  # a sentence close in meaning is quoted after the model's own refusal too
         floor = self.min_quote_relevance_after_refusal if is_refusal(answer) and not meant else 0.0
         if quote is None and by_part is not None:
             quotes = [q for q in by_part.left_out([]) if q[1] >= floor]

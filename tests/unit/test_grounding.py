@@ -3342,3 +3342,19 @@ def test_a_sentence_that_says_in_other_words_what_the_question_asks_is_quoted(em
     assert GroundingCheck(embeddings, min_quote_similarity=None).check(question, "知識庫中沒有找到相關信息。",
                                                                        asus).status == "refused"
     assert check.check("宏碁英文名稱ACER代表的是什麼?", "知識庫中沒有找到相關信息。", asus).status == "refused"
+
+
+def test_a_kept_sentence_gives_way_to_a_quote_close_in_meaning_that_says_more_of_the_question(embeddings: object) -> None:
+    """cmrc2018_dev: "徐陵和庾信齐名，他们的文体合称为什么？" was drafted "……合称是《八岁能属文，十二通《老》、《庄》……》", every
+    word of it in the passage, and kept: the sentence that answers ("与庾信齐名，号徐庾体") held too little of the question's
+    words to stand as a quote against it. A sentence close to the question in meaning that holds clearly more of its
+    words than the kept one's evidence now replaces it, as a quote that clears the word bar did before."""
+    passages = [
+        Passage("徐陵（507年－583年），字孝穆。祖籍东海郯（今山东郯城）。南北朝时期南朝文学家、政治家。早年以诗文闻名，"
+                "“八岁能属文，十二通《老》、《庄》。及长，博涉史籍，纵横有口辩”，释宝志摸他的头说：“天上石麒麟也。”"
+                "与庾信齐名，号徐庾体，与其父徐摛皆显贵。梁简文帝萧纲为太子时，任东宫学士。", "徐陵"),
+        Passage("天康元年（公元566年），徐陵被任免为吏部尚书，主管人事。徐陵擅长宫体诗，诗风绮丽。", "徐陵"),
+    ]
+    draft = "徐陵和庾信齐名，他们的文体合称是《八岁能属文，十二通《老》、《庄》。及长，博涉史籍，纵横有口辩》。"
+    verdict = GroundingCheck(embeddings).check("徐陵和庾信齐名，他们的文体合称为什么？", draft, passages)
+    assert verdict.status == "extractive" and "徐庾体" in verdict.answer, verdict.answer
