@@ -3358,3 +3358,21 @@ def test_a_kept_sentence_gives_way_to_a_quote_close_in_meaning_that_says_more_of
     draft = "徐陵和庾信齐名，他们的文体合称是《八岁能属文，十二通《老》、《庄》。及长，博涉史籍，纵横有口辩》。"
     verdict = GroundingCheck(embeddings).check("徐陵和庾信齐名，他们的文体合称为什么？", draft, passages)
     assert verdict.status == "extractive" and "徐庾体" in verdict.answer, verdict.answer
+
+
+def test_a_quote_that_holds_far_more_of_the_question_needs_no_more_closeness_in_meaning(embeddings: object) -> None:
+    """xquad_zh: "可方便测试较大数字素性的一种算法叫做什么？" was drafted with the sentence before the answer ("……简单但缓慢的一种
+    方法是试除法"), kept because its words are in the passage; the sentence that names the faster algorithms holds far
+    more of the question's words but was not 0.02 closer to the question in the embedding model's measure. A quote that
+    holds far more of the question's words (0.3 more of their weight) needs only to be no less close."""
+    passages = [
+        Passage("一个数字是素数与否的属性称为 素性。 验证给定数字n的素性的简单但缓慢的一种方法是 试除法。它测试n是否为2和 "
+                "之间任意整数的倍数。有人发现比试除法更有效的算法来测试较大数字的素性，包括 米勒-拉宾素性测试，该测试速度"
+                "快但存在较小的错误概率，还有 AKS素性测试，它总是在多项式时间内产生正确答案但是由于太慢而不实用。",
+                "Prime_number"),
+        Passage("据猜想，存在无限多对孪生素数， 即有无限多对相差2的素数 （孪生素数猜想）。 波利尼亚克猜想 是比孪生素数猜想"
+                "的强化版。", "Prime_number"),
+    ]
+    verdict = GroundingCheck(embeddings).check("可方便测试较大数字素性的一种算法叫做什么？",
+                                               "可方便测试较大数字素性的简单但缓慢的一种方法是试除法。", passages)
+    assert verdict.status == "extractive" and "米勒-拉宾素性测试" in verdict.answer, verdict.answer
