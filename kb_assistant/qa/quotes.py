@@ -17,7 +17,7 @@ from kb_assistant.qa.latest import unsaid_latest
 from kb_assistant.qa.negations import other_case
 from kb_assistant.qa.number_clauses import other_number
 from kb_assistant.qa.other_names import gives_no_other_name
-from kb_assistant.qa.terms import Term, TermIndex, coverage
+from kb_assistant.qa.terms import Term, TermIndex, claimed_terms, coverage
 from kb_assistant.qa.whole_words import names_only_inside
 
 Scores = dict[tuple[int, int], tuple[Span, float, bool]]
@@ -150,8 +150,17 @@ def quote_answers_better(question: str, kept: list[Claim], scores: Scores, quote
     similarity = vectors @ query / (np.linalg.norm(vectors, axis=1) * np.linalg.norm(query) + 1e-12)
     # a quote that holds far more of the question's words needs only to be no less close to it in meaning: "……更有效的
     # 算法来测试较大数字的素性，包括 米勒-拉宾素性测试……" against the sentence before it, on the slow 试除法
-    needed = 0.0 if gain >= _FAR_MORE else min_similarity_gain
+    # but not over kept sentences that name what it does not ("PyMuPDFLoader" for "读取 PDF 文档可以用 LangChain 的哪个
+    # 加载器？", against "……使用 LangChain 的文档加载器模块……")
+    far_more = gain >= _FAR_MORE and not _names_more_than(kept, quote[0].text, question)
+    needed = 0.0 if far_more else min_similarity_gain
     return less_about if similarity[0] - similarity[1:].max() >= needed else None
+
+
+def _names_more_than(kept: list[Claim], text: str, question: str) -> bool:
+    """Whether the kept sentences name something (a strict term) that neither ``text`` nor the question holds."""
+    asked, said = TermIndex.of(question), TermIndex.of(text)
+    return any(t.strict and not asked.has(t) and not said.has(t) for c in kept for t in claimed_terms(c.text))
 
 
 _FAR_MORE = 0.3

@@ -3376,3 +3376,17 @@ def test_a_quote_that_holds_far_more_of_the_question_needs_no_more_closeness_in_
     verdict = GroundingCheck(embeddings).check("可方便测试较大数字素性的一种算法叫做什么？",
                                                "可方便测试较大数字素性的简单但缓慢的一种方法是试除法。", passages)
     assert verdict.status == "extractive" and "米勒-拉宾素性测试" in verdict.answer, verdict.answer
+    # a user round's "读取 PDF 文档可以用 LangChain 的哪个加载器？": the kept answer names PyMuPDFLoader, the sentence that
+    # holds more of the question's words names no loader; the answer stays
+    guide = [
+        Passage("其中有 mp4 格式，md 格式，以及 pdf 格式，对这些文件的加载方式，该项目将代码放在了 create_db.py 文件下。其中 pdf "
+                "格式文件用 PyMuPDFLoader 加载器，md格式文件用UnstructuredMarkdownLoader加载器。",
+                "案例1：个人知识库助手 > 2.1 知识库搭建-加载和读取"),
+        Passage("对于PDF 文档，我们可以使用 LangChain 的 PyMuPDFLoader 来读取知识库的 PDF 文件。PyMuPDFLoader 是 PDF 解析器"
+                "中速度最快的一种，结果会包含 PDF 及其页面的详细元数据，并且每页返回一个文档。", "第三章 搭建向量知识库 > 3.3.2 数据读取"),
+        Passage("1.  收集和整理用户提供的文档\n\n用户常用文档格式有 PDF、TXT、MD 等，首先，我们可以使用 LangChain 的文档加载器模块"
+                "方便地加载用户提供的文档，或者使用一些成熟的 Python 包进行读取。", "第一章 > 1.4.2 搭建 LLM 项目的流程简析"),
+    ]
+    loader = GroundingCheck(embeddings).check("读取 PDF 文档可以用 LangChain 的哪个加载器？",
+                                              "读取 PDF 文档可以用 LangChain 的 PyMuPDFLoader 加载器[1]。", guide)
+    assert loader.status == "answered" and "PyMuPDFLoader" in loader.answer, loader.answer
