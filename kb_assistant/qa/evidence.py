@@ -346,13 +346,17 @@ class AboutTheQuestion:
 
     def similarity(self, text: str) -> float:
         """The embedding model's query-passage similarity of ``text`` to the question."""
+        return self.similarities([text])[0]
+
+    def similarities(self, texts: list[str]) -> list[float]:
+        """The same for several texts, embedded together; the question is embedded once, on first use."""
         import numpy as np
 
         if self._vector is None:
             self._vector = np.asarray(self.embeddings.embed_query(self.question), dtype=np.float32)
             self._vector /= np.linalg.norm(self._vector) + 1e-12
-        other = np.asarray(self.embeddings.embed_documents([text])[0], dtype=np.float32)
-        return float(other @ self._vector / (np.linalg.norm(other) + 1e-12))
+        others = np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
+        return [float(v) for v in others @ self._vector / (np.linalg.norm(others, axis=1) + 1e-12)]
 
     @property
     def active(self) -> bool:

@@ -216,7 +216,8 @@ class GroundingCheck:
             corrections.append(f"the answer's {MOVED[moved[0]]} was read beside the one asked for; quoted the sentence that has it")
         meant = None if quote else self._quote_by_meaning(scores, question, asked, everywhere, passages, about)
         quote = quote or meant  # a sentence close in meaning is quoted after the model's own refusal too
-        better = (quote_answers_better(question, kept, scores, quote, passages, self.embeddings, self.min_quote_gain,
+        similarities = about.similarities if self.embeddings is not None else None
+        better = (quote_answers_better(question, kept, scores, quote, passages, similarities, self.min_quote_gain,
                                        self.min_quote_similarity_gain) if kept else None)
         by_part = QuestionParts.of(parts, own, part_asked, passages, sentences, everywhere, self.min_quote_gain or 0.0,
                                  self.min_quote_relevance) if replaceable and parts else None

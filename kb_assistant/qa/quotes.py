@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from kb_assistant.qa.answer_kinds import quote_gives_no_reason, unnamed_answer
 from kb_assistant.qa.claims import Claim, echoes_headings, lacks_the_asked_verb
@@ -106,11 +105,11 @@ def names_all_asked(text: str, asked: list[Term]) -> bool:
 
 
 def quote_answers_better(question: str, kept: list[Claim], scores: Scores, quote: tuple[Span, float] | None,
-                         passages: Sequence[Passage], embeddings: Any, min_gain: float | None,
-                         min_similarity_gain: float) -> str | None:
+                         passages: Sequence[Passage], similarities: Callable[[list[str]], list[float]] | None,
+                         min_gain: float | None, min_similarity_gain: float) -> str | None:
     """Why the quote answers better than the kept sentences, if it does: they rest on evidence that is clearly
     less about the question than the best quote, both in the question's weighted terms (``min_gain``) and in the
-    embedding model's query-passage similarity (``min_similarity_gain``); never without an embedding model. The
+    embedding model's query-passage similarity (``similarities``, ``min_similarity_gain``); never without one. The
     small model's most common error is the wrong span of the right passage ("不平等会在1914年至1945年减少", from the
     sentence before the one that answers). Terms alone would also quote a sentence that names the question's
     subject over the one that answers it ("崇陵位于……" for "崇陵墓道有多长？"). A quote that is the answer to the
@@ -121,7 +120,7 @@ def quote_answers_better(question: str, kept: list[Claim], scores: Scores, quote
     that repeats "default" and "ships inside PyPI packages"). Where the kept sentences rest on that answer itself, it
     is quoted when they leave out the name or number it opens with. A quote that holds far more of the question's
     terms (``_FAR_MORE``) only has to be no less similar, unless the kept sentences name what it does not."""
-    if quote is None or min_gain is None:
+    if quote is None or min_gain is None or similarities is None:
         return None
     evidence = [scores[key] for key in {(c.evidence.number, c.evidence.start) for c in kept if c.evidence}
                 if key in scores]
@@ -143,19 +142,15 @@ def quote_answers_better(question: str, kept: list[Claim], scores: Scores, quote
         return "left out the name its source's answer gives" if dropped else None
     if gain < min_gain or quote_gives_no_reason(question, quote[0].text):
         return None
-    import numpy as np
-
-    query = np.asarray(embeddings.embed_query(question), dtype=np.float32)
-    texts = [quote[0].text] + [span.text for span, _, _ in evidence]
-    vectors = np.asarray(embeddings.embed_documents(texts), dtype=np.float32)
-    similarity = vectors @ query / (np.linalg.norm(vectors, axis=1) * np.linalg.norm(query) + 1e-12)
+    similarity = similarities([quote[0].text] + [span.text for span, _, _ in evidence])
+    closer = similarity[0] - max(similarity[1:])
     # a quote that holds far more of the question's words needs only to be no less close to it in meaning: "……更有效的
     # 算法来测试较大数字的素性，包括 米勒-拉宾素性测试……" against the sentence before it, on the slow 试除法
     # but not over kept sentences that name what it does not ("PyMuPDFLoader" for "读取 PDF 文档可以用 LangChain 的哪个
     # 加载器？", against "……使用 LangChain 的文档加载器模块……")
     far_more = gain >= _FAR_MORE and not _names_more_than(kept, quote[0].text, question)
     needed = 0.0 if far_more else min_similarity_gain
-    return less_about if similarity[0] - similarity[1:].max() >= needed else None
+    return less_about if closer >= needed else None
 
 
 def _names_more_than(kept: list[Claim], text: str, question: str) -> bool:
