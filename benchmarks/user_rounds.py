@@ -29,6 +29,9 @@ the words (and is no refusal), or is a refusal where one is expected.
     python benchmarks/user_rounds.py /tmp/kbu --round 25
     python benchmarks/user_rounds.py /tmp/kbu --round 26
     python benchmarks/user_rounds.py /tmp/kbu --round 27
+    python benchmarks/user_rounds.py /tmp/kbu --round 5 6 7 9 10 11 13 14 15 17 18 19 20 21 22 24 25 26 27
+
+Several rounds in one process load the models once; ``--json`` writes each round's answers under its number.
 """
 
 from __future__ import annotations
@@ -523,8 +526,9 @@ def is_right(expected: Expected, status: str, answer: str) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("persist_dir", help="the KB of ../shared/corpora/llm_universe_kb (rounds 8, 12, 16 and 23: domainrag_html)")
-    parser.add_argument("--round", type=int, choices=sorted(ROUNDS), default=max(ROUNDS))
-    parser.add_argument("--json", type=Path, help="write each question's answer, draft, status and time here")
+    parser.add_argument("--round", type=int, nargs="+", choices=sorted(ROUNDS), default=[max(ROUNDS)],
+                        help="one round or several, asked in one process (the models loaded once)")
+    parser.add_argument("--json", type=Path, help="write each question's answer, draft, status and time here, by round")
     args = parser.parse_args()
 
     from kb_assistant.config import Settings
@@ -534,22 +538,26 @@ def main() -> None:
 
     settings = Settings(persist_dir=args.persist_dir)
     chain = qa_chain_for(make_retriever(settings), make_chat_model(settings), settings)
-    rows = []
-    for question, expected in ROUNDS[args.round]:
-        started = time.perf_counter()
-        result = chain.invoke(question)
-        seconds = round(time.perf_counter() - started, 1)
-        right = is_right(expected, result["status"], result["answer"])
-        rows.append({"question": question, "expected": expected, "right": right, "status": result["status"],
-                     "answer": result["answer"], "draft": result["raw_answer"], "asked_as": result.get("asked_as"),
-                     "seconds": seconds})
-        shown = result["answer"][:160].replace("\n", " / ")
-        print(f"{'OK ' if right else 'BAD'} {seconds:4.1f}s {question} -> {result['status']}: {shown}", flush=True)
-    print(f"round {args.round}: {sum(r['right'] for r in rows)} of {len(rows)} right")
+    asked: dict[int, list[dict[str, object]]] = {}
+    for number in args.round:
+        rows = asked.setdefault(number, [])
+        for question, expected in ROUNDS[number]:
+            started = time.perf_counter()
+            result = chain.invoke(question)
+            seconds = round(time.perf_counter() - started, 1)
+            right = is_right(expected, result["status"], result["answer"])
+            rows.append({"question": question, "expected": expected, "right": right, "status": result["status"],
+                         "answer": result["answer"], "draft": result["raw_answer"], "asked_as": result.get("asked_as"),
+                         "seconds": seconds})
+            shown = result["answer"][:160].replace("\n", " / ")
+            print(f"{'OK ' if right else 'BAD'} {seconds:4.1f}s {question} -> {result['status']}: {shown}", flush=True)
+        print(f"round {number}: {sum(bool(r['right']) for r in rows)} of {len(rows)} right", flush=True)
+    if len(asked) > 1:
+        right = sum(bool(r["right"]) for rows in asked.values() for r in rows)
+        print(f"rounds {', '.join(map(str, asked))}: {right} of {sum(map(len, asked.values()))} right")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
-
+        args.json.write_text(json.dumps(asked, ensure_ascii=False, indent=1), encoding="utf-8")
 
 if __name__ == "__main__":
     main()

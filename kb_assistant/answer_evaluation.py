@@ -131,6 +131,8 @@ def _record(
         "standalone": result.get("standalone_question", query["text"]),
         "gold": answers,
         "draft": result["raw_answer"],
+        "finish": result.get("finish"),
+        "asked_as": result.get("asked_as"),
         "answer": result["answer"],
         "status": result["status"],
         "sentences": result.get("sentences", 0),
