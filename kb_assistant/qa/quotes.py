@@ -4,8 +4,10 @@ than the sentences of the model's answer that the check kept (see :mod:`kb_assis
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 
+from kb_assistant.cjk import simplified
 from kb_assistant.qa.answer_kinds import quote_gives_no_reason, unnamed_answer
 from kb_assistant.qa.claims import Claim, echoes_headings, lacks_the_asked_verb
 from kb_assistant.qa.counted_kinds import relabelled_kind
@@ -142,6 +144,8 @@ def quote_answers_better(question: str, kept: list[Claim], scores: Scores, quote
         return "left out the name its source's answer gives" if dropped else None
     if gain < min_gain or quote_gives_no_reason(question, quote[0].text):
         return None
+    if _names_one_of_the_kind(kept, quote[0].text, question):
+        return None  # "……用 LangChain 的 PyMuPDFLoader 加载器" stays against "……LangChain 的文档加载器模块……"
     similarity = similarities([quote[0].text] + [span.text for span, _, _ in evidence])
     closer = similarity[0] - max(similarity[1:])
     # a quote that holds far more of the question's words needs only to be no less close to it in meaning: "……更有效的
@@ -157,6 +161,25 @@ def _names_more_than(kept: list[Claim], text: str, question: str) -> bool:
     """Whether the kept sentences name something (a strict term) that neither ``text`` nor the question holds."""
     asked, said = TermIndex.of(question), TermIndex.of(text)
     return any(t.strict and not asked.has(t) and not said.has(t) for c in kept for t in claimed_terms(c.text))
+
+
+_WHICH_KIND = re.compile(r"哪一?[个种位家所部款座条只本项类]\s*([\u4e00-\u9fffA-Za-z]{1,6}?)(?=[的是在有？?，,。\s]|$)")
+"""The kind a question asks which one of: 加载器 of "……可以用 LangChain 的哪个加载器？"."""
+
+
+def _names_one_of_the_kind(kept: list[Claim], text: str, question: str) -> bool:
+    """Whether a kept sentence names a thing of the kind the question asks which one of (a strict term just before
+    the kind's word: "PyMuPDFLoader 加载器") that ``text`` does not name."""
+    which = _WHICH_KIND.search(simplified(question))
+    if which is None:
+        return False
+    asked, said = TermIndex.of(question), TermIndex.of(text)
+    for claim in kept:
+        at = simplified(claim.text).find(which.group(1))
+        before = claimed_terms(claim.text[max(0, at - 24) : at]) if at > 0 else []
+        if any(t.strict and not asked.has(t) and not said.has(t) for t in before):
+            return True
+    return False
 
 
 _FAR_MORE = 0.3
