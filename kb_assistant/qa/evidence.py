@@ -20,6 +20,7 @@ from kb_assistant.qa.list_items import other_item
 from kb_assistant.qa.negations import other_polarity
 from kb_assistant.qa.numbered_names import other_numbered
 from kb_assistant.qa.optional_words import NARRATORS, kind_words, placeholder_words, speaks_in_first_person
+from kb_assistant.qa.set_forms import words_said_in_set_forms
 from kb_assistant.qa.sibling_titles import sibling_title
 from kb_assistant.qa.table_cells import is_header_row, table_header, unasked_row
 from kb_assistant.qa.terms import Term, TermIndex, asked_terms, claimed_terms, coverage, general_idf
@@ -297,7 +298,9 @@ def relevance_window(
     lead = [i for i in block_lead_in(passage.text, span.start, sentences, passage.body) if i < first]
     if lead:
         window += "\n" + " ".join(sentences[i][0] for i in sorted(lead))
-    window += other_forms(window, passage.text)  # "TUMAS" for the "联合卫理公会流产和性行为特别工作组" it defines
+    # "TUMAS" for the "联合卫理公会流产和性行为特别工作组" it defines; 籍贯 for "……四川省资阳县人" in the sentence itself (a
+    # place named beside it is no native place: "……考入重庆市川剧院" after it)
+    window += other_forms(window, passage.text) + words_said_in_set_forms(span.text)
     return coverage(asked, TermIndex.of(window)), window
 
 

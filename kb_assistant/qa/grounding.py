@@ -39,6 +39,7 @@ from kb_assistant.qa.across_languages import quote_across_languages
 from kb_assistant.qa.answer_kinds import names_asked_place, only_an_article, unnamed_answer
 from kb_assistant.qa.answer_parts import QuestionParts, own_terms, split_question
 from kb_assistant.qa.answer_text import is_refusal, without_source_number
+from kb_assistant.qa.asked_slot import filled_slot
 from kb_assistant.qa.claims import (
     NOTHING_NEW,
     Claim,
@@ -79,6 +80,7 @@ from kb_assistant.qa.quotes import (
     row_to_quote,
 )
 from kb_assistant.qa.relevance_gate import RelevanceGate
+from kb_assistant.qa.set_forms import words_said_in_set_forms
 from kb_assistant.qa.spelled_numbers import restates_first
 from kb_assistant.qa.table_cells import OTHER_COLUMN, OTHER_ROW, table_header, table_mismatch
 from kb_assistant.qa.terms import (
@@ -170,7 +172,7 @@ class GroundingCheck:
         sentences = [p.sentences() for p in passages]
         claims = [] if is_refusal(answer) else read_claims(without_source_number(answer))
         corrections: list[str] = []
-        everywhere = [TermIndex.of(f"{p.context}\n{p.text}") for p in passages]
+        everywhere = [TermIndex.of(f"{p.context}\n{p.text}{words_said_in_set_forms(p.text)}") for p in passages]
         similar = self.min_semantic_relevance_en if language_of(question) == "en" else self.min_semantic_relevance
         about = AboutTheQuestion(question, self.embeddings, similar, asked, everywhere)
         # a question about several things ("周明远和林晓雯的办公室分别在哪里？"): the sentence that answers one part is
@@ -275,7 +277,7 @@ class GroundingCheck:
     def _check_claim(self, claim: Claim, asked: list[Term], asked_index: TermIndex, passages: Sequence[Passage],
                      indexes: list[TermIndex], sentences: list[list[tuple[str, int, int]]], corrections: list[str],
                      about: AboutTheQuestion) -> None:
-        terms = claimed_terms(without_preamble(claim.text))
+        terms = claimed_terms(without_preamble(claim.text)) + filled_slot(claim.text, about.question)
         # 一款 in "关于一款台灯" is the article "a", 第一款 the question's 首次: nothing the source must say
         new = [t for t in terms if not asked_index.has(t) and not only_an_article(t, about.question)
                and not names_asked_place(t, about.question) and not restates_first(t.text, about.question)]

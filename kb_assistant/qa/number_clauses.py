@@ -132,10 +132,14 @@ def number_from_other_clause(asked: list[Term], numbers: list[Term], span: Span,
             own = {number: unit(parts[k], number) for number in numbers_of[k]}
             numbered.append((i, own, TermIndex.of("，".join(parts[:following]))))
     wanted = {t.text for t in numbers}
-    held = [index for _, own, index in numbered if wanted & own.keys()]
+    # a clause that holds every number of the claim is where it was read; one that shares a number by chance does not
+    # hold it ("东经123 °40 ′13 ″" for 纬度, "北纬40 °15 ′37 ″" beside it)
+    whole = [index for _, own, index in numbered if wanted <= own.keys()]
+    held = whole or [index for _, own, index in numbered if wanted & own.keys()]
     units = {u for _, own, _ in numbered for number, u in own.items() if number in wanted}
     # a count of the same things, a year for a year: "在 1857 年，……捐赠了 233 幅画作" answers when with 1857
-    others = [(i, index) for i, own, index in numbered if not wanted & own.keys() and units & set(own.values())]
+    others = [(i, index) for i, own, index in numbered if units & set(own.values())
+              and (not wanted & own.keys() or (whole and 2 * len(wanted & own.keys()) < len(wanted)))]
     if not held or not others:
         return None
     best = clearly_better(asked, [index for _, _, index in numbered], held, [index for _, index in others], MIN_GAIN)
@@ -153,7 +157,7 @@ _COPULA = re.compile(
 """Where "S 是 N" / "S is N" puts its subject before its value: not 因为 / 成为 / 设置为 (verbs), nor the cleft "是在…的"."""
 _HEDGE = re.compile(r"约|大约|大概|约值|约合|约计|约达|约有|将近|接近|高达|多达|达|共计|合计|总计|about|around|approximately|nearly|almost")
 """Words that hedge the value, not name the subject: "华硕总品牌价值约值约为13亿美元" gives the number to 品牌价值."""
-_BEFORE_COPULA = re.compile(r"(?:号码|所?指的|指|就|即|也|都|则|便)\s*$")
+_BEFORE_COPULA = re.compile(r"(?:号码|的(?:含义|意思|意义|定义|构成|组成|格式)|所?指的|指|就|即|也|都|则|便)\s*$")
 _ASIDE = re.compile(r"[(（][^()（）]*[)）]")
 """A bracketed aside: a person's years, an abbreviation, a translation."""
 _MEASURE_AFTER = re.compile(r"\s*" + _MEASURE_ZH + r"?\s*")
@@ -167,7 +171,8 @@ def said_of_another(claim: str, sentence: str) -> str | None:
     copula = _COPULA.search(claim)
     if copula is None or _NUMBER_RE.search(claim[: copula.start()]):
         return None
-    # "传真号码是……": 号码 names the kind of value, which the source's "传真：010-……" does not write; "……时期指的是",
+    # "传真号码是……", "FIPS代码的含义是5个数字……": 号码, 含义 name the kind of value, which the source's "传真：010-……",
+    # "FIPS代码是由5个数字组成" does not write; "……时期指的是",
     # "……就是": 指, 就 belong to the copula, the subject is before them
     subject = [t for t in claimed_terms(_BEFORE_COPULA.sub("", claim[: copula.start()])) if t.kind != "number"
                and not _HEDGE.fullmatch(normalise(t.text))]

@@ -38,6 +38,7 @@ from kb_assistant.qa.parallel_clauses import name_after_the_asked_clause, name_f
 from kb_assistant.qa.people_counted import other_people
 from kb_assistant.qa.person_clauses import number_of_another_person, term_of_another_person
 from kb_assistant.qa.quotes import Scores, answers_as_asked
+from kb_assistant.qa.set_forms import other_native_place
 from kb_assistant.qa.sibling_titles import sibling_title
 from kb_assistant.qa.table_cells import labelled_for_another, other_label, time_from_header
 from kb_assistant.qa.terms import Term
@@ -67,7 +68,8 @@ OTHER_SUBJECT = "its number is said of something else in its source"
 OTHER_ROLE = "its source names another role or name than the one asked about"
 """"……的院长是钱宗鑫" from "财政金融学院副院长、教授钱宗鑫" (:func:`kb_assistant.qa.deputy_roles.other_role`); "……的前称叫霎东街
 电车厂" from "又名霎东街电车厂（前称罗素街电车厂）" (:func:`kb_assistant.qa.other_names.other_name_label`); "……的作者是 LangChain"
-from a passage that says nothing of who wrote it (:func:`kb_assistant.qa.deputy_roles.unsaid_role`)."""
+from a passage that says nothing of who wrote it (:func:`kb_assistant.qa.deputy_roles.unsaid_role`); "……的籍贯是重庆市人" from a
+passage that writes "四川省资阳县人" (:func:`kb_assistant.qa.set_forms.other_native_place`)."""
 RELABELLED = "its source counts another kind than the one asked about"
 """"南瓜书介绍了三种模型评估方法，即信息增益……" from "本节介绍的三种划分选择方法，即信息增益……"
 (:func:`kb_assistant.qa.counted_kinds.relabelled_kind`)."""
@@ -132,7 +134,7 @@ def said_of_another_thing(
     if other_name is not None:
         return f"{OTHER_NUMBERED} ({other_name})", None
     role = (other_role(question, claim, span.text) or other_name_label(question, claim, span.text)
-            or unsaid_role(question, passage.text))
+            or unsaid_role(question, passage.text) or other_native_place(question, claim, passage.text))
     if role is not None:
         return f"{OTHER_ROLE} ({role})", None
     kind = relabelled_kind(question, span.text)
