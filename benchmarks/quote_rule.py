@@ -19,23 +19,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kb_assistant.evaluation import answer_scores
-from kb_assistant.qa.grounding import GroundingCheck, Passage
+import recheck_drafts  # the script beside this one
 
+from kb_assistant.qa.grounding import GroundingCheck
 
-def records_of(path: Path) -> list[dict[str, Any]]:
-    report = json.loads(path.read_text(encoding="utf-8"))
-    return [r for result in report["results"] for r in result.get("answers", [])]
+records_of = recheck_drafts.records_of
 
 
 def outcome(check: GroundingCheck, record: dict[str, Any]) -> tuple[str, str, float]:
     """The verified answer's status and text, and whether it holds a gold answer (answerable questions)."""
-    if not record["passages"]:
-        return "refused", "", 0.0
-    question = record.get("standalone", record["question"])
-    verdict = check.check(question, record["draft"], [Passage(p["text"], p["context"]) for p in record["passages"]])
-    contains = answer_scores(verdict.answer, record["gold"])["contains"] if record["gold"] else 0.0
-    return verdict.status, verdict.answer, contains
+    checked = recheck_drafts.outcome(check, record)
+    return checked["status"], checked["answer"], checked["contains"]
 
 
 def main() -> None:

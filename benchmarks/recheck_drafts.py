@@ -51,6 +51,12 @@ def kb_rarity(folder: Path, seed: int, root: Path, settings: Settings, embedding
     return KBRarity(make_retriever(kb_settings, embeddings).term_frequencies)
 
 
+def records_of(path: Path) -> list[dict[str, Any]]:
+    """Every question's record of an ``eval --answers --json`` report."""
+    report = json.loads(path.read_text(encoding="utf-8"))
+    return [r for result in report["results"] for r in result.get("answers", [])]
+
+
 def outcome(check: GroundingCheck, record: dict[str, Any]) -> dict[str, Any]:
     """The shown answer's status and text, and whether it holds a gold answer (answerable questions)."""
     if not record["passages"]:
@@ -92,9 +98,8 @@ def main() -> None:
     before = json.loads(args.before.read_text(encoding="utf-8")) if args.before else {}
     out: dict[str, list[dict[str, Any]]] = {}
     for path in args.reports:
-        report = json.loads(path.read_text(encoding="utf-8"))
-        records = [r for result in report["results"] for r in result.get("answers", [])]
-        rarity = kb_rarity(args.eval_root / report["dataset"], args.held_out_seed, args.kb_root, settings, embeddings)
+        records, dataset = records_of(path), json.loads(path.read_text(encoding="utf-8"))["dataset"]
+        rarity = kb_rarity(args.eval_root / dataset, args.held_out_seed, args.kb_root, settings, embeddings)
         check = GroundingCheck(embeddings, rarity=rarity)
         rows = [(r, outcome(check, r)) for r in records]
         out[path.name] = [{"kind": r["kind"], "question": r["question"], **o} for r, o in rows]

@@ -559,5 +559,6 @@ def main() -> None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(asked, ensure_ascii=False, indent=1), encoding="utf-8")
 
+
 if __name__ == "__main__":
     main()

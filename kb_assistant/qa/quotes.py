@@ -153,15 +153,15 @@ def quote_answers_better(question: str, kept: list[Claim], scores: Scores, quote
     # 算法来测试较大数字的素性，包括 米勒-拉宾素性测试……" against the sentence before it, on the slow 试除法
     # but not over kept sentences that name what it does not ("PyMuPDFLoader" for "读取 PDF 文档可以用 LangChain 的哪个
     # 加载器？", against "……使用 LangChain 的文档加载器模块……")
-    far_more = gain >= _FAR_MORE and not _names_more_than(kept, quote[0].text, question)
+    far_more = gain >= _FAR_MORE and not _names_more_than([c.text for c in kept], quote[0].text, question)
     needed = 0.0 if far_more else min_similarity_gain
     return less_about if closer >= needed else None
 
 
-def _names_more_than(kept: list[Claim], text: str, question: str) -> bool:
-    """Whether the kept sentences name something (a strict term) that neither ``text`` nor the question holds."""
+def _names_more_than(kept: list[str], text: str, question: str) -> bool:
+    """Whether the ``kept`` texts name something (a strict term) that neither ``text`` nor the question holds."""
     asked, said = TermIndex.of(question), TermIndex.of(text)
-    return any(t.strict and not asked.has(t) and not said.has(t) for c in kept for t in claimed_terms(c.text))
+    return any(t.strict and not asked.has(t) and not said.has(t) for words in kept for t in claimed_terms(words))
 
 
 _WHICH_KIND = re.compile(r"哪一?[个种位家所部款座条只本项类]\s*([\u4e00-\u9fffA-Za-z]{1,6}?)(?=[的是在有？?，,。\s]|$)")
@@ -174,13 +174,8 @@ def _names_one_of_the_kind(kept: list[Claim], text: str, question: str) -> bool:
     which = _WHICH_KIND.search(simplified(question))
     if which is None:
         return False
-    asked, said = TermIndex.of(question), TermIndex.of(text)
-    for claim in kept:
-        at = simplified(claim.text).find(which.group(1))
-        before = claimed_terms(claim.text[max(0, at - 24) : at]) if at > 0 else []
-        if any(t.strict and not asked.has(t) and not said.has(t) for t in before):
-            return True
-    return False
+    places = [(claim.text, simplified(claim.text).find(which.group(1))) for claim in kept]
+    return _names_more_than([words[max(0, at - 24) : at] for words, at in places if at > 0], text, question)
 
 
 _FAR_MORE = 0.3
